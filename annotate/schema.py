@@ -1,0 +1,279 @@
+"""The labeling schema: loaded from `schema/*.toml` and turned into everything else.
+
+From one file we generate the Label Studio labeling config, the Hugging Face dataset features,
+the annotator guidelines and a stable schema hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+from annotate.errors import SchemaError
+
+SCHEMA_ENV = "NEWSGOLD_SCHEMA"
+DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "schema" / "newsgold.toml"
+
+# Names used inside the generated Label Studio config; export and push rely on them.
+LS_TEXT_NAME = "text"
+LS_LABELS_NAME = "label"
+
+_LABEL_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_RELATION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+@dataclass(frozen=True)
+class SpanLabel:
+    name: str
+    description: str
+    color: str
+    hotkey: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RelationType:
+    name: str
+    head: str  # label of the span the relation starts from
+    tail: str  # label of the span it points to
+    description: str
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    version: str
+    description: str
+    labels: tuple[SpanLabel, ...]
+    relations: tuple[RelationType, ...]
+    guidelines: str
+    path: Path
+
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        return tuple(label.name for label in self.labels)
+
+    @property
+    def tag_names(self) -> tuple[str, ...]:
+        """IOB2 tag names in a fixed order: `O`, then B-/I- per label in schema order."""
+        names = ["O"]
+        for label in self.label_names:
+            names += [f"B-{label}", f"I-{label}"]
+        return tuple(names)
+
+    def to_dict(self) -> dict:
+        """The schema content that matters for data (no file path)."""
+        data = asdict(self)
+        data.pop("path")
+        for relation in data["relations"]:
+            relation["from"] = relation.pop("head")
+            relation["to"] = relation.pop("tail")
+        return data
+
+    @cached_property
+    def hash(self) -> str:
+        """A stable hash of labels and relations: changes when the data contract changes.
+
+        Descriptions, colors, hotkeys, examples and guidelines are presentation: editing them
+        keeps existing annotations valid, so they are not hashed.
+        """
+        contract = {
+            "name": self.name,
+            "labels": [label.name for label in self.labels],
+            "relations": [[r.name, r.head, r.tail] for r in self.relations],
+        }
+        digest = hashlib.sha256(json.dumps(contract, sort_keys=True).encode()).hexdigest()
+        return digest[:16]
+
+
+def default_schema_path() -> Path:
+    return Path(os.environ.get(SCHEMA_ENV) or DEFAULT_SCHEMA)
+
+
+def load_schema(path: str | Path | None = None) -> Schema:
+    """Read and validate a schema file; raise SchemaError naming file, key and problem."""
+    path = Path(path) if path is not None else default_schema_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SchemaError(
+            f"{path}: schema file not found; pass --schema PATH or set {SCHEMA_ENV}"
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+    return _parse(raw, path)
+
+
+def _require(raw: dict, key: str, kind: type, path: Path, where: str):
+    if key not in raw:
+        raise SchemaError(f"{path}: key '{where}{key}' is missing; add it")
+    value = raw[key]
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+        raise SchemaError(
+            f"{path}: key '{where}{key}' must be a non-empty {kind.__name__}, got {value!r}"
+        )
+    return value
+
+
+def _parse(raw: dict, path: Path) -> Schema:
+    name = _require(raw, "name", str, path, "")
+    version = _require(raw, "version", str, path, "")
+    description = raw.get("description", "")
+    raw_labels = _require(raw, "labels", list, path, "")
+    labels: list[SpanLabel] = []
+    seen_hotkeys: dict[str, str] = {}
+    for i, item in enumerate(raw_labels):
+        where = f"labels[{i}]."
+        if not isinstance(item, dict):
+            raise SchemaError(f"{path}: key 'labels[{i}]' must be a table ([[labels]])")
+        label_name = _require(item, "name", str, path, where)
+        if not _LABEL_NAME.match(label_name):
+            raise SchemaError(
+                f"{path}: key '{where}name' is {label_name!r}; use upper case letters, digits, _"
+            )
+        if label_name in {label.name for label in labels}:
+            raise SchemaError(f"{path}: key '{where}name' repeats label {label_name!r}; rename it")
+        color = _require(item, "color", str, path, where)
+        if not _COLOR.match(color):
+            raise SchemaError(f"{path}: key '{where}color' is {color!r}; use a hex color like #1f77b4")
+        hotkey = _require(item, "hotkey", str, path, where)
+        if len(hotkey) != 1:
+            raise SchemaError(f"{path}: key '{where}hotkey' is {hotkey!r}; use a single character")
+        if hotkey in seen_hotkeys:
+            raise SchemaError(
+                f"{path}: key '{where}hotkey' {hotkey!r} is already used by "
+                f"{seen_hotkeys[hotkey]}; pick another key"
+            )
+        seen_hotkeys[hotkey] = label_name
+        examples = item.get("examples", [])
+        if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
+            raise SchemaError(f"{path}: key '{where}examples' must be a list of strings")
+        labels.append(
+            SpanLabel(
+                name=label_name,
+                description=_require(item, "description", str, path, where),
+                color=color,
+                hotkey=hotkey,
+                examples=tuple(examples),
+            )
+        )
+    if not labels:
+        raise SchemaError(f"{path}: key 'labels' is empty; define at least one [[labels]] table")
+    label_names = {label.name for label in labels}
+
+    relations: list[RelationType] = []
+    for i, item in enumerate(raw.get("relations", [])):
+        where = f"relations[{i}]."
+        if not isinstance(item, dict):
+            raise SchemaError(f"{path}: key 'relations[{i}]' must be a table ([[relations]])")
+        rel_name = _require(item, "name", str, path, where)
+        if not _RELATION_NAME.match(rel_name):
+            raise SchemaError(
+                f"{path}: key '{where}name' is {rel_name!r}; use lower case letters, digits, _"
+            )
+        if rel_name in {r.name for r in relations}:
+            raise SchemaError(f"{path}: key '{where}name' repeats relation {rel_name!r}; rename it")
+        ends = []
+        for key in ("from", "to"):
+            value = _require(item, key, str, path, where)
+            if value not in label_names:
+                raise SchemaError(
+                    f"{path}: key '{where}{key}' names unknown label {value!r}; "
+                    f"use one of {', '.join(sorted(label_names))}"
+                )
+            ends.append(value)
+        relations.append(
+            RelationType(rel_name, ends[0], ends[1], item.get("description", ""))
+        )
+
+    guidelines = ""
+    if "guidelines" in raw:
+        guidelines_file = path.parent / _require(raw, "guidelines", str, path, "")
+        try:
+            guidelines = guidelines_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SchemaError(
+                f"{path}: key 'guidelines' points to {guidelines_file}, which cannot be read "
+                f"({exc.strerror}); create it or fix the path"
+            ) from None
+    return Schema(name, version, description, tuple(labels), tuple(relations), guidelines, path)
+
+
+def labelstudio_config(schema: Schema) -> str:
+    """The Label Studio labeling config: `Labels` and `Relations` over one `Text`."""
+    lines = ["<View>"]
+    if schema.relations:
+        lines.append("  <Relations>")
+        for relation in schema.relations:
+            lines.append(f"    <Relation value={quoteattr(relation.name)}/>")
+        lines.append("  </Relations>")
+    lines.append(f'  <Labels name="{LS_LABELS_NAME}" toName="{LS_TEXT_NAME}">')
+    for label in schema.labels:
+        lines.append(
+            f"    <Label value={quoteattr(label.name)} background={quoteattr(label.color)}"
+            f" hotkey={quoteattr(label.hotkey)} hint={quoteattr(label.description)}/>"
+        )
+    lines.append("  </Labels>")
+    lines.append(f'  <Text name="{LS_TEXT_NAME}" value="${LS_TEXT_NAME}"/>')
+    lines.append("</View>")
+    return "\n".join(lines) + "\n"
+
+
+def dataset_features(schema: Schema):
+    """The Hugging Face `Features` of the exported dataset (see DESIGN.md, exported dataset)."""
+    from datasets import ClassLabel, Features, Sequence, Value
+
+    span = {
+        "id": Value("string"),
+        "start": Value("int32"),
+        "end": Value("int32"),
+        "label": Value("string"),
+        "text": Value("string"),
+    }
+    relation = {"head": Value("string"), "tail": Value("string"), "label": Value("string")}
+    return Features(
+        {
+            "id": Value("string"),
+            "story_id": Value("string"),
+            "source": Value("string"),
+            "text": Value("string"),
+            "tokens": Sequence(Value("string")),
+            "token_offsets": Sequence(Sequence(Value("int32"), length=2)),
+            "ner_tags": Sequence(ClassLabel(names=list(schema.tag_names))),
+            "spans": [span],
+            "relations": [relation],
+            "annotated_labels": Sequence(Value("string")),
+            "annotators": Sequence(Value("string")),
+        }
+    )
+
+
+def guidelines_markdown(schema: Schema) -> str:
+    """Annotator guidelines: a generated label/relation summary, then the hand-written text."""
+    out = [
+        f"# {schema.name} {schema.version}: labels at a glance",
+        "",
+        schema.description,
+        "",
+        "| label | hotkey | what it covers | examples |",
+        "|---|---|---|---|",
+    ]
+    for label in schema.labels:
+        examples = ", ".join(f"`{e}`" for e in label.examples)
+        out.append(f"| **{label.name}** | `{label.hotkey}` | {label.description} | {examples} |")
+    if schema.relations:
+        out += ["", "| relation | from | to | meaning |", "|---|---|---|---|"]
+        for r in schema.relations:
+            out.append(f"| `{r.name}` | {r.head} | {r.tail} | {r.description} |")
+    out += ["", f"Schema hash: `{schema.hash}`", ""]
+    if schema.guidelines:
+        out += ["", schema.guidelines.rstrip(), ""]
+    return "\n".join(out)

@@ -1,0 +1,137 @@
+"""Spans (character offsets, end exclusive) and IOB2 tags, as small pure functions.
+
+Character offsets are the truth; tags are derived from them against a tokenization. A span
+whose edges fall inside a token cannot be expressed in tags: it is reported back to the caller,
+never shifted to the nearest token and never dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from annotate.errors import OverlappingSpansError, SpanError
+from annotate.tokens import Token
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    label: str
+    text: str
+    score: float | None = None
+    id: str | None = None
+
+    def to_dict(self) -> dict:
+        data = {"start": self.start, "end": self.end, "label": self.label, "text": self.text}
+        if self.score is not None:
+            data["score"] = self.score
+        if self.id is not None:
+            data["id"] = self.id
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Span":
+        return cls(
+            start=int(data["start"]),
+            end=int(data["end"]),
+            label=str(data["label"]),
+            text=str(data["text"]),
+            score=None if data.get("score") is None else float(data["score"]),
+            id=None if data.get("id") is None else str(data["id"]),
+        )
+
+
+@dataclass(frozen=True)
+class Relation:
+    head: str  # span id
+    tail: str  # span id
+    label: str
+    score: float | None = None
+
+    def to_dict(self) -> dict:
+        data = {"head": self.head, "tail": self.tail, "label": self.label}
+        if self.score is not None:
+            data["score"] = self.score
+        return data
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """IOB2 tags for the aligned spans, and the spans that could not be aligned."""
+
+    tags: list[str]
+    misaligned: list[Span]
+
+
+def make_span(text: str, start: int, end: int, label: str, **extra) -> Span:
+    return Span(start, end, label, text[start:end], **extra)
+
+
+def check_spans(text: str, spans: Iterable[Span], item: str = "document") -> list[Span]:
+    """Validate spans against `text`; return them sorted by offset.
+
+    Raises SpanError for an empty or out-of-range span or one whose `text` disagrees with the
+    document, and OverlappingSpansError when two spans share a character.
+    """
+    ordered = sorted(spans, key=lambda s: (s.start, s.end))
+    for span in ordered:
+        if not 0 <= span.start < span.end <= len(text):
+            raise SpanError(
+                f"{item}: span {span.label} [{span.start}, {span.end}) is empty or outside the "
+                f"text (length {len(text)}); fix its offsets"
+            )
+        if text[span.start : span.end] != span.text:
+            raise SpanError(
+                f"{item}: span {span.label} [{span.start}, {span.end}) says {span.text!r} but the "
+                f"text there is {text[span.start:span.end]!r}; fix the offsets or the span text"
+            )
+    for before, after in zip(ordered, ordered[1:]):
+        if after.start < before.end:
+            raise OverlappingSpansError(
+                f"{item}: spans {before.label} {before.text!r} [{before.start}, {before.end}) and "
+                f"{after.label} {after.text!r} [{after.start}, {after.end}) overlap; the schema "
+                "allows one label per character, keep one of them"
+            )
+    return ordered
+
+
+def spans_to_iob(text: str, tokens: Sequence[Token], spans: Iterable[Span], item: str = "document") -> Alignment:
+    """IOB2 tags for `tokens`; spans whose edges are not token edges are returned as misaligned."""
+    ordered = check_spans(text, spans, item)
+    starts = {token.start: i for i, token in enumerate(tokens)}
+    ends = {token.end: i for i, token in enumerate(tokens)}
+    tags = ["O"] * len(tokens)
+    misaligned: list[Span] = []
+    for span in ordered:
+        first, last = starts.get(span.start), ends.get(span.end)
+        if first is None or last is None:
+            misaligned.append(span)
+            continue
+        tags[first] = f"B-{span.label}"
+        for i in range(first + 1, last + 1):
+            tags[i] = f"I-{span.label}"
+    return Alignment(tags, misaligned)
+
+
+def iob_to_spans(text: str, tokens: Sequence[Token], tags: Sequence[str]) -> list[Span]:
+    """Spans from IOB2 tags. An `I-X` that does not continue an `X` starts a new span
+    (the conlleval convention), so every tag sequence decodes to well-formed spans."""
+    if len(tags) != len(tokens):
+        raise SpanError(f"{len(tags)} tags for {len(tokens)} tokens; they must match one to one")
+    spans: list[Span] = []
+    label = None
+    first = 0
+    for i, tag in enumerate(list(tags) + ["O"]):
+        prefix, _, name = tag.partition("-")
+        continues = prefix == "I" and name == label
+        if label is not None and not continues:
+            start, end = tokens[first].start, tokens[i - 1].end
+            spans.append(Span(start, end, label, text[start:end]))
+            label = None
+        if prefix in ("B", "I") and not continues:
+            label, first = name, i
+        elif prefix not in ("B", "I", "O"):
+            raise SpanError(f"tag {tag!r} at token {i} is not IOB2; use O, B-LABEL or I-LABEL")
+    return spans

@@ -1,0 +1,109 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from annotate.cli import cli
+from annotate.errors import SchemaError
+from annotate.labelstudio import validate_config
+from annotate.schema import dataset_features, guidelines_markdown, labelstudio_config, load_schema
+
+SCHEMA_TOML = (load_schema().path).read_text()
+
+
+def test_schema_has_four_labels_and_relations():
+    schema = load_schema()
+    assert schema.label_names == ("ACTOR", "LOCATION", "COUNT", "ACTION")
+    assert {(r.name, r.head, r.tail) for r in schema.relations} >= {
+        ("agent", "ACTION", "ACTOR"),
+        ("place", "ACTION", "LOCATION"),
+        ("quantity", "ACTION", "COUNT"),
+        ("counts", "COUNT", "ACTOR"),
+    }
+
+
+def test_labelstudio_config_validates_in_sdk():
+    schema = load_schema()
+    config = labelstudio_config(schema)
+    validate_config(config)
+    for label in schema.labels:
+        assert f'value="{label.name}"' in config
+    assert "<Relations>" in config and 'toName="text"' in config
+
+
+def test_sdk_rejects_broken_config():
+    config = labelstudio_config(load_schema()).replace('toName="text"', 'toName="nowhere"')
+    with pytest.raises(SchemaError, match="nowhere"):
+        validate_config(config)
+
+
+def test_features_have_nine_iob2_tags():
+    features = dataset_features(load_schema())
+    names = features["ner_tags"].feature.names
+    assert len(names) == 9
+    assert names[0] == "O" and "B-COUNT" in names and "I-ACTION" in names
+
+
+def test_hash_is_stable_and_tracks_the_contract(tmp_path):
+    first, again = load_schema(), load_schema()
+    assert first.hash == again.hash
+    # presentation edits keep the hash
+    path = tmp_path / "s.toml"
+    (tmp_path / "guidelines.md").write_text("# other guidelines\n")
+    path.write_text(SCHEMA_TOML.replace("#1f77b4", "#000000"))
+    assert load_schema(path).hash == first.hash
+    # a renamed label changes it
+    path.write_text(SCHEMA_TOML.replace('name = "COUNT"', 'name = "NUMBER"').replace('"COUNT"', '"NUMBER"'))
+    assert load_schema(path).hash != first.hash
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda s: s.replace('hotkey = "l"', 'hotkey = "a"'), r"labels\[1\]\.hotkey"),
+        (lambda s: s.replace('to = "COUNT"', 'to = "NUMBER"'), r"relations\[2\]\.to.*unknown label 'NUMBER'"),
+        (lambda s: s.replace('color = "#2ca02c"', 'color = "green"'), r"labels\[1\]\.color"),
+        (lambda s: s.replace('version = "1.0.0"\n', ""), r"'version' is missing"),
+        (lambda s: s.replace("[[labels]]", "[[labels]", 1), "not valid TOML"),
+        (lambda s: s.replace('name = "ACTION"', 'name = "ACTOR"'), "repeats label 'ACTOR'"),
+    ],
+)
+def test_broken_schema_names_file_and_key(tmp_path, edit, message):
+    path = tmp_path / "broken.toml"
+    path.write_text(edit(SCHEMA_TOML))
+    (tmp_path / "guidelines.md").write_text("# g\n")
+    with pytest.raises(SchemaError, match=message) as info:
+        load_schema(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_guidelines_file_is_reported(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(SCHEMA_TOML)
+    with pytest.raises(SchemaError, match="guidelines"):
+        load_schema(path)
+
+
+def test_guidelines_include_table_and_text():
+    text = guidelines_markdown(load_schema())
+    assert "| **COUNT** |" in text
+    assert "dates and times" in text.lower()
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "features", "guidelines", "json"])
+def test_cli_schema_formats(fmt):
+    result = CliRunner().invoke(cli, ["schema", "--format", fmt])
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        assert json.loads(result.stdout)["hash"] == load_schema().hash
+    if fmt == "labelstudio":
+        assert result.stdout.startswith("<View>")
+
+
+def test_cli_schema_error_is_one_line_and_nonzero(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text("name = 1\n")
+    result = CliRunner().invoke(cli, ["schema", "--schema", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "'name' must be a non-empty str" in result.stderr

@@ -1,0 +1,1 @@
+"""newsgold train: the baseline sequence tagger trained on an exported newsgold dataset."""
