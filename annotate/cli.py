@@ -166,5 +166,70 @@ def documents(paths, output, text_field, skip_bad, story_threshold):
         click.echo(f"wrote {output}", err=True)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="JSONL file to write: each input document with `spans`, `relations`, `model_version`.",
+)
+@_input_options
+@click.option(
+    "--story-threshold",
+    type=click.FloatRange(0, 1),
+    default=0.4,
+    show_default=True,
+    help="TF-IDF cosine at which two documents count as the same story.",
+)
+def preannotate(paths, output, text_field, skip_bad, story_threshold):
+    """Pre-annotate PATHS with the rules: ACTOR, LOCATION, COUNT, ACTION spans and relations.
+
+    PATHS are .txt files, folders of .txt, .jsonl or .csv. Each document keeps its `id` and
+    `source` (and `story_id` when given) and gains `spans` (character offsets, label, score),
+    `relations` and the rules' `model_version`, which changes whenever the rules change.
+    """
+    from tqdm import tqdm
+
+    from annotate.jsonl import write_jsonl
+    from annotate.preannotate import RuleAnnotator, prediction_record
+
+    docs, _ = _read_inputs(paths, text_field, skip_bad, story_threshold)
+    annotator = RuleAnnotator().warm_up()
+    records = (
+        prediction_record(doc, annotator.annotate(doc.text))
+        for doc in tqdm(docs, desc="pre-annotating", unit="doc", disable=None)
+    )
+    count = write_jsonl(output, records)
+    click.echo(f"wrote {count} documents to {output} ({annotator.model_version})", err=True)
+
+
+@cli.command()
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.argument("predicted", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of a table.")
+@schema_option
+def score(gold, predicted, as_json, schema_path):
+    """Score PREDICTED spans against GOLD spans (both JSONL, matched by document id).
+
+    Prints strict (exact boundaries and label) and partial (overlapping boundaries) precision,
+    recall and F1 per label and micro-averaged, computed with nervaluate. A gold document is
+    scored only on its `annotated_labels`.
+    """
+    from dataclasses import asdict
+
+    from annotate.jsonl import read_jsonl
+    from annotate.schema import load_schema
+    from annotate.scoring import score_documents, scores_table
+
+    labels = list(load_schema(schema_path).label_names)
+    report = score_documents(read_jsonl(gold), read_jsonl(predicted), labels)
+    if as_json:
+        click.echo(json.dumps(report, default=asdict, indent=2))
+    else:
+        click.echo(scores_table(report))
+
+
 def main():
     cli(prog_name="annotate")

@@ -8,6 +8,25 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
+from annotate.errors import DocumentError
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    """Every JSON object of a JSONL file; a bad line is a DocumentError naming it."""
+    records = []
+    with open(path, encoding="utf-8") as lines:
+        for line_no, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DocumentError(f"{path} line {line_no}: not valid JSON ({exc.msg}); fix the line") from None
+            if not isinstance(record, dict):
+                raise DocumentError(f"{path} line {line_no}: a JSON object is expected")
+            records.append(record)
+    return records
+
 
 def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:
     """Write one JSON object per line, atomically: a reader never sees a partial file.

@@ -1,6 +1,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from annotate.documents import read_documents
 from annotate.schema import load_schema
 from annotate.spans import Span, check_spans
@@ -8,17 +10,28 @@ from annotate.spans import Span, check_spans
 GOLD = Path(__file__).resolve().parent.parent / "seeds" / "gold"
 
 
-def load_gold():
-    return [json.loads(line) for line in (GOLD / "seeds.jsonl").read_text().splitlines()]
+def load_gold(name="seeds"):
+    return [json.loads(line) for line in (GOLD / f"{name}.jsonl").read_text().splitlines()]
 
 
-def test_gold_matches_the_hand_annotation():
+@pytest.mark.parametrize("name", ["seeds", "heldout"])
+def test_gold_matches_the_hand_annotation(name):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("build_gold", GOLD / "build_gold.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.build() == load_gold()
+    assert module.build(GOLD / f"{name}.ann") == load_gold(name)
+
+
+def test_heldout_gold_is_consistent_with_schema():
+    from annotate.tokens import tokenize
+
+    for record in load_gold("heldout"):
+        spans = check_spans(record["text"], [Span.from_dict(s) for s in record["spans"]])
+        starts = {t.start for t in tokenize(record["text"])}
+        assert all(s.start in starts for s in spans)
+        assert record["source"].startswith("re3d/")
 
 
 def test_gold_is_consistent_with_seeds_and_schema():

@@ -1,20 +1,34 @@
-"""Turn the hand annotation `seeds.ann` into `seeds.jsonl` (character offsets).
+"""Turn the hand annotations `*.ann` into `*.jsonl` (character offsets).
 
 The annotator writes spans as text in document order; this script only finds each text at its
 next token-aligned occurrence and checks the result. Nothing here labels anything.
 Run: python seeds/gold/build_gold.py  (from the repository root)
 """
 
+import json
 import sys
 from pathlib import Path
 
-from annotate.documents import read_documents
+from annotate.documents import make_document, read_documents
 from annotate.jsonl import write_jsonl
 from annotate.schema import load_schema
 from annotate.spans import Relation, Span, check_spans
 from annotate.tokens import tokenize
 
 HERE = Path(__file__).resolve().parent
+
+
+def _document(reference: str):
+    """`file.txt` (in seeds/) or `re3d:SOURCE/ID` (a document of seeds/corpora/re3d)."""
+    if not reference.startswith("re3d:"):
+        (doc,), _ = read_documents([HERE.parent / reference])
+        return doc
+    folder, doc_id = reference[5:].rsplit("/", 1)
+    for line in (HERE.parent / "corpora" / "re3d" / folder / "documents.json").open(encoding="utf-8"):
+        record = json.loads(line)
+        if record["_id"] == doc_id:
+            return make_document(record["text"], source=f"re3d/{folder}/{doc_id}", item=reference)
+    sys.exit(f"{reference}: no such re3d document")
 
 
 def build(ann_path: Path = HERE / "seeds.ann") -> list[dict]:
@@ -26,7 +40,7 @@ def build(ann_path: Path = HERE / "seeds.ann") -> list[dict]:
             continue
         where = f"{ann_path.name} line {line_no}"
         if line.startswith("DOC "):
-            (doc_obj,), _ = read_documents([HERE.parent / line[4:].strip()])
+            doc_obj = _document(line[4:].strip())
             doc = {**doc_obj.to_dict(), "spans": {}, "relations": []}
             starts = {t.start for t in tokenize(doc["text"])}
             ends = {t.end for t in tokenize(doc["text"])}
@@ -59,5 +73,9 @@ def build(ann_path: Path = HERE / "seeds.ann") -> list[dict]:
     return records
 
 
+GOLD_FILES = ("seeds", "heldout")
+
 if __name__ == "__main__":
-    print(write_jsonl(HERE / "seeds.jsonl", build()), "documents written")
+    for name in GOLD_FILES:
+        count = write_jsonl(HERE / f"{name}.jsonl", build(HERE / f"{name}.ann"))
+        print(f"{name}.jsonl: {count} documents")

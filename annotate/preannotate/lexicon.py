@@ -1,0 +1,186 @@
+"""Word lists behind the rules. Editing any of them changes the rules' model_version."""
+
+from __future__ import annotations
+
+_MONTH_ABBREVIATIONS = "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
+MONTHS = frozenset(
+    "January February March April May June July August September October November December".split()
+    + _MONTH_ABBREVIATIONS
+    + [m + "." for m in _MONTH_ABBREVIATIONS]  # the tokenizer keeps "Dec." whole
+)
+WEEKDAYS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+
+# ---------------------------------------------------------------- COUNT
+NUMBER_WORDS = frozenset(
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand million billion dozen".split()
+)
+# Plural magnitudes that are counts on their own: "Thousands of Afghan soldiers".
+VAGUE_MAGNITUDES = frozenset("dozens hundreds thousands millions scores tens".split())
+# Words that bound or hedge a number and belong to the COUNT ("more than 300").
+COUNT_BOUNDS = (
+    ("more", "than"), ("fewer", "than"), ("less", "than"), ("at", "least"), ("at", "most"),
+    ("up", "to"), ("as", "many", "as"), ("close", "to"), ("an", "estimated"),
+    ("about",), ("around",), ("nearly",), ("almost",), ("approximately",), ("roughly",),
+    ("some",), ("over",),
+)
+# Words that make a magnitude a quantity ("several hundred", "a dozen", "many thousands").
+MAGNITUDE_PREFIXES = (("a", "few"), ("several",), ("a",), ("many",))
+MAGNITUDES = frozenset("dozen hundred thousand million billion".split())
+FRACTIONS = frozenset("half third quarter fifth tenth".split())
+# A number followed by one of these measures time, distance, money or a rate: not a COUNT.
+UNITS = frozenset(
+    "year years yr yrs month months week weeks day days hour hours hrs minute minutes min mins "
+    "second seconds decade decades century centuries night nights square sq cubic km kms kilometer kilometers "
+    "kilometre kilometres mile miles meter meters metre metres m cm mm kg kilogram kilograms "
+    "ton tons tonnes pound pounds lb lbs percent per cent % pct dollars dollar usd euros euro "
+    "afghanis rupees p.m. a.m. pm am gmt utc o’clock o'clock times-old -year-old degrees °".split()
+)
+CURRENCY_SIGNS = frozenset("$ € £ ¥ ₹".split())
+
+# ---------------------------------------------------------------- ACTION
+_ACTION_FORMS = """
+flee flees fled fleeing
+cross crosses crossed crossing
+seize seizes seized seizing seizure
+capture captures captured capturing
+withdraw withdraws withdrew withdrawn withdrawing withdrawal withdrawals
+mobilize mobilizes mobilized mobilizing mobilization mobilise mobilises mobilised mobilising mobilisation
+surrender surrenders surrendered surrendering
+attack attacks attacked attacking
+kill kills killed killing killings
+advance advances advanced advancing
+retreat retreats retreated retreating
+clash clashes clashed clashing
+fight fights fought fighting
+march marched marching marches
+enter enters entered entering
+assassinate assassinates assassinated assassinating assassination
+airstrike airstrikes air-strikes
+offensive offensives counter-offensive counter-offensives counteroffensive
+counter-attack counter-attacks counterattack counterattacks
+defeat defeats defeated defeating
+fell fallen
+collapse collapses collapsed collapsing
+incursion incursions
+invade invades invaded invading invasion
+bomb bombed bombing bombings
+shell shelled shelling
+storm stormed storming
+overrun overran overrunning
+abandon abandons abandoned abandoning
+evacuate evacuates evacuated evacuating evacuation
+deploy deploys deployed deploying deployment
+sweep sweeps swept sweeping
+raid raids raided raiding
+ambush ambushes ambushed ambushing
+reinforcements
+leaving
+return returns returned returning
+"""
+ACTION_WORDS = frozenset(_ACTION_FORMS.split())
+# "fall" names an event only as "the fall of ..."; elsewhere it is a season or a verb of price.
+ACTION_NEEDS_NEXT = {"fall": frozenset({"of"})}
+# Multi-word triggers, labelled whole (guidelines: phrasal verbs and take-idioms).
+ACTION_PHRASES = (
+    ("step", "up"), ("steps", "up"), ("stepped", "up"), ("stepping", "up"),
+    ("take", "refuge"), ("takes", "refuge"), ("took", "refuge"), ("taken", "refuge"), ("taking", "refuge"),
+    ("take", "control"), ("takes", "control"), ("took", "control"), ("taken", "control"), ("taking", "control"),
+    ("take", "full", "control"), ("took", "full", "control"), ("taken", "full", "control"),
+    ("taking", "full", "control"),
+)
+
+# ---------------------------------------------------------------- ACTOR
+# Named organisations and armed groups, matched case-sensitively.
+ORGANISATIONS = (
+    "Taliban", "NATO", "UN", "United Nations", "European Union", "EU", "AFP", "Reuters",
+    "Associated Press", "RIA Novosti", "TASS", "Interfax", "Al Jazeera", "BBC", "CNN",
+    "al-Qaeda", "Al-Qaeda", "al Qaeda", "ISIS", "ISIL", "Islamic State", "Daesh", "Da’esh", "Da'esh",
+    "Hezbollah", "Hamas", "Pentagon", "Kremlin", "Red Cross", "Jamiat-e-Islami", "Haqqani network",
+    "SDF", "YPG", "PKK", "Peshmerga", "al-Shabaab", "Boko Haram", "Wagner", "CIA", "FBI",
+    "Amnesty International", "Human Rights Watch", "UNHCR", "IOM", "ICRC",
+)
+# Capitalised organisation heads: "State Committee for National Security", "Afghan Interior Ministry".
+ORGANISATION_HEADS = frozenset(
+    "Ministry Committee Council Services Service Forces Army Agency Front Party Movement "
+    "Organisation Organization Department Command Coalition Alliance Brigade Battalion "
+    "Government Guard Police Commission Office Directorate Corps".split()
+)
+ORGANISATION_CONNECTORS = frozenset({"for", "of", "and", "on"})
+# Group nouns that head an ACTOR; those in GROUP_HEADS_ALONE are ACTORs even unmodified.
+GROUP_HEADS = frozenset(
+    "soldiers soldier troops troop forces fighters fighter militants militant insurgents insurgent "
+    "servicemen serviceman officials official reservists militias militia militiamen authorities "
+    "police army government rebels rebel civilians refugees commanders commander personnel "
+    "guards warlords regime coalition battalion jihadists jihadist extremists terrorists gunmen "
+    "gunman bomber bombers council policemen recruits veterans paramilitaries".split()
+)
+GROUP_HEADS_ALONE = frozenset(
+    "soldiers troops forces fighters militants insurgents servicemen officials reservists "
+    "militias militiamen authorities rebels gunmen government jihadists policemen "
+    "paramilitaries warlords battalion".split()
+)
+GROUP_MODIFIERS = frozenset(
+    "government national security defense defence army police intelligence military provincial "
+    "senior local border coalition international allied special armed opposition rebel "
+    "islamist militant tribal pro-government anti-government suicide elite regular naval air "
+    "northern southern eastern western federal state interior foreign afghan-led".split()
+)
+DEMONYMS = frozenset(
+    "Afghan Tajik Uzbek Turkmen Kyrgyz Kazakh Pakistani Iranian Iraqi Syrian Turkish Russian "
+    "Chinese Indian American British French German Italian Spanish Ukrainian Kurdish Arab Saudi "
+    "Israeli Palestinian Lebanese Jordanian Egyptian Libyan Yemeni Qatari Emirati Somali "
+    "Sudanese Nigerian Malian European Western Soviet Pashtun Hazara Baloch Australian "
+    "Canadian Japanese Korean Polish".split()
+)
+COUNTRY_ABBREVIATIONS = frozenset({"U.S.", "US", "U.K.", "UK", "UN", "U.N.", "EU"})
+# Words before a name that say a person follows: "spokesman Zabihullah Mujahid".
+PERSON_CUES = frozenset(
+    "President president General Gen. leader spokesman spokeswoman adviser advisor minister "
+    "Minister commander Commander Colonel Col. Lt. Sgt. Captain Capt. Major Maj. chief Chief "
+    "Secretary secretary Governor governor fighter analyst member official Mr. Mrs. Ms. Dr. "
+    "Prime Sheikh Mullah Imam Lieutenant Admiral Senator said told according".split()
+)
+PRONOUNS_AND_FUNCTION = frozenset(
+    "He She It They We I You His Her Its Their Our The A An This That These Those There Here "
+    "But And Or If When While As In On At For From By With Since After Before According "
+    "Even Yet Still Also So Then Last Next".split()
+)
+
+# ---------------------------------------------------------------- LOCATION
+DIRECTIONS = frozenset(
+    "north south east west northern southern eastern western northeast northwest southeast "
+    "southwest northeastern northwestern southeastern southwestern central north-east north-west "
+    "south-east south-west north-eastern north-western south-eastern south-western".split()
+)
+PLACE_TYPES = frozenset(
+    "province district city region valley town village airbase base county governorate "
+    "state oblast municipality prefecture".split()
+)
+# After a name, these make an unknown capitalised word a place: "Nawa district".
+PLACE_SUFFIXES = frozenset("province district valley airbase governorate oblast".split())
+LOCATIVE_PREPOSITIONS = frozenset(
+    "in into to from near at towards toward across around outside inside via of through "
+    "throughout within".split()
+)
+REGIONS = (
+    "Central Asia", "South Asia", "Middle East", "Southeast Asia", "East Africa", "West Africa",
+    "North Africa", "Horn of Africa", "Sahel", "Balkans", "Caucasus", "Kashmir", "Gaza",
+    "West Bank", "Kurdistan", "Europe", "Asia", "Africa", "Latin America",
+)
+COUNTRY_ALIASES = (
+    "United States", "United Kingdom", "Britain", "Great Britain", "Russia", "Iran", "Syria",
+    "South Korea", "North Korea", "Vietnam", "Laos", "Bolivia", "Venezuela", "Tanzania",
+    "Moldova", "Czech Republic", "Palestine", "Taiwan", "Macedonia", "Congo", "Ivory Coast",
+    "Burma", "Myanmar", "Turkey", "Kosovo",
+)
+# Gazetteer names that are more often something else in news text.
+NOT_PLACES = frozenset(
+    "Central Northern Southern Eastern Western North South East West Capital Centre Center "
+    "Coast Lakes Upper Lower Island Islands Federal Border National Republic Union Plateau "
+    "Mountain Mountains Valley River Bay Sea Ocean Lake Gulf Police Deal Man Most Mobile Reading "
+    "Of March May August Victoria Florence Charlotte Jackson Lincoln Washington Taliban Afghan "
+    "Tajik Said Nice Bath Orange Split Male Sale Hope Unity Independence Liberty Union Progress "
+    "Marka Gao Of Ban Bar Bo Hit Kut Ur Ad".split()
+)
