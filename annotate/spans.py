@@ -8,14 +8,16 @@ never shifted to the nearest token and never dropped silently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from annotate.errors import OverlappingSpansError, SpanError
 from annotate.tokens import Token
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """A labelled stretch of a document. A NamedTuple rather than a frozen dataclass: the
+    pre-annotator builds hundreds per document, and tuples are three times cheaper to make."""
+
     start: int
     end: int
     label: str

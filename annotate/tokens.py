@@ -9,6 +9,9 @@ dashes, commas, the possessive ’s), while numbers ("1,037", "6:30"), abbreviat
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import partial
+from itertools import accumulate
 from typing import NamedTuple
 
 
@@ -26,8 +29,10 @@ _TITLES = (
 )
 
 _TOKEN = re.compile(
-    rf"""
-      (?:[^\W\d_]\.){{2,}}                          # U.S.  p.m.  e.g.
+    rf"""(
+      [^\W\d_]+(?![.’'\w‐-])                      # a plain word: most tokens, so tried first
+    | [,;:!?“”"()\[\]–—]                            # plain punctuation, next most common
+    | (?:[^\W\d_]\.){{2,}}                          # U.S.  p.m.  e.g.
     | (?<![^\W_])(?:{_TITLES})\.                    # Mr.  Gen.  Jan.
     | \d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?(?![^\W_]) # 1,037  6:30  3.5  4/7/2021  20th  1990s
     | [’'](?:s|S|re|ve|ll|d|m|t)(?![^\W_])          # the clitic of Afghanistan’s, they’re
@@ -35,7 +40,7 @@ _TOKEN = re.compile(
     | [^\W_]+(?:[-‐][^\W_]+)*                       # words, Lashkar-e-Taiba, counter-attack
     | \.\.\.                                        # ellipsis
     | \S                                            # any other character: punctuation, symbols
-    """,
+    )""",
     re.VERBOSE,
 )
 
@@ -43,9 +48,60 @@ _SENTENCE_END = frozenset({".", "!", "?", "…", "..."})
 _CLOSERS = frozenset({"”", "’", '"', "'", ")", "]", "»"})
 
 
+_make_token = partial(tuple.__new__, Token)
+
+
+def token_arrays(text: str) -> tuple[list[str], list[int], list[int]]:
+    """Words, start offsets and end offsets of the tokens of `text`.
+
+    `re.split` with a capturing pattern alternates separators and tokens; the running sum of
+    their lengths gives every offset without a Python-level loop, which keeps tokenizing fast
+    enough for thousands of articles per second.
+    """
+    parts = _TOKEN.split(text)
+    offsets = list(accumulate(map(len, parts)))
+    return parts[1::2], offsets[0::2][: len(parts) // 2], offsets[1::2]
+
+
 def tokenize(text: str) -> list[Token]:
     """Split `text` into tokens whose offsets index `text` directly."""
-    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    words, starts, ends = token_arrays(text)
+    return list(map(_make_token, zip(words, starts, ends)))
+
+
+_STOP = re.compile(r"[.!?…]")
+_LINE_BREAK = re.compile(r"\n")
+_OPENERS = "“\"‘'(–—-"
+
+
+def sentence_bounds(text: str, words: list[str], starts: list[int]) -> list[tuple[int, int]]:
+    """Sentences as `(first_token, last_token + 1)` ranges; see `sentence_spans`."""
+    n = len(words)
+    ends_after: set[int] = set()  # indices of tokens that end a sentence
+    for m in _LINE_BREAK.finditer(text):
+        i = bisect_right(starts, m.start()) - 1
+        if 0 <= i < n - 1:
+            ends_after.add(i)
+    for m in _STOP.finditer(text):
+        i = bisect_right(starts, m.start()) - 1
+        if i < 0 or i >= n - 1 or words[i] not in _SENTENCE_END or starts[i] != m.start():
+            continue
+        # closing quotes or brackets glued to the stop belong to the sentence it ends
+        j = i + 1
+        while j < n and words[j] in _CLOSERS and starts[j] == starts[j - 1] + len(words[j - 1]):
+            j += 1
+        if j < n:
+            first = words[j][0]
+            if first.isupper() or first.isdigit() or first in _OPENERS:
+                ends_after.add(j - 1)
+    bounds, first = [], 0
+    for i in sorted(ends_after):
+        if i >= first:
+            bounds.append((first, i + 1))
+            first = i + 1
+    if first < n:
+        bounds.append((first, n))
+    return bounds
 
 
 def sentence_spans(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
@@ -55,28 +111,4 @@ def sentence_spans(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     token starts with a capital letter, a digit or an opening quote, and always at a line break.
     An abbreviation such as "U.S." ends a sentence only at a line break.
     """
-    sentences: list[tuple[int, int]] = []
-    start = 0
-    n = len(tokens)
-    for i, token in enumerate(tokens):
-        if i + 1 == n:
-            break
-        nxt = tokens[i + 1]
-        boundary = "\n" in text[token.end : nxt.start]
-        if not boundary and token.text in _SENTENCE_END:
-            j = i + 1
-            while j < n and tokens[j].text in _CLOSERS and tokens[j].start == tokens[j - 1].end:
-                j += 1
-            if j < n and j > i + 1:
-                continue  # the closers end the sentence; decide at the last closer
-            first = nxt.text[0]
-            boundary = first.isupper() or first.isdigit() or first in "“\"‘'(–—-"
-        elif not boundary and token.text in _CLOSERS and i > 0 and tokens[i - 1].text in _SENTENCE_END:
-            first = nxt.text[0]
-            boundary = first.isupper() or first.isdigit() or first in "“\"‘'(–—-"
-        if boundary:
-            sentences.append((start, i + 1))
-            start = i + 1
-    if start < n:
-        sentences.append((start, n))
-    return sentences
+    return sentence_bounds(text, [t.text for t in tokens], [t.start for t in tokens])

@@ -5,6 +5,8 @@ people introduced by a role or a reporting verb ("spokesman Zabihullah Mujahid",
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from annotate.preannotate.gazetteer import place_index, strong_place_words
 from annotate.preannotate.lexicon import (
     COUNTRY_ABBREVIATIONS,
@@ -21,7 +23,7 @@ from annotate.preannotate.lexicon import (
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
-from annotate.preannotate.view import Candidate, DocView
+from annotate.preannotate.view import Candidate, DocView, register_triggers
 from annotate.tokens import tokenize
 
 _ORGS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
@@ -44,7 +46,7 @@ def _org_at(doc: DocView, i: int) -> int:
 
 def _modifier_kind(doc: DocView, i: int) -> str | None:
     """How the word at `i` can sit in a group mention: 'org', 'mod' (a modifier), or None."""
-    if i >= len(doc):
+    if i >= len(doc.words):
         return None
     word, low = doc.words[i], doc.lower[i]
     if _org_at(doc, i) > i:
@@ -62,7 +64,8 @@ def _group_mention(doc: DocView, i: int) -> Candidate | None:
     ("Afghan army, police and intelligence soldiers"), but not after an organisation name
     ("Taliban and security forces" are two mentions)."""
     j, last_head, previous = i, None, None
-    while j < len(doc):
+    n = len(doc.words)
+    while j < n:
         kind = _modifier_kind(doc, j)
         if kind == "org":
             j = _org_at(doc, j)
@@ -89,14 +92,21 @@ def _group_mention(doc: DocView, i: int) -> Candidate | None:
     return Candidate(i, last_head, "ACTOR", 0.9 if _org_at(doc, i) > i else 0.85)
 
 
-def _organisation_name(doc: DocView, i: int) -> Candidate | None:
+_ORG_NAME_REACH = 8  # words from the start of an organisation name to its head word
+
+
+def _organisation_name(doc: DocView, i: int, org_heads: list[int]) -> Candidate | None:
     """A capitalised name ending in an organisation word: "State Committee for National
     Security", "Afghan Interior Ministry", with a possessive place before it when there is one
     ("Tajikistan’s State Committee ...")."""
     if not doc.is_capitalised(i) or doc.words[i] in PRONOUNS_AND_FUNCTION:
         return None
+    nearest = bisect_left(org_heads, i)  # no head word close ahead: no organisation name here
+    if nearest == len(org_heads) or org_heads[nearest] > i + _ORG_NAME_REACH:
+        return None
     j, has_head, end = i, False, None
-    while j < len(doc):
+    n = len(doc.words)
+    while j < n:
         word = doc.words[j]
         if doc.is_capitalised(j) and word[0].isalpha():
             if word in ORGANISATION_HEADS:
@@ -116,21 +126,20 @@ def _organisation_name(doc: DocView, i: int) -> Candidate | None:
     return Candidate(start, end, "ACTOR", 0.85)
 
 
+def _name_word(doc: DocView, i: int) -> bool:
+    return doc.is_capitalised(i) and doc.words[i][0].isalpha() and doc.words[i] not in _NOT_PERSON
+
+
 def _person(doc: DocView, i: int) -> Candidate | None:
     """A person's name (1–3 capitalised words) introduced by a role or a reporting verb."""
+    if not _name_word(doc, i) or _name_word(doc, i - 1):
+        return None  # not a name, or inside one that started earlier
+    j = i + 1
+    while j - i < 3 and _name_word(doc, j):
+        j += 1
     cue_before = doc.word(i - 1) in PERSON_CUES or (
         doc.word(i - 1) in ("”", '"') and doc.low(i - 2) == "said"
     )
-    j = i
-    while j < len(doc) and j - i < 3 and doc.is_capitalised(j) and doc.words[j][0].isalpha() and (
-        doc.words[j] not in _NOT_PERSON
-    ):
-        j += 1
-    if j == i:
-        return None
-    words = tuple(doc.words[i:j])
-    if any(w in strong_place_words() or _org_at(doc, k) > k for k, w in zip(range(i, j), words)):
-        return None
     said_after = doc.low(j) == "said" and (j - i >= 2 or doc.word(i - 1) in (",", "”", '"'))
     appositive = (
         j - i >= 2
@@ -140,19 +149,39 @@ def _person(doc: DocView, i: int) -> Candidate | None:
             or doc.low(j + 2) in ("’s", "'s")  # "Hamdullah Mohib, Afghanistan’s adviser"
         )
     )
-    if cue_before or said_after or appositive:
-        return Candidate(i, j, "ACTOR", 0.75)
-    return None
+    if not (cue_before or said_after or appositive):
+        return None
+    places = strong_place_words()
+    if any(doc.words[k] in places or _org_at(doc, k) > k for k in range(i, j)):
+        return None
+    return Candidate(i, j, "ACTOR", 0.75)
+
+
+_LOWER_TRIGGERS = register_triggers(
+    GROUP_MODIFIERS
+    | GROUP_HEADS
+    | {w.lower() for w in DEMONYMS | COUNTRY_ABBREVIATIONS}
+    | {first.lower() for first in _ORGS_BY_FIRST}
+)
 
 
 def find_actors(doc: DocView) -> list[Candidate]:
     found = []
-    i = 0
-    while i < len(doc):
-        candidate = _organisation_name(doc, i) or _group_mention(doc, i) or _person(doc, i)
+    covered = 0
+    org_heads = [k for k in doc.capitalised if doc.words[k] in ORGANISATION_HEADS]
+    capitalised = set(doc.capitalised)
+    group_words = set(doc.positions(_LOWER_TRIGGERS))
+    for i in sorted(capitalised | group_words):
+        if i < covered:
+            continue
+        candidate = None
+        if i in capitalised:
+            candidate = _organisation_name(doc, i, org_heads)
+        if candidate is None and i in group_words:
+            candidate = _group_mention(doc, i)
+        if candidate is None and i in capitalised:
+            candidate = _person(doc, i)
         if candidate:
             found.append(candidate)
-            i = candidate.end
-        else:
-            i += 1
+            covered = candidate.end
     return found

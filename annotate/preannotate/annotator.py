@@ -86,7 +86,7 @@ class RuleAnnotator:
         kept = resolve(self.candidates(doc))
         spans = []
         for number, candidate in enumerate(kept, start=1):
-            start, end = doc.tokens[candidate.start].start, doc.tokens[candidate.end - 1].end
+            start, end = doc.starts[candidate.start], doc.ends[candidate.end - 1]
             spans.append(
                 Span(start, end, candidate.label, text[start:end], round(candidate.score, 3), f"r{number}")
             )

@@ -19,7 +19,7 @@ from annotate.preannotate.lexicon import (
     UNITS,
     VAGUE_MAGNITUDES,
 )
-from annotate.preannotate.view import Candidate, DocView
+from annotate.preannotate.view import DIGITS, Candidate, DocView, register_triggers
 
 _INTEGER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
 _YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
@@ -54,9 +54,9 @@ def _measure_or_date(doc: DocView, start: int, end: int) -> bool:
     if end == start + 1 and _INTEGER.match(first):
         if _YEAR.match(first):
             return True
-        token = doc.tokens[start]
-        if _PHONE_LEFT.search(doc.text[max(0, token.start - 2) : token.start]) or _PHONE_RIGHT.match(
-            doc.text[token.end : token.end + 2]
+        left, right = doc.starts[start], doc.ends[start]
+        if _PHONE_LEFT.search(doc.text[max(0, left - 2) : left]) or _PHONE_RIGHT.match(
+            doc.text[right : right + 2]
         ):
             return True
     if doc.word(start - 1) in CURRENCY_SIGNS:
@@ -76,10 +76,15 @@ def _extend_left(doc: DocView, start: int, phrases) -> int:
     return start
 
 
+_TRIGGERS = register_triggers(NUMBER_WORDS | VAGUE_MAGNITUDES | FRACTIONS | {"one"})
+
+
 def find_counts(doc: DocView) -> list[Candidate]:
     found: list[Candidate] = []
-    i, n = 0, len(doc)
-    while i < n:
+    covered = 0
+    for i in sorted(doc.positions(_TRIGGERS) + doc.positions(DIGITS)):
+        if i < covered:
+            continue
         low = doc.lower[i]
         start, end, score = i, i, 0.0
         if low in VAGUE_MAGNITUDES:
@@ -95,15 +100,14 @@ def find_counts(doc: DocView) -> list[Candidate]:
         else:
             end = _number_end(doc, i)
             if end > i and _measure_or_date(doc, i, end):
-                i = end
+                covered = end
                 continue
             score = 0.9 if low[:1].isdigit() else 0.85
         if end <= start:
-            i += 1
             continue
         if doc.lower[start] in MAGNITUDES | VAGUE_MAGNITUDES:
             start = _extend_left(doc, start, MAGNITUDE_PREFIXES)
         start = _extend_left(doc, start, COUNT_BOUNDS)
         found.append(Candidate(start, end, "COUNT", score))
-        i = end
+        covered = end
     return found

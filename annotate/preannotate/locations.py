@@ -17,9 +17,10 @@ from annotate.preannotate.lexicon import (
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
-from annotate.preannotate.view import Candidate, DocView
+from annotate.preannotate.view import Candidate, DocView, register_triggers
 
 _NOT_NAME_WORDS = DEMONYMS | PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS
+_CONTEXT_TRIGGERS = register_triggers(PLACE_SUFFIXES | PLACE_TYPES | {"border", ","})
 
 
 def _place_context(doc: DocView, start: int, end: int) -> bool:
@@ -63,27 +64,26 @@ def find_locations(doc: DocView) -> list[Candidate]:
     found: list[Candidate] = []
     confirmed: set[tuple[str, ...]] = set()
     weak: list[tuple[int, int, tuple[str, ...]]] = []
-    n = len(words)
-    i = 0
-    while i < n:
+    covered = 0
+    for i in doc.capitalised:
         entries = index.get(words[i])
-        hit = None
-        if entries:
-            for sequence, tier in entries:
-                if tuple(words[i : i + len(sequence)]) == sequence:
-                    hit = (sequence, tier)
-                    break
-        if hit is None:
-            i += 1
+        if i < covered or not entries:
             continue
-        sequence, tier = hit
+        lengths, names = entries
+        for length in lengths:
+            sequence = tuple(words[i : i + length])
+            tier = names.get(sequence)
+            if tier:
+                break
+        else:
+            continue
         start, end = i, i + len(sequence)
         if tier == STRONG or _place_context(doc, start, end):
             confirmed.add(sequence)
             found.append(_extend(doc, start, end, 0.95 if tier == STRONG else 0.85))
         else:
             weak.append((start, end, sequence))
-        i = end
+        covered = end
     # One sense per discourse: a weak name confirmed once in the document is a place throughout.
     for start, end, sequence in weak:
         if sequence in confirmed:
@@ -105,7 +105,8 @@ def _unknown_places(doc: DocView) -> list[Candidate]:
     """Places the gazetteers lack, named by their context: "Nawa district", "the town of X",
     "X, a town in ...", and borders named by a demonym ("the Tajik border")."""
     found = []
-    for i, low in enumerate(doc.lower):
+    for i in doc.positions(_CONTEXT_TRIGGERS):
+        low = doc.lower[i]
         if low in PLACE_SUFFIXES and _name_word(doc, i - 1):
             found.append(_extend(doc, _name_start(doc, i - 1), i, 0.75))
         elif low in PLACE_TYPES and doc.low(i + 1) == "of" and doc.is_capitalised(i + 2):

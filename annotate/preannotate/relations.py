@@ -41,7 +41,7 @@ def find_relations(doc: DocView, spans: list[Candidate]) -> list[tuple[int, int,
     for k, span in enumerate(spans):
         if span.label != "ACTION":
             continue
-        sentence = doc.sentence_of[span.start]
+        sentence = doc.sentence_of(span.start)
         agent = _agent(doc, spans, k, at_end, at_start)
         if agent is not None:
             relations.append((k, agent, "agent", 0.55))
@@ -75,7 +75,7 @@ def _agent(doc, spans, k, at_end, at_start):
 def _place(doc, spans, k, sentence):
     span = spans[k]
     for other in spans[k + 1 :]:
-        if doc.sentence_of[other.start] != sentence or other.label == "ACTION":
+        if doc.sentence_of(other.start) != sentence or other.label == "ACTION":
             return None
         if other.label != "LOCATION":
             continue

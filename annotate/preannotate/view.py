@@ -1,10 +1,27 @@
-"""What every rule family reads: a tokenized document, and the candidate spans they return."""
+"""What every rule family reads: a tokenized document, and the candidate spans they return.
+
+Rules run only at the positions where they can fire (a capitalised word, a number, a lexicon
+word), found with set look-ups over the document's vocabulary: most tokens are never visited,
+which is what lets the rules keep up with the tokenizer.
+"""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import NamedTuple
 
-from annotate.tokens import Token, sentence_spans, tokenize
+from annotate.tokens import Token, sentence_bounds, token_arrays
+
+
+# The lower-case words at which some rule may fire; rule modules register theirs at import.
+TRIGGER_WORDS: set[str] = set()
+DIGITS = frozenset()  # marker for `DocView.positions`: words that start with a digit
+
+
+def register_triggers(words) -> frozenset[str]:
+    words = frozenset(words)
+    TRIGGER_WORDS.update(words)
+    return words
 
 
 class Candidate(NamedTuple):
@@ -15,25 +32,47 @@ class Candidate(NamedTuple):
 
 
 class DocView:
-    """A document as the rules see it: tokens, their words, lower-cased words, sentences."""
+    """A document as the rules see it: words, offsets, lower-cased words, sentences."""
 
-    __slots__ = ("text", "tokens", "words", "lower", "sentence_of", "sentence_starts", "sentences")
+    __slots__ = (
+        "text", "words", "starts", "ends", "lower", "sentences", "sentence_starts",
+        "_sentence_firsts", "capitalised", "_cap_set", "_hot",
+    )
 
     def __init__(self, text: str, tokens: list[Token] | None = None):
         self.text = text
-        self.tokens = tokens if tokens is not None else tokenize(text)
-        self.words = [t.text for t in self.tokens]
-        self.lower = [w.lower() for w in self.words]
-        self.sentences = sentence_spans(text, self.tokens)
-        self.sentence_of = [0] * len(self.tokens)
-        self.sentence_starts = set()
-        for number, (first, last) in enumerate(self.sentences):
-            self.sentence_starts.add(first)
-            for i in range(first, last):
-                self.sentence_of[i] = number
+        if tokens is None:
+            self.words, self.starts, self.ends = token_arrays(text)
+        else:
+            self.words = [t.text for t in tokens]
+            self.starts = [t.start for t in tokens]
+            self.ends = [t.end for t in tokens]
+        self.lower = list(map(str.lower, self.words))
+        self.sentences = sentence_bounds(text, self.words, self.starts)
+        self._sentence_firsts = [first for first, _ in self.sentences]
+        self.sentence_starts = set(self._sentence_firsts)
+        vocabulary = set(self.words)
+        self._cap_set = caps = {w for w in vocabulary if w[0].isupper()}
+        hot_words = caps.union(
+            w for w in vocabulary if w[0].isdigit() or w.lower() in TRIGGER_WORDS
+        )
+        # Every position any rule may fire at; each family then filters this short list.
+        self._hot = [i for i, w in enumerate(self.words) if w in hot_words]
+        self.capitalised = [i for i in self._hot if self.words[i] in caps]
 
     def __len__(self) -> int:
-        return len(self.tokens)
+        return len(self.words)
+
+    def positions(self, lower_words) -> list[int]:
+        """Positions whose lower-cased word is in `lower_words` (a subset of TRIGGER_WORDS),
+        or starts with a digit when `lower_words` is DIGITS."""
+        lower = self.lower
+        if lower_words is DIGITS:
+            return [i for i in self._hot if lower[i][0].isdigit()]
+        return [i for i in self._hot if lower[i] in lower_words]
+
+    def sentence_of(self, i: int) -> int:
+        return bisect_right(self._sentence_firsts, i) - 1
 
     def word(self, i: int) -> str:
         """The word at `i`, or "" outside the document."""
@@ -48,5 +87,4 @@ class DocView:
         return tuple(words[i : i + len(sequence)]) == sequence
 
     def is_capitalised(self, i: int) -> bool:
-        w = self.word(i)
-        return bool(w) and w[0].isupper()
+        return 0 <= i < len(self.words) and self.words[i] in self._cap_set

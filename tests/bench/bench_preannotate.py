@@ -1,0 +1,63 @@
+"""Pre-annotation throughput on one core, against the time to merely tokenize the same texts.
+
+    python tests/bench/bench_preannotate.py [--docs 3000] [--words 700]
+
+Prints documents/second for tokenizing alone and for the full rule annotator (tokens,
+sentences, every rule family, resolution, relations), and their ratio: how close the rules run
+to the tokenizer's limit. Target: >= 1,000 documents/second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from annotate.preannotate import RuleAnnotator  # noqa: E402
+from annotate.tokens import tokenize  # noqa: E402
+from tests.bench.corpus import news_documents  # noqa: E402
+
+
+def best_of(repeats: int, work) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=3000)
+    parser.add_argument("--words", type=int, default=700)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    texts = news_documents(args.docs, args.words)
+    annotator = RuleAnnotator().warm_up()
+    words = sum(len(t.split()) for t in texts) / len(texts)
+
+    def tokenize_all():
+        for text in texts:
+            tokenize(text)
+
+    def annotate_all():
+        for text in texts:
+            annotator.annotate(text)
+
+    t_tokens = best_of(args.repeats, tokenize_all)
+    t_rules = best_of(args.repeats, annotate_all)
+    print(f"documents: {len(texts)} of {words:.0f} words on average, one core, best of {args.repeats}")
+    print(f"tokenize only:   {len(texts) / t_tokens:8.0f} docs/s")
+    print(f"pre-annotate:    {len(texts) / t_rules:8.0f} docs/s  (target >= 1000)")
+    print(f"ratio pre-annotate / tokenize time: {t_rules / t_tokens:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
