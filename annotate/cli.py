@@ -231,5 +231,332 @@ def score(gold, predicted, as_json, schema_path):
         click.echo(scores_table(report))
 
 
+# ---------------------------------------------------------------------- Label Studio loop
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder of the local Label Studio (SQLite, media, credentials). "
+    "Default: $NEWSGOLD_LS_DIR, else .labelstudio in the current folder.",
+)
+project_option = click.option("--project", "project", required=True, help="Label Studio project title.")
+
+
+def _connect(data_dir):
+    """The Label Studio to talk to: LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY, else the local server."""
+    from annotate.labelstudio import LabelStudio
+    from annotate.server import connection
+
+    conn = connection(data_dir)
+    ls = LabelStudio(conn.url, conn.api_key)
+    ls.check()
+    return ls
+
+
+@cli.command()
+@data_dir_option
+@click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080).")
+@click.option("--stop", "action", flag_value="stop", help="Stop the local server.")
+@click.option("--status", "action", flag_value="status", help="Say whether the local server runs, and where.")
+def server(data_dir, port, action):
+    """Start the embedded local Label Studio (or reuse the running one).
+
+    Runs `label-studio` (install the `server` extra) with SQLite in --data-dir, bound to
+    127.0.0.1 only. On first start an admin user and API token are generated and stored in
+    DATA_DIR/newsgold-credentials.json (mode 0600); the first start runs database migrations
+    (about 30-60 s). When LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set, nothing is started:
+    the commands use that server.
+    """
+    from annotate import server as local
+    from annotate.server import CREDENTIALS_FILE, external_connection
+
+    external = external_connection()
+    if external:
+        ls = _connect(data_dir)
+        click.echo(f"using the existing Label Studio at {external.url} (LABEL_STUDIO_URL); nothing started")
+        click.echo(f"signed in as {ls.check()}")
+        return
+    if action == "stop":
+        stopped = local.stop(data_dir)
+        click.echo("stopped the local Label Studio" if stopped else "no local Label Studio was running")
+        return
+    if action == "status":
+        current = local.status(data_dir)
+        if current.running:
+            click.echo(f"running at {current.url} (pid {current.pid}); data in {current.data_dir}")
+        else:
+            click.echo(f"not running; data folder {current.data_dir}")
+            raise SystemExit(3)
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=None, desc="starting Label Studio", unit="s", disable=None,
+               bar_format="{desc}: {elapsed} (first start runs migrations, ~30-60 s)")
+    try:
+        current = local.start(data_dir, port, on_wait=lambda waited: bar.update(0) or bar.refresh())
+    finally:
+        bar.close()
+    click.echo(f"Label Studio is running at {current.url}")
+    click.echo(f"log in as {current.username}; password and API token: {current.data_dir / CREDENTIALS_FILE}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@project_option
+@click.option(
+    "--predictions",
+    "predictions_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Add this round of predictions (JSONL from `annotate preannotate` or `train predict`) "
+    "to the project's existing tasks, under its own model_version, instead of pushing documents.",
+)
+@click.option("--no-preannotate", is_flag=True, help="Push documents without rule pre-annotations.")
+@click.option("--batch-size", type=click.IntRange(1, 5000), default=250, show_default=True,
+              help="Tasks per bulk import request.")
+@_input_options
+@schema_option
+@data_dir_option
+def push(paths, project, predictions_file, no_preannotate, batch_size, text_field, skip_bad, schema_path, data_dir):
+    """Push documents with rule pre-annotations to a Label Studio project.
+
+    Creates the project from the schema if it is missing (labeling config, guidelines as
+    instructions, schema hash in its description), or updates its config in place when the schema
+    changed compatibly; a change that removes a label existing annotations use is refused.
+    Documents are deduplicated by id against what the project already holds, so re-running a
+    push — also one that was interrupted — never creates duplicate tasks.
+    """
+    from tqdm import tqdm
+
+    from annotate.jsonl import read_jsonl
+    from annotate.preannotate import RuleAnnotator, prediction_record
+    from annotate.push import push_documents, push_predictions
+    from annotate.schema import load_schema
+
+    loaded = load_schema(schema_path)
+    ls = _connect(data_dir)
+    if predictions_file:
+        if paths:
+            raise click.UsageError("give either PATHS (documents) or --predictions FILE, not both")
+        records = read_jsonl(predictions_file)
+        with tqdm(total=len(records), desc="pushing predictions", unit="doc", disable=None) as bar:
+            report = push_predictions(ls, project, records, batch_size, bar.update)
+        click.echo(
+            f"project {project!r}: {report.predictions} predictions added, "
+            f"{report.already_present - report.predictions} already there, "
+            f"{report.unknown_documents} documents not in the project (push them first)"
+        )
+        return
+    if not paths:
+        raise click.UsageError("give the documents to push (PATHS), or --predictions FILE")
+    docs, _ = _read_inputs(paths, text_field, skip_bad, 0.4)
+    annotator = None if no_preannotate else RuleAnnotator().warm_up()
+    records = [
+        doc.to_dict() if annotator is None else prediction_record(doc, annotator.annotate(doc.text))
+        for doc in tqdm(docs, desc="pre-annotating", unit="doc", disable=None)
+    ]
+    with tqdm(total=len(records), desc="pushing", unit="doc", disable=None) as bar:
+        report = push_documents(ls, project, loaded, records, batch_size, bar.update)
+    what = "created" if report.project_created else ("config updated" if report.config_updated else "exists")
+    click.echo(
+        f"project {project!r} ({what}): {report.new_tasks} new tasks, {report.already_present} already "
+        f"present, {report.predictions} with pre-annotations"
+    )
+    click.echo(f"open {ls.url}/projects/{report.project_id}/data to annotate")
+
+
+@cli.command()
+@project_option
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@data_dir_option
+def status(project, as_json, data_dir):
+    """Progress of a project and how annotators treat the pre-annotations.
+
+    Tasks total / annotated / skipped / remaining, annotations per annotator, predictions per
+    model_version, and per model_version and label how many predicted spans annotators kept
+    exactly, changed, deleted, and how many spans they added.
+    """
+    from annotate.labelstudio import LabelStudioError
+    from annotate.status import OUTCOMES, project_status
+
+    ls = _connect(data_dir)
+    found = ls.find_project(project)
+    if found is None:
+        raise LabelStudioError(f"project {project!r} does not exist on {ls.url}; check --project")
+    report = project_status(ls.iter_tasks(found, fields="all"), ls.users())
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    t = report["totals"]
+    click.echo(f"{project}: {t['tasks']} tasks, {t['annotated']} annotated, {t['skipped']} skipped, "
+               f"{t['remaining']} remaining")
+    for name, counts in report["annotators"].items():
+        click.echo(f"  {name}: {counts.get('annotations', 0)} annotations, {counts.get('cancelled', 0)} skipped")
+    for version, n in report["predictions"].items():
+        click.echo(f"  predictions {version}: {n}")
+    for version, by_label in report["acceptance"].items():
+        click.echo(f"acceptance of {version}:")
+        click.echo(f"  {'label':10} " + " ".join(f"{o:>8}" for o in OUTCOMES))
+        for label, counts in by_label.items():
+            click.echo(f"  {label:10} " + " ".join(f"{counts.get(o, 0):8}" for o in OUTCOMES))
+
+
+@cli.command()
+@click.option("--project", "project", default=None, help="Export this Label Studio project.")
+@click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Build the dataset from a file instead: gold JSONL, or a Label Studio JSON export.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Dataset folder to write.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--policy", type=click.Choice(["latest", "majority"]), default="latest", show_default=True,
+              help="With several annotators (and no ground truth): the latest annotation, or the "
+              "spans more than half of them drew (ties reported, not kept).")
+@click.option("--seed", type=int, default=13, show_default=True, help="Seed of the story-to-split assignment.")
+@click.option("--ratios", default="0.8,0.1,0.1", show_default=True, help="train,validation,test ratios.")
+@schema_option
+@data_dir_option
+def export(project, from_file, out, force, policy, seed, ratios, schema_path, data_dir):
+    """Export human annotations as a Hugging Face DatasetDict (plus parquet, JSONL and a card).
+
+    Predictions never become gold; cancelled annotations are ignored; ground truth wins. Tokens,
+    IOB2 ner_tags (ClassLabel), character spans and relations per document; train / validation /
+    test split by story_id. Spans that do not align with tokens, overlap, or disagree with the text
+    are listed in problems.jsonl and the card. Written atomically; --force replaces.
+    """
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from annotate.agreement import agreement, agreement_table
+    from annotate.export import (
+        ExportError,
+        ExportReport,
+        detect_file_kind,
+        iter_ls_export_file,
+        rows_from_gold_jsonl,
+        rows_from_ls_tasks,
+        write_dataset,
+    )
+    from annotate.labelstudio import LabelStudioError, iter_json_array
+    from annotate.schema import load_schema
+
+    if bool(project) == bool(from_file):
+        raise click.UsageError("give exactly one of --project NAME or --from FILE")
+    try:
+        split_ratios = tuple(float(r) for r in ratios.split(","))
+        assert len(split_ratios) == 3
+    except (ValueError, AssertionError):
+        raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--ratios") from None
+    loaded = load_schema(schema_path)
+    labels = list(loaded.label_names)
+    out_path = Path(out)
+    if out_path.exists() and not force:
+        raise ExportError(f"{out_path} already exists; pass --force to replace it, or choose another --out")
+    extra = {"resolution": policy}
+    if project:
+        ls = _connect(data_dir)
+        found = ls.find_project(project)
+        if found is None:
+            raise LabelStudioError(f"project {project!r} does not exist on {ls.url}; check --project")
+        users = ls.users()
+        tasks = lambda: iter_json_array(ls.export_chunks(found))  # noqa: E731 (one pass)
+        source = f"Label Studio project {project!r} at {ls.url}"
+        extra["project"] = project
+    elif detect_file_kind(Path(from_file)) == "labelstudio":
+        users = {}
+        tasks = lambda: iter_ls_export_file(Path(from_file))  # noqa: E731
+        source = f"Label Studio export {from_file}"
+    else:
+        tasks = None
+        source = f"gold JSONL {from_file}"
+    report = ExportReport(out_path, source)
+
+    def measuring_agreement(stream):
+        """Pass tasks through, keep those with several annotators, and put their agreement in
+        the card once the stream ends (the card is written after the last row)."""
+        several = []
+        for task in stream:
+            if len({a.get("completed_by") for a in task.get("annotations") or [] if not a.get("was_cancelled")}) > 1:
+                several.append(task)
+            yield task
+        agreed = agreement(several, labels, users)
+        if agreed["documents"]:
+            extra["agreement"] = agreed["pairs"]
+            extra["agreement_table"] = agreement_table(agreed, labels)
+
+    if tasks is not None:
+        rows = rows_from_ls_tasks(measuring_agreement(tasks()), loaded, policy, users, report)
+    else:
+        rows = rows_from_gold_jsonl(Path(from_file), loaded, report)
+    with tqdm(desc="exporting", unit="doc", disable=None) as bar:
+        report = write_dataset(rows, out_path, loaded, source, force, seed, split_ratios,
+                               report=report, progress=bar.update, card_extra=extra)
+    extra.pop("agreement_table", None)
+    counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
+    click.echo(f"wrote {report.documents} documents to {out_path} ({counts})")
+    for reason, n in sorted(report.skipped.items()):
+        click.echo(f"  not exported: {n} task(s) with {reason}")
+    if report.problem_kinds:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.problem_kinds.items()))
+        click.echo(f"  problems listed in {out_path / 'problems.jsonl'}: {kinds}", err=True)
+    empty = [name for name, n in report.split_counts.items() if n == 0]
+    if empty:
+        click.echo(f"  empty splits (kept): {', '.join(empty)} — too few stories to fill them", err=True)
+
+
+@cli.command(name="agreement")
+@project_option
+@click.option("--json", "as_json", is_flag=True, help="Print the agreement as JSON.")
+@schema_option
+@data_dir_option
+def agreement_command(project, as_json, schema_path, data_dir):
+    """Inter-annotator agreement on documents with two or more annotators.
+
+    Pairwise span F1 per label, strict (same boundaries and label) and partial (overlapping), and
+    one line per disagreement to adjudicate: the span, who drew it and who did not.
+    """
+    from dataclasses import asdict
+
+    from annotate.agreement import agreement, agreement_table
+    from annotate.labelstudio import LabelStudioError, iter_json_array
+    from annotate.schema import load_schema
+
+    labels = list(load_schema(schema_path).label_names)
+    ls = _connect(data_dir)
+    found = ls.find_project(project)
+    if found is None:
+        raise LabelStudioError(f"project {project!r} does not exist on {ls.url}; check --project")
+    report = agreement(iter_json_array(ls.export_chunks(found)), labels, ls.users())
+    if as_json:
+        click.echo(json.dumps({**report, "disagreements": [asdict(d) for d in report["disagreements"]]}, indent=2))
+        return
+    click.echo(f"{report['documents']} documents with two or more annotators")
+    click.echo(agreement_table(report, labels))
+    for d in report["disagreements"]:
+        click.echo(f"  {d.document} (task {d.task_id}): {d.label} {d.text!r} [{d.start}, {d.end}) "
+                   f"drawn by {', '.join(d.drawn_by)}, not by {', '.join(d.not_by)}")
+
+
+@cli.command()
+@click.argument("dataset", type=click.Path(exists=True, file_okay=False))
+@schema_option
+def check(dataset, schema_path):
+    """Check an exported dataset before training: label counts, empty documents, misaligned
+    spans, stories leaking across splits. Exits 1 when it finds errors."""
+    from annotate.check import check_dataset
+    from annotate.schema import load_schema
+
+    report = check_dataset(dataset, load_schema(schema_path))
+    labels = sorted({label for counts in report.labels.values() for label in counts})
+    click.echo(f"{'split':12} {'docs':>6} " + " ".join(f"{l:>9}" for l in labels))
+    for name, n in report.splits.items():
+        click.echo(f"{name:12} {n:6} " + " ".join(f"{report.labels[name][l]:9}" for l in labels))
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    for error in report.errors:
+        click.echo(f"error: {error}")
+    if not report.ok:
+        raise SystemExit(1)
+    click.echo(f"{dataset}: no errors")
+
+
 def main():
     cli(prog_name="annotate")

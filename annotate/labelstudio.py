@@ -1,12 +1,27 @@
 """The only module that talks to the Label Studio SDK.
 
 The SDK is generated and deeply nested; everything else in newsgold speaks our own terms
-(schemas, documents, spans) and calls the functions here.
+(projects by title, documents by newsgold id, results as plain dicts) and calls this module.
+Every SDK or HTTP failure becomes a LabelStudioError that names the server, the cause and a fix.
 """
 
 from __future__ import annotations
 
-from annotate.errors import SchemaError
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from annotate.errors import NewsgoldError, SchemaError
+
+DOC_ID_FIELD = "newsgold_id"  # the task data field that carries our document id
+PAGE_SIZE = 1000
+
+
+class LabelStudioError(NewsgoldError):
+    """Label Studio refused a request or could not be reached."""
+
+
+class ConfigIncompatibleError(LabelStudioError):
+    """A labeling config change would orphan existing annotations."""
 
 
 def validate_config(config: str, source: str = "labeling config") -> None:
@@ -20,3 +35,203 @@ def validate_config(config: str, source: str = "labeling config") -> None:
         raise SchemaError(
             f"{source}: Label Studio rejects the generated config ({exc}); fix the schema"
         ) from None
+
+
+@dataclass(frozen=True)
+class Project:
+    id: int
+    title: str
+    label_config: str
+    description: str
+
+
+def _detail(exc) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        errors = body.get("validation_errors") or body.get("detail") or body
+        return str(errors)
+    return str(body or exc)
+
+
+class LabelStudio:
+    """A connection to one Label Studio server, in newsgold's terms."""
+
+    def __init__(self, url: str, api_key: str, timeout: float = 120.0):
+        from label_studio_sdk import LabelStudio as Client
+
+        self.url = url
+        self._client = Client(base_url=url, api_key=api_key, timeout=timeout)
+
+    def _call(self, what: str, function, *args, **kwargs):
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            return function(*args, **kwargs)
+        except ApiError as exc:
+            if exc.status_code in (401, 403):
+                raise LabelStudioError(
+                    f"{self.url}: the API key was refused ({exc.status_code}) while trying to {what}; "
+                    "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)"
+                ) from None
+            raise LabelStudioError(
+                f"{self.url}: could not {what} (HTTP {exc.status_code}: {_detail(exc)})"
+            ) from None
+        except Exception as exc:  # httpx transport errors: refused, reset, timeout
+            name = type(exc).__name__
+            if "Connect" in name or "Timeout" in name or "Network" in name or "Protocol" in name or "Read" in name:
+                raise LabelStudioError(
+                    f"{self.url}: Label Studio is unreachable while trying to {what} ({name}); "
+                    "start it with `annotate server` or check LABEL_STUDIO_URL"
+                ) from None
+            raise
+
+    def check(self) -> str:
+        """Who we are on the server (also verifies that the URL and key work)."""
+        me = self._call("check the API key", self._client.users.whoami)
+        return me.email or me.username
+
+    # ------------------------------------------------------------------ projects
+    def find_project(self, title: str) -> Project | None:
+        pager = self._call("list projects", self._client.projects.list, title=title, page_size=100)
+        for item in self._call("list projects", list, pager):
+            if item.title == title:
+                return Project(item.id, item.title, item.label_config or "", item.description or "")
+        return None
+
+    def create_project(self, title: str, config: str, instructions: str, description: str) -> Project:
+        created = self._call(
+            f"create project {title!r}",
+            self._client.projects.create,
+            title=title,
+            label_config=config,
+            expert_instruction=instructions,
+            show_instruction=True,
+            description=description,
+        )
+        return Project(created.id, title, config, description)
+
+    def update_project(self, project: Project, config: str, instructions: str, description: str) -> None:
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            self._client.projects.update(
+                id=project.id, label_config=config, expert_instruction=instructions, description=description
+            )
+        except ApiError as exc:
+            if exc.status_code == 400 and "label_config" in str(getattr(exc, "body", "")):
+                raise ConfigIncompatibleError(
+                    f"project {project.title!r}: Label Studio refuses the new labeling config because "
+                    f"existing annotations use what it removes ({_detail(exc)}); keep those labels in "
+                    "the schema, or push to a new project"
+                ) from None
+            raise LabelStudioError(f"{self.url}: could not update project {project.title!r} ({_detail(exc)})") from None
+
+    def used_labels(self, project: Project) -> set[str]:
+        """Labels used by annotations in the project."""
+        used = set()
+        for task in self.iter_tasks(project, fields="all"):
+            for annotation in task.get("annotations") or []:
+                for region in annotation.get("result") or []:
+                    used.update(region.get("value", {}).get("labels") or [])
+        return used
+
+    # ------------------------------------------------------------------ tasks
+    def iter_tasks(self, project: Project, fields: str | None = None) -> Iterator[dict]:
+        """Every task of the project as a dict, page by page. `fields="all"` adds annotations
+        and predictions; the default returns only ids and data."""
+        kwargs = {"fields": "all"} if fields == "all" else {"include": "id,data"}
+        pager = self._call(
+            "list tasks", self._client.tasks.list, project=project.id, page_size=PAGE_SIZE, **kwargs
+        )
+        iterator = iter(pager)
+        while True:
+            item = self._call("list tasks", next, iterator, None)
+            if item is None:
+                return
+            yield item.dict(exclude_none=True) if fields == "all" else {"id": item.id, "data": item.data}
+
+    def task_ids_by_document(self, project: Project) -> dict[str, int]:
+        """newsgold document id → task id, for every task pushed by newsgold."""
+        mapping = {}
+        for task in self.iter_tasks(project):
+            doc_id = (task.get("data") or {}).get(DOC_ID_FIELD)
+            if doc_id is not None:
+                mapping.setdefault(str(doc_id), task["id"])
+        return mapping
+
+    def import_tasks(self, project: Project, tasks: list[dict]) -> list[int]:
+        """Import tasks (with their predictions) in one request; returns the new task ids."""
+        response = self._call(
+            f"import {len(tasks)} tasks into {project.title!r}",
+            self._client.projects.import_tasks,
+            id=project.id,
+            request=tasks,
+            return_task_ids=True,
+        )
+        return list(response.task_ids or [])
+
+    def import_predictions(self, project: Project, predictions: list[dict]) -> int:
+        response = self._call(
+            f"import {len(predictions)} predictions into {project.title!r}",
+            self._client.projects.import_predictions,
+            id=project.id,
+            request=predictions,
+        )
+        return int(getattr(response, "created", None) or len(predictions))
+
+    def create_annotation(
+        self,
+        task_id: int,
+        result: list[dict],
+        user_id: int | None = None,
+        cancelled: bool = False,
+        ground_truth: bool = False,
+    ) -> int:
+        """Create an annotation as a user would through the web UI."""
+        created = self._call(
+            f"annotate task {task_id}",
+            self._client.annotations.create,
+            id=task_id,
+            result=result,
+            completed_by=user_id,
+            was_cancelled=cancelled,
+            ground_truth=ground_truth,
+        )
+        return created.id
+
+    def create_user(self, email: str, password: str) -> int:
+        user = self._call(
+            f"create user {email}", self._client.users.create, username=email.split("@")[0], email=email, password=password
+        )
+        return user.id
+
+    def users(self) -> dict[int, str]:
+        """User id → email."""
+        return {u.id: u.email or u.username for u in self._call("list users", self._client.users.list)}
+
+    # ------------------------------------------------------------------ export
+    def export_chunks(self, project: Project) -> Iterator[bytes]:
+        """The project's JSON export (every task, with annotations), as a stream of bytes."""
+        stream = self._client.projects.exports.download_sync(
+            id=project.id, export_type="JSON", download_all_tasks=True
+        )
+        iterator = iter(stream)
+        while True:
+            chunk = self._call(f"export project {project.title!r}", next, iterator, None)
+            if chunk is None:
+                return
+            yield chunk
+
+
+def iter_json_array(chunks: Iterable[bytes]) -> Iterator[dict]:
+    """Items of a JSON array arriving as byte chunks, parsed incrementally (constant memory)."""
+    import ijson
+
+    events = ijson.sendable_list()
+    coroutine = ijson.items_coro(events, "item", use_float=True)
+    for chunk in chunks:
+        coroutine.send(chunk)
+        yield from events
+        del events[:]
+    coroutine.close()
+    yield from events

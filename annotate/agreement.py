@@ -1,0 +1,83 @@
+"""Inter-annotator agreement: pairwise span F1 per label (strict and partial, nervaluate) on
+documents with two or more human annotations, and the disagreements to adjudicate."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import combinations
+
+from annotate.lsformat import from_ls_result
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    document: str
+    task_id: int | None
+    label: str
+    start: int
+    end: int
+    text: str
+    drawn_by: tuple[str, ...]
+    not_by: tuple[str, ...]
+
+
+def _as_nervaluate(spans, label=None):
+    return [{"label": s.label, "start": s.start, "end": s.end - 1} for s in spans if label in (None, s.label)]
+
+
+def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> dict:
+    """Pairwise agreement over `tasks` (Label Studio task dicts with annotations)."""
+    from nervaluate import Evaluator
+
+    users = users or {}
+    pairs: dict[tuple[str, str], tuple[list, list]] = defaultdict(lambda: ([], []))
+    disagreements: list[Disagreement] = []
+    documents = 0
+    for task in tasks:
+        text = (task.get("data") or {}).get("text")
+        usable = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+        if not isinstance(text, str) or len({a.get("completed_by") for a in usable}) < 2:
+            continue
+        documents += 1
+        doc_id = str((task.get("data") or {}).get("newsgold_id") or task.get("id"))
+        by_annotator = {}
+        for annotation in sorted(usable, key=lambda a: a.get("updated_at") or ""):
+            who = annotation.get("completed_by")
+            name = users.get(who, str(who)) if not isinstance(who, dict) else str(who.get("email"))
+            by_annotator[name] = from_ls_result(text, annotation.get("result") or [])[0]
+        for a, b in combinations(sorted(by_annotator), 2):
+            pairs[(a, b)][0].append(_as_nervaluate(by_annotator[a]))
+            pairs[(a, b)][1].append(_as_nervaluate(by_annotator[b]))
+        drawn = defaultdict(set)
+        for name, spans in by_annotator.items():
+            for s in spans:
+                drawn[(s.start, s.end, s.label)].add(name)
+        everyone = set(by_annotator)
+        for (start, end, label), names in sorted(drawn.items()):
+            if names != everyone:
+                disagreements.append(
+                    Disagreement(doc_id, task.get("id"), label, start, end, text[start:end],
+                                 tuple(sorted(names)), tuple(sorted(everyone - names)))
+                )
+    result = {"documents": documents, "pairs": {}, "disagreements": disagreements}
+    for (a, b), (true, pred) in sorted(pairs.items()):
+        scores = Evaluator(true, pred, tags=labels).evaluate()
+        per_label = {
+            label: {scheme: round(scores["entities"][label][scheme].f1, 4) for scheme in ("strict", "partial")}
+            for label in labels
+        }
+        per_label["micro"] = {scheme: round(scores["overall"][scheme].f1, 4) for scheme in ("strict", "partial")}
+        result["pairs"][f"{a} vs {b}"] = per_label
+    return result
+
+
+def agreement_table(report: dict, labels: list[str]) -> str:
+    if not report["pairs"]:
+        return "No document has two or more annotators."
+    head = "| pair | " + " | ".join(f"{l} strict/partial F1" for l in labels + ["micro"]) + " |"
+    lines = [head, "|---|" + "---|" * (len(labels) + 1)]
+    for pair, scores in report["pairs"].items():
+        cells = [f"{scores[l]['strict']:.2f} / {scores[l]['partial']:.2f}" for l in labels + ["micro"]]
+        lines.append(f"| {pair} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

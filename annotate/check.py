@@ -1,0 +1,87 @@
+"""A dataset check before training, in the spirit of `spacy debug data`: label counts, empty
+documents, spans that do not align with tokens, and stories leaking across splits."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotate.errors import NewsgoldError
+
+
+@dataclass
+class CheckReport:
+    path: Path
+    splits: dict = field(default_factory=dict)  # split -> documents
+    labels: dict = field(default_factory=dict)  # split -> Counter
+    schema_hash: str | None = None
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_dataset(path: str | Path, schema=None) -> CheckReport:
+    from datasets import load_from_disk
+
+    path = Path(path)
+    if not (path / "dataset_dict.json").exists():
+        raise NewsgoldError(f"{path}: not a newsgold dataset (no dataset_dict.json); run `annotate export` first")
+    dataset = load_from_disk(str(path))
+    report = CheckReport(path)
+    card = (path / "README.md").read_text(encoding="utf-8") if (path / "README.md").exists() else ""
+    for line in card.splitlines():
+        if line.strip().startswith("hash:"):
+            report.schema_hash = line.split(":", 1)[1].strip()
+            break
+    if schema is not None and report.schema_hash and report.schema_hash != schema.hash:
+        report.errors.append(
+            f"schema hash {report.schema_hash} of the dataset differs from {schema.hash} of {schema.path}; "
+            "export again with the current schema"
+        )
+    stories: dict[str, set[str]] = {}
+    ids: Counter = Counter()
+    for name, split in dataset.items():
+        report.splits[name] = len(split)
+        counts = Counter()
+        names = split.features["ner_tags"].feature.names
+        for row in split:
+            ids[row["id"]] += 1
+            stories.setdefault(row["story_id"], set()).add(name)
+            counts.update(s["label"] for s in row["spans"])
+            if not row["tokens"]:
+                report.errors.append(f"{name}: document {row['id']} has no tokens")
+            elif not row["spans"]:
+                report.warnings.append(f"{name}: document {row['id']} has no spans (fine if it truly has none)")
+            starts = {s for s, _ in row["token_offsets"]}
+            ends = {e for _, e in row["token_offsets"]}
+            tagged = sum(1 for t in row["ner_tags"] if names[t].startswith("B-"))
+            aligned = [s for s in row["spans"] if s["start"] in starts and s["end"] in ends]
+            for span in row["spans"]:
+                if span not in aligned:
+                    report.warnings.append(
+                        f"{name}: document {row['id']} span {span['label']} {span['text']!r} "
+                        f"[{span['start']}, {span['end']}) does not align with tokens (listed in problems.jsonl)"
+                    )
+            if tagged > len(aligned):
+                report.errors.append(f"{name}: document {row['id']} has more tagged entities than aligned spans")
+        report.labels[name] = counts
+    for story, splits in sorted(stories.items()):
+        if len(splits) > 1:
+            report.errors.append(f"story {story} leaks across splits {', '.join(sorted(splits))}")
+    for doc_id, n in ids.items():
+        if n > 1:
+            report.errors.append(f"document {doc_id} appears {n} times")
+    for name, n in report.splits.items():
+        if n == 0:
+            report.warnings.append(f"split {name} is empty")
+    problems = path / "problems.jsonl"
+    if problems.exists():
+        kinds = Counter(json.loads(line)["kind"] for line in problems.open(encoding="utf-8") if line.strip())
+        for kind, n in sorted(kinds.items()):
+            report.warnings.append(f"problems.jsonl lists {n} {kind} region(s)")
+    return report

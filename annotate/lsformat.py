@@ -1,0 +1,144 @@
+"""Label Studio's result JSON ⇄ newsgold spans and relations (pure functions, no SDK).
+
+Label Studio's web UI counts offsets in UTF-16 code units (JavaScript strings); Python counts
+code points. The two differ only after a character outside the Basic Multilingual Plane (an
+emoji), so offsets are converted both ways and the texts stay checked: every span coming back
+must satisfy `text[start:end] == value.text`. Where it does not, the span is repaired only when
+the evidence is unambiguous (its text occurs exactly once within a small window), the repair is
+recorded, and everything else is reported — never guessed silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import accumulate
+
+from annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME
+from annotate.spans import Relation, Span
+
+REPAIR_WINDOW = 20  # characters either side searched for a span whose offsets drifted
+
+
+def _utf16_offsets(text: str) -> list[int] | None:
+    """UTF-16 offset of every code point position (len(text)+1 entries), or None if equal."""
+    if text.isascii() or max(map(ord, text)) <= 0xFFFF:
+        return None
+    return [0, *accumulate(2 if ord(c) > 0xFFFF else 1 for c in text)]
+
+
+def to_utf16(text: str, offsets: list[int]) -> list[int]:
+    table = _utf16_offsets(text)
+    return offsets if table is None else [table[o] for o in offsets]
+
+
+def from_utf16(text: str, offsets: list[int]) -> list[int | None]:
+    """Code point offsets for UTF-16 offsets; None for an offset inside a surrogate pair."""
+    table = _utf16_offsets(text)
+    if table is None:
+        return offsets
+    back = {u: i for i, u in enumerate(table)}
+    return [back.get(o) for o in offsets]
+
+
+def to_ls_result(text: str, spans, relations=(), scores: bool = True) -> list[dict]:
+    """Spans and relations as a Label Studio `result` list (predictions or annotations)."""
+    result = []
+    for number, span in enumerate(spans, start=1):
+        start, end = to_utf16(text, [span.start, span.end])
+        region = {
+            "id": span.id or f"s{number}",
+            "from_name": LS_LABELS_NAME,
+            "to_name": LS_TEXT_NAME,
+            "type": "labels",
+            "value": {"start": start, "end": end, "text": span.text, "labels": [span.label]},
+        }
+        if scores and span.score is not None:
+            region["score"] = span.score
+        result.append(region)
+    for relation in relations:
+        result.append(
+            {
+                "type": "relation",
+                "from_id": relation.head,
+                "to_id": relation.tail,
+                "direction": "right",
+                "labels": [relation.label],
+            }
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A region that could not be taken as it is: what, where, and what was done."""
+
+    kind: str  # misaligned | offset-mismatch | repaired | multi-label | overlap | unlabeled-relation
+    span: dict
+    detail: str
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "span": self.span, "detail": self.detail}
+
+
+def from_ls_result(text: str, result: list[dict]) -> tuple[list[Span], list[Relation], list[Problem]]:
+    """Spans and relations of one annotation's `result`, with the problems found.
+
+    Problems of kind `repaired` are informational (the span is kept, at its repaired offsets);
+    the others name regions that are not in the returned spans.
+    """
+    spans: list[Span] = []
+    relations: list[Relation] = []
+    problems: list[Problem] = []
+    for region in result:
+        kind = region.get("type")
+        if kind == "relation":
+            labels = region.get("labels") or []
+            if len(labels) != 1:
+                problems.append(Problem("unlabeled-relation", region, f"relation has labels {labels}"))
+                continue
+            relations.append(Relation(str(region["from_id"]), str(region["to_id"]), labels[0]))
+            continue
+        if kind != "labels" or region.get("from_name") != LS_LABELS_NAME:
+            continue
+        value = region.get("value", {})
+        labels = value.get("labels") or []
+        described = {"id": region.get("id"), **{k: value.get(k) for k in ("start", "end", "text", "labels")}}
+        if len(labels) != 1:
+            problems.append(
+                Problem("multi-label", described, f"{len(labels)} labels on one region; the schema allows one")
+            )
+            continue
+        start, end = from_utf16(text, [value.get("start"), value.get("end")])
+        expected = value.get("text")
+        if start is not None and end is not None and expected is None:
+            expected = text[start:end]
+        if start is None or end is None or text[start:end] != expected:
+            repaired = _repair(text, expected, start, end)
+            if repaired is None:
+                problems.append(
+                    Problem(
+                        "offset-mismatch",
+                        described,
+                        f"text[{start}:{end}] is {text[start:end] if start is not None and end is not None else None!r}, "
+                        f"the region says {expected!r}; fix the region in Label Studio",
+                    )
+                )
+                continue
+            problems.append(
+                Problem("repaired", described, f"moved to [{repaired}, {repaired + len(expected)})")
+            )
+            start, end = repaired, repaired + len(expected)
+        spans.append(Span(start, end, labels[0], text[start:end], id=str(region.get("id"))))
+    return spans, relations, problems
+
+
+def _repair(text: str, expected: str | None, start: int | None, end: int | None) -> int | None:
+    """The start of `expected` when it occurs exactly once near where the region says it is."""
+    if not expected or start is None:
+        return None
+    low = max(0, start - REPAIR_WINDOW)
+    window = text[low : (end or start) + REPAIR_WINDOW + len(expected)]
+    first = window.find(expected)
+    if first == -1 or window.find(expected, first + 1) != -1:
+        return None
+    return low + first

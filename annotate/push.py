@@ -1,0 +1,184 @@
+"""Pushing documents and pre-annotations to a Label Studio project, idempotently.
+
+Every task carries the newsgold document id (`data.newsgold_id`, a hash of the text). A push
+first asks the server which documents it already holds and imports only the others, in bulk
+batches, so re-running a push — also one that was interrupted half-way — creates no duplicate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from annotate.labelstudio import DOC_ID_FIELD, ConfigIncompatibleError, LabelStudio, Project
+from annotate.lsformat import to_ls_result
+from annotate.schema import Schema, guidelines_markdown, labelstudio_config
+from annotate.spans import Relation, Span
+
+BATCH_SIZE = 250
+_HASH = re.compile(r"schema hash ([0-9a-f]{16})")
+
+
+@dataclass(frozen=True)
+class PushReport:
+    project: str
+    project_id: int
+    project_created: bool
+    config_updated: bool
+    documents: int
+    new_tasks: int
+    already_present: int
+    predictions: int
+    unknown_documents: int = 0
+
+
+def describe(schema: Schema) -> str:
+    return f"newsgold schema {schema.name} {schema.version}; schema hash {schema.hash}"
+
+
+def project_schema_hash(project: Project) -> str | None:
+    found = _HASH.search(project.description or "")
+    return found.group(1) if found else None
+
+
+def instructions_html(schema: Schema) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(guidelines_markdown(schema))
+
+
+def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project, bool, bool]:
+    """The project titled `title`, created from the schema if missing, its config updated in
+    place if the schema changed compatibly. Returns (project, created, updated)."""
+    config = labelstudio_config(schema)
+    project = ls.find_project(title)
+    if project is None:
+        return ls.create_project(title, config, instructions_html(schema), describe(schema)), True, False
+    if project_schema_hash(project) == schema.hash and project.label_config.strip() == config.strip():
+        return project, False, False
+    removed = ls.used_labels(project) - set(schema.label_names)
+    if removed:
+        raise ConfigIncompatibleError(
+            f"project {title!r}: existing annotations use label(s) {', '.join(sorted(removed))} that "
+            f"schema {schema.path} no longer has; put them back, or push to a new --project"
+        )
+    ls.update_project(project, config, instructions_html(schema), describe(schema))
+    return project, False, True
+
+
+def task_payload(record: dict, model_version: str | None) -> dict:
+    """A Label Studio task for a document record (JSONL shape), with its pre-annotations."""
+    text = record["text"]
+    task = {
+        "data": {
+            "text": text,
+            DOC_ID_FIELD: record["id"],
+            "source": record.get("source"),
+            "story_id": record.get("story_id"),
+        }
+    }
+    prediction = prediction_payload(record, model_version)
+    if prediction is not None:
+        task["predictions"] = [prediction]
+    return task
+
+
+def prediction_payload(record: dict, model_version: str | None, task_id: int | None = None) -> dict | None:
+    spans = [Span.from_dict(s) for s in record.get("spans") or []]
+    version = record.get("model_version") or model_version
+    if not spans or not version:
+        return None
+    relations = [Relation(r["head"], r["tail"], r["label"]) for r in record.get("relations") or []]
+    scores = [s.score for s in spans if s.score is not None]
+    prediction = {
+        "model_version": version,
+        "score": round(sum(scores) / len(scores), 4) if scores else None,
+        "result": to_ls_result(record["text"], spans, relations),
+    }
+    if task_id is not None:
+        prediction["task"] = task_id
+    return prediction
+
+
+def _unique(records: Iterable[dict]) -> list[dict]:
+    seen, unique = set(), []
+    for record in records:
+        if record["id"] not in seen:
+            seen.add(record["id"])
+            unique.append(record)
+    return unique
+
+
+def push_documents(
+    ls: LabelStudio,
+    title: str,
+    schema: Schema,
+    records: Iterable[dict],
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> PushReport:
+    """Create or update the project, then import the documents it lacks with their predictions."""
+    project, created, updated = ensure_project(ls, title, schema)
+    records = _unique(records)
+    present = {} if created else ls.task_ids_by_document(project)
+    missing = [r for r in records if r["id"] not in present]
+    if progress:
+        progress(len(records) - len(missing))
+    new_tasks = predictions = 0
+    for first in range(0, len(missing), batch_size):
+        batch = [task_payload(r, None) for r in missing[first : first + batch_size]]
+        new_tasks += len(ls.import_tasks(project, batch))
+        predictions += sum(1 for task in batch if "predictions" in task)
+        if progress:
+            progress(len(batch))
+    return PushReport(
+        title, project.id, created, updated, len(records), new_tasks, len(records) - len(missing), predictions
+    )
+
+
+def push_predictions(
+    ls: LabelStudio,
+    title: str,
+    records: Iterable[dict],
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> PushReport:
+    """Add a round of predictions to existing tasks: one per task and model_version, never twice.
+
+    Documents the project does not hold are counted in `unknown_documents`, not pushed.
+    """
+    project = ls.find_project(title)
+    if project is None:
+        raise ConfigIncompatibleError(
+            f"project {title!r} does not exist; push the documents first: annotate push PATHS --project {title!r}"
+        )
+    records = _unique(records)
+    have: dict[int, set[str]] = {}
+    by_doc: dict[str, int] = {}
+    for task in ls.iter_tasks(project, fields="all"):
+        doc_id = (task.get("data") or {}).get(DOC_ID_FIELD)
+        if doc_id is None:
+            continue
+        by_doc.setdefault(str(doc_id), task["id"])
+        have[task["id"]] = {p.get("model_version") for p in task.get("predictions") or []}
+    payloads, unknown = [], 0
+    for record in records:
+        task_id = by_doc.get(record["id"])
+        if task_id is None:
+            unknown += 1
+            continue
+        if record.get("model_version") in have.get(task_id, set()):
+            continue
+        payload = prediction_payload(record, None, task_id)
+        if payload is not None:
+            payloads.append(payload)
+    if progress:
+        progress(len(records) - len(payloads))
+    added = 0
+    for first in range(0, len(payloads), batch_size):
+        batch = payloads[first : first + batch_size]
+        added += ls.import_predictions(project, batch)
+        if progress:
+            progress(len(batch))
+    return PushReport(title, project.id, False, False, len(records), 0, len(records) - unknown, added, unknown)
