@@ -188,14 +188,15 @@ class LabelStudio:
         ground_truth: bool = False,
     ) -> int:
         """Create an annotation as a user would through the web UI."""
+        who = {} if user_id is None else {"completed_by": user_id}  # None: the key's own user
         created = self._call(
             f"annotate task {task_id}",
             self._client.annotations.create,
             id=task_id,
             result=result,
-            completed_by=user_id,
             was_cancelled=cancelled,
             ground_truth=ground_truth,
+            **who,
         )
         return created.id
 

@@ -3,7 +3,7 @@
 # Extra arguments go to pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh test || exit 1
+scripts/setup.sh test,server || exit 1
 .venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
