@@ -11,6 +11,7 @@ import json
 import click
 
 from annotate import __version__
+from annotate.documents import STORY_THRESHOLD
 from annotate.errors import NewsgoldError
 
 
@@ -88,6 +89,15 @@ def schema(schema_path, fmt):
     )
 
 
+story_option = click.option(
+    "--story-threshold",
+    type=click.FloatRange(0, 1),
+    default=STORY_THRESHOLD,
+    show_default=True,
+    help="TF-IDF cosine at which two documents count as the same story.",
+)
+
+
 def _input_options(command):
     command = click.option(
         "--skip-bad",
@@ -136,13 +146,7 @@ def _read_inputs(paths, text_field, skip_bad, story_threshold):
     help="Write the documents as JSONL (id, text, source, story_id, meta) to this file.",
 )
 @_input_options
-@click.option(
-    "--story-threshold",
-    type=click.FloatRange(0, 1),
-    default=0.4,
-    show_default=True,
-    help="TF-IDF cosine at which two documents count as the same story.",
-)
+@story_option
 def documents(paths, output, text_field, skip_bad, story_threshold):
     """Read PATHS (.txt files, folders of .txt, .jsonl, .csv), normalise and group them.
 
@@ -176,13 +180,7 @@ def documents(paths, output, text_field, skip_bad, story_threshold):
     help="JSONL file to write: each input document with `spans`, `relations`, `model_version`.",
 )
 @_input_options
-@click.option(
-    "--story-threshold",
-    type=click.FloatRange(0, 1),
-    default=0.4,
-    show_default=True,
-    help="TF-IDF cosine at which two documents count as the same story.",
-)
+@story_option
 def preannotate(paths, output, text_field, skip_bad, story_threshold):
     """Pre-annotate PATHS with the rules: ACTOR, LOCATION, COUNT, ACTION spans and relations.
 
@@ -314,9 +312,11 @@ def server(data_dir, port, action):
 @click.option("--batch-size", type=click.IntRange(1, 5000), default=250, show_default=True,
               help="Tasks per bulk import request.")
 @_input_options
+@story_option
 @schema_option
 @data_dir_option
-def push(paths, project, predictions_file, no_preannotate, batch_size, text_field, skip_bad, schema_path, data_dir):
+def push(paths, project, predictions_file, no_preannotate, batch_size, text_field, skip_bad, story_threshold,
+         schema_path, data_dir):
     """Push documents with rule pre-annotations to a Label Studio project.
 
     Creates the project from the schema if it is missing (labeling config, guidelines as
@@ -348,14 +348,16 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
         return
     if not paths:
         raise click.UsageError("give the documents to push (PATHS), or --predictions FILE")
-    docs, _ = _read_inputs(paths, text_field, skip_bad, 0.4)
-    annotator = None if no_preannotate else RuleAnnotator().warm_up()
-    records = [
-        doc.to_dict() if annotator is None else prediction_record(doc, annotator.annotate(doc.text))
-        for doc in tqdm(docs, desc="pre-annotating", unit="doc", disable=None)
-    ]
-    with tqdm(total=len(records), desc="pushing", unit="doc", disable=None) as bar:
-        report = push_documents(ls, project, loaded, records, batch_size, bar.update)
+    docs, _ = _read_inputs(paths, text_field, skip_bad, story_threshold)
+    preannotate = None
+    if not no_preannotate:
+        annotator = RuleAnnotator().warm_up()
+
+        def preannotate(doc):
+            return prediction_record(doc, annotator.annotate(doc.text))
+
+    with tqdm(total=len(docs), desc="pre-annotating and pushing", unit="doc", disable=None) as bar:
+        report = push_documents(ls, project, loaded, docs, preannotate, batch_size, bar.update)
     what = "created" if report.project_created else ("config updated" if report.config_updated else "exists")
     click.echo(
         f"project {project!r} ({what}): {report.new_tasks} new tasks, {report.already_present} already "

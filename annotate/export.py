@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+
+import orjson
 import shutil
 import tempfile
 import time
@@ -28,8 +30,8 @@ from annotate.documents import document_id, group_stories, make_document, normal
 from annotate.errors import NewsgoldError
 from annotate.lsformat import Problem, from_ls_result
 from annotate.schema import Schema, dataset_features
-from annotate.spans import Relation, Span, spans_to_iob
-from annotate.tokens import Token, token_arrays
+from annotate.spans import Relation, Span, offsets_to_iob
+from annotate.tokens import token_arrays
 
 SPLITS = ("train", "validation", "test")
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)
@@ -138,8 +140,7 @@ def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolve
                              "detail": f"overlaps {tagged[-1].text!r}; kept in spans, left out of ner_tags"})
             continue
         tagged.append(span)
-    tokens = [Token(w, s, e) for w, s, e in zip(words, starts, ends)]
-    alignment = spans_to_iob(text, tokens, tagged, doc_id)
+    alignment = offsets_to_iob(text, starts, ends, tagged, doc_id)
     for span in alignment.misaligned:
         problems.append({"kind": "misaligned", "span": span.to_dict(), "document": doc_id, "source": source,
                          "detail": "span edges fall inside a token; kept in spans, left out of ner_tags"})
@@ -150,7 +151,7 @@ def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolve
         "source": source,
         "text": text,
         "tokens": words,
-        "token_offsets": [[s, e] for s, e in zip(starts, ends)],
+        "token_offsets": list(map(list, zip(starts, ends))),
         "ner_tags": alignment.tags,
         "spans": [{"id": s.id or f"s{i}", "start": s.start, "end": s.end, "label": s.label, "text": s.text}
                   for i, s in enumerate(spans, start=1)],
@@ -275,42 +276,47 @@ def write_dataset(
     report = report or ExportReport(out, source)
     report.out = out
     try:
-        staged = tmp / "rows.jsonl"
         problems_path = tmp / "problems.jsonl"
-        missing_story: dict[str, str] = {}
-        with open(staged, "w", encoding="utf-8") as staging, open(problems_path, "w", encoding="utf-8") as problems:
-            for row, found in rows:
-                for problem in found:
-                    problems.write(json.dumps(problem, ensure_ascii=False) + "\n")
-                    report.problems += problem["kind"] != "repaired"
-                    report.problem_kinds[problem["kind"]] += 1
-                if row is None:
-                    continue
-                if not row["story_id"]:
-                    missing_story[row["id"]] = row["text"]
-                staging.write(json.dumps(row, ensure_ascii=False) + "\n")
-                report.documents += 1
-                if progress:
-                    progress(1)
-        stories = {}
-        if missing_story:  # documents without a story: group them by content now
-            docs = [make_document(text, "", doc_id, id=doc_id) for doc_id, text in missing_story.items()]
-            stories = {d.id: d.story_id for d in group_stories(docs, story_threshold)}
-        missing_story.clear()
-        split_files = {name: open(tmp / f"{name}.jsonl", "w", encoding="utf-8") for name in SPLITS}
-        names = schema.tag_names
+        staged = tmp / "rows-without-story.jsonl"  # rows whose story is decided after the stream
+        tag_ids = {name: i for i, name in enumerate(schema.tag_names)}
         report.split_counts = {name: 0 for name in SPLITS}
         report.label_counts = {name: Counter() for name in SPLITS}
+        split_files = {name: open(tmp / f"{name}.jsonl", "wb") for name in SPLITS}
+
+        def emit(row: dict) -> None:
+            split = _split_of(row["story_id"], seed, ratios)
+            report.split_counts[split] += 1
+            report.label_counts[split].update(s["label"] for s in row["spans"])
+            split_files[split].write(orjson.dumps(row) + b"\n")
+
         try:
-            with open(staged, encoding="utf-8") as staging:
-                for line in staging:
-                    row = json.loads(line)
-                    row["story_id"] = row["story_id"] or stories[row["id"]]
-                    split = _split_of(row["story_id"], seed, ratios)
-                    report.split_counts[split] += 1
-                    report.label_counts[split].update(s["label"] for s in row["spans"])
-                    row["ner_tags"] = [names.index(t) for t in row["ner_tags"]]
-                    split_files[split].write(json.dumps(row, ensure_ascii=False) + "\n")
+            missing_story: dict[str, str] = {}
+            with open(staged, "wb") as staging, open(problems_path, "wb") as problems:
+                for row, found in rows:
+                    for problem in found:
+                        problems.write(orjson.dumps(problem) + b"\n")
+                        report.problems += problem["kind"] != "repaired"
+                        report.problem_kinds[problem["kind"]] += 1
+                    if row is None:
+                        continue
+                    row["ner_tags"] = [tag_ids[t] for t in row["ner_tags"]]
+                    report.documents += 1
+                    if progress:
+                        progress(1)
+                    if row["story_id"]:
+                        emit(row)
+                    else:
+                        missing_story[row["id"]] = row["text"]
+                        staging.write(orjson.dumps(row) + b"\n")
+            if missing_story:  # documents without a story: group them by content now
+                docs = [make_document(text, "", doc_id, id=doc_id) for doc_id, text in missing_story.items()]
+                stories = {d.id: d.story_id for d in group_stories(docs, story_threshold)}
+                missing_story.clear()
+                with open(staged, "rb") as staging:
+                    for line in staging:
+                        row = orjson.loads(line)
+                        row["story_id"] = stories[row["id"]]
+                        emit(row)
         finally:
             for handle in split_files.values():
                 handle.close()

@@ -7,6 +7,7 @@ Every SDK or HTTP failure becomes a LabelStudioError that names the server, the 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -160,15 +161,30 @@ class LabelStudio:
         return mapping
 
     def import_tasks(self, project: Project, tasks: list[dict]) -> list[int]:
-        """Import tasks (with their predictions) in one request; returns the new task ids."""
+        """Import tasks (with their predictions) in one request; returns the new task ids.
+
+        The request goes through the SDK's own HTTP client and headers, but its body is encoded
+        here with `json.dumps`: the SDK's generic `jsonable_encoder` walks every nested value in
+        Python and measured 2.7 ms per news-sized task, a third of the whole bulk import.
+        """
+        wrapper = self._client._client_wrapper
+        what = f"import {len(tasks)} tasks into {project.title!r}"
         response = self._call(
-            f"import {len(tasks)} tasks into {project.title!r}",
-            self._client.projects.import_tasks,
-            id=project.id,
-            request=tasks,
-            return_task_ids=True,
+            what,
+            wrapper.httpx_client.httpx_client.post,
+            f"{wrapper.get_base_url().rstrip('/')}/api/projects/{project.id}/import",
+            params={"return_task_ids": "true"},
+            content=json.dumps(tasks, ensure_ascii=False).encode("utf-8"),
+            headers={**wrapper.get_headers(), "Content-Type": "application/json"},
         )
-        return list(response.task_ids or [])
+        if response.status_code in (401, 403):
+            raise LabelStudioError(
+                f"{self.url}: the API key was refused ({response.status_code}) while trying to {what}; "
+                "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)"
+            )
+        if response.status_code >= 400:
+            raise LabelStudioError(f"{self.url}: could not {what} (HTTP {response.status_code}: {response.text[:500]})")
+        return list(response.json().get("task_ids") or [])
 
     def import_predictions(self, project: Project, predictions: list[dict]) -> int:
         response = self._call(

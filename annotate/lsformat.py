@@ -10,6 +10,7 @@ recorded, and everything else is reported — never guessed silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -19,32 +20,37 @@ from annotate.spans import Relation, Span
 REPAIR_WINDOW = 20  # characters either side searched for a span whose offsets drifted
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def _utf16_offsets(text: str) -> list[int] | None:
-    """UTF-16 offset of every code point position (len(text)+1 entries), or None if equal."""
-    if text.isascii() or max(map(ord, text)) <= 0xFFFF:
+    """UTF-16 offset of every code point position (len(text)+1 entries), or None when the
+    two counts agree (no character outside the Basic Multilingual Plane: nearly every text)."""
+    if text.isascii() or not _ASTRAL.search(text):
         return None
     return [0, *accumulate(2 if ord(c) > 0xFFFF else 1 for c in text)]
 
 
-def to_utf16(text: str, offsets: list[int]) -> list[int]:
-    table = _utf16_offsets(text)
+def to_utf16(text: str, offsets: list[int], table: list[int] | None | bool = False) -> list[int]:
+    """UTF-16 offsets for code point offsets (`table` from `_utf16_offsets`, computed if not given)."""
+    table = _utf16_offsets(text) if table is False else table
     return offsets if table is None else [table[o] for o in offsets]
 
 
-def from_utf16(text: str, offsets: list[int]) -> list[int | None]:
+def from_utf16(text: str, offsets: list, back: dict | None | bool = False) -> list[int | None]:
     """Code point offsets for UTF-16 offsets; None for an offset inside a surrogate pair."""
-    table = _utf16_offsets(text)
-    if table is None:
-        return offsets
-    back = {u: i for i, u in enumerate(table)}
-    return [back.get(o) for o in offsets]
+    if back is False:
+        table = _utf16_offsets(text)
+        back = None if table is None else {u: i for i, u in enumerate(table)}
+    return offsets if back is None else [back.get(o) for o in offsets]
 
 
 def to_ls_result(text: str, spans, relations=(), scores: bool = True) -> list[dict]:
     """Spans and relations as a Label Studio `result` list (predictions or annotations)."""
     result = []
+    table = _utf16_offsets(text)
     for number, span in enumerate(spans, start=1):
-        start, end = to_utf16(text, [span.start, span.end])
+        start, end = to_utf16(text, [span.start, span.end], table)
         region = {
             "id": span.id or f"s{number}",
             "from_name": LS_LABELS_NAME,
@@ -89,6 +95,8 @@ def from_ls_result(text: str, result: list[dict]) -> tuple[list[Span], list[Rela
     spans: list[Span] = []
     relations: list[Relation] = []
     problems: list[Problem] = []
+    table = _utf16_offsets(text) if result else None
+    back = None if table is None else {u: i for i, u in enumerate(table)}
     for region in result:
         kind = region.get("type")
         if kind == "relation":
@@ -102,33 +110,35 @@ def from_ls_result(text: str, result: list[dict]) -> tuple[list[Span], list[Rela
             continue
         value = region.get("value", {})
         labels = value.get("labels") or []
+        start, end, expected = value.get("start"), value.get("end"), value.get("text")
+        if back is not None:
+            start, end = back.get(start), back.get(end)
+        if len(labels) == 1 and start is not None and end is not None and (
+            expected is None or text[start:end] == expected
+        ):
+            spans.append(Span(start, end, labels[0], text[start:end], None, str(region.get("id"))))
+            continue
+        # the slow path: something is off with this region
         described = {"id": region.get("id"), **{k: value.get(k) for k in ("start", "end", "text", "labels")}}
         if len(labels) != 1:
             problems.append(
                 Problem("multi-label", described, f"{len(labels)} labels on one region; the schema allows one")
             )
             continue
-        start, end = from_utf16(text, [value.get("start"), value.get("end")])
-        expected = value.get("text")
-        if start is not None and end is not None and expected is None:
-            expected = text[start:end]
-        if start is None or end is None or text[start:end] != expected:
-            repaired = _repair(text, expected, start, end)
-            if repaired is None:
-                problems.append(
-                    Problem(
-                        "offset-mismatch",
-                        described,
-                        f"text[{start}:{end}] is {text[start:end] if start is not None and end is not None else None!r}, "
-                        f"the region says {expected!r}; fix the region in Label Studio",
-                    )
-                )
-                continue
+        repaired = _repair(text, expected, start, end)
+        if repaired is None:
+            found = text[start:end] if start is not None and end is not None else None
             problems.append(
-                Problem("repaired", described, f"moved to [{repaired}, {repaired + len(expected)})")
+                Problem(
+                    "offset-mismatch",
+                    described,
+                    f"text[{start}:{end}] is {found!r}, the region says {expected!r}; fix the region in Label Studio",
+                )
             )
-            start, end = repaired, repaired + len(expected)
-        spans.append(Span(start, end, labels[0], text[start:end], id=str(region.get("id"))))
+            continue
+        problems.append(Problem("repaired", described, f"moved to [{repaired}, {repaired + len(expected)})"))
+        start, end = repaired, repaired + len(expected)
+        spans.append(Span(start, end, labels[0], text[start:end], None, str(region.get("id"))))
     return spans, relations, problems
 
 

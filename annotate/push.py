@@ -8,9 +8,11 @@ batches, so re-running a push — also one that was interrupted half-way — cre
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from annotate.documents import Document
 from annotate.labelstudio import DOC_ID_FIELD, ConfigIncompatibleError, LabelStudio, Project
 from annotate.lsformat import to_ls_result
 from annotate.schema import Schema, guidelines_markdown, labelstudio_config
@@ -67,7 +69,7 @@ def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project
     return project, False, True
 
 
-def task_payload(record: dict, model_version: str | None) -> dict:
+def task_payload(record: dict) -> dict:
     """A Label Studio task for a document record (JSONL shape), with its pre-annotations."""
     text = record["text"]
     task = {
@@ -78,15 +80,16 @@ def task_payload(record: dict, model_version: str | None) -> dict:
             "story_id": record.get("story_id"),
         }
     }
-    prediction = prediction_payload(record, model_version)
+    prediction = prediction_payload(record)
     if prediction is not None:
         task["predictions"] = [prediction]
     return task
 
 
-def prediction_payload(record: dict, model_version: str | None, task_id: int | None = None) -> dict | None:
+def prediction_payload(record: dict, task_id: int | None = None) -> dict | None:
+    """The Label Studio prediction for a record's spans under its model_version (None if none)."""
     spans = [Span.from_dict(s) for s in record.get("spans") or []]
-    version = record.get("model_version") or model_version
+    version = record.get("model_version")
     if not spans or not version:
         return None
     relations = [Relation(r["head"], r["tail"], r["label"]) for r in record.get("relations") or []]
@@ -101,12 +104,14 @@ def prediction_payload(record: dict, model_version: str | None, task_id: int | N
     return prediction
 
 
-def _unique(records: Iterable[dict]) -> list[dict]:
+def _unique(items: Iterable) -> list:
+    """First occurrence of each document id (documents or JSONL records)."""
     seen, unique = set(), []
-    for record in records:
-        if record["id"] not in seen:
-            seen.add(record["id"])
-            unique.append(record)
+    for item in items:
+        key = item["id"] if isinstance(item, dict) else item.id
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
     return unique
 
 
@@ -114,26 +119,39 @@ def push_documents(
     ls: LabelStudio,
     title: str,
     schema: Schema,
-    records: Iterable[dict],
+    documents: Iterable[Document],
+    preannotate: Callable[[Document], dict] | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> PushReport:
-    """Create or update the project, then import the documents it lacks with their predictions."""
+    """Create or update the project, then import the documents it lacks, each pre-annotated by
+    `preannotate` (a document → JSONL record with spans) just before its batch is sent.
+
+    Documents the project already holds are neither pre-annotated nor sent again.
+    """
     project, created, updated = ensure_project(ls, title, schema)
-    records = _unique(records)
+    documents = _unique(documents)
     present = {} if created else ls.task_ids_by_document(project)
-    missing = [r for r in records if r["id"] not in present]
+    missing = [d for d in documents if d.id not in present]
     if progress:
-        progress(len(records) - len(missing))
+        progress(len(documents) - len(missing))
     new_tasks = predictions = 0
-    for first in range(0, len(missing), batch_size):
-        batch = [task_payload(r, None) for r in missing[first : first + batch_size]]
-        new_tasks += len(ls.import_tasks(project, batch))
-        predictions += sum(1 for task in batch if "predictions" in task)
-        if progress:
-            progress(len(batch))
+    # Pre-annotate batch k+1 while the server stores batch k: the server is another process, so
+    # the two overlap on a multi-core machine. One batch in flight at a time keeps the order.
+    with ThreadPoolExecutor(max_workers=1) as sender:
+        in_flight = None
+        for first in range(0, len(missing) + batch_size, batch_size):
+            chunk = missing[first : first + batch_size]
+            batch = [task_payload(preannotate(d) if preannotate else d.to_dict()) for d in chunk]
+            if in_flight is not None:
+                sent, future = in_flight
+                new_tasks += len(future.result())
+                predictions += sum(1 for task in sent if "predictions" in task)
+                if progress:
+                    progress(len(sent))
+            in_flight = (batch, sender.submit(ls.import_tasks, project, batch)) if batch else None
     return PushReport(
-        title, project.id, created, updated, len(records), new_tasks, len(records) - len(missing), predictions
+        title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions
     )
 
 
@@ -170,7 +188,7 @@ def push_predictions(
             continue
         if record.get("model_version") in have.get(task_id, set()):
             continue
-        payload = prediction_payload(record, None, task_id)
+        payload = prediction_payload(record, task_id)
         if payload is not None:
             payloads.append(payload)
     if progress:

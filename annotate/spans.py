@@ -101,10 +101,17 @@ def check_spans(text: str, spans: Iterable[Span], item: str = "document") -> lis
 
 def spans_to_iob(text: str, tokens: Sequence[Token], spans: Iterable[Span], item: str = "document") -> Alignment:
     """IOB2 tags for `tokens`; spans whose edges are not token edges are returned as misaligned."""
+    return offsets_to_iob(text, [t.start for t in tokens], [t.end for t in tokens], spans, item)
+
+
+def offsets_to_iob(
+    text: str, token_starts: Sequence[int], token_ends: Sequence[int], spans: Iterable[Span], item: str = "document"
+) -> Alignment:
+    """`spans_to_iob` for tokens given as start and end offset lists (no Token objects)."""
     ordered = check_spans(text, spans, item)
-    starts = {token.start: i for i, token in enumerate(tokens)}
-    ends = {token.end: i for i, token in enumerate(tokens)}
-    tags = ["O"] * len(tokens)
+    starts = dict(zip(token_starts, range(len(token_starts))))
+    ends = dict(zip(token_ends, range(len(token_ends))))
+    tags = ["O"] * len(token_starts)
     misaligned: list[Span] = []
     for span in ordered:
         first, last = starts.get(span.start), ends.get(span.end)

@@ -1,0 +1,106 @@
+"""Export conversion speed and memory, offline, against the label-studio-sdk converter.
+
+    python tests/bench/bench_export.py [--tasks 5000] [--large 20000]
+
+Writes a synthetic Label Studio JSON export of news-sized tasks (one human annotation each,
+spans from the rule pre-annotator), then converts it in child processes, each measured for wall
+time and peak resident memory:
+  - newsgold: `annotate export --from FILE` (tokens, IOB2, spans, relations, splits, DatasetDict +
+    parquet + JSONL + card);
+  - the SDK's `Converter.convert_to_conll2003` on the same file.
+Targets: newsgold tasks/second >= 5x the converter's; newsgold peak memory flat from --tasks to --large.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from annotate.documents import document_id  # noqa: E402
+from annotate.lsformat import to_ls_result  # noqa: E402
+from annotate.preannotate import RuleAnnotator  # noqa: E402
+from tests.bench.corpus import news_documents  # noqa: E402
+
+CONVERTER = """
+import sys
+from label_studio_sdk.converter import Converter
+sys.path.insert(0, {root!r})
+from annotate.schema import labelstudio_config, load_schema
+Converter(labelstudio_config(load_schema()), project_dir=None, download_resources=False).convert_to_conll2003(
+    sys.argv[1], sys.argv[2], is_dir=False)
+"""
+
+
+def synthetic_export(path: Path, count: int) -> None:
+    """A Label Studio JSON export file with `count` annotated tasks, streamed to disk."""
+    annotator = RuleAnnotator().warm_up()
+    texts = news_documents(min(count, 2000), seed=5)  # a pool of texts, varied per task below
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("[")
+        for i in range(count):
+            text = f"Report {i}. " + texts[i % len(texts)]
+            annotation = annotator.annotate(text)
+            task = {
+                "id": i + 1,
+                "data": {"text": text, "newsgold_id": document_id(text), "source": f"bench-{i}",
+                         "story_id": f"story-{i // 3}"},
+                "annotations": [{
+                    "id": i + 1, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
+                    "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:00Z",
+                    "result": to_ls_result(text, annotation.spans, annotation.relations, scores=False),
+                }],
+                "predictions": [],
+            }
+            out.write(("," if i else "") + json.dumps(task, ensure_ascii=False))
+        out.write("]")
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process (os.wait4 reports that child alone)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command[0]} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def run_newsgold(path: Path, out: Path) -> tuple[float, float]:
+    annotate = str(Path(sys.executable).parent / "annotate")
+    return measure([annotate, "export", "--from", str(path), "--out", str(out), "--force"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=5000)
+    parser.add_argument("--large", type=int, default=20000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        small, large = folder / "small.json", folder / "large.json"
+        synthetic_export(small, args.tasks)
+        t_sdk, m_sdk = measure([sys.executable, "-c", CONVERTER.format(root=str(ROOT)), str(small), str(folder / "conll")])
+        t_ours, m_ours = run_newsgold(small, folder / "ds-small")
+        synthetic_export(large, args.large)
+        t_large, m_large = run_newsgold(large, folder / "ds-large")
+        size = small.stat().st_size / 2**20
+    print(f"synthetic Label Studio export: {args.tasks} tasks ({size:.0f} MiB), one annotation each")
+    print(f"SDK converter CONLL2003: {t_sdk:7.1f} s  {args.tasks / t_sdk:7.0f} tasks/s  peak {m_sdk:6.0f} MiB")
+    print(f"newsgold export:         {t_ours:7.1f} s  {args.tasks / t_ours:7.0f} tasks/s  peak {m_ours:6.0f} MiB")
+    print(f"newsgold export, {args.large} tasks: {t_large:7.1f} s  {args.large / t_large:7.0f} tasks/s  peak {m_large:6.0f} MiB")
+    print(f"speed: newsgold / SDK converter = {t_sdk / t_ours:.1f}x  (target >= 5x)")
+    print(f"memory: peak at {args.large} / peak at {args.tasks} tasks = {m_large / m_ours:.2f}x  (target: flat)")
+
+
+if __name__ == "__main__":
+    main()

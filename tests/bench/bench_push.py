@@ -1,0 +1,95 @@
+"""Push throughput against a real local Label Studio, with the SDK as the peer, in one run.
+
+    python tests/bench/bench_push.py [--docs 2000] [--single-docs 2000]
+
+Starts a fresh local server, then times on the same machine and server:
+  1. one at a time through the SDK: tasks.create + predictions.create per document;
+  2. a raw SDK bulk import (projects.import_tasks, batches of 250) of a prepared payload;
+  3. `annotate push` as a library call: pre-annotation, dedup against the project, batching;
+  4. the same push again (nothing new to send).
+Targets: (3) >= 20x faster than (1); (3) <= 1.2x (2); (4) <= 10% of (3) with 0 new tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from annotate import server  # noqa: E402
+from annotate.documents import group_stories, make_document  # noqa: E402
+from annotate.labelstudio import LabelStudio  # noqa: E402
+from annotate.preannotate import RuleAnnotator, prediction_record  # noqa: E402
+from annotate.push import describe, push_documents, task_payload  # noqa: E402
+from annotate.schema import labelstudio_config, load_schema  # noqa: E402
+from tests.bench.corpus import news_documents  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--single-docs", type=int, default=2000,
+                        help="documents for the one-at-a-time peer (its rate is what is compared)")
+    args = parser.parse_args()
+    schema = load_schema()
+    texts = news_documents(args.docs, seed=7)
+    documents = group_stories([make_document(t, f"bench-{i}", f"bench-{i}") for i, t in enumerate(texts)])
+    annotator = RuleAnnotator().warm_up()
+    payload = [task_payload(prediction_record(d, annotator.annotate(d.text))) for d in documents]
+
+    from label_studio_sdk import LabelStudio as Client
+
+    with tempfile.TemporaryDirectory() as folder:
+        running = server.start(folder, port=server.free_port())
+        try:
+            token = server.credentials(Path(folder))["token"]
+            sdk = Client(base_url=running.url, api_key=token, timeout=600)
+            ours = LabelStudio(running.url, token)
+            config = labelstudio_config(schema)
+
+            single = sdk.projects.create(title="one at a time", label_config=config)
+            started = time.perf_counter()
+            for task in payload[: args.single_docs]:
+                created = sdk.tasks.create(project=single.id, data=task["data"])
+                prediction = task["predictions"][0]
+                sdk.predictions.create(task=created.id, result=prediction["result"],
+                                       model_version=prediction["model_version"], score=prediction["score"])
+            t_single = (time.perf_counter() - started) / args.single_docs * args.docs
+
+            raw = sdk.projects.create(title="raw bulk import", label_config=config)
+            started = time.perf_counter()
+            for first in range(0, len(payload), 250):
+                sdk.projects.import_tasks(id=raw.id, request=payload[first : first + 250])
+            t_raw = time.perf_counter() - started
+
+            started = time.perf_counter()
+            report = push_documents(ours, "newsgold push", schema, documents,
+                                    lambda d: prediction_record(d, annotator.annotate(d.text)))
+            t_push = time.perf_counter() - started
+            assert report.new_tasks == len(documents), report
+
+            started = time.perf_counter()
+            again = push_documents(ours, "newsgold push", schema, documents,
+                                   lambda d: prediction_record(d, annotator.annotate(d.text)))
+            t_again = time.perf_counter() - started
+        finally:
+            server.stop(folder)
+
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    print(f"{len(documents)} documents of {words:.0f} words, with rule pre-annotations, local Label Studio")
+    print(f"one at a time via SDK:  {t_single:7.1f} s"
+          + (f"  (measured on {args.single_docs}, scaled)" if args.single_docs != args.docs else ""))
+    print(f"raw SDK bulk import:    {t_raw:7.1f} s")
+    print(f"annotate push:          {t_push:7.1f} s  ({report.new_tasks} new tasks)")
+    print(f"annotate push again:    {t_again:7.1f} s  ({again.new_tasks} new tasks)")
+    print(f"push speed-up over one at a time: {t_single / t_push:5.1f}x  (target >= 20x)")
+    print(f"push time / raw bulk import:      {t_push / t_raw:5.2f}x  (target <= 1.2x)")
+    print(f"re-push time / first push:        {t_again / t_push:5.1%}  (target <= 10%)")
+
+
+if __name__ == "__main__":
+    main()
