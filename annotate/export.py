@@ -281,13 +281,16 @@ def write_dataset(
         tag_ids = {name: i for i, name in enumerate(schema.tag_names)}
         report.split_counts = {name: 0 for name in SPLITS}
         report.label_counts = {name: Counter() for name in SPLITS}
-        split_files = {name: open(tmp / f"{name}.jsonl", "wb") for name in SPLITS}
+        features = _features_with_provenance(schema)
+        for sub in ("jsonl", "parquet", "arrow"):
+            (tmp / sub).mkdir()
+        writers = {name: _SplitWriter(tmp, name, features) for name in SPLITS}
 
         def emit(row: dict) -> None:
             split = _split_of(row["story_id"], seed, ratios)
             report.split_counts[split] += 1
             report.label_counts[split].update(s["label"] for s in row["spans"])
-            split_files[split].write(orjson.dumps(row) + b"\n")
+            writers[split].add(row)
 
         try:
             missing_story: dict[str, str] = {}
@@ -318,10 +321,10 @@ def write_dataset(
                         row["story_id"] = stories[row["id"]]
                         emit(row)
         finally:
-            for handle in split_files.values():
-                handle.close()
+            for writer in writers.values():
+                writer.close()
         staged.unlink()
-        _materialise(tmp, schema)
+        _save_to_disk(tmp, features)
         card = dataset_card(schema, report, seed, ratios, card_extra or {}, problems_path)
         (tmp / "README.md").write_text(card, encoding="utf-8")
         if out.exists():
@@ -345,33 +348,75 @@ def _features_with_provenance(schema: Schema):
     return features
 
 
-def _materialise(folder: Path, schema: Schema) -> None:
-    """Per-split JSONL → DatasetDict (save_to_disk) and parquet, through memory-mapped Arrow."""
-    from datasets import Dataset, DatasetDict, disable_progress_bars
+class _SplitWriter:
+    """Streams one split's rows to JSONL, Arrow and Parquet in batches: memory stays bounded by
+    one batch, whatever the number of documents."""
 
-    disable_progress_bars()
-    features = _features_with_provenance(schema)
-    cache = folder / ".cache"
-    splits = {}
+    BATCH = 256
+
+    def __init__(self, folder: Path, name: str, features):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.schema = features.arrow_schema
+        self.jsonl = open(folder / "jsonl" / f"{name}.jsonl", "wb")
+        self.arrow_path = folder / "arrow" / f"{name}.arrow"
+        self.arrow = pa.ipc.new_stream(str(self.arrow_path), self.schema)
+        self.parquet = pq.ParquetWriter(str(folder / "parquet" / f"{name}.parquet"), self.schema)
+        self.rows: list[dict] = []
+
+    def add(self, row: dict) -> None:
+        self.jsonl.write(orjson.dumps(row) + b"\n")
+        self.rows.append(row)
+        if len(self.rows) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+
+        batch = pa.RecordBatch.from_pylist(self.rows, schema=self.schema)
+        self.arrow.write_batch(batch)
+        self.parquet.write_batch(batch)
+        self.rows = []
+
+    def close(self) -> None:
+        if self.rows:
+            self.flush()
+        self.jsonl.close()
+        self.arrow.close()
+        self.parquet.close()
+
+
+def _save_to_disk(folder: Path, features) -> None:
+    """Lay the streamed Arrow files out as `DatasetDict.save_to_disk` does (one shard per split:
+    the Arrow IPC stream, `dataset_info.json`, `state.json`, and `dataset_dict.json`), so that
+    `datasets.load_from_disk` reads them. Moving the files we already streamed, instead of
+    letting `save_to_disk` copy them through a memory map, keeps the export's memory flat."""
+    from datasets import DatasetInfo
+
+    info = DatasetInfo(features=features)
     for name in SPLITS:
-        path = folder / f"{name}.jsonl"
-        if path.stat().st_size:
-            splits[name] = Dataset.from_json(str(path), features=features, cache_dir=str(cache), split="train")
-        else:  # an empty split stays, with the same features
-            splits[name] = Dataset.from_dict({k: [] for k in features}, features=features)
-    dataset = DatasetDict(splits)
-    # an empty split needs an explicit shard, or load_from_disk finds no table to read
-    (folder / "parquet").mkdir()
-    for name, split in dataset.items():
-        split.to_parquet(str(folder / "parquet" / f"{name}.parquet"))
-    (folder / "jsonl").mkdir()
-    for name in SPLITS:
-        os.replace(folder / f"{name}.jsonl", folder / "jsonl" / f"{name}.jsonl")
-    # an empty split needs an explicit shard, or load_from_disk finds no table to read
-    shards = {name: 1 for name in SPLITS if not len(splits[name])} or None
-    dataset.save_to_disk(str(folder), num_shards=shards)
-    del dataset, splits
-    shutil.rmtree(cache, ignore_errors=True)
+        split_dir = folder / name
+        split_dir.mkdir()
+        shard = split_dir / "data-00000-of-00001.arrow"
+        os.replace(folder / "arrow" / f"{name}.arrow", shard)
+        info.write_to_directory(str(split_dir))
+        digest = hashlib.sha256()
+        with open(shard, "rb") as data:
+            for block in iter(lambda: data.read(1 << 20), b""):
+                digest.update(block)
+        state = {
+            "_data_files": [{"filename": shard.name}],
+            "_fingerprint": digest.hexdigest()[:16],
+            "_format_columns": None,
+            "_format_kwargs": {},
+            "_format_type": None,
+            "_output_all_columns": False,
+            "_split": None,
+        }
+        (split_dir / "state.json").write_text(json.dumps(state, indent=2))
+    (folder / "dataset_dict.json").write_text(json.dumps({"splits": list(SPLITS)}))
+    (folder / "arrow").rmdir()
 
 
 def dataset_card(schema: Schema, report: ExportReport, seed: int, ratios, extra: dict, problems_path: Path) -> str:

@@ -1,0 +1,157 @@
+"""Label Studio result conversion and the export, offline (no server)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from annotate.cli import cli
+from annotate.export import ExportError, resolve_annotations
+from annotate.lsformat import from_ls_result, to_ls_result
+from annotate.spans import Relation, make_span
+
+TEXT = "😀 Afghan soldiers fled to Tajikistan, officials said."
+
+
+def region(start, end, label, text=None, rid="r", source=TEXT):
+    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
+            "value": {"start": start, "end": end, "text": text if text is not None else source[start:end],
+                      "labels": [label] if isinstance(label, str) else label}}
+
+
+def test_utf16_offsets_round_trip_past_an_emoji():
+    a, t = TEXT.index("Afghan"), TEXT.index("Tajikistan")
+    spans = [make_span(TEXT, a, a + 15, "ACTOR", id="a"), make_span(TEXT, t, t + 10, "LOCATION", id="b")]
+    result = to_ls_result(TEXT, spans, [Relation("a", "b", "place")])
+    assert result[0]["value"]["start"] == a + 1  # the emoji is two UTF-16 code units
+    back, relations, problems = from_ls_result(TEXT, result)
+    assert [(s.start, s.end, s.label) for s in back] == [(s.start, s.end, s.label) for s in spans]
+    assert relations == [Relation("a", "b", "place")] and problems == []
+
+
+def test_drifted_offsets_are_repaired_only_when_unambiguous():
+    t = TEXT.index("Tajikistan")
+    drifted = region(t + 3, t + 13, "LOCATION", "Tajikistan")  # (+1 for the emoji, +2 drift)
+    spans, _, problems = from_ls_result(TEXT, [drifted])
+    assert [(s.start, s.text) for s in spans] == [(t, "Tajikistan")]
+    assert [p.kind for p in problems] == ["repaired"]
+    nowhere = region(5, 9, "ACTOR", "Kabul")
+    spans, _, problems = from_ls_result(TEXT, [nowhere])
+    assert spans == [] and [p.kind for p in problems] == ["offset-mismatch"]
+
+
+def test_multi_label_region_is_reported_not_collapsed():
+    spans, _, problems = from_ls_result(TEXT, [region(3, 18, ["ACTOR", "LOCATION"])])
+    assert spans == [] and problems[0].kind == "multi-label"
+
+
+def annotation(result, who=1, when="2026-01-01T00:00:00Z", cancelled=False, gt=False, aid=1):
+    return {"id": aid, "completed_by": who, "updated_at": when, "was_cancelled": cancelled,
+            "ground_truth": gt, "result": result}
+
+
+PLAIN = "Afghan soldiers fled to Tajikistan."
+
+
+def test_resolution_ground_truth_latest_majority_and_cancelled():
+    first = region(0, 15, "ACTOR", rid="x", source=PLAIN)
+    second = region(24, 34, "LOCATION", rid="y", source=PLAIN)
+    older = annotation([first], who=1, when="2026-01-01T00:00:00Z")
+    newer = annotation([second], who=2, when="2026-01-02T00:00:00Z")
+    assert resolve_annotations(PLAIN, [annotation([], cancelled=True)], "latest", {}) is None
+    latest = resolve_annotations(PLAIN, [older, newer], "latest", {1: "a", 2: "b"})
+    assert [s.label for s in latest.spans] == ["LOCATION"] and latest.annotators == ["b"]
+    truth = resolve_annotations(PLAIN, [annotation([first], who=1, gt=True), newer], "latest", {})
+    assert [s.label for s in truth.spans] == ["ACTOR"] and truth.how == "ground_truth"
+    third = annotation([first, second], who=3, when="2026-01-03T00:00:00Z")
+    majority = resolve_annotations(PLAIN, [older, newer, third], "majority", {})
+    assert sorted(s.label for s in majority.spans) == ["ACTOR", "LOCATION"]
+    tie = resolve_annotations(PLAIN, [older, newer], "majority", {})
+    assert tie.spans == [] and {p.kind for p in tie.problems} == {"tie"}
+
+
+def write_export(path: Path, tasks):
+    path.write_text(json.dumps(tasks))
+    return path
+
+
+def test_export_from_labelstudio_file_reports_problems_and_is_atomic(tmp_path):
+    text = PLAIN
+    tasks = [
+        {"id": 1, "data": {"text": text, "newsgold_id": "d1", "story_id": "s1", "source": "a.txt"},
+         "annotations": [annotation([region(0, 15, "ACTOR", source=text), region(0, 3, "LOCATION", text[0:3], "bad"),
+                                     {"id": "m", "from_name": "label", "to_name": "text", "type": "labels",
+                                      "value": {"start": 24, "end": 34, "text": "Tajikistan", "labels": ["LOCATION"]}}])],
+         "predictions": [{"result": [region(16, 20, "ACTION", source=text)]}]},
+        {"id": 2, "data": {"text": "Nothing here."}, "annotations": [annotation([], cancelled=True)]},
+        {"id": 3, "data": {"text": "Kabul fell."}, "annotations": []},
+    ]
+    # region(0, 3) overlaps the ACTOR span and ends inside "soldiers": an overlap problem
+    source = write_export(tmp_path / "export.json", tasks)
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    from datasets import load_from_disk
+
+    rows = [row for split in load_from_disk(str(out)).values() for row in split]
+    assert [r["id"] for r in rows] == ["d1"]  # cancelled and unlabelled tasks are not exported
+    assert {(s["start"], s["end"], s["label"]) for s in rows[0]["spans"]} == {(0, 15, "ACTOR"), (0, 3, "LOCATION"), (24, 34, "LOCATION")}
+    problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
+    assert [p["kind"] for p in problems] == ["overlap"]
+    assert "overlap: 1" in (out / "README.md").read_text()
+    again = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out)])
+    assert again.exit_code == 1 and "--force" in again.output
+    assert CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out), "--force"]).exit_code == 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds.")]  # no temporary left
+
+
+def test_export_from_gold_jsonl_and_check(tmp_path):
+    gold = Path(__file__).resolve().parent.parent / "seeds" / "gold" / "heldout.jsonl"
+    out = tmp_path / "gold"
+    result = CliRunner().invoke(cli, ["export", "--from", str(gold), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    from datasets import load_from_disk
+
+    dataset = load_from_disk(str(out))
+    assert sum(len(s) for s in dataset.values()) == 4
+    stories = [{r["story_id"] for r in split} for split in dataset.values()]
+    assert all(not (a & b) for i, a in enumerate(stories) for b in stories[i + 1:])
+    check = CliRunner().invoke(cli, ["check", str(out)])
+    assert check.exit_code == 0, check.output
+
+
+def test_gold_with_unknown_label_fails_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"text": "Afghan soldiers", "spans": [{"start": 0, "end": 6, "label": "NORP", "text": "Afghan"}]}) + "\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["export", "--from", str(bad), "--out", str(out)])
+    assert result.exit_code == 1 and "NORP" in result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def test_check_finds_leaking_stories(tmp_path):
+    gold = Path(__file__).resolve().parent.parent / "seeds" / "gold" / "heldout.jsonl"
+    out = tmp_path / "gold"
+    CliRunner().invoke(cli, ["export", "--from", str(gold), "--out", str(out)])
+    from datasets import DatasetDict, load_from_disk
+
+    dataset = load_from_disk(str(out))
+    train = dataset["train"]
+    leaked = DatasetDict({"train": train, "validation": train.select([0]), "test": dataset["test"]})
+    target = tmp_path / "leaky"
+    leaked.save_to_disk(str(target), num_shards={"test": 1})
+    result = CliRunner().invoke(cli, ["check", str(target)])
+    assert result.exit_code == 1 and "leaks across splits" in result.output
+
+
+def test_export_needs_exactly_one_source(tmp_path):
+    result = CliRunner().invoke(cli, ["export", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("ratios", ["0.5,0.5", "0.9,0.2,0.1"])
+def test_bad_ratios(tmp_path, ratios):
+    gold = Path(__file__).resolve().parent.parent / "seeds" / "gold" / "heldout.jsonl"
+    result = CliRunner().invoke(cli, ["export", "--from", str(gold), "--out", str(tmp_path / "x"), "--ratios", ratios])
+    assert result.exit_code != 0 and not (tmp_path / "x").exists()
