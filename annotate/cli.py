@@ -560,5 +560,26 @@ def check(dataset, schema_path):
     click.echo(f"{dataset}: no errors")
 
 
+@cli.command(name="re3d")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Gold JSONL to write.")
+def re3d_command(folder, output):
+    """Convert the re3d corpus (FOLDER with */documents.json, entities.json) to gold JSONL.
+
+    Person/Organisation → ACTOR, Location → LOCATION, counting Quantity → COUNT; each document is
+    gold for ACTOR, LOCATION and COUNT only (re3d has no actions). Build a dataset from it with
+    `annotate export --from OUTPUT --out DIR`.
+    """
+    from annotate.jsonl import write_jsonl
+    from annotate.re3d import convert
+
+    records, report = convert(folder)
+    write_jsonl(output, records)
+    kept = ", ".join(f"{n} {label}" for label, n in sorted(report.kept.items()))
+    click.echo(f"wrote {report.documents} documents to {output}: {kept}")
+    for reason, n in sorted(report.dropped.items()):
+        click.echo(f"  not kept: {n} × {reason}")
+
+
 def main():
     cli(prog_name="annotate")

@@ -195,3 +195,22 @@ def test_wrong_token_and_unreachable_server_fail_clearly(ls_server, monkeypatch)
     monkeypatch.delenv("LABEL_STUDIO_API_KEY")
     result = run("status", "--project", "nope", ok=False)
     assert result.exit_code == 1 and "LABEL_STUDIO_API_KEY is not set" in result.output
+
+
+def test_tagger_predictions_close_the_loop(ls_env, ls_client, tmp_path):
+    """export (gold) → train fit → train predict → annotate push --predictions → Label Studio."""
+    from train.cli import cli as train_cli
+
+    runner = CliRunner()
+    dataset = tmp_path / "gold"
+    assert runner.invoke(cli, ["export", "--from", str(SEEDS / "gold" / "heldout.jsonl"), "--out", str(dataset)]).exit_code == 0
+    model = tmp_path / "model"
+    assert runner.invoke(train_cli, ["fit", str(dataset), "--out", str(model)]).exit_code == 0
+    predictions = tmp_path / "tagger.jsonl"
+    assert runner.invoke(train_cli, ["predict", str(model), str(SEEDS), "-o", str(predictions)]).exit_code == 0
+    version = json.loads((model / "metadata.json").read_text())["model_version"]
+    run("push", SEEDS, "--project", "tagger round")
+    result = run("push", "--predictions", predictions, "--project", "tagger round")
+    assert "2 predictions added" in result.output
+    _, tasks = tasks_of(ls_client, "tagger round")
+    assert all({p["model_version"] for p in t["predictions"]} == {rules_version(), version} for t in tasks)

@@ -1,0 +1,100 @@
+"""The baseline tagger: estimator contract, valid IOB2 decoding, partial gold, CLI round trip."""
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotate.cli import cli as annotate_cli
+from train.cli import cli as train_cli
+from train.tagger import SequenceTagger
+
+GOLD = Path(__file__).resolve().parent.parent / "seeds" / "gold"
+
+DOCS = [
+    (["Afghan", "soldiers", "fled", "to", "Kabul", "."], ["B-ACTOR", "I-ACTOR", "O", "O", "B-LOCATION", "O"]),
+    (["Taliban", "fighters", "entered", "Kunduz", "."], ["B-ACTOR", "I-ACTOR", "O", "B-LOCATION", "O"]),
+    (["Officials", "left", "Faizabad", "for", "Kabul", "."], ["B-ACTOR", "O", "B-LOCATION", "O", "B-LOCATION", "O"]),
+]
+
+
+@lru_cache(maxsize=None)
+def fitted():
+    X, y = [d[0] for d in DOCS], [d[1] for d in DOCS]
+    return SequenceTagger().fit(X, y)
+
+
+def test_estimator_contract():
+    tagger = SequenceTagger(C=3.0, random_state=7)
+    assert tagger.get_params()["C"] == 3.0 and not hasattr(tagger, "classifier_")
+    assert fitted() is not None
+    model = fitted()
+    assert model.labels_ == ["ACTOR", "LOCATION"] and model.tags_[0] == "O"
+    assert model.predict([DOCS[0][0]]) == [DOCS[0][1]]  # it can learn its training data
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 30), st.integers(0, 10_000))
+def test_viterbi_never_emits_invalid_iob2(length, seed):
+    model = fitted()
+    emissions = np.log(np.random.default_rng(seed).dirichlet(np.ones(len(model.tags_)), size=length))
+    path, _ = model._viterbi(emissions)
+    tags = [model.tags_[t] for t in path]
+    for previous, tag in zip(["O"] + tags, tags):
+        if tag.startswith("I-"):
+            assert previous in (f"B-{tag[2:]}", tag)
+
+
+def test_partial_gold_does_not_teach_absent_labels():
+    X, y = [d[0] for d in DOCS], [d[1] for d in DOCS]
+    # a document gold for ACTOR only, where Kabul is untagged: its O tokens must not be negatives
+    X.append(["Kabul", "officials", "said", "so", "."])
+    y.append(["O", "B-ACTOR", "O", "O", "O"])
+    annotated = [["ACTOR", "LOCATION"]] * 3 + [["ACTOR"]]
+    partial = SequenceTagger().fit(X, y, annotated)
+    naive = SequenceTagger().fit(X, y)
+    assert partial.n_training_tokens_ == sum(len(t) for t in X[:3]) + 1
+    assert naive.n_training_tokens_ == sum(len(t) for t in X)
+
+
+def test_fit_evaluate_predict_cli_round_trip(tmp_path):
+    runner = CliRunner()
+    dataset = tmp_path / "gold"
+    gold = tmp_path / "all.jsonl"
+    gold.write_text((GOLD / "seeds.jsonl").read_text() + (GOLD / "heldout.jsonl").read_text())
+    assert runner.invoke(annotate_cli, ["export", "--from", str(gold), "--out", str(dataset), "--ratios", "0.6,0.2,0.2"]).exit_code == 0
+    model = tmp_path / "model"
+    result = runner.invoke(train_cli, ["fit", str(dataset), "--out", str(model)])
+    assert result.exit_code == 0, result.output
+    metadata = json.loads((model / "metadata.json").read_text())
+    assert metadata["model_version"].startswith("tagger-") and metadata["schema_hash"]
+    assert (model / "model.skops").read_bytes()[:2] == b"PK"  # a skops zip, not a pickle
+    result = runner.invoke(train_cli, ["evaluate", str(model), str(dataset), "--split", "train"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((model / "eval-train" / "report.json").read_text())
+    assert set(report["labels"]) == set(metadata["labels"]) and "micro" in report["averages"]
+    assert (model / "eval-train" / "f1_per_label.png").exists()
+    out = tmp_path / "pred.jsonl"
+    result = runner.invoke(train_cli, ["predict", str(model), str(GOLD.parent), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2 and all(r["model_version"] == metadata["model_version"] for r in rows)
+    for row in rows:
+        for span in row["spans"]:
+            assert row["text"][span["start"]:span["end"]] == span["text"] and 0 < span["score"] <= 1
+
+    # a model whose schema differs from the dataset's is refused
+    metadata["schema_hash"] = "0000000000000000"
+    (model / "metadata.json").write_text(json.dumps(metadata))
+    result = runner.invoke(train_cli, ["evaluate", str(model), str(dataset)])
+    assert result.exit_code == 1 and "retrain" in result.output
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(train_cli, ["predict", str(tmp_path), str(GOLD.parent), "-o", str(tmp_path / "x.jsonl")])
+    assert result.exit_code == 1 and "train fit" in result.output
