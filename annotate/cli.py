@@ -15,7 +15,9 @@ from annotate.documents import STORY_THRESHOLD
 from annotate.errors import NewsgoldError
 
 
-class _Group(click.Group):
+class NewsgoldGroup(click.Group):
+    """A click group that turns NewsgoldError into a one-line message and its exit code."""
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -34,7 +36,7 @@ schema_option = click.option(
 )
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=NewsgoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsgold")
 def cli():
     """Build gold training data for event extraction from news.

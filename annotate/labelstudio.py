@@ -144,12 +144,17 @@ class LabelStudio:
         pager = self._call(
             "list tasks", self._client.tasks.list, project=project.id, page_size=PAGE_SIZE, **kwargs
         )
-        iterator = iter(pager)
+        for item in self._each("list tasks", pager):
+            yield item.dict(exclude_none=True) if fields == "all" else {"id": item.id, "data": item.data}
+
+    def _each(self, what: str, iterable) -> Iterator:
+        """Items of an SDK pager or stream, each fetch guarded like any other call."""
+        iterator = iter(iterable)
         while True:
-            item = self._call("list tasks", next, iterator, None)
+            item = self._call(what, next, iterator, None)
             if item is None:
                 return
-            yield item.dict(exclude_none=True) if fields == "all" else {"id": item.id, "data": item.data}
+            yield item
 
     def task_ids_by_document(self, project: Project) -> dict[str, int]:
         """newsgold document id → task id, for every task pushed by newsgold."""
@@ -232,12 +237,7 @@ class LabelStudio:
         stream = self._client.projects.exports.download_sync(
             id=project.id, export_type="JSON", download_all_tasks=True
         )
-        iterator = iter(stream)
-        while True:
-            chunk = self._call(f"export project {project.title!r}", next, iterator, None)
-            if chunk is None:
-                return
-            yield chunk
+        yield from self._each(f"export project {project.title!r}", stream)
 
 
 def iter_json_array(chunks: Iterable[bytes]) -> Iterator[dict]:

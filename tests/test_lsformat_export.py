@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from annotate.cli import cli
-from annotate.export import ExportError, resolve_annotations
+from annotate.export import resolve_annotations
 from annotate.lsformat import from_ls_result, to_ls_result
 from annotate.spans import Relation, make_span
 

@@ -24,7 +24,7 @@ from annotate import server  # noqa: E402
 from annotate.documents import group_stories, make_document  # noqa: E402
 from annotate.labelstudio import LabelStudio  # noqa: E402
 from annotate.preannotate import RuleAnnotator, prediction_record  # noqa: E402
-from annotate.push import describe, push_documents, task_payload  # noqa: E402
+from annotate.push import push_documents, task_payload  # noqa: E402
 from annotate.schema import labelstudio_config, load_schema  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 

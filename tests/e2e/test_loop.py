@@ -2,7 +2,6 @@
 would in the UI, status, agreement, export, check."""
 
 import json
-import os
 import stat
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from annotate.cli import cli
-from annotate.labelstudio import DOC_ID_FIELD
 from annotate.preannotate import rules_version
 from tests.conftest import SEEDS
 
