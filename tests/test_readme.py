@@ -1,0 +1,36 @@
+"""The README's command examples use commands and options that exist (checked against --help)."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from annotate.cli import cli as annotate_cli
+from train.cli import cli as train_cli
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+CLIS = {"annotate": annotate_cli, "train": train_cli}
+
+
+def examples():
+    for block in re.findall(r"```bash\n(.*?)```", README, re.S):
+        for line in block.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line.split(" ", 1)[0] in CLIS:
+                yield line
+
+
+@pytest.mark.parametrize("line", sorted(set(examples())))
+def test_readme_example_matches_help(line):
+    words = shlex.split(line)
+    program, command = words[0], words[1]
+    result = CliRunner().invoke(CLIS[program], [command, "--help"])
+    assert result.exit_code == 0, f"{program} {command} is not a command"
+    for option in (w.split("=")[0] for w in words[2:] if w.startswith("-")):
+        assert option in result.output, f"{line}: {option} is not an option of {program} {command}"
+
+
+def test_readme_shows_examples():
+    assert len(set(examples())) >= 15
