@@ -26,22 +26,26 @@ def cli():
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
-@click.option("--C", "c", type=float, default=20.0, show_default=True, help="Inverse regularisation strength.")
-@click.option("--seed", type=int, default=0, show_default=True, help="random_state of the solver.")
-def fit(dataset, out, c, seed):
-    """Fit the tagger on the train split of DATASET; save it with skops plus metadata.
+@click.option("--c1", type=float, default=0.1, show_default=True, help="L1 regularisation of the CRF.")
+@click.option("--c2", type=float, default=0.1, show_default=True, help="L2 regularisation of the CRF.")
+def fit(dataset, out, c1, c2):
+    """Fit the tagger (a CRF, IOB2-constrained decoding) on the train split of DATASET; save it
+    with skops plus metadata.
 
-    Documents that are gold only for some labels (`annotated_labels`) teach only those labels.
+    The CRF learns the labels every training document is gold for (`annotated_labels`); the
+    others are listed in metadata.json as not learned, and never predicted.
     """
     from tqdm import tqdm
 
     from train.model import fit_model
 
     with tqdm(total=1, desc="fitting", disable=None, bar_format="{desc}: {elapsed}") as bar:
-        metadata = fit_model(dataset, out, C=c, random_state=seed)
+        metadata = fit_model(dataset, out, c1=c1, c2=c2)
         bar.update(1)
     click.echo(f"trained {metadata['model_version']} on {metadata['train_documents']} documents in "
                f"{metadata['fit_seconds']} s; labels {', '.join(metadata['labels'])}; saved to {out}")
+    if metadata["labels_not_learned"]:
+        click.echo(f"not learned (not gold in every training document): {', '.join(metadata['labels_not_learned'])}", err=True)
 
 
 @cli.command()

@@ -73,7 +73,7 @@ def load_split(path: str | Path, split: str) -> Split:
     )
 
 
-def fit_model(dataset: str | Path, out: str | Path, C: float = 20.0, random_state: int = 0) -> dict:
+def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float = 0.1) -> dict:
     import sklearn
     import skops.io as sio
 
@@ -82,7 +82,7 @@ def fit_model(dataset: str | Path, out: str | Path, C: float = 20.0, random_stat
     if not train.tokens:
         raise ModelError(f"{dataset}: the train split is empty; export more annotated stories first")
     started = time.perf_counter()
-    tagger = SequenceTagger(C=C, random_state=random_state).fit(train.tokens, train.tags, train.annotated_labels)
+    tagger = SequenceTagger(c1=c1, c2=c2).fit(train.tokens, train.tags, train.annotated_labels)
     seconds = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     sio.dump(tagger, out / MODEL_FILE)
@@ -94,6 +94,7 @@ def fit_model(dataset: str | Path, out: str | Path, C: float = 20.0, random_stat
         "dataset_fingerprint": dataset_fingerprint(dataset),
         "train_documents": len(train.tokens),
         "labels": tagger.labels_,
+        "labels_not_learned": sorted({l for labels in train.annotated_labels for l in labels} - set(tagger.labels_)),
         "tags": tagger.tags_,
         "params": tagger.get_params(),
         "features": feature_module.__doc__.strip(),

@@ -125,7 +125,7 @@ def main() -> None:
           f"(validation + test), labels ACTOR LOCATION COUNT; strict micro scores (seqeval, IOB2)")
     print(f"{'model':44} {'P':>6} {'R':>6} {'F1':>6} {'fit s':>7}")
     for name, predicted, seconds in (
-        ("newsgold tagger (LR + IOB2 Viterbi)", ours, t_ours),
+        ("newsgold tagger (CRF + IOB2 Viterbi)", ours, t_ours),
         ("sklearn-crfsuite, tutorial features", crf, t_crf),
         ("spaCy 3 blank('en') NER, 30 epochs", nlp, t_spacy),
     ):
