@@ -97,3 +97,13 @@ def test_fit_evaluate_predict_cli_round_trip(tmp_path):
 def test_missing_model_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(train_cli, ["predict", str(tmp_path), str(GOLD.parent), "-o", str(tmp_path / "x.jsonl")])
     assert result.exit_code == 1 and "train fit" in result.output
+
+
+def test_fast_emissions_equal_the_per_token_feature_sums():
+    from train.features import document_features
+
+    model = fitted()
+    tokens = ["Taliban", "fighters", "fled", "to", "Kabul", "and", "Kabul", "."]
+    slow = np.stack([model._weight(f) for f in document_features(tokens)])
+    assert np.allclose(slow, model._emissions(tokens))
+    assert np.allclose(slow, model._emissions(tokens))  # again, from the per-type cache

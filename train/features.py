@@ -4,7 +4,8 @@ For every token: the lower-cased word, its shape ("Xxxx", "d,ddd"), prefixes and
 1–3 characters, case and digit flags, and flags from the pre-annotation lexicons and gazetteers
 of `annotate` (strong place name, demonym, organisation, group noun or modifier, action trigger,
 number word, person cue); the same word and shape features, and the flags, for the two tokens
-either side; and whether the token opens a sentence. Features are strings, hashed by the tagger.
+either side. Features are strings; every one depends on a single word and an offset, which lets
+the tagger score a document from per-word-type sums (see `SequenceTagger._emissions`).
 """
 
 from __future__ import annotations
@@ -55,40 +56,52 @@ def _flags(word: str, lower: str, places) -> list[str]:
     return flags
 
 
-def document_features(tokens: list[str], sentence_starts: set[int] | None = None) -> list[list[str]]:
-    """One list of feature strings per token."""
+def word_features(word: str, places=None) -> list[str]:
+    """The features of a token that depend on its own word only."""
+    places = strong_place_words() if places is None else places
+    low = word.lower()
+    f = [
+        "b",
+        "w=" + low,
+        "sh=" + shape(word),
+        "p1=" + low[:1], "p2=" + low[:2], "p3=" + low[:3],
+        "s1=" + low[-1:], "s2=" + low[-2:], "s3=" + low[-3:],
+    ]
+    if word[:1].isupper():
+        f.append("title")
+    if word.isupper():
+        f.append("upper")
+    if any(c.isdigit() for c in word):
+        f.append("digit")
+    f += ["f=" + flag for flag in _flags(word, low, places)]
+    return f
+
+
+def context_features(word: str | None, offset: int, places=None) -> list[str]:
+    """What a neighbour `offset` tokens away contributes (None: beyond the document's edge)."""
+    if word is None:
+        return [f"w{offset}=<pad>"]
+    places = strong_place_words() if places is None else places
+    low = word.lower()
+    return [f"w{offset}={low}", f"sh{offset}={shape(word)}"] + [
+        f"f{offset}={flag}" for flag in _flags(word, low, places)
+    ]
+
+
+OFFSETS = [o for o in range(-WINDOW, WINDOW + 1) if o]
+
+
+def document_features(tokens: list[str]) -> list[list[str]]:
+    """One list of feature strings per token: its own word features, then its neighbours'."""
     places = strong_place_words()
-    lower = [t.lower() for t in tokens]
-    shapes = [shape(t) for t in tokens]
-    flags = [_flags(t, l, places) for t, l in zip(tokens, lower)]
+    own = {w: word_features(w, places) for w in set(tokens)}
+    near = {(w, o): context_features(w, o, places) for w in set(tokens) for o in OFFSETS}
     n = len(tokens)
     features = []
-    for i, (word, low) in enumerate(zip(tokens, lower)):
-        f = [
-            "b",
-            "w=" + low,
-            "sh=" + shapes[i],
-            "p1=" + low[:1], "p2=" + low[:2], "p3=" + low[:3],
-            "s1=" + low[-1:], "s2=" + low[-2:], "s3=" + low[-3:],
-        ]
-        if word[:1].isupper():
-            f.append("title")
-        if word.isupper():
-            f.append("upper")
-        if any(c.isdigit() for c in word):
-            f.append("digit")
-        if sentence_starts and i in sentence_starts:
-            f.append("sent0")
-        f += ["f=" + flag for flag in flags[i]]
-        for offset in range(-WINDOW, WINDOW + 1):
-            if offset == 0:
-                continue
-            j = i + offset
-            if 0 <= j < n:
-                f.append(f"w{offset}={lower[j]}")
-                f.append(f"sh{offset}={shapes[j]}")
-                f += [f"f{offset}={flag}" for flag in flags[j]]
-            else:
-                f.append(f"w{offset}=<pad>")
+    for i, word in enumerate(tokens):
+        f = list(own[word])
+        for o in OFFSETS:
+            j = i + o
+            f += near[(tokens[j], o)] if 0 <= j < n else context_features(None, o)
         features.append(f)
     return features
