@@ -5,6 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,3 +108,24 @@ def test_fast_emissions_equal_the_per_token_feature_sums():
     slow = np.stack([model._weight(f) for f in document_features(tokens)])
     assert np.allclose(slow, model._emissions(tokens))
     assert np.allclose(slow, model._emissions(tokens))  # again, from the per-type cache
+
+
+def test_batched_viterbi_finds_the_best_valid_path():
+    from itertools import product
+
+    model = fitted()
+    k = len(model.tags_)
+    rng = np.random.default_rng(3)
+    batch = [np.log(rng.dirichlet(np.ones(k), size=n)) for n in (4, 1, 3, 0, 2)]
+
+    def score(path, emissions):
+        total = model.transitions_[-1][path[0]] + emissions[0][path[0]]
+        for i in range(1, len(path)):
+            total += model.transitions_[path[i - 1]][path[i]] + emissions[i][path[i]]
+        return total
+
+    for emissions, path in zip(batch, model._viterbi_batch(batch)):
+        assert len(path) == len(emissions)
+        if len(emissions):
+            best = max(score(p, emissions) for p in product(range(k), repeat=len(emissions)))
+            assert score(path, emissions) == pytest.approx(best)

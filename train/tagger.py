@@ -99,20 +99,35 @@ class SequenceTagger(BaseEstimator):
         rows = [r for r in map(self.attributes_.get, features) if r is not None]
         return self.state_weights_[rows].sum(axis=0) if rows else np.zeros(len(self.tags_))
 
-    def _type_vectors(self, word: str, places) -> np.ndarray:
-        """Rows: the word's own weight vector, then its contribution at each neighbour offset."""
-        cache = self.__dict__.setdefault("_type_cache", {})
-        vectors = cache.get(word)
-        if vectors is None:
-            vectors = np.stack([self._weight(word_features(word, places))]
-                               + [self._weight(context_features(word, o, places)) for o in OFFSETS])
-            if len(cache) < 200_000:
-                cache[word] = vectors
-        return vectors
+    _CACHE_LIMIT = 200_000  # word types kept in the prediction cache
+
+    def _type_rows(self, tokens: list[str]) -> np.ndarray:
+        """Row of each token's word in `_table` (word type × (own, then each neighbour offset) ×
+        tag: sums of feature weights), computing the rows of words not seen before."""
+        index = self.__dict__.setdefault("_type_index", {})
+        if "_table" not in self.__dict__ or len(index) > self._CACHE_LIMIT:
+            index.clear()
+            self._table = np.zeros((1024, 1 + len(OFFSETS), len(self.tags_)))
+        new = [w for w in dict.fromkeys(tokens) if w not in index]
+        if new:
+            places = strong_place_words()
+            needed = len(index) + len(new)
+            if needed > len(self._table):  # grow by doubling: amortised constant per word
+                grown = np.zeros((max(needed, 2 * len(self._table)),) + self._table.shape[1:])
+                grown[: len(index)] = self._table[: len(index)]
+                self._table = grown
+            for w in new:
+                row = len(index)
+                self._table[row, 0] = self._weight(word_features(w, places))
+                for k, offset in enumerate(OFFSETS, start=1):
+                    self._table[row, k] = self._weight(context_features(w, offset, places))
+                index[w] = row
+        return np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_type_cache", None)  # a prediction cache, not learned state
+        for cached in ("_type_index", "_table"):  # a prediction cache, not learned state
+            state.pop(cached, None)
         return state
 
     def _emissions(self, tokens: list[str]) -> np.ndarray:
@@ -123,47 +138,66 @@ class SequenceTagger(BaseEstimator):
         n = len(tokens)
         if n == 0:
             return np.zeros((0, len(self.tags_)))
-        places = strong_place_words()
-        vocabulary = {w: k for k, w in enumerate(dict.fromkeys(tokens))}
-        ids = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int64, count=n)
-        table = np.stack([self._type_vectors(w, places) for w in vocabulary])  # types × (1+offsets) × tags
-        scores = table[ids, 0].copy()
+        rows = self._type_rows(tokens)
+        table = self._table
+        scores = table[rows, 0].copy()
         for k, offset in enumerate(OFFSETS, start=1):
             pad = self._weight(context_features(None, offset))
             shifted = np.tile(pad, (n, 1))
             if offset < 0:
-                shifted[-offset:] = table[ids[: n + offset], k]
+                shifted[-offset:] = table[rows[: n + offset], k]
             else:
-                shifted[: n - offset] = table[ids[offset:], k]
+                shifted[: n - offset] = table[rows[offset:], k]
             scores += shifted
         return scores
 
     def _viterbi(self, emissions: np.ndarray) -> list[int]:
-        n = emissions.shape[0]
-        if n == 0:
-            return []
-        score = self.transitions_[-1] + emissions[0]
-        back = np.zeros(emissions.shape, dtype=np.int32)
+        return self._viterbi_batch([emissions])[0]
+
+    def _viterbi_batch(self, batch: list[np.ndarray]) -> list[list[int]]:
+        """Best valid tag paths of several documents at once: the recursion runs over positions,
+        vectorised across the documents (a shorter document keeps its scores, and points back to
+        itself, past its end)."""
+        lengths = np.array([len(e) for e in batch])
+        longest = int(lengths.max(initial=0))
+        if longest == 0:
+            return [[] for _ in batch]
+        k = len(self.tags_)
+        emissions = np.zeros((len(batch), longest, k))
+        for b, e in enumerate(batch):
+            emissions[b, : len(e)] = e
         step = self.transitions_[:-1]
-        for i in range(1, n):
-            candidates = score[:, None] + step
-            back[i] = candidates.argmax(axis=0)
-            score = candidates[back[i], np.arange(len(score))] + emissions[i]
-        path = [int(score.argmax())]
-        for i in range(n - 1, 0, -1):
-            path.append(int(back[i, path[-1]]))
-        return path[::-1]
+        score = self.transitions_[-1] + emissions[:, 0]
+        back = np.empty((len(batch), longest, k), dtype=np.int32)
+        back[:, 0] = np.arange(k)
+        stay = np.arange(k)
+        for t in range(1, longest):
+            candidates = score[:, :, None] + step  # previous tag × tag
+            best = candidates.argmax(axis=1)
+            new = np.take_along_axis(candidates, best[:, None, :], axis=1)[:, 0, :] + emissions[:, t]
+            active = (t < lengths)[:, None]
+            score = np.where(active, new, score)
+            back[:, t] = np.where(active, best, stay)
+        paths = np.empty((len(batch), longest), dtype=np.int32)
+        paths[:, -1] = score.argmax(axis=1)
+        rows = np.arange(len(batch))
+        for t in range(longest - 1, 0, -1):
+            paths[:, t - 1] = back[rows, t, paths[:, t]]
+        return [paths[b, : lengths[b]].tolist() for b in range(len(batch))]
 
     def predict(self, X) -> list[list[str]]:
-        return [[self.tags_[t] for t in self._viterbi(self._emissions(tokens))] for tokens in X]
+        return [tags for tags, _ in self.predict_with_scores(X)]
 
-    def predict_with_scores(self, X) -> list[tuple[list[str], list[float]]]:
+    def predict_with_scores(self, X, batch_size: int = 64) -> list[tuple[list[str], list[float]]]:
         """Tags and, per token, the softmax weight of the chosen tag among the state scores."""
         results = []
-        for tokens in X:
-            emissions = self._emissions(tokens)
-            path = self._viterbi(emissions)
-            shifted = np.exp(emissions - emissions.max(axis=1, keepdims=True))
-            confidence = shifted / shifted.sum(axis=1, keepdims=True)
-            results.append(([self.tags_[t] for t in path], [float(confidence[i, t]) for i, t in enumerate(path)]))
+        for first in range(0, len(X), batch_size):
+            emissions = [self._emissions(tokens) for tokens in X[first : first + batch_size]]
+            for scores, path in zip(emissions, self._viterbi_batch(emissions)):
+                if not path:
+                    results.append(([], []))
+                    continue
+                shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+                chosen = shifted[np.arange(len(path)), path] / shifted.sum(axis=1)
+                results.append(([self.tags_[t] for t in path], chosen.tolist()))
         return results
