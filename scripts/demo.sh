@@ -28,5 +28,12 @@ and correct the pre-annotations. Then:
   annotate status --project "$PROJECT"                       # progress and acceptance of the rules
   annotate export --project "$PROJECT" --out exports/demo    # human corrections -> HF dataset
   annotate check exports/demo                                 # before training
+  train fit exports/demo --out exports/demo-model             # the baseline tagger
+  train evaluate exports/demo-model exports/demo --split train
+  train predict exports/demo-model seeds/ -o exports/next-round.jsonl
+  annotate push --predictions exports/next-round.jsonl --project "$PROJECT"
   annotate server --stop                                      # when you are done
+
+Two seed articles are too few to train on: for a real model, see "The baseline tagger" in the
+README (the re3d corpus, annotate re3d + export + train fit/evaluate).
 NEXT
