@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from annotate.lsformat import from_ls_result
+from annotate.scoring import nervaluate_spans
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,6 @@ class Disagreement:
     text: str
     drawn_by: tuple[str, ...]
     not_by: tuple[str, ...]
-
-
-def _as_nervaluate(spans, label=None):
-    return [{"label": s.label, "start": s.start, "end": s.end - 1} for s in spans if label in (None, s.label)]
 
 
 def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> dict:
@@ -47,8 +44,8 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> 
             name = users.get(who, str(who)) if not isinstance(who, dict) else str(who.get("email"))
             by_annotator[name] = from_ls_result(text, annotation.get("result") or [])[0]
         for a, b in combinations(sorted(by_annotator), 2):
-            pairs[(a, b)][0].append(_as_nervaluate(by_annotator[a]))
-            pairs[(a, b)][1].append(_as_nervaluate(by_annotator[b]))
+            pairs[(a, b)][0].append(nervaluate_spans([s.to_dict() for s in by_annotator[a]], set(labels)))
+            pairs[(a, b)][1].append(nervaluate_spans([s.to_dict() for s in by_annotator[b]], set(labels)))
         drawn = defaultdict(set)
         for name, spans in by_annotator.items():
             for s in spans:

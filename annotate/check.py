@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotate.errors import NewsgoldError
+from annotate.export import card_schema_hash
 
 
 @dataclass
@@ -33,11 +34,7 @@ def check_dataset(path: str | Path, schema=None) -> CheckReport:
         raise NewsgoldError(f"{path}: not a newsgold dataset (no dataset_dict.json); run `annotate export` first")
     dataset = load_from_disk(str(path))
     report = CheckReport(path)
-    card = (path / "README.md").read_text(encoding="utf-8") if (path / "README.md").exists() else ""
-    for line in card.splitlines():
-        if line.strip().startswith("hash:"):
-            report.schema_hash = line.split(":", 1)[1].strip()
-            break
+    report.schema_hash = card_schema_hash(path)
     if schema is not None and report.schema_hash and report.schema_hash != schema.hash:
         report.errors.append(
             f"schema hash {report.schema_hash} of the dataset differs from {schema.hash} of {schema.path}; "

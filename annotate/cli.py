@@ -431,7 +431,6 @@ def export(project, from_file, out, force, policy, seed, ratios, schema_path, da
 
     from annotate.agreement import agreement, agreement_table
     from annotate.export import (
-        ExportError,
         ExportReport,
         detect_file_kind,
         iter_ls_export_file,
@@ -452,8 +451,6 @@ def export(project, from_file, out, force, policy, seed, ratios, schema_path, da
     loaded = load_schema(schema_path)
     labels = list(loaded.label_names)
     out_path = Path(out)
-    if out_path.exists() and not force:
-        raise ExportError(f"{out_path} already exists; pass --force to replace it, or choose another --out")
     extra = {"resolution": policy}
     if project:
         ls = _connect(data_dir)

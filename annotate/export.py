@@ -36,11 +36,20 @@ from annotate.tokens import token_arrays
 SPLITS = ("train", "validation", "test")
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)
 DEFAULT_SEED = 13
-POLICIES = ("latest", "majority")
 
 
 class ExportError(NewsgoldError):
     """The export could not be written or its input is unusable."""
+
+
+def card_schema_hash(dataset: Path) -> str | None:
+    """The schema hash recorded in a dataset's card (README.md), or None without one."""
+    card = Path(dataset) / "README.md"
+    if card.exists():
+        for line in card.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("hash:"):
+                return line.split(":", 1)[1].strip()
+    return None
 
 
 @dataclass(frozen=True)

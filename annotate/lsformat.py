@@ -31,18 +31,9 @@ def _utf16_offsets(text: str) -> list[int] | None:
     return [0, *accumulate(2 if ord(c) > 0xFFFF else 1 for c in text)]
 
 
-def to_utf16(text: str, offsets: list[int], table: list[int] | None | bool = False) -> list[int]:
-    """UTF-16 offsets for code point offsets (`table` from `_utf16_offsets`, computed if not given)."""
-    table = _utf16_offsets(text) if table is False else table
+def to_utf16(offsets: list[int], table: list[int] | None) -> list[int]:
+    """UTF-16 offsets for code point offsets, with `table` from `_utf16_offsets`."""
     return offsets if table is None else [table[o] for o in offsets]
-
-
-def from_utf16(text: str, offsets: list, back: dict | None | bool = False) -> list[int | None]:
-    """Code point offsets for UTF-16 offsets; None for an offset inside a surrogate pair."""
-    if back is False:
-        table = _utf16_offsets(text)
-        back = None if table is None else {u: i for i, u in enumerate(table)}
-    return offsets if back is None else [back.get(o) for o in offsets]
 
 
 def to_ls_result(text: str, spans, relations=(), scores: bool = True) -> list[dict]:
@@ -50,7 +41,7 @@ def to_ls_result(text: str, spans, relations=(), scores: bool = True) -> list[di
     result = []
     table = _utf16_offsets(text)
     for number, span in enumerate(spans, start=1):
-        start, end = to_utf16(text, [span.start, span.end], table)
+        start, end = to_utf16([span.start, span.end], table)
         region = {
             "id": span.id or f"s{number}",
             "from_name": LS_LABELS_NAME,

@@ -21,7 +21,8 @@ class Scores:
     gold: int
 
 
-def _as_nervaluate(spans: list[dict], labels: set[str]) -> list[dict]:
+def nervaluate_spans(spans: list[dict], labels: set[str]) -> list[dict]:
+    """Spans as nervaluate reads them, keeping only `labels`."""
     # nervaluate treats `end` as inclusive; our offsets are end-exclusive.
     return [
         {"label": s["label"], "start": s["start"], "end": s["end"] - 1}
@@ -47,8 +48,8 @@ def score_documents(gold: list[dict], predicted: list[dict], labels: list[str]) 
                 "pre-annotate the same documents you score"
             )
         scored = set(doc.get("annotated_labels") or labels) & set(labels)
-        true_lists.append(_as_nervaluate(doc["spans"], scored))
-        pred_lists.append(_as_nervaluate(by_id[doc["id"]].get("spans", []), scored))
+        true_lists.append(nervaluate_spans(doc["spans"], scored))
+        pred_lists.append(nervaluate_spans(by_id[doc["id"]].get("spans", []), scored))
     results = Evaluator(true_lists, pred_lists, tags=list(labels)).evaluate()
 
     def pack(result) -> Scores:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from annotate import __version__
 from annotate.errors import NewsgoldError
+from annotate.export import card_schema_hash
 from train import features as feature_module
 from train.tagger import SequenceTagger
 
@@ -35,15 +36,6 @@ class Split:
     tags: list[list[str]]
     annotated_labels: list[list[str]]
     rows: list[dict]
-
-
-def dataset_schema_hash(path: Path) -> str | None:
-    card = path / "README.md"
-    if card.exists():
-        for line in card.read_text(encoding="utf-8").splitlines():
-            if line.strip().startswith("hash:"):
-                return line.split(":", 1)[1].strip()
-    return None
 
 
 def dataset_fingerprint(path: Path) -> str:
@@ -89,7 +81,7 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     model_hash = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:10]
     metadata = {
         "model_version": f"tagger-{model_hash}",
-        "schema_hash": dataset_schema_hash(dataset),
+        "schema_hash": card_schema_hash(dataset),
         "dataset": str(dataset),
         "dataset_fingerprint": dataset_fingerprint(dataset),
         "train_documents": len(train.tokens),
@@ -113,7 +105,7 @@ def load_model(model: str | Path, dataset: str | Path | None = None, schema_hash
     if not (model / MODEL_FILE).exists():
         raise ModelError(f"{model}: no {MODEL_FILE}; train one with `train fit DATASET --out {model}`")
     metadata = json.loads((model / METADATA_FILE).read_text())
-    expected = schema_hash or (dataset_schema_hash(Path(dataset)) if dataset else None)
+    expected = schema_hash or (card_schema_hash(Path(dataset)) if dataset else None)
     if expected and metadata.get("schema_hash") and expected != metadata["schema_hash"]:
         raise ModelError(
             f"{model}: trained with schema hash {metadata['schema_hash']}, but "

@@ -16,7 +16,7 @@ from annotate.preannotate.view import Candidate, DocView
 # Words that may stand between a subject and its verb: "the Taliban have already seized".
 _AUXILIARIES = frozenset(
     "have has had were was are is be been being will would could did do does not never also "
-    "already now then finally reportedly had".split()
+    "already now then finally reportedly".split()
 )
 
 
