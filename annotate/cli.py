@@ -325,7 +325,9 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
     instructions, schema hash in its description), or updates its config in place when the schema
     changed compatibly; a change that removes a label existing annotations use is refused.
     Documents are deduplicated by id against what the project already holds, so re-running a
-    push — also one that was interrupted — never creates duplicate tasks.
+    push — also one that was interrupted — never creates duplicate tasks. What the project holds
+    comes from the ledger the previous push left in DATA_DIR/push-ledgers when the project is
+    unchanged since (same number of tasks, same highest task id), else from listing its tasks.
     """
     from tqdm import tqdm
 
@@ -333,6 +335,7 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
     from annotate.preannotate import RuleAnnotator, prediction_record
     from annotate.push import push_documents, push_predictions
     from annotate.schema import load_schema
+    from annotate.server import data_dir as resolve_data_dir
 
     loaded = load_schema(schema_path)
     ls = _connect(data_dir)
@@ -359,11 +362,13 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
             return prediction_record(doc, annotator.annotate(doc.text))
 
     with tqdm(total=len(docs), desc="pre-annotating and pushing", unit="doc", disable=None) as bar:
-        report = push_documents(ls, project, loaded, docs, preannotate, batch_size, bar.update)
+        report = push_documents(ls, project, loaded, docs, preannotate, batch_size, bar.update,
+                                ledger_dir=resolve_data_dir(data_dir) / "push-ledgers")
     what = "created" if report.project_created else ("config updated" if report.config_updated else "exists")
+    known = {"ledger": " (known from the ledger of the last push)", "server": " (listed from the server)"}
     click.echo(
         f"project {project!r} ({what}): {report.new_tasks} new tasks, {report.already_present} already "
-        f"present, {report.predictions} with pre-annotations"
+        f"present{known.get(report.dedup, '')}, {report.predictions} with pre-annotations"
     )
     click.echo(f"open {ls.url}/projects/{report.project_id}/data to annotate")
 

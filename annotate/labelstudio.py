@@ -44,6 +44,7 @@ class Project:
     title: str
     label_config: str
     description: str
+    created_at: str = ""  # tells a project apart from a later one that reuses its id or title
 
 
 def _detail(exc) -> str:
@@ -96,7 +97,8 @@ class LabelStudio:
         pager = self._call("list projects", self._client.projects.list, title=title, page_size=100)
         for item in self._call("list projects", list, pager):
             if item.title == title:
-                return Project(item.id, item.title, item.label_config or "", item.description or "")
+                return Project(item.id, item.title, item.label_config or "", item.description or "",
+                               str(item.created_at or ""))
         return None
 
     def create_project(self, title: str, config: str, instructions: str, description: str) -> Project:
@@ -109,7 +111,7 @@ class LabelStudio:
             show_instruction=True,
             description=description,
         )
-        return Project(created.id, title, config, description)
+        return Project(created.id, title, config, description, str(created.created_at or ""))
 
     def update_project(self, project: Project, config: str, instructions: str, description: str) -> None:
         from label_studio_sdk.core.api_error import ApiError
@@ -156,6 +158,18 @@ class LabelStudio:
                 return
             yield item
 
+    def task_fingerprint(self, project: Project) -> tuple[int, int]:
+        """(number of tasks, highest task id) of the project, in one small request.
+
+        Task ids only grow, so any task added or deleted by anyone changes this pair.
+        """
+        pager = self._call(
+            "count tasks", self._client.tasks.list, project=project.id, page_size=1, include="id",
+            query=json.dumps({"ordering": ["-tasks:id"]}),
+        )
+        items = pager.items or []
+        return int(getattr(pager.response, "total", None) or 0), int(items[0].id) if items else 0
+
     def task_ids_by_document(self, project: Project) -> dict[str, int]:
         """newsgold document id → task id, for every task pushed by newsgold."""
         mapping = {}
@@ -190,6 +204,9 @@ class LabelStudio:
         if response.status_code >= 400:
             raise LabelStudioError(f"{self.url}: could not {what} (HTTP {response.status_code}: {response.text[:500]})")
         return list(response.json().get("task_ids") or [])
+
+    def delete_task(self, task_id: int) -> None:
+        self._call(f"delete task {task_id}", self._client.tasks.delete, id=task_id)
 
     def import_predictions(self, project: Project, predictions: list[dict]) -> int:
         response = self._call(

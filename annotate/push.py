@@ -3,14 +3,27 @@
 Every task carries the newsgold document id (`data.newsgold_id`, a hash of the text). A push
 first asks the server which documents it already holds and imports only the others, in bulk
 batches, so re-running a push — also one that was interrupted half-way — creates no duplicate.
+
+Asking the server means listing every task (Label Studio returns each with its full text), which
+costs more than half of a first push. So a push also leaves a *ledger*: document id → task id,
+stamped with the project's fingerprint (id, creation time, number of tasks, highest task id).
+The next push trusts the ledger only when the server's fingerprint still equals the stamp; any
+task added or deleted since, by anyone, or a push that was interrupted before it could stamp,
+changes the fingerprint and the push lists the tasks as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable
+
+import orjson
 
 from annotate.documents import Document
 from annotate.labelstudio import DOC_ID_FIELD, ConfigIncompatibleError, LabelStudio, Project
@@ -33,6 +46,7 @@ class PushReport:
     already_present: int
     predictions: int
     unknown_documents: int = 0
+    dedup: str = "server"  # how present documents were found: "new project", "ledger" or "server"
 
 
 def describe(schema: Schema) -> str:
@@ -115,6 +129,40 @@ def _unique(items: Iterable) -> list:
     return unique
 
 
+class Ledger:
+    """The documents a project held after our last push, under the fingerprint it had then."""
+
+    def __init__(self, folder: str | Path, url: str, project: Project):
+        key = hashlib.sha256(f"{url.rstrip('/')}|{project.id}".encode()).hexdigest()[:16]
+        self.path = Path(folder) / f"{key}.json"
+        self.project = project
+
+    def stamp(self, count: int, highest: int) -> list:
+        return [self.project.id, self.project.created_at, count, highest]
+
+    def read(self, stamp: list) -> dict[str, int] | None:
+        """The ledger's documents when its stamp equals `stamp`, else None."""
+        try:
+            saved = orjson.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(saved, dict) or saved.get("stamp") != stamp or not isinstance(saved.get("documents"), dict):
+            return None
+        return saved["documents"]
+
+    def write(self, stamp: list, documents: dict[str, int]) -> None:
+        """Replace the ledger atomically: a crash leaves the old one or the new one, never half."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=".ledger-", dir=self.path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(orjson.dumps({"stamp": stamp, "documents": documents}))
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
 def push_documents(
     ls: LabelStudio,
     title: str,
@@ -123,15 +171,27 @@ def push_documents(
     preannotate: Callable[[Document], dict] | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    ledger_dir: str | Path | None = None,
 ) -> PushReport:
     """Create or update the project, then import the documents it lacks, each pre-annotated by
     `preannotate` (a document → JSONL record with spans) just before its batch is sent.
 
-    Documents the project already holds are neither pre-annotated nor sent again.
+    Documents the project already holds are neither pre-annotated nor sent again. With
+    `ledger_dir`, what the project holds is read from the ledger of the previous push when the
+    project is unchanged since, and the ledger is renewed after this push.
     """
     project, created, updated = ensure_project(ls, title, schema)
     documents = _unique(documents)
-    present = {} if created else ls.task_ids_by_document(project)
+    ledger = Ledger(ledger_dir, ls.url, project) if ledger_dir is not None else None
+    present = None
+    dedup = "new project" if created else "server"
+    if created:
+        present = {}
+    elif ledger is not None:
+        present = ledger.read(ledger.stamp(*ls.task_fingerprint(project)))
+        dedup = "server" if present is None else "ledger"
+    if present is None:
+        present = ls.task_ids_by_document(project)
     missing = [d for d in documents if d.id not in present]
     if progress:
         progress(len(documents) - len(missing))
@@ -145,13 +205,21 @@ def push_documents(
             batch = [task_payload(preannotate(d) if preannotate else d.to_dict()) for d in chunk]
             if in_flight is not None:
                 sent, future = in_flight
-                new_tasks += len(future.result())
+                task_ids = future.result()
+                new_tasks += len(task_ids)
                 predictions += sum(1 for task in sent if "predictions" in task)
+                if len(task_ids) == len(sent):  # Label Studio returns the new ids in payload order
+                    present.update((task["data"][DOC_ID_FIELD], tid) for task, tid in zip(sent, task_ids))
+                else:
+                    ledger = None  # cannot tell which document got which id: list next time
                 if progress:
                     progress(len(sent))
             in_flight = (batch, sender.submit(ls.import_tasks, project, batch)) if batch else None
+    if ledger is not None:
+        ledger.write(ledger.stamp(*ls.task_fingerprint(project)), present)
     return PushReport(
-        title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions
+        title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions,
+        dedup=dedup,
     )
 
 

@@ -6,7 +6,9 @@ Starts a fresh local server, then times on the same machine and server:
   1. one at a time through the SDK: tasks.create + predictions.create per document;
   2. a raw SDK bulk import (projects.import_tasks, batches of 250) of a prepared payload;
   3. `annotate push` as a library call: pre-annotation, dedup against the project, batching;
-  4. the same push again (nothing new to send).
+  4. the same push again (nothing new to send; the ledger of push 3 is checked and used);
+  5. the same push again after one task was added outside newsgold (the ledger is not
+     trusted: every task is listed from the server, as without a ledger).
 Targets: (3) >= 20x faster than (1); (3) <= 1.2x (2); (4) <= 10% of (3) with 0 new tasks.
 """
 
@@ -67,15 +69,28 @@ def main() -> None:
             t_raw = time.perf_counter() - started
 
             started = time.perf_counter()
+            ledgers = Path(folder) / "push-ledgers"
             report = push_documents(ours, "newsgold push", schema, documents,
-                                    lambda d: prediction_record(d, annotator.annotate(d.text)))
+                                    lambda d: prediction_record(d, annotator.annotate(d.text)),
+                                    ledger_dir=ledgers)
             t_push = time.perf_counter() - started
             assert report.new_tasks == len(documents), report
 
             started = time.perf_counter()
             again = push_documents(ours, "newsgold push", schema, documents,
-                                   lambda d: prediction_record(d, annotator.annotate(d.text)))
+                                   lambda d: prediction_record(d, annotator.annotate(d.text)),
+                                   ledger_dir=ledgers)
             t_again = time.perf_counter() - started
+            assert again.dedup == "ledger" and again.new_tasks == 0, again
+
+            project = ours.find_project("newsgold push")
+            ours.import_tasks(project, [{"data": {"text": "A task added by someone else."}}])
+            started = time.perf_counter()
+            listed = push_documents(ours, "newsgold push", schema, documents,
+                                    lambda d: prediction_record(d, annotator.annotate(d.text)),
+                                    ledger_dir=ledgers)
+            t_listed = time.perf_counter() - started
+            assert listed.dedup == "server" and listed.new_tasks == 0, listed
         finally:
             server.stop(folder)
 
@@ -85,10 +100,12 @@ def main() -> None:
           + (f"  (measured on {args.single_docs}, scaled)" if args.single_docs != args.docs else ""))
     print(f"raw SDK bulk import:    {t_raw:7.1f} s")
     print(f"annotate push:          {t_push:7.1f} s  ({report.new_tasks} new tasks)")
-    print(f"annotate push again:    {t_again:7.1f} s  ({again.new_tasks} new tasks)")
+    print(f"annotate push again:    {t_again:7.1f} s  ({again.new_tasks} new tasks, ledger trusted)")
+    print(f"  again, project changed: {t_listed:5.1f} s  ({listed.new_tasks} new tasks, every task listed)")
     print(f"push speed-up over one at a time: {t_single / t_push:5.1f}x  (target >= 20x)")
     print(f"push time / raw bulk import:      {t_push / t_raw:5.2f}x  (target <= 1.2x)")
     print(f"re-push time / first push:        {t_again / t_push:5.1%}  (target <= 10%)")
+    print(f"re-push after an outside change:  {t_listed / t_push:5.1%}  (ledger not trusted)")
 
 
 if __name__ == "__main__":

@@ -62,11 +62,33 @@ def test_push_creates_project_and_is_idempotent(ls_env, ls_client):
     first = run("push", SEEDS, "--project", "idempotent push")
     assert "2 new tasks" in first.output
     again = run("push", SEEDS, "--project", "idempotent push")
-    assert "0 new tasks, 2 already present" in again.output
+    assert "0 new tasks, 2 already present (known from the ledger of the last push)" in again.output
     project, tasks = tasks_of(ls_client, "idempotent push")
     assert len(tasks) == 2
     assert all(t["predictions"][0]["model_version"] == rules_version() for t in tasks)
     assert "schema hash" in project.description
+
+
+def test_push_ledger_is_not_trusted_once_the_project_changed(ls_env, ls_client, tmp_path):
+    run("push", SEEDS, "--project", "ledger check")
+    project = ls_client.find_project("ledger check")
+    # another machine pushes a document the ledger cannot know about
+    extra = tmp_path / "extra.txt"
+    extra.write_text(EXTRA_DOC)
+    from annotate.documents import read_documents
+
+    (doc,), _ = read_documents([extra])
+    ls_client.import_tasks(project, [{"data": {"text": doc.text, "newsgold_id": doc.id}}])
+    again = run("push", SEEDS, extra, "--project", "ledger check")
+    assert "0 new tasks, 3 already present (listed from the server)" in again.output
+    third = run("push", SEEDS, extra, "--project", "ledger check")
+    assert "0 new tasks, 3 already present (known from the ledger of the last push)" in third.output
+    # a task deleted outside newsgold: the ledger still names it, but must not be believed
+    ls_client.delete_task(ls_client.task_ids_by_document(project)[doc.id])
+    fourth = run("push", SEEDS, extra, "--project", "ledger check")
+    assert "1 new tasks, 2 already present (listed from the server)" in fourth.output
+    ids = [t["data"]["newsgold_id"] for t in ls_client.iter_tasks(project)]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == 3
 
 
 def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
