@@ -543,8 +543,10 @@ def agreement_command(project, as_json, schema_path, data_dir):
 
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
+@click.option("--show", "show", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Warnings to print one by one (0: all); the rest are counted.")
 @schema_option
-def check(dataset, schema_path):
+def check(dataset, show, schema_path):
     """Check an exported dataset before training: label counts, empty documents, misaligned
     spans, stories leaking across splits. Exits 1 when it finds errors."""
     from annotate.check import check_dataset
@@ -555,8 +557,11 @@ def check(dataset, schema_path):
     click.echo(f"{'split':12} {'docs':>6} " + " ".join(f"{l:>9}" for l in labels))
     for name, n in report.splits.items():
         click.echo(f"{name:12} {n:6} " + " ".join(f"{report.labels[name][l]:9}" for l in labels))
-    for warning in report.warnings:
+    shown = report.warnings if show == 0 else report.warnings[:show]
+    for warning in shown:
         click.echo(f"warning: {warning}")
+    if len(shown) < len(report.warnings):
+        click.echo(f"... and {len(report.warnings) - len(shown)} more warnings (--show 0 prints all)")
     for error in report.errors:
         click.echo(f"error: {error}")
     if not report.ok:

@@ -3,7 +3,8 @@
 Every token is a slice of the text (`text[start:end] == token.text`); nothing is normalised
 away, so character offsets stay the single truth. Punctuation is split from words (quotes,
 dashes, commas, the possessive ’s), while numbers ("1,037", "6:30"), abbreviations ("U.S.",
-"p.m.") and hyphenated words ("Lashkar-e-Taiba") stay whole.
+"p.m."), initials before a name ("J. Townsend") and hyphenated words ("Lashkar-e-Taiba") stay
+whole.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _TOKEN = re.compile(
     | [,;:!?“”"()\[\]–—]                            # plain punctuation, next most common
     | (?:[^\W\d_]\.){{2,}}                          # U.S.  p.m.  e.g.
     | (?<![^\W_])(?:{_TITLES})\.                    # Mr.  Gen.  Jan.
+    | (?<![^\W_])[A-Z]\.(?=\s+[A-Z])                   # the initial of Stephen J. Townsend
     | \d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?(?![^\W_]) # 1,037  6:30  3.5  4/7/2021  20th  1990s
     | [’'](?:s|S|re|ve|ll|d|m|t)(?![^\W_])          # the clitic of Afghanistan’s, they’re
     | [A-Z][’'][^\W\d_]+                            # O’Brien

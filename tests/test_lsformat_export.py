@@ -155,3 +155,15 @@ def test_bad_ratios(tmp_path, ratios):
     gold = Path(__file__).resolve().parent.parent / "seeds" / "gold" / "heldout.jsonl"
     result = CliRunner().invoke(cli, ["export", "--from", str(gold), "--out", str(tmp_path / "x"), "--ratios", ratios])
     assert result.exit_code != 0 and not (tmp_path / "x").exists()
+
+
+def test_check_counts_the_warnings_it_does_not_print(tmp_path):
+    gold = tmp_path / "empty.jsonl"
+    gold.write_text("".join(json.dumps({"text": f"Report {i} has nothing to label."}) + "\n" for i in range(15)))
+    out = tmp_path / "ds"
+    assert CliRunner().invoke(cli, ["export", "--from", str(gold), "--out", str(out)]).exit_code == 0
+    short = CliRunner().invoke(cli, ["check", str(out), "--show", "3"])
+    every = CliRunner().invoke(cli, ["check", str(out), "--show", "0"])
+    total = every.output.count("warning: ")
+    assert total >= 15 and short.output.count("warning: ") == 3
+    assert f"... and {total - 3} more warnings" in short.output

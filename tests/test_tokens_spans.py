@@ -24,6 +24,8 @@ def texts(s):
         ("in the 1990s.", ["in", "the", "1990s", "."]),
         ("20,000 reservists", ["20,000", "reservists"]),
         ("Gen. Miller said", ["Gen.", "Miller", "said"]),
+        ("Lt. Gen. Stephen J. Townsend", ["Lt.", "Gen.", "Stephen", "J.", "Townsend"]),
+        ("Plan B and C. then", ["Plan", "B", "and", "C", ".", "then"]),  # an initial only before a name
         ("Taliban ”.", ["Taliban", "”", "."]),
     ],
 )
