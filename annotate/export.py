@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-
-import orjson
 import shutil
 import tempfile
 import time
@@ -24,6 +22,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
+
+import numpy as np
+import orjson
 
 from annotate import __version__
 from annotate.documents import document_id, group_stories, make_document, normalize_text
@@ -134,6 +135,15 @@ def _split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> s
     return SPLITS[-1]
 
 
+def _offset_pairs(starts: list[int], ends: list[int]) -> np.ndarray:
+    """Token offsets as one (tokens, 2) int32 array: a row holds one object for them instead of
+    a Python list per token, which keeps the export's garbage collector and Arrow writes cheap."""
+    pairs = np.empty((len(starts), 2), dtype=np.int32)
+    pairs[:, 0] = starts
+    pairs[:, 1] = ends
+    return pairs
+
+
 def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolved: Resolved,
               annotated_labels: list[str], provenance: dict) -> tuple[dict, list[dict]]:
     """One dataset row and the problems found while aligning its spans to tokens."""
@@ -160,7 +170,7 @@ def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolve
         "source": source,
         "text": text,
         "tokens": words,
-        "token_offsets": list(map(list, zip(starts, ends))),
+        "token_offsets": _offset_pairs(starts, ends),
         "ner_tags": alignment.tags,
         "spans": [{"id": s.id or f"s{i}", "start": s.start, "end": s.end, "label": s.label, "text": s.text}
                   for i, s in enumerate(spans, start=1)],
@@ -319,7 +329,7 @@ def write_dataset(
                         emit(row)
                     else:
                         missing_story[row["id"]] = row["text"]
-                        staging.write(orjson.dumps(row) + b"\n")
+                        staging.write(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
             if missing_story:  # documents without a story: group them by content now
                 docs = [make_document(text, "", doc_id, id=doc_id) for doc_id, text in missing_story.items()]
                 stories = {d.id: d.story_id for d in group_stories(docs, story_threshold)}
@@ -375,7 +385,7 @@ class _SplitWriter:
         self.rows: list[dict] = []
 
     def add(self, row: dict) -> None:
-        self.jsonl.write(orjson.dumps(row) + b"\n")
+        self.jsonl.write(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n")
         self.rows.append(row)
         if len(self.rows) >= self.BATCH:
             self.flush()
@@ -383,7 +393,20 @@ class _SplitWriter:
     def flush(self) -> None:
         import pyarrow as pa
 
-        batch = pa.RecordBatch.from_pylist(self.rows, schema=self.schema)
+        # token offsets go in as one flat array (see _offset_pairs); every other column from rows
+        pairs = [np.asarray(row["token_offsets"], dtype=np.int32).reshape(-1, 2) for row in self.rows]
+        bounds = np.zeros(len(pairs) + 1, dtype=np.int32)
+        np.cumsum([len(p) for p in pairs], out=bounds[1:])
+        offsets_type = self.schema.field("token_offsets").type
+        offsets = pa.ListArray.from_arrays(
+            pa.array(bounds),
+            pa.FixedSizeListArray.from_arrays(pa.array(np.concatenate(pairs).reshape(-1)), 2),
+            type=offsets_type,
+        )
+        others = self.schema.remove(self.schema.get_field_index("token_offsets"))
+        batch = pa.RecordBatch.from_pylist(self.rows, schema=others)
+        columns = [offsets if name == "token_offsets" else batch.column(name) for name in self.schema.names]
+        batch = pa.RecordBatch.from_arrays(columns, schema=self.schema)
         self.arrow.write_batch(batch)
         self.parquet.write_batch(batch)
         self.rows = []

@@ -7,6 +7,8 @@ never shifted to the nearest token and never dropped silently.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 
@@ -109,13 +111,13 @@ def offsets_to_iob(
 ) -> Alignment:
     """`spans_to_iob` for tokens given as start and end offset lists (no Token objects)."""
     ordered = check_spans(text, spans, item)
-    starts = dict(zip(token_starts, range(len(token_starts))))
-    ends = dict(zip(token_ends, range(len(token_ends))))
-    tags = ["O"] * len(token_starts)
+    n = len(token_starts)
+    tags = ["O"] * n
     misaligned: list[Span] = []
-    for span in ordered:
-        first, last = starts.get(span.start), ends.get(span.end)
-        if first is None or last is None:
+    for span in ordered:  # token offsets ascend: find each span's edges by bisection
+        first = bisect_left(token_starts, span.start)
+        last = bisect_left(token_ends, span.end)
+        if first == n or last == n or token_starts[first] != span.start or token_ends[last] != span.end:
             misaligned.append(span)
             continue
         tags[first] = f"B-{span.label}"

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import partial
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import itemgetter
 from typing import NamedTuple
 
 
@@ -30,12 +31,12 @@ _TITLES = (
 )
 
 _TOKEN = re.compile(
-    rf"""(
-      [^\W\d_]+(?![.’'\w‐-])                      # a plain word: most tokens, so tried first
+    rf"""(\s*+)(                                   # the spaces before a token, then the token:
+      [^\W\d_]++(?![.’'\w‐-])                     # a plain word: most tokens, so tried first
     | [,;:!?“”"()\[\]–—]                            # plain punctuation, next most common
     | (?:[^\W\d_]\.){{2,}}                          # U.S.  p.m.  e.g.
     | (?<![^\W_])(?:{_TITLES})\.                    # Mr.  Gen.  Jan.
-    | (?<![^\W_])[A-Z]\.(?=\s+[A-Z])                   # the initial of Stephen J. Townsend
+    | (?<![^\W_])[A-Z]\.(?=\s+[A-Z])                # the initial of Stephen J. Townsend
     | \d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?(?![^\W_]) # 1,037  6:30  3.5  4/7/2021  20th  1990s
     | [’'](?:s|S|re|ve|ll|d|m|t)(?![^\W_])          # the clitic of Afghanistan’s, they’re
     | [A-Z][’'][^\W\d_]+                            # O’Brien
@@ -56,13 +57,13 @@ _make_token = partial(tuple.__new__, Token)
 def token_arrays(text: str) -> tuple[list[str], list[int], list[int]]:
     """Words, start offsets and end offsets of the tokens of `text`.
 
-    `re.split` with a capturing pattern alternates separators and tokens; the running sum of
-    their lengths gives every offset without a Python-level loop, which keeps tokenizing fast
-    enough for thousands of articles per second.
+    `findall` returns (spaces, token) pairs that cover the text up to its trailing spaces; the
+    running sum of their lengths gives every offset without a Python-level loop, which keeps
+    tokenizing fast enough for thousands of articles per second.
     """
-    parts = _TOKEN.split(text)
-    offsets = list(accumulate(map(len, parts)))
-    return parts[1::2], offsets[0::2][: len(parts) // 2], offsets[1::2]
+    pairs = _TOKEN.findall(text)
+    offsets = list(accumulate(map(len, chain.from_iterable(pairs))))
+    return list(map(itemgetter(1), pairs)), offsets[0::2], offsets[1::2]
 
 
 def tokenize(text: str) -> list[Token]:

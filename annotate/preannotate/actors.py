@@ -165,12 +165,17 @@ _LOWER_TRIGGERS = register_triggers(
 )
 
 
+_PERSON_MARKS = frozenset({"said", ","})  # one of these follows a name within 3 words ...
+_PERSON_BEFORE = PERSON_CUES | {"”", '"'}  # ... or one of these comes right before it (_person)
+
+
 def find_actors(doc: DocView) -> list[Candidate]:
     found = []
     covered = 0
     org_heads = [k for k in doc.capitalised if doc.words[k] in ORGANISATION_HEADS]
     capitalised = set(doc.capitalised)
     group_words = set(doc.positions(_LOWER_TRIGGERS))
+    words, lower = doc.words, doc.lower
     for i in sorted(capitalised | group_words):
         if i < covered:
             continue
@@ -179,7 +184,12 @@ def find_actors(doc: DocView) -> list[Candidate]:
             candidate = _organisation_name(doc, i, org_heads)
         if candidate is None and i in group_words:
             candidate = _group_mention(doc, i)
-        if candidate is None and i in capitalised:
+        if (
+            candidate is None
+            and i in capitalised
+            # a cheap necessary condition of _person's cues, which most capitalised words fail
+            and (not _PERSON_MARKS.isdisjoint(lower[i + 1 : i + 4]) or (i and words[i - 1] in _PERSON_BEFORE))
+        ):
             candidate = _person(doc, i)
         if candidate:
             found.append(candidate)
