@@ -129,3 +129,15 @@ def test_batched_viterbi_finds_the_best_valid_path():
         if len(emissions):
             best = max(score(p, emissions) for p in product(range(k), repeat=len(emissions)))
             assert score(path, emissions) == pytest.approx(best)
+
+
+def test_predicted_spans_are_the_entities_of_the_predicted_tags():
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    model = fitted()
+    docs = [d[0] for d in DOCS] + [["Kabul", "Kabul", "fighters", "Afghan", "soldiers"], [], ["."]]
+    for tokens, (tags, scores), spans in zip(docs, model.predict_with_scores(docs), model.predict_spans(docs)):
+        expected = [(first, last + 1, label) for label, first, last in get_entities(tags)]
+        assert [(b, e, label) for b, e, label, _ in spans] == expected
+        for b, e, _, score in spans:
+            assert score == pytest.approx(sum(scores[b:e]) / (e - b))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from annotate.documents import Document
-from annotate.spans import iob_to_spans
-from annotate.tokens import tokenize
+from annotate.tokens import token_arrays
 
-BATCH = 64
+BATCH = 256  # documents decoded together (see SequenceTagger._viterbi_batch)
 
 
 def predict_records(tagger, documents: Iterable[Document], model_version: str) -> Iterator[dict]:
@@ -23,16 +22,14 @@ def predict_records(tagger, documents: Iterable[Document], model_version: str) -
 
 
 def _predict_batch(tagger, docs: list[Document], model_version: str) -> Iterator[dict]:
-    tokens = [tokenize(d.text) for d in docs]
-    results = tagger.predict_with_scores([[t.text for t in toks] for toks in tokens])
-    for doc, toks, (tags, scores) in zip(docs, tokens, results):
-        starts = {t.start: i for i, t in enumerate(toks)}
+    arrays = [token_arrays(d.text) for d in docs]
+    found = tagger.predict_spans([words for words, _, _ in arrays])
+    for doc, (_, starts, ends), entities in zip(docs, arrays, found):
+        text = doc.text
         spans = []
-        for number, span in enumerate(iob_to_spans(doc.text, toks, tags), start=1):
-            first = starts[span.start]
-            last = first
-            while last + 1 < len(toks) and toks[last + 1].end <= span.end:
-                last += 1
-            score = sum(scores[first : last + 1]) / (last - first + 1)
-            spans.append({**span._replace(score=round(score, 3), id=f"t{number}").to_dict()})
+        for number, (first, last, label, score) in enumerate(entities, start=1):
+            start, end = starts[first], ends[last - 1]
+            # the dict of Span.to_dict, built directly: a document has dozens of spans
+            spans.append({"start": start, "end": end, "label": label, "text": text[start:end],
+                          "score": round(score, 3), "id": f"t{number}"})
         yield {**doc.to_dict(), "spans": spans, "relations": [], "model_version": model_version}

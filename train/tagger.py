@@ -156,39 +156,75 @@ class SequenceTagger(BaseEstimator):
 
     def _viterbi_batch(self, batch: list[np.ndarray]) -> list[list[int]]:
         """Best valid tag paths of several documents at once: the recursion runs over positions,
-        vectorised across the documents (a shorter document keeps its scores, and points back to
-        itself, past its end)."""
-        lengths = np.array([len(e) for e in batch])
+        vectorised across the documents. Documents are sorted longest first, so the ones still
+        running at a position are a prefix of the batch and no step works on finished ones."""
+        lengths = np.array([len(e) for e in batch], dtype=np.int64)
         longest = int(lengths.max(initial=0))
         if longest == 0:
             return [[] for _ in batch]
-        k = len(self.tags_)
-        emissions = np.zeros((len(batch), longest, k))
-        for b, e in enumerate(batch):
-            emissions[b, : len(e)] = e
+        k, size = len(self.tags_), len(batch)
+        order = np.argsort(-lengths, kind="stable")
+        sorted_lengths = lengths[order]
+        running = (sorted_lengths[None, :] > np.arange(longest)[:, None]).sum(axis=1)
+        emissions = np.zeros((longest, size, k))  # position-major: one block per step
+        for slot, b in enumerate(order):
+            emissions[: len(batch[b]), slot] = batch[b]
         step = self.transitions_[:-1]
-        score = self.transitions_[-1] + emissions[:, 0]
-        back = np.empty((len(batch), longest, k), dtype=np.int32)
-        back[:, 0] = np.arange(k)
-        stay = np.arange(k)
+        score = self.transitions_[-1] + emissions[0]
+        back = np.zeros((longest, size, k), dtype=np.int32)
         for t in range(1, longest):
-            candidates = score[:, :, None] + step  # previous tag × tag
+            m = running[t]
+            candidates = score[:m, :, None] + step  # previous tag × tag
             best = candidates.argmax(axis=1)
-            new = np.take_along_axis(candidates, best[:, None, :], axis=1)[:, 0, :] + emissions[:, t]
-            active = (t < lengths)[:, None]
-            score = np.where(active, new, score)
-            back[:, t] = np.where(active, best, stay)
-        paths = np.empty((len(batch), longest), dtype=np.int32)
-        paths[:, -1] = score.argmax(axis=1)
-        rows = np.arange(len(batch))
-        for t in range(longest - 1, 0, -1):
-            paths[:, t - 1] = back[rows, t, paths[:, t]]
-        return [paths[b, : lengths[b]].tolist() for b in range(len(batch))]
+            back[t, :m] = best
+            score[:m] = np.take_along_axis(candidates, best[:, None, :], axis=1)[:, 0, :] + emissions[t, :m]
+        final = score.argmax(axis=1)  # each document's score stopped changing at its own end
+        paths = np.zeros((longest, size), dtype=np.int32)
+        current = np.zeros(size, dtype=np.int64)
+        slots = np.arange(size)
+        for t in range(longest - 1, -1, -1):
+            m = running[t]
+            current[:m] = np.where(sorted_lengths[:m] - 1 == t, final[:m], current[:m])
+            paths[t, :m] = current[:m]
+            if t:
+                current[:m] = back[t, slots[:m], current[:m]]
+        result: list[list[int]] = [[] for _ in batch]
+        for slot, b in enumerate(order):
+            result[b] = paths[: sorted_lengths[slot], slot].tolist()
+        return result
+
+    def predict_spans(self, X, batch_size: int = 256) -> list[list[tuple[int, int, str, float]]]:
+        """Entities of each document as (first token, end token exclusive, label, score), the
+        score being the mean over its tokens of the chosen tag's softmax weight. Read straight
+        off the decoded tag indices: the decoding is valid IOB2, so every span is a B- followed
+        by its I- tags."""
+        begins = np.array([tag.startswith("B-") for tag in self.tags_])
+        insides = np.array([tag.startswith("I-") for tag in self.tags_])
+        labels = [tag[2:] for tag in self.tags_]
+        found = []
+        for first in range(0, len(X), batch_size):
+            emissions = [self._emissions(tokens) for tokens in X[first : first + batch_size]]
+            for scores, path in zip(emissions, self._viterbi_batch(emissions)):
+                if not path:
+                    found.append([])
+                    continue
+                path = np.asarray(path)
+                shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+                chosen = shifted[np.arange(len(path)), path] / shifted.sum(axis=1)
+                sums = np.concatenate(([0.0], np.cumsum(chosen)))
+                starts = np.flatnonzero(begins[path])
+                outside = np.append(np.flatnonzero(~insides[path]), len(path))
+                ends = outside[np.searchsorted(outside, starts, side="right")]
+                means = (sums[ends] - sums[starts]) / (ends - starts)
+                found.append(list(zip(
+                    starts.tolist(), ends.tolist(), map(labels.__getitem__, path[starts].tolist()), means.tolist()
+                )))
+        return found
 
     def predict(self, X) -> list[list[str]]:
         return [tags for tags, _ in self.predict_with_scores(X)]
 
-    def predict_with_scores(self, X, batch_size: int = 64) -> list[tuple[list[str], list[float]]]:
+    def predict_with_scores(self, X, batch_size: int = 256) -> list[tuple[list[str], list[float]]]:
         """Tags and, per token, the softmax weight of the chosen tag among the state scores."""
         results = []
         for first in range(0, len(X), batch_size):
