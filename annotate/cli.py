@@ -370,6 +370,9 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
         f"project {project!r} ({what}): {report.new_tasks} new tasks, {report.already_present} already "
         f"present{known.get(report.dedup, '')}, {report.predictions} with pre-annotations"
     )
+    if report.ledger_error:
+        click.echo(f"note: could not save the push ledger ({report.ledger_error}); the next push will "
+                   "list the project's tasks instead", err=True)
     click.echo(f"open {ls.url}/projects/{report.project_id}/data to annotate")
 
 

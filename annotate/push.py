@@ -47,6 +47,7 @@ class PushReport:
     predictions: int
     unknown_documents: int = 0
     dedup: str = "server"  # how present documents were found: "new project", "ledger" or "server"
+    ledger_error: str | None = None  # why the ledger could not be saved (the push itself succeeded)
 
 
 def describe(schema: Schema) -> str:
@@ -215,11 +216,15 @@ def push_documents(
                 if progress:
                     progress(len(sent))
             in_flight = (batch, sender.submit(ls.import_tasks, project, batch)) if batch else None
+    ledger_error = None
     if ledger is not None:
-        ledger.write(ledger.stamp(*ls.task_fingerprint(project)), present)
+        try:
+            ledger.write(ledger.stamp(*ls.task_fingerprint(project)), present)
+        except OSError as exc:  # the tasks are in; only the next push's shortcut is lost
+            ledger_error = f"{ledger.path}: {exc.strerror or exc}"
     return PushReport(
         title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions,
-        dedup=dedup,
+        dedup=dedup, ledger_error=ledger_error,
     )
 
 

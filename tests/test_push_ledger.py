@@ -32,3 +32,14 @@ def test_missing_or_corrupt_ledger_reads_as_none(tmp_path):
     assert ledger.read(ledger.stamp(0, 0)) is None
     ledger.path.write_text('[1, 2]')
     assert ledger.read(ledger.stamp(0, 0)) is None
+
+
+def test_a_ledger_that_cannot_be_saved_leaves_nothing_behind(tmp_path):
+    import pytest
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the ledger folder should be")
+    ledger = Ledger(blocked, "http://127.0.0.1:8080", PROJECT)
+    with pytest.raises(OSError):
+        ledger.write(ledger.stamp(1, 1), {"a" * 64: 1})
+    assert [p.name for p in tmp_path.iterdir()] == ["not-a-folder"]

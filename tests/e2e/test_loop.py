@@ -91,6 +91,24 @@ def test_push_ledger_is_not_trusted_once_the_project_changed(ls_env, ls_client, 
     assert sorted(ids) == sorted(set(ids)) and len(ids) == 3
 
 
+def test_push_succeeds_when_its_ledger_cannot_be_saved(ls_env, ls_client, tmp_path):
+    ledgers = ls_env.data_dir / "push-ledgers"
+    aside = tmp_path / "ledgers-aside"
+    if ledgers.exists():
+        ledgers.rename(aside)
+    ledgers.write_text("a file where the ledger folder should be")
+    try:
+        result = CliRunner().invoke(cli, ["push", str(SEEDS), "--project", "unsaved ledger"])
+        assert result.exit_code == 0, result.output
+        assert "2 new tasks" in result.output and "could not save the push ledger" in result.output
+    finally:
+        ledgers.unlink()
+        if aside.exists():
+            aside.rename(ledgers)
+    again = run("push", SEEDS, "--project", "unsaved ledger")
+    assert "0 new tasks, 2 already present (listed from the server)" in again.output
+
+
 def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
     extra = tmp_path / "extra.txt"
     extra.write_text(EXTRA_DOC)
