@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import IO, Iterable, Iterator
 
 from annotate.errors import DocumentError
 
@@ -28,23 +29,31 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return records
 
 
-def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:
-    """Write one JSON object per line, atomically: a reader never sees a partial file.
+@contextmanager
+def atomic_file(path: str | Path, mode: str = "w") -> Iterator[IO]:
+    """A file to write whose content replaces `path` only when the block ends without error.
 
-    The records go to a temporary file beside `path`, renamed over it only once every record
-    is written; on any error the temporary file is removed and `path` is left as it was.
+    It is a temporary file beside `path`, renamed over it at the end; on any error it is
+    removed and `path` is left as it was, so a reader never sees a partial file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    count = 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                count += 1
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as out:
+            yield out
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:
+    """Write one JSON object per line, atomically (`atomic_file`): a reader never sees a
+    partial file, and on any error `path` is left as it was."""
+    count = 0
+    with atomic_file(path) as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
     return count

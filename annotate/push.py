@@ -15,9 +15,7 @@ changes the fingerprint and the push lists the tasks as before.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Callable, Iterable
 import orjson
 
 from annotate.documents import Document
+from annotate.jsonl import atomic_file
 from annotate.labelstudio import DOC_ID_FIELD, ConfigIncompatibleError, LabelStudio, Project
 from annotate.lsformat import to_ls_result
 from annotate.schema import Schema, guidelines_markdown, labelstudio_config
@@ -153,15 +152,8 @@ class Ledger:
 
     def write(self, stamp: list, documents: dict[str, int]) -> None:
         """Replace the ledger atomically: a crash leaves the old one or the new one, never half."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(prefix=".ledger-", dir=self.path.parent)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(orjson.dumps({"stamp": stamp, "documents": documents}))
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(self.path, "wb") as out:
+            out.write(orjson.dumps({"stamp": stamp, "documents": documents}))
 
 
 def push_documents(
@@ -184,15 +176,12 @@ def push_documents(
     project, created, updated = ensure_project(ls, title, schema)
     documents = _unique(documents)
     ledger = Ledger(ledger_dir, ls.url, project) if ledger_dir is not None else None
-    present = None
-    dedup = "new project" if created else "server"
     if created:
-        present = {}
-    elif ledger is not None:
-        present = ledger.read(ledger.stamp(*ls.task_fingerprint(project)))
-        dedup = "server" if present is None else "ledger"
-    if present is None:
-        present = ls.task_ids_by_document(project)
+        present, dedup = {}, "new project"
+    else:
+        present, dedup = (ledger.read(ledger.stamp(*ls.task_fingerprint(project))) if ledger else None), "ledger"
+        if present is None:
+            present, dedup = ls.task_ids_by_document(project), "server"
     missing = [d for d in documents if d.id not in present]
     if progress:
         progress(len(documents) - len(missing))

@@ -8,7 +8,6 @@ never shifted to the nearest token and never dropped silently.
 from __future__ import annotations
 
 from bisect import bisect_left
-
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 

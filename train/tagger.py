@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import Iterator
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -193,6 +194,19 @@ class SequenceTagger(BaseEstimator):
             result[b] = paths[: sorted_lengths[slot], slot].tolist()
         return result
 
+    def _decoded(self, X, batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Per document: the decoded tag indices and, per token, the softmax weight of the chosen
+        tag among the state scores (empty arrays for an empty document)."""
+        for first in range(0, len(X), batch_size):
+            emissions = [self._emissions(tokens) for tokens in X[first : first + batch_size]]
+            for scores, path in zip(emissions, self._viterbi_batch(emissions)):
+                path = np.asarray(path, dtype=np.int64)
+                if not len(path):
+                    yield path, np.zeros(0)
+                    continue
+                shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+                yield path, shifted[np.arange(len(path)), path] / shifted.sum(axis=1)
+
     def predict_spans(self, X, batch_size: int = 256) -> list[list[tuple[int, int, str, float]]]:
         """Entities of each document as (first token, end token exclusive, label, score), the
         score being the mean over its tokens of the chosen tag's softmax weight. Read straight
@@ -202,23 +216,15 @@ class SequenceTagger(BaseEstimator):
         insides = np.array([tag.startswith("I-") for tag in self.tags_])
         labels = [tag[2:] for tag in self.tags_]
         found = []
-        for first in range(0, len(X), batch_size):
-            emissions = [self._emissions(tokens) for tokens in X[first : first + batch_size]]
-            for scores, path in zip(emissions, self._viterbi_batch(emissions)):
-                if not path:
-                    found.append([])
-                    continue
-                path = np.asarray(path)
-                shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-                chosen = shifted[np.arange(len(path)), path] / shifted.sum(axis=1)
-                sums = np.concatenate(([0.0], np.cumsum(chosen)))
-                starts = np.flatnonzero(begins[path])
-                outside = np.append(np.flatnonzero(~insides[path]), len(path))
-                ends = outside[np.searchsorted(outside, starts, side="right")]
-                means = (sums[ends] - sums[starts]) / (ends - starts)
-                found.append(list(zip(
-                    starts.tolist(), ends.tolist(), map(labels.__getitem__, path[starts].tolist()), means.tolist()
-                )))
+        for path, chosen in self._decoded(X, batch_size):
+            sums = np.concatenate(([0.0], np.cumsum(chosen)))
+            starts = np.flatnonzero(begins[path])
+            outside = np.append(np.flatnonzero(~insides[path]), len(path))
+            ends = outside[np.searchsorted(outside, starts, side="right")]
+            means = (sums[ends] - sums[starts]) / (ends - starts)
+            found.append(list(zip(
+                starts.tolist(), ends.tolist(), map(labels.__getitem__, path[starts].tolist()), means.tolist()
+            )))
         return found
 
     def predict(self, X) -> list[list[str]]:
@@ -226,14 +232,6 @@ class SequenceTagger(BaseEstimator):
 
     def predict_with_scores(self, X, batch_size: int = 256) -> list[tuple[list[str], list[float]]]:
         """Tags and, per token, the softmax weight of the chosen tag among the state scores."""
-        results = []
-        for first in range(0, len(X), batch_size):
-            emissions = [self._emissions(tokens) for tokens in X[first : first + batch_size]]
-            for scores, path in zip(emissions, self._viterbi_batch(emissions)):
-                if not path:
-                    results.append(([], []))
-                    continue
-                shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-                chosen = shifted[np.arange(len(path)), path] / shifted.sum(axis=1)
-                results.append(([self.tags_[t] for t in path], chosen.tolist()))
-        return results
+        return [
+            ([self.tags_[t] for t in path.tolist()], chosen.tolist()) for path, chosen in self._decoded(X, batch_size)
+        ]
