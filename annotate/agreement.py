@@ -60,8 +60,9 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> 
     result = {"documents": documents, "pairs": {}, "disagreements": disagreements}
     for (a, b), (true, pred) in sorted(pairs.items()):
         scores = Evaluator(true, pred, tags=labels).evaluate()
-        per_label = {
-            label: {scheme: round(scores["entities"][label][scheme].f1, 4) for scheme in ("strict", "partial")}
+        per_label = {  # a label neither annotator drew has no F1: None
+            label: {scheme: round(scores["entities"][label][scheme].f1, 4) if label in scores["entities"] else None
+                    for scheme in ("strict", "partial")}
             for label in labels
         }
         per_label["micro"] = {scheme: round(scores["overall"][scheme].f1, 4) for scheme in ("strict", "partial")}
@@ -75,6 +76,7 @@ def agreement_table(report: dict, labels: list[str]) -> str:
     head = "| pair | " + " | ".join(f"{l} strict/partial F1" for l in labels + ["micro"]) + " |"
     lines = [head, "|---|" + "---|" * (len(labels) + 1)]
     for pair, scores in report["pairs"].items():
-        cells = [f"{scores[l]['strict']:.2f} / {scores[l]['partial']:.2f}" for l in labels + ["micro"]]
+        cells = ["–" if scores[l]["strict"] is None else f"{scores[l]['strict']:.2f} / {scores[l]['partial']:.2f}"
+                 for l in labels + ["micro"]]
         lines.append(f"| {pair} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

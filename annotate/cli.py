@@ -423,9 +423,12 @@ def status(project, as_json, data_dir):
               "spans more than half of them drew (ties reported, not kept).")
 @click.option("--seed", type=int, default=13, show_default=True, help="Seed of the story-to-split assignment.")
 @click.option("--ratios", default="0.8,0.1,0.1", show_default=True, help="train,validation,test ratios.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes converting a Label Studio export (default: the CPUs available, at most 4; "
+              "one for an export under 8 MB). The output does not depend on it.")
 @schema_option
 @data_dir_option
-def export(project, from_file, out, force, policy, seed, ratios, schema_path, data_dir):
+def export(project, from_file, out, force, policy, seed, ratios, workers, schema_path, data_dir):
     """Export human annotations as a Hugging Face DatasetDict (plus parquet, JSONL and a card).
 
     Predictions never become gold; cancelled annotations are ignored; ground truth wins. Tokens,
@@ -433,20 +436,21 @@ def export(project, from_file, out, force, policy, seed, ratios, schema_path, da
     test split by story_id. Spans that do not align with tokens, overlap, or disagree with the text
     are listed in problems.jsonl and the card. Written atomically; --force replaces.
     """
+    import tempfile
     from pathlib import Path
 
     from tqdm import tqdm
 
-    from annotate.agreement import agreement, agreement_table
     from annotate.export import (
+        conversion as make_conversion,
         ExportReport,
+        batches_from_gold_jsonl,
+        batches_from_ls_file,
+        default_workers,
         detect_file_kind,
-        iter_ls_export_file,
-        rows_from_gold_jsonl,
-        rows_from_ls_tasks,
         write_dataset,
     )
-    from annotate.labelstudio import LabelStudioError, iter_json_array
+    from annotate.labelstudio import LabelStudioError
     from annotate.schema import load_schema
 
     if bool(project) == bool(from_file):
@@ -457,47 +461,47 @@ def export(project, from_file, out, force, policy, seed, ratios, schema_path, da
     except (ValueError, AssertionError):
         raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--ratios") from None
     loaded = load_schema(schema_path)
-    labels = list(loaded.label_names)
     out_path = Path(out)
     extra = {"resolution": policy}
-    if project:
-        ls = _connect(data_dir)
-        found = ls.find_project(project)
-        if found is None:
-            raise LabelStudioError(f"project {project!r} does not exist on {ls.url}; check --project")
-        users = ls.users()
-        tasks = lambda: iter_json_array(ls.export_chunks(found))  # noqa: E731 (one pass)
-        source = f"Label Studio project {project!r} at {ls.url}"
-        extra["project"] = project
-    elif detect_file_kind(Path(from_file)) == "labelstudio":
-        users = {}
-        tasks = lambda: iter_ls_export_file(Path(from_file))  # noqa: E731
-        source = f"Label Studio export {from_file}"
-    else:
-        tasks = None
-        source = f"gold JSONL {from_file}"
-    report = ExportReport(out_path, source)
-
-    def measuring_agreement(stream):
-        """Pass tasks through, keep those with several annotators, and put their agreement in
-        the card once the stream ends (the card is written after the last row)."""
-        several = []
-        for task in stream:
-            if len({a.get("completed_by") for a in task.get("annotations") or [] if not a.get("was_cancelled")}) > 1:
-                several.append(task)
-            yield task
-        agreed = agreement(several, labels, users)
-        if agreed["documents"]:
-            extra["agreement"] = agreed["pairs"]
-            extra["agreement_table"] = agreement_table(agreed, labels)
-
-    if tasks is not None:
-        rows = rows_from_ls_tasks(measuring_agreement(tasks()), loaded, policy, users, report)
-    else:
-        rows = rows_from_gold_jsonl(Path(from_file), loaded, report)
-    with tqdm(desc="exporting", unit="doc", disable=None) as bar:
-        report = write_dataset(rows, out_path, loaded, source, force, seed, split_ratios,
-                               report=report, progress=bar.update, card_extra=extra)
+    download = None
+    try:
+        if project:
+            ls = _connect(data_dir)
+            found = ls.find_project(project)
+            if found is None:
+                raise LabelStudioError(f"project {project!r} does not exist on {ls.url}; check --project")
+            users = ls.users()
+            # the export is streamed to a file beside --out first, then converted like --from FILE
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            handle, download = tempfile.mkstemp(prefix=f".{out_path.name}.download-", suffix=".json",
+                                                dir=out_path.parent)
+            with open(handle, "wb") as sink:
+                for chunk in ls.export_chunks(found):
+                    sink.write(chunk)
+            ls_file = Path(download)
+            source = f"Label Studio project {project!r} at {ls.url}"
+            extra["project"] = project
+        elif detect_file_kind(Path(from_file)) == "labelstudio":
+            users = {}
+            ls_file = Path(from_file)
+            source = f"Label Studio export {from_file}"
+        else:
+            ls_file = None
+            users = {}
+            source = f"gold JSONL {from_file}"
+        report = ExportReport(out_path, source)
+        conversion = make_conversion(loaded, policy, users, seed, split_ratios)
+        if ls_file is not None:
+            batches = batches_from_ls_file(ls_file, conversion, report, extra,
+                                           workers or default_workers(ls_file))
+        else:
+            batches = batches_from_gold_jsonl(Path(from_file), conversion, report)
+        with tqdm(desc="exporting", unit="doc", disable=None) as bar:
+            report = write_dataset(batches, out_path, loaded, source, force, seed, split_ratios,
+                                   report=report, progress=bar.update, card_extra=extra)
+    finally:
+        if download:
+            Path(download).unlink(missing_ok=True)
     extra.pop("agreement_table", None)
     counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
     click.echo(f"wrote {report.documents} documents to {out_path} ({counts})")

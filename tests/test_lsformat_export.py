@@ -167,3 +167,89 @@ def test_check_counts_the_warnings_it_does_not_print(tmp_path):
     total = every.output.count("warning: ")
     assert total >= 15 and short.output.count("warning: ") == 3
     assert f"... and {total - 3} more warnings" in short.output
+
+
+# ---------------------------------------------------------------- reading export files, workers
+def test_export_file_reader_matches_json_load_in_any_layout(tmp_path, monkeypatch):
+    import annotate.export as export
+
+    monkeypatch.setattr(export, "_BLOCK", 64)  # tasks longer than a block: parsed again with more
+    tasks = [{"id": i, "data": {"text": f"Task {i} ’ {'x' * (i * 37)}"}, "annotations": []} for i in range(12)]
+    for i, layout in enumerate([{}, {"indent": 2}, {"separators": (",", ":")}, {"ensure_ascii": False}]):
+        path = tmp_path / f"export{i}.json"
+        path.write_text("\n " + json.dumps(tasks, **layout) + "\n", encoding="utf-8")
+        assert list(export.iter_ls_export_file(path)) == tasks
+    (tmp_path / "empty.json").write_text("[ ]")
+    assert list(export.iter_ls_export_file(tmp_path / "empty.json")) == []
+
+
+@pytest.mark.parametrize("content, cause", [
+    ('{"id": 1}', "does not start with a JSON array"),
+    ('[{"id": 1}, {"id": 2', "task 2"),
+    ('[{"id": 1}] [', "data after the closing ]"),
+    ('[{"id": 1}, 7]', "task 2 is not a JSON object"),
+    ('[{"id": 1} {"id": 2}]', "after task 1"),
+])
+def test_export_file_reader_names_what_is_wrong(tmp_path, content, cause):
+    from annotate.export import ExportError, iter_ls_export_file
+
+    path = tmp_path / "export.json"
+    path.write_text(content)
+    with pytest.raises(ExportError, match=cause):
+        list(iter_ls_export_file(path))
+
+
+def many_tasks(count):
+    """Tasks of several stories, some without a story, some cancelled, some with two annotators."""
+    tasks = []
+    for i in range(count):
+        text = f"Report {i}: {i + 300} Afghan soldiers fled to Tajikistan."
+        spans = [region(text.index("Afghan"), text.index(" fled"), "ACTOR", source=text, rid=f"a{i}"),
+                 region(text.index("Tajikistan"), len(text) - 1, "LOCATION", source=text, rid=f"l{i}")]
+        annotations = [annotation(spans, cancelled=i % 11 == 3)]
+        if i % 5 == 1:
+            annotations.append(annotation(spans[:1], who=2, when="2026-02-01T00:00:00Z", aid=2))
+        data = {"text": text, "newsgold_id": f"d{i}", "source": f"{i}.txt"}
+        if i % 7:
+            data["story_id"] = f"s{i // 3}"
+        tasks.append({"id": i + 1, "data": data, "annotations": annotations})
+    return tasks
+
+
+def test_export_output_does_not_depend_on_the_number_of_workers(tmp_path, monkeypatch):
+    import annotate.export as export
+    from datasets import load_from_disk
+
+    monkeypatch.setattr(export, "BATCH", 8)  # 60 tasks: 8 batches, taken in turn from the workers
+    source = write_export(tmp_path / "export.json", many_tasks(60))
+    outputs = []
+    for workers in ("1", "2", "3"):
+        out = tmp_path / f"ds{workers}"
+        result = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out), "--policy", "majority",
+                                          "--workers", workers])
+        assert result.exit_code == 0, result.output
+        dataset = load_from_disk(str(out))
+        card = (out / "README.md").read_text().replace(out.name, "DS").splitlines()
+        outputs.append((
+            {split: dataset[split].to_list() for split in dataset},
+            {path.name: path.read_bytes() for path in sorted((out / "jsonl").iterdir())},
+            (out / "problems.jsonl").read_bytes(),
+            [line for line in card if "exported_at" not in line],
+        ))
+    assert outputs[0] == outputs[1] == outputs[2]
+    rows = [row for split in outputs[0][0].values() for row in split]
+    assert len(rows) == 60 - len([i for i in range(60) if i % 11 == 3 and i % 5 != 1])  # all cancelled
+    assert all(row["story_id"] for row in rows)  # stories found for the tasks without one
+    assert "## Agreement" in outputs[0][3]  # two annotators on some tasks, gathered from every worker
+
+
+def test_a_worker_error_stops_the_export_and_writes_nothing(tmp_path):
+    tasks = many_tasks(40)
+    text = json.dumps(tasks)
+    source = tmp_path / "export.json"
+    source.write_text(text[: len(text) * 3 // 4])  # cut short: the workers fail near the end
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out), "--workers", "2"])
+    assert result.exit_code == 1
+    assert "not a Label Studio JSON export" in result.output and "task" in result.output
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["export.json"]
