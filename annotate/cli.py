@@ -444,6 +444,7 @@ def export(project, from_file, out, force, policy, seed, ratios, workers, schema
     from annotate.export import (
         conversion as make_conversion,
         ExportReport,
+        RegionsUnreadable,
         batches_from_gold_jsonl,
         batches_from_ls_file,
         default_workers,
@@ -489,16 +490,25 @@ def export(project, from_file, out, force, policy, seed, ratios, workers, schema
             ls_file = None
             users = {}
             source = f"gold JSONL {from_file}"
-        report = ExportReport(out_path, source)
         conversion = make_conversion(loaded, policy, users, seed, split_ratios)
-        if ls_file is not None:
-            batches = batches_from_ls_file(ls_file, conversion, report, extra,
-                                           workers or default_workers(ls_file))
-        else:
-            batches = batches_from_gold_jsonl(Path(from_file), conversion, report)
-        with tqdm(desc="exporting", unit="doc", disable=None) as bar:
-            report = write_dataset(batches, out_path, loaded, source, force, seed, split_ratios,
-                                   report=report, progress=bar.update, card_extra=extra)
+
+        def convert(processes: int) -> ExportReport:
+            report = ExportReport(out_path, source)
+            if ls_file is not None:
+                batches = batches_from_ls_file(ls_file, conversion, report, extra, processes)
+            else:
+                batches = batches_from_gold_jsonl(Path(from_file), conversion, report)
+            with tqdm(desc="exporting", unit="doc", disable=None) as bar:
+                return write_dataset(batches, out_path, loaded, source, force, seed, split_ratios,
+                                     report=report, progress=bar.update, card_extra=extra)
+
+        processes = workers or (default_workers(ls_file) if ls_file is not None else 1)
+        try:
+            report = convert(processes)
+        except RegionsUnreadable as exc:
+            click.echo(f"note: the export could not be converted in {processes} parts ({exc}); "
+                       "converting it in one process", err=True)
+            report = convert(1)
     finally:
         if download:
             Path(download).unlink(missing_ok=True)

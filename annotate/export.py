@@ -18,6 +18,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -261,32 +262,39 @@ def rows_from_gold_jsonl(path: Path, schema: Schema, report: ExportReport) -> It
                         {"file": str(path), "line": number})
 
 
-_BLOCK = 1 << 20  # characters read at a time from an export file
+_BLOCK = 1 << 20  # bytes read at a time from an export file
 _SPACE = re.compile(r"\s*")
 
 
-def iter_ls_export_file(path: Path) -> Iterator[dict]:
+def iter_ls_export_file(path: Path, start: int = 0, stop: int | None = None) -> Iterator[dict]:
     """Tasks of a Label Studio JSON export file, parsed one at a time.
 
     The standard library's C decoder (`raw_decode`) parses each task where it starts in a
     buffer of about one block of the file; a task cut by the end of the buffer is parsed again
     once the buffer holds more. Memory holds one block and one task, whatever the file's size.
+
+    With `start`/`stop` (byte offsets from `task_regions`), only the tasks in that region: it
+    starts at a task (or at the array's `[` when `start` is 0) and ends after the `,` following
+    its last task (or at the end of the file).
     """
     decoder = json.JSONDecoder()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     with open(path, "rb") as handle:
+        handle.seek(start)
+        left = (os.fstat(handle.fileno()).st_size if stop is None else stop) - start
         buffer, pos, eof = "", 0, False
 
         def fill(size: int) -> bool:
-            nonlocal buffer, pos, eof
+            nonlocal buffer, pos, eof, left
             if eof:
                 return False
-            block = handle.read(size)
+            block = handle.read(min(size, left))
+            left -= len(block)
             eof = not block
             try:
                 buffer = buffer[pos:] + utf8.decode(block, final=eof)
             except UnicodeDecodeError as exc:
-                raise ExportError(f"{path}: not UTF-8 ({exc.reason}); export JSON from the project") from None
+                raise malformed(f"not UTF-8: {exc.reason}") from None
             pos = 0
             return True
 
@@ -302,37 +310,77 @@ def iter_ls_export_file(path: Path) -> Iterator[dict]:
         def malformed(what: str) -> ExportError:
             return ExportError(f"{path}: not a Label Studio JSON export ({what}); export JSON from the project")
 
-        if next_char() != "[":
-            raise malformed("it does not start with a JSON array")
-        pos += 1
-        if next_char() == "]":
+        if start == 0:
+            if next_char() != "[":
+                raise malformed("it does not start with a JSON array")
             pos += 1
-        else:
-            number = 0
-            while True:
-                number += 1
-                size = _BLOCK
-                next_char()  # raw_decode does not skip leading whitespace
-                while True:
-                    try:
-                        task, end = decoder.raw_decode(buffer, pos)
-                        break
-                    except json.JSONDecodeError as exc:
-                        if not fill(size):
-                            raise malformed(f"task {number}: {exc.msg}") from None
-                        size *= 2  # a long task: read ever larger blocks, not one block per retry
-                if not isinstance(task, dict):
-                    raise malformed(f"task {number} is not a JSON object")
-                pos = end
-                yield task
-                separator = next_char()
+            if next_char() == "]":
                 pos += 1
-                if separator == "]":
+                if next_char():
+                    raise malformed("data after the closing ]")
+                return
+        number = 0
+        while True:
+            number += 1
+            size = _BLOCK
+            next_char()  # raw_decode does not skip leading whitespace
+            while True:
+                try:
+                    task, end = decoder.raw_decode(buffer, pos)
                     break
-                if separator != ",":
-                    raise malformed(f"{separator or 'the end of the file'!r} after task {number}")
-        if next_char():
-            raise malformed("data after the closing ]")
+                except json.JSONDecodeError as exc:
+                    if not fill(size):
+                        raise malformed(f"task {number}{_after(start)}: {exc.msg}") from None
+                    size *= 2  # a long task: read ever larger blocks, not one block per retry
+            if not isinstance(task, dict):
+                raise malformed(f"task {number}{_after(start)} is not a JSON object")
+            pos = end
+            yield task
+            separator = next_char()
+            pos += 1
+            if separator == "," and stop is not None and not next_char():
+                return  # the end of this region: the next task starts the next one
+            if separator == "]":
+                if next_char():
+                    raise malformed("data after the closing ]")
+                return
+            if separator != ",":
+                raise malformed(f"{separator or 'the end of the file'!r} after task {number}{_after(start)}")
+
+
+def _after(start: int) -> str:
+    return f" after byte {start}" if start else ""
+
+
+def task_regions(path: Path, parts: int) -> list[tuple[int, int | None]]:
+    """Up to `parts` byte regions of an export file, each starting at a task, of about equal size.
+
+    A region boundary is a `{` right after the `,` that follows a `}`, where a whole JSON object
+    with the `id`, `data` and `annotations` of a task decodes and is followed by `,` or `]`. An object nested in
+    a task can look like that only if it has task keys itself; then the region before it ends
+    inside a task, and reading it fails (`batches_from_ls_file` converts in one process then).
+    """
+    size = Path(path).stat().st_size
+    cuts = [0]
+    decoder = json.JSONDecoder()
+    candidate = re.compile(r"\}\s*,\s*(\{)")
+    with open(path, "rb") as handle:
+        for k in range(1, parts):
+            at = max(size * k // parts, cuts[-1] + 1)
+            handle.seek(at)
+            window = handle.read(4 << 20).decode("utf-8", "surrogateescape")  # byte-exact round trip
+            for match in candidate.finditer(window):
+                try:
+                    task, end = decoder.raw_decode(window, match.start(1))
+                except json.JSONDecodeError:
+                    continue
+                follows = _SPACE.match(window, end).end()
+                if (isinstance(task, dict) and {"id", "data", "annotations"} <= task.keys()
+                        and window[follows:follows + 1] in (",", "]")):
+                    cut = at + len(window[: match.start(1)].encode("utf-8", "surrogateescape"))
+                    cuts.append(cut)
+                    break
+    return [(begin, end) for begin, end in zip(cuts, cuts[1:] + [None])]
 
 
 def detect_file_kind(path: Path) -> str:
@@ -455,36 +503,42 @@ def _several_annotators(task: dict) -> bool:
     return len({a.get("completed_by") for a in task.get("annotations") or [] if not a.get("was_cancelled")}) > 1
 
 
-def _task_batches(path: Path, worker: int, workers: int, conversion: Conversion, report: ExportReport,
+def _task_batches(path: Path, region: tuple[int, int | None], conversion: Conversion, report: ExportReport,
                   several: list[dict]) -> Iterator[_Batch]:
-    """The batches of an export file that are this worker's: every `workers`-th batch of BATCH
-    tasks. Each worker parses the whole file (parsing is the cheap part) and converts its share."""
-    for index, chunk in enumerate(_chunks(iter_ls_export_file(path), BATCH)):
-        if index % workers == worker:
-            several += filter(_several_annotators, chunk)
-            rows = rows_from_ls_tasks(chunk, conversion.schema, conversion.policy, conversion.users, report)
-            yield _serialise(index, rows, conversion, report)
+    """The tasks of one region of an export file, converted in batches of BATCH."""
+    for index, chunk in enumerate(_chunks(iter_ls_export_file(path, *region), BATCH)):
+        several += filter(_several_annotators, chunk)
+        rows = rows_from_ls_tasks(chunk, conversion.schema, conversion.policy, conversion.users, report)
+        yield _serialise(index, rows, conversion, report)
 
 
 def default_workers(path: Path) -> int:
-    """Processes for converting an export file: the CPUs this process may use (at most 4, as
-    each worker parses the whole file), or one for a small file."""
+    """Processes for converting an export file: the CPUs this process may use (at most 8), or
+    one for a small file."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:
         cpus = os.cpu_count() or 1
-    return 1 if Path(path).stat().st_size < _SMALL_FILE else max(1, min(cpus, 4))
+    return 1 if Path(path).stat().st_size < _SMALL_FILE else max(1, min(cpus, 8))
+
+
+class RegionsUnreadable(ExportError):
+    """A region of an export file could not be converted on its own: convert it in one process
+    (`workers=1`), which either succeeds or names what is wrong with the file."""
 
 
 def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportReport, extra: dict,
                          workers: int = 1) -> Iterator[_Batch]:
-    """Batches of an export file in file order, converted by `workers` processes, with the
-    agreement of multi-annotated tasks put in `extra` (for the card) once the last batch is out."""
+    """Batches of an export file in file order, converted by up to `workers` processes (one per
+    region of the file, see `task_regions`), with the agreement of multi-annotated tasks put in
+    `extra` (for the card) once the last batch is out. With several workers it may raise
+    RegionsUnreadable after some batches are out: start again with `workers=1`."""
     several: list[dict] = []
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _task_batches(path, 0, 1, conversion, report, several)
+    regions = task_regions(path, workers) if workers > 1 and "fork" in multiprocessing.get_all_start_methods() else []
+    if len(regions) > 1:
+        yield from _parallel_batches(path, regions, conversion, report, several)
     else:
-        yield from _parallel_batches(path, workers, conversion, report, several)
+        yield from _task_batches(path, (0, None), conversion, report, several)
     if several:
         from annotate.agreement import agreement, agreement_table
 
@@ -495,17 +549,21 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
             extra["agreement_table"] = agreement_table(agreed, labels)
 
 
-def _worker(path: Path, worker: int, workers: int, conversion: Conversion, queue) -> None:
-    """A converting process: its batches, then its counts, or the error that stopped it."""
+def _worker(path: Path, region, conversion: Conversion, queue, spool: Path | None) -> None:
+    """A converting process: the batches of its region (to the queue, or to a spool file that
+    is read once the regions before it are out), then its counts, or the error that stopped it."""
     report, several = ExportReport(Path(), ""), []
     try:
-        for batch in _task_batches(path, worker, workers, conversion, report, several):
-            queue.put(("batch", batch))
+        if spool is None:
+            for batch in _task_batches(path, region, conversion, report, several):
+                queue.put(("batch", batch))
+        else:
+            with open(spool, "wb") as out:
+                for batch in _task_batches(path, region, conversion, report, several):
+                    pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
         queue.put(("done", (report, several)))
-    except BaseException as exc:  # handed to the parent, which raises it
-        if not isinstance(exc, NewsgoldError):
-            exc = ExportError(f"{path}: export worker {worker} failed: {type(exc).__name__}: {exc}")
-        queue.put(("error", exc))
+    except BaseException as exc:  # handed to the parent, which starts again in one process
+        queue.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
 def _receive(queue, process) -> tuple[str, object]:
@@ -514,52 +572,53 @@ def _receive(queue, process) -> tuple[str, object]:
             kind, payload = queue.get(timeout=1.0)
         except Empty:
             if not process.is_alive():
-                raise ExportError(f"an export worker stopped (exit code {process.exitcode}); nothing was "
-                                  "written; run the export again") from None
+                raise RegionsUnreadable(f"an export worker stopped (exit code {process.exitcode})") from None
             continue
         if kind == "error":
-            raise payload
+            raise RegionsUnreadable(payload)
         return kind, payload
 
 
-def _parallel_batches(path: Path, workers: int, conversion: Conversion, report: ExportReport,
+def _parallel_batches(path: Path, regions, conversion: Conversion, report: ExportReport,
                       several: list[dict]) -> Iterator[_Batch]:
-    """Batch i comes from worker i % workers; taking them in turn restores the file order, so
-    the output does not depend on the number of workers."""
+    """One process per region. The first region's batches stream through a queue as they are
+    made; the others are spooled to files and read in region order after it, so the output is
+    the same as from one process."""
     context = multiprocessing.get_context("fork")  # the workers inherit the loaded modules
-    gc.freeze()  # what is loaded now stays out of the workers' garbage collection (and copy-on-write)
-    queues = [context.Queue(maxsize=4) for _ in range(workers)]
-    processes = [
-        context.Process(target=_worker, args=(path, k, workers, conversion, queues[k]), daemon=True)
-        for k in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    gc.unfreeze()
-    try:
-        finished: dict[int, tuple] = {}
-        index = 0
-        while True:
-            worker = index % workers
-            kind, payload = _receive(queues[worker], processes[worker])
-            if kind == "done":  # no batch `index`: every batch is out
-                finished[worker] = payload
-                break
-            yield payload
-            index += 1
-        for worker in range(workers):
-            if worker not in finished:
-                kind, payload = _receive(queues[worker], processes[worker])
-                finished[worker] = payload
-        for worker in range(workers):
-            share, found = finished[worker]
-            report.absorb(share)
-            several += found
-    finally:
+    with tempfile.TemporaryDirectory(prefix="newsgold-export-") as spools:
+        spool_paths = [None] + [Path(spools) / f"region-{k}.pickle" for k in range(1, len(regions))]
+        queues = [context.Queue(maxsize=4) for _ in regions]
+        processes = [
+            context.Process(target=_worker, args=(path, region, conversion, queue, spool), daemon=True)
+            for region, queue, spool in zip(regions, queues, spool_paths)
+        ]
+        gc.freeze()  # what is loaded now stays out of the workers' garbage collection (and copy-on-write)
         for process in processes:
-            if process.is_alive():
-                process.terminate()
-            process.join()
+            process.start()
+        gc.unfreeze()
+        try:
+            for k, (queue, process, spool) in enumerate(zip(queues, processes, spool_paths)):
+                while True:
+                    kind, payload = _receive(queue, process)
+                    if kind == "done":
+                        break
+                    yield payload
+                if spool is not None:
+                    with open(spool, "rb") as spooled:
+                        while True:
+                            try:
+                                yield pickle.load(spooled)
+                            except EOFError:
+                                break
+                    spool.unlink()
+                share, found = payload
+                report.absorb(share)
+                several += found
+        finally:
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+                process.join()
 
 
 # ---------------------------------------------------------------------------- writing
@@ -671,16 +730,21 @@ class _SplitWriter:
         self.jsonl.writelines(lines)
         self.pending.append(table)
         self.rows += table.num_rows
-        if self.rows >= BATCH:
-            self.flush()
+        while self.rows >= BATCH:
+            self.flush(BATCH)
 
-    def flush(self) -> None:
+    def flush(self, rows: int | None = None) -> None:
+        """Write `rows` pending rows (all by default) as one record batch and one row group:
+        the files do not depend on how the rows arrived (how many workers made them)."""
         import pyarrow as pa
 
         table = pa.Table.from_batches(self.pending, schema=self.schema)
-        self.arrow.write_table(table)
-        self.parquet.write_table(table)
-        self.pending, self.rows = [], 0
+        rows = table.num_rows if rows is None else rows
+        head = table.slice(0, rows).combine_chunks()
+        self.arrow.write_table(head)
+        self.parquet.write_table(head)
+        rest = table.slice(rows)
+        self.pending, self.rows = rest.to_batches(), rest.num_rows
 
     def close(self) -> None:
         if self.pending:

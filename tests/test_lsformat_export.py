@@ -253,3 +253,34 @@ def test_a_worker_error_stops_the_export_and_writes_nothing(tmp_path):
     assert result.exit_code == 1
     assert "not a Label Studio JSON export" in result.output and "task" in result.output
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["export.json"]
+
+
+def test_task_regions_cover_every_task_once(tmp_path):
+    from annotate.export import iter_ls_export_file, task_regions
+
+    tasks = many_tasks(50)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks, indent=1, ensure_ascii=False))
+    for parts in (1, 2, 3, 7):
+        regions = task_regions(path, parts)
+        assert len(regions) == parts and regions[0][0] == 0 and regions[-1][1] is None
+        assert [t for region in regions for t in iter_ls_export_file(path, *region)] == tasks
+
+
+def test_a_task_lookalike_at_a_region_boundary_falls_back_to_one_process(tmp_path):
+    tasks = many_tasks(30)
+    # task data holding objects with a task's keys: a region boundary may land inside it
+    fake = [{"id": n, "data": {"text": "x"}, "annotations": []} for n in range(400)]
+    tasks[15]["data"]["nested"] = fake
+    source = write_export(tmp_path / "export.json", tasks)
+    from annotate.export import task_regions
+
+    assert task_regions(source, 2)[1][0] > source.read_text().index('"nested"')  # inside task 16
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "converting it in one process" in result.stderr
+    reference = tmp_path / "ds1"
+    assert CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(reference), "--workers", "1"]).exit_code == 0
+    assert (out / "jsonl" / "train.jsonl").read_bytes() == (reference / "jsonl" / "train.jsonl").read_bytes()
+    assert not list(tmp_path.glob(".ds.*"))
