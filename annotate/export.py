@@ -425,7 +425,27 @@ class Conversion:
 
 def conversion(schema: Schema, policy: str = "latest", users: dict | None = None, seed: int = DEFAULT_SEED,
                ratios: tuple[float, float, float] = DEFAULT_RATIOS) -> Conversion:
-    return Conversion(schema, policy, users or {}, seed, ratios, _features_with_provenance(schema).arrow_schema)
+    return Conversion(schema, policy, users or {}, seed, ratios, arrow_schema())
+
+
+def arrow_schema():
+    """The Arrow types of the exported features (`dataset_features` plus `provenance`), stated
+    with pyarrow alone: the workers build record batches with it without importing `datasets`
+    (a second of start-up), and the writer attaches the features' metadata. A test holds the two
+    equal."""
+    import pyarrow as pa
+
+    strings = pa.list_(pa.string())
+    return pa.schema({
+        "id": pa.string(), "story_id": pa.string(), "source": pa.string(), "text": pa.string(),
+        "tokens": strings,
+        "token_offsets": pa.list_(pa.list_(pa.int32(), 2)),
+        "ner_tags": pa.list_(pa.int64()),
+        "spans": pa.list_(pa.struct({"id": pa.string(), "start": pa.int32(), "end": pa.int32(),
+                                     "label": pa.string(), "text": pa.string()})),
+        "relations": pa.list_(pa.struct({"head": pa.string(), "tail": pa.string(), "label": pa.string()})),
+        "annotated_labels": strings, "annotators": strings, "provenance": pa.string(),
+    })
 
 
 def _serialise(index: int, rows: Iterable[tuple[dict | None, list[dict]]], conversion: Conversion,
@@ -441,7 +461,7 @@ def _serialise(index: int, rows: Iterable[tuple[dict | None, list[dict]]], conve
             report.problem_kinds[problem["kind"]] += 1
         if row is None:
             continue
-        row["ner_tags"] = [tag_ids[t] for t in row["ner_tags"]]
+        row["ner_tags"] = list(map(tag_ids.__getitem__, row["ner_tags"]))
         line = orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
         batch.documents += 1
         report.documents += 1
@@ -652,6 +672,10 @@ def write_dataset(
     try:
         problems_path = tmp / "problems.jsonl"
         staged = tmp / "rows-without-story.jsonl"  # rows whose story is decided after the stream
+        # the first batch starts the conversion (and its workers) before `datasets` is imported
+        batches = iter(batches)
+        first = next(batches, None)
+        batches = chain([first] if first is not None else [], batches)
         features = _features_with_provenance(schema)
         for sub in ("jsonl", "parquet", "arrow"):
             (tmp / sub).mkdir()
@@ -679,7 +703,7 @@ def write_dataset(
                         split = _split_of(row["story_id"], seed, ratios)
                         report.split_counts[split] += 1
                         report.label_counts[split].update(s["label"] for s in row["spans"])
-                        writers[split].add([orjson.dumps(row) + b"\n"], record_batch([row], features.arrow_schema))
+                        writers[split].add([orjson.dumps(row) + b"\n"], record_batch([row], arrow_schema()))
         finally:
             for writer in writers.values():
                 writer.close()
@@ -738,7 +762,7 @@ class _SplitWriter:
         the files do not depend on how the rows arrived (how many workers made them)."""
         import pyarrow as pa
 
-        table = pa.Table.from_batches(self.pending, schema=self.schema)
+        table = pa.Table.from_batches(self.pending).replace_schema_metadata(self.schema.metadata)
         rows = table.num_rows if rows is None else rows
         head = table.slice(0, rows).combine_chunks()
         self.arrow.write_table(head)

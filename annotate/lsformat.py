@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate
 
 from annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME
 from annotate.spans import Relation, Span
 
 REPAIR_WINDOW = 20  # characters either side searched for a span whose offsets drifted
+_new_span = partial(tuple.__new__, Span)  # Span(*fields) without the keyword handling: ~80 per task
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
@@ -90,25 +92,26 @@ def from_ls_result(text: str, result: list[dict]) -> tuple[list[Span], list[Rela
     back = None if table is None else {u: i for i, u in enumerate(table)}
     for region in result:
         kind = region.get("type")
-        if kind == "relation":
-            labels = region.get("labels") or []
-            if len(labels) != 1:
-                problems.append(Problem("unlabeled-relation", region, f"relation has labels {labels}"))
-                continue
-            relations.append(Relation(str(region["from_id"]), str(region["to_id"]), labels[0]))
+        if kind != "labels":
+            if kind == "relation":
+                labels = region.get("labels") or []
+                if len(labels) != 1:
+                    problems.append(Problem("unlabeled-relation", region, f"relation has labels {labels}"))
+                    continue
+                relations.append(Relation(str(region["from_id"]), str(region["to_id"]), labels[0]))
             continue
-        if kind != "labels" or region.get("from_name") != LS_LABELS_NAME:
+        if region.get("from_name") != LS_LABELS_NAME:
             continue
         value = region.get("value", {})
         labels = value.get("labels") or []
         start, end, expected = value.get("start"), value.get("end"), value.get("text")
         if back is not None:
             start, end = back.get(start), back.get(end)
-        if len(labels) == 1 and start is not None and end is not None and (
-            expected is None or text[start:end] == expected
-        ):
-            spans.append(Span(start, end, labels[0], text[start:end], None, str(region.get("id"))))
-            continue
+        if len(labels) == 1 and start is not None and end is not None:
+            found = text[start:end]
+            if expected is None or found == expected:
+                spans.append(_new_span((start, end, labels[0], found, None, str(region.get("id")))))
+                continue
         # the slow path: something is off with this region
         described = {"id": region.get("id"), **{k: value.get(k) for k in ("start", "end", "text", "labels")}}
         if len(labels) != 1:

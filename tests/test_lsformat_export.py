@@ -284,3 +284,11 @@ def test_a_task_lookalike_at_a_region_boundary_falls_back_to_one_process(tmp_pat
     assert CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(reference), "--workers", "1"]).exit_code == 0
     assert (out / "jsonl" / "train.jsonl").read_bytes() == (reference / "jsonl" / "train.jsonl").read_bytes()
     assert not list(tmp_path.glob(".ds.*"))
+
+
+def test_the_workers_arrow_schema_is_the_features_schema():
+    from annotate.export import _features_with_provenance, arrow_schema
+    from annotate.schema import load_schema
+
+    features = _features_with_provenance(load_schema()).arrow_schema
+    assert arrow_schema().equals(features.remove_metadata(), check_metadata=True)
