@@ -352,8 +352,9 @@ def _after(start: int) -> str:
     return f" after byte {start}" if start else ""
 
 
-def task_regions(path: Path, parts: int) -> list[tuple[int, int | None]]:
-    """Up to `parts` byte regions of an export file, each starting at a task, of about equal size.
+def task_regions(path: Path, parts: int, first_share: float | None = None) -> list[tuple[int, int | None]]:
+    """Up to `parts` byte regions of an export file, each starting at a task: the first holds
+    about `first_share` of the bytes (default: an equal share), the others equal shares of the rest.
 
     A region boundary is a `{` right after the `,` that follows a `}`, where a whole JSON object
     with the `id`, `data` and `annotations` of a task decodes and is followed by `,` or `]`. An object nested in
@@ -365,8 +366,9 @@ def task_regions(path: Path, parts: int) -> list[tuple[int, int | None]]:
     decoder = json.JSONDecoder()
     candidate = re.compile(r"\}\s*,\s*(\{)")
     with open(path, "rb") as handle:
+        first = 1 / parts if first_share is None else first_share
         for k in range(1, parts):
-            at = max(size * k // parts, cuts[-1] + 1)
+            at = max(int(size * (first + (1 - first) * (k - 1) / (parts - 1))), cuts[-1] + 1)
             handle.seek(at)
             window = handle.read(4 << 20).decode("utf-8", "surrogateescape")  # byte-exact round trip
             for match in candidate.finditer(window):
@@ -397,6 +399,7 @@ def detect_file_kind(path: Path) -> str:
 # ---------------------------------------------------------------------------- batches
 BATCH = 256  # tasks (or rows) per batch
 _SMALL_FILE = 8 << 20  # bytes: below this an export file is converted in this process
+_WRITE_COST = 0.25  # writing a row (JSONL, Arrow, Parquet; measured with start-up) / converting its task
 
 
 @dataclass
@@ -554,7 +557,12 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
     `extra` (for the card) once the last batch is out. With several workers it may raise
     RegionsUnreadable after some batches are out: start again with `workers=1`."""
     several: list[dict] = []
-    regions = task_regions(path, workers) if workers > 1 and "fork" in multiprocessing.get_all_start_methods() else []
+    # this process converts the first region and also writes every row (and starts up), which
+    # costs about a quarter of converting it (measured): its region is smaller, so that all
+    # processes finish together
+    parallel = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    first_share = max(0.02, (1 - _WRITE_COST * (workers - 1)) / workers)
+    regions = task_regions(path, workers, first_share) if parallel else []
     if len(regions) > 1:
         yield from _parallel_batches(path, regions, conversion, report, several)
     else:
@@ -569,69 +577,81 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
             extra["agreement_table"] = agreement_table(agreed, labels)
 
 
-def _worker(path: Path, region, conversion: Conversion, queue, spool: Path | None) -> None:
-    """A converting process: the batches of its region (to the queue, or to a spool file that
-    is read once the regions before it are out), then its counts, or the error that stopped it."""
+def _worker(path: Path, region, conversion: Conversion, queue, spool: Path) -> None:
+    """A converting process: the batches of its region to a spool file (read once the regions
+    before it are out), then its counts through the queue, or the error that stopped it."""
     report, several = ExportReport(Path(), ""), []
     try:
-        if spool is None:
+        with open(spool, "wb") as out:
             for batch in _task_batches(path, region, conversion, report, several):
-                queue.put(("batch", batch))
-        else:
-            with open(spool, "wb") as out:
-                for batch in _task_batches(path, region, conversion, report, several):
-                    pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+                data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(len(data).to_bytes(8, "little") + data)
+                out.flush()  # the parent reads each batch as soon as it is whole
         queue.put(("done", (report, several)))
     except BaseException as exc:  # handed to the parent, which starts again in one process
         queue.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
-def _receive(queue, process) -> tuple[str, object]:
-    while True:
-        try:
-            kind, payload = queue.get(timeout=1.0)
-        except Empty:
-            if not process.is_alive():
-                raise RegionsUnreadable(f"an export worker stopped (exit code {process.exitcode})") from None
-            continue
-        if kind == "error":
-            raise RegionsUnreadable(payload)
-        return kind, payload
+def _spooled(spool: Path, queue, process, share: list) -> Iterator[_Batch]:
+    """A worker's batches, read from its spool file while it writes them (each one a length
+    and a pickle); then its counts go in `share`."""
+    done = None
+    with open(spool, "rb") as source:
+        while True:
+            at = source.tell()
+            header = source.read(8)
+            if len(header) == 8:
+                size = int.from_bytes(header, "little")
+                data = source.read(size)
+                if len(data) == size:
+                    yield pickle.loads(data)
+                    continue
+            source.seek(at)
+            if done is not None:  # the worker closed the file before saying so: all read
+                if header:
+                    raise RegionsUnreadable(f"a spool file ends inside a batch ({spool})")
+                share.append(done)
+                return
+            try:
+                kind, payload = queue.get(timeout=0.02)
+            except Empty:
+                if not process.is_alive():
+                    raise RegionsUnreadable(f"an export worker stopped (exit code {process.exitcode})") from None
+                continue
+            if kind == "error":
+                raise RegionsUnreadable(payload)
+            done = payload
 
 
 def _parallel_batches(path: Path, regions, conversion: Conversion, report: ExportReport,
                       several: list[dict]) -> Iterator[_Batch]:
-    """One process per region. The first region's batches stream through a queue as they are
-    made; the others are spooled to files and read in region order after it, so the output is
-    the same as from one process."""
+    """The first region converted here, each other one by a worker process that spools its
+    batches to a file; the spools are read in region order after the first region (each while
+    its worker still writes it), so the output is the same as from one process."""
     context = multiprocessing.get_context("fork")  # the workers inherit the loaded modules
     with tempfile.TemporaryDirectory(prefix="newsgold-export-") as spools:
-        spool_paths = [None] + [Path(spools) / f"region-{k}.pickle" for k in range(1, len(regions))]
-        queues = [context.Queue(maxsize=4) for _ in regions]
+        spool_paths = [Path(spools) / f"region-{k}.pickle" for k in range(1, len(regions))]
+        for spool in spool_paths:
+            spool.touch()  # readable before its worker opens it
+        queues = [context.Queue() for _ in spool_paths]
         processes = [
             context.Process(target=_worker, args=(path, region, conversion, queue, spool), daemon=True)
-            for region, queue, spool in zip(regions, queues, spool_paths)
+            for region, queue, spool in zip(regions[1:], queues, spool_paths)
         ]
         gc.freeze()  # what is loaded now stays out of the workers' garbage collection (and copy-on-write)
         for process in processes:
             process.start()
         gc.unfreeze()
         try:
-            for k, (queue, process, spool) in enumerate(zip(queues, processes, spool_paths)):
-                while True:
-                    kind, payload = _receive(queue, process)
-                    if kind == "done":
-                        break
-                    yield payload
-                if spool is not None:
-                    with open(spool, "rb") as spooled:
-                        while True:
-                            try:
-                                yield pickle.load(spooled)
-                            except EOFError:
-                                break
-                    spool.unlink()
-                share, found = payload
+            try:
+                yield from _task_batches(path, regions[0], conversion, report, several)
+            except ExportError as exc:  # perhaps the region ends inside a task: see task_regions
+                raise RegionsUnreadable(str(exc)) from None
+            for queue, process, spool in zip(queues, processes, spool_paths):
+                finished: list = []
+                yield from _spooled(spool, queue, process, finished)
+                spool.unlink()
+                share, found = finished[0]
                 report.absorb(share)
                 several += found
         finally:

@@ -119,9 +119,8 @@ def offsets_to_iob(
         if first == n or last == n or token_starts[first] != span.start or token_ends[last] != span.end:
             misaligned.append(span)
             continue
-        tags[first] = f"B-{span.label}"
-        for i in range(first + 1, last + 1):
-            tags[i] = f"I-{span.label}"
+        tags[first] = "B-" + span.label
+        tags[first + 1 : last + 1] = ["I-" + span.label] * (last - first)
     return Alignment(tags, misaligned)
 
 

@@ -275,7 +275,7 @@ def test_a_task_lookalike_at_a_region_boundary_falls_back_to_one_process(tmp_pat
     source = write_export(tmp_path / "export.json", tasks)
     from annotate.export import task_regions
 
-    assert task_regions(source, 2)[1][0] > source.read_text().index('"nested"')  # inside task 16
+    assert task_regions(source, 2, first_share=1 / 3)[1][0] > source.read_text().index('"nested"')  # inside task 16
     out = tmp_path / "ds"
     result = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out), "--workers", "2"])
     assert result.exit_code == 0, result.output
