@@ -4,10 +4,10 @@
 
 Writes a synthetic Label Studio JSON export of news-sized tasks (one human annotation each,
 spans from the rule pre-annotator), then converts it in child processes, each measured for wall
-time and peak resident memory:
+time and peak resident memory (of the largest process):
   - newsgold: `annotate export --from FILE` (tokens, IOB2, spans, relations, splits, DatasetDict +
-    parquet + JSONL + card);
-  - the SDK's `Converter.convert_to_conll2003` on the same file.
+    parquet + JSONL + card), with its default workers (the CPUs available) and with one process;
+  - the SDK's `Converter.convert_to_conll2003` on the same file (one process).
 Targets: newsgold tasks/second >= 5x the converter's; newsgold peak memory flat from --tasks to --large.
 """
 
@@ -75,9 +75,9 @@ def measure(command: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def run_newsgold(path: Path, out: Path) -> tuple[float, float]:
+def run_newsgold(path: Path, out: Path, *options: str) -> tuple[float, float]:
     annotate = str(Path(sys.executable).parent / "annotate")
-    return measure([annotate, "export", "--from", str(path), "--out", str(out), "--force"])
+    return measure([annotate, "export", "--from", str(path), "--out", str(out), "--force", *options])
 
 
 def main() -> None:
@@ -91,14 +91,17 @@ def main() -> None:
         synthetic_export(small, args.tasks)
         t_sdk, m_sdk = measure([sys.executable, "-c", CONVERTER.format(root=str(ROOT)), str(small), str(folder / "conll")])
         t_ours, m_ours = run_newsgold(small, folder / "ds-small")
+        t_one, m_one = run_newsgold(small, folder / "ds-one", "--workers", "1")
         synthetic_export(large, args.large)
         t_large, m_large = run_newsgold(large, folder / "ds-large")
         size = small.stat().st_size / 2**20
-    print(f"synthetic Label Studio export: {args.tasks} tasks ({size:.0f} MiB), one annotation each")
-    print(f"SDK converter CONLL2003: {t_sdk:7.1f} s  {args.tasks / t_sdk:7.0f} tasks/s  peak {m_sdk:6.0f} MiB")
-    print(f"newsgold export:         {t_ours:7.1f} s  {args.tasks / t_ours:7.0f} tasks/s  peak {m_ours:6.0f} MiB")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"synthetic Label Studio export: {args.tasks} tasks ({size:.0f} MiB), one annotation each; {cpus} CPUs")
+    print(f"SDK converter CONLL2003:        {t_sdk:7.1f} s  {args.tasks / t_sdk:7.0f} tasks/s  peak {m_sdk:6.0f} MiB")
+    print(f"newsgold export:                {t_ours:7.1f} s  {args.tasks / t_ours:7.0f} tasks/s  peak {m_ours:6.0f} MiB")
+    print(f"newsgold export, --workers 1:   {t_one:7.1f} s  {args.tasks / t_one:7.0f} tasks/s  peak {m_one:6.0f} MiB")
     print(f"newsgold export, {args.large} tasks: {t_large:7.1f} s  {args.large / t_large:7.0f} tasks/s  peak {m_large:6.0f} MiB")
-    print(f"speed: newsgold / SDK converter = {t_sdk / t_ours:.1f}x  (target >= 5x)")
+    print(f"speed: newsgold / SDK converter = {t_sdk / t_ours:.1f}x  (target >= 5x); one process {t_sdk / t_one:.1f}x")
     print(f"memory: peak at {args.large} / peak at {args.tasks} tasks = {m_large / m_ours:.2f}x  (target: flat)")
 
 
