@@ -68,8 +68,22 @@ def _measure_or_date(doc: DocView, start: int, end: int) -> bool:
     return bool({doc.word(start - 1), doc.word(start - 2), doc.word(end)} & MONTHS)
 
 
-def _extend_left(doc: DocView, start: int, phrases) -> int:
+def _by_last_word(phrases) -> dict[str, list[tuple[str, ...]]]:
+    """Phrases by their last word, in their order: `_extend_left` looks only at those that can end
+    right before the count."""
+    table: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
+        table.setdefault(phrase[-1], []).append(phrase)
+    return table
+
+
+_PREFIXES_BY_LAST = _by_last_word(MAGNITUDE_PREFIXES)
+_BOUNDS_BY_LAST = _by_last_word(COUNT_BOUNDS)
+
+
+def _extend_left(doc: DocView, start: int, by_last: dict[str, list[tuple[str, ...]]]) -> int:
+    """The start of the first phrase (in list order) that ends right before `start`, or start."""
+    for phrase in by_last.get(doc.low(start - 1), ()):
         first = start - len(phrase)
         if first >= 0 and doc.match(first, phrase):
             return first
@@ -77,6 +91,7 @@ def _extend_left(doc: DocView, start: int, phrases) -> int:
 
 
 _TRIGGERS = register_triggers(NUMBER_WORDS | VAGUE_MAGNITUDES | FRACTIONS | {"one"})
+_MAGNITUDE_WORDS = MAGNITUDES | VAGUE_MAGNITUDES
 
 
 def find_counts(doc: DocView) -> list[Candidate]:
@@ -105,9 +120,9 @@ def find_counts(doc: DocView) -> list[Candidate]:
             score = 0.9 if low[:1].isdigit() else 0.85
         if end <= start:
             continue
-        if doc.lower[start] in MAGNITUDES | VAGUE_MAGNITUDES:
-            start = _extend_left(doc, start, MAGNITUDE_PREFIXES)
-        start = _extend_left(doc, start, COUNT_BOUNDS)
+        if doc.lower[start] in _MAGNITUDE_WORDS:
+            start = _extend_left(doc, start, _PREFIXES_BY_LAST)
+        start = _extend_left(doc, start, _BOUNDS_BY_LAST)
         found.append(Candidate(start, end, "COUNT", score))
         covered = end
     return found
