@@ -181,10 +181,20 @@ def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
     assert "schema" in card and "Agreement" in card and "full loop" in card
     assert (out / "parquet" / "train.parquet").exists() and (out / "jsonl" / "test.jsonl").exists()
     assert run("check", out).exit_code == 0
+    assert not list(tmp_path.glob(".dataset.*"))  # the downloaded export and the temporary folder are gone
+    # converted in two processes (a region each), the same files
+    parallel = tmp_path / "dataset-2"
+    run("export", "--project", "full loop", "--out", parallel, "--workers", "2")
+    for name in ("train", "validation", "test"):
+        assert (parallel / "jsonl" / f"{name}.jsonl").read_bytes() == (out / "jsonl" / f"{name}.jsonl").read_bytes()
+        assert (parallel / "parquet" / f"{name}.parquet").read_bytes() == (out / "parquet" / f"{name}.parquet").read_bytes()
 
     # the same conversion from a Label Studio JSON export file, as downloaded from the UI
     export_file = tmp_path / "project-export.json"
     export_file.write_bytes(b"".join(ls_client.export_chunks(project)))
+    from annotate.export import task_regions
+
+    assert len(task_regions(export_file, 2, first_share=0.375)) == 2  # Label Studio's layout can be cut
     from_file = tmp_path / "from-file"
     run("export", "--from", export_file, "--out", from_file)
     again = {row["source"]: row["spans"] for split in load_from_disk(str(from_file)).values() for row in split}
