@@ -424,8 +424,8 @@ def status(project, as_json, data_dir):
 @click.option("--seed", type=int, default=13, show_default=True, help="Seed of the story-to-split assignment.")
 @click.option("--ratios", default="0.8,0.1,0.1", show_default=True, help="train,validation,test ratios.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes converting a Label Studio export (default: the CPUs available, at most 4; "
-              "one for an export under 8 MB). The output does not depend on it.")
+              help="Processes converting a Label Studio export (default: the CPUs available, at most 8; "
+              "one for an export under 8 MB). The files written do not depend on it.")
 @schema_option
 @data_dir_option
 def export(project, from_file, out, force, policy, seed, ratios, workers, schema_path, data_dir):

@@ -357,9 +357,10 @@ def task_regions(path: Path, parts: int, first_share: float | None = None) -> li
     about `first_share` of the bytes (default: an equal share), the others equal shares of the rest.
 
     A region boundary is a `{` right after the `,` that follows a `}`, where a whole JSON object
-    with the `id`, `data` and `annotations` of a task decodes and is followed by `,` or `]`. An object nested in
-    a task can look like that only if it has task keys itself; then the region before it ends
-    inside a task, and reading it fails (`batches_from_ls_file` converts in one process then).
+    with the `id`, `data` and `annotations` of a task decodes and is followed by `,` or `]`. An
+    object nested in a task can look like that only if it has those keys itself; then the region
+    before it ends inside a task, reading it fails with RegionsUnreadable, and the export starts
+    again in one process. Where no boundary is found near a cut, there are fewer regions.
     """
     size = Path(path).stat().st_size
     cuts = [0]
@@ -406,7 +407,6 @@ _WRITE_COST = 0.25  # writing a row (JSONL, Arrow, Parquet; measured with start-
 class _Batch:
     """Rows serialised as JSONL lines, by split: what a converting process hands the writer."""
 
-    index: int
     lines: dict[str, list[bytes]] = field(default_factory=lambda: {name: [] for name in SPLITS})
     tables: dict = field(default_factory=dict)  # split -> the same rows as an Arrow RecordBatch
     problems: list[bytes] = field(default_factory=list)
@@ -428,6 +428,7 @@ class Conversion:
 
 def conversion(schema: Schema, policy: str = "latest", users: dict | None = None, seed: int = DEFAULT_SEED,
                ratios: tuple[float, float, float] = DEFAULT_RATIOS) -> Conversion:
+    """How to convert an export: the resolution policy, user names, split seed and ratios."""
     return Conversion(schema, policy, users or {}, seed, ratios, arrow_schema())
 
 
@@ -451,11 +452,11 @@ def arrow_schema():
     })
 
 
-def _serialise(index: int, rows: Iterable[tuple[dict | None, list[dict]]], conversion: Conversion,
+def _serialise(rows: Iterable[tuple[dict | None, list[dict]]], conversion: Conversion,
                report: ExportReport) -> _Batch:
     """Rows into one batch of JSONL lines, assigned to splits by story, counted in `report`."""
     tag_ids = {name: i for i, name in enumerate(conversion.schema.tag_names)}
-    batch = _Batch(index)
+    batch = _Batch()
     by_split: dict[str, list[dict]] = {}
     for row, found in rows:
         for problem in found:
@@ -518,8 +519,8 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def batches_from_gold_jsonl(path: Path, conversion: Conversion, report: ExportReport) -> Iterator[_Batch]:
     rows = rows_from_gold_jsonl(path, conversion.schema, report)
-    for index, chunk in enumerate(_chunks(rows, BATCH)):
-        yield _serialise(index, chunk, conversion, report)
+    for chunk in _chunks(rows, BATCH):
+        yield _serialise(chunk, conversion, report)
 
 
 def _several_annotators(task: dict) -> bool:
@@ -529,10 +530,10 @@ def _several_annotators(task: dict) -> bool:
 def _task_batches(path: Path, region: tuple[int, int | None], conversion: Conversion, report: ExportReport,
                   several: list[dict]) -> Iterator[_Batch]:
     """The tasks of one region of an export file, converted in batches of BATCH."""
-    for index, chunk in enumerate(_chunks(iter_ls_export_file(path, *region), BATCH)):
+    for chunk in _chunks(iter_ls_export_file(path, *region), BATCH):
         several += filter(_several_annotators, chunk)
         rows = rows_from_ls_tasks(chunk, conversion.schema, conversion.policy, conversion.users, report)
-        yield _serialise(index, rows, conversion, report)
+        yield _serialise(rows, conversion, report)
 
 
 def default_workers(path: Path) -> int:
