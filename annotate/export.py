@@ -21,6 +21,7 @@ import os
 import pickle
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -561,7 +562,8 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
     # this process converts the first region and also writes every row (and starts up), which
     # costs about a quarter of converting it (measured): its region is smaller, so that all
     # processes finish together
-    parallel = workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    # workers are forked (they inherit the loaded modules): on Linux only, where that is safe
+    parallel = workers > 1 and sys.platform.startswith("linux")
     first_share = max(0.02, (1 - _WRITE_COST * (workers - 1)) / workers)
     regions = task_regions(path, workers, first_share) if parallel else []
     if len(regions) > 1:
