@@ -23,6 +23,16 @@ class Disagreement:
     not_by: tuple[str, ...]
 
 
+def usable_annotations(task: dict) -> list[dict]:
+    """A task's annotations that were not cancelled (skipped)."""
+    return [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+
+
+def several_annotators(task: dict) -> bool:
+    """Whether two or more people annotated the task (cancelled annotations aside)."""
+    return len({a.get("completed_by") for a in usable_annotations(task)}) > 1
+
+
 def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> dict:
     """Pairwise agreement over `tasks` (Label Studio task dicts with annotations)."""
     from nervaluate import Evaluator
@@ -33,9 +43,9 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> 
     documents = 0
     for task in tasks:
         text = (task.get("data") or {}).get("text")
-        usable = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
-        if not isinstance(text, str) or len({a.get("completed_by") for a in usable}) < 2:
+        if not isinstance(text, str) or not several_annotators(task):
             continue
+        usable = usable_annotations(task)
         documents += 1
         doc_id = str((task.get("data") or {}).get("newsgold_id") or task.get("id"))
         by_annotator = {}

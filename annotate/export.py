@@ -35,6 +35,7 @@ import numpy as np
 import orjson
 
 from annotate import __version__
+from annotate.agreement import agreement, agreement_table, several_annotators
 from annotate.documents import document_id, group_stories, make_document, normalize_text
 from annotate.errors import NewsgoldError
 from annotate.lsformat import Problem, from_ls_result
@@ -453,6 +454,14 @@ def arrow_schema():
     })
 
 
+def _assign_split(row: dict, seed: int, ratios: tuple[float, float, float], report: ExportReport) -> str:
+    """The split of a row with a story, counted with its labels in `report`."""
+    split = _split_of(row["story_id"], seed, ratios)
+    report.split_counts[split] += 1
+    report.label_counts[split].update(s["label"] for s in row["spans"])
+    return split
+
+
 def _serialise(rows: Iterable[tuple[dict | None, list[dict]]], conversion: Conversion,
                report: ExportReport) -> _Batch:
     """Rows into one batch of JSONL lines, assigned to splits by story, counted in `report`."""
@@ -471,9 +480,7 @@ def _serialise(rows: Iterable[tuple[dict | None, list[dict]]], conversion: Conve
         batch.documents += 1
         report.documents += 1
         if row["story_id"]:
-            split = _split_of(row["story_id"], conversion.seed, conversion.ratios)
-            report.split_counts[split] += 1
-            report.label_counts[split].update(s["label"] for s in row["spans"])
+            split = _assign_split(row, conversion.seed, conversion.ratios, report)
             batch.lines[split].append(line)
             by_split.setdefault(split, []).append(row)
         else:
@@ -524,15 +531,11 @@ def batches_from_gold_jsonl(path: Path, conversion: Conversion, report: ExportRe
         yield _serialise(chunk, conversion, report)
 
 
-def _several_annotators(task: dict) -> bool:
-    return len({a.get("completed_by") for a in task.get("annotations") or [] if not a.get("was_cancelled")}) > 1
-
-
 def _task_batches(path: Path, region: tuple[int, int | None], conversion: Conversion, report: ExportReport,
                   several: list[dict]) -> Iterator[_Batch]:
     """The tasks of one region of an export file, converted in batches of BATCH."""
     for chunk in _chunks(iter_ls_export_file(path, *region), BATCH):
-        several += filter(_several_annotators, chunk)
+        several += filter(several_annotators, chunk)
         rows = rows_from_ls_tasks(chunk, conversion.schema, conversion.policy, conversion.users, report)
         yield _serialise(rows, conversion, report)
 
@@ -571,8 +574,6 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
     else:
         yield from _task_batches(path, (0, None), conversion, report, several)
     if several:
-        from annotate.agreement import agreement, agreement_table
-
         labels = list(conversion.schema.label_names)
         agreed = agreement(several, labels, conversion.users)
         if agreed["documents"]:
@@ -719,14 +720,13 @@ def write_dataset(
                 docs = [make_document(text, "", doc_id, id=doc_id) for doc_id, text in missing_story.items()]
                 stories = {d.id: d.story_id for d in group_stories(docs, story_threshold)}
                 missing_story.clear()
+                types = arrow_schema()
                 with open(staged, "rb") as staging:
                     for line in staging:
                         row = orjson.loads(line)
                         row["story_id"] = stories[row["id"]]
-                        split = _split_of(row["story_id"], seed, ratios)
-                        report.split_counts[split] += 1
-                        report.label_counts[split].update(s["label"] for s in row["spans"])
-                        writers[split].add([orjson.dumps(row) + b"\n"], record_batch([row], arrow_schema()))
+                        split = _assign_split(row, seed, ratios, report)
+                        writers[split].add([orjson.dumps(row) + b"\n"], record_batch([row], types))
         finally:
             for writer in writers.values():
                 writer.close()

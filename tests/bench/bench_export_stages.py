@@ -19,7 +19,6 @@ import gc
 import subprocess
 import sys
 import tempfile
-import time
 from itertools import islice
 from pathlib import Path
 
@@ -37,17 +36,9 @@ from annotate.export import (  # noqa: E402
 from annotate.schema import load_schema  # noqa: E402
 from annotate.tokens import token_arrays  # noqa: E402
 from tests.bench.bench_export import synthetic_export  # noqa: E402
+from tests.bench.bench_preannotate import best_of  # noqa: E402
 
 LOOP = "import time; s = time.perf_counter(); x = 0\nfor i in range(20_000_000): x += i\nprint(time.perf_counter() - s)"
-
-
-def best_of(repeats: int, work) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def loops(copies: int) -> list[float]:
@@ -68,15 +59,18 @@ def main() -> None:
         n = len(tasks)
         texts = [t["data"]["text"] for t in tasks]
         resolved = [resolve_annotations(t["data"]["text"], t["annotations"], "latest", {}) for t in tasks]
-        rows = [build_row(str(i), text, "s", "story", r, list(schema.label_names), {})[0]
-                for i, (text, r) in enumerate(zip(texts, resolved))]
+
+        def build_rows():
+            return [build_row(str(i), text, "s", "story", r, list(schema.label_names), {})[0]
+                    for i, (text, r) in enumerate(zip(texts, resolved))]
+
+        rows = build_rows()
         gc.freeze()
         stages = {
             "parse": lambda: sum(1 for _ in iter_ls_export_file(path)),
             "resolve": lambda: [resolve_annotations(t["data"]["text"], t["annotations"], "latest", {}) for t in tasks],
             "tokenize": lambda: [token_arrays(text) for text in texts],
-            "build row": lambda: [build_row(str(i), text, "s", "story", r, list(schema.label_names), {})
-                                  for i, (text, r) in enumerate(zip(texts, resolved))],
+            "build row": build_rows,
             "serialise": lambda: [_serialise([({**row, "ner_tags": list(row["ner_tags"])}, []) for row in rows[k:k + 256]],
                                              convert, ExportReport(Path(), "")) for k in range(0, n, 256)],
         }
