@@ -7,8 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from annotate.lsformat import from_ls_result
-from annotate.scoring import nervaluate_spans
+from newsgold.annotate.lsformat import DOC_ID_FIELD, annotator_name, from_ls_result, usable_annotations
+from newsgold.annotate.scoring import nervaluate_spans
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,9 @@ class Disagreement:
     not_by: tuple[str, ...]
 
 
-def usable_annotations(task: dict) -> list[dict]:
-    """A task's annotations that were not cancelled (skipped)."""
-    return [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
-
-
 def several_annotators(task: dict) -> bool:
     """Whether two or more people annotated the task (cancelled annotations aside)."""
-    return len({a.get("completed_by") for a in usable_annotations(task)}) > 1
+    return len({annotator_name(a, {}) for a in usable_annotations(task.get("annotations"))}) > 1
 
 
 def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> dict:
@@ -45,14 +40,12 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> 
         text = (task.get("data") or {}).get("text")
         if not isinstance(text, str) or not several_annotators(task):
             continue
-        usable = usable_annotations(task)
+        usable = usable_annotations(task.get("annotations"))
         documents += 1
-        doc_id = str((task.get("data") or {}).get("newsgold_id") or task.get("id"))
+        doc_id = str((task.get("data") or {}).get(DOC_ID_FIELD) or task.get("id"))
         by_annotator = {}
         for annotation in sorted(usable, key=lambda a: a.get("updated_at") or ""):
-            who = annotation.get("completed_by")
-            name = users.get(who, str(who)) if not isinstance(who, dict) else str(who.get("email"))
-            by_annotator[name] = from_ls_result(text, annotation.get("result") or [])[0]
+            by_annotator[annotator_name(annotation, users)] = from_ls_result(text, annotation.get("result") or [])[0]
         for a, b in combinations(sorted(by_annotator), 2):
             pairs[(a, b)][0].append(nervaluate_spans([s.to_dict() for s in by_annotator[a]], set(labels)))
             pairs[(a, b)][1].append(nervaluate_spans([s.to_dict() for s in by_annotator[b]], set(labels)))

@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotate.errors import NewsgoldError
-from annotate.export import card_schema_hash
+from newsgold.annotate.dataset import require_dataset, schema_hash
+from newsgold.annotate.schema import Schema, as_schema
 
 
 @dataclass
@@ -26,16 +26,16 @@ class CheckReport:
         return not self.errors
 
 
-def check_dataset(path: str | Path, schema=None) -> CheckReport:
+def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -> CheckReport:
+    """Check an exported dataset against `schema` (default: the default schema)."""
     from datasets import load_from_disk
 
-    path = Path(path)
-    if not (path / "dataset_dict.json").exists():
-        raise NewsgoldError(f"{path}: not a newsgold dataset (no dataset_dict.json); run `annotate export` first")
+    schema = as_schema(schema)
+    path = require_dataset(path)
     dataset = load_from_disk(str(path))
     report = CheckReport(path)
-    report.schema_hash = card_schema_hash(path)
-    if schema is not None and report.schema_hash and report.schema_hash != schema.hash:
+    report.schema_hash = schema_hash(path)
+    if report.schema_hash and report.schema_hash != schema.hash:
         report.errors.append(
             f"schema hash {report.schema_hash} of the dataset differs from {schema.hash} of {schema.path}; "
             "export again with the current schema"

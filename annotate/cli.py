@@ -1,7 +1,8 @@
 """The `annotate` command line: thin commands over the library.
 
-Each command parses options, calls library functions and renders the result. Library errors
-(NewsgoldError) become a one-line `Error: ...` on stderr and a non-zero exit code.
+Each command parses options, calls one function of the Python API (`annotate.api`) and prints
+its result. Library errors (NewsgoldError) become a one-line `Error: ...` on stderr and a
+non-zero exit code.
 """
 
 from __future__ import annotations
@@ -10,30 +11,9 @@ import json
 
 import click
 
-from annotate import __version__
-from annotate.documents import STORY_THRESHOLD
-from annotate.errors import NewsgoldError
-
-
-class NewsgoldGroup(click.Group):
-    """A click group that turns NewsgoldError into a one-line message and its exit code."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except NewsgoldError as exc:
-            error = click.ClickException(str(exc))
-            error.exit_code = exc.exit_code
-            raise error from None
-
-
-schema_option = click.option(
-    "--schema",
-    "schema_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Schema TOML file. Default: $NEWSGOLD_SCHEMA, else schema/newsgold.toml of this project.",
-)
+from newsgold.annotate import __version__, api
+from newsgold.annotate.clikit import Bars, NewsgoldGroup, schema_option
+from newsgold.annotate.documents import STORY_THRESHOLD
 
 
 @click.group(cls=NewsgoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,21 +49,11 @@ def schema(schema_path, fmt):
     labeling config is validated by Label Studio's own parser (offline). The schema hash is
     printed on stderr.
     """
-    from annotate.labelstudio import validate_config
-    from annotate.schema import dataset_features, guidelines_markdown, labelstudio_config, load_schema
+    from newsgold.annotate.schema import load_schema
 
     loaded = load_schema(schema_path)
-    config = labelstudio_config(loaded)
-    validate_config(config, source=str(loaded.path))
-    if fmt == "labelstudio":
-        click.echo(config, nl=False)
-    elif fmt == "features":
-        features = dataset_features(loaded)
-        click.echo(json.dumps(features.to_dict(), indent=2))
-    elif fmt == "guidelines":
-        click.echo(guidelines_markdown(loaded))
-    else:
-        click.echo(json.dumps({**loaded.to_dict(), "hash": loaded.hash}, indent=2, ensure_ascii=False))
+    text = api.render_schema(fmt, loaded)
+    click.echo(text, nl=fmt != "labelstudio")
     click.echo(
         f"schema {loaded.name} {loaded.version} is valid; hash {loaded.hash}; "
         f"{len(loaded.labels)} labels, {len(loaded.relations)} relations",
@@ -115,28 +85,9 @@ def _input_options(command):
     return command
 
 
-def _read_inputs(paths, text_field, skip_bad, story_threshold):
-    """Read, normalise and group documents; report skipped items on stderr."""
-    from tqdm import tqdm
-
-    from annotate.documents import group_stories, iter_documents
-
-    skipped = []
-    documents = list(
-        tqdm(
-            iter_documents(paths, text_field, skipped.append if skip_bad else None),
-            desc="reading",
-            unit="doc",
-            disable=None,
-        )
-    )
+def _report_skipped(skipped) -> None:
     for item in skipped:
         click.echo(f"skipped {item.item}: {item.reason}", err=True)
-    if not documents:
-        raise NewsgoldError(
-            "no documents were read from " + ", ".join(map(str, paths)) + "; check the paths"
-        )
-    return group_stories(documents, story_threshold), skipped
 
 
 @cli.command()
@@ -156,19 +107,19 @@ def documents(paths, output, text_field, skip_bad, story_threshold):
     `story_id` shared by reports of the same story. Prints one line per document with its token
     and sentence counts.
     """
-    from annotate.jsonl import write_jsonl
-    from annotate.tokens import sentence_spans, tokenize
+    from newsgold.annotate.tokens import sentence_spans, tokenize
 
-    docs, skipped = _read_inputs(paths, text_field, skip_bad, story_threshold)
+    with Bars() as bars:
+        read = api.load_documents(paths, text_field=text_field, skip_bad=skip_bad,
+                                  story_threshold=story_threshold, output=output, progress=bars)
+    _report_skipped(read.skipped)
     click.echo(f"{'id':16}  {'story_id':22}  {'tokens':>6}  {'sents':>5}  source")
-    for doc in docs:
+    for doc in read.documents:
         tokens = tokenize(doc.text)
         sentences = sentence_spans(doc.text, tokens)
         click.echo(f"{doc.id:16}  {doc.story_id:22}  {len(tokens):6}  {len(sentences):5}  {doc.source}")
-    stories = len({doc.story_id for doc in docs})
-    click.echo(f"{len(docs)} documents in {stories} stories; {len(skipped)} skipped", err=True)
+    click.echo(f"{len(read.documents)} documents in {read.stories} stories; {len(read.skipped)} skipped", err=True)
     if output:
-        write_jsonl(output, (doc.to_dict() for doc in docs))
         click.echo(f"wrote {output}", err=True)
 
 
@@ -190,19 +141,11 @@ def preannotate(paths, output, text_field, skip_bad, story_threshold):
     `source` (and `story_id` when given) and gains `spans` (character offsets, label, score),
     `relations` and the rules' `model_version`, which changes whenever the rules change.
     """
-    from tqdm import tqdm
-
-    from annotate.jsonl import write_jsonl
-    from annotate.preannotate import RuleAnnotator, prediction_record
-
-    docs, _ = _read_inputs(paths, text_field, skip_bad, story_threshold)
-    annotator = RuleAnnotator().warm_up()
-    records = (
-        prediction_record(doc, annotator.annotate(doc.text))
-        for doc in tqdm(docs, desc="pre-annotating", unit="doc", disable=None)
-    )
-    count = write_jsonl(output, records)
-    click.echo(f"wrote {count} documents to {output} ({annotator.model_version})", err=True)
+    with Bars() as bars:
+        result = api.preannotate_documents(paths, output, text_field=text_field, skip_bad=skip_bad,
+                                           story_threshold=story_threshold, progress=bars)
+    _report_skipped(result.skipped)
+    click.echo(f"wrote {result.documents} documents to {output} ({result.model_version})", err=True)
 
 
 @cli.command()
@@ -219,12 +162,9 @@ def score(gold, predicted, as_json, schema_path):
     """
     from dataclasses import asdict
 
-    from annotate.jsonl import read_jsonl
-    from annotate.schema import load_schema
-    from annotate.scoring import score_documents, scores_table
+    from newsgold.annotate.scoring import scores_table
 
-    labels = list(load_schema(schema_path).label_names)
-    report = score_documents(read_jsonl(gold), read_jsonl(predicted), labels)
+    report = api.score(gold, predicted, schema=schema_path)
     if as_json:
         click.echo(json.dumps(report, default=asdict, indent=2))
     else:
@@ -242,17 +182,6 @@ data_dir_option = click.option(
 project_option = click.option("--project", "project", required=True, help="Label Studio project title.")
 
 
-def _connect(data_dir):
-    """The Label Studio to talk to: LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY, else the local server."""
-    from annotate.labelstudio import LabelStudio
-    from annotate.server import connection
-
-    conn = connection(data_dir)
-    ls = LabelStudio(conn.url, conn.api_key)
-    ls.check()
-    return ls
-
-
 @cli.command()
 @data_dir_option
 @click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080).")
@@ -267,12 +196,12 @@ def server(data_dir, port, action):
     (about 30-60 s). When LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set, nothing is started:
     the commands use that server.
     """
-    from annotate import server as local
-    from annotate.server import CREDENTIALS_FILE, external_connection
+    from newsgold.annotate import server as local
+    from newsgold.annotate.server import CREDENTIALS_FILE, external_connection
 
     external = external_connection()
     if external:
-        ls = _connect(data_dir)
+        ls = local.connect(data_dir)
         click.echo(f"using the existing Label Studio at {external.url} (LABEL_STUDIO_URL); nothing started")
         click.echo(f"signed in as {ls.check()}")
         return
@@ -329,22 +258,12 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
     comes from the ledger the previous push left in DATA_DIR/push-ledgers when the project is
     unchanged since (same number of tasks, same highest task id), else from listing its tasks.
     """
-    from tqdm import tqdm
-
-    from annotate.jsonl import read_jsonl
-    from annotate.preannotate import RuleAnnotator, prediction_record
-    from annotate.push import push_documents, push_predictions
-    from annotate.schema import load_schema
-    from annotate.server import data_dir as resolve_data_dir
-
-    loaded = load_schema(schema_path)
-    ls = _connect(data_dir)
     if predictions_file:
         if paths:
             raise click.UsageError("give either PATHS (documents) or --predictions FILE, not both")
-        records = read_jsonl(predictions_file)
-        with tqdm(total=len(records), desc="pushing predictions", unit="doc", disable=None) as bar:
-            report = push_predictions(ls, project, records, batch_size, bar.update)
+        with Bars() as bars:
+            report = api.push_predictions(predictions_file, project, batch_size=batch_size, data_dir=data_dir,
+                                          progress=bars)
         click.echo(
             f"project {project!r}: {report.predictions} predictions added, "
             f"{report.already_present - report.predictions} already there, "
@@ -353,17 +272,11 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
         return
     if not paths:
         raise click.UsageError("give the documents to push (PATHS), or --predictions FILE")
-    docs, _ = _read_inputs(paths, text_field, skip_bad, story_threshold)
-    preannotate = None
-    if not no_preannotate:
-        annotator = RuleAnnotator().warm_up()
-
-        def preannotate(doc):
-            return prediction_record(doc, annotator.annotate(doc.text))
-
-    with tqdm(total=len(docs), desc="pre-annotating and pushing", unit="doc", disable=None) as bar:
-        report = push_documents(ls, project, loaded, docs, preannotate, batch_size, bar.update,
-                                ledger_dir=resolve_data_dir(data_dir) / "push-ledgers")
+    with Bars() as bars:
+        report = api.push_documents(paths, project, schema=schema_path, preannotator=not no_preannotate,
+                                    batch_size=batch_size, text_field=text_field, skip_bad=skip_bad,
+                                    story_threshold=story_threshold, data_dir=data_dir, progress=bars)
+    _report_skipped(report.skipped)
     what = "created" if report.project_created else ("config updated" if report.config_updated else "exists")
     known = {"ledger": " (known from the ledger of the last push)", "server": " (listed from the server)"}
     click.echo(
@@ -373,7 +286,7 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
     if report.ledger_error:
         click.echo(f"note: could not save the push ledger ({report.ledger_error}); the next push will "
                    "list the project's tasks instead", err=True)
-    click.echo(f"open {ls.url}/projects/{report.project_id}/data to annotate")
+    click.echo(f"open {report.url} to annotate")
 
 
 @cli.command()
@@ -387,25 +300,20 @@ def status(project, as_json, data_dir):
     model_version, and per model_version and label how many predicted spans annotators kept
     exactly, changed, deleted, and how many spans they added.
     """
-    from annotate.labelstudio import LabelStudioError
-    from annotate.status import OUTCOMES, project_status
+    from newsgold.annotate.status import OUTCOMES
 
-    ls = _connect(data_dir)
-    found = ls.find_project(project)
-    if found is None:
-        raise LabelStudioError(f"project {project!r} does not exist on {ls.url}; check --project")
-    report = project_status(ls.iter_tasks(found, fields="all"), ls.users())
+    report = api.project_status(project, data_dir=data_dir)
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json.dumps(report.to_dict(), indent=2))
         return
-    t = report["totals"]
+    t = report.totals
     click.echo(f"{project}: {t['tasks']} tasks, {t['annotated']} annotated, {t['skipped']} skipped, "
                f"{t['remaining']} remaining")
-    for name, counts in report["annotators"].items():
+    for name, counts in report.annotators.items():
         click.echo(f"  {name}: {counts.get('annotations', 0)} annotations, {counts.get('cancelled', 0)} skipped")
-    for version, n in report["predictions"].items():
+    for version, n in report.predictions.items():
         click.echo(f"  predictions {version}: {n}")
-    for version, by_label in report["acceptance"].items():
+    for version, by_label in report.acceptance.items():
         click.echo(f"acceptance of {version}:")
         click.echo(f"  {'label':10} " + " ".join(f"{o:>8}" for o in OUTCOMES))
         for label, counts in by_label.items():
@@ -436,93 +344,29 @@ def export(project, from_file, out, force, policy, seed, ratios, workers, schema
     test split by story_id. Spans that do not align with tokens, overlap, or disagree with the text
     are listed in problems.jsonl and the card. Written atomically; --force replaces.
     """
-    import tempfile
-    from pathlib import Path
-
-    from tqdm import tqdm
-
-    from annotate.export import (
-        conversion as make_conversion,
-        ExportReport,
-        RegionsUnreadable,
-        batches_from_gold_jsonl,
-        batches_from_ls_file,
-        default_workers,
-        detect_file_kind,
-        write_dataset,
-    )
-    from annotate.labelstudio import LabelStudioError
-    from annotate.schema import load_schema
-
-    if bool(project) == bool(from_file):
-        raise click.UsageError("give exactly one of --project NAME or --from FILE")
     try:
         split_ratios = tuple(float(r) for r in ratios.split(","))
-        assert len(split_ratios) == 3
-    except (ValueError, AssertionError):
+    except ValueError:
         raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--ratios") from None
-    loaded = load_schema(schema_path)
-    out_path = Path(out)
-    extra = {"resolution": policy}
-    download = None
-    try:
-        if project:
-            ls = _connect(data_dir)
-            found = ls.find_project(project)
-            if found is None:
-                raise LabelStudioError(f"project {project!r} does not exist on {ls.url}; check --project")
-            users = ls.users()
-            # the export is streamed to a file beside --out first, then converted like --from FILE
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            handle, download = tempfile.mkstemp(prefix=f".{out_path.name}.download-", suffix=".json",
-                                                dir=out_path.parent)
-            with open(handle, "wb") as sink:
-                for chunk in ls.export_chunks(found):
-                    sink.write(chunk)
-            ls_file = Path(download)
-            source = f"Label Studio project {project!r} at {ls.url}"
-            extra["project"] = project
-        elif detect_file_kind(Path(from_file)) == "labelstudio":
-            users = {}
-            ls_file = Path(from_file)
-            source = f"Label Studio export {from_file}"
-        else:
-            ls_file = None
-            users = {}
-            source = f"gold JSONL {from_file}"
-        conversion = make_conversion(loaded, policy, users, seed, split_ratios)
-
-        def convert(processes: int) -> ExportReport:
-            report = ExportReport(out_path, source)
-            if ls_file is not None:
-                batches = batches_from_ls_file(ls_file, conversion, report, extra, processes)
-            else:
-                batches = batches_from_gold_jsonl(Path(from_file), conversion, report)
-            with tqdm(desc="exporting", unit="doc", disable=None) as bar:
-                return write_dataset(batches, out_path, loaded, source, force, seed, split_ratios,
-                                     report=report, progress=bar.update, card_extra=extra)
-
-        processes = workers or (default_workers(ls_file) if ls_file is not None else 1)
-        try:
-            report = convert(processes)
-        except RegionsUnreadable as exc:
-            click.echo(f"note: the export could not be converted in {processes} parts ({exc}); "
-                       "converting it in one process", err=True)
-            report = convert(1)
-    finally:
-        if download:
-            Path(download).unlink(missing_ok=True)
-    extra.pop("agreement_table", None)
+    if len(split_ratios) != 3:
+        raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--ratios")
+    if bool(project) == bool(from_file):
+        raise click.UsageError("give exactly one of --project NAME or --from FILE")
+    with Bars() as bars:
+        report = api.export_dataset(out, project=project, from_file=from_file, force=force, policy=policy,
+                                    seed=seed, ratios=split_ratios, workers=workers, schema=schema_path,
+                                    data_dir=data_dir, progress=bars)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
-    click.echo(f"wrote {report.documents} documents to {out_path} ({counts})")
+    click.echo(f"wrote {report.documents} documents to {report.out} ({counts})")
     for reason, n in sorted(report.skipped.items()):
         click.echo(f"  not exported: {n} task(s) with {reason}")
     if report.problem_kinds:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.problem_kinds.items()))
-        click.echo(f"  problems listed in {out_path / 'problems.jsonl'}: {kinds}", err=True)
-    empty = [name for name, n in report.split_counts.items() if n == 0]
-    if empty:
-        click.echo(f"  empty splits (kept): {', '.join(empty)} — too few stories to fill them", err=True)
+        click.echo(f"  problems listed in {report.out / 'problems.jsonl'}: {kinds}", err=True)
+    if report.empty_splits:
+        click.echo(f"  empty splits (kept): {', '.join(report.empty_splits)} — too few stories to fill them", err=True)
 
 
 @cli.command(name="agreement")
@@ -538,22 +382,14 @@ def agreement_command(project, as_json, schema_path, data_dir):
     """
     from dataclasses import asdict
 
-    from annotate.agreement import agreement, agreement_table
-    from annotate.labelstudio import LabelStudioError, iter_json_array
-    from annotate.schema import load_schema
-
-    labels = list(load_schema(schema_path).label_names)
-    ls = _connect(data_dir)
-    found = ls.find_project(project)
-    if found is None:
-        raise LabelStudioError(f"project {project!r} does not exist on {ls.url}; check --project")
-    report = agreement(iter_json_array(ls.export_chunks(found)), labels, ls.users())
+    report = api.project_agreement(project, schema=schema_path, data_dir=data_dir)
     if as_json:
-        click.echo(json.dumps({**report, "disagreements": [asdict(d) for d in report["disagreements"]]}, indent=2))
+        click.echo(json.dumps({**report.to_dict(), "disagreements": [asdict(d) for d in report.disagreements]},
+                              indent=2))
         return
-    click.echo(f"{report['documents']} documents with two or more annotators")
-    click.echo(agreement_table(report, labels))
-    for d in report["disagreements"]:
+    click.echo(f"{report.documents} documents with two or more annotators")
+    click.echo(report.table())
+    for d in report.disagreements:
         click.echo(f"  {d.document} (task {d.task_id}): {d.label} {d.text!r} [{d.start}, {d.end}) "
                    f"drawn by {', '.join(d.drawn_by)}, not by {', '.join(d.not_by)}")
 
@@ -566,10 +402,7 @@ def agreement_command(project, as_json, schema_path, data_dir):
 def check(dataset, show, schema_path):
     """Check an exported dataset before training: label counts, empty documents, misaligned
     spans, stories leaking across splits. Exits 1 when it finds errors."""
-    from annotate.check import check_dataset
-    from annotate.schema import load_schema
-
-    report = check_dataset(dataset, load_schema(schema_path))
+    report = api.check_dataset(dataset, schema_path)
     labels = sorted({label for counts in report.labels.values() for label in counts})
     click.echo(f"{'split':12} {'docs':>6} " + " ".join(f"{l:>9}" for l in labels))
     for name, n in report.splits.items():
@@ -596,11 +429,7 @@ def re3d_command(folder, output):
     gold for ACTOR, LOCATION and COUNT only (re3d has no actions). Build a dataset from it with
     `annotate export --from OUTPUT --out DIR`.
     """
-    from annotate.jsonl import write_jsonl
-    from annotate.re3d import convert
-
-    records, report = convert(folder)
-    write_jsonl(output, records)
+    report = api.convert_re3d(folder, output)
     kept = ", ".join(f"{n} {label}" for label, n in sorted(report.kept.items()))
     click.echo(f"wrote {report.documents} documents to {output}: {kept}")
     for reason, n in sorted(report.dropped.items()):

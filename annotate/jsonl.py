@@ -1,4 +1,4 @@
-"""Reading and atomically writing JSONL files (the document shape of DESIGN.md)."""
+"""Reading and atomically writing JSONL files (the document shape of docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from annotate.errors import DocumentError
+from newsgold.annotate.errors import DocumentError
 
 
 def read_jsonl(path: str | Path) -> list[dict]:

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from annotate.errors import NewsgoldError, SchemaError
+from newsgold.annotate.errors import NewsgoldError, SchemaError
+from newsgold.annotate.lsformat import DOC_ID_FIELD
 
-DOC_ID_FIELD = "newsgold_id"  # the task data field that carries our document id
 PAGE_SIZE = 1000
 
 
@@ -71,10 +71,7 @@ class LabelStudio:
             return function(*args, **kwargs)
         except ApiError as exc:
             if exc.status_code in (401, 403):
-                raise LabelStudioError(
-                    f"{self.url}: the API key was refused ({exc.status_code}) while trying to {what}; "
-                    "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)"
-                ) from None
+                raise self._refused(exc.status_code, what) from None
             raise LabelStudioError(
                 f"{self.url}: could not {what} (HTTP {exc.status_code}: {_detail(exc)})"
             ) from None
@@ -86,6 +83,12 @@ class LabelStudio:
                     "start it with `annotate server` or check LABEL_STUDIO_URL"
                 ) from None
             raise
+
+    def _refused(self, status: int, what: str) -> LabelStudioError:
+        return LabelStudioError(
+            f"{self.url}: the API key was refused ({status}) while trying to {what}; "
+            "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)"
+        )
 
     def check(self) -> str:
         """Who we are on the server (also verifies that the URL and key work)."""
@@ -100,6 +103,13 @@ class LabelStudio:
                 return Project(item.id, item.title, item.label_config or "", item.description or "",
                                str(item.created_at or ""))
         return None
+
+    def get_project(self, title: str, fix: str = "check --project") -> Project:
+        """The project titled `title`; a LabelStudioError saying `fix` when there is none."""
+        project = self.find_project(title)
+        if project is None:
+            raise LabelStudioError(f"project {title!r} does not exist on {self.url}; {fix}")
+        return project
 
     def create_project(self, title: str, config: str, instructions: str, description: str) -> Project:
         created = self._call(
@@ -197,10 +207,7 @@ class LabelStudio:
             headers={**wrapper.get_headers(), "Content-Type": "application/json"},
         )
         if response.status_code in (401, 403):
-            raise LabelStudioError(
-                f"{self.url}: the API key was refused ({response.status_code}) while trying to {what}; "
-                "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)"
-            )
+            raise self._refused(response.status_code, what)
         if response.status_code >= 400:
             raise LabelStudioError(f"{self.url}: could not {what} (HTTP {response.status_code}: {response.text[:500]})")
         return list(response.json().get("task_ids") or [])

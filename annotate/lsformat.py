@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate
 
-from annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME
-from annotate.spans import Relation, Span
+from newsgold.annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME
+from newsgold.annotate.spans import Relation, Span
 
+DOC_ID_FIELD = "newsgold_id"  # the task data field that carries our document id
 REPAIR_WINDOW = 20  # characters either side searched for a span whose offsets drifted
 _new_span = partial(tuple.__new__, Span)  # Span(*fields) without the keyword handling: ~80 per task
 
@@ -65,6 +66,20 @@ def to_ls_result(text: str, spans, relations=(), scores: bool = True) -> list[di
             }
         )
     return result
+
+
+def usable_annotations(annotations: list[dict] | None) -> list[dict]:
+    """The annotations of a task that were not cancelled (skipped): the human ones that count."""
+    return [a for a in annotations or [] if not a.get("was_cancelled")]
+
+
+def annotator_name(annotation: dict, users: dict[int, str]) -> str:
+    """Who made an annotation: `completed_by` is a user id (named through `users`, id → email)
+    in the API and in exports, a user object in some older exports."""
+    who = annotation.get("completed_by")
+    if isinstance(who, dict):
+        return str(who.get("email") or who.get("id"))
+    return users.get(who, str(who))
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,12 @@ from typing import Callable, Iterable
 
 import orjson
 
-from annotate.documents import Document
-from annotate.jsonl import atomic_file
-from annotate.labelstudio import DOC_ID_FIELD, ConfigIncompatibleError, LabelStudio, Project
-from annotate.lsformat import to_ls_result
-from annotate.schema import Schema, guidelines_markdown, labelstudio_config
-from annotate.spans import Relation, Span
+from newsgold.annotate.documents import Document
+from newsgold.annotate.jsonl import atomic_file
+from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, Project
+from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result
+from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
+from newsgold.annotate.spans import Relation, Span
 
 BATCH_SIZE = 250
 _HASH = re.compile(r"schema hash ([0-9a-f]{16})")
@@ -47,6 +47,8 @@ class PushReport:
     unknown_documents: int = 0
     dedup: str = "server"  # how present documents were found: "new project", "ledger" or "server"
     ledger_error: str | None = None  # why the ledger could not be saved (the push itself succeeded)
+    url: str = ""  # where annotators open the project's tasks
+    skipped: tuple = ()  # input items not read (with skip_bad)
 
 
 def describe(schema: Schema) -> str:
@@ -156,7 +158,7 @@ class Ledger:
             out.write(orjson.dumps({"stamp": stamp, "documents": documents}))
 
 
-def push_documents(
+def import_documents(
     ls: LabelStudio,
     title: str,
     schema: Schema,
@@ -217,7 +219,7 @@ def push_documents(
     )
 
 
-def push_predictions(
+def import_predictions(
     ls: LabelStudio,
     title: str,
     records: Iterable[dict],
@@ -228,11 +230,7 @@ def push_predictions(
 
     Documents the project does not hold are counted in `unknown_documents`, not pushed.
     """
-    project = ls.find_project(title)
-    if project is None:
-        raise ConfigIncompatibleError(
-            f"project {title!r} does not exist; push the documents first: annotate push PATHS --project {title!r}"
-        )
+    project = ls.get_project(title, f"push the documents first: annotate push PATHS --project {title!r}")
     records = _unique(records)
     have: dict[int, set[str]] = {}
     by_doc: dict[str, int] = {}

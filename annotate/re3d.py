@@ -16,9 +16,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotate.documents import document_id, normalize_text
-from annotate.errors import DocumentError
-from annotate.preannotate.lexicon import UNITS
+from newsgold.annotate.documents import Document, document_id, normalize_text
+from newsgold.annotate.errors import DocumentError
+from newsgold.annotate.preannotator import AnnotatedDocument
+from newsgold.annotate.resources.lexicon import UNITS
+from newsgold.annotate.spans import Span
 
 TYPE_MAP = {"Person": "ACTOR", "Organisation": "ACTOR", "Location": "LOCATION", "Quantity": "COUNT"}
 ANNOTATED = ["ACTOR", "LOCATION", "COUNT"]
@@ -99,20 +101,14 @@ def convert(folder: str | Path) -> tuple[list[dict], Re3dReport]:
                 report.dropped["the same span annotated twice"] += len(candidates) - len(unique)
             spans = []
             for start, end, label in sorted(unique, key=lambda c: (-(c[1] - c[0]), c[0], c[2])):
-                if any(start < s["end"] and s["start"] < end for s in spans):
+                if any(start < s.end and s.start < end for s in spans):
                     report.dropped["nested or overlapping (outermost kept)"] += 1
                     continue
-                spans.append({"start": start, "end": end, "label": label, "text": text[start:end]})
+                spans.append(Span(start, end, label, text[start:end]))
                 report.kept[label] += 1
-            spans.sort(key=lambda s: s["start"])
+            spans.sort(key=lambda s: s.start)
             report.documents += 1
-            records.append({
-                "id": document_id(text),
-                "text": text,
-                "source": f"re3d/{source.name}/{doc['_id']}",
-                "meta": {"title": doc.get("title"), "url": doc.get("sourceUrl"), "corpus": "re3d"},
-                "spans": spans,
-                "relations": [],
-                "annotated_labels": ANNOTATED,
-            })
+            meta = {"title": doc.get("title"), "url": doc.get("sourceUrl"), "corpus": "re3d"}
+            document = Document(document_id(text), text, f"re3d/{source.name}/{doc['_id']}", meta=meta)
+            records.append(AnnotatedDocument(document, tuple(spans), annotated_labels=tuple(ANNOTATED)).to_record())
     return records, report

@@ -1,7 +1,7 @@
 """The labeling schema: loaded from `schema/*.toml` and turned into everything else.
 
-From one file we generate the Label Studio labeling config, the Hugging Face dataset features,
-the annotator guidelines and a stable schema hash.
+From one file we generate the Label Studio labeling config, the annotator guidelines, the IOB2
+tags of the dataset's features (`annotate.dataset`) and a stable schema hash.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from annotate.errors import SchemaError
+from newsgold.annotate.errors import SchemaError
+from newsgold.annotate.spans import iob_tags
 
 SCHEMA_ENV = "NEWSGOLD_SCHEMA"
-DEFAULT_SCHEMA = Path(__file__).resolve().parent.parent / "schema" / "newsgold.toml"
 
 # Names used inside the generated Label Studio config; export and push rely on them.
 LS_TEXT_NAME = "text"
@@ -64,10 +64,7 @@ class Schema:
     @property
     def tag_names(self) -> tuple[str, ...]:
         """IOB2 tag names in a fixed order: `O`, then B-/I- per label in schema order."""
-        names = ["O"]
-        for label in self.label_names:
-            names += [f"B-{label}", f"I-{label}"]
-        return tuple(names)
+        return tuple(iob_tags(self.label_names))
 
     def to_dict(self) -> dict:
         """The schema content that matters for data (no file path)."""
@@ -95,7 +92,11 @@ class Schema:
 
 
 def default_schema_path() -> Path:
-    return Path(os.environ.get(SCHEMA_ENV) or DEFAULT_SCHEMA)
+    """$NEWSGOLD_SCHEMA, else the schema shipped with newsgold (package data of `newsgold.schema`,
+    the repository's `schema/` folder)."""
+    from importlib.resources import files
+
+    return Path(os.environ.get(SCHEMA_ENV) or str(files("newsgold.schema") / "newsgold.toml"))
 
 
 def load_schema(path: str | Path | None = None) -> Schema:
@@ -227,35 +228,6 @@ def labelstudio_config(schema: Schema) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dataset_features(schema: Schema):
-    """The Hugging Face `Features` of the exported dataset (see DESIGN.md, exported dataset)."""
-    from datasets import ClassLabel, Features, Sequence, Value
-
-    span = {
-        "id": Value("string"),
-        "start": Value("int32"),
-        "end": Value("int32"),
-        "label": Value("string"),
-        "text": Value("string"),
-    }
-    relation = {"head": Value("string"), "tail": Value("string"), "label": Value("string")}
-    return Features(
-        {
-            "id": Value("string"),
-            "story_id": Value("string"),
-            "source": Value("string"),
-            "text": Value("string"),
-            "tokens": Sequence(Value("string")),
-            "token_offsets": Sequence(Sequence(Value("int32"), length=2)),
-            "ner_tags": Sequence(ClassLabel(names=list(schema.tag_names))),
-            "spans": [span],
-            "relations": [relation],
-            "annotated_labels": Sequence(Value("string")),
-            "annotators": Sequence(Value("string")),
-        }
-    )
-
-
 def guidelines_markdown(schema: Schema) -> str:
     """Annotator guidelines: a generated label/relation summary, then the hand-written text."""
     out = [
@@ -277,3 +249,9 @@ def guidelines_markdown(schema: Schema) -> str:
     if schema.guidelines:
         out += ["", schema.guidelines.rstrip(), ""]
     return "\n".join(out)
+
+
+def as_schema(schema: "Schema | str | Path | None" = None) -> Schema:
+    """`schema` itself when it is a Schema, else the schema loaded from that file (None: the
+    default, see `default_schema_path`)."""
+    return schema if isinstance(schema, Schema) else load_schema(schema)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from annotate.errors import NewsgoldError
+from newsgold.annotate.errors import NewsgoldError
 
 
 @dataclass(frozen=True)

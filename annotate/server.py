@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from annotate.errors import NewsgoldError
+from newsgold.annotate.errors import NewsgoldError
 
 DATA_DIR_ENV = "NEWSGOLD_LS_DIR"
 DEFAULT_DATA_DIR = ".labelstudio"
@@ -225,3 +225,14 @@ def connection(folder: str | Path | None = None) -> Connection:
             "LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY to use an existing server"
         )
     return Connection(current.url, credentials(folder)["token"], local=True)
+
+
+def connect(folder: str | Path | None = None):
+    """A checked client of the Label Studio to talk to: LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY,
+    else the local server of `folder`."""
+    from newsgold.annotate.labelstudio import LabelStudio
+
+    conn = connection(folder)
+    client = LabelStudio(conn.url, conn.api_key)
+    client.check()
+    return client

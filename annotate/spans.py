@@ -11,8 +11,8 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 
-from annotate.errors import OverlappingSpansError, SpanError
-from annotate.tokens import Token
+from newsgold.annotate.errors import OverlappingSpansError, SpanError
+from newsgold.annotate.tokens import Token
 
 
 class Span(NamedTuple):
@@ -27,11 +27,12 @@ class Span(NamedTuple):
     id: str | None = None
 
     def to_dict(self) -> dict:
-        data = {"start": self.start, "end": self.end, "label": self.label, "text": self.text}
+        """The span as JSONL documents and dataset rows carry it: `id` (when set), `start`, `end`,
+        `label`, `text`, and `score` (when set)."""
+        data = {} if self.id is None else {"id": self.id}
+        data.update(start=self.start, end=self.end, label=self.label, text=self.text)
         if self.score is not None:
             data["score"] = self.score
-        if self.id is not None:
-            data["id"] = self.id
         return data
 
     @classmethod
@@ -66,6 +67,11 @@ class Alignment:
 
     tags: list[str]
     misaligned: list[Span]
+
+
+def iob_tags(labels: Iterable[str]) -> list[str]:
+    """The IOB2 tags of `labels`: `O`, then `B-` and `I-` of each label in order."""
+    return ["O"] + [f"{prefix}-{label}" for label in labels for prefix in "BI"]
 
 
 def make_span(text: str, start: int, end: int, label: str, **extra) -> Span:

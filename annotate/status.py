@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from annotate.export import resolve_annotations
-from annotate.lsformat import from_ls_result
+from newsgold.annotate.resolve import resolve_annotations
+from newsgold.annotate.lsformat import annotator_name, from_ls_result, usable_annotations
 
 OUTCOMES = ("kept", "changed", "deleted", "added")
 
@@ -26,7 +26,7 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
     for task in tasks:
         totals["tasks"] += 1
         annotations = task.get("annotations") or []
-        usable = [a for a in annotations if not a.get("was_cancelled")]
+        usable = usable_annotations(annotations)
         if usable:
             totals["annotated"] += 1
         elif annotations:
@@ -34,9 +34,8 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
         else:
             totals["remaining"] += 1
         for annotation in annotations:
-            who = annotation.get("completed_by")
-            name = users.get(who, str(who)) if not isinstance(who, dict) else str(who.get("email"))
-            per_annotator[name]["cancelled" if annotation.get("was_cancelled") else "annotations"] += 1
+            kind = "cancelled" if annotation.get("was_cancelled") else "annotations"
+            per_annotator[annotator_name(annotation, users)][kind] += 1
         text = (task.get("data") or {}).get("text") or ""
         human = resolve_annotations(text, annotations, "latest", users) if usable else None
         for prediction in task.get("predictions") or []:

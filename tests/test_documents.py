@@ -3,15 +3,15 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from annotate.cli import cli
-from annotate.documents import (
+from newsgold.annotate.cli import cli
+from newsgold.annotate.documents import (
     document_id,
     group_stories,
     make_document,
     normalize_text,
     read_documents,
 )
-from annotate.errors import DocumentError
+from newsgold.annotate.errors import DocumentError
 
 UNRELATED = [
     "Heavy rain flooded the valley farms of northern Italy on Tuesday, and farmers counted losses "

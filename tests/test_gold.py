@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from annotate.documents import read_documents
-from annotate.schema import load_schema
-from annotate.spans import Span, check_spans
+from newsgold.annotate.documents import read_documents
+from newsgold.annotate.schema import load_schema
+from newsgold.annotate.spans import Span, check_spans
 
 GOLD = Path(__file__).resolve().parent.parent / "seeds" / "gold"
 
@@ -25,7 +25,7 @@ def test_gold_matches_the_hand_annotation(name):
 
 
 def test_heldout_gold_is_consistent_with_schema():
-    from annotate.tokens import tokenize
+    from newsgold.annotate.tokens import tokenize
 
     for record in load_gold("heldout"):
         spans = check_spans(record["text"], [Span.from_dict(s) for s in record["spans"]])

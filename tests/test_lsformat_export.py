@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from annotate.cli import cli
-from annotate.export import resolve_annotations
-from annotate.lsformat import from_ls_result, to_ls_result
-from annotate.spans import Relation, make_span
+from newsgold.annotate.cli import cli
+from newsgold.annotate.resolve import resolve_annotations
+from newsgold.annotate.lsformat import from_ls_result, to_ls_result
+from newsgold.annotate.spans import Relation, make_span
 
 TEXT = "😀 Afghan soldiers fled to Tajikistan, officials said."
 
@@ -171,7 +171,7 @@ def test_check_counts_the_warnings_it_does_not_print(tmp_path):
 
 # ---------------------------------------------------------------- reading export files, workers
 def test_export_file_reader_matches_json_load_in_any_layout(tmp_path, monkeypatch):
-    import annotate.export as export
+    import newsgold.annotate.export.lsfile as export
 
     monkeypatch.setattr(export, "_BLOCK", 64)  # tasks longer than a block: parsed again with more
     tasks = [{"id": i, "data": {"text": f"Task {i} ’ {'x' * (i * 37)}"}, "annotations": []} for i in range(12)]
@@ -191,7 +191,8 @@ def test_export_file_reader_matches_json_load_in_any_layout(tmp_path, monkeypatc
     ('[{"id": 1} {"id": 2}]', "after task 1"),
 ])
 def test_export_file_reader_names_what_is_wrong(tmp_path, content, cause):
-    from annotate.export import ExportError, iter_ls_export_file
+    from newsgold.annotate.export import ExportError
+    from newsgold.annotate.export.lsfile import iter_ls_export_file
 
     path = tmp_path / "export.json"
     path.write_text(content)
@@ -217,10 +218,10 @@ def many_tasks(count):
 
 
 def test_export_output_does_not_depend_on_the_number_of_workers(tmp_path, monkeypatch):
-    import annotate.export as export
+    import newsgold.annotate.export.batches as batches
     from datasets import load_from_disk
 
-    monkeypatch.setattr(export, "BATCH", 8)  # 60 tasks: 8 batches, taken in turn from the workers
+    monkeypatch.setattr(batches, "BATCH", 8)  # 60 tasks: 8 batches, taken in turn from the workers
     source = write_export(tmp_path / "export.json", many_tasks(60))
     outputs = []
     for workers in ("1", "2", "3"):
@@ -256,7 +257,7 @@ def test_a_worker_error_stops_the_export_and_writes_nothing(tmp_path):
 
 
 def test_task_regions_cover_every_task_once(tmp_path):
-    from annotate.export import iter_ls_export_file, task_regions
+    from newsgold.annotate.export.lsfile import iter_ls_export_file, task_regions
 
     tasks = many_tasks(50)
     path = tmp_path / "export.json"
@@ -273,13 +274,13 @@ def test_a_task_lookalike_at_a_region_boundary_falls_back_to_one_process(tmp_pat
     fake = [{"id": n, "data": {"text": "x"}, "annotations": []} for n in range(400)]
     tasks[15]["data"]["nested"] = fake
     source = write_export(tmp_path / "export.json", tasks)
-    from annotate.export import task_regions
+    from newsgold.annotate.export.lsfile import task_regions
 
     assert task_regions(source, 2, first_share=1 / 3)[1][0] > source.read_text().index('"nested"')  # inside task 16
     out = tmp_path / "ds"
     result = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out), "--workers", "2"])
     assert result.exit_code == 0, result.output
-    assert "converting it in one process" in result.stderr
+    assert "converted in one process" in result.stderr
     reference = tmp_path / "ds1"
     assert CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(reference), "--workers", "1"]).exit_code == 0
     assert (out / "jsonl" / "train.jsonl").read_bytes() == (reference / "jsonl" / "train.jsonl").read_bytes()
@@ -287,8 +288,8 @@ def test_a_task_lookalike_at_a_region_boundary_falls_back_to_one_process(tmp_pat
 
 
 def test_the_workers_arrow_schema_is_the_features_schema():
-    from annotate.export import _features_with_provenance, arrow_schema
-    from annotate.schema import load_schema
+    from newsgold.annotate.dataset import arrow_schema, features
+    from newsgold.annotate.schema import load_schema
 
-    features = _features_with_provenance(load_schema()).arrow_schema
-    assert arrow_schema().equals(features.remove_metadata(), check_metadata=True)
+    stated = features(load_schema().tag_names).arrow_schema
+    assert arrow_schema().equals(stated.remove_metadata(), check_metadata=True)

@@ -5,15 +5,22 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from annotate.cli import cli
-from annotate.preannotate import RuleAnnotator, resolve, rules_version
-from annotate.preannotate.view import Candidate
+from newsgold.annotate.cli import cli
+from newsgold.annotate.preannotate import RuleAnnotator, resolve, rules_version
+from newsgold.annotate.documents import make_document
+from newsgold.annotate.preannotate.view import Candidate
+from newsgold.annotate.preannotator import Preannotator
 
 ANNOTATOR = RuleAnnotator().warm_up()
 
 
+def annotate(text):
+    """The rules on one text, through the Preannotator protocol."""
+    return ANNOTATOR.annotate(make_document(text, "test", "test"))
+
+
 def labelled(text, label=None):
-    spans = ANNOTATOR.annotate(text).spans
+    spans = annotate(text).spans
     return [(s.label, s.text) for s in spans if label is None or s.label == label]
 
 
@@ -165,7 +172,7 @@ def test_actors_not_found(text):
 # ---------------------------------------------------------------- relations
 def test_relations_link_action_to_actor_place_and_count():
     text = "More than 300 Afghan servicemen fled to Tajikistan."
-    annotation = ANNOTATOR.annotate(text)
+    annotation = annotate(text)
     by_id = {s.id: s.text for s in annotation.spans}
     relations = {(r.label, by_id[r.head], by_id[r.tail]) for r in annotation.relations}
     assert relations == {
@@ -178,7 +185,7 @@ def test_relations_link_action_to_actor_place_and_count():
 
 
 def test_no_relation_across_sentences():
-    annotation = ANNOTATOR.annotate("Afghan soldiers waited. They fled. It rained in Kabul.")
+    annotation = annotate("Afghan soldiers waited. They fled. It rained in Kabul.")
     assert [r.label for r in annotation.relations] == []
 
 
@@ -197,11 +204,13 @@ def test_resolve_is_deterministic_and_prefers_longer_spans():
 
 
 def test_spans_are_valid_and_scored(seed_paths):
-    from annotate.documents import read_documents
-    from annotate.spans import check_spans
+    from newsgold.annotate.documents import read_documents
+    from newsgold.annotate.spans import check_spans
 
     for doc in read_documents(seed_paths)[0]:
-        annotation = ANNOTATOR.annotate(doc.text)
+        assert isinstance(ANNOTATOR, Preannotator)
+        annotation = ANNOTATOR.annotate(doc)
+        assert annotation.document == doc
         check_spans(doc.text, annotation.spans)  # in range, text matches, no overlap
         assert all(0 < s.score <= 1 for s in annotation.spans)
         assert annotation.model_version == rules_version()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from annotate.cli import cli as annotate_cli
-from train.cli import cli as train_cli
+from newsgold.annotate.cli import cli as annotate_cli
+from newsgold.train.cli import cli as train_cli
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 CLIS = {"annotate": annotate_cli, "train": train_cli}

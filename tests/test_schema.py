@@ -3,10 +3,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from annotate.cli import cli
-from annotate.errors import SchemaError
-from annotate.labelstudio import validate_config
-from annotate.schema import dataset_features, guidelines_markdown, labelstudio_config, load_schema
+from newsgold.annotate.cli import cli
+from newsgold.annotate.errors import SchemaError
+from newsgold.annotate.labelstudio import validate_config
+from newsgold.annotate.dataset import features as dataset_features
+from newsgold.annotate.schema import guidelines_markdown, labelstudio_config, load_schema
 
 SCHEMA_TOML = (load_schema().path).read_text()
 
@@ -38,7 +39,7 @@ def test_sdk_rejects_broken_config():
 
 
 def test_features_have_nine_iob2_tags():
-    features = dataset_features(load_schema())
+    features = dataset_features(load_schema().tag_names)
     names = features["ner_tags"].feature.names
     assert len(names) == 9
     assert names[0] == "O" and "B-COUNT" in names and "I-ACTION" in names

@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotate.errors import OverlappingSpansError, SpanError
-from annotate.spans import Span, iob_to_spans, make_span, spans_to_iob
-from annotate.tokens import sentence_spans, tokenize
+from newsgold.annotate.errors import OverlappingSpansError, SpanError
+from newsgold.annotate.spans import Span, iob_to_spans, make_span, spans_to_iob
+from newsgold.annotate.tokens import sentence_spans, tokenize
 
 
 def texts(s):

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotate.cli import cli as annotate_cli
-from train.cli import cli as train_cli
-from train.tagger import SequenceTagger
+from newsgold.annotate.cli import cli as annotate_cli
+from newsgold.train.cli import cli as train_cli
+from newsgold.train.tagger import SequenceTagger
 
 GOLD = Path(__file__).resolve().parent.parent / "seeds" / "gold"
 
@@ -101,7 +101,7 @@ def test_missing_model_is_a_clear_error(tmp_path):
 
 
 def test_fast_emissions_equal_the_per_token_feature_sums():
-    from train.features import document_features
+    from newsgold.train.features import document_features
 
     model = fitted()
     tokens = ["Taliban", "fighters", "fled", "to", "Kabul", "and", "Kabul", "."]

@@ -1,4 +1,5 @@
-"""The `train` command line: the baseline sequence tagger (fit, evaluate, predict, curve)."""
+"""The `train` command line: the baseline sequence tagger (fit, evaluate, predict, curve), a thin
+layer over the Python API (`train.api`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from annotate import __version__
-from annotate.cli import NewsgoldGroup
+from newsgold.annotate import __version__
+from newsgold.annotate.clikit import Bars, NewsgoldGroup
+from newsgold.train import api
 
 
 @click.group(cls=NewsgoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,10 +39,8 @@ def fit(dataset, out, c1, c2):
     """
     from tqdm import tqdm
 
-    from train.model import fit_model
-
     with tqdm(total=1, desc="fitting", disable=None, bar_format="{desc}: {elapsed}") as bar:
-        metadata = fit_model(dataset, out, c1=c1, c2=c2)
+        metadata = api.fit(dataset, out, c1=c1, c2=c2)
         bar.update(1)
     click.echo(f"trained {metadata['model_version']} on {metadata['train_documents']} documents in "
                f"{metadata['fit_seconds']} s; labels {', '.join(metadata['labels'])}; saved to {out}")
@@ -56,19 +56,9 @@ def evaluate(model, dataset, split):
     """Score MODEL on a split of DATASET: strict (seqeval, IOB2) and partial (nervaluate) entity
     P/R/F1 per label with micro/macro averages and token confusion. Writes report.json,
     report.md and PNG plots into MODEL/eval-SPLIT/."""
-    from train.evaluate import evaluate as score
-    from train.evaluate import table, write_report
-    from train.model import load_model, load_split
-
-    tagger, metadata = load_model(model, dataset)
-    part = load_split(dataset, split)
-    predicted = tagger.predict(part.tokens)
-    report = score(part.tags, predicted, part.annotated_labels, tagger.labels_)
-    report["model_version"] = metadata["model_version"]
-    report["dataset"], report["split"] = str(dataset), split
-    written = write_report(report, Path(model) / f"eval-{split}", f"{metadata['model_version']} on {split}")
-    click.echo(table(report))
-    click.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    result = api.evaluate(model, dataset, split=split)
+    click.echo(result.table())
+    click.echo(f"wrote {', '.join(str(p) for p in result.written)}", err=True)
 
 
 @cli.command()
@@ -79,20 +69,9 @@ def evaluate(model, dataset, split):
 def predict(model, paths, output, text_field):
     """Predict spans for raw documents (.txt, folders, JSONL, CSV) into the JSONL that
     `annotate push --predictions` sends to Label Studio under the model's model_version."""
-    from tqdm import tqdm
-
-    from annotate.documents import group_stories, read_documents
-    from annotate.jsonl import write_jsonl
-    from annotate.schema import load_schema
-    from train.model import load_model
-    from train.predict import predict_records
-
-    tagger, metadata = load_model(model, schema_hash=load_schema().hash)
-    docs, _ = read_documents(paths, text_field)
-    docs = group_stories(docs)
-    records = predict_records(tagger, tqdm(docs, desc="predicting", unit="doc", disable=None), metadata["model_version"])
-    count = write_jsonl(output, records)
-    click.echo(f"wrote {count} documents to {output} ({metadata['model_version']})")
+    with Bars() as bars:
+        result = api.predict(model, paths, output, text_field=text_field, progress=bars)
+    click.echo(f"wrote {result.documents} documents to {output} ({result.model_version})")
 
 
 @cli.command()
@@ -104,7 +83,7 @@ def curve(dataset, out, split, steps):
     """Learning curve: strict micro F1 on --split against the number of training documents."""
     from tqdm import tqdm
 
-    from train.curve import learning_curve
+    from newsgold.train.curve import learning_curve
 
     points = learning_curve(dataset, Path(out), split, steps, progress=tqdm(total=steps, desc="curve", disable=None).update)
     for point in points:

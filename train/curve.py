@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from train.evaluate import evaluate
-from train.model import load_split
-from train.tagger import SequenceTagger
+from newsgold.train.evaluate import evaluate
+from newsgold.annotate.dataset import load_split
+from newsgold.train.tagger import SequenceTagger
 
 
 def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5, progress=None) -> list[dict]:

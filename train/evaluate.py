@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from newsgold.annotate.spans import iob_tags
+
 
 def _mask(tags: list[str], keep: set[str]) -> list[str]:
     return [t if t == "O" or t[2:] in keep else "O" for t in tags]
@@ -45,7 +47,7 @@ def evaluate(gold: list[list[str]], predicted: list[list[str]], annotated: list[
     overall_partial = partial["overall"]["partial"]
     averages["micro_partial"] = {"precision": round(overall_partial.precision, 4),
                                  "recall": round(overall_partial.recall, 4), "f1": round(overall_partial.f1, 4)}
-    tags = ["O"] + [f"{x}-{label}" for label in labels for x in "BI"]
+    tags = iob_tags(labels)
     confusion = {a: {b: 0 for b in tags} for a in tags}
     for gold_tags, pred_tags in zip(g, p):
         for a, b in zip(gold_tags, pred_tags):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from annotate.preannotate.gazetteer import strong_place_words
-from annotate.preannotate.lexicon import (
+from newsgold.annotate.resources.gazetteer import strong_place_words
+from newsgold.annotate.resources.lexicon import (
     ACTION_WORDS,
     DEMONYMS,
     GROUP_HEADS,

@@ -11,58 +11,22 @@ import hashlib
 import json
 import platform
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from annotate import __version__
-from annotate.errors import NewsgoldError
-from annotate.export import card_schema_hash
-from train import features as feature_module
-from train.tagger import SequenceTagger
+from newsgold.annotate import __version__
+from newsgold.annotate.dataset import fingerprint, load_split, schema_hash
+from newsgold.annotate.errors import NewsgoldError
+from newsgold.train import features as feature_module
+from newsgold.train.tagger import SequenceTagger
 
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
 # Types a newsgold model file may contain; anything else in a file is refused on load.
-_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "train.tagger.", "builtins.")
+_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "newsgold.train.tagger.", "builtins.")
 
 
 class ModelError(NewsgoldError):
     """A model is missing, unreadable, or does not fit the dataset or schema."""
-
-
-@dataclass(frozen=True)
-class Split:
-    tokens: list[list[str]]
-    tags: list[list[str]]
-    annotated_labels: list[list[str]]
-    rows: list[dict]
-
-
-def dataset_fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    for state in sorted(path.glob("*/state.json")):
-        digest.update(state.parent.name.encode() + json.loads(state.read_text())["_fingerprint"].encode())
-    return digest.hexdigest()[:16]
-
-
-def load_split(path: str | Path, split: str) -> Split:
-    from datasets import load_from_disk
-
-    path = Path(path)
-    if not (path / "dataset_dict.json").exists():
-        raise ModelError(f"{path}: not a newsgold dataset (no dataset_dict.json); run `annotate export` first")
-    dataset = load_from_disk(str(path))
-    if split not in dataset:
-        raise ModelError(f"{path}: no split {split!r}; the dataset has {', '.join(dataset)}")
-    part = dataset[split]
-    names = part.features["ner_tags"].feature.names
-    rows = list(part)
-    return Split(
-        [r["tokens"] for r in rows],
-        [[names[t] for t in r["ner_tags"]] for r in rows],
-        [r["annotated_labels"] for r in rows],
-        rows,
-    )
 
 
 def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float = 0.1) -> dict:
@@ -81,9 +45,9 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     model_hash = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:10]
     metadata = {
         "model_version": f"tagger-{model_hash}",
-        "schema_hash": card_schema_hash(dataset),
+        "schema_hash": schema_hash(dataset),
         "dataset": str(dataset),
-        "dataset_fingerprint": dataset_fingerprint(dataset),
+        "dataset_fingerprint": fingerprint(dataset),
         "train_documents": len(train.tokens),
         "labels": tagger.labels_,
         "labels_not_learned": sorted({l for labels in train.annotated_labels for l in labels} - set(tagger.labels_)),
@@ -97,7 +61,7 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     return metadata
 
 
-def load_model(model: str | Path, dataset: str | Path | None = None, schema_hash: str | None = None):
+def load_model(model: str | Path, dataset: str | Path | None = None, expected_hash: str | None = None):
     """The tagger and its metadata; refuses a model whose schema differs from the dataset's."""
     import skops.io as sio
 
@@ -105,7 +69,7 @@ def load_model(model: str | Path, dataset: str | Path | None = None, schema_hash
     if not (model / MODEL_FILE).exists():
         raise ModelError(f"{model}: no {MODEL_FILE}; train one with `train fit DATASET --out {model}`")
     metadata = json.loads((model / METADATA_FILE).read_text())
-    expected = schema_hash or (card_schema_hash(Path(dataset)) if dataset else None)
+    expected = expected_hash or (schema_hash(Path(dataset)) if dataset else None)
     if expected and metadata.get("schema_hash") and expected != metadata["schema_hash"]:
         raise ModelError(
             f"{model}: trained with schema hash {metadata['schema_hash']}, but "

@@ -1,15 +1,9 @@
 """Rule-based pre-annotation: gazetteers, counts, actions and actors as one combined annotator.
 
     annotator = RuleAnnotator()
-    annotation = annotator.annotate(text)   # spans (character offsets, label, score), relations
+    annotated = annotator.annotate(document)   # an AnnotatedDocument: spans (offsets, label, score), relations
 """
 
-from annotate.preannotate.annotator import (
-    Annotation,
-    RuleAnnotator,
-    prediction_record,
-    resolve,
-    rules_version,
-)
+from newsgold.annotate.preannotate.annotator import RuleAnnotator, resolve, rules_version
 
-__all__ = ["Annotation", "RuleAnnotator", "prediction_record", "resolve", "rules_version"]
+__all__ = ["RuleAnnotator", "resolve", "rules_version"]

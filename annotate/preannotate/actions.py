@@ -3,8 +3,8 @@ of inflected forms (see lexicon.py), plus phrasal verbs and take-idioms."""
 
 from __future__ import annotations
 
-from annotate.preannotate.lexicon import ACTION_NEEDS_NEXT, ACTION_PHRASES, ACTION_WORDS
-from annotate.preannotate.view import Candidate, DocView, register_triggers
+from newsgold.annotate.resources.lexicon import ACTION_NEEDS_NEXT, ACTION_PHRASES, ACTION_WORDS
+from newsgold.annotate.preannotate.view import Candidate, DocView, register_triggers
 
 _PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in sorted(ACTION_PHRASES, key=len, reverse=True):

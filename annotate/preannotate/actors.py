@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from annotate.preannotate.gazetteer import place_index, strong_place_words
-from annotate.preannotate.lexicon import (
+from newsgold.annotate.resources.gazetteer import place_index, strong_place_words
+from newsgold.annotate.resources.lexicon import (
     COUNTRY_ABBREVIATIONS,
     DEMONYMS,
     GROUP_HEADS,
@@ -23,8 +23,8 @@ from annotate.preannotate.lexicon import (
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
-from annotate.preannotate.view import Candidate, DocView, register_triggers
-from annotate.tokens import tokenize
+from newsgold.annotate.preannotate.view import Candidate, DocView, register_triggers
+from newsgold.annotate.tokens import tokenize
 
 _ORGS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _name in ORGANISATIONS:

@@ -4,19 +4,19 @@ resolution keeps non-overlapping spans, and relation rules link them."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from annotate.preannotate.actions import find_actions
-from annotate.preannotate.actors import find_actors
-from annotate.preannotate.counts import find_counts
-from annotate.preannotate.gazetteer import gazetteer_versions, place_index
-from annotate.preannotate.locations import find_locations
-from annotate.preannotate.relations import find_relations
-from annotate.preannotate.view import Candidate, DocView
-from annotate.spans import Relation, Span
-from annotate.tokens import Token
+from newsgold.annotate.preannotate.actions import find_actions
+from newsgold.annotate.preannotate.actors import find_actors
+from newsgold.annotate.preannotate.counts import find_counts
+from newsgold.annotate.resources.gazetteer import gazetteer_versions, place_index
+from newsgold.annotate.preannotate.locations import find_locations
+from newsgold.annotate.preannotate.relations import find_relations
+from newsgold.annotate.preannotate.view import Candidate, DocView
+from newsgold.annotate.documents import Document
+from newsgold.annotate.preannotator import AnnotatedDocument
+from newsgold.annotate.spans import Relation, Span
 
 # When candidates tie on length and score, the more specific family wins.
 _LABEL_RANK = {"ACTOR": 0, "LOCATION": 1, "COUNT": 2, "ACTION": 3}
@@ -26,16 +26,10 @@ _LABEL_RANK = {"ACTOR": 0, "LOCATION": 1, "COUNT": 2, "ACTION": 3}
 def rules_version() -> str:
     """`rules-<hash>`: changes whenever a rule module, a word list or a gazetteer changes."""
     digest = hashlib.sha256(gazetteer_versions().encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    resources = Path(__file__).parent.parent / "resources"
+    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted(resources.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     return "rules-" + digest.hexdigest()[:10]
-
-
-@dataclass(frozen=True)
-class Annotation:
-    spans: tuple[Span, ...]
-    relations: tuple[Relation, ...]
-    model_version: str
 
 
 def resolve(candidates: list[Candidate]) -> list[Candidate]:
@@ -81,8 +75,14 @@ class RuleAnnotator:
             found += families[label](doc)
         return found
 
-    def annotate(self, text: str, tokens: list[Token] | None = None) -> Annotation:
-        doc = DocView(text, tokens)
+    def annotate(self, document: Document) -> AnnotatedDocument:
+        """Spans and relations for one document (the `Preannotator` protocol)."""
+        spans, relations = self.annotate_text(document.text)
+        return AnnotatedDocument(document, spans, relations, self.model_version)
+
+    def annotate_text(self, text: str) -> tuple[tuple[Span, ...], tuple[Relation, ...]]:
+        """Spans (ids r1, r2, ...) and relations for a text."""
+        doc = DocView(text)
         kept = resolve(self.candidates(doc))
         spans = []
         for number, candidate in enumerate(kept, start=1):
@@ -94,14 +94,4 @@ class RuleAnnotator:
             Relation(spans[head].id, spans[tail].id, label, score)
             for head, tail, label, score in find_relations(doc, kept)
         )
-        return Annotation(tuple(spans), relations, self.model_version)
-
-
-def prediction_record(document, annotation: Annotation) -> dict:
-    """A document with its pre-annotations, in the JSONL shape of DESIGN.md."""
-    return {
-        **document.to_dict(),
-        "spans": [span.to_dict() for span in annotation.spans],
-        "relations": [relation.to_dict() for relation in annotation.relations],
-        "model_version": annotation.model_version,
-    }
+        return tuple(spans), relations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from annotate.preannotate.lexicon import (
+from newsgold.annotate.resources.lexicon import (
     COUNT_BOUNDS,
     CURRENCY_SIGNS,
     FRACTIONS,
@@ -19,7 +19,7 @@ from annotate.preannotate.lexicon import (
     UNITS,
     VAGUE_MAGNITUDES,
 )
-from annotate.preannotate.view import DIGITS, Candidate, DocView, register_triggers
+from newsgold.annotate.preannotate.view import DIGITS, Candidate, DocView, register_triggers
 
 _INTEGER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
 _YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")

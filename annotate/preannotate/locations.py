@@ -6,8 +6,8 @@ inside an organisation's name loses to the longer ACTOR span when candidates are
 
 from __future__ import annotations
 
-from annotate.preannotate.gazetteer import STRONG, place_index
-from annotate.preannotate.lexicon import (
+from newsgold.annotate.resources.gazetteer import STRONG, place_index
+from newsgold.annotate.resources.lexicon import (
     DEMONYMS,
     DIRECTIONS,
     LOCATIVE_PREPOSITIONS,
@@ -17,7 +17,7 @@ from annotate.preannotate.lexicon import (
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
-from annotate.preannotate.view import Candidate, DocView, register_triggers
+from newsgold.annotate.preannotate.view import Candidate, DocView, register_triggers
 
 _NOT_NAME_WORDS = DEMONYMS | PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS
 _CONTEXT_TRIGGERS = register_triggers(PLACE_SUFFIXES | PLACE_TYPES | {"border", ","})

@@ -10,8 +10,8 @@ with lower scores than the spans.
 
 from __future__ import annotations
 
-from annotate.preannotate.lexicon import LOCATIVE_PREPOSITIONS
-from annotate.preannotate.view import Candidate, DocView
+from newsgold.annotate.resources.lexicon import LOCATIVE_PREPOSITIONS
+from newsgold.annotate.preannotate.view import Candidate, DocView
 
 # Words that may stand between a subject and its verb: "the Taliban have already seized".
 _AUXILIARIES = frozenset(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import NamedTuple
 
-from annotate.tokens import Token, sentence_bounds, token_arrays
+from newsgold.annotate.tokens import Token, sentence_bounds, token_arrays
 
 
 # The lower-case words at which some rule may fire; rule modules register theirs at import.

@@ -9,11 +9,11 @@ import json
 import sys
 from pathlib import Path
 
-from annotate.documents import make_document, read_documents
-from annotate.jsonl import write_jsonl
-from annotate.schema import load_schema
-from annotate.spans import Relation, Span, check_spans
-from annotate.tokens import tokenize
+from newsgold.annotate.documents import make_document, read_documents
+from newsgold.annotate.jsonl import write_jsonl
+from newsgold.annotate.schema import load_schema
+from newsgold.annotate.spans import Relation, Span, check_spans
+from newsgold.annotate.tokens import tokenize
 
 HERE = Path(__file__).resolve().parent
 

@@ -25,16 +25,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from annotate.documents import document_id  # noqa: E402
-from annotate.lsformat import to_ls_result  # noqa: E402
-from annotate.preannotate import RuleAnnotator  # noqa: E402
+from newsgold.annotate.documents import document_id  # noqa: E402
+from newsgold.annotate.lsformat import to_ls_result  # noqa: E402
+from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 
 CONVERTER = """
 import sys
 from label_studio_sdk.converter import Converter
 sys.path.insert(0, {root!r})
-from annotate.schema import labelstudio_config, load_schema
+from newsgold.annotate.schema import labelstudio_config, load_schema
 Converter(labelstudio_config(load_schema()), project_dir=None, download_resources=False).convert_to_conll2003(
     sys.argv[1], sys.argv[2], is_dir=False)
 """

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from annotate.export import (  # noqa: E402
+from newsgold.annotate.export import (  # noqa: E402
     ExportReport,
     _serialise,
     build_row,
@@ -33,8 +33,8 @@ from annotate.export import (  # noqa: E402
     iter_ls_export_file,
     resolve_annotations,
 )
-from annotate.schema import load_schema  # noqa: E402
-from annotate.tokens import token_arrays  # noqa: E402
+from newsgold.annotate.schema import load_schema  # noqa: E402
+from newsgold.annotate.tokens import token_arrays  # noqa: E402
 from tests.bench.bench_export import synthetic_export  # noqa: E402
 from tests.bench.bench_preannotate import best_of  # noqa: E402
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from annotate.preannotate import RuleAnnotator  # noqa: E402
-from annotate.tokens import tokenize  # noqa: E402
+from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
+from newsgold.annotate.tokens import tokenize  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 
 

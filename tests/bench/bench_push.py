@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from annotate import server  # noqa: E402
-from annotate.documents import group_stories, make_document  # noqa: E402
-from annotate.labelstudio import LabelStudio  # noqa: E402
-from annotate.preannotate import RuleAnnotator, prediction_record  # noqa: E402
-from annotate.push import push_documents, task_payload  # noqa: E402
-from annotate.schema import labelstudio_config, load_schema  # noqa: E402
+from newsgold.annotate import server  # noqa: E402
+from newsgold.annotate.documents import group_stories, make_document  # noqa: E402
+from newsgold.annotate.labelstudio import LabelStudio  # noqa: E402
+from newsgold.annotate.preannotate import RuleAnnotator, prediction_record  # noqa: E402
+from newsgold.annotate.push import import_documents, task_payload  # noqa: E402
+from newsgold.annotate.schema import labelstudio_config, load_schema  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 
 
@@ -72,7 +72,7 @@ def main() -> None:
 
             def timed_push():
                 started = time.perf_counter()
-                report = push_documents(ours, "newsgold push", schema, documents,
+                report = import_documents(ours, "newsgold push", schema, documents,
                                         lambda d: prediction_record(d, annotator.annotate(d.text)),
                                         ledger_dir=ledgers)
                 return report, time.perf_counter() - started

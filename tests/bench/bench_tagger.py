@@ -26,11 +26,11 @@ sys.path.insert(0, str(ROOT))
 from seqeval.metrics import f1_score, precision_score, recall_score  # noqa: E402
 from seqeval.scheme import IOB2  # noqa: E402
 
-from annotate.documents import make_document  # noqa: E402
+from newsgold.annotate.documents import make_document  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
-from train.model import load_split  # noqa: E402
-from train.predict import predict_records  # noqa: E402
-from train.tagger import SequenceTagger  # noqa: E402
+from newsgold.train.model import load_split  # noqa: E402
+from newsgold.train.predict import predict_records  # noqa: E402
+from newsgold.train.tagger import SequenceTagger  # noqa: E402
 
 
 def crf_features(tokens, i):

@@ -10,7 +10,7 @@ import json
 import random
 from pathlib import Path
 
-from annotate.tokens import sentence_spans, tokenize
+from newsgold.annotate.tokens import sentence_spans, tokenize
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

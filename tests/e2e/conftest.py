@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from annotate import server
-from annotate.labelstudio import LabelStudio
+from newsgold.annotate import server
+from newsgold.annotate.labelstudio import LabelStudio
 
 pytestmark = pytest.mark.e2e
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from annotate.cli import cli
-from annotate.preannotate import rules_version
+from newsgold.annotate.cli import cli
+from newsgold.annotate.preannotate import rules_version
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +75,7 @@ def test_push_ledger_is_not_trusted_once_the_project_changed(ls_env, ls_client, 
     # another machine pushes a document the ledger cannot know about
     extra = tmp_path / "extra.txt"
     extra.write_text(EXTRA_DOC)
-    from annotate.documents import read_documents
+    from newsgold.annotate.documents import read_documents
 
     (doc,), _ = read_documents([extra])
     ls_client.import_tasks(project, [{"data": {"text": doc.text, "newsgold_id": doc.id}}])
@@ -192,7 +192,7 @@ def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
     # the same conversion from a Label Studio JSON export file, as downloaded from the UI
     export_file = tmp_path / "project-export.json"
     export_file.write_bytes(b"".join(ls_client.export_chunks(project)))
-    from annotate.export import task_regions
+    from newsgold.annotate.export import task_regions
 
     assert len(task_regions(export_file, 2, first_share=0.375)) == 2  # Label Studio's layout can be cut
     from_file = tmp_path / "from-file"
@@ -235,7 +235,7 @@ def test_wrong_token_and_unreachable_server_fail_clearly(ls_server, monkeypatch)
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "wrong-token")
     result = run("push", SEEDS, "--project", "nope", ok=False)
     assert result.exit_code == 1 and "API key was refused" in result.output
-    from annotate.server import free_port
+    from newsgold.annotate.server import free_port
 
     monkeypatch.setenv("LABEL_STUDIO_URL", f"http://127.0.0.1:{free_port()}")
     result = run("status", "--project", "nope", ok=False)
@@ -247,7 +247,7 @@ def test_wrong_token_and_unreachable_server_fail_clearly(ls_server, monkeypatch)
 
 def test_tagger_predictions_close_the_loop(ls_env, ls_client, tmp_path):
     """export (gold) → train fit → train predict → annotate push --predictions → Label Studio."""
-    from train.cli import cli as train_cli
+    from newsgold.train.cli import cli as train_cli
 
     runner = CliRunner()
     dataset = tmp_path / "gold"

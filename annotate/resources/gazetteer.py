@@ -12,8 +12,8 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from annotate.preannotate.lexicon import COUNTRY_ALIASES, NOT_PLACES, REGIONS
-from annotate.tokens import tokenize
+from newsgold.annotate.resources.lexicon import COUNTRY_ALIASES, NOT_PLACES, REGIONS
+from newsgold.annotate.tokens import tokenize
 
 STRONG, WEAK = 2, 1
 BIG_CITY = 1_000_000

@@ -1,0 +1,245 @@
+"""The Python API of `annotate`: one function per command, plain arguments in, a result out.
+
+    from newsgold.annotate import load_documents, preannotate_documents, export_dataset
+
+These functions never print and never exit: they return result objects and raise NewsgoldError
+(one line naming the item, the cause and the fix). Progress goes to an optional callback,
+`progress(stage, advance, total)` (see `annotate.progress`). The `annotate` command line is a thin
+layer over them. `schema` arguments take a Schema, a path to a schema file, or None (the
+default schema); `data_dir` selects the local Label Studio (LABEL_STUDIO_URL and
+LABEL_STUDIO_API_KEY select an existing server instead).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Iterable
+
+from newsgold.annotate.check import CheckReport, check_dataset
+from newsgold.annotate.documents import STORY_THRESHOLD, Document, Skipped, group_stories, iter_documents
+from newsgold.annotate.errors import DocumentError, NewsgoldError
+from newsgold.annotate.export import ExportReport, export_dataset
+from newsgold.annotate.jsonl import read_jsonl, write_jsonl
+from newsgold.annotate.preannotator import Preannotator, annotate_all
+from newsgold.annotate.progress import Progress, silent
+from newsgold.annotate.push import BATCH_SIZE, PushReport
+from newsgold.annotate.re3d import Re3dReport
+from newsgold.annotate.schema import Schema, as_schema
+
+__all__ = [
+    "CheckReport", "DocumentSet", "ExportReport", "PreannotateResult", "ProjectAgreement", "ProjectStatus",
+    "PushReport", "Re3dReport", "check_dataset", "convert_re3d", "export_dataset", "load_documents",
+    "preannotate_documents", "project_agreement", "project_status", "push_documents", "push_predictions",
+    "render_schema",
+    "score",
+]
+
+Paths = Iterable[str | Path]
+
+
+@dataclass(frozen=True)
+class DocumentSet:
+    """Documents read, normalised, identified and grouped into stories; the items skipped."""
+
+    documents: list[Document]
+    skipped: list[Skipped]
+    output: Path | None = None
+
+    @property
+    def stories(self) -> int:
+        return len({doc.story_id for doc in self.documents})
+
+
+def load_documents(paths: Paths, *, text_field: str = "text", skip_bad: bool = False,
+                   story_threshold: float = STORY_THRESHOLD, output: str | Path | None = None,
+                   progress: Progress = silent) -> DocumentSet:
+    """Read `.txt` files, folders of them, `.jsonl` and `.csv` files; normalise each text, give
+    it a content-hash `id` and a `story_id` shared by reports of one story; with `output`, also
+    write them as JSONL. A bad item is a DocumentError, or with `skip_bad` listed in `skipped`."""
+    skipped: list[Skipped] = []
+    documents = []
+    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None):
+        documents.append(document)
+        progress("reading", 1, None)
+    if not documents:
+        raise DocumentError("no documents were read from " + ", ".join(map(str, paths)) + "; check the paths")
+    documents = group_stories(documents, story_threshold)
+    if output is not None:
+        write_jsonl(output, (doc.to_dict() for doc in documents))
+    return DocumentSet(documents, skipped, None if output is None else Path(output))
+
+
+def render_schema(fmt: str = "labelstudio", schema: Schema | str | Path | None = None) -> str:
+    """The schema validated (its Label Studio config by Label Studio's own parser, offline) and
+    rendered as `labelstudio` (the labeling config), `features` (the dataset's Hugging Face
+    features), `guidelines` (Markdown) or `json`."""
+    import json
+
+    from newsgold.annotate.dataset import features
+    from newsgold.annotate.labelstudio import validate_config
+    from newsgold.annotate.schema import guidelines_markdown, labelstudio_config
+
+    schema = as_schema(schema)
+    config = labelstudio_config(schema)
+    validate_config(config, source=str(schema.path))
+    if fmt == "labelstudio":
+        return config
+    if fmt == "features":
+        return json.dumps(features(schema.tag_names).to_dict(), indent=2)
+    if fmt == "guidelines":
+        return guidelines_markdown(schema)
+    if fmt == "json":
+        return json.dumps({**schema.to_dict(), "hash": schema.hash}, indent=2, ensure_ascii=False)
+    raise NewsgoldError(f"schema format {fmt!r} is unknown; use labelstudio, features, guidelines or json")
+
+
+@dataclass(frozen=True)
+class PreannotateResult:
+    output: Path
+    documents: int
+    model_version: str
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def _rules() -> Preannotator:
+    from newsgold.annotate.preannotate import RuleAnnotator
+
+    return RuleAnnotator().warm_up()
+
+
+def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Preannotator | None = None,
+                text_field: str = "text", skip_bad: bool = False, story_threshold: float = STORY_THRESHOLD,
+                progress: Progress = silent) -> PreannotateResult:
+    """Pre-annotate documents (the rules unless another `preannotator` is given) into the JSONL
+    file `output`: each document with `spans` (offsets, label, score), `relations` and the
+    `model_version` of the pre-annotator."""
+    read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
+                          progress=progress)
+    preannotator = preannotator or _rules()
+    total = len(read.documents)
+
+    def records():
+        for annotated in annotate_all(preannotator, read.documents):
+            progress("pre-annotating", 1, total)
+            yield annotated.to_record()
+
+    count = write_jsonl(output, records())
+    return PreannotateResult(Path(output), count, preannotator.model_version, read.skipped)
+
+
+def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Path | None = None) -> dict:
+    """Strict and partial P/R/F1 per label and micro-averaged (nervaluate) of the spans of the
+    JSONL file `predicted` against those of `gold`, matched by document id; each gold document
+    is scored on its `annotated_labels` only."""
+    from newsgold.annotate.scoring import score_documents
+
+    return score_documents(read_jsonl(gold), read_jsonl(predicted), list(as_schema(schema).label_names))
+
+
+def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | None = None,
+         preannotator: Preannotator | None | bool = True, batch_size: int = BATCH_SIZE,
+         text_field: str = "text", skip_bad: bool = False, story_threshold: float = STORY_THRESHOLD,
+         data_dir: str | Path | None = None, progress: Progress = silent) -> PushReport:
+    """Push documents to the Label Studio project titled `project`, pre-annotated by the rules
+    (`preannotator=True`), by another pre-annotator, or not at all (False). Creates the project
+    from the schema, or updates its config when the schema changed compatibly; never creates a
+    task twice for one document (see `annotate.push`)."""
+    from newsgold.annotate.push import import_documents
+    from newsgold.annotate.server import connect, data_dir as resolve_data_dir
+
+    schema = as_schema(schema)
+    ls = connect(data_dir)
+    read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
+                          progress=progress)
+    chosen = _rules() if preannotator is True else (preannotator or None)
+    annotate = None if chosen is None else (lambda doc: chosen.annotate(doc).to_record())
+    total = len(read.documents)
+    report = import_documents(ls, project, schema, read.documents, annotate, batch_size,
+                            lambda n: progress("pushing", n, total),
+                            ledger_dir=resolve_data_dir(data_dir) / "push-ledgers")
+    return replace(report, url=f"{ls.url}/projects/{report.project_id}/data", skipped=tuple(read.skipped))
+
+
+def push_predictions(predictions: str | Path, project: str, *, batch_size: int = BATCH_SIZE,
+                     data_dir: str | Path | None = None, progress: Progress = silent) -> PushReport:
+    """Add a round of predictions (JSONL from `preannotate` or `train predict`) to the project's
+    existing tasks, under its own model_version, once per task and version."""
+    from newsgold.annotate.push import import_predictions
+    from newsgold.annotate.server import connect
+
+    ls = connect(data_dir)
+    records = read_jsonl(predictions)
+    report = import_predictions(ls, project, records, batch_size, lambda n: progress("pushing predictions", n, len(records)))
+    return replace(report, url=f"{ls.url}/projects/{report.project_id}/data")
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    """Progress of a project and how annotators treat each model_version's pre-annotations."""
+
+    project: str
+    totals: dict  # tasks, annotated, skipped, remaining
+    annotators: dict  # name -> {annotations, cancelled}
+    predictions: dict  # model_version -> predictions
+    acceptance: dict  # model_version -> label -> {kept, changed, deleted, added}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def project_status(project: str, *, data_dir: str | Path | None = None) -> ProjectStatus:
+    """Tasks total / annotated / skipped / remaining, annotations per annotator, predictions per
+    model_version, and per model_version and label how many predicted spans annotators kept
+    exactly, changed or deleted, and how many spans they added."""
+    from newsgold.annotate.server import connect
+    from newsgold.annotate.status import project_status as compute
+
+    ls = connect(data_dir)
+    found = ls.get_project(project)
+    return ProjectStatus(project, **compute(ls.iter_tasks(found, fields="all"), ls.users()))
+
+
+@dataclass(frozen=True)
+class ProjectAgreement:
+    """Pairwise span F1 per label on documents with two or more annotators, and every span
+    not drawn by all of them (to adjudicate)."""
+
+    documents: int
+    pairs: dict  # "a vs b" -> label -> {strict, partial}
+    disagreements: list
+    labels: list[str]
+
+    def table(self) -> str:
+        from newsgold.annotate.agreement import agreement_table
+
+        return agreement_table({"pairs": self.pairs}, self.labels)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def project_agreement(project: str, *, schema: Schema | str | Path | None = None,
+                      data_dir: str | Path | None = None) -> ProjectAgreement:
+    """Inter-annotator agreement of a project, streamed from its JSON export."""
+    from newsgold.annotate.agreement import agreement
+    from newsgold.annotate.labelstudio import iter_json_array
+    from newsgold.annotate.server import connect
+
+    labels = list(as_schema(schema).label_names)
+    ls = connect(data_dir)
+    found = ls.get_project(project)
+    report = agreement(iter_json_array(ls.export_chunks(found)), labels, ls.users())
+    return ProjectAgreement(report["documents"], report["pairs"], report["disagreements"], labels)
+
+
+def convert_re3d(folder: str | Path, output: str | Path) -> Re3dReport:
+    """The re3d corpus (a folder of */documents.json, entities.json) as gold JSONL in `output`:
+    Person/Organisation → ACTOR, Location → LOCATION, counting Quantity → COUNT; each document
+    gold for those three labels only."""
+    from newsgold.annotate.re3d import convert
+
+    records, report = convert(folder)
+    write_jsonl(output, records)
+    return report
+

@@ -1,0 +1,132 @@
+"""The exported dataset: the contract between `annotate export` (which writes it) and everything
+that reads it (`annotate check`, `annotate status`, `train`).
+
+One row per document. The columns are stated once, in `COLUMNS`; both the Hugging Face
+`Features` and the Arrow schema are derived from that table (the Arrow one without importing
+`datasets`, which costs a second of start-up that the export's worker processes do not pay).
+Splits are `train`, `validation`, `test`, assigned by story. A dataset folder also holds its card
+(`README.md`), whose YAML header records the schema hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsgold.annotate.errors import NewsgoldError
+
+SPLITS = ("train", "validation", "test")
+
+_SPAN = {"id": "string", "start": "int32", "end": "int32", "label": "string", "text": "string"}
+_RELATION = {"head": "string", "tail": "string", "label": "string"}
+# column -> type: a scalar name, [type] for a list, ("int32", 2) for a fixed-size pair, a dict
+# for a struct, "tag" for an IOB2 tag (a ClassLabel over the schema's tags; int64 in Arrow)
+COLUMNS = {
+    "id": "string",
+    "story_id": "string",
+    "source": "string",
+    "text": "string",
+    "tokens": ["string"],
+    "token_offsets": [("int32", 2)],  # [start, end) of each token
+    "ner_tags": ["tag"],
+    "spans": [_SPAN],  # character offsets, end exclusive; every human span, problems included
+    "relations": [_RELATION],  # span ids
+    "annotated_labels": ["string"],  # the labels this document is gold for
+    "annotators": ["string"],
+    "provenance": "string",  # JSON: the task or file line, how the annotations were resolved
+}
+
+
+class DatasetError(NewsgoldError):
+    """A folder is not a newsgold dataset, or lacks what is asked of it."""
+
+
+def features(tag_names):
+    """The Hugging Face `Features` of the dataset, with `ner_tags` a ClassLabel over `tag_names`."""
+    from datasets import ClassLabel, Features, Sequence, Value
+
+    def build(spec, in_list: bool = False):
+        if spec == "tag":
+            return ClassLabel(names=list(tag_names))
+        if isinstance(spec, str):
+            return Value(spec)
+        if isinstance(spec, tuple):
+            return Sequence(Value(spec[0]), length=spec[1])
+        if isinstance(spec, dict):
+            return {name: build(inner) for name, inner in spec.items()}
+        inner = spec[0]
+        return [build(inner)] if isinstance(inner, dict) else Sequence(build(inner))
+
+    return Features({name: build(spec) for name, spec in COLUMNS.items()})
+
+
+def arrow_schema():
+    """The Arrow schema of `features`, built with pyarrow alone (a test holds the two equal)."""
+    import pyarrow as pa
+
+    def build(spec):
+        if spec == "tag":
+            return pa.int64()
+        if isinstance(spec, str):
+            return getattr(pa, spec)()
+        if isinstance(spec, tuple):
+            return pa.list_(getattr(pa, spec[0])(), spec[1])
+        if isinstance(spec, dict):
+            return pa.struct({name: build(inner) for name, inner in spec.items()})
+        return pa.list_(build(spec[0]))
+
+    return pa.schema({name: build(spec) for name, spec in COLUMNS.items()})
+
+
+def require_dataset(path: str | Path) -> Path:
+    """`path` as a Path, when it holds an exported dataset; else a DatasetError."""
+    path = Path(path)
+    if not (path / "dataset_dict.json").exists():
+        raise DatasetError(f"{path}: not a newsgold dataset (no dataset_dict.json); run `annotate export` first")
+    return path
+
+
+def schema_hash(path: str | Path) -> str | None:
+    """The schema hash recorded in a dataset's card (README.md), or None without one."""
+    card = Path(path) / "README.md"
+    if card.exists():
+        for line in card.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("hash:"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def fingerprint(path: str | Path) -> str:
+    """A hash of the dataset's content: the fingerprints of its splits' Arrow files."""
+    digest = hashlib.sha256()
+    for state in sorted(Path(path).glob("*/state.json")):
+        digest.update(state.parent.name.encode() + json.loads(state.read_text())["_fingerprint"].encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split, as the tagger reads it: token lists, IOB2 tag names, gold labels per document."""
+
+    tokens: list[list[str]]
+    tags: list[list[str]]
+    annotated_labels: list[list[str]]
+
+
+def load_split(path: str | Path, split: str) -> Split:
+    from datasets import load_from_disk
+
+    path = require_dataset(path)
+    dataset = load_from_disk(str(path))
+    if split not in dataset:
+        raise DatasetError(f"{path}: no split {split!r}; the dataset has {', '.join(dataset)}")
+    part = dataset[split]
+    names = part.features["ner_tags"].feature.names
+    rows = part.select_columns(["tokens", "ner_tags", "annotated_labels"]).to_list()
+    return Split(
+        [r["tokens"] for r in rows],
+        [[names[t] for t in r["ner_tags"]] for r in rows],
+        [r["annotated_labels"] for r in rows],
+    )

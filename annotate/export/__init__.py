@@ -1,0 +1,120 @@
+"""Human annotations → a Hugging Face `DatasetDict` on disk (the contract of `annotate.dataset`).
+
+    report = export_dataset("exports/demo", project="demo")          # a live Label Studio project
+    report = export_dataset("exports/re3d", from_file="re3d.jsonl")  # gold JSONL or an LS export file
+
+The stages, one module each: reading Label Studio export files (`lsfile`), building rows from
+tasks or gold documents (`rows`, with `annotate.resolve` choosing the human truth), batching and
+splitting them (`batches`), converting one file in several processes (`parallel`), the output
+formats (`writers`), the dataset card (`card`), and writing the folder atomically (`write`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from newsgold.annotate.documents import STORY_THRESHOLD
+from newsgold.annotate.export.batches import batches_from_gold_jsonl, conversion
+from newsgold.annotate.export.lsfile import detect_file_kind
+from newsgold.annotate.export.parallel import batches_from_ls_file, default_workers
+from newsgold.annotate.export.report import (
+    DEFAULT_RATIOS,
+    DEFAULT_SEED,
+    ExportError,
+    ExportReport,
+    RegionsUnreadable,
+)
+from newsgold.annotate.export.write import write_dataset
+from newsgold.annotate.progress import Progress, silent
+from newsgold.annotate.resolve import POLICIES
+from newsgold.annotate.schema import Schema, as_schema
+
+__all__ = ["ExportError", "ExportReport", "export_dataset"]
+
+
+def export_dataset(
+    out: str | Path,
+    *,
+    project: str | None = None,
+    from_file: str | Path | None = None,
+    force: bool = False,
+    policy: str = "latest",
+    seed: int = DEFAULT_SEED,
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS,
+    workers: int | None = None,
+    story_threshold: float = STORY_THRESHOLD,
+    schema: Schema | str | Path | None = None,
+    data_dir: str | Path | None = None,
+    progress: Progress = silent,
+) -> ExportReport:
+    """Export the human annotations of a Label Studio `project`, or of `from_file` (gold JSONL
+    or a Label Studio JSON export), into the dataset folder `out`.
+
+    Predictions never become gold; cancelled annotations are ignored; ground truth wins; several
+    annotators are resolved by `policy` ("latest" or "majority"). Splits come from `seed` and
+    `ratios` by story. A live project's export is streamed to a file beside `out` first (removed
+    afterwards), then converted like a file, by `workers` processes (default: the CPUs, at most 8;
+    one for a file under 8 MB). Where a file cannot be cut into regions, it is converted again in
+    one process (said in `report.notes`). `out` is written atomically; an existing `out` needs
+    `force`. Raises ExportError (or LabelStudioError) with a one-line message.
+    """
+    if (project is None) == (from_file is None):
+        raise ExportError("give exactly one source: a Label Studio project (--project) or a file (--from)")
+    if policy not in POLICIES:
+        raise ExportError(f"policy {policy!r} is not one of {', '.join(POLICIES)}")
+    ratios = tuple(ratios)
+    if len(ratios) != 3 or abs(sum(ratios) - 1.0) > 1e-6 or any(r < 0 for r in ratios):
+        raise ExportError(f"split ratios {ratios} must be three non-negative numbers that sum to 1")
+    schema, out = as_schema(schema), Path(out)
+    users, download = {}, None
+    try:
+        if project is not None:
+            download, users, source = _download(project, out, data_dir)
+            ls_file: Path | None = download
+        else:
+            from_file = Path(from_file)
+            ls_file = from_file if detect_file_kind(from_file) == "labelstudio" else None
+            source = f"{'Label Studio export' if ls_file else 'gold JSONL'} {from_file}"
+        how = conversion(schema, policy, users, seed, ratios)
+
+        def convert(processes: int) -> ExportReport:
+            report = ExportReport(out, source, policy, seed, ratios, project)
+            if ls_file is not None:
+                batches = batches_from_ls_file(ls_file, how, report, processes)
+            else:
+                batches = batches_from_gold_jsonl(from_file, how, report)
+            return write_dataset(batches, schema, report, force, story_threshold,
+                                 lambda n: progress("exporting", n, None), how.batch)
+
+        processes = workers or (default_workers(ls_file) if ls_file is not None else 1)
+        try:
+            return convert(processes)
+        except RegionsUnreadable as exc:
+            report = convert(1)
+            report.notes.append(f"the export could not be converted in {processes} parts ({exc}); "
+                                "it was converted in one process")
+            return report
+    finally:
+        if download is not None:
+            download.unlink(missing_ok=True)
+
+
+def _download(project: str, out: Path, data_dir) -> tuple[Path, dict, str]:
+    """The project's JSON export streamed to a temporary file beside `out`, its users, and the
+    source's description."""
+    from newsgold.annotate.server import connect
+
+    ls = connect(data_dir)
+    found = ls.get_project(project)
+    users = ls.users()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{out.name}.download-", suffix=".json", dir=out.parent)
+    try:
+        with open(handle, "wb") as sink:
+            for chunk in ls.export_chunks(found):
+                sink.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name), users, f"Label Studio project {project!r} at {ls.url}"

@@ -1,0 +1,96 @@
+"""The dataset card: `README.md` of an exported dataset, a YAML header then Markdown."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from newsgold.annotate import __version__
+from newsgold.annotate.dataset import SPLITS
+from newsgold.annotate.export.report import ExportReport
+from newsgold.annotate.schema import Schema
+
+
+def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> str:
+    """The card: a YAML header (counts, schema hash, source, export time, tool version, split
+    seed and ratios, agreement), then counts per split and label, agreement and problems."""
+    import yaml
+
+    seed, ratios = report.seed, report.ratios
+    extra = {"resolution": report.policy}
+    if report.project is not None:
+        extra["project"] = report.project
+    if report.agreement:
+        extra["agreement"] = report.agreement
+
+    labels = list(schema.label_names)
+    meta = {
+        "pretty_name": f"newsgold {report.out.name}",
+        "language": ["en"],
+        "task_categories": ["token-classification"],
+        "tags": ["newsgold", "event-extraction", "named-entity-recognition"],
+        "newsgold": {
+            "schema": {"name": schema.name, "version": schema.version, "hash": schema.hash},
+            "source": report.source,
+            "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "tool_version": __version__,
+            "split_seed": seed,
+            "split_ratios": {n: r for n, r in zip(SPLITS, ratios)},
+            "documents": report.documents,
+            "splits": report.split_counts,
+            "problems": report.problems,
+            **extra,
+        },
+    }
+    lines = ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).rstrip(), "---", ""]
+    lines += [
+        f"# newsgold dataset `{report.out.name}`",
+        "",
+        f"Spans of {', '.join(labels)} and event relations, exported by newsgold {__version__} from "
+        f"{report.source}. Schema `{schema.name}` {schema.version}, hash `{schema.hash}`.",
+        "",
+        "Load it with `datasets.load_from_disk('<this folder>')`; the same splits are in "
+        "`parquet/` and `jsonl/`. Splits are assigned by `story_id` (reports of one story never "
+        f"straddle two splits) with seed {seed}.",
+        "",
+        "## Counts",
+        "",
+        "| split | documents | " + " | ".join(labels) + " |",
+        "|---|---|" + "---|" * len(labels),
+    ]
+    for name in SPLITS:
+        counts = report.label_counts.get(name, Counter())
+        lines.append(f"| {name} | {report.split_counts.get(name, 0)} | " + " | ".join(str(counts[l]) for l in labels) + " |")
+    if report.empty_splits:
+        lines += ["", f"Empty splits (kept, with the same features): {', '.join(report.empty_splits)}."]
+    if report.skipped:
+        lines += ["", "Not exported:"] + [f"- {reason}: {n}" for reason, n in sorted(report.skipped.items())]
+    if report.agreement:
+        lines += ["", "## Agreement", "", "Pairwise span F1 (strict / partial) on documents with several annotators:",
+                  "", report.agreement_table]
+    lines += ["", "## Problems", ""]
+    if report.problem_kinds:
+        lines.append("Every region that could not be used as it is, listed in `problems.jsonl`:")
+        lines.append("")
+        for kind, n in sorted(report.problem_kinds.items()):
+            lines.append(f"- {kind}: {n}")
+        lines.append("")
+        with open(problems_path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle):
+                if number == 50:
+                    lines.append("- … (see problems.jsonl for the rest)")
+                    break
+                p = json.loads(line)
+                span = p.get("span") or {}
+                lines.append(f"- `{p.get('document')}` {p['kind']}: {span.get('label')} {span.get('text')!r} "
+                             f"[{span.get('start')}, {span.get('end')}) — {p['detail']}")
+    else:
+        lines.append("None: every span aligned with the tokens.")
+    lines += ["", "## Fields", "",
+              "`id`, `story_id`, `source`, `text`, `tokens`, `token_offsets` ([start, end) per token), "
+              "`ner_tags` (IOB2 `ClassLabel`), `spans` (character offsets, end exclusive, all human spans "
+              "including those listed as problems), `relations` (span ids), `annotated_labels` (labels the "
+              "document is gold for), `annotators`, `provenance` (JSON).", ""]
+    return "\n".join(lines)

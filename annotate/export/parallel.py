@@ -1,0 +1,152 @@
+"""Converting one export file in several processes.
+
+On Linux, an export file is cut into contiguous regions at task boundaries (`task_regions`), one
+per process. This process converts the first region and writes every row; forked worker
+processes convert the others, each spooling its batches to a file (a length and a pickle per
+batch) that this process reads in region order, while the worker is still writing it. Every
+task is parsed once and the rows come out in file order, so the files written do not depend on
+the number of workers.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+from queue import Empty
+from typing import Iterator
+
+from newsgold.annotate.agreement import agreement, agreement_table
+from newsgold.annotate.export.batches import Batch, Conversion, task_batches
+from newsgold.annotate.export.lsfile import task_regions
+from newsgold.annotate.export.report import ExportError, ExportReport, RegionsUnreadable
+
+_SMALL_FILE = 8 << 20  # bytes: below this an export file is converted in this process
+_WRITE_COST = 0.25  # writing a row (JSONL, Arrow, Parquet; measured with start-up) / converting its task
+
+
+def default_workers(path: Path) -> int:
+    """Processes for converting an export file: the CPUs this process may use (at most 8), or
+    one for a small file."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return 1 if Path(path).stat().st_size < _SMALL_FILE else max(1, min(cpus, 8))
+
+
+def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportReport,
+                         workers: int = 1) -> Iterator[Batch]:
+    """Batches of an export file in file order, converted by up to `workers` processes (one per
+    region of the file, see `task_regions`), with the agreement of multi-annotated tasks put in
+    `report` (for the card) once the last batch is out. With several workers it may raise
+    RegionsUnreadable after some batches are out: start again with `workers=1`."""
+    several: list[dict] = []
+    # this process converts the first region and also writes every row (and starts up), which
+    # costs about a quarter of converting it (measured): its region is smaller, so that all
+    # processes finish together
+    # workers are forked (they inherit the loaded modules): on Linux only, where that is safe
+    parallel = workers > 1 and sys.platform.startswith("linux")
+    first_share = max(0.02, (1 - _WRITE_COST * (workers - 1)) / workers)
+    regions = task_regions(path, workers, first_share) if parallel else []
+    if len(regions) > 1:
+        yield from _parallel_batches(path, regions, conversion, report, several)
+    else:
+        yield from task_batches(path, (0, None), conversion, report, several)
+    if several:
+        labels = list(conversion.labels)
+        agreed = agreement(several, labels, conversion.users)
+        if agreed["documents"]:
+            report.agreement = agreed["pairs"]
+            report.agreement_table = agreement_table(agreed, labels)
+
+
+def _worker(path: Path, region, conversion: Conversion, queue, spool: Path) -> None:
+    """A converting process: the batches of its region to a spool file (read once the regions
+    before it are out), then its counts through the queue, or the error that stopped it."""
+    report, several = ExportReport(Path(), ""), []
+    try:
+        with open(spool, "wb") as out:
+            for batch in task_batches(path, region, conversion, report, several):
+                data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(len(data).to_bytes(8, "little") + data)
+                out.flush()  # the parent reads each batch as soon as it is whole
+        queue.put(("done", (report, several)))
+    except BaseException as exc:  # handed to the parent, which starts again in one process
+        queue.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _spooled(spool: Path, queue, process, share: list) -> Iterator[Batch]:
+    """A worker's batches, read from its spool file while it writes them (each one a length
+    and a pickle); then its counts go in `share`."""
+    done = None
+    with open(spool, "rb") as source:
+        while True:
+            at = source.tell()
+            header = source.read(8)
+            if len(header) == 8:
+                size = int.from_bytes(header, "little")
+                data = source.read(size)
+                if len(data) == size:
+                    yield pickle.loads(data)
+                    continue
+            source.seek(at)
+            if done is not None:  # the worker closed the file before saying so: all read
+                if header:
+                    raise RegionsUnreadable(f"a spool file ends inside a batch ({spool})")
+                share.append(done)
+                return
+            try:
+                kind, payload = queue.get(timeout=0.02)
+            except Empty:
+                if not process.is_alive():
+                    raise RegionsUnreadable(f"an export worker stopped (exit code {process.exitcode})") from None
+                continue
+            if kind == "error":
+                raise RegionsUnreadable(payload)
+            done = payload
+
+
+def _parallel_batches(path: Path, regions, conversion: Conversion, report: ExportReport,
+                      several: list[dict]) -> Iterator[Batch]:
+    """The first region converted here, each other one by a worker process that spools its
+    batches to a file; the spools are read in region order after the first region (each while
+    its worker still writes it), so the output is the same as from one process."""
+    context = multiprocessing.get_context("fork")  # the workers inherit the loaded modules
+    with tempfile.TemporaryDirectory(prefix="newsgold-export-") as spools:
+        spool_paths = [Path(spools) / f"region-{k}.pickle" for k in range(1, len(regions))]
+        for spool in spool_paths:
+            spool.touch()  # readable before its worker opens it
+        queues = [context.Queue() for _ in spool_paths]
+        processes = [
+            context.Process(target=_worker, args=(path, region, conversion, queue, spool), daemon=True)
+            for region, queue, spool in zip(regions[1:], queues, spool_paths)
+        ]
+        gc.freeze()  # what is loaded now stays out of the workers' garbage collection (and copy-on-write)
+        for process in processes:
+            process.start()
+        gc.unfreeze()
+        try:
+            try:
+                yield from task_batches(path, regions[0], conversion, report, several)
+            except ExportError as exc:  # perhaps the region ends inside a task: see task_regions
+                raise RegionsUnreadable(str(exc)) from None
+            for queue, process, spool in zip(queues, processes, spool_paths):
+                finished: list = []
+                yield from _spooled(spool, queue, process, finished)
+                spool.unlink()
+                share, found = finished[0]
+                report.absorb(share)
+                several += found
+        finally:
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+                process.join()
+
+
+# ---------------------------------------------------------------------------- writing

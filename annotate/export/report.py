@@ -1,0 +1,59 @@
+"""What an export reports: counts, problems, agreement, notes; and its errors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsgold.annotate.dataset import SPLITS
+from newsgold.annotate.errors import NewsgoldError
+
+DEFAULT_SEED = 13
+DEFAULT_RATIOS = (0.8, 0.1, 0.1)
+
+
+class ExportError(NewsgoldError):
+    """The export could not be written or its input is unusable."""
+
+
+class RegionsUnreadable(ExportError):
+    """A region of an export file could not be converted on its own: convert it in one process
+    (`workers=1`), which either succeeds or names what is wrong with the file."""
+
+
+@dataclass
+class ExportReport:
+    """The result of an export: where it went, what it holds, what was left out and why."""
+
+    out: Path
+    source: str
+    policy: str = "latest"
+    seed: int = DEFAULT_SEED
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS
+    project: str | None = None  # the Label Studio project, for a live export
+    documents: int = 0
+    split_counts: dict = field(default_factory=lambda: dict.fromkeys(SPLITS, 0))
+    label_counts: dict = field(default_factory=lambda: {name: Counter() for name in SPLITS})  # split -> Counter(label)
+    skipped: Counter = field(default_factory=Counter)  # reason -> count
+    problems: int = 0
+    problem_kinds: Counter = field(default_factory=Counter)
+    multi_annotated: int = 0
+    agreement: dict | None = None  # pairwise F1 on documents with several annotators
+    agreement_table: str = ""
+    notes: list[str] = field(default_factory=list)  # what the export did that a user should know
+
+    @property
+    def empty_splits(self) -> list[str]:
+        return [name for name in SPLITS if not self.split_counts.get(name)]
+
+    def absorb(self, other: "ExportReport") -> None:
+        """Add the counts of `other` (a worker's share of the same export)."""
+        self.documents += other.documents
+        self.problems += other.problems
+        self.multi_annotated += other.multi_annotated
+        self.skipped.update(other.skipped)
+        self.problem_kinds.update(other.problem_kinds)
+        for name in SPLITS:
+            self.split_counts[name] += other.split_counts[name]
+            self.label_counts[name].update(other.label_counts[name])

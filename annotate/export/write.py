@@ -1,0 +1,95 @@
+"""Writing an export: batches in, a complete dataset folder out, or nothing at all.
+
+The folder is built in a temporary sibling of `out` and renamed into place at the end; on any
+error the temporary folder is removed and `out` is left as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from itertools import chain
+from pathlib import Path
+from typing import Callable, Iterable
+
+import orjson
+
+from newsgold.annotate.dataset import arrow_schema, features as dataset_features
+from newsgold.annotate.documents import group_stories, make_document
+from newsgold.annotate.export.batches import Batch, assign_split, record_batch
+from newsgold.annotate.export.card import dataset_card
+from newsgold.annotate.export.report import ExportError, ExportReport
+from newsgold.annotate.export.writers import Rebatcher, open_writers
+from newsgold.annotate.schema import Schema
+
+
+def _prepare_out(out: Path, force: bool) -> Path:
+    if out.exists() and not force:
+        raise ExportError(f"{out} already exists; pass --force to replace it, or choose another --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+
+
+def _replace(tmp: Path, out: Path) -> None:
+    if out.exists():
+        trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, trash / out.name)
+        os.replace(tmp, out)
+        shutil.rmtree(trash)
+    else:
+        os.replace(tmp, out)
+
+
+def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport, force: bool = False,
+                  story_threshold: float = 0.4, progress: Callable[[int], None] | None = None,
+                  batch: int = 256) -> ExportReport:
+    """Stream batches into every writer, group the rows that came without a story, write the
+    card, and rename the folder into place as `report.out`."""
+    out = Path(report.out)
+    tmp = _prepare_out(out, force)
+    try:
+        # the first batch starts the conversion (and its workers) before `datasets` is imported
+        batches = iter(batches)
+        first = next(batches, None)
+        batches = chain([first] if first is not None else [], batches)
+        writers = open_writers(tmp, dataset_features(schema.tag_names), batch)
+        problems_path = tmp / "problems.jsonl"
+        try:
+            _stream(batches, writers, tmp, problems_path, report, story_threshold, progress)
+        finally:
+            writers.close()
+        (tmp / "README.md").write_text(dataset_card(schema, report, problems_path), encoding="utf-8")
+        _replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return report
+
+
+def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_path: Path, report: ExportReport,
+            story_threshold: float, progress: Callable[[int], None] | None) -> None:
+    staged = tmp / "rows-without-story.jsonl"  # rows whose story is decided after the stream
+    missing_story: dict[str, str] = {}
+    with open(staged, "wb") as staging, open(problems_path, "wb") as problems:
+        for batch in batches:
+            problems.writelines(batch.problems)
+            for name, table in batch.tables.items():
+                writers.add(name, batch.lines[name], table)
+            for doc_id, text, line in batch.staged:
+                missing_story[doc_id] = text
+                staging.write(line)
+            if progress:
+                progress(batch.documents)
+    if missing_story:  # documents without a story: group them by content now
+        docs = [make_document(text, "", doc_id, id=doc_id) for doc_id, text in missing_story.items()]
+        stories = {d.id: d.story_id for d in group_stories(docs, story_threshold)}
+        missing_story.clear()
+        types = arrow_schema()
+        with open(staged, "rb") as staging:
+            for line in staging:
+                row = orjson.loads(line)
+                row["story_id"] = stories[row["id"]]
+                split = assign_split(row, report.seed, report.ratios, report)
+                writers.add(split, [orjson.dumps(row) + b"\n"], record_batch([row], types))
+    staged.unlink()

@@ -1,0 +1,78 @@
+"""The Python API of `train`: fit, evaluate and predict with the baseline tagger.
+
+    from newsgold.train import fit, evaluate, predict
+
+Like `annotate.api`: plain arguments in, a result out; nothing printed; NewsgoldError (one line)
+on bad input. A dataset is a folder written by `annotate export`; a model is a folder written by
+`fit` (see `train.model`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from newsgold.annotate.progress import Progress, silent
+
+__all__ = ["Evaluation", "Prediction", "evaluate", "fit", "predict"]
+
+
+def fit(dataset: str | Path, out: str | Path, *, c1: float = 0.1, c2: float = 0.1) -> dict:
+    """Fit the tagger on the train split of `dataset` and save it in the folder `out`; returns
+    its metadata (also in `out/metadata.json`): model_version, labels learned and not learned,
+    training documents and seconds, schema hash, dataset fingerprint, versions."""
+    from newsgold.train.model import fit_model
+
+    return fit_model(dataset, out, c1=c1, c2=c2)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    report: dict  # labels -> strict/partial P/R/F1, averages, token confusion
+    written: list[Path]  # report.json, report.md and the PNG plots
+
+    def table(self) -> str:
+        from newsgold.train.evaluate import table
+
+        return table(self.report)
+
+
+def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out: str | Path | None = None) -> Evaluation:
+    """Score `model` on a split of `dataset`: strict (seqeval, IOB2) and partial (nervaluate)
+    entity P/R/F1 per label, micro/macro averages and token confusion, written to `out`
+    (default MODEL/eval-SPLIT) as report.json, report.md and PNG plots."""
+    from newsgold.annotate.dataset import load_split
+    from newsgold.train.evaluate import evaluate as score, write_report
+    from newsgold.train.model import load_model
+
+    tagger, metadata = load_model(model, dataset)
+    part = load_split(dataset, split)
+    report = score(part.tags, tagger.predict(part.tokens), part.annotated_labels, tagger.labels_)
+    report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split)
+    folder = Path(out) if out is not None else Path(model) / f"eval-{split}"
+    written = write_report(report, folder, f"{metadata['model_version']} on {split}")
+    return Evaluation(report, written)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    output: Path
+    documents: int
+    model_version: str
+
+
+def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, *, text_field: str = "text",
+            progress: Progress = silent) -> Prediction:
+    """Spans predicted by `model` for raw documents (.txt, folders, JSONL, CSV), written to the
+    JSONL file `output` under the model's model_version, the shape `annotate push --predictions`
+    sends to Label Studio."""
+    from newsgold.annotate.api import preannotate_documents
+    from newsgold.annotate.schema import load_schema
+    from newsgold.train.model import load_model
+    from newsgold.train.predict import TaggerAnnotator
+
+    tagger, metadata = load_model(model, expected_hash=load_schema().hash)
+    annotator = TaggerAnnotator(tagger, metadata["model_version"])
+    result = preannotate_documents(paths, output, preannotator=annotator, text_field=text_field, progress=progress)
+    return Prediction(result.output, result.documents, result.model_version)
