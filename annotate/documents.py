@@ -192,15 +192,6 @@ def iter_documents(
             bad(error)
 
 
-def read_documents(
-    paths: Iterable[str | Path], text_field: str = "text", skip_bad: bool = False
-) -> tuple[list[Document], list[Skipped]]:
-    """Read every document; with `skip_bad`, bad items are returned as `Skipped` instead of raising."""
-    skipped: list[Skipped] = []
-    documents = list(iter_documents(paths, text_field, skipped.append if skip_bad else None))
-    return documents, skipped
-
-
 def story_graph(texts: list[str], threshold: float, chunk: int = 2000):
     """The sparse graph of document pairs whose TF-IDF cosine reaches `threshold`.
 

@@ -124,11 +124,7 @@ def _require(raw: dict, key: str, kind: type, path: Path, where: str):
     return value
 
 
-def _parse(raw: dict, path: Path) -> Schema:
-    name = _require(raw, "name", str, path, "")
-    version = _require(raw, "version", str, path, "")
-    description = raw.get("description", "")
-    raw_labels = _require(raw, "labels", list, path, "")
+def _labels(raw_labels: list, path: Path) -> list[SpanLabel]:
     labels: list[SpanLabel] = []
     seen_hotkeys: dict[str, str] = {}
     for i, item in enumerate(raw_labels):
@@ -166,6 +162,15 @@ def _parse(raw: dict, path: Path) -> Schema:
                 examples=tuple(examples),
             )
         )
+    return labels
+
+
+def _parse(raw: dict, path: Path) -> Schema:
+    name = _require(raw, "name", str, path, "")
+    version = _require(raw, "version", str, path, "")
+    description = raw.get("description", "")
+    raw_labels = _require(raw, "labels", list, path, "")
+    labels = _labels(raw_labels, path)
     if not labels:
         raise SchemaError(f"{path}: key 'labels' is empty; define at least one [[labels]] table")
     label_names = {label.name for label in labels}

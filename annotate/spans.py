@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 
 from newsgold.annotate.errors import OverlappingSpansError, SpanError
-from newsgold.annotate.tokens import Token
 
 
 class Span(NamedTuple):
@@ -74,10 +73,6 @@ def iob_tags(labels: Iterable[str]) -> list[str]:
     return ["O"] + [f"{prefix}-{label}" for label in labels for prefix in "BI"]
 
 
-def make_span(text: str, start: int, end: int, label: str, **extra) -> Span:
-    return Span(start, end, label, text[start:end], **extra)
-
-
 def check_spans(text: str, spans: Iterable[Span], item: str = "document") -> list[Span]:
     """Validate spans against `text`; return them sorted by offset.
 
@@ -106,15 +101,11 @@ def check_spans(text: str, spans: Iterable[Span], item: str = "document") -> lis
     return ordered
 
 
-def spans_to_iob(text: str, tokens: Sequence[Token], spans: Iterable[Span], item: str = "document") -> Alignment:
-    """IOB2 tags for `tokens`; spans whose edges are not token edges are returned as misaligned."""
-    return offsets_to_iob(text, [t.start for t in tokens], [t.end for t in tokens], spans, item)
-
-
 def offsets_to_iob(
     text: str, token_starts: Sequence[int], token_ends: Sequence[int], spans: Iterable[Span], item: str = "document"
 ) -> Alignment:
-    """`spans_to_iob` for tokens given as start and end offset lists (no Token objects)."""
+    """IOB2 tags for the tokens given by their start and end offsets; spans whose edges are not
+    token edges are returned as misaligned, never shifted."""
     ordered = check_spans(text, spans, item)
     n = len(token_starts)
     tags = ["O"] * n
@@ -128,25 +119,3 @@ def offsets_to_iob(
         tags[first] = "B-" + span.label
         tags[first + 1 : last + 1] = ["I-" + span.label] * (last - first)
     return Alignment(tags, misaligned)
-
-
-def iob_to_spans(text: str, tokens: Sequence[Token], tags: Sequence[str]) -> list[Span]:
-    """Spans from IOB2 tags. An `I-X` that does not continue an `X` starts a new span
-    (the conlleval convention), so every tag sequence decodes to well-formed spans."""
-    if len(tags) != len(tokens):
-        raise SpanError(f"{len(tags)} tags for {len(tokens)} tokens; they must match one to one")
-    spans: list[Span] = []
-    label = None
-    first = 0
-    for i, tag in enumerate(list(tags) + ["O"]):
-        prefix, _, name = tag.partition("-")
-        continues = prefix == "I" and name == label
-        if label is not None and not continues:
-            start, end = tokens[first].start, tokens[i - 1].end
-            spans.append(Span(start, end, label, text[start:end]))
-            label = None
-        if prefix in ("B", "I") and not continues:
-            label, first = name, i
-        elif prefix not in ("B", "I", "O"):
-            raise SpanError(f"tag {tag!r} at token {i} is not IOB2; use O, B-LABEL or I-LABEL")
-    return spans

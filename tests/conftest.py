@@ -9,3 +9,12 @@ SEEDS = ROOT / "seeds"
 @pytest.fixture
 def seed_paths():
     return sorted(SEEDS.glob("*.txt"))
+
+
+def read_documents(paths, text_field="text", skip_bad=False):
+    """Documents read (not grouped into stories) and the items skipped, as lists."""
+    from newsgold.annotate.documents import iter_documents
+
+    skipped = []
+    documents = list(iter_documents(paths, text_field, skipped.append if skip_bad else None))
+    return documents, skipped

@@ -9,9 +9,9 @@ from newsgold.annotate.documents import (
     group_stories,
     make_document,
     normalize_text,
-    read_documents,
 )
 from newsgold.annotate.errors import DocumentError
+from tests.conftest import read_documents
 
 UNRELATED = [
     "Heavy rain flooded the valley farms of northern Italy on Tuesday, and farmers counted losses "

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgold.annotate.documents import read_documents
+from tests.conftest import read_documents
 from newsgold.annotate.schema import load_schema
 from newsgold.annotate.spans import Span, check_spans
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from newsgold.annotate.cli import cli
 from newsgold.annotate.resolve import resolve_annotations
 from newsgold.annotate.lsformat import from_ls_result, to_ls_result
-from newsgold.annotate.spans import Relation, make_span
+from newsgold.annotate.spans import Relation, Span
 
 TEXT = "😀 Afghan soldiers fled to Tajikistan, officials said."
 
@@ -22,7 +22,7 @@ def region(start, end, label, text=None, rid="r", source=TEXT):
 
 def test_utf16_offsets_round_trip_past_an_emoji():
     a, t = TEXT.index("Afghan"), TEXT.index("Tajikistan")
-    spans = [make_span(TEXT, a, a + 15, "ACTOR", id="a"), make_span(TEXT, t, t + 10, "LOCATION", id="b")]
+    spans = [Span(a, a + 15, "ACTOR", TEXT[a:a + 15], id="a"), Span(t, t + 10, "LOCATION", TEXT[t:t + 10], id="b")]
     result = to_ls_result(TEXT, spans, [Relation("a", "b", "place")])
     assert result[0]["value"]["start"] == a + 1  # the emoji is two UTF-16 code units
     back, relations, problems = from_ls_result(TEXT, result)

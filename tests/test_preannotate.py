@@ -204,7 +204,7 @@ def test_resolve_is_deterministic_and_prefers_longer_spans():
 
 
 def test_spans_are_valid_and_scored(seed_paths):
-    from newsgold.annotate.documents import read_documents
+    from tests.conftest import read_documents
     from newsgold.annotate.spans import check_spans
 
     for doc in read_documents(seed_paths)[0]:

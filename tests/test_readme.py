@@ -34,3 +34,31 @@ def test_readme_example_matches_help(line):
 
 def test_readme_shows_examples():
     assert len(set(examples())) >= 15
+
+
+def python_examples() -> list[str]:
+    """The README's ```python blocks, in order."""
+    return re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def run_python_example(block: str, env: dict | None = None) -> str:
+    """Run one README block as a user would: a fresh interpreter in the repository root."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", block], cwd=root, capture_output=True, text=True,
+                            env={**os.environ, **(env or {})}, timeout=600)
+    assert result.returncode == 0, f"README example failed:\n{block}\n{result.stderr}"
+    return result.stdout
+
+
+def test_readme_python_examples_run():
+    """The offline examples (the last one needs a Label Studio server: tests/e2e runs it)."""
+    blocks = python_examples()
+    assert len(blocks) == 3
+    first = run_python_example(blocks[0])
+    assert "2 documents in 1 story" in first and "88 documents" in first
+    second = run_python_example(blocks[1])
+    assert "tagger-" in second and "| ACTOR |" in second

@@ -43,7 +43,7 @@ def test_estimator_contract():
 def test_viterbi_never_emits_invalid_iob2(length, seed):
     model = fitted()
     emissions = np.log(np.random.default_rng(seed).dirichlet(np.ones(len(model.tags_)), size=length))
-    path = model._viterbi(emissions)
+    (path,) = model._viterbi_batch([emissions])
     tags = [model.tags_[t] for t in path]
     for previous, tag in zip(["O"] + tags, tags):
         if tag.startswith("I-"):

@@ -152,9 +152,6 @@ class SequenceTagger(BaseEstimator):
             scores += shifted
         return scores
 
-    def _viterbi(self, emissions: np.ndarray) -> list[int]:
-        return self._viterbi_batch([emissions])[0]
-
     def _viterbi_batch(self, batch: list[np.ndarray]) -> list[list[int]]:
         """Best valid tag paths of several documents at once: the recursion runs over positions,
         vectorised across the documents. Documents are sorted longest first, so the ones still

@@ -70,7 +70,18 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
     if report.agreement:
         lines += ["", "## Agreement", "", "Pairwise span F1 (strict / partial) on documents with several annotators:",
                   "", report.agreement_table]
-    lines += ["", "## Problems", ""]
+    lines += ["", "## Problems", ""] + _problems(report, problems_path)
+    lines += ["", "## Fields", "",
+              "`id`, `story_id`, `source`, `text`, `tokens`, `token_offsets` ([start, end) per token), "
+              "`ner_tags` (IOB2 `ClassLabel`), `spans` (character offsets, end exclusive, all human spans "
+              "including those listed as problems), `relations` (span ids), `annotated_labels` (labels the "
+              "document is gold for), `annotators`, `provenance` (JSON).", ""]
+    return "\n".join(lines)
+
+
+def _problems(report: ExportReport, problems_path: Path) -> list[str]:
+    """The card's problem section: counts per kind, then the first 50 problems."""
+    lines: list[str] = []
     if report.problem_kinds:
         lines.append("Every region that could not be used as it is, listed in `problems.jsonl`:")
         lines.append("")
@@ -88,9 +99,4 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
                              f"[{span.get('start')}, {span.get('end')}) — {p['detail']}")
     else:
         lines.append("None: every span aligned with the tokens.")
-    lines += ["", "## Fields", "",
-              "`id`, `story_id`, `source`, `text`, `tokens`, `token_offsets` ([start, end) per token), "
-              "`ner_tags` (IOB2 `ClassLabel`), `spans` (character offsets, end exclusive, all human spans "
-              "including those listed as problems), `relations` (span ids), `annotated_labels` (labels the "
-              "document is gold for), `annotators`, `provenance` (JSON).", ""]
-    return "\n".join(lines)
+    return lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import NamedTuple
 
-from newsgold.annotate.tokens import Token, sentence_bounds, token_arrays
+from newsgold.annotate.tokens import sentence_bounds, token_arrays
 
 
 # The lower-case words at which some rule may fire; rule modules register theirs at import.
@@ -39,14 +39,9 @@ class DocView:
         "_sentence_firsts", "capitalised", "_cap_set", "_hot",
     )
 
-    def __init__(self, text: str, tokens: list[Token] | None = None):
+    def __init__(self, text: str):
         self.text = text
-        if tokens is None:
-            self.words, self.starts, self.ends = token_arrays(text)
-        else:
-            self.words = [t.text for t in tokens]
-            self.starts = [t.start for t in tokens]
-            self.ends = [t.end for t in tokens]
+        self.words, self.starts, self.ends = token_arrays(text)
         self.lower = list(map(str.lower, self.words))
         self.sentences = sentence_bounds(text, self.words, self.starts)
         self._sentence_firsts = [first for first, _ in self.sentences]

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from newsgold.annotate.documents import make_document, read_documents
+from newsgold.annotate.documents import iter_documents, make_document
 from newsgold.annotate.jsonl import write_jsonl
 from newsgold.annotate.schema import load_schema
 from newsgold.annotate.spans import Relation, Span, check_spans
@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 def _document(reference: str):
     """`file.txt` (in seeds/) or `re3d:SOURCE/ID` (a document of seeds/corpora/re3d)."""
     if not reference.startswith("re3d:"):
-        (doc,), _ = read_documents([HERE.parent / reference])
+        (doc,) = iter_documents([HERE.parent / reference])
         return doc
     folder, doc_id = reference[5:].rsplit("/", 1)
     for line in (HERE.parent / "corpora" / "re3d" / folder / "documents.json").open(encoding="utf-8"):

@@ -48,7 +48,7 @@ def synthetic_export(path: Path, count: int) -> None:
         out.write("[")
         for i in range(count):
             text = f"Report {i}. " + texts[i % len(texts)]
-            annotation = annotator.annotate(text)
+            spans, relations = annotator.annotate_text(text)
             task = {
                 "id": i + 1,
                 "data": {"text": text, "newsgold_id": document_id(text), "source": f"bench-{i}",
@@ -56,7 +56,7 @@ def synthetic_export(path: Path, count: int) -> None:
                 "annotations": [{
                     "id": i + 1, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
                     "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:00Z",
-                    "result": to_ls_result(text, annotation.spans, annotation.relations, scores=False),
+                    "result": to_ls_result(text, spans, relations, scores=False),
                 }],
                 "predictions": [],
             }

@@ -25,14 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from newsgold.annotate.export import (  # noqa: E402
-    ExportReport,
-    _serialise,
-    build_row,
-    conversion,
-    iter_ls_export_file,
-    resolve_annotations,
-)
+from newsgold.annotate.export import ExportReport  # noqa: E402
+from newsgold.annotate.export.batches import conversion, serialise  # noqa: E402
+from newsgold.annotate.export.lsfile import iter_ls_export_file  # noqa: E402
+from newsgold.annotate.export.rows import build_row  # noqa: E402
+from newsgold.annotate.resolve import resolve_annotations  # noqa: E402
 from newsgold.annotate.schema import load_schema  # noqa: E402
 from newsgold.annotate.tokens import token_arrays  # noqa: E402
 from tests.bench.bench_export import synthetic_export  # noqa: E402
@@ -71,7 +68,7 @@ def main() -> None:
             "resolve": lambda: [resolve_annotations(t["data"]["text"], t["annotations"], "latest", {}) for t in tasks],
             "tokenize": lambda: [token_arrays(text) for text in texts],
             "build row": build_rows,
-            "serialise": lambda: [_serialise([({**row, "ner_tags": list(row["ner_tags"])}, []) for row in rows[k:k + 256]],
+            "serialise": lambda: [serialise([({**row, "ner_tags": list(row["ner_tags"])}, []) for row in rows[k:k + 256]],
                                              convert, ExportReport(Path(), "")) for k in range(0, n, 256)],
         }
         print(f"{n} synthetic tasks, one process, best of 3, ms per task:")

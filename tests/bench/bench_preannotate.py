@@ -49,7 +49,7 @@ def main() -> None:
 
     def annotate_all():
         for text in texts:
-            annotator.annotate(text)
+            annotator.annotate_text(text)
 
     t_tokens = best_of(args.repeats, tokenize_all)
     t_rules = best_of(args.repeats, annotate_all)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from newsgold.annotate import server  # noqa: E402
 from newsgold.annotate.documents import group_stories, make_document  # noqa: E402
 from newsgold.annotate.labelstudio import LabelStudio  # noqa: E402
-from newsgold.annotate.preannotate import RuleAnnotator, prediction_record  # noqa: E402
+from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
 from newsgold.annotate.push import import_documents, task_payload  # noqa: E402
 from newsgold.annotate.schema import labelstudio_config, load_schema  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
@@ -41,7 +41,7 @@ def main() -> None:
     texts = news_documents(args.docs, seed=7)
     documents = group_stories([make_document(t, f"bench-{i}", f"bench-{i}") for i, t in enumerate(texts)])
     annotator = RuleAnnotator().warm_up()
-    payload = [task_payload(prediction_record(d, annotator.annotate(d.text))) for d in documents]
+    payload = [task_payload(annotator.annotate(d).to_record()) for d in documents]
 
     from label_studio_sdk import LabelStudio as Client
 
@@ -73,7 +73,7 @@ def main() -> None:
             def timed_push():
                 started = time.perf_counter()
                 report = import_documents(ours, "newsgold push", schema, documents,
-                                        lambda d: prediction_record(d, annotator.annotate(d.text)),
+                                        lambda d: annotator.annotate(d).to_record(),
                                         ledger_dir=ledgers)
                 return report, time.perf_counter() - started
 

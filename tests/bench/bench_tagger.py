@@ -28,8 +28,8 @@ from seqeval.scheme import IOB2  # noqa: E402
 
 from newsgold.annotate.documents import make_document  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
-from newsgold.train.model import load_split  # noqa: E402
-from newsgold.train.predict import predict_records  # noqa: E402
+from newsgold.annotate.dataset import load_split  # noqa: E402
+from newsgold.train.predict import TaggerAnnotator  # noqa: E402
 from newsgold.train.tagger import SequenceTagger  # noqa: E402
 
 
@@ -109,7 +109,7 @@ def main() -> None:
         validation, test = load_split(folder / "ds", "validation"), load_split(folder / "ds", "test")
     held_tokens = validation.tokens + test.tokens
     held_tags = validation.tags + test.tags
-    held = type(test)(held_tokens, held_tags, validation.annotated_labels + test.annotated_labels, [])
+    held = type(test)(held_tokens, held_tags, validation.annotated_labels + test.annotated_labels)
 
     started = time.perf_counter()
     tagger = SequenceTagger().fit(train.tokens, train.tags, train.annotated_labels)
@@ -122,7 +122,7 @@ def main() -> None:
     for seed in (3, 4):  # the first 500 fill the per-word-type cache, the next 500 use it
         docs = [make_document(text, f"bench-{i}", f"bench-{i}") for i, text in enumerate(news_documents(500, seed=seed))]
         started = time.perf_counter()
-        records = list(predict_records(tagger, docs, "bench"))  # what `train predict` runs per document
+        records = [a.to_record() for a in TaggerAnnotator(tagger, "bench").annotate_many(docs)]  # what `train predict` runs per document
         rates.append(len(records) / (time.perf_counter() - started))
 
     print(f"re3d, story-grouped split: {len(train.tokens)} training documents, {len(held.tokens)} held-out "

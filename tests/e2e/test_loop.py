@@ -75,7 +75,7 @@ def test_push_ledger_is_not_trusted_once_the_project_changed(ls_env, ls_client, 
     # another machine pushes a document the ledger cannot know about
     extra = tmp_path / "extra.txt"
     extra.write_text(EXTRA_DOC)
-    from newsgold.annotate.documents import read_documents
+    from tests.conftest import read_documents
 
     (doc,), _ = read_documents([extra])
     ls_client.import_tasks(project, [{"data": {"text": doc.text, "newsgold_id": doc.id}}])
@@ -192,7 +192,7 @@ def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
     # the same conversion from a Label Studio JSON export file, as downloaded from the UI
     export_file = tmp_path / "project-export.json"
     export_file.write_bytes(b"".join(ls_client.export_chunks(project)))
-    from newsgold.annotate.export import task_regions
+    from newsgold.annotate.export.lsfile import task_regions
 
     assert len(task_regions(export_file, 2, first_share=0.375)) == 2  # Label Studio's layout can be cut
     from_file = tmp_path / "from-file"
