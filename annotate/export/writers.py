@@ -28,7 +28,17 @@ class Writer:
         """Every row is written: complete the files (called also for splits without rows)."""
 
 
-class JsonlWriter(Writer):
+class _FilePerSplit(Writer):
+    """A writer holding one open file (anything with `close`) per split in `self.files`."""
+
+    files: dict
+
+    def close(self) -> None:
+        for handle in self.files.values():
+            handle.close()
+
+
+class JsonlWriter(_FilePerSplit):
     """`jsonl/<split>.jsonl`: one JSON object per row."""
 
     def __init__(self, folder: Path, schema, features) -> None:
@@ -38,12 +48,8 @@ class JsonlWriter(Writer):
     def write(self, split: str, table, lines: list[bytes]) -> None:
         self.files[split].writelines(lines)
 
-    def close(self) -> None:
-        for handle in self.files.values():
-            handle.close()
 
-
-class ParquetWriter(Writer):
+class ParquetWriter(_FilePerSplit):
     """`parquet/<split>.parquet`, zstd (a third smaller than the default snappy here), one row
     group per batch; dictionaries and min/max statistics only for the short columns (on texts and
     tokens they cost a fifth of the time, for nothing)."""
@@ -63,10 +69,6 @@ class ParquetWriter(Writer):
 
     def write(self, split: str, table, lines: list[bytes]) -> None:
         self.files[split].write_table(table)
-
-    def close(self) -> None:
-        for handle in self.files.values():
-            handle.close()
 
 
 class DatasetWriter(Writer):
