@@ -293,3 +293,18 @@ def test_the_workers_arrow_schema_is_the_features_schema():
 
     stated = features(load_schema().tag_names).arrow_schema
     assert arrow_schema().equals(stated.remove_metadata(), check_metadata=True)
+
+
+def test_annotators_given_as_user_objects_are_told_apart(tmp_path):
+    """Older exports name the annotator by a user object, not an id: it used to crash the
+    export (a dict cannot be hashed) as soon as a task had several annotations."""
+    tasks = many_tasks(6)
+    for task in tasks:
+        for number, ann in enumerate(task["annotations"]):
+            ann["completed_by"] = {"id": number + 1, "email": f"user{number + 1}@example.org"}
+    source = write_export(tmp_path / "export.json", tasks)
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    card = (out / "README.md").read_text()
+    assert "user1@example.org vs user2@example.org" in card
