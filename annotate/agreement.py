@@ -73,12 +73,13 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> 
     return result
 
 
-def agreement_table(report: dict, labels: list[str]) -> str:
-    if not report["pairs"]:
+def agreement_table(pairs: dict, labels: list[str]) -> str:
+    """A Markdown table of pairwise strict / partial F1 (the `pairs` of an `agreement` report)."""
+    if not pairs:
         return "No document has two or more annotators."
     head = "| pair | " + " | ".join(f"{l} strict/partial F1" for l in labels + ["micro"]) + " |"
     lines = [head, "|---|" + "---|" * (len(labels) + 1)]
-    for pair, scores in report["pairs"].items():
+    for pair, scores in pairs.items():
         cells = ["–" if scores[l]["strict"] is None else f"{scores[l]['strict']:.2f} / {scores[l]['partial']:.2f}"
                  for l in labels + ["micro"]]
         lines.append(f"| {pair} | " + " | ".join(cells) + " |")

@@ -57,13 +57,15 @@ def load_documents(paths: Paths, *, text_field: str = "text", skip_bad: bool = F
     """Read `.txt` files, folders of them, `.jsonl` and `.csv` files; normalise each text, give
     it a content-hash `id` and a `story_id` shared by reports of one story; with `output`, also
     write them as JSONL. A bad item is a DocumentError, or with `skip_bad` listed in `skipped`."""
+    paths = list(paths)
     skipped: list[Skipped] = []
     documents = []
     for document in iter_documents(paths, text_field, skipped.append if skip_bad else None):
         documents.append(document)
         progress("reading", 1, None)
     if not documents:
-        raise DocumentError("no documents were read from " + ", ".join(map(str, paths)) + "; check the paths")
+        why = f" ({len(skipped)} skipped, the first: {skipped[0].item}: {skipped[0].reason})" if skipped else ""
+        raise DocumentError(f"no documents were read from {', '.join(map(str, paths))}{why}; check the paths")
     documents = group_stories(documents, story_threshold)
     if output is not None:
         write_jsonl(output, (doc.to_dict() for doc in documents))
@@ -109,8 +111,8 @@ def _rules() -> Preannotator:
 
 
 def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Preannotator | None = None,
-                text_field: str = "text", skip_bad: bool = False, story_threshold: float = STORY_THRESHOLD,
-                progress: Progress = silent) -> PreannotateResult:
+                          text_field: str = "text", skip_bad: bool = False,
+                          story_threshold: float = STORY_THRESHOLD, progress: Progress = silent) -> PreannotateResult:
     """Pre-annotate documents (the rules unless another `preannotator` is given) into the JSONL
     file `output`: each document with `spans` (offsets, label, score), `relations` and the
     `model_version` of the pre-annotator."""
@@ -138,9 +140,9 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
 
 
 def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | None = None,
-         preannotator: Preannotator | None | bool = True, batch_size: int = BATCH_SIZE,
-         text_field: str = "text", skip_bad: bool = False, story_threshold: float = STORY_THRESHOLD,
-         data_dir: str | Path | None = None, progress: Progress = silent) -> PushReport:
+                   preannotator: Preannotator | None | bool = True, batch_size: int = BATCH_SIZE,
+                   text_field: str = "text", skip_bad: bool = False, story_threshold: float = STORY_THRESHOLD,
+                   data_dir: str | Path | None = None, progress: Progress = silent) -> PushReport:
     """Push documents to the Label Studio project titled `project`, pre-annotated by the rules
     (`preannotator=True`), by another pre-annotator, or not at all (False). Creates the project
     from the schema, or updates its config when the schema changed compatibly; never creates a
@@ -156,9 +158,9 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     annotate = None if chosen is None else (lambda doc: chosen.annotate(doc).to_record())
     total = len(read.documents)
     report = import_documents(ls, project, schema, read.documents, annotate, batch_size,
-                            lambda n: progress("pushing", n, total),
-                            ledger_dir=resolve_data_dir(data_dir) / "push-ledgers")
-    return replace(report, url=f"{ls.url}/projects/{report.project_id}/data", skipped=tuple(read.skipped))
+                              lambda n: progress("pushing", n, total),
+                              ledger_dir=resolve_data_dir(data_dir) / "push-ledgers")
+    return replace(report, url=ls.tasks_url(report.project_id), skipped=tuple(read.skipped))
 
 
 def push_predictions(predictions: str | Path, project: str, *, batch_size: int = BATCH_SIZE,
@@ -171,7 +173,7 @@ def push_predictions(predictions: str | Path, project: str, *, batch_size: int =
     ls = connect(data_dir)
     records = read_jsonl(predictions)
     report = import_predictions(ls, project, records, batch_size, lambda n: progress("pushing predictions", n, len(records)))
-    return replace(report, url=f"{ls.url}/projects/{report.project_id}/data")
+    return replace(report, url=ls.tasks_url(report.project_id))
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,7 @@ class ProjectAgreement:
     def table(self) -> str:
         from newsgold.annotate.agreement import agreement_table
 
-        return agreement_table({"pairs": self.pairs}, self.labels)
+        return agreement_table(self.pairs, self.labels)
 
     def to_dict(self) -> dict:
         return asdict(self)

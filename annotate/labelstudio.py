@@ -104,6 +104,10 @@ class LabelStudio:
                                str(item.created_at or ""))
         return None
 
+    def tasks_url(self, project_id: int) -> str:
+        """Where annotators open a project's tasks in the web UI."""
+        return f"{self.url}/projects/{project_id}/data"
+
     def get_project(self, title: str, fix: str = "check --project") -> Project:
         """The project titled `title`; a LabelStudioError saying `fix` when there is none."""
         project = self.find_project(title)

@@ -121,3 +121,14 @@ def test_cli_documents_writes_jsonl_and_fails_cleanly(tmp_path, seed_paths):
     result = CliRunner().invoke(cli, ["documents", str(tmp_path / "empty.txt"), "-o", str(bad_out)])
     assert result.exit_code == 1 and "empty" in result.stderr
     assert not bad_out.exists()
+
+
+def test_nothing_readable_with_skip_bad_names_what_was_skipped(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "blank.txt").write_text("  \n")
+    for command in ("documents", "preannotate"):
+        out = tmp_path / f"{command}.jsonl"
+        result = CliRunner().invoke(cli, [command, str(tmp_path), "--skip-bad", "-o", str(out)])
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "no documents were read" in result.stderr and "2 skipped, the first:" in result.stderr
+        assert "empty" in result.stderr and not out.exists()

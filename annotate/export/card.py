@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from newsgold.annotate import __version__
+from newsgold.annotate.agreement import agreement_table
 from newsgold.annotate.dataset import SPLITS
 from newsgold.annotate.export.report import ExportReport
 from newsgold.annotate.schema import Schema
@@ -69,7 +70,7 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
         lines += ["", "Not exported:"] + [f"- {reason}: {n}" for reason, n in sorted(report.skipped.items())]
     if report.agreement:
         lines += ["", "## Agreement", "", "Pairwise span F1 (strict / partial) on documents with several annotators:",
-                  "", report.agreement_table]
+                  "", agreement_table(report.agreement, labels)]
     lines += ["", "## Problems", ""] + _problems(report, problems_path)
     lines += ["", "## Fields", "",
               "`id`, `story_id`, `source`, `text`, `tokens`, `token_offsets` ([start, end) per token), "

@@ -20,7 +20,7 @@ from pathlib import Path
 from queue import Empty
 from typing import Iterator
 
-from newsgold.annotate.agreement import agreement, agreement_table
+from newsgold.annotate.agreement import agreement
 from newsgold.annotate.export.batches import Batch, Conversion, task_batches
 from newsgold.annotate.export.lsfile import task_regions
 from newsgold.annotate.export.report import ExportError, ExportReport, RegionsUnreadable
@@ -62,7 +62,6 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
         agreed = agreement(several, labels, conversion.users)
         if agreed["documents"]:
             report.agreement = agreed["pairs"]
-            report.agreement_table = agreement_table(agreed, labels)
 
 
 def _worker(path: Path, region, conversion: Conversion, queue, spool: Path) -> None:

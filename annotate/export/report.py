@@ -40,7 +40,6 @@ class ExportReport:
     problem_kinds: Counter = field(default_factory=Counter)
     multi_annotated: int = 0
     agreement: dict | None = None  # pairwise F1 on documents with several annotators
-    agreement_table: str = ""
     notes: list[str] = field(default_factory=list)  # what the export did that a user should know
 
     @property

@@ -16,8 +16,8 @@ from typing import Callable, Iterable
 import orjson
 
 from newsgold.annotate.dataset import arrow_schema, features as dataset_features
-from newsgold.annotate.documents import group_stories, make_document
-from newsgold.annotate.export.batches import Batch, assign_split, record_batch
+from newsgold.annotate.documents import STORY_THRESHOLD, group_stories, make_document
+from newsgold.annotate.export.batches import BATCH, Batch, assign_split, record_batch
 from newsgold.annotate.export.card import dataset_card
 from newsgold.annotate.export.report import ExportError, ExportReport
 from newsgold.annotate.export.writers import Rebatcher, open_writers
@@ -42,8 +42,8 @@ def _replace(tmp: Path, out: Path) -> None:
 
 
 def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport, force: bool = False,
-                  story_threshold: float = 0.4, progress: Callable[[int], None] | None = None,
-                  batch: int = 256) -> ExportReport:
+                  story_threshold: float = STORY_THRESHOLD, progress: Callable[[int], None] | None = None,
+                  batch: int = BATCH) -> ExportReport:
     """Stream batches into every writer, group the rows that came without a story, write the
     card, and rename the folder into place as `report.out`."""
     out = Path(report.out)

@@ -7,15 +7,15 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+from newsgold.annotate.documents import Document
 from newsgold.annotate.preannotate.actions import find_actions
 from newsgold.annotate.preannotate.actors import find_actors
 from newsgold.annotate.preannotate.counts import find_counts
-from newsgold.annotate.resources.gazetteer import gazetteer_versions, place_index
 from newsgold.annotate.preannotate.locations import find_locations
 from newsgold.annotate.preannotate.relations import find_relations
 from newsgold.annotate.preannotate.view import Candidate, DocView
-from newsgold.annotate.documents import Document
 from newsgold.annotate.preannotator import AnnotatedDocument
+from newsgold.annotate.resources.gazetteer import gazetteer_versions, place_index
 from newsgold.annotate.spans import Relation, Span
 
 # When candidates tie on length and score, the more specific family wins.
