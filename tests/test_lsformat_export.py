@@ -308,3 +308,25 @@ def test_annotators_given_as_user_objects_are_told_apart(tmp_path):
     assert result.exit_code == 0, result.output
     card = (out / "README.md").read_text()
     assert "user1@example.org vs user2@example.org" in card
+
+
+def test_the_export_api_refuses_bad_arguments_with_one_line_and_writes_nothing(tmp_path):
+    from newsgold.annotate import export_dataset, render_schema
+    from newsgold.annotate.errors import NewsgoldError
+    from newsgold.annotate.export import ExportError
+
+    source = write_export(tmp_path / "export.json", many_tasks(5))
+    out = tmp_path / "ds"
+    for kwargs, cause in [
+        ({}, "exactly one source"),
+        ({"from_file": source, "project": "p"}, "exactly one source"),
+        ({"from_file": source, "policy": "loudest"}, "policy 'loudest'"),
+        ({"from_file": source, "ratios": (0.5, 0.5)}, "three non-negative numbers"),
+        ({"from_file": source, "ratios": (0.9, 0.2, -0.1)}, "three non-negative numbers"),
+    ]:
+        with pytest.raises(ExportError, match=cause) as raised:
+            export_dataset(out, **kwargs)
+        assert "\n" not in str(raised.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.json"]
+    with pytest.raises(NewsgoldError, match="schema format 'yaml' is unknown"):
+        render_schema("yaml")
