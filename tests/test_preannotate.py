@@ -184,6 +184,17 @@ def test_relations_link_action_to_actor_place_and_count():
     assert all(r.score < min(s.score for s in annotation.spans) for r in annotation.relations)
 
 
+def test_each_action_in_a_long_document_links_its_own_place():
+    # The place rule walks the spans by position (it used list.index: quadratic on long texts).
+    places = ["Tajikistan", "Uzbekistan", "Kabul", "Iran"] * 50
+    text = " ".join(f"Afghan soldiers fled to {place}." for place in places)
+    annotation = annotate(text)
+    by_id = {s.id: s for s in annotation.spans}
+    linked = [(by_id[r.head], by_id[r.tail]) for r in annotation.relations if r.label == "place"]
+    assert [tail.text for _, tail in sorted(linked)] == places
+    assert all(head.text == "fled" and text[head.end : tail.start] == " to " for head, tail in linked)
+
+
 def test_no_relation_across_sentences():
     annotation = annotate("Afghan soldiers waited. They fled. It rained in Kabul.")
     assert [r.label for r in annotation.relations] == []

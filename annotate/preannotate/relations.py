@@ -74,7 +74,8 @@ def _agent(doc, spans, k, at_end, at_start):
 
 def _place(doc, spans, k, sentence):
     span = spans[k]
-    for other in spans[k + 1 :]:
+    for j in range(k + 1, len(spans)):  # by index: a slice or list.index here is quadratic
+        other = spans[j]
         if doc.sentence_of(other.start) != sentence or other.label == "ACTION":
             return None
         if other.label != "LOCATION":
@@ -83,6 +84,6 @@ def _place(doc, spans, k, sentence):
         if doc.low(before) == "the":
             before -= 1
         if doc.low(before) in LOCATIVE_PREPOSITIONS - {"of"} or before == span.end - 1:
-            return spans.index(other)
+            return j
         return None
     return None
