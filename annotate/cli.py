@@ -12,7 +12,7 @@ import json
 import click
 
 from newsgold.annotate import __version__, api
-from newsgold.annotate.clikit import Bars, NewsgoldGroup, schema_option
+from newsgold.annotate.clikit import Bars, NewsgoldGroup, run, schema_option
 from newsgold.annotate.documents import STORY_THRESHOLD
 
 
@@ -437,4 +437,4 @@ def re3d_command(folder, output):
 
 
 def main():
-    cli(prog_name="annotate")
+    run(cli, "annotate")

@@ -1,8 +1,11 @@
-"""What the `annotate` and `train` command lines share: the error group, progress bars and the
-schema option. Library errors (NewsgoldError) become a one-line `Error: ...` on stderr and the
-error's exit code."""
+"""What the `annotate` and `train` command lines share: the error group, progress bars, the
+schema option and `run`. Library errors (NewsgoldError) become a one-line `Error: ...` on stderr
+and the error's exit code."""
 
 from __future__ import annotations
+
+import signal
+import sys
 
 import click
 
@@ -19,6 +22,21 @@ class NewsgoldGroup(click.Group):
             error = click.ClickException(str(exc))
             error.exit_code = exc.exit_code
             raise error from None
+
+
+def _terminated(signum, frame):
+    signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    click.echo("Terminated: stopping and removing partial output", err=True)
+    raise SystemExit(128 + signum)
+
+
+def run(group: click.Group, prog_name: str) -> None:
+    """Run a command line. SIGTERM (kill, a job scheduler, a container stop) raises SystemExit
+    like Ctrl-C raises KeyboardInterrupt, so every `finally` runs: temporary folders, worker
+    spools and downloads are removed and no partial output is left."""
+    if sys.platform != "win32":
+        signal.signal(signal.SIGTERM, _terminated)
+    group(prog_name=prog_name)
 
 
 class Bars:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from newsgold.annotate import __version__
-from newsgold.annotate.clikit import Bars, NewsgoldGroup
+from newsgold.annotate.clikit import Bars, NewsgoldGroup, run
 from newsgold.train import api
 
 
@@ -91,4 +91,4 @@ def curve(dataset, out, split, steps):
 
 
 def main():
-    cli(prog_name="train")
+    run(cli, "train")

@@ -14,6 +14,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -68,6 +69,7 @@ def _worker(path: Path, region, conversion: Conversion, queue, spool: Path) -> N
     """A converting process: the batches of its region to a spool file (read once the regions
     before it are out), then its counts through the queue, or the error that stopped it."""
     report, several = ExportReport(Path(), ""), []
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is for the parent only
     try:
         with open(spool, "wb") as out:
             for batch in task_batches(path, region, conversion, report, several):

@@ -1,7 +1,9 @@
 """Writing an export: batches in, a complete dataset folder out, or nothing at all.
 
 The folder is built in a temporary sibling of `out` and renamed into place at the end; on any
-error the temporary folder is removed and `out` is left as it was.
+error (or SIGTERM, which the CLI turns into an exception) the temporary folder is removed and
+`out` is left as it was. The folder holds a marker file, and `force` replaces only a folder with
+that marker (or the same layout from before the marker) holding nothing newsgold did not write.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Callable, Iterable
 
 import orjson
 
-from newsgold.annotate.dataset import arrow_schema, features as dataset_features
+from newsgold.annotate.dataset import SPLITS, arrow_schema, features as dataset_features
 from newsgold.annotate.documents import STORY_THRESHOLD, group_stories, make_document
 from newsgold.annotate.export.batches import BATCH, Batch, assign_split, record_batch
 from newsgold.annotate.export.card import dataset_card
@@ -24,9 +26,33 @@ from newsgold.annotate.export.writers import Rebatcher, open_writers
 from newsgold.annotate.schema import Schema
 
 
+MARKER = ".newsgold-export"
+# every name an export folder holds (a folder of an older newsgold has all but the marker)
+_WRITTEN = frozenset({MARKER, "README.md", "problems.jsonl", "dataset_dict.json", "jsonl", "parquet", *SPLITS})
+
+
+def replaceable(out: Path) -> str | None:
+    """Why `force` may not replace the existing `out`, or None when newsgold wrote it."""
+    if out.is_symlink() or not out.is_dir():
+        return f"{out} is {'a symbolic link' if out.is_symlink() else 'not a folder'}"
+    names = {entry.name for entry in out.iterdir()}
+    foreign = sorted(names - _WRITTEN)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        return f"{out} holds files newsgold did not write ({shown})"
+    if MARKER not in names and "dataset_dict.json" not in names:
+        return f"{out} is not a dataset folder newsgold exported (no {MARKER} marker)"
+    return None
+
+
 def _prepare_out(out: Path, force: bool) -> Path:
-    if out.exists() and not force:
-        raise ExportError(f"{out} already exists; pass --force to replace it, or choose another --out")
+    if out.exists() or out.is_symlink():
+        if not force:
+            raise ExportError(f"{out} already exists; pass --force to replace it, or choose another --out")
+        refused = replaceable(out)
+        if refused:
+            raise ExportError(f"{refused}; --force replaces only a folder newsgold exported: "
+                              "move those files or choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
 
@@ -46,7 +72,7 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
                   batch: int = BATCH) -> ExportReport:
     """Stream batches into every writer, group the rows that came without a story, write the
     card, and rename the folder into place as `report.out`."""
-    out = Path(report.out)
+    out, source = Path(report.out), batches
     tmp = _prepare_out(out, force)
     try:
         # the first batch starts the conversion (and its workers) before `datasets` is imported
@@ -60,9 +86,13 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
         finally:
             writers.close()
         (tmp / "README.md").write_text(dataset_card(schema, report, problems_path), encoding="utf-8")
+        (tmp / MARKER).write_text("written by `annotate export`; `--force` may replace this folder\n")
         _replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        close = getattr(source, "close", None)
+        if close is not None:  # a generator: stop its workers and remove their spools now
+            close()
         raise
     return report
 
