@@ -8,6 +8,7 @@ extras="${1:-}"
 python="${PYTHON:-python3.11}"
 command -v "$python" >/dev/null || python=python3
 if [ ! -x .venv/bin/python ]; then
+    echo "creating .venv with $("$python" --version) ..." >&2
     "$python" -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
 fi
@@ -16,7 +17,16 @@ want="$(sha256sum pyproject.toml | cut -c1-16) ${extras}"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     spec="."
     [ -n "$extras" ] && spec=".[${extras}]"
-    echo "installing newsgold${extras:+[$extras]} into .venv ..." >&2
-    .venv/bin/python -m pip install --quiet --editable "$spec"
+    echo "installing newsgold${extras:+[$extras]} and its dependencies into .venv" \
+         "(first time: 1-2 minutes; pip lists each package) ..." >&2
+    # pip's own lines are the progress: one per package collected, then the install
+    log=.venv/pip-install.log
+    if ! .venv/bin/python -m pip install --editable "$spec" --progress-bar off 2>&1 | tee "$log" \
+            | { grep --line-buffered '^Collecting' >&2 || true; }; then
+        tail -n 25 "$log" >&2
+        echo "error: pip could not install newsgold${extras:+[$extras]} (full log: $log)" >&2
+        exit 1
+    fi
+    echo "installed newsgold${extras:+[$extras]} into .venv" >&2
     echo "$want" > "$stamp"
 fi

@@ -62,3 +62,25 @@ def test_readme_python_examples_run():
     assert "2 documents in 1 story" in first and "88 documents" in first
     second = run_python_example(blocks[1])
     assert "tagger-" in second and "| ACTOR |" in second
+
+
+def test_readme_commands_run_as_written_after_the_demo():
+    """The README's loop names the project the demo pushes to, reads only files the demo wrote
+    or the command before it writes, and replaces (--force) the folders the demo wrote."""
+    demo = (Path(__file__).resolve().parent.parent / "scripts" / "demo.sh").read_text()
+    project = re.search(r'PROJECT="\$\{NEWSGOLD_DEMO_PROJECT:-([^}]+)\}"', demo).group(1)
+    out = re.search(r'OUT="\$\{NEWSGOLD_DEMO_EXPORTS:-([^}]+)\}"', demo).group(1)
+    demo_writes = {path.replace("$OUT", out) for path in re.findall(r'(?:--out|-o) "(\$OUT/[^"]+)"', demo)}
+    lines = [shlex.split(line) for line in examples()]
+    written = set(demo_writes)
+    for words in lines:
+        options = dict(zip(words, words[1:]))
+        if "--project" in options:
+            assert options["--project"] == project, f"{shlex.join(words)}: the demo's project is {project!r}"
+        target = options.get("--out") or options.get("-o")
+        if target in demo_writes and words[:2] == ["annotate", "export"]:
+            assert "--force" in words, f"{shlex.join(words)}: {target} exists after the demo; add --force"
+        if "--predictions" in options:
+            assert options["--predictions"] in written, f"{shlex.join(words)}: nothing wrote that file"
+        if target:
+            written.add(target)
