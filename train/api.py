@@ -60,13 +60,15 @@ class Prediction:
     output: Path
     documents: int
     model_version: str
+    skipped: list  # unreadable or empty items left out with skip_bad (item, reason)
 
 
 def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, *, text_field: str = "text",
-            progress: Progress = silent) -> Prediction:
+            skip_bad: bool = False, progress: Progress = silent) -> Prediction:
     """Spans predicted by `model` for raw documents (.txt, folders, JSONL, CSV), written to the
     JSONL file `output` under the model's model_version, the shape `annotate push --predictions`
-    sends to Label Studio."""
+    sends to Label Studio. With `skip_bad`, unreadable or empty items are left out and listed
+    in `skipped` instead of stopping at the first."""
     from newsgold.annotate.api import preannotate_documents
     from newsgold.annotate.schema import load_schema
     from newsgold.train.model import load_model
@@ -74,5 +76,6 @@ def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, 
 
     tagger, metadata = load_model(model, expected_hash=load_schema().hash)
     annotator = TaggerAnnotator(tagger, metadata["model_version"])
-    result = preannotate_documents(paths, output, preannotator=annotator, text_field=text_field, progress=progress)
-    return Prediction(result.output, result.documents, result.model_version)
+    result = preannotate_documents(paths, output, preannotator=annotator, text_field=text_field,
+                                  skip_bad=skip_bad, progress=progress)
+    return Prediction(result.output, result.documents, result.model_version, result.skipped)

@@ -66,11 +66,14 @@ def evaluate(model, dataset, split):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Predictions JSONL.")
 @click.option("--text-field", default="text", show_default=True, help="Text field of JSONL/CSV input.")
-def predict(model, paths, output, text_field):
+@click.option("--skip-bad", is_flag=True, help="Skip unreadable or empty items and report them, instead of stopping at the first.")
+def predict(model, paths, output, text_field, skip_bad):
     """Predict spans for raw documents (.txt, folders, JSONL, CSV) into the JSONL that
     `annotate push --predictions` sends to Label Studio under the model's model_version."""
     with Bars() as bars:
-        result = api.predict(model, paths, output, text_field=text_field, progress=bars)
+        result = api.predict(model, paths, output, text_field=text_field, skip_bad=skip_bad, progress=bars)
+    for item in result.skipped:
+        click.echo(f"skipped {item.item}: {item.reason}", err=True)
     click.echo(f"wrote {result.documents} documents to {output} ({result.model_version})")
 
 

@@ -1,16 +1,25 @@
 """Fitting, saving and loading a tagger against a newsgold dataset on disk.
 
 A model folder holds `model.skops` (skops, not pickle) and `metadata.json`: schema hash, dataset
-fingerprint, tags, feature description, versions, training time and the `model_version` under
-which its predictions go back to Label Studio.
+fingerprint, tags, feature description, versions, training time, the SHA-256 of `model.skops`
+(checked on load) and the `model_version` under which its predictions go back to Label Studio.
+
+`model_version` is derived from what decides the predictions — the dataset fingerprint, the
+hyper-parameters, the tagger's code and resources and the CRF library's version — never from the
+skops bytes (they differ on every fit), so fitting the same data twice gives the same version
+and a re-run pushes no second round of predictions.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import platform
 import time
+import zipfile
+from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 from newsgold.annotate import __version__
@@ -21,12 +30,37 @@ from newsgold.train.tagger import SequenceTagger
 
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
-# Types a newsgold model file may contain; anything else in a file is refused on load.
-_TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "newsgold.train.tagger.", "builtins.")
+# The exact types a tagger file holds beyond skops' own safe defaults (str, int, float, bool,
+# list, dict, numpy arrays): `skops.io.get_untrusted_types` of a fitted model. Any other type in
+# a file is refused before anything in it is constructed.
+TRUSTED_TYPES = ("newsgold.train.tagger.SequenceTagger",)
+# Code whose change changes the predictions of a model fitted on the same data.
+_TRAIN = Path(__file__).parent
+_ANNOTATE = _TRAIN.parent / "annotate"
+_CODE = ("tagger.py", "features.py", "predict.py")
 
 
 class ModelError(NewsgoldError):
     """A model is missing, unreadable, or does not fit the dataset or schema."""
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the tagger's code, the tokenizer, the word lists and gazetteers its features use
+    and the CRF library: changes whenever a model fitted on the same data could predict otherwise."""
+    from newsgold.annotate.resources.gazetteer import gazetteer_versions
+
+    digest = hashlib.sha256(f"{gazetteer_versions()}+python-crfsuite-{version('python-crfsuite')}".encode())
+    sources = [_TRAIN / name for name in _CODE] + [_ANNOTATE / "tokens.py"]
+    for path in sources + sorted((_ANNOTATE / "resources").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_version(dataset_fingerprint: str, params: dict) -> str:
+    """`tagger-<hash>` of the training data, the hyper-parameters and the code version."""
+    decided_by = {"data": dataset_fingerprint, "params": params, "code": code_version()}
+    return "tagger-" + hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float = 0.1) -> dict:
@@ -42,12 +76,14 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     seconds = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     sio.dump(tagger, out / MODEL_FILE)
-    model_hash = hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest()[:10]
+    data_fingerprint = fingerprint(dataset)
     metadata = {
-        "model_version": f"tagger-{model_hash}",
+        "model_version": model_version(data_fingerprint, tagger.get_params()),
         "schema_hash": schema_hash(dataset),
         "dataset": str(dataset),
-        "dataset_fingerprint": fingerprint(dataset),
+        "dataset_fingerprint": data_fingerprint,
+        "code_version": code_version(),
+        "model_sha256": hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest(),
         "train_documents": len(train.tokens),
         "labels": tagger.labels_,
         "labels_not_learned": sorted({l for labels in train.annotated_labels for l in labels} - set(tagger.labels_)),
@@ -55,28 +91,80 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
         "params": tagger.get_params(),
         "features": feature_module.__doc__.strip(),
         "fit_seconds": round(seconds, 2),
-        "versions": {"newsgold": __version__, "scikit-learn": sklearn.__version__, "python": platform.python_version()},
+        "versions": {"newsgold": __version__, "scikit-learn": sklearn.__version__,
+                     "python-crfsuite": version("python-crfsuite"), "python": platform.python_version()},
     }
     (out / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
     return metadata
 
 
+def _retrain(model: Path) -> str:
+    return f"retrain with `train fit DATASET --out {model}`"
+
+
+def _unreadable(path: Path, model: Path, what: str, exc: Exception) -> ModelError:
+    cause = (str(exc).splitlines() or [""])[0]
+    return ModelError(f"{path}: {what} ({type(exc).__name__}: {cause}); {_retrain(model)}")
+
+
+def _metadata(model: Path) -> dict:
+    path = model / METADATA_FILE
+    retrain = _retrain(model)
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing, so the model cannot be checked or versioned; {retrain}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _unreadable(path, model, "not readable JSON", exc) from None
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("model_version"), str):
+        raise ModelError(f"{path}: not the metadata of a newsgold model (no model_version); {retrain}")
+    return metadata
+
+
+def _read_skops(model: Path, metadata: dict) -> bytes:
+    """The bytes of MODEL_FILE, refused unless they are a skops archive matching the metadata."""
+    path = model / MODEL_FILE
+    retrain = _retrain(model)
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        cause = "truncated or damaged (an incomplete zip archive)" if data[:2] == b"PK" else (
+            "not a skops file (no zip archive: a pickle or a text file?); newsgold loads only models saved by `train fit`")
+        raise ModelError(f"{path}: {cause}; {retrain}")
+    expected = metadata.get("model_sha256")
+    if expected and hashlib.sha256(data).hexdigest() != expected:
+        raise ModelError(f"{path}: its content differs from the SHA-256 recorded in {METADATA_FILE} "
+                         f"(changed or replaced after training); {retrain}")
+    return data
+
+
 def load_model(model: str | Path, dataset: str | Path | None = None, expected_hash: str | None = None):
-    """The tagger and its metadata; refuses a model whose schema differs from the dataset's."""
+    """The tagger and its metadata; refuses a model whose schema differs from the dataset's, a file
+    that is not the skops archive `fit_model` wrote, and any type in it beyond TRUSTED_TYPES."""
     import skops.io as sio
 
     model = Path(model)
-    if not (model / MODEL_FILE).exists():
+    if not (model / MODEL_FILE).is_file():
         raise ModelError(f"{model}: no {MODEL_FILE}; train one with `train fit DATASET --out {model}`")
-    metadata = json.loads((model / METADATA_FILE).read_text())
+    metadata = _metadata(model)
     expected = expected_hash or (schema_hash(Path(dataset)) if dataset else None)
     if expected and metadata.get("schema_hash") and expected != metadata["schema_hash"]:
         raise ModelError(
             f"{model}: trained with schema hash {metadata['schema_hash']}, but "
             f"{dataset or 'the schema'} has {expected}; retrain the model on data of this schema"
         )
-    untrusted = sio.get_untrusted_types(file=model / MODEL_FILE)
-    refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+    data = _read_skops(model, metadata)
+    path = model / MODEL_FILE
+    try:
+        refused = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
+    except Exception as exc:  # a zip that is not a skops archive: any parsing error
+        raise _unreadable(path, model, "not a readable skops file", exc) from None
     if refused:
-        raise ModelError(f"{model}: the model file holds unexpected types {refused}; refusing to load it")
-    return sio.load(model / MODEL_FILE, trusted=untrusted), metadata
+        raise ModelError(f"{path}: holds types a newsgold tagger never contains ({', '.join(refused)}); "
+                         "refusing to load it: it may run code. Use a model you trained with `train fit`")
+    try:
+        tagger = sio.loads(data, trusted=list(TRUSTED_TYPES))
+    except Exception as exc:  # damaged content of a well-formed archive
+        raise _unreadable(path, model, "cannot be loaded", exc) from None
+    if not isinstance(tagger, SequenceTagger):
+        raise ModelError(f"{path}: holds a {type(tagger).__name__}, not a newsgold tagger; {_retrain(model)}")
+    return tagger, metadata

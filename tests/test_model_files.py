@@ -1,0 +1,169 @@
+"""Model files as a hostile or careless user hands them over: a forged skops file runs nothing, a
+broken one gives one line naming it; model_version depends on what decides the predictions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+import skops.io as sio
+from click.testing import CliRunner
+
+from newsgold.annotate.api import export_dataset
+from newsgold.train.cli import cli as train_cli
+from newsgold.train.model import METADATA_FILE, MODEL_FILE, TRUSTED_TYPES, ModelError, fit_model, load_model
+
+GOLD = Path(__file__).resolve().parent.parent / "seeds" / "gold"
+TEXT = "Afghan soldiers fled to Tajikistan, officials said."
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A dataset exported from the seed gold and a model fitted on it."""
+    folder = tmp_path_factory.mktemp("model")
+    export_dataset(out=folder / "dataset", from_file=GOLD / "seeds.jsonl")
+    metadata = fit_model(folder / "dataset", folder / "model")
+    (folder / "input.txt").write_text(TEXT)
+    return folder, metadata
+
+
+def copy_model(trained, tmp_path, name="copy") -> Path:
+    target = tmp_path / name
+    shutil.copytree(trained[0] / "model", target)
+    return target
+
+
+def forge(model: Path, marker: Path, *, update_hash: bool) -> None:
+    """Add to the tagger's state a node skops constructs as `builtins.exec(payload)`."""
+    with zipfile.ZipFile(model / MODEL_FILE) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(files["schema.json"])
+    state = schema["content"]  # the tagger's __dict__
+    state["key_types"]["content"].append({"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"})
+    payload = f"open({str(marker)!r}, 'w').write('ran')"
+    state["content"]["evil"] = {
+        "__class__": "exec", "__module__": "builtins", "__loader__": "ConstructorFromReduceNode",
+        "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
+                    "content": [{"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode",
+                                 "content": json.dumps(payload), "is_json": True}]}}
+    files["schema.json"] = json.dumps(schema).encode()
+    with zipfile.ZipFile(model / MODEL_FILE, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    metadata = json.loads((model / METADATA_FILE).read_text())
+    if update_hash:
+        metadata["model_sha256"] = hashlib.sha256((model / MODEL_FILE).read_bytes()).hexdigest()
+    else:
+        metadata.pop("model_sha256")  # a model written before the hash was recorded
+    (model / METADATA_FILE).write_text(json.dumps(metadata))
+
+
+def predict_cli(model: Path, trained, tmp_path):
+    output = tmp_path / "predictions.jsonl"
+    result = CliRunner().invoke(train_cli, ["predict", str(model), str(trained[0] / "input.txt"), "-o", str(output)])
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert result.exit_code == 1 and len(errors) == 1 and "Traceback" not in result.output, result.output
+    assert not output.exists()
+    return errors[0]
+
+
+def test_the_allowlist_is_exactly_what_a_fitted_tagger_holds(trained):
+    assert sio.get_untrusted_types(file=trained[0] / "model" / MODEL_FILE) == list(TRUSTED_TYPES)
+
+
+@pytest.mark.parametrize("update_hash", [True, False], ids=["hash-updated", "no-hash"])
+def test_a_forged_model_runs_nothing(trained, tmp_path, update_hash):
+    model, marker = copy_model(trained, tmp_path), tmp_path / "payload-ran"
+    forge(model, marker, update_hash=update_hash)
+    # the forged file is a working skops file that would run its payload if its types were trusted
+    assert "builtins.exec" in sio.get_untrusted_types(file=model / MODEL_FILE)
+    error = predict_cli(model, trained, tmp_path)
+    assert f"{model / MODEL_FILE}: holds types a newsgold tagger never contains (builtins.exec)" in error
+    assert not marker.exists()
+
+
+def test_a_model_file_changed_after_training_is_refused(trained, tmp_path):
+    model, marker = copy_model(trained, tmp_path), tmp_path / "payload-ran"
+    forge(model, marker, update_hash=True)
+    good = trained[0] / "model"
+    (model / METADATA_FILE).write_text((good / METADATA_FILE).read_text())  # the hash of the genuine file
+    error = predict_cli(model, trained, tmp_path)
+    assert "differs from the SHA-256 recorded in metadata.json" in error and not marker.exists()
+
+
+def _text(model):
+    (model / MODEL_FILE).write_text("import os; os.system('echo pwned')")
+
+
+def _pickle(model):
+    (model / MODEL_FILE).write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+
+
+def _truncated(model):
+    data = (model / MODEL_FILE).read_bytes()
+    (model / MODEL_FILE).write_bytes(data[: len(data) // 2])
+
+
+def _other_zip(model):
+    with zipfile.ZipFile(model / MODEL_FILE, "w") as archive:
+        archive.writestr("notes.txt", "not a model")
+    metadata = json.loads((model / METADATA_FILE).read_text())
+    metadata["model_sha256"] = hashlib.sha256((model / MODEL_FILE).read_bytes()).hexdigest()
+    (model / METADATA_FILE).write_text(json.dumps(metadata))
+
+
+def _no_metadata(model):
+    (model / METADATA_FILE).unlink()
+
+
+def _broken_metadata(model):
+    (model / METADATA_FILE).write_text('{"model_version": ')
+
+
+def _foreign_metadata(model):
+    (model / METADATA_FILE).write_text("[1, 2]")
+
+
+@pytest.mark.parametrize("damage, names, cause", [
+    (_text, MODEL_FILE, "not a skops file"),
+    (_pickle, MODEL_FILE, "not a skops file"),
+    (_truncated, MODEL_FILE, "truncated or damaged"),
+    (_other_zip, MODEL_FILE, "not a readable skops file"),
+    (_no_metadata, METADATA_FILE, "missing"),
+    (_broken_metadata, METADATA_FILE, "not readable JSON"),
+    (_foreign_metadata, METADATA_FILE, "no model_version"),
+], ids=lambda v: getattr(v, "__name__", "")[1:] or None)
+def test_a_broken_model_folder_is_one_line(trained, tmp_path, damage, names, cause):
+    model = copy_model(trained, tmp_path)
+    damage(model)
+    error = predict_cli(model, trained, tmp_path)
+    assert f"{model / names}: " in error and cause in error and f"train fit DATASET --out {model}" in error
+    with pytest.raises(ModelError):
+        load_model(model)
+
+
+def test_predict_skip_bad_leaves_out_an_empty_input(trained, tmp_path):
+    folder = trained[0]
+    (tmp_path / "empty.txt").write_text("")
+    output = tmp_path / "p.jsonl"
+    argv = ["predict", str(folder / "model"), str(tmp_path / "empty.txt"), str(folder / "input.txt"), "-o", str(output)]
+    result = CliRunner().invoke(train_cli, argv)
+    assert result.exit_code == 1 and "empty.txt: the document text is empty" in result.output and not output.exists()
+    result = CliRunner().invoke(train_cli, argv + ["--skip-bad"])
+    assert result.exit_code == 0 and "skipped" in result.output and "empty.txt" in result.output
+    assert len(output.read_text().splitlines()) == 1
+
+
+def test_model_version_is_decided_by_data_parameters_and_code(trained, tmp_path):
+    folder, first = trained
+    again = fit_model(folder / "dataset", tmp_path / "again")
+    assert again["model_version"] == first["model_version"]  # same data, same parameters: same version
+    assert load_model(tmp_path / "again")[1]["model_version"] == first["model_version"]
+    assert fit_model(folder / "dataset", tmp_path / "c1", c1=0.5)["model_version"] != first["model_version"]
+    export_dataset(out=tmp_path / "other", from_file=GOLD / "heldout.jsonl")
+    assert fit_model(tmp_path / "other", tmp_path / "other-model")["model_version"] != first["model_version"]
