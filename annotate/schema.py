@@ -6,6 +6,7 @@ tags of the dataset's features (`annotate.dataset`) and a stable schema hash.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -28,6 +29,10 @@ LS_LABELS_NAME = "label"
 _LABEL_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _RELATION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# The keys a schema file may hold, at the top, in each [[labels]] and in each [[relations]] table.
+_KEYS = ("name", "version", "description", "guidelines", "labels", "relations")
+_LABEL_KEYS = ("name", "description", "color", "hotkey", "examples")
+_RELATION_KEYS = ("name", "from", "to", "description")
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,36 @@ def load_schema(path: str | Path | None = None) -> Schema:
     return _parse(raw, path)
 
 
+def _known_keys(raw: dict, known: tuple[str, ...], path: Path, where: str) -> None:
+    """Refuse a key the schema does not define (a typo like `lables` or `colour` would otherwise
+    be ignored), naming the closest known key."""
+    for key in raw:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"the known keys are {', '.join(known)}"
+            raise SchemaError(f"{path}: key '{where}{key}' is unknown; {hint}")
+
+
+def _guidelines(raw: dict, path: Path) -> str:
+    """The text of the guidelines file, named relative to the schema file and inside its folder."""
+    name = _require(raw, "guidelines", str, path, "")
+    folder = path.parent.resolve()
+    guidelines_file = (folder / name).resolve()  # an absolute name replaces folder; links resolved
+    if not guidelines_file.is_relative_to(folder):
+        raise SchemaError(
+            f"{path}: key 'guidelines' is {name!r}, which leads outside the schema's folder {folder} "
+            f"(to {guidelines_file}); put the guidelines next to the schema and name them relative to it"
+        )
+    try:
+        return guidelines_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        cause = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise SchemaError(
+            f"{path}: key 'guidelines' points to {guidelines_file}, which cannot be read "
+            f"({cause}); create it or fix the path"
+        ) from None
+
+
 def _require(raw: dict, key: str, kind: type, path: Path, where: str):
     if key not in raw:
         raise SchemaError(f"{path}: key '{where}{key}' is missing; add it")
@@ -131,6 +166,7 @@ def _labels(raw_labels: list, path: Path) -> list[SpanLabel]:
         where = f"labels[{i}]."
         if not isinstance(item, dict):
             raise SchemaError(f"{path}: key 'labels[{i}]' must be a table ([[labels]])")
+        _known_keys(item, _LABEL_KEYS, path, where)
         label_name = _require(item, "name", str, path, where)
         if not _LABEL_NAME.match(label_name):
             raise SchemaError(
@@ -166,6 +202,7 @@ def _labels(raw_labels: list, path: Path) -> list[SpanLabel]:
 
 
 def _parse(raw: dict, path: Path) -> Schema:
+    _known_keys(raw, _KEYS, path, "")
     name = _require(raw, "name", str, path, "")
     version = _require(raw, "version", str, path, "")
     description = raw.get("description", "")
@@ -180,6 +217,7 @@ def _parse(raw: dict, path: Path) -> Schema:
         where = f"relations[{i}]."
         if not isinstance(item, dict):
             raise SchemaError(f"{path}: key 'relations[{i}]' must be a table ([[relations]])")
+        _known_keys(item, _RELATION_KEYS, path, where)
         rel_name = _require(item, "name", str, path, where)
         if not _RELATION_NAME.match(rel_name):
             raise SchemaError(
@@ -200,16 +238,7 @@ def _parse(raw: dict, path: Path) -> Schema:
             RelationType(rel_name, ends[0], ends[1], item.get("description", ""))
         )
 
-    guidelines = ""
-    if "guidelines" in raw:
-        guidelines_file = path.parent / _require(raw, "guidelines", str, path, "")
-        try:
-            guidelines = guidelines_file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SchemaError(
-                f"{path}: key 'guidelines' points to {guidelines_file}, which cannot be read "
-                f"({exc.strerror}); create it or fix the path"
-            ) from None
+    guidelines = _guidelines(raw, path) if "guidelines" in raw else ""
     return Schema(name, version, description, tuple(labels), tuple(relations), guidelines, path)
 
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -108,3 +109,47 @@ def test_cli_schema_error_is_one_line_and_nonzero(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.strip().count("\n") == 0
     assert "'name' must be a non-empty str" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda s: s.replace("[[labels]]", "[[lables]]", 1), "key 'lables' is unknown; did you mean 'labels'?"),
+        (lambda s: s.replace("color = ", "colour = ", 1), r"key 'labels\[0\]\.colour' is unknown; did you mean 'color'\?"),
+        (lambda s: s.replace('color = "#1f77b4"', 'color = "#1f77b4"\ncolour = "#1f77b4"'), r"'labels\[0\]\.colour' is unknown"),
+        (lambda s: s.replace("[[relations]]", '[[relations]]\nfrmo = "ACTION"', 1), r"'relations\[0\]\.frmo' is unknown; did you mean 'from'"),
+        (lambda s: "zzz = 1\n" + s, "key 'zzz' is unknown; the known keys are name, version"),
+    ],
+)
+def test_unknown_schema_key_names_the_closest_known_key(tmp_path, edit, message):
+    path = tmp_path / "typo.toml"
+    path.write_text(edit(SCHEMA_TOML))
+    (tmp_path / "guidelines.md").write_text("# g\n")
+    with pytest.raises(SchemaError, match=message) as info:
+        load_schema(path)
+    assert str(path) in str(info.value)
+
+
+def test_guidelines_are_read_next_to_the_schema_from_any_folder(tmp_path, monkeypatch):
+    (tmp_path / "schema").mkdir()
+    path = tmp_path / "schema" / "s.toml"
+    path.write_text(SCHEMA_TOML)
+    (tmp_path / "schema" / "guidelines.md").write_text("# the team's own guidelines\n")
+    (tmp_path / "guidelines.md").write_text("# the wrong file, in the current folder\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_schema(Path("schema/s.toml")).guidelines == "# the team's own guidelines\n"
+
+
+@pytest.mark.parametrize("target", ["../../../../etc/passwd", "/etc/passwd", "link.md", "../outside.md"])
+def test_guidelines_outside_the_schema_folder_are_refused(tmp_path, target):
+    (tmp_path / "outside.md").write_text("secret\n")
+    folder = tmp_path / "schema"
+    folder.mkdir()
+    (folder / "link.md").symlink_to(tmp_path / "outside.md")
+    path = folder / "s.toml"
+    path.write_text(SCHEMA_TOML.replace('guidelines = "guidelines.md"', f'guidelines = "{target}"'))
+    with pytest.raises(SchemaError, match="leads outside the schema's folder") as info:
+        load_schema(path)
+    assert str(path) in str(info.value) and "secret" not in str(info.value)
+    result = CliRunner().invoke(cli, ["schema", "--schema", str(path), "--format", "guidelines"])
+    assert result.exit_code == 1 and "secret" not in result.output and "root:" not in result.output
