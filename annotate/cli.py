@@ -182,6 +182,11 @@ data_dir_option = click.option(
 project_option = click.option("--project", "project", required=True, help="Label Studio project title.")
 
 
+def _notes(notes) -> None:
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
 @cli.command()
 @data_dir_option
 @click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080).")
@@ -207,14 +212,17 @@ def server(data_dir, port, action):
         return
     if action == "stop":
         stopped = local.stop(data_dir)
-        click.echo("stopped the local Label Studio" if stopped else "no local Label Studio was running")
+        _notes(stopped.notes)
+        click.echo("stopped the local Label Studio" if stopped else
+                   f"no local Label Studio was running in {local.data_dir(data_dir)}")
         return
     if action == "status":
         current = local.status(data_dir)
+        _notes(current.notes)
         if current.running:
             click.echo(f"running at {current.url} (pid {current.pid}); data in {current.data_dir}")
         else:
-            click.echo(f"not running; data folder {current.data_dir}")
+            click.echo(f"not running; {current.where()}")
             raise SystemExit(3)
         return
     from tqdm import tqdm
@@ -225,6 +233,7 @@ def server(data_dir, port, action):
         current = local.start(data_dir, port, on_wait=lambda waited: bar.update(0) or bar.refresh())
     finally:
         bar.close()
+    _notes(current.notes)
     click.echo(f"Label Studio is running at {current.url}")
     click.echo(f"log in as {current.username}; password and API token: {current.data_dir / CREDENTIALS_FILE}")
 

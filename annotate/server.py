@@ -5,6 +5,12 @@
 credentials file readable only by its owner (mode 0600); the token is never logged. An existing
 server is used instead when LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set — then nothing is
 started.
+
+The data folder holds the API token (in the credentials file and in Label Studio's database), so
+it is private to its owner: created 0700, tightened on every start if it is not (the result says
+so), and Label Studio runs with umask 077. The state file records the process's start time and
+command line; `stop` signals only the process that matches them, so a pid reused by another
+program after a crash or reboot is never signalled.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -33,6 +40,10 @@ HOST = "127.0.0.1"
 STATE_FILE = "newsgold-server.json"
 CREDENTIALS_FILE = "newsgold-credentials.json"
 LOG_FILE = "label-studio.log"
+# Files of the data folder that hold the API token or the annotations: owner-only (0600).
+DATABASE = "label_studio.sqlite3"
+PRIVATE_FILES = (CREDENTIALS_FILE, DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm", f"{DATABASE}-journal",
+                 STATE_FILE, LOG_FILE)
 
 
 class ServerError(NewsgoldError):
@@ -53,6 +64,23 @@ class ServerStatus:
     pid: int | None
     data_dir: Path
     username: str | None
+    notes: tuple[str, ...] = ()  # what was done on the way: permissions tightened, stale state removed
+
+    def where(self) -> str:
+        """Where the local server was looked for, and how to point elsewhere."""
+        missing = "" if self.data_dir.is_dir() else ", which does not exist"
+        return (f"looked in the data folder {self.data_dir}{missing} (from --data-dir, else ${DATA_DIR_ENV}, "
+                f"else ./{DEFAULT_DATA_DIR}); pass --data-dir DIR or set {DATA_DIR_ENV} to the folder of a "
+                "running server, or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY to use another server")
+
+
+@dataclass(frozen=True)
+class Stopped:
+    stopped: bool  # False when no server of this folder was running
+    notes: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.stopped
 
 
 def data_dir(path: str | Path | None = None) -> Path:
@@ -70,20 +98,45 @@ def external_connection() -> Connection | None:
     return None
 
 
+def private_folder(folder: Path) -> tuple[str, ...]:
+    """Create the data folder owner-only (0700), or tighten an existing one and its PRIVATE_FILES
+    that others can read; a note saying what was tightened, if anything."""
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+        return ()
+    changed = []
+    for path, private in [(folder, 0o700)] + [(folder / name, 0o600) for name in PRIVATE_FILES]:
+        if path.is_symlink() or not path.exists():
+            continue
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            path.chmod(private)
+            changed.append(f"{path.name} {mode:04o} -> {stat.S_IMODE(path.stat().st_mode):04o}")
+    if not changed:
+        return ()
+    return (f"made the data folder {folder} private ({', '.join(changed)}): other users on this machine "
+            "could read the API token in it",)
+
+
+def _write_private(path: Path, text: str, exclusive: bool = False) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    with os.fdopen(os.open(path, flags, 0o600), "w") as out:
+        out.write(text)
+
+
 def credentials(folder: Path) -> dict:
     """The admin user and token of the local server, created (mode 0600) on first use."""
     path = folder / CREDENTIALS_FILE
     if path.exists():
         return json.loads(path.read_text())
-    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
     created = {
         "username": "admin@newsgold.local",
         "password": secrets.token_urlsafe(18),
         "token": secrets.token_hex(20),
     }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        json.dump(created, out)
+    _write_private(path, json.dumps(created), exclusive=True)
     return created
 
 
@@ -92,14 +145,58 @@ def _state(folder: Path) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def _identity(pid: int) -> dict | None:
+    """The start time and command line of process `pid`, None when none (or only a zombie) runs.
+    Linux: /proc/PID/stat field 22 (clock ticks after boot) and /proc/PID/cmdline; elsewhere `ps`."""
+    if Path("/proc/self/stat").exists():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return None
+        if fields[0] in ("Z", "X"):  # exited, not yet reaped
+            return None
+        return {"started": fields[19], "cmdline": cmdline.decode(errors="replace").split("\0")[:-1]}
+    found = subprocess.run(["ps", "-p", str(pid), "-o", "stat=", "-o", "lstart=", "-o", "args="],
+                           capture_output=True, text=True)
+    if found.returncode != 0 or not found.stdout.strip() or found.stdout.split()[0].startswith("Z"):
+        return None
+    words = found.stdout.split()
+    return {"started": " ".join(words[1:6]), "cmdline": words[6:]}
+
+
+def _ours(state: dict) -> bool:
+    """True when the process the state file names is still the Label Studio this folder started:
+    same start time and, once recorded, the same command line (a pid can be reused)."""
+    now = _identity(state["pid"])
+    if now is None:
         return False
-    except PermissionError:
-        return True
-    return True
+    if "started" not in state:  # a state file of an older newsgold: at least a label-studio start
+        return any(Path(word).name == "label-studio" for word in now["cmdline"]) and "start" in now["cmdline"]
+    return now["started"] == state["started"] and now["cmdline"] == state.get("cmdline", now["cmdline"])
+
+
+def _alive(pid: int) -> bool:
+    return _identity(pid) is not None
+
+
+def _checked_state(folder: Path) -> tuple[dict | None, tuple[str, ...]]:
+    """The state of the server this folder started, or None; a state file naming a process that is
+    gone or is another program is removed, with a note when it named a live process."""
+    try:
+        state = _state(folder)
+    except (OSError, ValueError):
+        state = {}
+    if state is None:
+        return None, ()
+    if isinstance(state, dict) and isinstance(state.get("pid"), int) and _ours(state):
+        return state, ()
+    (folder / STATE_FILE).unlink(missing_ok=True)
+    pid = state.get("pid") if isinstance(state, dict) else None
+    if isinstance(pid, int) and _alive(pid):
+        return None, (f"{folder / STATE_FILE} named pid {pid}, which is now another program "
+                      "(start time or command line differ): left it alone and removed the stale state file",)
+    return None, ()
 
 
 def healthy(url: str, timeout: float = 2.0) -> bool:
@@ -112,13 +209,13 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
 
 def status(folder: str | Path | None = None) -> ServerStatus:
     folder = data_dir(folder)
-    state = _state(folder)
+    state, notes = _checked_state(folder)
     username = None
     if (folder / CREDENTIALS_FILE).exists():
         username = credentials(folder)["username"]
-    if state and _alive(state["pid"]) and healthy(state["url"]):
-        return ServerStatus(True, state["url"], state["pid"], folder, username)
-    return ServerStatus(False, None, None, folder, username)
+    if state and healthy(state["url"]):
+        return ServerStatus(True, state["url"], state["pid"], folder, username, notes)
+    return ServerStatus(False, None, None, folder, username, notes)
 
 
 def free_port() -> int:
@@ -135,9 +232,11 @@ def start(
 ) -> ServerStatus:
     """Start the local server (or reuse the running one) and wait until it is healthy."""
     folder = data_dir(folder)
+    tightened = private_folder(folder)
     current = status(folder)
+    notes = tightened + current.notes
     if current.running:
-        return current
+        return ServerStatus(True, current.url, current.pid, folder, current.username, notes)
     executable = shutil.which("label-studio") or str(Path(sys.executable).parent / "label-studio")
     if not Path(executable).exists():
         raise ServerError(
@@ -158,7 +257,7 @@ def start(
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
     }
     url = f"http://{HOST}:{port}"
-    log = open(folder / LOG_FILE, "ab")
+    log = os.fdopen(os.open(folder / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     process = subprocess.Popen(
         [executable, "start", "--no-browser", "--internal-host", HOST, "--port", str(port)],
         env=env,
@@ -166,9 +265,11 @@ def start(
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # its own process group, so --stop ends it and its children
+        umask=0o077,  # its database, uploads and exports: owner-only
     )
     log.close()
-    (folder / STATE_FILE).write_text(json.dumps({"pid": process.pid, "url": url, "port": port}))
+    state = {"pid": process.pid, "url": url, "port": port, "started": (_identity(process.pid) or {}).get("started")}
+    _write_private(folder / STATE_FILE, json.dumps(state))
     started = time.monotonic()
     while not healthy(url):
         if process.poll() is not None:
@@ -185,16 +286,18 @@ def start(
         if on_wait:
             on_wait(waited)
         time.sleep(1.0)
-    return ServerStatus(True, url, process.pid, folder, login["username"])
+    # the command line is the program's own only after exec; record it now, for stop to compare
+    _write_private(folder / STATE_FILE, json.dumps({**state, "cmdline": (_identity(process.pid) or {}).get("cmdline")}))
+    return ServerStatus(True, url, process.pid, folder, login["username"], notes)
 
 
-def stop(folder: str | Path | None = None, timeout: float = 30.0) -> bool:
-    """Stop the local server; False when none was running."""
+def stop(folder: str | Path | None = None, timeout: float = 30.0) -> Stopped:
+    """Stop the local server this folder started (false when none was running). A state file
+    naming another program (a reused pid) is removed without signalling anything."""
     folder = data_dir(folder)
-    state = _state(folder)
-    if not state or not _alive(state["pid"]):
-        (folder / STATE_FILE).unlink(missing_ok=True)
-        return False
+    state, notes = _checked_state(folder)
+    if not state:
+        return Stopped(False, notes)
     try:
         os.killpg(state["pid"], signal.SIGTERM)
     except ProcessLookupError:
@@ -207,9 +310,12 @@ def stop(folder: str | Path | None = None, timeout: float = 30.0) -> bool:
             pass
         time.sleep(0.2)
     if _alive(state["pid"]):
-        os.killpg(state["pid"], signal.SIGKILL)
+        try:
+            os.killpg(state["pid"], signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     (folder / STATE_FILE).unlink(missing_ok=True)
-    return True
+    return Stopped(True, notes)
 
 
 def connection(folder: str | Path | None = None) -> Connection:
@@ -220,10 +326,9 @@ def connection(folder: str | Path | None = None) -> Connection:
     folder = data_dir(folder)
     current = status(folder)
     if not current.running:
-        raise ServerError(
-            "no Label Studio server is running; start one with `annotate server`, or set "
-            "LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY to use an existing server"
-        )
+        stale = "".join(f" ({note})" for note in current.notes)
+        raise ServerError(f"no Label Studio server is running{stale}; {current.where()}; "
+                          "or start one with `annotate server`")
     return Connection(current.url, credentials(folder)["token"], local=True)
 
 
