@@ -229,8 +229,18 @@ def server(data_dir, port, action):
 
     bar = tqdm(total=None, desc="starting Label Studio", unit="s", disable=None,
                bar_format="{desc}: {elapsed} (first start runs migrations, ~30-60 s)")
+    said = [0.0]
+
+    def waiting(waited: float) -> None:
+        if not bar.disable:
+            bar.refresh()
+        elif waited - said[0] >= 15 or not said[0]:  # a log or a pipe: a line now and then
+            said[0] = max(waited, 0.1)
+            click.echo(f"starting Label Studio: {waited:.0f} s (first start runs migrations, ~30-60 s)",
+                       err=True)
+
     try:
-        current = local.start(data_dir, port, on_wait=lambda waited: bar.update(0) or bar.refresh())
+        current = local.start(data_dir, port, on_wait=waiting)
     finally:
         bar.close()
     _notes(current.notes)
