@@ -281,7 +281,8 @@ def read_doccano(path: Path) -> Iterator[RawDocument | Skipped]:
         for k, entity in _span_objects(record, item, "entities", ("start_offset", "end_offset", "label")):
             where = f"{item} entity {k}"
             spans.append(_span(entity["start_offset"], entity["end_offset"], entity["label"], where,
-                               ("start_offset", "end_offset"), id=None if entity.get("id") is None else f"e{entity['id']}"))
+                               ("start_offset", "end_offset"),
+                               id=None if entity.get("id") is None else f"e{entity['id']}"))
         relations = _relations(record, item, ("from_id", "to_id", "type"), prefix="e")
         yield RawDocument(line, text, spans, relations, record)
 

@@ -21,7 +21,8 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
             for line_no, line in enumerate(lines, start=1):
                 yield line_no, line
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{path} after line {line_no}: not UTF-8 ({exc.reason}); convert the file to UTF-8") from None
+        raise DocumentError(f"{path} after line {line_no}: not UTF-8 ({exc.reason}); "
+                            "convert the file to UTF-8") from None
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:

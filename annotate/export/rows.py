@@ -1,7 +1,7 @@
 """Dataset rows from the two kinds of source: Label Studio tasks (live or exported) and gold
-files (`annotate.goldformats`). A row holds the text, our tokens and their offsets, IOB2 tags, spans and relations; every
-span that cannot be tagged as it is (overlapping, misaligned, offsets that disagree with the
-text) is listed as a problem, never dropped silently."""
+files (`annotate.goldformats`). A row holds the text, our tokens and their offsets, IOB2 tags,
+spans and relations; every span that cannot be tagged as it is (overlapping, misaligned,
+offsets that disagree with the text) is listed as a problem, never dropped silently."""
 
 from __future__ import annotations
 
