@@ -152,15 +152,15 @@ def _label_map(ctx, param, values) -> dict[str, str]:
     mapping = {}
     for value in values:
         old, equals, new = value.partition("=")
-        if not equals or not old.strip():
-            raise click.BadParameter(f"{value!r} is not OLD=NEW (e.g. PER=ACTOR; MISC= leaves MISC out)")
+        if not (equals and old.strip() and new.strip()):
+            raise click.BadParameter(f"{value!r} is not OLD=NEW (e.g. PER=ACTOR; MISC=O leaves MISC out)")
         mapping[old.strip()] = new.strip()
     return mapping
 
 
 label_map_option = click.option(
     "--label-map", "label_map", multiple=True, callback=_label_map, metavar="OLD=NEW",
-    help="Rename a label of a gold file onto the schema, e.g. PER=ACTOR (repeatable); OLD= leaves "
+    help="Rename a label of a gold file onto the schema, e.g. PER=ACTOR (repeatable); OLD=O leaves "
     "OLD out (its spans are listed as problems).")
 GOLD_FORMATS = ["auto", "gold", "doccano", "spacy", "prodigy", "conll"]
 

@@ -17,7 +17,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
@@ -30,6 +30,7 @@ from newsgold.annotate.spans import Relation, Span
 
 # ------------------------------------------------------------------ normalising with an offset map
 
+LEAVE_OUT = "O"  # a label map target: spans (or relations) of that label are left out, and listed
 _SAME, _MERGED, _DROPPED = 0, 1, 2  # a piece of raw text kept as it is, changed as a whole, removed
 _CHUNK = 1024  # characters normalised at a time; only a chunk that NFC changes is looked at closely
 
@@ -169,6 +170,7 @@ class RawSpan(NamedTuple):
     text: str | None = None  # when given, checked against the text
     id: str | None = None
     note: str | None = None  # what reading it repaired
+    line: int | None = None  # its line, where a document spans several
 
 
 @dataclass
@@ -326,28 +328,27 @@ def _conll_document(sentences: list[list[tuple[str, str, int]]]) -> RawDocument:
         if text:
             text.append("\n")
             position += 1
-        entity: list = []  # [label, start, end] of the open entity
-        for i, (token, tag, _) in enumerate(sentence):
+        entity: RawSpan | None = None  # the open entity
+        for i, (token, tag, line) in enumerate(sentence):
             if i:
                 text.append(" ")
                 position += 1
-            match = _CONLL_TAG.fullmatch(tag)
-            prefix, label = match.groups()
-            continues = prefix in ("I", "E") and entity and entity[0] == label
-            if entity and not continues:
-                spans.append(RawSpan(entity[1], entity[2], entity[0]))
-                entity = []
+            prefix, label = _CONLL_TAG.fullmatch(tag).groups()
+            continues = entity is not None and prefix in ("I", "E") and entity.label == label
+            if entity is not None and not continues:
+                spans.append(entity)
+                entity = None
             if label and not continues:
-                entity = [label, position, 0]
+                entity = RawSpan(position, position, label, line=line)
             text.append(token)
             position += len(token)
-            if entity:
-                entity[2] = position
-            if prefix in ("E", "S") and entity:
-                spans.append(RawSpan(entity[1], entity[2], entity[0]))
-                entity = []
-        if entity:
-            spans.append(RawSpan(entity[1], entity[2], entity[0]))
+            if entity is not None:
+                entity = entity._replace(end=position)
+                if prefix in ("E", "S"):
+                    spans.append(entity)
+                    entity = None
+        if entity is not None:
+            spans.append(entity)
     first_line = next(sentence for sentence in sentences if sentence)[0][2]
     return RawDocument(first_line, "".join(text), spans, [], {})
 
@@ -388,8 +389,8 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
                    on_skip: Callable[[Skipped], None] | None = None) -> Iterator[GoldDocument]:
     """The gold documents of the file `path` in format `fmt` (a key of FORMATS).
 
-    `label_map` renames the file's labels (OLD -> NEW; NEW "" leaves a label out: its spans are
-    listed as problems). A label outside `labels` after mapping is a DocumentError naming where
+    `label_map` renames the file's labels and relation types (OLD -> NEW; NEW "O", LEAVE_OUT,
+    leaves them out: listed as problems). A label outside `labels` after mapping is a DocumentError naming where
     it first occurs, raised before any document is yielded. A document without
     `annotated_labels` is gold for every schema label (newsgold gold JSONL) or for the schema
     labels its file uses (other formats). Two documents with one id and different texts, or
@@ -439,17 +440,17 @@ def _used_labels(documents: Iterator[RawDocument | Skipped], labels: list[str], 
     for raw in documents:
         if isinstance(raw, Skipped):
             continue
-        named = [span.label for span in raw.spans] + list(_annotated(raw, path))
-        for label in named:
+        named = [(span.label, span.line or raw.line) for span in raw.spans]
+        for label, line in named + [(label, raw.line) for label in _annotated(raw, path)]:
             mapped = label_map.get(label, label)
             if mapped in known:
                 used.add(mapped)
-            elif mapped:
-                unknown.setdefault(mapped, raw.line)
+            elif mapped != LEAVE_OUT:
+                unknown.setdefault(mapped, line)
     if unknown:
         found = ", ".join(f"{label} (line {line})" for label, line in sorted(unknown.items()))
         raise DocumentError(f"{path}: label(s) {found} are not in the schema ({', '.join(labels)}); map each "
-                            "with --label-map OLD=NEW (OLD= leaves a label out)")
+                            f"with --label-map OLD=NEW (OLD={LEAVE_OUT} leaves a label out)")
     return used
 
 
@@ -473,31 +474,32 @@ def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], defa
     for k, span in enumerate(raw.spans, 1):
         label = label_map.get(span.label, span.label)
         shown = {"start": span.start, "end": span.end, "label": span.label, "text": raw.text[span.start:span.end]}
-
-        def problem(kind: str, detail: str) -> None:
-            problems.append(Problem(kind, shown, detail))
-
-        if not label:
-            problem("label-left-out", f"label {span.label} is mapped to nothing (--label-map {span.label}=); "
-                    "not exported")
+        found = None  # the kind and detail of a problem with the span
+        if label == LEAVE_OUT:
+            found = "left-out", f"label {span.label!r} is mapped to {LEAVE_OUT} (--label-map): left out as asked"
         elif not 0 <= span.start <= span.end <= len(raw.text):
             raise DocumentError(f"{item} span {k}: [{span.start}, {span.end}) is outside the text (length "
                                 f"{len(raw.text)}), so its offsets index another text; fix the offsets")
         elif span.start == span.end:
-            problem("empty", "the span is empty; not exported")
+            found = "empty", "the span is empty; not exported"
         elif span.text is not None and span.text != shown["text"]:
-            problem("offset-mismatch", f"span text {span.text!r} disagrees with the text there; fix the file")
+            found = "offset-mismatch", f"span text {span.text!r} disagrees with the text there; fix the file"
         elif isinstance(carried := normalised.carry(span.start, span.end), str):
-            problem("not-carried", f"its offsets cannot be carried into the normalised text: {carried}")
+            found = "not-carried", f"its offsets cannot be carried into the normalised text: {carried}"
         else:
             start, end = carried
             spans.append(Span(start, end, label, normalised.text[start:end], id=span.id or f"g{k}"))
-            if span.note:
-                problem("repaired", span.note)
+            found = span.note and ("repaired", span.note)
+        if found:
+            problems.append(Problem(found[0], shown, found[1]))
     kept = {span.id for span in spans}
     relations = []
-    for relation in raw.relations:
-        if relation.head in kept and relation.tail in kept:
+    for given in raw.relations:
+        relation = replace(given, label=label_map.get(given.label, given.label))
+        if relation.label == LEAVE_OUT:
+            problems.append(Problem("left-out", given.to_dict(), f"type {given.label!r} is mapped to {LEAVE_OUT} "
+                                    "(--label-map): left out as asked"))
+        elif relation.head in kept and relation.tail in kept:
             relations.append(relation)
         else:
             problems.append(Problem("dangling-relation", relation.to_dict(),
@@ -505,6 +507,7 @@ def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], defa
     annotated = _annotated(raw, path)
     annotated = [label_map.get(label, label) for label in annotated] if annotated else default
     meta = fields.get("meta") if isinstance(fields.get("meta"), dict) else {}
-    annotators = fields.get("annotators") or [str(meta.get("annotator", "gold"))]
-    return GoldDocument(doc, spans, relations, [label for label in annotated if label], list(map(str, annotators)),
+    annotators = fields.get("annotators") or [meta.get("annotator", "gold")]
+    annotators = [str(name) for name in (annotators if isinstance(annotators, list) else [annotators])]
+    return GoldDocument(doc, spans, relations, [label for label in annotated if label != LEAVE_OUT], annotators,
                         raw.line, problems)

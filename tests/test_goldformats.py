@@ -172,14 +172,18 @@ def test_doccano_label_labels_and_entities_with_relations(tmp_path):
         {"text": "Taliban fighters took Kabul.", "entities": [
             {"id": 11, "label": "PER", "start_offset": 0, "end_offset": 16},
             {"id": 12, "label": "LOC", "start_offset": 22, "end_offset": 27}],
-         "relations": [{"id": 1, "from_id": 11, "to_id": 12, "type": "place"}]},
+         "relations": [{"id": 1, "from_id": 11, "to_id": 12, "type": "place"},
+                       {"id": 2, "from_id": 11, "to_id": 12, "type": "SEIZED"}]},
     ])
     assert detect_file_kind(source) == "doccano"
-    _, rows = export(source, tmp_path / "ds", "--label-map", "PER=ACTOR", "--label-map", "LOC=LOCATION")
+    _, rows = export(source, tmp_path / "ds", "--label-map", "PER=ACTOR", "--label-map", "LOC=LOCATION",
+                     "--label-map", "SEIZED=O")
     assert [r["id"] for r in rows] == ["7", document_id("Kabul fell."), document_id("Taliban fighters took Kabul.")]
     assert [r["tags"] for r in rows] == [["B-ACTOR", "I-ACTOR", "O", "O", "B-LOCATION", "O"],
                                          ["B-LOCATION", "O", "O"], ["B-ACTOR", "I-ACTOR", "O", "B-LOCATION", "O"]]
     assert rows[2]["relations"] == [{"head": "e11", "tail": "e12", "label": "place"}]
+    assert [(p["kind"], p["span"]) for p in problems(tmp_path / "ds")] == [
+        ("left-out", {"head": "e11", "tail": "e12", "label": "SEIZED"})]
     assert {s["id"] for s in rows[2]["spans"]} == {"e11", "e12"}
     assert all(r["annotated_labels"] == ["ACTOR", "LOCATION"] for r in rows)  # not gold for COUNT, ACTION
 
@@ -224,7 +228,7 @@ def test_conll_2003_documents_sentences_iob1_and_label_map(tmp_path):
     source.write_text(CONLL)
     assert detect_file_kind(source) == "conll"
     result, rows = export(source, tmp_path / "ds", "--label-map", "PER=ACTOR", "--label-map", "ORG=ACTOR",
-                          "--label-map", "LOC=LOCATION", "--label-map", "MISC=")
+                          "--label-map", "LOC=LOCATION", "--label-map", "MISC=O")
     assert [r["text"] for r in rows] == ["EU rejects German call .\nPeter Blackburn", "BRUSSELS 1996-08-22"]
     # the dataset's tokens are newsgold's own over the rebuilt text (it splits the date)
     assert [r["tokens"] for r in rows] == [["EU", "rejects", "German", "call", ".", "Peter", "Blackburn"],
@@ -234,8 +238,8 @@ def test_conll_2003_documents_sentences_iob1_and_label_map(tmp_path):
     assert [r["id"] for r in rows] == [document_id(r["text"]) for r in rows]
     assert all(r["annotated_labels"] == ["ACTOR", "LOCATION"] for r in rows)
     [left_out] = problems(tmp_path / "ds")
-    assert left_out["kind"] == "label-left-out" and left_out["span"]["text"] == "German"
-    assert "1 label-left-out" in result.output
+    assert left_out["kind"] == "left-out" and left_out["span"]["text"] == "German"
+    assert "1 left-out" in result.output
 
 
 def test_iob2_and_bioes_without_docstart_make_one_document_per_sentence(tmp_path):
@@ -258,6 +262,12 @@ def test_format_can_be_named_and_content_that_is_no_format_is_one_line(tmp_path)
     prose.write_text("just some notes\nabout nothing\n")
     result = CliRunner().invoke(cli, ["export", "--from", str(prose), "--out", str(tmp_path / "x")])
     assert result.exit_code == 1 and "--format" in result.output and "Traceback" not in result.output
+    unmapped = tmp_path / "unmapped.conll"
+    unmapped.write_text(CONLL)
+    result = CliRunner().invoke(cli, ["export", "--from", str(unmapped), "--out", str(tmp_path / "z")])
+    assert result.exit_code == 1 and result.output == (
+        f"Error: {unmapped}: label(s) LOC (line 14), MISC (line 5), ORG (line 3), PER (line 9) are not in the schema "
+        "(ACTOR, LOCATION, COUNT, ACTION); map each with --label-map OLD=NEW (OLD=O leaves a label out)\n")
     bad_tag = tmp_path / "bad.conll"
     bad_tag.write_text("Kabul B-LOC\nfell\n")
     result = CliRunner().invoke(cli, ["export", "--from", str(bad_tag), "--out", str(tmp_path / "y")])

@@ -55,7 +55,7 @@ def export_dataset(
     dataset folder `out`. The file is a Label Studio JSON export or gold from a file
     (`annotate.goldformats`: newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB), of format
     `fmt` ("auto": detected from its content); `label_map` renames the file's labels onto the
-    schema (OLD -> NEW; NEW "" leaves a label out).
+    schema (OLD -> NEW; NEW "O" leaves a label out).
 
     Predictions never become gold; cancelled annotations are ignored; ground truth wins; several
     annotators are resolved by `policy` ("latest" or "majority"). Splits come from `seed` and

@@ -45,7 +45,7 @@ class Conversion:
     ratios: tuple[float, float, float]
     arrow_schema: object  # `dataset.arrow_schema()`
     batch: int = BATCH  # rows per batch, and per record batch and row group written
-    label_map: dict = field(default_factory=dict)  # a file's label -> a schema label ("" leaves it out)
+    label_map: dict = field(default_factory=dict)  # a file's label -> a schema label ("O" leaves it out)
 
 
 def conversion(schema: Schema, policy: str = "latest", users: dict | None = None, seed: int = DEFAULT_SEED,
