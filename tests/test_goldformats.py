@@ -368,3 +368,15 @@ def test_reading_gold_raises_document_errors_for_a_file_that_is_not_utf8(tmp_pat
     path.write_bytes(json.dumps({"text": "Zürich"}, ensure_ascii=False).encode("latin-1") + b"\n")
     with pytest.raises(DocumentError, match="not UTF-8"):
         list(gold_documents(path, "gold", LABELS))
+
+
+def test_gold_ids_and_texts_are_those_push_gives_the_same_records(tmp_path):
+    from newsgold.annotate.api import load_documents
+
+    records = [{"text": "\ufeffAfghan soldiers\r\nfled to Tajikistan.\r\n", "spans": []},
+               {"id": "kept-7", "text": unicodedata.normalize("NFD", " Zürich police said. "), "spans": []}]
+    source = write_lines(tmp_path / "gold.jsonl", records)
+    pushed = load_documents([source]).documents  # what `annotate push` reads, normalises and ids
+    gold = list(gold_documents(source, "gold", LABELS))
+    assert [(d.document.id, d.document.text) for d in gold] == [(d.id, d.text) for d in pushed]
+    assert gold[1].document.id == "kept-7"
