@@ -20,7 +20,7 @@ from newsgold.annotate.check import CheckReport, check_dataset
 from newsgold.annotate.documents import STORY_THRESHOLD, Document, Skipped, group_stories, iter_documents
 from newsgold.annotate.errors import DocumentError, NewsgoldError
 from newsgold.annotate.export import ExportReport, export_dataset
-from newsgold.annotate.jsonl import read_jsonl, write_jsonl
+from newsgold.annotate.jsonl import iter_jsonl, read_jsonl, write_jsonl
 from newsgold.annotate.preannotator import Preannotator, annotate_all
 from newsgold.annotate.progress import Progress, silent
 from newsgold.annotate.push import BATCH_SIZE, PushReport
@@ -130,13 +130,33 @@ def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Pre
     return PreannotateResult(Path(output), count, preannotator.model_version, read.skipped)
 
 
-def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Path | None = None) -> dict:
+def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Path | None = None,
+          fmt: str = "auto", label_map: dict[str, str] | None = None) -> dict:
     """Strict and partial P/R/F1 per label and micro-averaged (nervaluate) of the spans of the
-    JSONL file `predicted` against those of `gold`, matched by document id; each gold document
-    is scored on its `annotated_labels` only."""
-    from newsgold.annotate.scoring import score_documents
+    JSONL file `predicted` against those of the gold file `gold`, matched by document id (a
+    document without one by the content hash of its text); each gold document is scored on its
+    `annotated_labels` only. The gold is read like `export_dataset` reads it (`fmt`, `label_map`:
+    newsgold gold JSONL, doccano, spaCy/Prodigy or CoNLL, texts normalised, spans carried); the
+    report's `gold_problems` lists the gold spans that could not be scored, `skipped` the records
+    that are not gold."""
+    from newsgold.annotate.export.lsfile import detect_file_kind
+    from newsgold.annotate.goldformats import FORMATS, gold_documents
+    from newsgold.annotate.scoring import document_key, score_documents
 
-    return score_documents(read_jsonl(gold), read_jsonl(predicted), list(as_schema(schema).label_names))
+    labels = list(as_schema(schema).label_names)
+    kind = detect_file_kind(Path(gold)) if fmt == "auto" else fmt
+    if kind not in FORMATS:
+        raise NewsgoldError(f"{gold}: {'a Label Studio export' if kind == 'labelstudio' else f'format {kind!r}'} "
+                            f"is not a gold file score reads ({', '.join(FORMATS)}); export the project with "
+                            "`annotate export` and score against its JSONL")
+    skipped: list[Skipped] = []
+    documents = list(gold_documents(gold, kind, labels, label_map, skipped.append))
+    predictions = [{**record, "id": document_key(record, f"{predicted} line {line}")}
+                   for line, record in iter_jsonl(predicted)]
+    report = score_documents([d.to_record() for d in documents], predictions, labels, str(predicted))
+    report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
+    report["skipped"] = [asdict(item) for item in skipped]
+    return report
 
 
 def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | None = None,

@@ -148,27 +148,63 @@ def preannotate(paths, output, text_field, skip_bad, story_threshold):
     click.echo(f"wrote {result.documents} documents to {output} ({result.model_version})", err=True)
 
 
+def _label_map(ctx, param, values) -> dict[str, str]:
+    mapping = {}
+    for value in values:
+        old, equals, new = value.partition("=")
+        if not (equals and old.strip() and new.strip()):
+            raise click.BadParameter(f"{value!r} is not OLD=NEW (e.g. PER=ACTOR; MISC=O leaves MISC out)")
+        mapping[old.strip()] = new.strip()
+    return mapping
+
+
+label_map_option = click.option(
+    "--label-map", "label_map", multiple=True, callback=_label_map, metavar="OLD=NEW",
+    help="Rename a label of a gold file onto the schema, e.g. PER=ACTOR (repeatable); OLD=O leaves "
+    "OLD out (its spans are listed as problems).")
+GOLD_FORMATS = ["auto", "gold", "doccano", "spacy", "prodigy", "conll"]
+
+
+def gold_format_option(choices: list[str]):
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default="auto", show_default=True,
+        help="Format of the file: detected from its content (auto), or newsgold gold JSONL, doccano JSONL, "
+        "spaCy/Prodigy JSONL (spacy = prodigy), CoNLL-2003/IOB token-per-line"
+        + (", a Label Studio JSON export." if "labelstudio" in choices else "."))
+
+
 @cli.command()
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False))
 @click.argument("predicted", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of a table.")
+@gold_format_option(GOLD_FORMATS)
+@label_map_option
 @schema_option
-def score(gold, predicted, as_json, schema_path):
-    """Score PREDICTED spans against GOLD spans (both JSONL, matched by document id).
+def score(gold, predicted, as_json, fmt, label_map, schema_path):
+    """Score PREDICTED spans (JSONL) against GOLD spans, matched by document id.
 
     Prints strict (exact boundaries and label) and partial (overlapping boundaries) precision,
     recall and F1 per label and micro-averaged, computed with nervaluate. A gold document is
-    scored only on its `annotated_labels`.
+    scored only on its `annotated_labels`. GOLD is read as `annotate export --from` reads it
+    (gold JSONL, doccano, spaCy/Prodigy or CoNLL; texts normalised, offsets carried); a document
+    without an id is matched by the content hash of its text, as `annotate documents` gives it.
     """
     from dataclasses import asdict
 
     from newsgold.annotate.scoring import scores_table
 
-    report = api.score(gold, predicted, schema=schema_path)
+    report = api.score(gold, predicted, schema=schema_path, fmt=fmt, label_map=label_map)
     if as_json:
         click.echo(json.dumps(report, default=asdict, indent=2))
     else:
         click.echo(scores_table(report))
+    for item in report["skipped"]:
+        click.echo(f"note: not scored: {item['item']}: {item['reason']}", err=True)
+    if report["gold_problems"]:
+        first = report["gold_problems"][0]
+        click.echo(f"note: {len(report['gold_problems'])} gold span(s) could not be scored (the first, in "
+                   f"{first['document']}: {first['span'].get('text')!r}: {first['detail']}); --json lists them",
+                   err=True)
 
 
 # ---------------------------------------------------------------------- Label Studio loop
@@ -342,7 +378,10 @@ def status(project, as_json, data_dir):
 @cli.command()
 @click.option("--project", "project", default=None, help="Export this Label Studio project.")
 @click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Build the dataset from a file instead: gold JSONL, or a Label Studio JSON export.")
+              help="Build the dataset from a file instead: a Label Studio JSON export, or gold from a file "
+              "(newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB; see --format).")
+@gold_format_option(["auto", "labelstudio", *GOLD_FORMATS[1:]])
+@label_map_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Dataset folder to write.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--policy", type=click.Choice(["latest", "majority"]), default="latest", show_default=True,
@@ -355,13 +394,17 @@ def status(project, as_json, data_dir):
               "one for an export under 8 MB). The files written do not depend on it.")
 @schema_option
 @data_dir_option
-def export(project, from_file, out, force, policy, seed, ratios, workers, schema_path, data_dir):
+def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios, workers, schema_path, data_dir):
     """Export human annotations as a Hugging Face DatasetDict (plus parquet, JSONL and a card).
 
     Predictions never become gold; cancelled annotations are ignored; ground truth wins. Tokens,
     IOB2 ner_tags (ClassLabel), character spans and relations per document; train / validation /
     test split by story_id. Spans that do not align with tokens, overlap, or disagree with the text
     are listed in problems.jsonl and the card. Written atomically; --force replaces.
+
+    A gold file's texts are normalised as `annotate documents` does (NFC, \\n line endings, no
+    byte-order mark, trimmed) and its span offsets carried along; its labels must be schema labels
+    or be mapped onto them with --label-map.
     """
     try:
         split_ratios = tuple(float(r) for r in ratios.split(","))
@@ -374,7 +417,7 @@ def export(project, from_file, out, force, policy, seed, ratios, workers, schema
     with Bars() as bars:
         report = api.export_dataset(out, project=project, from_file=from_file, force=force, policy=policy,
                                     seed=seed, ratios=split_ratios, workers=workers, schema=schema_path,
-                                    data_dir=data_dir, progress=bars)
+                                    data_dir=data_dir, fmt=fmt, label_map=label_map, progress=bars)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())

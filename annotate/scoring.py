@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from newsgold.annotate.documents import document_id, normalize_text
 from newsgold.annotate.errors import NewsgoldError
 
 
@@ -31,25 +32,49 @@ def nervaluate_spans(spans: list[dict], labels: set[str]) -> list[dict]:
     ]
 
 
-def score_documents(gold: list[dict], predicted: list[dict], labels: list[str]) -> dict:
+def document_key(record: dict, item: str) -> str:
+    """The id of a JSONL document, or the content hash of its text (what `annotate documents`
+    gives a document without one); a NewsgoldError when it has neither."""
+    if record.get("id") not in (None, ""):
+        return str(record["id"])
+    if isinstance(record.get("text"), str) and normalize_text(record["text"]):
+        return document_id(normalize_text(record["text"]))
+    raise NewsgoldError(f"{item}: the document has neither an 'id' nor a 'text' to match it by; "
+                        "score the file `annotate preannotate` or `train predict` wrote")
+
+
+def _checked_spans(record: dict, source: str) -> list[dict]:
+    spans = record.get("spans") or []
+    for span in spans if isinstance(spans, list) else [spans]:
+        if not (isinstance(span, dict) and isinstance(span.get("label"), str)
+                and all(isinstance(span.get(k), int) and not isinstance(span.get(k), bool) for k in ("start", "end"))):
+            raise NewsgoldError(f"{source} document {record.get('id')}: span {span!r} has no integer start and "
+                                "end and a label; score the file `annotate preannotate` or `train predict` wrote")
+    return spans
+
+
+def score_documents(gold: list[dict], predicted: list[dict], labels: list[str],
+                    source: str = "predictions") -> dict:
     """Strict and partial P/R/F1 per label and micro-averaged over `labels`.
 
     `gold` and `predicted` are documents in the JSONL shape (`id`, `spans`, `annotated_labels`);
-    they are matched by id, and every gold document needs a prediction.
+    they are matched by id (a document without one by its content hash, `document_key`), and
+    every gold document needs a prediction. `source` names the predictions in errors.
     """
     from nervaluate import Evaluator
 
-    by_id = {doc["id"]: doc for doc in predicted}
+    by_id = {document_key(doc, f"{source} document {n}"): doc for n, doc in enumerate(predicted, 1)}
     true_lists, pred_lists = [], []
-    for doc in gold:
+    for n, doc in enumerate(gold, 1):
+        doc = {**doc, "id": document_key(doc, f"gold document {n}")}
         if doc["id"] not in by_id:
             raise NewsgoldError(
                 f"gold document {doc['id']} ({doc.get('source')}) has no prediction; "
                 "pre-annotate the same documents you score"
             )
         scored = set(doc.get("annotated_labels") or labels) & set(labels)
-        true_lists.append(nervaluate_spans(doc["spans"], scored))
-        pred_lists.append(nervaluate_spans(by_id[doc["id"]].get("spans", []), scored))
+        true_lists.append(nervaluate_spans(doc.get("spans") or [], scored))
+        pred_lists.append(nervaluate_spans(_checked_spans(by_id[doc["id"]], source), scored))
     results = Evaluator(true_lists, pred_lists, tags=list(labels)).evaluate()
 
     def pack(result) -> Scores:
@@ -62,10 +87,12 @@ def score_documents(gold: list[dict], predicted: list[dict], labels: list[str]) 
             gold=result.possible,
         )
 
+    nothing = Scores(0.0, 0.0, 0.0, 0, 0, 0)
     return {
         "micro": {scheme: pack(results["overall"][scheme]) for scheme in ("strict", "partial")},
-        "labels": {
-            label: {scheme: pack(results["entities"][label][scheme]) for scheme in ("strict", "partial")}
+        "labels": {  # nervaluate leaves out a label no document, gold or predicted, has
+            label: {scheme: pack(results["entities"][label][scheme]) if label in results["entities"] else nothing
+                    for scheme in ("strict", "partial")}
             for label in labels
         },
         "documents": len(gold),

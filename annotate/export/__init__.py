@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from newsgold.annotate.documents import STORY_THRESHOLD
-from newsgold.annotate.export.batches import batches_from_gold_jsonl, conversion
+from newsgold.annotate.export.batches import batches_from_gold, conversion
 from newsgold.annotate.export.lsfile import detect_file_kind
 from newsgold.annotate.export.parallel import batches_from_ls_file, default_workers
 from newsgold.annotate.export.report import (
@@ -26,6 +26,7 @@ from newsgold.annotate.export.report import (
     RegionsUnreadable,
 )
 from newsgold.annotate.export.write import write_dataset
+from newsgold.annotate.goldformats import FORMAT_NAMES, FORMATS
 from newsgold.annotate.progress import Progress, silent
 from newsgold.annotate.resolve import POLICIES
 from newsgold.annotate.schema import Schema, as_schema
@@ -46,10 +47,15 @@ def export_dataset(
     story_threshold: float = STORY_THRESHOLD,
     schema: Schema | str | Path | None = None,
     data_dir: str | Path | None = None,
+    fmt: str = "auto",
+    label_map: dict[str, str] | None = None,
     progress: Progress = silent,
 ) -> ExportReport:
-    """Export the human annotations of a Label Studio `project`, or of `from_file` (gold JSONL
-    or a Label Studio JSON export), into the dataset folder `out`.
+    """Export the human annotations of a Label Studio `project`, or of `from_file`, into the
+    dataset folder `out`. The file is a Label Studio JSON export or gold from a file
+    (`annotate.goldformats`: newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB), of format
+    `fmt` ("auto": detected from its content); `label_map` renames the file's labels onto the
+    schema (OLD -> NEW; NEW "O" leaves a label out).
 
     Predictions never become gold; cancelled annotations are ignored; ground truth wins; several
     annotators are resolved by `policy` ("latest" or "majority"). Splits come from `seed` and
@@ -67,6 +73,10 @@ def export_dataset(
     if len(ratios) != 3 or abs(sum(ratios) - 1.0) > 1e-6 or any(r < 0 for r in ratios):
         raise ExportError(f"split ratios {ratios} must be three non-negative numbers that sum to 1")
     schema, out = as_schema(schema), Path(out)
+    kind = "labelstudio" if from_file is None else _file_kind(Path(from_file), fmt)
+    if kind == "labelstudio" and label_map:
+        raise ExportError("a label map applies to gold files (gold JSONL, doccano, spaCy/Prodigy, CoNLL), "
+                          "not to a Label Studio project or export; drop --label-map")
     users, download = {}, None
     try:
         if project is not None:
@@ -74,16 +84,16 @@ def export_dataset(
             ls_file: Path | None = download
         else:
             from_file = Path(from_file)
-            ls_file = from_file if detect_file_kind(from_file) == "labelstudio" else None
-            source = f"{'Label Studio export' if ls_file else 'gold JSONL'} {from_file}"
-        how = conversion(schema, policy, users, seed, ratios)
+            ls_file = from_file if kind == "labelstudio" else None
+            source = f"{'Label Studio export' if ls_file else FORMAT_NAMES[kind]} {from_file}"
+        how = conversion(schema, policy, users, seed, ratios, label_map)
 
         def convert(processes: int) -> ExportReport:
             report = ExportReport(out, source, policy, seed, ratios, project)
             if ls_file is not None:
                 batches = batches_from_ls_file(ls_file, how, report, processes)
             else:
-                batches = batches_from_gold_jsonl(from_file, how, report)
+                batches = batches_from_gold(from_file, kind, how, report)
             return write_dataset(batches, schema, report, force, story_threshold,
                                  lambda n: progress("exporting", n, None), how.batch)
 
@@ -98,6 +108,15 @@ def export_dataset(
     finally:
         if download is not None:
             download.unlink(missing_ok=True)
+
+
+def _file_kind(path: Path, fmt: str) -> str:
+    """The format of the file `path`: `fmt`, or with "auto" the one its content shows."""
+    if fmt == "auto":
+        return detect_file_kind(path)
+    if fmt not in ("labelstudio", *FORMATS):
+        raise ExportError(f"format {fmt!r} is unknown; use auto, labelstudio, {', '.join(FORMATS)}")
+    return fmt
 
 
 def _download(project: str, out: Path, data_dir) -> tuple[Path, dict, str]:

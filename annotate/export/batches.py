@@ -16,7 +16,7 @@ from newsgold.annotate.agreement import several_annotators
 from newsgold.annotate.dataset import SPLITS, arrow_schema
 from newsgold.annotate.export.lsfile import iter_ls_export_file
 from newsgold.annotate.export.report import DEFAULT_RATIOS, DEFAULT_SEED, ExportReport
-from newsgold.annotate.export.rows import Row, rows_from_gold_jsonl, rows_from_ls_tasks
+from newsgold.annotate.export.rows import Row, rows_from_gold, rows_from_ls_tasks
 from newsgold.annotate.schema import Schema
 
 BATCH = 256  # tasks (or rows) per batch; also the rows of every record batch and row group written
@@ -45,12 +45,15 @@ class Conversion:
     ratios: tuple[float, float, float]
     arrow_schema: object  # `dataset.arrow_schema()`
     batch: int = BATCH  # rows per batch, and per record batch and row group written
+    label_map: dict = field(default_factory=dict)  # a file's label -> a schema label ("O" leaves it out)
 
 
 def conversion(schema: Schema, policy: str = "latest", users: dict | None = None, seed: int = DEFAULT_SEED,
-               ratios: tuple[float, float, float] = DEFAULT_RATIOS) -> Conversion:
-    """How to convert an export: the resolution policy, user names, split seed and ratios."""
-    return Conversion(schema.label_names, schema.tag_names, policy, users or {}, seed, ratios, arrow_schema(), BATCH)
+               ratios: tuple[float, float, float] = DEFAULT_RATIOS, label_map: dict | None = None) -> Conversion:
+    """How to convert an export: the resolution policy, user names, split seed and ratios, and
+    the label names to map onto the schema."""
+    return Conversion(schema.label_names, schema.tag_names, policy, users or {}, seed, ratios, arrow_schema(), BATCH,
+                      dict(label_map or {}))
 
 
 def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> str:
@@ -135,8 +138,9 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def batches_from_gold_jsonl(path: Path, conversion: Conversion, report: ExportReport) -> Iterator[Batch]:
-    rows = rows_from_gold_jsonl(path, list(conversion.labels))
+def batches_from_gold(path: Path, fmt: str, conversion: Conversion, report: ExportReport) -> Iterator[Batch]:
+    """The documents of a gold file in format `fmt` (`annotate.goldformats`), in batches."""
+    rows = rows_from_gold(path, fmt, list(conversion.labels), report, conversion.label_map)
     for chunk in _chunks(rows, conversion.batch):
         yield serialise(chunk, conversion, report)
 

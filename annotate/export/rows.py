@@ -1,7 +1,7 @@
 """Dataset rows from the two kinds of source: Label Studio tasks (live or exported) and gold
-JSONL. A row holds the text, our tokens and their offsets, IOB2 tags, spans and relations; every
-span that cannot be tagged as it is (overlapping, misaligned, offsets that disagree with the
-text) is listed as a problem, never dropped silently."""
+files (`annotate.goldformats`). A row holds the text, our tokens and their offsets, IOB2 tags,
+spans and relations; every span that cannot be tagged as it is (overlapping, misaligned,
+offsets that disagree with the text) is listed as a problem, never dropped silently."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from newsgold.annotate.documents import document_id, make_document, normalize_text
-from newsgold.annotate.export.report import ExportError, ExportReport
-from newsgold.annotate.jsonl import read_jsonl
-from newsgold.annotate.lsformat import DOC_ID_FIELD, Problem
+from newsgold.annotate.documents import Skipped, document_id, normalize_text
+from newsgold.annotate.export.report import ExportReport
+from newsgold.annotate.goldformats import gold_documents
+from newsgold.annotate.lsformat import DOC_ID_FIELD
 from newsgold.annotate.resolve import Resolved, resolve_annotations
-from newsgold.annotate.spans import Relation, Span, offsets_to_iob
+from newsgold.annotate.spans import Span, offsets_to_iob
 from newsgold.annotate.tokens import token_arrays
 
 Row = tuple[dict | None, list[dict]]  # a dataset row (None: not exported) and its problems
@@ -92,33 +92,16 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
                         data.get("story_id"), resolved, labels, provenance)
 
 
-def rows_from_gold_jsonl(path: Path, labels: list[str]) -> Iterator[Row]:
-    """Rows from gold JSONL (documents with `spans` and `annotated_labels`)."""
-    known = set(labels)
-    for number, record in enumerate(read_jsonl(path), start=1):
-        item = f"{path} document {number}"
-        if "text" not in record:
-            raise ExportError(f"{item}: no 'text' field; every gold document needs its text")
-        doc = make_document(record["text"], source=str(record.get("source") or item), item=item,
-                            id=record.get("id"), story_id=record.get("story_id"))
-        if doc.text != record["text"]:
-            raise ExportError(f"{item}: text is not normalised (NFC, \\n line endings, trimmed), so its "
-                              "span offsets are ambiguous; normalise the text and its offsets first")
-        annotated = record.get("annotated_labels") or sorted(known)
-        unknown = set(annotated) - known | {s.get("label") for s in record.get("spans") or []} - known
-        if unknown:
-            raise ExportError(f"{item}: label(s) {', '.join(sorted(map(str, unknown)))} are not in the schema; "
-                              "map them to schema labels first")
-        spans = [Span.from_dict({**s, "id": s.get("id") or f"g{i}"}) for i, s in enumerate(record.get("spans") or [], 1)]
-        problems, good = [], []
-        for span in spans:
-            if not (0 <= span.start < span.end <= len(doc.text)) or doc.text[span.start:span.end] != span.text:
-                problems.append(Problem("offset-mismatch", span.to_dict(),
-                                        "span text disagrees with the document text; fix the gold file"))
-            else:
-                good.append(span)
-        relations = [Relation(str(r["head"]), str(r["tail"]), r["label"]) for r in record.get("relations") or []]
-        annotators = record.get("annotators") or [str(record.get("meta", {}).get("annotator", "gold"))]
-        resolved = Resolved(good, relations, list(annotators), "gold", problems)
-        yield build_row(doc.id, doc.text, doc.source, doc.story_id, resolved, list(annotated),
-                        {"file": str(path), "line": number})
+def rows_from_gold(path: Path, fmt: str, labels: list[str], report: ExportReport,
+                   label_map: dict[str, str] | None = None) -> Iterator[Row]:
+    """Rows from a gold file in format `fmt` (`annotate.goldformats`: newsgold gold JSONL, doccano,
+    spaCy/Prodigy, CoNLL): texts normalised with their spans carried, labels mapped; records
+    skipped (rejected Prodigy examples, exact copies) are counted in `report.skipped`."""
+    def skipped(item: Skipped) -> None:
+        report.skipped[item.reason] += 1
+
+    for gold in gold_documents(path, fmt, labels, label_map, skipped):
+        doc = gold.document
+        resolved = Resolved(gold.spans, gold.relations, gold.annotators, "gold", gold.problems)
+        yield build_row(doc.id, doc.text, doc.source, doc.story_id, resolved, gold.annotated_labels,
+                        {"file": str(path), "line": gold.line, "format": fmt})
