@@ -334,15 +334,26 @@ def status(project, as_json, data_dir):
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes converting a Label Studio export (default: the CPUs available, at most 8; "
               "one for an export under 8 MB). The files written do not depend on it.")
+@click.option("--label-map", "label_map", multiple=True, metavar="OLD=NEW|FILE",
+              help="Rename a label or relation type of the project onto the schema's (repeatable), or read "
+              "such OLD=NEW lines from FILE.")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The project's labeling config (XML) for a --from Label Studio export; without it, the "
+              "labels each control offers are read from the regions.")
 @schema_option
 @data_dir_option
-def export(project, from_file, out, force, policy, seed, ratios, workers, schema_path, data_dir):
+def export(project, from_file, out, force, policy, seed, ratios, workers, label_map, config, schema_path, data_dir):
     """Export human annotations as a Hugging Face DatasetDict (plus parquet, JSONL and a card).
 
     Predictions never become gold; cancelled annotations are ignored; ground truth wins. Tokens,
     IOB2 ner_tags (ClassLabel), character spans and relations per document; train / validation /
     test split by story_id. Spans that do not align with tokens, overlap, or disagree with the text
     are listed in problems.jsonl and the card. Written atomically; --force replaces.
+
+    A project newsgold did not create is read through its own labeling config (its control
+    names, several Labels controls); --label-map renames its labels onto the schema. Regions of
+    other controls or labels are listed as problems, and documents are gold only for the labels
+    the config offers.
     """
     try:
         split_ratios = tuple(float(r) for r in ratios.split(","))
@@ -352,10 +363,13 @@ def export(project, from_file, out, force, policy, seed, ratios, workers, schema
         raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--ratios")
     if bool(project) == bool(from_file):
         raise click.UsageError("give exactly one of --project NAME or --from FILE")
+    from newsgold.annotate.export.controls import read_label_map
+
+    mapping = read_label_map(label_map)
     with Bars() as bars:
         report = api.export_dataset(out, project=project, from_file=from_file, force=force, policy=policy,
                                     seed=seed, ratios=split_ratios, workers=workers, schema=schema_path,
-                                    data_dir=data_dir, progress=bars)
+                                    data_dir=data_dir, label_map=mapping, config=config, progress=bars)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
@@ -401,7 +415,8 @@ def agreement_command(project, as_json, schema_path, data_dir):
 @schema_option
 def check(dataset, show, schema_path):
     """Check an exported dataset before training: label counts, empty documents, misaligned
-    spans, stories leaking across splits. Exits 1 when it finds errors."""
+    spans, relations between missing spans or of unknown types, stories leaking across splits.
+    Exits 1 when it finds errors."""
     report = api.check_dataset(dataset, schema_path)
     labels = sorted({label for counts in report.labels.values() for label in counts})
     click.echo(f"{'split':12} {'docs':>6} " + " ".join(f"{l:>9}" for l in labels))

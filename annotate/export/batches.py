@@ -15,8 +15,10 @@ import orjson
 from newsgold.annotate.agreement import several_annotators
 from newsgold.annotate.dataset import SPLITS, arrow_schema
 from newsgold.annotate.export.lsfile import iter_ls_export_file
+from newsgold.annotate.export.controls import newsgold_config
 from newsgold.annotate.export.report import DEFAULT_RATIOS, DEFAULT_SEED, ExportReport
 from newsgold.annotate.export.rows import Row, rows_from_gold_jsonl, rows_from_ls_tasks
+from newsgold.annotate.lsformat import LabelingConfig
 from newsgold.annotate.schema import Schema
 
 BATCH = 256  # tasks (or rows) per batch; also the rows of every record batch and row group written
@@ -45,12 +47,15 @@ class Conversion:
     ratios: tuple[float, float, float]
     arrow_schema: object  # `dataset.arrow_schema()`
     batch: int = BATCH  # rows per batch, and per record batch and row group written
+    config: LabelingConfig | None = None  # how to read Label Studio regions (None: newsgold's own config)
 
 
 def conversion(schema: Schema, policy: str = "latest", users: dict | None = None, seed: int = DEFAULT_SEED,
-               ratios: tuple[float, float, float] = DEFAULT_RATIOS) -> Conversion:
-    """How to convert an export: the resolution policy, user names, split seed and ratios."""
-    return Conversion(schema.label_names, schema.tag_names, policy, users or {}, seed, ratios, arrow_schema(), BATCH)
+               ratios: tuple[float, float, float] = DEFAULT_RATIOS, config: LabelingConfig | None = None) -> Conversion:
+    """How to convert an export: the resolution policy, user names, split seed and ratios, and
+    the labeling config its regions are read with (default: the one newsgold generates)."""
+    return Conversion(schema.label_names, schema.tag_names, policy, users or {}, seed, ratios, arrow_schema(), BATCH,
+                      config or newsgold_config(schema))
 
 
 def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> str:
@@ -147,5 +152,6 @@ def task_batches(path: Path, region: tuple[int, int | None], conversion: Convers
     several annotators are added to `several` (for the agreement)."""
     for chunk in _chunks(iter_ls_export_file(path, *region), conversion.batch):
         several += filter(several_annotators, chunk)
-        rows = rows_from_ls_tasks(chunk, list(conversion.labels), conversion.policy, conversion.users, report)
+        rows = rows_from_ls_tasks(chunk, list(conversion.labels), conversion.policy, conversion.users, report,
+                                  conversion.config)
         yield serialise(rows, conversion, report)
