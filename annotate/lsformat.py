@@ -87,7 +87,7 @@ def annotator_name(annotation: dict, users: dict[int, str]) -> str:
 class Problem:
     """A region that could not be taken as it is: what, where, and what was done."""
 
-    # repaired | misaligned | offset-mismatch | bad-offsets | empty | multi-label | overlap |
+    # repaired | misaligned | offset-mismatch | bad-offsets | empty | multi-label | overlap | left-out |
     # unknown-control | unknown-label | not-a-span | unlabeled-relation | unknown-relation | broken-relation
     kind: str
     span: dict
@@ -125,6 +125,7 @@ class LabelingConfig:
 
 
 NEWSGOLD_CONFIG = LabelingConfig({LS_LABELS_NAME: None})  # the config newsgold generates, unchecked
+LEAVE_OUT = "O"  # a label map target: regions (or relations) of that label are left out, and listed
 
 
 def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSGOLD_CONFIG
@@ -167,7 +168,9 @@ def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSG
             continue
         label = label_map.get(labels[0], labels[0]) if isinstance(labels[0], str) else repr(labels[0])
         if known is not None and label not in known:
-            problems.append(_unknown_label(region, label, known))
+            left_out = label == LEAVE_OUT
+            problems.append(_left_out(_described(region), labels[0]) if left_out
+                            else _unknown_label(region, label, known))
             continue
         start, end, expected = value.get("start"), value.get("end"), value.get("text")
         coerced = type(start) is not int or type(end) is not int
@@ -206,6 +209,10 @@ def _unknown_label(region: dict, label, known: frozenset[str]) -> Problem:
     return Problem("unknown-label", _described(region),
                    f"label {label!r} is not in the schema ({', '.join(sorted(known))}); left out: map it with "
                    f"--label-map {label}=LABEL")
+
+
+def _left_out(described: dict, label: str) -> Problem:
+    return Problem("left-out", described, f"label {label!r} is mapped to {LEAVE_OUT} (--label-map): left out as asked")
 
 
 def _integer(offset) -> int | None:
@@ -261,7 +268,9 @@ def _relations(links: list[dict], span_ids: set[str], config: LabelingConfig,
             continue
         label = config.label_map.get(labels[0], labels[0]) if isinstance(labels[0], str) else repr(labels[0])
         missing = [rid for rid in (head, tail) if rid not in span_ids]
-        if config.relations is not None and label not in config.relations:
+        if label == LEAVE_OUT:
+            problems.append(_left_out(described, labels[0]))
+        elif config.relations is not None and label not in config.relations:
             known = ", ".join(sorted(config.relations)) or "none"
             problems.append(Problem("unknown-relation", described, f"relation type {label!r} is not in the schema "
                                     f"({known}); left out: map it with --label-map {label}=TYPE"))

@@ -4,7 +4,9 @@ A project newsgold did not create names its controls its own way (`<Labels name=
 toName="content">`), may have several `Labels` controls, and labels of its own (PER, WEAPON).
 The export reads the project's own labeling config (a live project's, or `--config FILE.xml`),
 or else infers it from the regions of the export file; a label map (`--label-map OLD=NEW`)
-renames its labels and relation types onto the schema's. The result, a `LabelingConfig`, tells
+renames its labels and relation types onto the schema's, or leaves them out (`OLD=O`). A label
+the map brings neither onto the schema nor to `O` is refused, naming it, before anything is
+written. The result, a `LabelingConfig`, tells
 `from_ls_result` which regions to read, and the rows which labels a document is gold for
 (`annotated_labels`): only those the config offers, so a label nobody could draw is never
 claimed as "annotated: nothing here".
@@ -17,7 +19,7 @@ from typing import Iterable, Iterator, Mapping
 
 from newsgold.annotate.export.lsfile import iter_ls_export_file
 from newsgold.annotate.export.report import ExportError
-from newsgold.annotate.lsformat import DOC_ID_FIELD, LabelingConfig
+from newsgold.annotate.lsformat import DOC_ID_FIELD, LEAVE_OUT, LabelingConfig
 from newsgold.annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME, Schema
 
 LabelMap = Mapping[str, str]
@@ -49,18 +51,18 @@ def read_label_map(items: Iterable[str | Path]) -> dict[str, str]:
 
 
 def as_label_map(label_map: LabelMap | str | Path | None, schema: Schema) -> dict[str, str]:
-    """A label map (a mapping, or a file of OLD=NEW lines) whose targets are schema labels or
-    relation types."""
+    """A label map (a mapping, or a file of OLD=NEW lines) whose targets are schema labels,
+    relation types, or LEAVE_OUT (`O`: regions or relations of that name are left out, listed)."""
     if label_map is None:
         return {}
     mapping = read_label_map([label_map]) if isinstance(label_map, (str, Path)) else dict(label_map)
-    targets = set(schema.label_names) | {r.name for r in schema.relations}
+    targets = {*schema.label_names, *(r.name for r in schema.relations), LEAVE_OUT}
     for old, new in mapping.items():
         if new not in targets:
             relations = ", ".join(r.name for r in schema.relations) or "none"
             raise ExportError(f"label map {old}={new}: {new} is neither a schema label "
                               f"({', '.join(schema.label_names)}) nor a relation type ({relations}); "
-                              f"map {old} to one of them")
+                              f"map {old} to one of them, or to {LEAVE_OUT} to leave it out")
     return mapping
 
 
@@ -71,7 +73,8 @@ def newsgold_config(schema: Schema, label_map: LabelMap | None = None) -> Labeli
 
 
 def config_from_xml(xml: str, source: str, schema: Schema, label_map: LabelMap) -> tuple[LabelingConfig, list[str]]:
-    """The `LabelingConfig` of a project's labeling config (XML), and notes for the user."""
+    """The `LabelingConfig` of a project's labeling config (XML), and notes for the user;
+    refused when the config offers a label the label map does not bring onto the schema."""
     from newsgold.annotate.labelstudio import span_controls
 
     controls, texts = span_controls(xml, source)
@@ -88,38 +91,49 @@ def config_from_xml(xml: str, source: str, schema: Schema, label_map: LabelMap) 
         raise ExportError(f"{source}: Text {targets[0]!r} shows the fixed value {value!r}, not a task field "
                           "($field); export a project whose Text shows its tasks' text")
     offered = {name: frozenset(labels) for name, labels in over_text.items()}
-    return _checked(offered, targets[0], (value[1:],), schema, label_map, source)
+    config = _config(offered, targets[0], (value[1:],), schema, label_map)
+    outside = _outside(config, offered, schema)
+    if outside:
+        raise ExportError(f"{source}: its labeling config offers {_listed(outside)}, {_fix(outside, schema)}")
+    return config, _notes(config, offered, schema, source)
 
 
 def config_from_regions(path: Path, schema: Schema, label_map: LabelMap) -> tuple[LabelingConfig, list[str]]:
     """The `LabelingConfig` of an export file without its labeling config, inferred from the
     labelled regions of its annotations: each control offers the labels its regions use. A file
     of newsgold tasks (`newsgold_id`) whose regions are all of newsgold's own control is read
-    with the config newsgold generates (every schema label offered, used or not)."""
+    with the config newsgold generates (every schema label offered, used or not). Refused when a
+    region's label is not brought onto the schema by the label map, naming its task and region."""
     seen: dict[tuple[str, str], set[str]] = {}  # (control, text object) → labels used
+    first: dict[str, str] = {}  # label → the task and region that use it first
     newsgold_tasks = False
     for task in iter_ls_export_file(path):
         data = task.get("data")
         newsgold_tasks = newsgold_tasks or (isinstance(data, dict) and DOC_ID_FIELD in data)
         for region in _labelled_regions(task):
             labels = region["value"].get("labels")
-            seen.setdefault((region["from_name"], region["to_name"]), set()).update(
-                label for label in (labels if isinstance(labels, list) else ()) if isinstance(label, str))
+            labels = [label for label in (labels if isinstance(labels, list) else ()) if isinstance(label, str)]
+            seen.setdefault((region["from_name"], region["to_name"]), set()).update(labels)
+            for label in labels:
+                first.setdefault(label, f"task {task.get('id')} region {region.get('id')}")
+    notes = []
     if not seen or (newsgold_tasks and set(seen) == {(LS_LABELS_NAME, LS_TEXT_NAME)}):
         config = newsgold_config(schema, label_map)
-        return config, _notes(config, {LS_LABELS_NAME: frozenset(seen.get((LS_LABELS_NAME, LS_TEXT_NAME), ()))},
-                              schema, str(path))
-    texts = sorted({text for _, text in seen})
-    if len(texts) > 1:
-        raise ExportError(f"{path}: its regions label several texts ({', '.join(texts)}); newsgold exports one "
-                          "text per document")
-    offered = {name: frozenset(labels) for (name, _), labels in seen.items()}
-    config, notes = _checked(offered, texts[0], tuple(dict.fromkeys((texts[0], LS_TEXT_NAME))), schema, label_map,
-                             str(path))
-    described = "; ".join(f"{name}: {', '.join(sorted(labels))}" for name, labels in sorted(offered.items()))
-    notes.insert(0, f"{path}: without --config, the labels each control offers are read from the regions "
-                    f"({described}); give --config with the project's labeling config if it offers more")
-    return config, notes
+        offered = {LS_LABELS_NAME: frozenset(seen.get((LS_LABELS_NAME, LS_TEXT_NAME), ()))}
+    else:
+        texts = sorted({text for _, text in seen})
+        if len(texts) > 1:
+            raise ExportError(f"{path}: its regions label several texts ({', '.join(texts)}); newsgold exports one "
+                              "text per document")
+        offered = {name: frozenset(labels) for (name, _), labels in seen.items()}
+        config = _config(offered, texts[0], tuple(dict.fromkeys((texts[0], LS_TEXT_NAME))), schema, label_map)
+        described = "; ".join(f"{name}: {', '.join(sorted(labels))}" for name, labels in sorted(offered.items()))
+        notes.append(f"{path}: without --config, the labels each control offers are read from the regions "
+                     f"({described}); give --config with the project's labeling config if it offers more")
+    outside = _outside(config, offered, schema)
+    if outside:
+        raise ExportError(f"{path}: {first[outside[0]]} has {_listed(outside)}, {_fix(outside, schema)}")
+    return config, notes + _notes(config, offered, schema, str(path))
 
 
 def _labelled_regions(task: dict) -> Iterator[dict]:
@@ -132,33 +146,40 @@ def _labelled_regions(task: dict) -> Iterator[dict]:
                 yield region
 
 
-def _checked(offered: dict[str, frozenset[str]], text: str, fields: tuple[str, ...], schema: Schema,
-             label_map: LabelMap, source: str) -> tuple[LabelingConfig, list[str]]:
-    """The config of `offered` controls, refused when none of them offers a schema label."""
-    config = LabelingConfig(offered, text, fields, dict(label_map), frozenset(schema.label_names),
-                            frozenset(r.name for r in schema.relations))
-    if not config.annotated_labels(schema.label_names):
-        labels = sorted({label for names in offered.values() for label in names})
-        example = labels[0] if labels else "OLD"
-        raise ExportError(f"{source}: its labels ({', '.join(labels) or 'none'}) are none of the schema's "
-                          f"({', '.join(schema.label_names)}); map them onto it with --label-map {example}=LABEL "
-                          "(repeatable)")
-    return config, _notes(config, offered, schema, source)
+def _config(offered: dict[str, frozenset[str]], text: str, fields: tuple[str, ...], schema: Schema,
+            label_map: LabelMap) -> LabelingConfig:
+    return LabelingConfig(offered, text, fields, dict(label_map), frozenset(schema.label_names),
+                          frozenset(r.name for r in schema.relations))
+
+
+def _outside(config: LabelingConfig, offered: Mapping[str, frozenset[str]], schema: Schema) -> list[str]:
+    """The labels offered that the label map brings neither onto the schema nor to LEAVE_OUT."""
+    names = sorted({label for labels in offered.values() for label in labels})
+    return [label for label in names if config.label_map.get(label, label) not in (*schema.label_names, LEAVE_OUT)]
+
+
+def _listed(labels: list[str]) -> str:
+    return f"label {labels[0]!r}" + (f" (and {', '.join(labels[1:])})" if labels[1:] else "")
+
+
+def _fix(labels: list[str], schema: Schema) -> str:
+    return (f"not in the schema ({', '.join(schema.label_names)}); map it with --label-map {labels[0]}=LABEL, "
+            f"or leave it out with --label-map {labels[0]}={LEAVE_OUT}")
 
 
 def _notes(config: LabelingConfig, offered: Mapping[str, frozenset[str]], schema: Schema, source: str) -> list[str]:
-    """What the user should know: labels outside the schema, label-map entries nothing uses,
-    schema labels the documents are not gold for."""
+    """What the user should know: label-map entries nothing uses, schema labels the documents
+    are not gold for; refused when no schema label is left."""
     notes = []
     names = {label for labels in offered.values() for label in labels}
-    outside = sorted({label for label in names if config.label_map.get(label, label) not in schema.label_names})
-    if outside:
-        notes.append(f"{source}: label(s) {', '.join(outside)} are not in the schema: their regions are left out and "
-                     f"listed in problems.jsonl; map them with --label-map {outside[0]}=LABEL")
-    unused = sorted(old for old, new in config.label_map.items() if old not in names and new in schema.label_names)
+    unused = sorted(old for old, new in config.label_map.items()
+                    if old not in names and new in (*schema.label_names, LEAVE_OUT))
     if unused:
         notes.append(f"label map: {source} has no label {', '.join(unused)}; check the names")
     gold = config.annotated_labels(schema.label_names)
+    if not gold:
+        raise ExportError(f"{source}: no label is left once the label map is applied; map at least one onto the "
+                          f"schema ({', '.join(schema.label_names)})")
     if len(gold) < len(schema.label_names):
         missing = [label for label in schema.label_names if label not in gold]
         notes.append(f"documents are gold for {', '.join(gold)} only (annotated_labels): the labeling config "
