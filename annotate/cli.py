@@ -335,8 +335,8 @@ def status(project, as_json, data_dir):
               help="Processes converting a Label Studio export (default: the CPUs available, at most 8; "
               "one for an export under 8 MB). The files written do not depend on it.")
 @click.option("--label-map", "label_map", multiple=True, metavar="OLD=NEW|FILE",
-              help="Rename a label or relation type of the project onto the schema's (repeatable), or read "
-              "such OLD=NEW lines from FILE.")
+              help="Rename a label or relation type of the project onto the schema's, or leave it out with "
+              "OLD=O (repeatable); or read such OLD=NEW lines from FILE.")
 @click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The project's labeling config (XML) for a --from Label Studio export; without it, the "
               "labels each control offers are read from the regions.")
@@ -351,9 +351,10 @@ def export(project, from_file, out, force, policy, seed, ratios, workers, label_
     are listed in problems.jsonl and the card. Written atomically; --force replaces.
 
     A project newsgold did not create is read through its own labeling config (its control
-    names, several Labels controls); --label-map renames its labels onto the schema. Regions of
-    other controls or labels are listed as problems, and documents are gold only for the labels
-    the config offers.
+    names, several Labels controls); --label-map renames its labels onto the schema or leaves
+    them out (OLD=O). A label outside the schema stops the export with one line; regions that
+    cannot be taken are listed as problems; documents are gold only for the labels the config
+    offers.
     """
     try:
         split_ratios = tuple(float(r) for r in ratios.split(","))
