@@ -162,9 +162,10 @@ def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSG
         value = region.get("value")
         value = value if isinstance(value, dict) else {}
         labels = value.get("labels") or []
-        if len(labels) != 1:
-            problems.append(Problem("multi-label", _described(region),
-                                    f"{len(labels)} labels on one region; the schema allows one"))
+        if not isinstance(labels, list) or len(labels) != 1:
+            detail = (f"{len(labels)} labels on one region; the schema allows one" if isinstance(labels, list)
+                      else f"labels is {labels!r}, not a list of one label; fix the region")
+            problems.append(Problem("multi-label", _described(region), detail))
             continue
         label = label_map.get(labels[0], labels[0]) if isinstance(labels[0], str) else repr(labels[0])
         if known is not None and label not in known:

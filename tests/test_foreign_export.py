@@ -305,3 +305,27 @@ def test_read_label_map_items_and_files(tmp_path):
         read_label_map([mapping])
     mapping.write_text("PER=ACTOR\n")
     assert read_label_map(["ORG=ACTOR", mapping]) == {"ORG": "ACTOR", "PER": "ACTOR"}
+
+
+@pytest.mark.parametrize("change, kind", [
+    ({"labels": "ACTOR"}, "multi-label"),
+    ({"labels": [["ACTOR"]]}, "unknown-label"),
+    ({"start": None}, "bad-offsets"),
+    ({"start": True}, "bad-offsets"),
+    ({"start": 15, "end": 3}, "empty"),
+    ({"text": 5}, "offset-mismatch"),
+])
+def test_hostile_region_values_are_listed_never_raised(change, kind):
+    hostile = region(0, 15, "ACTOR", "h")
+    hostile["value"].update(change)
+    spans, _, problems = from_ls_result(TEXT, [hostile, region(24, 34, "LOCATION", "ok")], newsgold_config(load_schema()))
+    assert [s.id for s in spans] == ["ok"] and [p.kind for p in problems] == [kind]
+
+
+def test_hostile_region_shapes_are_listed_never_raised():
+    config = newsgold_config(load_schema())
+    shapes = [dict(region(0, 15, "ACTOR", "v"), value=[1]), dict(region(0, 15, "ACTOR", "n"), from_name=5),
+              {"type": "relation", "labels": ["agent"]}, {"type": "relation", "from_id": "a", "to_id": "a"}]
+    spans, relations, problems = from_ls_result(TEXT, shapes, config)
+    assert spans == [] and relations == []
+    assert [p.kind for p in problems] == ["multi-label", "unknown-control", "broken-relation", "unlabeled-relation"]
