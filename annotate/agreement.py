@@ -7,7 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from newsgold.annotate.lsformat import DOC_ID_FIELD, annotator_name, from_ls_result, usable_annotations
+from newsgold.annotate.lsformat import (
+    DOC_ID_FIELD,
+    NEWSGOLD_CONFIG,
+    LabelingConfig,
+    annotator_name,
+    from_ls_result,
+    usable_annotations,
+)
 from newsgold.annotate.scoring import nervaluate_spans
 
 
@@ -28,8 +35,10 @@ def several_annotators(task: dict) -> bool:
     return len({annotator_name(a, {}) for a in usable_annotations(task.get("annotations"))}) > 1
 
 
-def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> dict:
-    """Pairwise agreement over `tasks` (Label Studio task dicts with annotations)."""
+def agreement(tasks, labels: list[str], users: dict[int, str] | None = None,
+              config: LabelingConfig = NEWSGOLD_CONFIG) -> dict:
+    """Pairwise agreement over `tasks` (Label Studio task dicts with annotations, their regions
+    read as `config` says)."""
     from nervaluate import Evaluator
 
     users = users or {}
@@ -37,7 +46,7 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> 
     disagreements: list[Disagreement] = []
     documents = 0
     for task in tasks:
-        text = (task.get("data") or {}).get("text")
+        text = config.task_text(task.get("data") or {})
         if not isinstance(text, str) or not several_annotators(task):
             continue
         usable = usable_annotations(task.get("annotations"))
@@ -45,7 +54,8 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None) -> 
         doc_id = str((task.get("data") or {}).get(DOC_ID_FIELD) or task.get("id"))
         by_annotator = {}
         for annotation in sorted(usable, key=lambda a: a.get("updated_at") or ""):
-            by_annotator[annotator_name(annotation, users)] = from_ls_result(text, annotation.get("result") or [])[0]
+            spans = from_ls_result(text, annotation.get("result") or [], config)[0]
+            by_annotator[annotator_name(annotation, users)] = spans
         for a, b in combinations(sorted(by_annotator), 2):
             pairs[(a, b)][0].append(nervaluate_spans([s.to_dict() for s in by_annotator[a]], set(labels)))
             pairs[(a, b)][1].append(nervaluate_spans([s.to_dict() for s in by_annotator[b]], set(labels)))

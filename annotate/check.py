@@ -1,5 +1,6 @@
 """A dataset check before training, in the spirit of `spacy debug data`: label counts, empty
-documents, spans that do not align with tokens, and stories leaking across splits."""
+documents, spans that do not align with tokens, relations between missing spans or of unknown
+types, and stories leaking across splits."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
         )
     stories: dict[str, set[str]] = {}
     ids: Counter = Counter()
+    relation_types = {r.name for r in schema.relations}
     for name, split in dataset.items():
         report.splits[name] = len(split)
         counts = Counter()
@@ -66,6 +68,7 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
                     )
             if tagged > len(aligned):
                 report.errors.append(f"{name}: document {row['id']} has more tagged entities than aligned spans")
+            report.errors += _relation_errors(name, row, relation_types)
         report.labels[name] = counts
     for story, splits in sorted(stories.items()):
         if len(splits) > 1:
@@ -82,3 +85,19 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
         for kind, n in sorted(kinds.items()):
             report.warnings.append(f"problems.jsonl lists {n} {kind} region(s)")
     return report
+
+
+def _relation_errors(split: str, row: dict, types: set[str]) -> list[str]:
+    """A row's relations that point at spans it does not have, or carry a type outside the schema."""
+    errors = []
+    span_ids = {s["id"] for s in row["spans"]}
+    for r in row["relations"]:
+        where = f"{split}: document {row['id']} relation {r['label']!r} {r['head']} → {r['tail']}"
+        missing = [rid for rid in (r["head"], r["tail"]) if rid not in span_ids]
+        if missing:
+            errors.append(f"{where} points at span(s) {', '.join(missing)} the document does not have; "
+                          "fix it at its source and export again")
+        if r["label"] not in types:
+            errors.append(f"{where}: type {r['label']!r} is not in the schema ({', '.join(sorted(types)) or 'none'}); "
+                          "map it onto a schema relation type and export again")
+    return errors

@@ -149,19 +149,15 @@ def preannotate(paths, output, text_field, skip_bad, story_threshold):
 
 
 def _label_map(ctx, param, values) -> dict[str, str]:
-    mapping = {}
-    for value in values:
-        old, equals, new = value.partition("=")
-        if not (equals and old.strip() and new.strip()):
-            raise click.BadParameter(f"{value!r} is not OLD=NEW (e.g. PER=ACTOR; MISC=O leaves MISC out)")
-        mapping[old.strip()] = new.strip()
-    return mapping
+    from newsgold.annotate.export.controls import read_label_map
+
+    return read_label_map(values)
 
 
 label_map_option = click.option(
-    "--label-map", "label_map", multiple=True, callback=_label_map, metavar="OLD=NEW",
-    help="Rename a label of a gold file onto the schema, e.g. PER=ACTOR (repeatable); OLD=O leaves "
-    "OLD out (its spans are listed as problems).")
+    "--label-map", "label_map", multiple=True, callback=_label_map, metavar="OLD=NEW|FILE",
+    help="Rename a label or relation type onto the schema's, e.g. PER=ACTOR, or leave it out with OLD=O "
+    "(listed as a problem); repeatable, or a FILE of such OLD=NEW lines.")
 GOLD_FORMATS = ["auto", "gold", "doccano", "spacy", "prodigy", "conll"]
 
 
@@ -392,9 +388,13 @@ def status(project, as_json, data_dir):
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes converting a Label Studio export (default: the CPUs available, at most 8; "
               "one for an export under 8 MB). The files written do not depend on it.")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The project's labeling config (XML) for a --from Label Studio export; without it, the "
+              "labels each control offers are read from the regions.")
 @schema_option
 @data_dir_option
-def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios, workers, schema_path, data_dir):
+def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios, workers, config, schema_path,
+           data_dir):
     """Export human annotations as a Hugging Face DatasetDict (plus parquet, JSONL and a card).
 
     Predictions never become gold; cancelled annotations are ignored; ground truth wins. Tokens,
@@ -402,9 +402,12 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
     test split by story_id. Spans that do not align with tokens, overlap, or disagree with the text
     are listed in problems.jsonl and the card. Written atomically; --force replaces.
 
-    A gold file's texts are normalised as `annotate documents` does (NFC, \\n line endings, no
-    byte-order mark, trimmed) and its span offsets carried along; its labels must be schema labels
-    or be mapped onto them with --label-map.
+    A project newsgold did not create is read through its own labeling config (its control
+    names, several Labels controls); --label-map renames its labels onto the schema or leaves
+    them out (OLD=O). A label outside the schema stops the export with one line; regions that
+    cannot be taken are listed as problems; documents are gold only for the labels the config
+    offers. A gold file's texts are normalised as `annotate documents` does (NFC, \\n line
+    endings, no byte-order mark, trimmed) and its span offsets carried along.
     """
     try:
         split_ratios = tuple(float(r) for r in ratios.split(","))
@@ -417,7 +420,8 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
     with Bars() as bars:
         report = api.export_dataset(out, project=project, from_file=from_file, force=force, policy=policy,
                                     seed=seed, ratios=split_ratios, workers=workers, schema=schema_path,
-                                    data_dir=data_dir, fmt=fmt, label_map=label_map, progress=bars)
+                                    data_dir=data_dir, fmt=fmt, label_map=label_map, config=config,
+                                    progress=bars)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
@@ -463,7 +467,8 @@ def agreement_command(project, as_json, schema_path, data_dir):
 @schema_option
 def check(dataset, show, schema_path):
     """Check an exported dataset before training: label counts, empty documents, misaligned
-    spans, stories leaking across splits. Exits 1 when it finds errors."""
+    spans, relations between missing spans or of unknown types, stories leaking across splits.
+    Exits 1 when it finds errors."""
     report = api.check_dataset(dataset, schema_path)
     labels = sorted({label for counts in report.labels.values() for label in counts})
     click.echo(f"{'split':12} {'docs':>6} " + " ".join(f"{l:>9}" for l in labels))

@@ -20,7 +20,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from newsgold.annotate.documents import Document, Skipped, make_document, normalize_text
 from newsgold.annotate.errors import DocumentError
@@ -386,7 +386,8 @@ class GoldDocument:
 
 
 def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dict[str, str] | None = None,
-                   on_skip: Callable[[Skipped], None] | None = None) -> Iterator[GoldDocument]:
+                   on_skip: Callable[[Skipped], None] | None = None,
+                   relation_types: Iterable[str] | None = None) -> Iterator[GoldDocument]:
     """The gold documents of the file `path` in format `fmt` (a key of FORMATS).
 
     `label_map` renames the file's labels and relation types (OLD -> NEW; NEW "O", LEAVE_OUT,
@@ -395,9 +396,11 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
     `annotated_labels` is gold for every schema label (newsgold gold JSONL) or for the schema
     labels its file uses (other formats). Two documents with one id and different texts, or
     with the same text annotated differently, are an error naming both lines; an exact copy is
-    skipped (told to `on_skip`), like a rejected Prodigy example.
+    skipped (told to `on_skip`), like a rejected Prodigy example. A relation whose type (after
+    mapping) is not in `relation_types` (when given) is left out and listed.
     """
     path, label_map = Path(path), dict(label_map or {})
+    types = None if relation_types is None else frozenset(relation_types)
     if fmt not in FORMATS:
         raise DocumentError(f"{path}: format {fmt!r} is unknown; use one of {', '.join(FORMATS)}")
     reader, all_labels = FORMATS[fmt]
@@ -409,7 +412,7 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
             if on_skip is not None:
                 on_skip(raw)
             continue
-        gold = _gold_document(raw, path, label_map, default)
+        gold = _gold_document(raw, path, label_map, default, types)
         doc = gold.document
         text_digest = hashlib.sha256(doc.text.encode()).hexdigest()
         annotation = json.dumps([gold.to_record()[key] for key in ("spans", "relations", "annotated_labels")],
@@ -463,7 +466,8 @@ def _annotated(raw: RawDocument, path: Path) -> list[str]:
     return value
 
 
-def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], default: list[str]) -> GoldDocument:
+def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], default: list[str],
+                   types: frozenset[str] | None = None) -> GoldDocument:
     item, fields = f"{path} line {raw.line}", raw.fields
     if not raw.text.strip():
         raise DocumentError(f"{item}: the text is empty; remove the document or fill in its text")
@@ -499,6 +503,10 @@ def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], defa
         if relation.label == LEAVE_OUT:
             problems.append(Problem("left-out", given.to_dict(), f"type {given.label!r} is mapped to {LEAVE_OUT} "
                                     "(--label-map): left out as asked"))
+        elif types is not None and relation.label not in types:
+            problems.append(Problem("unknown-relation", relation.to_dict(), f"relation type {relation.label!r} is "
+                                    f"not in the schema ({', '.join(sorted(types))}); left out: map it with "
+                                    f"--label-map {given.label}=TYPE"))
         elif relation.head in kept and relation.tail in kept:
             relations.append(relation)
         else:

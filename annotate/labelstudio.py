@@ -38,6 +38,28 @@ def validate_config(config: str, source: str = "labeling config") -> None:
         ) from None
 
 
+class LabelingConfigError(NewsgoldError):
+    """A labeling config that Label Studio cannot parse."""
+
+
+def span_controls(config: str, source: str) -> tuple[dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
+                                                     dict[str, str]]:
+    """The `Labels` controls of a labeling config (name → the objects it labels, its labels)
+    and its `Text` objects (name → their `value`, such as `$text`), parsed offline by Label
+    Studio's own `LabelInterface`."""
+    from label_studio_sdk.label_interface import LabelInterface
+
+    try:
+        interface = LabelInterface(config)
+    except Exception as exc:  # the SDK raises its own XML syntax errors, or bare Exception
+        raise LabelingConfigError(f"{source}: not a Label Studio labeling config ({exc}); "
+                                  "copy it from the project's Settings → Labeling Interface → Code") from None
+    controls = {c.name: (tuple(c.to_name or ()), tuple(c.labels or ()))
+                for c in interface.controls if c.tag == "Labels"}
+    texts = {o.name: str(o.value or "") for o in interface.objects if o.tag == "Text"}
+    return controls, texts
+
+
 @dataclass(frozen=True)
 class Project:
     id: int

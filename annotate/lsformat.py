@@ -11,9 +11,10 @@ recorded, and everything else is reported — never guessed silently.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate
+from typing import Mapping
 
 from newsgold.annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME
 from newsgold.annotate.spans import Relation, Span
@@ -86,7 +87,9 @@ def annotator_name(annotation: dict, users: dict[int, str]) -> str:
 class Problem:
     """A region that could not be taken as it is: what, where, and what was done."""
 
-    kind: str  # misaligned | offset-mismatch | repaired | multi-label | overlap | unlabeled-relation
+    # repaired | misaligned | offset-mismatch | bad-offsets | empty | multi-label | overlap | left-out |
+    # unknown-control | unknown-label | not-a-span | unlabeled-relation | unknown-relation | broken-relation
+    kind: str
     span: dict
     detail: str
 
@@ -94,66 +97,196 @@ class Problem:
         return {"kind": self.kind, "span": self.span, "detail": self.detail}
 
 
-def from_ls_result(text: str, result: list[dict]) -> tuple[list[Span], list[Relation], list[Problem]]:
+@dataclass(frozen=True)
+class LabelingConfig:
+    """What a project's labeling config lets annotators draw, in newsgold's terms: its span
+    controls (`Labels` name → the labels it offers, None: any), the `Text` object they label and
+    the task data fields that may hold its text (the first present wins), how its label and
+    relation names map onto the schema's, and the schema's span labels and relation types that
+    regions are checked against (None: not checked)."""
+
+    controls: Mapping[str, frozenset[str] | None]
+    text: str = LS_TEXT_NAME
+    fields: tuple[str, ...] = (LS_TEXT_NAME,)
+    label_map: Mapping[str, str] = field(default_factory=dict)
+    labels: frozenset[str] | None = None
+    relations: frozenset[str] | None = None
+
+    def annotated_labels(self, schema_labels) -> list[str]:
+        """The schema labels (in schema order) an annotation could carry: the labels the
+        controls offer, after mapping; every schema label where a control offers any."""
+        if any(offered is None for offered in self.controls.values()):
+            return list(schema_labels)
+        offered = {self.label_map.get(label, label) for labels in self.controls.values() for label in labels}
+        return [label for label in schema_labels if label in offered]
+
+    def task_text(self, data: dict) -> str | None:
+        return next((data[name] for name in self.fields if isinstance(data.get(name), str)), None)
+
+
+NEWSGOLD_CONFIG = LabelingConfig({LS_LABELS_NAME: None})  # the config newsgold generates, unchecked
+LEAVE_OUT = "O"  # a label map target: regions (or relations) of that label are left out, and listed
+
+
+def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSGOLD_CONFIG
+                   ) -> tuple[list[Span], list[Relation], list[Problem]]:
     """Spans and relations of one annotation's `result`, with the problems found.
 
-    Problems of kind `repaired` are informational (the span is kept, at its repaired offsets);
-    the others name regions that are not in the returned spans.
+    Regions are read as `config` says (its controls, label map and schema); every region that
+    is not returned as a span or relation is returned as a problem. Problems of kind `repaired`
+    are informational (the span is kept, at its repaired offsets: drifted, padded with
+    whitespace, or given as integer strings); the others name regions left out.
     """
     spans: list[Span] = []
-    relations: list[Relation] = []
+    links: list[dict] = []
     problems: list[Problem] = []
     table = _utf16_offsets(text) if result else None
     back = None if table is None else {u: i for i, u in enumerate(table)}
+    controls, label_map, known, size = config.controls, config.label_map, config.labels, len(text)
     for region in result:
+        if not isinstance(region, dict):
+            problems.append(Problem("not-a-span", {"region": repr(region)[:200]}, "a region that is not a JSON object"))
+            continue
         kind = region.get("type")
         if kind != "labels":
             if kind == "relation":
-                labels = region.get("labels") or []
-                if len(labels) != 1:
-                    problems.append(Problem("unlabeled-relation", region, f"relation has labels {labels}"))
-                    continue
-                relations.append(Relation(str(region["from_id"]), str(region["to_id"]), labels[0]))
+                links.append(region)
+            else:
+                problems.append(Problem("not-a-span", _described(region), f"a {kind!r} region of control "
+                                        f"{region.get('from_name')!r} is not a labelled text span; left out"))
             continue
-        if region.get("from_name") != LS_LABELS_NAME:
+        control = region.get("from_name")
+        if not isinstance(control, str) or control not in controls or region.get("to_name") != config.text:
+            problems.append(_unknown_control(region, config))
             continue
-        value = region.get("value", {})
+        value = region.get("value")
+        value = value if isinstance(value, dict) else {}
         labels = value.get("labels") or []
+        if not isinstance(labels, list) or len(labels) != 1:
+            detail = (f"{len(labels)} labels on one region; the schema allows one" if isinstance(labels, list)
+                      else f"labels is {labels!r}, not a list of one label; fix the region")
+            problems.append(Problem("multi-label", _described(region), detail))
+            continue
+        label = label_map.get(labels[0], labels[0]) if isinstance(labels[0], str) else repr(labels[0])
+        if known is not None and label not in known:
+            left_out = label == LEAVE_OUT
+            problems.append(_left_out(_described(region), labels[0]) if left_out
+                            else _unknown_label(region, label, known))
+            continue
         start, end, expected = value.get("start"), value.get("end"), value.get("text")
+        coerced = type(start) is not int or type(end) is not int
+        if coerced:
+            start, end = _integer(start), _integer(end)
         if back is not None:
             start, end = back.get(start), back.get(end)
-        if len(labels) == 1 and start is not None and end is not None:
+        if not coerced and start is not None and end is not None and 0 <= start < end <= size:
             found = text[start:end]
-            if expected is None or found == expected:
-                spans.append(_new_span((start, end, labels[0], found, None, str(region.get("id")))))
+            if (expected is None or found == expected) and not (found[0].isspace() or found[-1].isspace()):
+                spans.append(_new_span((start, end, label, found, None, str(region.get("id")))))
                 continue
         # the slow path: something is off with this region
-        described = {"id": region.get("id"), **{k: value.get(k) for k in ("start", "end", "text", "labels")}}
-        if len(labels) != 1:
-            problems.append(
-                Problem("multi-label", described, f"{len(labels)} labels on one region; the schema allows one")
-            )
-            continue
+        span, problem = _slow_region(text, region, label, start, end, expected, coerced)
+        problems.append(problem)
+        if span is not None:
+            spans.append(span)
+    return spans, _relations(links, {s.id for s in spans}, config, problems), problems
+
+
+def _described(region: dict) -> dict:
+    value = region.get("value")
+    value = value if isinstance(value, dict) else {}
+    return {"id": region.get("id"), "from_name": region.get("from_name"),
+            **{k: value.get(k) for k in ("start", "end", "text", "labels")}}
+
+
+def _unknown_control(region: dict, config: LabelingConfig) -> Problem:
+    offered = ", ".join(sorted(config.controls))
+    return Problem("unknown-control", _described(region),
+                   f"control {region.get('from_name')!r} over {region.get('to_name')!r} is not one of the labeling "
+                   f"config's Labels controls over {config.text!r} ({offered}); left out")
+
+
+def _unknown_label(region: dict, label, known: frozenset[str]) -> Problem:
+    return Problem("unknown-label", _described(region),
+                   f"label {label!r} is not in the schema ({', '.join(sorted(known))}); left out: map it with "
+                   f"--label-map {label}=LABEL")
+
+
+def _left_out(described: dict, label: str) -> Problem:
+    return Problem("left-out", described, f"label {label!r} is mapped to {LEAVE_OUT} (--label-map): left out as asked")
+
+
+def _integer(offset) -> int | None:
+    """An offset given as an integer string or an integral float, as an int; None otherwise."""
+    if isinstance(offset, str) and offset.strip().isdigit():
+        return int(offset)
+    if isinstance(offset, float) and offset.is_integer():
+        return int(offset)
+    return offset if type(offset) is int else None
+
+
+def _slow_region(text: str, region: dict, label: str, start: int | None, end: int | None,
+                 expected, coerced: bool) -> tuple[Span | None, Problem]:
+    """The span of a region that the fast path could not take as it is, and the problem to
+    list: what was repaired (the span is kept), or why the region is left out (no span)."""
+    described = _described(region)
+    if start is None or end is None:
+        return None, Problem("bad-offsets", described, f"offsets start={described['start']!r} end="
+                             f"{described['end']!r} are not character offsets in the text; fix the region")
+    if start >= end:
+        return None, Problem("empty", described, f"region [{start}, {end}) is empty; delete it in Label Studio")
+    repairs = ["offsets given as strings, read as integers"] if coerced else []
+    inside = 0 <= start < end <= len(text)
+    if not inside or (expected is not None and text[start:end] != expected):
         repaired = _repair(text, expected, start, end)
         if repaired is None:
-            found = text[start:end] if start is not None and end is not None else None
-            problems.append(
-                Problem(
-                    "offset-mismatch",
-                    described,
-                    f"text[{start}:{end}] is {found!r}, the region says {expected!r}; fix the region in Label Studio",
-                )
-            )
-            continue
-        problems.append(Problem("repaired", described, f"moved to [{repaired}, {repaired + len(expected)})"))
+            found = text[start:end] if inside else f"outside the text (length {len(text)})"
+            return None, Problem("offset-mismatch", described, f"text[{start}:{end}] is {found!r}, the region "
+                                 f"says {expected!r}; fix the region in Label Studio")
         start, end = repaired, repaired + len(expected)
-        spans.append(Span(start, end, labels[0], text[start:end], None, str(region.get("id"))))
-    return spans, relations, problems
+        repairs.append(f"moved to [{start}, {end})")
+    found = text[start:end]
+    lead, trail = len(found) - len(found.lstrip()), len(found) - len(found.rstrip())
+    if lead == len(found):
+        return None, Problem("empty", described, "region holds only whitespace; delete it in Label Studio")
+    if lead or trail:
+        start, end = start + lead, end - trail
+        repairs.append(f"surrounding whitespace trimmed to [{start}, {end})")
+    span = Span(start, end, label, text[start:end], None, str(region.get("id")))
+    return span, Problem("repaired", described, "; ".join(repairs))
+
+
+def _relations(links: list[dict], span_ids: set[str], config: LabelingConfig,
+               problems: list[Problem]) -> list[Relation]:
+    """The relations between spans of the annotation; the others are added to `problems`."""
+    relations = []
+    for region in links:
+        labels = region.get("labels") or []
+        head, tail = str(region.get("from_id")), str(region.get("to_id"))
+        described = {"from_id": head, "to_id": tail, "labels": labels}
+        if len(labels) != 1:
+            problems.append(Problem("unlabeled-relation", described, f"relation has labels {labels}"))
+            continue
+        label = config.label_map.get(labels[0], labels[0]) if isinstance(labels[0], str) else repr(labels[0])
+        missing = [rid for rid in (head, tail) if rid not in span_ids]
+        if label == LEAVE_OUT:
+            problems.append(_left_out(described, labels[0]))
+        elif config.relations is not None and label not in config.relations:
+            known = ", ".join(sorted(config.relations)) or "none"
+            problems.append(Problem("unknown-relation", described, f"relation type {label!r} is not in the schema "
+                                    f"({known}); left out: map it with --label-map {label}=TYPE"))
+        elif missing:
+            problems.append(Problem("broken-relation", described, f"relation {label!r} {head} → {tail} points at "
+                                    f"region(s) {', '.join(missing)}, not spans of this annotation (missing, or "
+                                    "listed as problems); left out"))
+        else:
+            relations.append(Relation(head, tail, label))
+    return relations
 
 
 def _repair(text: str, expected: str | None, start: int | None, end: int | None) -> int | None:
     """The start of `expected` when it occurs exactly once near where the region says it is."""
-    if not expected or start is None:
+    if not expected or not isinstance(expected, str) or start is None:
         return None
     low = max(0, start - REPAIR_WINDOW)
     window = text[low : (end or start) + REPAIR_WINDOW + len(expected)]

@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from newsgold.annotate.lsformat import Problem, annotator_name, from_ls_result, usable_annotations
+from newsgold.annotate.lsformat import (
+    NEWSGOLD_CONFIG,
+    LabelingConfig,
+    Problem,
+    annotator_name,
+    from_ls_result,
+    usable_annotations,
+)
 from newsgold.annotate.spans import Relation, Span
 
 POLICIES = ("latest", "majority")
@@ -29,8 +36,10 @@ class Resolved:
     candidates: int = 1  # how many usable annotations the document had
 
 
-def resolve_annotations(text: str, annotations: list[dict], policy: str, users: dict[int, str]) -> Resolved | None:
-    """Pick the human truth of one task; None when it has no usable annotation."""
+def resolve_annotations(text: str, annotations: list[dict], policy: str, users: dict[int, str],
+                        config: LabelingConfig = NEWSGOLD_CONFIG) -> Resolved | None:
+    """Pick the human truth of one task, its regions read as `config` says; None when it has
+    no usable annotation."""
     usable = usable_annotations(annotations)
     if not usable:
         return None
@@ -38,16 +47,16 @@ def resolve_annotations(text: str, annotations: list[dict], policy: str, users: 
     chosen_from = ground_truth or usable
     latest = max(chosen_from, key=lambda a: (a.get("updated_at") or a.get("created_at") or "", a.get("id") or 0))
     if ground_truth or len(usable) == 1 or policy == "latest":
-        spans, relations, problems = from_ls_result(text, latest.get("result") or [])
+        spans, relations, problems = from_ls_result(text, latest.get("result") or [], config)
         how = "ground_truth" if ground_truth else ("single" if len(usable) == 1 else "latest")
         return Resolved(spans, relations, [annotator_name(latest, users)], how, problems, len(usable))
-    return _majority(text, usable, users)
+    return _majority(text, usable, users, config)
 
 
-def _majority(text: str, usable: list[dict], users: dict[int, str]) -> Resolved:
+def _majority(text: str, usable: list[dict], users: dict[int, str], config: LabelingConfig) -> Resolved:
     """A span stays when more than half of the annotators drew it exactly; so does a relation
     between two kept spans."""
-    parsed = [from_ls_result(text, a.get("result") or []) for a in usable]
+    parsed = [from_ls_result(text, a.get("result") or [], config) for a in usable]
     votes: Counter = Counter()
     relation_votes: Counter = Counter()
     for spans, relations, _ in parsed:

@@ -320,14 +320,6 @@ def test_an_exact_copy_of_a_document_is_exported_once_and_said(tmp_path):
     assert "not exported: 1 task(s) with an exact copy of an earlier document (exported once)" in result.output
 
 
-def test_a_label_map_on_a_label_studio_export_is_refused_until_it_applies(tmp_path):
-    source = tmp_path / "export.json"
-    source.write_text("[]")
-    result = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(tmp_path / "x"),
-                                      "--label-map", "PER=ACTOR"])
-    assert result.exit_code == 1 and "drop --label-map" in result.output
-
-
 # ------------------------------------------------------------------ annotate score on such gold
 
 

@@ -2,8 +2,10 @@
 
     report = export_dataset("exports/demo", project="demo")          # a live Label Studio project
     report = export_dataset("exports/re3d", from_file="re3d.jsonl")  # gold JSONL or an LS export file
+    report = export_dataset("exports/x", from_file="export.json", label_map={"PER": "ACTOR"})  # a foreign project
 
-The stages, one module each: reading Label Studio export files (`lsfile`), building rows from
+The stages, one module each: reading Label Studio export files (`lsfile`), the project's labeling
+config and label map (`controls`), building rows from
 tasks or gold documents (`rows`, with `annotate.resolve` choosing the human truth), batching and
 splitting them (`batches`), converting one file in several processes (`parallel`), the output
 formats (`writers`), the dataset card (`card`), and writing the folder atomically (`write`).
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from newsgold.annotate.documents import STORY_THRESHOLD
 from newsgold.annotate.export.batches import batches_from_gold, conversion
+from newsgold.annotate.export.controls import LabelMap, as_label_map, config_from_regions, config_from_xml
 from newsgold.annotate.export.lsfile import detect_file_kind
 from newsgold.annotate.export.parallel import batches_from_ls_file, default_workers
 from newsgold.annotate.export.report import (
@@ -48,14 +51,21 @@ def export_dataset(
     schema: Schema | str | Path | None = None,
     data_dir: str | Path | None = None,
     fmt: str = "auto",
-    label_map: dict[str, str] | None = None,
+    label_map: LabelMap | str | Path | None = None,
+    config: str | Path | None = None,
     progress: Progress = silent,
 ) -> ExportReport:
     """Export the human annotations of a Label Studio `project`, or of `from_file`, into the
     dataset folder `out`. The file is a Label Studio JSON export or gold from a file
     (`annotate.goldformats`: newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB), of format
-    `fmt` ("auto": detected from its content); `label_map` renames the file's labels onto the
-    schema (OLD -> NEW; NEW "O" leaves a label out).
+    `fmt` ("auto": detected from its content).
+
+    Regions are read as the project's labeling config says: a live project's own, the XML file
+    `config` for an export file, or else the controls and labels the file's regions use.
+    `label_map` (a mapping, or a file of OLD=NEW lines) renames its labels and relation types
+    onto the schema's (a gold file's labels too; NEW "O" leaves a label out); a region of another control, or with a label outside the schema, is left
+    out and listed in the problems, and each document is gold (`annotated_labels`) only for the
+    schema labels the config offers. What was inferred or left out is said in `report.notes`.
 
     Predictions never become gold; cancelled annotations are ignored; ground truth wins; several
     annotators are resolved by `policy` ("latest" or "majority"). Splits come from `seed` and
@@ -73,23 +83,36 @@ def export_dataset(
     if len(ratios) != 3 or abs(sum(ratios) - 1.0) > 1e-6 or any(r < 0 for r in ratios):
         raise ExportError(f"split ratios {ratios} must be three non-negative numbers that sum to 1")
     schema, out = as_schema(schema), Path(out)
+    label_map = as_label_map(label_map, schema)
+    if config is not None and project is not None:
+        raise ExportError("--config is for an export file; a live project's labeling config is read from Label Studio")
     kind = "labelstudio" if from_file is None else _file_kind(Path(from_file), fmt)
-    if kind == "labelstudio" and label_map:
-        raise ExportError("a label map applies to gold files (gold JSONL, doccano, spaCy/Prodigy, CoNLL), "
-                          "not to a Label Studio project or export; drop --label-map")
-    users, download = {}, None
+    users, download, notes = {}, None, []
     try:
         if project is not None:
-            download, users, source = _download(project, out, data_dir)
+            ls, found = _project(project, data_dir)
+            reading, notes = config_from_xml(found.label_config, f"project {project!r}", schema, label_map)
+            download, users = _download(ls, found, out)
             ls_file: Path | None = download
+            source = f"Label Studio project {project!r} at {ls.url}"
         else:
             from_file = Path(from_file)
             ls_file = from_file if kind == "labelstudio" else None
             source = f"{'Label Studio export' if ls_file else FORMAT_NAMES[kind]} {from_file}"
-        how = conversion(schema, policy, users, seed, ratios, label_map)
+            if ls_file is None:
+                if config is not None:
+                    raise ExportError(f"{from_file}: --config applies to Label Studio exports, and this is "
+                                      f"{FORMAT_NAMES[kind]}; drop --config")
+                reading = None
+            elif config is not None:
+                reading, notes = config_from_xml(_read_config(Path(config)), str(config), schema, label_map)
+            else:
+                reading, notes = config_from_regions(from_file, schema, label_map)
+        how = conversion(schema, policy, users, seed, ratios, reading, label_map)
 
         def convert(processes: int) -> ExportReport:
             report = ExportReport(out, source, policy, seed, ratios, project)
+            report.notes += notes
             if ls_file is not None:
                 batches = batches_from_ls_file(ls_file, how, report, processes)
             else:
@@ -119,13 +142,24 @@ def _file_kind(path: Path, fmt: str) -> str:
     return fmt
 
 
-def _download(project: str, out: Path, data_dir) -> tuple[Path, dict, str]:
-    """The project's JSON export streamed to a temporary file beside `out`, its users, and the
-    source's description."""
+def _read_config(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportError(f"labeling config {path}: cannot be read ({exc}); "
+                          "give the project's config as an XML file") from None
+
+
+def _project(project: str, data_dir):
+    """The connection to Label Studio and the project titled `project`."""
     from newsgold.annotate.server import connect
 
     ls = connect(data_dir)
-    found = ls.get_project(project)
+    return ls, ls.get_project(project)
+
+
+def _download(ls, found, out: Path) -> tuple[Path, dict]:
+    """The project's JSON export streamed to a temporary file beside `out`, and its users."""
     users = ls.users()
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{out.name}.download-", suffix=".json", dir=out.parent)
@@ -136,4 +170,4 @@ def _download(project: str, out: Path, data_dir) -> tuple[Path, dict, str]:
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
-    return Path(name), users, f"Label Studio project {project!r} at {ls.url}"
+    return Path(name), users

@@ -15,8 +15,10 @@ import orjson
 from newsgold.annotate.agreement import several_annotators
 from newsgold.annotate.dataset import SPLITS, arrow_schema
 from newsgold.annotate.export.lsfile import iter_ls_export_file
+from newsgold.annotate.export.controls import newsgold_config
 from newsgold.annotate.export.report import DEFAULT_RATIOS, DEFAULT_SEED, ExportReport
 from newsgold.annotate.export.rows import Row, rows_from_gold, rows_from_ls_tasks
+from newsgold.annotate.lsformat import LabelingConfig
 from newsgold.annotate.schema import Schema
 
 BATCH = 256  # tasks (or rows) per batch; also the rows of every record batch and row group written
@@ -45,15 +47,18 @@ class Conversion:
     ratios: tuple[float, float, float]
     arrow_schema: object  # `dataset.arrow_schema()`
     batch: int = BATCH  # rows per batch, and per record batch and row group written
-    label_map: dict = field(default_factory=dict)  # a file's label -> a schema label ("O" leaves it out)
+    config: LabelingConfig | None = None  # how to read Label Studio regions (None: newsgold's own config)
+    label_map: dict = field(default_factory=dict)  # a gold file's label -> a schema label ("O" leaves it out)
 
 
 def conversion(schema: Schema, policy: str = "latest", users: dict | None = None, seed: int = DEFAULT_SEED,
-               ratios: tuple[float, float, float] = DEFAULT_RATIOS, label_map: dict | None = None) -> Conversion:
-    """How to convert an export: the resolution policy, user names, split seed and ratios, and
-    the label names to map onto the schema."""
+               ratios: tuple[float, float, float] = DEFAULT_RATIOS, config: LabelingConfig | None = None,
+               label_map: dict | None = None) -> Conversion:
+    """How to convert an export: the resolution policy, user names, split seed and ratios, the
+    labeling config its regions are read with (default: the one newsgold generates), and the
+    label names of a gold file to map onto the schema."""
     return Conversion(schema.label_names, schema.tag_names, policy, users or {}, seed, ratios, arrow_schema(), BATCH,
-                      dict(label_map or {}))
+                      config or newsgold_config(schema), dict(label_map or {}))
 
 
 def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> str:
@@ -140,7 +145,8 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def batches_from_gold(path: Path, fmt: str, conversion: Conversion, report: ExportReport) -> Iterator[Batch]:
     """The documents of a gold file in format `fmt` (`annotate.goldformats`), in batches."""
-    rows = rows_from_gold(path, fmt, list(conversion.labels), report, conversion.label_map)
+    rows = rows_from_gold(path, fmt, list(conversion.labels), report, conversion.label_map,
+                          conversion.config.relations)
     for chunk in _chunks(rows, conversion.batch):
         yield serialise(chunk, conversion, report)
 
@@ -151,5 +157,6 @@ def task_batches(path: Path, region: tuple[int, int | None], conversion: Convers
     several annotators are added to `several` (for the agreement)."""
     for chunk in _chunks(iter_ls_export_file(path, *region), conversion.batch):
         several += filter(several_annotators, chunk)
-        rows = rows_from_ls_tasks(chunk, list(conversion.labels), conversion.policy, conversion.users, report)
+        rows = rows_from_ls_tasks(chunk, list(conversion.labels), conversion.policy, conversion.users, report,
+                                  conversion.config)
         yield serialise(rows, conversion, report)

@@ -96,8 +96,10 @@ def _problems(report: ExportReport, problems_path: Path) -> list[str]:
                     break
                 p = json.loads(line)
                 span = p.get("span") or {}
-                lines.append(f"- `{p.get('document')}` {p['kind']}: {span.get('label')} {span.get('text')!r} "
-                             f"[{span.get('start')}, {span.get('end')}) — {p['detail']}")
+                label = span.get("label") or ",".join(map(str, span.get("labels") or []))
+                if "start" in span:  # a region; a relation has no offsets
+                    label = f"{label} {span.get('text')!r} [{span.get('start')}, {span.get('end')})"
+                lines.append(f"- `{p.get('document')}` {p['kind']}: {label} — {p['detail']}")
     else:
         lines.append("None: every span aligned with the tokens.")
     return lines

@@ -60,7 +60,7 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
         yield from task_batches(path, (0, None), conversion, report, several)
     if several:
         labels = list(conversion.labels)
-        agreed = agreement(several, labels, conversion.users)
+        agreed = agreement(several, labels, conversion.users, conversion.config)
         if agreed["documents"]:
             report.agreement = agreed["pairs"]
 

@@ -14,7 +14,7 @@ import numpy as np
 from newsgold.annotate.documents import Skipped, document_id, normalize_text
 from newsgold.annotate.export.report import ExportReport
 from newsgold.annotate.goldformats import gold_documents
-from newsgold.annotate.lsformat import DOC_ID_FIELD
+from newsgold.annotate.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig
 from newsgold.annotate.resolve import Resolved, resolve_annotations
 from newsgold.annotate.spans import Span, offsets_to_iob
 from newsgold.annotate.tokens import token_arrays
@@ -69,17 +69,19 @@ def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolve
 
 
 def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, users: dict[int, str],
-                       report: ExportReport) -> Iterator[Row]:
-    """Rows from Label Studio tasks (live or exported): human annotations only."""
+                       report: ExportReport, config: LabelingConfig = NEWSGOLD_CONFIG) -> Iterator[Row]:
+    """Rows from Label Studio tasks (live or exported): human annotations only, their regions
+    read as `config` says; each document is gold for the schema `labels` the config offers."""
+    annotated = config.annotated_labels(labels)
     for task in tasks:
         data = task.get("data") or {}
-        text = data.get("text")
+        text = config.task_text(data) if isinstance(data, dict) else None
         if not isinstance(text, str):
             report.skipped["task without a text field"] += 1
-            yield None, [{"kind": "no-text", "document": str(task.get("id")), "span": {},
-                          "detail": "task data has no 'text' field; not exported"}]
+            yield None, [{"kind": "no-text", "document": str(task.get("id")), "task": task.get("id"), "span": {},
+                          "detail": f"task data has no text field ({', '.join(config.fields)}); not exported"}]
             continue
-        resolved = resolve_annotations(text, task.get("annotations") or [], policy, users)
+        resolved = resolve_annotations(text, task.get("annotations") or [], policy, users, config)
         if resolved is None:
             report.skipped["no human annotation (unlabelled, or only cancelled/skipped)"] += 1
             continue
@@ -88,19 +90,20 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
         doc_id = str(data.get(DOC_ID_FIELD) or document_id(normalize_text(text)))
         provenance = {"task_id": task.get("id"), "resolution": resolved.how,
                       "annotations": resolved.candidates}
-        yield build_row(doc_id, text, str(data.get("source") or f"task-{task.get('id')}"),
-                        data.get("story_id"), resolved, labels, provenance)
+        row, problems = build_row(doc_id, text, str(data.get("source") or f"task-{task.get('id')}"),
+                                  data.get("story_id"), resolved, annotated, provenance)
+        yield row, [{**problem, "task": task.get("id")} for problem in problems]
 
 
 def rows_from_gold(path: Path, fmt: str, labels: list[str], report: ExportReport,
-                   label_map: dict[str, str] | None = None) -> Iterator[Row]:
+                   label_map: dict[str, str] | None = None, relation_types=None) -> Iterator[Row]:
     """Rows from a gold file in format `fmt` (`annotate.goldformats`: newsgold gold JSONL, doccano,
     spaCy/Prodigy, CoNLL): texts normalised with their spans carried, labels mapped; records
     skipped (rejected Prodigy examples, exact copies) are counted in `report.skipped`."""
     def skipped(item: Skipped) -> None:
         report.skipped[item.reason] += 1
 
-    for gold in gold_documents(path, fmt, labels, label_map, skipped):
+    for gold in gold_documents(path, fmt, labels, label_map, skipped, relation_types):
         doc = gold.document
         resolved = Resolved(gold.spans, gold.relations, gold.annotators, "gold", gold.problems)
         yield build_row(doc.id, doc.text, doc.source, doc.story_id, resolved, gold.annotated_labels,
