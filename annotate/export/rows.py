@@ -88,8 +88,9 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
         doc_id = str(data.get(DOC_ID_FIELD) or document_id(normalize_text(text)))
         provenance = {"task_id": task.get("id"), "resolution": resolved.how,
                       "annotations": resolved.candidates}
-        yield build_row(doc_id, text, str(data.get("source") or f"task-{task.get('id')}"),
-                        data.get("story_id"), resolved, labels, provenance)
+        row, problems = build_row(doc_id, text, str(data.get("source") or f"task-{task.get('id')}"),
+                                  data.get("story_id"), resolved, labels, provenance)
+        yield row, [{**p, "task_id": task.get("id")} for p in problems]  # each problem names its task
 
 
 def rows_from_gold_jsonl(path: Path, labels: list[str]) -> Iterator[Row]:
