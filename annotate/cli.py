@@ -368,9 +368,10 @@ def export(project, from_file, out, force, policy, seed, ratios, workers, schema
         click.echo(f"  problems listed in {report.out / 'problems.jsonl'}: {kinds}", err=True)
     if policy == "majority":
         not_kept = report.outvoted
-        click.echo(f"  majority vote (one per annotator, their latest annotation): not kept {not_kept['minority']} "
-                   f"span(s) drawn by a minority, {not_kept['tie']} tied span(s), {not_kept['outvoted-relation']} "
-                   "relation(s); each listed in problems.jsonl with who drew it and its votes", err=True)
+        click.echo(f"  majority vote (one per annotator, their latest annotation): not kept "
+                   f"{not_kept['minority']} span(s) drawn by a minority, {not_kept['tie']} tied span(s), "
+                   f"{not_kept['outvoted-relation']} relation(s); each listed in problems.jsonl with who drew it "
+                   "and its votes", err=True)
     if report.empty_splits:
         click.echo(f"  empty splits (kept): {', '.join(report.empty_splits)} — too few stories to fill them", err=True)
 

@@ -21,7 +21,8 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
     import yaml
 
     seed, ratios = report.seed, report.ratios
-    resolution = {"policy": report.policy, "ground_truth": "a ground-truth annotation is the task's gold, whatever the policy",
+    resolution = {"policy": report.policy,
+                  "ground_truth": "a ground-truth annotation is the task's gold, whatever the policy",
                   "several_annotators": RULES[report.policy]}
     if report.policy == "majority":
         resolution["not_kept"] = report.outvoted  # listed in problems.jsonl
@@ -81,8 +82,8 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
               f"{RULES[report.policy]}."]
     if report.policy == "majority":
         not_kept = report.outvoted
-        lines += ["", f"Not kept by the vote (listed under Problems): {not_kept['minority']} span(s) drawn by a "
-                  f"minority, {not_kept['tie']} tied span(s), {not_kept['outvoted-relation']} relation(s)."]
+        lines += ["", f"Not kept by the vote (listed under Problems): {not_kept['minority']} span(s) drawn by "
+                  f"a minority, {not_kept['tie']} tied span(s), {not_kept['outvoted-relation']} relation(s)."]
     if report.agreement:
         lines += ["", "## Agreement", "", f"Span F1 (strict / partial) on the {report.agreement['documents']} "
                   "document(s) with several annotators:", "", agreement_tables(report.agreement, labels)]
