@@ -224,18 +224,20 @@ def project_status(project: str, *, data_dir: str | Path | None = None) -> Proje
 
 @dataclass(frozen=True)
 class ProjectAgreement:
-    """Pairwise span F1 per label on documents with two or more annotators, and every span
-    not drawn by all of them (to adjudicate)."""
+    """Pairwise span F1 per label on documents with two or more annotators, each annotator's F1
+    against the ground truth, and every span not drawn by all of them (to adjudicate)."""
 
     documents: int
     pairs: dict  # "a vs b" -> label -> {strict, partial}
     disagreements: list
     labels: list[str]
+    ground_truth: dict  # annotator -> label -> {strict, partial}, against the ground truth
+    definition: str  # what strict and partial mean
 
     def table(self) -> str:
-        from newsgold.annotate.agreement import agreement_table
+        from newsgold.annotate.agreement import agreement_tables
 
-        return agreement_table(self.pairs, self.labels)
+        return agreement_tables({"pairs": self.pairs, "ground_truth": self.ground_truth}, self.labels)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -252,7 +254,8 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
     ls = connect(data_dir)
     found = ls.get_project(project)
     report = agreement(iter_json_array(ls.export_chunks(found)), labels, ls.users())
-    return ProjectAgreement(report["documents"], report["pairs"], report["disagreements"], labels)
+    return ProjectAgreement(report["documents"], report["pairs"], report["disagreements"], labels,
+                            report["ground_truth"], report["definition"])
 
 
 def convert_re3d(folder: str | Path, output: str | Path) -> Re3dReport:

@@ -1,6 +1,6 @@
-"""A dataset check before training, in the spirit of `spacy debug data`: label counts, empty
-documents, spans that do not align with tokens, relations between missing spans or of unknown
-types, and stories leaking across splits."""
+"""A dataset check before training, in the spirit of `spacy debug data`: label counts (entities in
+the IOB2 tags, as a tagger sees them), empty documents, spans that do not align with tokens,
+relations between missing spans or of unknown types, and stories leaking across splits."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from newsgold.annotate.schema import Schema, as_schema
 class CheckReport:
     path: Path
     splits: dict = field(default_factory=dict)  # split -> documents
-    labels: dict = field(default_factory=dict)  # split -> Counter
+    labels: dict = field(default_factory=dict)  # split -> Counter of entities in ner_tags (B- tags)
     schema_hash: str | None = None
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -46,12 +46,12 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
     relation_types = {r.name for r in schema.relations}
     for name, split in dataset.items():
         report.splits[name] = len(split)
-        counts = Counter()
         names = split.features["ner_tags"].feature.names
+        counts = Counter({n[2:]: 0 for n in names if n.startswith("B-")})  # entities, as a tagger sees them
         for row in split:
             ids[row["id"]] += 1
             stories.setdefault(row["story_id"], set()).add(name)
-            counts.update(s["label"] for s in row["spans"])
+            counts.update(names[t][2:] for t in row["ner_tags"] if names[t].startswith("B-"))
             if not row["tokens"]:
                 report.errors.append(f"{name}: document {row['id']} has no tokens")
             elif not row["spans"]:

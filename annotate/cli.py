@@ -382,7 +382,8 @@ def status(project, as_json, data_dir):
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--policy", type=click.Choice(["latest", "majority"]), default="latest", show_default=True,
               help="With several annotators (and no ground truth): the latest annotation, or the "
-              "spans more than half of them drew (ties reported, not kept).")
+              "spans more than half of them drew, one vote per annotator (their latest annotation); "
+              "spans and relations not kept are listed in problems.jsonl.")
 @click.option("--seed", type=int, default=13, show_default=True, help="Seed of the story-to-split assignment.")
 @click.option("--ratios", default="0.8,0.1,0.1", show_default=True, help="train,validation,test ratios.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -431,6 +432,12 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
     if report.problem_kinds:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.problem_kinds.items()))
         click.echo(f"  problems listed in {report.out / 'problems.jsonl'}: {kinds}", err=True)
+    if policy == "majority":
+        not_kept = report.outvoted
+        click.echo(f"  majority vote (one per annotator, their latest annotation): not kept "
+                   f"{not_kept['minority']} span(s) drawn by a minority, {not_kept['tie']} tied span(s), "
+                   f"{not_kept['outvoted-relation']} relation(s); each listed in problems.jsonl with who drew it "
+                   "and its votes", err=True)
     if report.empty_splits:
         click.echo(f"  empty splits (kept): {', '.join(report.empty_splits)} — too few stories to fill them", err=True)
 
@@ -443,8 +450,11 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
 def agreement_command(project, as_json, schema_path, data_dir):
     """Inter-annotator agreement on documents with two or more annotators.
 
-    Pairwise span F1 per label, strict (same boundaries and label) and partial (overlapping), and
-    one line per disagreement to adjudicate: the span, who drew it and who did not.
+    Pairwise span F1 per label, strict (same boundaries and label) and partial (same label,
+    overlapping: an exact match counts 1, an overlap 1/2), each annotator counted once per task
+    (their latest annotation); each annotator against the ground truth, which is the reference and
+    not an annotator; and one line per disagreement to adjudicate: the span, who drew it and who
+    did not.
     """
     from dataclasses import asdict
 
@@ -453,7 +463,7 @@ def agreement_command(project, as_json, schema_path, data_dir):
         click.echo(json.dumps({**report.to_dict(), "disagreements": [asdict(d) for d in report.disagreements]},
                               indent=2))
         return
-    click.echo(f"{report.documents} documents with two or more annotators")
+    click.echo(f"{report.documents} documents with two or more annotators (or one and a ground truth)")
     click.echo(report.table())
     for d in report.disagreements:
         click.echo(f"  {d.document} (task {d.task_id}): {d.label} {d.text!r} [{d.start}, {d.end}) "

@@ -4,6 +4,7 @@ story. This is what a converting process (this one, or a worker) hands the write
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -73,11 +74,16 @@ def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> st
     return SPLITS[-1]
 
 
-def assign_split(row: dict, seed: int, ratios: tuple[float, float, float], report: ExportReport) -> str:
-    """The split of a row with a story, counted with its labels in `report`."""
+def assign_split(row: dict, seed: int, ratios: tuple[float, float, float], report: ExportReport,
+                 tag_names: tuple[str, ...]) -> str:
+    """The split of a row with a story, counted in `report` with the entities of its IOB2 tags
+    (ids into `tag_names`): what a tagger trains on, not the spans left out of the tags."""
     split = split_of(row["story_id"], seed, ratios)
     report.split_counts[split] += 1
-    report.label_counts[split].update(s["label"] for s in row["spans"])
+    counts = report.label_counts[split]
+    for tag, n in Counter(row["ner_tags"]).items():  # counted in C: rows have thousands of tokens
+        if tag_names[tag].startswith("B-"):
+            counts[tag_names[tag][2:]] += n
     return split
 
 
@@ -98,7 +104,7 @@ def serialise(rows: Iterable[Row], conversion: Conversion, report: ExportReport)
         batch.documents += 1
         report.documents += 1
         if row["story_id"]:
-            split = assign_split(row, conversion.seed, conversion.ratios, report)
+            split = assign_split(row, conversion.seed, conversion.ratios, report, conversion.tag_names)
             batch.lines[split].append(line)
             by_split.setdefault(split, []).append(row)
         else:

@@ -8,9 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 from newsgold.annotate import __version__
-from newsgold.annotate.agreement import agreement_table
+from newsgold.annotate.agreement import agreement_tables
 from newsgold.annotate.dataset import SPLITS
 from newsgold.annotate.export.report import ExportReport
+from newsgold.annotate.resolve import RULES
 from newsgold.annotate.schema import Schema
 
 
@@ -20,7 +21,12 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
     import yaml
 
     seed, ratios = report.seed, report.ratios
-    extra = {"resolution": report.policy}
+    resolution = {"policy": report.policy,
+                  "ground_truth": "a ground-truth annotation is the task's gold, whatever the policy",
+                  "several_annotators": RULES[report.policy]}
+    if report.policy == "majority":
+        resolution["not_kept"] = report.outvoted  # listed in problems.jsonl
+    extra = {"resolution": resolution}
     if report.project is not None:
         extra["project"] = report.project
     if report.agreement:
@@ -41,6 +47,7 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
             "split_ratios": {n: r for n, r in zip(SPLITS, ratios)},
             "documents": report.documents,
             "splits": report.split_counts,
+            "entities": {name: {label: report.label_counts[name][label] for label in labels} for name in SPLITS},
             "problems": report.problems,
             **extra,
         },
@@ -58,6 +65,9 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
         "",
         "## Counts",
         "",
+        "Entities per label are counted in `ner_tags` (one per `B-` tag); a span left out of the tags "
+        "(misaligned with the tokens, or overlapping another) is listed under Problems.",
+        "",
         "| split | documents | " + " | ".join(labels) + " |",
         "|---|---|" + "---|" * len(labels),
     ]
@@ -68,9 +78,15 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
         lines += ["", f"Empty splits (kept, with the same features): {', '.join(report.empty_splits)}."]
     if report.skipped:
         lines += ["", "Not exported:"] + [f"- {reason}: {n}" for reason, n in sorted(report.skipped.items())]
+    lines += ["", "## Resolution", "", f"Ground truth wins; with several annotators, `{report.policy}`: "
+              f"{RULES[report.policy]}."]
+    if report.policy == "majority":
+        not_kept = report.outvoted
+        lines += ["", f"Not kept by the vote (listed under Problems): {not_kept['minority']} span(s) drawn by "
+                  f"a minority, {not_kept['tie']} tied span(s), {not_kept['outvoted-relation']} relation(s)."]
     if report.agreement:
-        lines += ["", "## Agreement", "", "Pairwise span F1 (strict / partial) on documents with several annotators:",
-                  "", agreement_table(report.agreement, labels)]
+        lines += ["", "## Agreement", "", f"Span F1 (strict / partial) on the {report.agreement['documents']} "
+                  "document(s) with several annotators:", "", agreement_tables(report.agreement, labels)]
     lines += ["", "## Problems", ""] + _problems(report, problems_path)
     lines += ["", "## Fields", "",
               "`id`, `story_id`, `source`, `text`, `tokens`, `token_offsets` ([start, end) per token), "
@@ -84,7 +100,8 @@ def _problems(report: ExportReport, problems_path: Path) -> list[str]:
     """The card's problem section: counts per kind, then the first 50 problems."""
     lines: list[str] = []
     if report.problem_kinds:
-        lines.append("Every region that could not be used as it is, listed in `problems.jsonl`:")
+        lines.append("Every span or relation that could not be used as it is, or that the majority vote "
+                     "left out, listed in `problems.jsonl`:")
         lines.append("")
         for kind, n in sorted(report.problem_kinds.items()):
             lines.append(f"- {kind}: {n}")

@@ -62,7 +62,7 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
         labels = list(conversion.labels)
         agreed = agreement(several, labels, conversion.users, conversion.config)
         if agreed["documents"]:
-            report.agreement = agreed["pairs"]
+            report.agreement = {key: agreed[key] for key in ("documents", "definition", "pairs", "ground_truth")}
 
 
 def _worker(path: Path, region, conversion: Conversion, queue, spool: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from newsgold.annotate.dataset import SPLITS
 from newsgold.annotate.errors import NewsgoldError
+from newsgold.annotate.resolve import OUTVOTED
 
 DEFAULT_SEED = 13
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)
@@ -34,13 +35,19 @@ class ExportReport:
     project: str | None = None  # the Label Studio project, for a live export
     documents: int = 0
     split_counts: dict = field(default_factory=lambda: dict.fromkeys(SPLITS, 0))
-    label_counts: dict = field(default_factory=lambda: {name: Counter() for name in SPLITS})  # split -> Counter(label)
+    # split -> Counter(label) of the entities in ner_tags (B- tags): spans left out of the tags are problems
+    label_counts: dict = field(default_factory=lambda: {name: Counter() for name in SPLITS})
     skipped: Counter = field(default_factory=Counter)  # reason -> count
     problems: int = 0
     problem_kinds: Counter = field(default_factory=Counter)
     multi_annotated: int = 0
-    agreement: dict | None = None  # pairwise F1 on documents with several annotators
+    agreement: dict | None = None  # `agreement.agreement()` on documents with several annotators, less disagreements
     notes: list[str] = field(default_factory=list)  # what the export did that a user should know
+
+    @property
+    def outvoted(self) -> dict[str, int]:
+        """What the majority vote left out, by problem kind (listed in problems.jsonl)."""
+        return {kind: self.problem_kinds[kind] for kind in OUTVOTED}
 
     @property
     def empty_splits(self) -> list[str]:

@@ -92,7 +92,7 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
                       "annotations": resolved.candidates}
         row, problems = build_row(doc_id, text, str(data.get("source") or f"task-{task.get('id')}"),
                                   data.get("story_id"), resolved, annotated, provenance)
-        yield row, [{**problem, "task": task.get("id")} for problem in problems]
+        yield row, [{**problem, "task_id": task.get("id")} for problem in problems]  # each names its task
 
 
 def rows_from_gold(path: Path, fmt: str, labels: list[str], report: ExportReport,

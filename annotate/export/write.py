@@ -82,7 +82,7 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
         writers = open_writers(tmp, dataset_features(schema.tag_names), batch)
         problems_path = tmp / "problems.jsonl"
         try:
-            _stream(batches, writers, tmp, problems_path, report, story_threshold, progress)
+            _stream(batches, writers, tmp, problems_path, report, story_threshold, progress, schema.tag_names)
         finally:
             writers.close()
         (tmp / "README.md").write_text(dataset_card(schema, report, problems_path), encoding="utf-8")
@@ -98,7 +98,7 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
 
 
 def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_path: Path, report: ExportReport,
-            story_threshold: float, progress: Callable[[int], None] | None) -> None:
+            story_threshold: float, progress: Callable[[int], None] | None, tag_names: tuple[str, ...]) -> None:
     staged = tmp / "rows-without-story.jsonl"  # rows whose story is decided after the stream
     missing_story: dict[str, str] = {}
     with open(staged, "wb") as staging, open(problems_path, "wb") as problems:
@@ -120,6 +120,6 @@ def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_pa
             for line in staging:
                 row = orjson.loads(line)
                 row["story_id"] = stories[row["id"]]
-                split = assign_split(row, report.seed, report.ratios, report)
+                split = assign_split(row, report.seed, report.ratios, report, tag_names)
                 writers.add(split, [orjson.dumps(row) + b"\n"], record_batch([row], types))
     staged.unlink()

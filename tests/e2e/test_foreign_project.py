@@ -49,5 +49,5 @@ def test_a_foreign_project_is_exported_through_its_own_config(ls_env, ls_client,
                                                    "O", "O", "O", "O"]
     assert row["annotated_labels"] == ["ACTOR", "LOCATION", "ACTION"]  # the project offers no COUNT
     problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
-    assert [(p["kind"], p["task"], p["span"]["id"]) for p in problems] == [("left-out", task_id, "m")]
+    assert [(p["kind"], p["task_id"], p["span"]["id"]) for p in problems] == [("left-out", task_id, "m")]
     assert "documents are gold for ACTOR, LOCATION, ACTION only" in result.stderr
