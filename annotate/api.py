@@ -171,15 +171,19 @@ def push_predictions(predictions: str | Path, project: str, *, schema: Schema | 
     """Add a round of predictions (JSONL from `preannotate` or `train predict`) to the project's
     existing tasks, under its own model_version, once per task and version. The whole file is
     checked against the schema and the tasks' texts first: a span outside its text, a label or
-    relation outside the schema refuses it with nothing stored."""
-    from newsgold.annotate.push import check_predictions, import_predictions
+    relation outside the schema, a record without model_version, a project built from another
+    schema refuse it with nothing stored."""
+    from newsgold.annotate.push import check_predictions, check_title, import_predictions
     from newsgold.annotate.server import connect
 
+    check_title(project)
+    schema = as_schema(schema)
     records = read_jsonl(predictions)
-    check_predictions(records, str(predictions), as_schema(schema))
+    check_predictions(records, str(predictions), schema)
     ls = connect(data_dir)
     report = import_predictions(ls, project, records, batch_size,
-                                lambda n: progress("pushing predictions", n, len(records)), source=str(predictions))
+                                lambda n: progress("pushing predictions", n, len(records)), source=str(predictions),
+                                schema=schema)
     return replace(report, url=ls.tasks_url(report.project_id))
 
 

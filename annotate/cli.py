@@ -270,7 +270,8 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
                                           data_dir=data_dir, progress=bars)
         click.echo(
             f"project {project!r}: {report.predictions} predictions added, "
-            f"{report.already_present - report.predictions} already there, "
+            f"{report.already_present} already there (same model_version), "
+            f"{report.without_spans} without spans (nothing to add), "
             f"{report.unknown_documents} documents not in the project (push them first)"
         )
         return
@@ -287,9 +288,11 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
         f"project {project!r} ({what}): {report.new_tasks} new tasks, {report.already_present} already "
         f"present{known.get(report.dedup, '')}, {report.predictions} with pre-annotations"
     )
-    if report.duplicates_removed or report.predictions_restored:
+    if report.duplicates_removed:
         click.echo(f"removed {report.duplicates_removed} duplicate tasks created by a concurrent push of the same "
-                   f"documents; {report.predictions_restored} kept tasks given this push's pre-annotations")
+                   "documents (one task per document is kept)")
+    if report.predictions_restored:
+        click.echo(f"gave {report.predictions_restored} kept tasks this push's pre-annotations, which they lacked")
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     if report.ledger_error:

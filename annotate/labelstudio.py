@@ -279,18 +279,24 @@ class LabelStudio:
                                     include="id,data,predictions,total_annotations,cancelled_annotations")
         ]
 
-    def delete_unannotated_tasks(self, project: Project, task_ids: list[int]) -> None:
+    def delete_unannotated_tasks(self, project: Project, task_ids: list[int]) -> int:
         """Delete these tasks in one Data Manager action, except any that carries an annotation
-        (also a skipped one) by the time the server deletes: that check runs on the server."""
-        if task_ids:
-            self._call(
-                f"delete {len(task_ids)} duplicate tasks of {project.title!r}",
-                self._client.actions.create,
-                id="delete_tasks",
-                project=project.id,
-                selected_items={"all": False, "included": list(task_ids)},
-                filters=_filters(("total_annotations", "equal", 0), ("cancelled_annotations", "equal", 0)),
-            )
+        (also a skipped one) by the time the server deletes: that check runs on the server.
+        Returns how many this request deleted (a task another push deleted first is not counted)."""
+        if not task_ids:
+            return 0
+        response = self._call(
+            f"delete {len(task_ids)} duplicate tasks of {project.title!r}",
+            self._client.actions.with_raw_response.create,
+            id="delete_tasks",
+            project=project.id,
+            selected_items={"all": False, "included": list(task_ids)},
+            filters=_filters(("total_annotations", "equal", 0), ("cancelled_annotations", "equal", 0)),
+        )
+        try:
+            return int(response.response.json()["processed_items"])
+        except (ValueError, KeyError, TypeError):  # an answer without the count: say what was asked
+            return len(task_ids)
 
     def task_ids_by_document(self, project: Project) -> dict[str, int]:
         """newsgold document id → task id, for every task pushed by newsgold."""
@@ -301,8 +307,10 @@ class LabelStudio:
                 mapping.setdefault(str(doc_id), task["id"])
         return mapping
 
-    def import_tasks(self, project: Project, tasks: list[dict]) -> list[int]:
-        """Import tasks (with their predictions) in one request; returns the new task ids.
+    def import_tasks(self, project: Project, tasks: list[dict]) -> tuple[list[int], int]:
+        """Import tasks (with their predictions) in one request; returns the new task ids and how
+        many predictions the server stored (Label Studio on SQLite, importing two batches at
+        once, has been seen to store a batch's tasks without its predictions and answer 201).
 
         The request goes through the SDK's own HTTP client and headers, but its body is encoded
         here with `json.dumps`: the SDK's generic `jsonable_encoder` walks every nested value in
@@ -322,7 +330,10 @@ class LabelStudio:
             raise self._refused(response.status_code, what)
         if response.status_code >= 400:
             raise LabelStudioError(f"{self.url}: could not {what} (HTTP {response.status_code}: {response.text[:500]})")
-        return list(response.json().get("task_ids") or [])
+        answer = response.json()
+        stored = answer.get("prediction_count")
+        return list(answer.get("task_ids") or []), sum(len(t.get("predictions") or []) for t in tasks) \
+            if stored is None else int(stored)
 
     def delete_task(self, task_id: int) -> None:
         self._call(f"delete task {task_id}", self._client.tasks.delete, id=task_id)
@@ -334,7 +345,8 @@ class LabelStudio:
             id=project.id,
             request=predictions,
         )
-        return int(getattr(response, "created", None) or len(predictions))
+        created = getattr(response, "created", None)  # how many it stored: it drops invalid ones silently
+        return len(predictions) if created is None else int(created)
 
     def create_annotation(
         self,

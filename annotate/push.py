@@ -62,6 +62,7 @@ class PushReport:
     duplicates_removed: int = 0  # copies of a document a concurrent push also imported, deleted
     predictions_restored: int = 0  # kept copies that lacked this push's pre-annotation
     notes: tuple = ()  # what reconciliation left for a person to decide, one line each
+    without_spans: int = 0  # predictions records with no span: nothing to add
 
 
 def describe(schema: Schema) -> str:
@@ -116,6 +117,9 @@ def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project
         if created is None or not ls.delete_empty_project(other):
             notes.append(f"project {title!r} also exists as id {other.id}; this push used id {project.id}, the "
                          f"oldest; see {ls.tasks_url(other.id)} and delete the one you do not need")
+        elif other.id == created.id:
+            notes.append(f"another push created project {title!r} at the same moment; this push used it (id "
+                         f"{project.id}) and deleted its own, still empty (id {created.id})")
     notes = tuple(notes)
     if created is not None and project.id == created.id:
         return created, True, False, notes
@@ -241,7 +245,7 @@ def import_documents(
     if progress:
         progress(len(documents) - len(missing))
     ours: list[int] | None = []  # None: the server did not say which ids it gave
-    predictions, version = 0, None
+    predictions, version, dropped = 0, None, False  # dropped: the server stored a batch without its predictions
     # Pre-annotate batch k+1 while the server stores batch k: the server is another process, so
     # the two overlap on a multi-core machine. One batch in flight at a time keeps the order.
     with ThreadPoolExecutor(max_workers=1) as sender:
@@ -251,8 +255,9 @@ def import_documents(
             batch = [task_payload(preannotate(d) if preannotate else d.to_dict()) for d in chunk]
             if in_flight is not None:
                 sent, future = in_flight
-                task_ids = future.result()
+                task_ids, stored = future.result()
                 predictions += sum(1 for task in sent if "predictions" in task)
+                dropped = dropped or stored < sum(1 for task in sent if "predictions" in task)
                 version = version or next((t["predictions"][0]["model_version"] for t in sent if "predictions" in t), None)
                 if len(task_ids) == len(sent) and ours is not None:  # the new ids, in payload order
                     ours.extend(task_ids)
@@ -263,7 +268,8 @@ def import_documents(
                     progress(len(sent))
             in_flight = (batch, sender.submit(ls.import_tasks, project, batch)) if batch else None
     new_tasks = len(missing) if ours is None else len(ours)
-    outcome = reconcile(ls, project, since, ours, present, missing, preannotate if version else None, version)
+    outcome = reconcile(ls, project, since, None if dropped else ours, present, missing,
+                        preannotate if version else None, version)
     ledger_error = None
     if ledger is not None and ours is not None:
         try:
@@ -315,7 +321,8 @@ def reconcile(
     document the pre-annotation `preannotate` makes under `version` when it lacks one. Updates
     `present` to the kept task ids.
 
-    Costs one count request when no other push added a task meanwhile (the usual case)."""
+    Costs one count request when no other push added a task meanwhile (the usual case) and
+    `ours` (the ids this push was given) is known; with `ours` None it lists the tasks anyway."""
     outcome = Reconciled()
     if ours is not None and len(_ranges(ours)) <= MAX_RANGES and ls.count_tasks(project, since, _ranges(ours)) == 0:
         return outcome
@@ -343,10 +350,9 @@ def reconcile(
         present[doc_id] = keep[0]["id"]
         if doc_id in by_id and preannotate is not None:
             restore.extend((t["id"], by_id[doc_id]) for t in keep if version not in t["model_versions"])
-    for first in range(0, len(delete), PAGE):
-        ls.delete_unannotated_tasks(project, delete[first : first + PAGE])
-    left = ls.task_summaries(project, ids=delete) if delete else []  # a concurrent push deletes the same copies
-    outcome.removed = len(delete) - len(left)
+    for first in range(0, len(delete), PAGE):  # a concurrent push may delete some of the same copies first
+        outcome.removed += ls.delete_unannotated_tasks(project, delete[first : first + PAGE])
+    left = ls.task_summaries(project, ids=delete) if delete else []
     if left:
         outcome.notes.append(
             f"{len(left)} duplicate task(s) were not deleted ({', '.join(str(t['id']) for t in left[:10])}"
@@ -363,35 +369,64 @@ def reconcile(
 PAGE = 1000  # task ids per delete request, predictions per import request during reconciliation
 
 
+def _prediction_span(raw, where: str) -> Span:
+    """A span of a predictions record, its offsets whole numbers (a string or a fraction would be
+    read as some other offset), else a SpanError naming it."""
+    fields = raw if isinstance(raw, dict) else {}
+    start, end, label, text = (fields.get(key) for key in ("start", "end", "label", "text"))
+    if not all(isinstance(o, int) and not isinstance(o, bool) for o in (start, end)) or not (
+        isinstance(label, str) and isinstance(text, str)
+    ):
+        raise SpanError(f"{where}: span {str(raw)[:120]} needs whole-number start and end, a label and its text; "
+                        "fix the span")
+    return Span.from_dict(fields)
+
+
 def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
-    """Refuse a predictions file before anything is stored: each record needs an `id` and a
-    `text`; each span must lie inside the text, say what the text says there, carry a label of
-    the schema and not overlap another; each relation must be a type of the schema between two
-    of the record's spans. A SpanError or DocumentError names the record and the span."""
+    """Refuse a predictions file before anything is stored, naming the record and the span: each
+    record needs the document's `id` and `text`, and a `model_version` when it has spans; each span
+    must lie inside the text, say what the text says there, carry a label of the schema and not
+    overlap another; each relation must be a relation type of the schema between two of the
+    record's spans with the labels that type joins; a document predicted twice must be predicted
+    alike. Raises SpanError or DocumentError."""
     labels = set(schema.label_names)
-    relations = {r.name: r for r in schema.relations}
+    kinds = {kind.name: kind for kind in schema.relations}
+    seen: dict[str, tuple[int, dict]] = {}
     for number, record in enumerate(records, start=1):
         where = f"{source} record {number}"
-        if not isinstance(record.get("id"), str) or not isinstance(record.get("text"), str):
-            raise DocumentError(f"{where}: a prediction needs an \"id\" (the document's) and its \"text\"; "
-                                "write it with `annotate preannotate` or `train predict`")
-        where += f" (id {record['id']})"
-        try:
-            spans = [Span.from_dict(span) for span in record.get("spans") or []]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise SpanError(f"{where}: a span lacks or mistypes start, end, label or text ({exc!r}); fix the span") from None
+        doc_id, text = record.get("id"), record.get("text")
+        if not isinstance(doc_id, str) or not doc_id or not isinstance(text, str):
+            raise DocumentError(f"{where}: a prediction needs the document's \"id\" and \"text\"; write the file "
+                                "with `annotate preannotate` or `train predict`")
+        where += f" (document {doc_id})"
+        raw_spans = record.get("spans") or []
+        if not isinstance(raw_spans, list):
+            raise SpanError(f"{where}: \"spans\" is not a list; fix the record")
+        spans = [_prediction_span(raw, where) for raw in raw_spans]
+        version = record.get("model_version")
+        if spans and not (isinstance(version, str) and version.strip()):
+            raise DocumentError(f"{where}: no \"model_version\"; a round of predictions is stored under the "
+                                "version of the model that made it (`train predict` writes it)")
         for span in spans:
             if span.label not in labels:
                 raise SpanError(f"{where}: span {span.label} [{span.start}, {span.end}) {span.text!r} has a label "
                                 f"schema {schema.name} lacks ({', '.join(schema.label_names)}); fix it or pass --schema")
-        check_spans(record["text"], spans, where)
+        check_spans(text, spans, where)
         by_id = {span.id: span for span in spans if span.id is not None}
+        if len(by_id) < sum(1 for span in spans if span.id is not None):
+            raise SpanError(f"{where}: two spans share an id; give each span its own")
         for relation in record.get("relations") or []:
-            kind = relations.get(relation.get("label")) if isinstance(relation, dict) else None
-            head, tail = (by_id.get(str(relation.get(end))) for end in ("head", "tail")) if kind else (None, None)
-            if kind is None or head is None or tail is None:
-                raise SpanError(f"{where}: relation {relation!r} is not a relation type of schema {schema.name} "
-                                "between two spans of the record; fix or remove it")
+            fields = relation if isinstance(relation, dict) else {}
+            kind = kinds.get(fields.get("label"))
+            head, tail = by_id.get(str(fields.get("head"))), by_id.get(str(fields.get("tail")))
+            if kind is None or head is None or tail is None or (head.label, tail.label) != (kind.head, kind.tail):
+                joins = ", ".join(f"{k.name} ({k.head} → {k.tail})" for k in schema.relations)
+                raise SpanError(f"{where}: relation {str(relation)[:120]} is not one of schema {schema.name}'s "
+                                f"relations [{joins}] between two spans of the record; fix or remove it")
+        first = seen.setdefault(doc_id, (number, record))
+        if first[1] != record:
+            raise DocumentError(f"{where}: document {doc_id} is also record {first[0]}, with other predictions; "
+                                "keep one of them")
 
 
 def import_predictions(
@@ -401,14 +436,24 @@ def import_predictions(
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     source: str = "predictions",
+    schema: Schema | None = None,
 ) -> PushReport:
     """Add a round of predictions (checked with `check_predictions`) to existing tasks: one per
     task and model_version, never twice.
 
-    Documents the project does not hold are counted in `unknown_documents`, not pushed. A record
-    whose text differs from its task's is refused before anything is stored.
+    Documents the project does not hold are counted in `unknown_documents`, records whose version
+    the task already has in `already_present`, records without spans in `without_spans`; none of
+    them is pushed. Refused before anything is stored: a project built from another schema than
+    `schema`, a record whose text differs from its task's. A prediction Label Studio does not
+    store is an error, not a count.
     """
-    project = ls.get_project(title, f"push the documents first: annotate push PATHS --project {title!r}")
+    project = ls.get_project(check_title(title), f"push the documents first: annotate push PATHS --project {title!r}")
+    built_from = project_schema_hash(project)
+    if schema is not None and built_from not in (None, schema.hash):
+        raise ConfigIncompatibleError(
+            f"project {title!r} was built from a schema with hash {built_from}, not schema {schema.path} "
+            f"(hash {schema.hash}); pass the schema it was pushed with (--schema)"
+        )
     numbered = {}
     for number, record in enumerate(records, start=1):
         numbered.setdefault(record["id"], (number, record))
@@ -422,26 +467,36 @@ def import_predictions(
         by_doc[str(doc_id)] = task["id"]
         texts[task["id"]] = task["data"].get("text")
         have[task["id"]] = {p.get("model_version") for p in task.get("predictions") or []}
-    payloads, unknown = [], 0
+    payloads, unknown, already, empty = [], 0, 0, 0
     for doc_id, (number, record) in numbered.items():
         task_id = by_doc.get(doc_id)
         if task_id is None:
             unknown += 1
             continue
         if texts[task_id] != record["text"]:
-            raise DocumentError(f"{source} record {number} (id {doc_id}): its text differs from task {task_id}'s, "
-                                "so its offsets would mark other words; predict on the documents that were pushed")
-        if record.get("model_version") in have.get(task_id, set()):
-            continue
+            raise DocumentError(f"{source} record {number} (document {doc_id}): its text differs from task "
+                                f"{task_id}'s, so its offsets would mark other words; predict on the documents "
+                                "that were pushed")
         payload = prediction_payload(record, task_id)
-        if payload is not None:
+        if payload is None:
+            empty += 1
+        elif payload["model_version"] in have.get(task_id, set()):
+            already += 1
+        else:
             payloads.append(payload)
     if progress:
         progress(len(numbered) - len(payloads))
     added = 0
     for first in range(0, len(payloads), batch_size):
         batch = payloads[first : first + batch_size]
-        added += ls.import_predictions(project, batch)
+        stored = ls.import_predictions(project, batch)
+        added += stored
+        if stored < len(batch):
+            raise LabelStudioError(
+                f"{ls.url}: project {title!r} stored {stored} of {len(batch)} predictions (tasks "
+                f"{batch[0]['task']}-{batch[-1]['task']}), {added} so far; its labeling config refuses the others "
+                "(see the server log); make it match the schema and push again (stored ones are kept)"
+            )
         if progress:
             progress(len(batch))
-    return PushReport(title, project.id, False, False, len(numbered), 0, len(numbered) - unknown, added, unknown)
+    return PushReport(title, project.id, False, False, len(numbered), 0, already, added, unknown, without_spans=empty)

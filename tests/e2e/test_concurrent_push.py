@@ -4,6 +4,7 @@ its pre-annotation; and bad predictions or project titles are refused with one l
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from newsgold.annotate import server
 from newsgold.annotate.cli import cli
+from newsgold.annotate.preannotate import rules_version
 
 pytestmark = pytest.mark.e2e
 DOCUMENTS = 300
@@ -47,14 +49,25 @@ def _assert_each_document_once(ls_client, title: str, documents: int, outputs=()
     copies = Counter(task["data"]["newsgold_id"] for task in tasks)
     assert len(copies) == documents, f"{len(copies)} documents in {len(tasks)} tasks"
     assert len(tasks) == documents, f"{len(tasks)} tasks for {documents} documents: {copies.most_common(3)}"
-    without = [task["id"] for task in tasks if not task.get("predictions")]
-    assert not without, f"{len(without)} tasks lack their pre-annotation, e.g. {without[:5]}"
+    rules = [[p["model_version"] for p in task.get("predictions") or []].count(rules_version()) for task in tasks]
+    assert rules.count(0) == 0, f"{rules.count(0)} tasks lack their pre-annotation"
+    assert max(rules) == 1, f"{sum(n > 1 for n in rules)} tasks carry the rules' pre-annotation twice"
+
+
+def _raced(outputs, documents: int) -> int:
+    """How many duplicate tasks the two pushes created (their new tasks beyond `documents`), after
+    checking that the removals they report add up to exactly that."""
+    created = sum(int(re.search(r"(\d+) new tasks", out).group(1)) for out in outputs)
+    removed = sum(int(n) for out in outputs for n in re.findall(r"removed (\d+) duplicate tasks", out))
+    assert removed == created - documents, outputs
+    return removed
 
 
 def test_concurrent_pushes_into_a_new_project_make_one_project_with_each_document_once(ls_server, ls_client, tmp_path):
     inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)
     outputs = _push_twice_at_once(ls_server, inputs, "concurrent new")
     _assert_each_document_once(ls_client, "concurrent new", DOCUMENTS, outputs)
+    assert _raced(outputs, DOCUMENTS) > 0, f"the two pushes did not overlap: {outputs}"
 
 
 def test_concurrent_pushes_into_an_existing_project_add_each_document_once(ls_server, ls_client, tmp_path, ls_env):
@@ -64,8 +77,7 @@ def test_concurrent_pushes_into_an_existing_project_add_each_document_once(ls_se
     inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)  # the 50 above and 250 new ones
     outputs = _push_twice_at_once(ls_server, inputs, "concurrent existing")
     _assert_each_document_once(ls_client, "concurrent existing", DOCUMENTS, outputs)
-    if all("already present" in out and " 250 new tasks" in out for out in outputs):  # both imported every one
-        assert any("duplicate tasks" in out for out in outputs), outputs
+    assert _raced(outputs, DOCUMENTS - 50) > 0, f"the two pushes did not overlap: {outputs}"
 
 
 def test_reconciliation_keeps_an_annotated_copy_and_restores_the_pre_annotation(ls_client, ls_env, tmp_path):
@@ -79,7 +91,7 @@ def test_reconciliation_keeps_an_annotated_copy_and_restores_the_pre_annotation(
     older = {t["data"]["newsgold_id"]: t["id"] for t in ls_client.iter_tasks(project)}
     # what a concurrent push that missed them leaves behind: second copies, one of them annotated
     docs = list(iter_documents([inputs]))
-    newer = ls_client.import_tasks(project, [{"data": {"text": d.text, "newsgold_id": d.id}} for d in docs])
+    newer, _ = ls_client.import_tasks(project, [{"data": {"text": d.text, "newsgold_id": d.id}} for d in docs])
     ls_client.create_annotation(newer[0], [])
     ledger = tmp_path / "ledger"
     from newsgold.annotate.preannotate import RuleAnnotator
