@@ -166,10 +166,12 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     """Push documents to the Label Studio project titled `project`, pre-annotated by the rules
     (`preannotator=True`), by another pre-annotator, or not at all (False). Creates the project
     from the schema, or updates its config when the schema changed compatibly; never creates a
-    task twice for one document (see `annotate.push`)."""
-    from newsgold.annotate.push import import_documents
+    task twice for one document, also when another push of them runs at once, from this machine
+    or another (see `annotate.push`). A title Label Studio would refuse is refused first."""
+    from newsgold.annotate.push import check_title, import_documents
     from newsgold.annotate.server import connect, data_dir as resolve_data_dir
 
+    check_title(project)
     schema = as_schema(schema)
     ls = connect(data_dir)
     read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
@@ -183,16 +185,25 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     return replace(report, url=ls.tasks_url(report.project_id), skipped=tuple(read.skipped))
 
 
-def push_predictions(predictions: str | Path, project: str, *, batch_size: int = BATCH_SIZE,
-                     data_dir: str | Path | None = None, progress: Progress = silent) -> PushReport:
+def push_predictions(predictions: str | Path, project: str, *, schema: Schema | str | Path | None = None,
+                     batch_size: int = BATCH_SIZE, data_dir: str | Path | None = None,
+                     progress: Progress = silent) -> PushReport:
     """Add a round of predictions (JSONL from `preannotate` or `train predict`) to the project's
-    existing tasks, under its own model_version, once per task and version."""
-    from newsgold.annotate.push import import_predictions
+    existing tasks, under its own model_version, once per task and version. The whole file is
+    checked against the schema and the tasks' texts first: a span outside its text, a label or
+    relation outside the schema, a record without model_version, a project built from another
+    schema refuse it with nothing stored."""
+    from newsgold.annotate.push import check_predictions, check_title, import_predictions
     from newsgold.annotate.server import connect
 
-    ls = connect(data_dir)
+    check_title(project)
+    schema = as_schema(schema)
     records = read_jsonl(predictions)
-    report = import_predictions(ls, project, records, batch_size, lambda n: progress("pushing predictions", n, len(records)))
+    check_predictions(records, str(predictions), schema)
+    ls = connect(data_dir)
+    report = import_predictions(ls, project, records, batch_size,
+                                lambda n: progress("pushing predictions", n, len(records)), source=str(predictions),
+                                schema=schema)
     return replace(report, url=ls.tasks_url(report.project_id))
 
 

@@ -308,16 +308,21 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
     push — also one that was interrupted — never creates duplicate tasks. What the project holds
     comes from the ledger the previous push left in DATA_DIR/push-ledgers when the project is
     unchanged since (same number of tasks, same highest task id), else from listing its tasks.
+    Pushes of the same documents running at once, also from other machines, end with one project
+    and one task per document: each push removes the copies a concurrent one created (never a
+    task carrying an annotation) and says so. With --predictions the file is checked against the
+    schema and the tasks' texts before anything is stored.
     """
     if predictions_file:
         if paths:
             raise click.UsageError("give either PATHS (documents) or --predictions FILE, not both")
         with Bars() as bars:
-            report = api.push_predictions(predictions_file, project, batch_size=batch_size, data_dir=data_dir,
-                                          progress=bars)
+            report = api.push_predictions(predictions_file, project, schema=schema_path, batch_size=batch_size,
+                                          data_dir=data_dir, progress=bars)
         click.echo(
             f"project {project!r}: {report.predictions} predictions added, "
-            f"{report.already_present - report.predictions} already there, "
+            f"{report.already_present} already there (same model_version), "
+            f"{report.without_spans} without spans (nothing to add), "
             f"{report.unknown_documents} documents not in the project (push them first)"
         )
         return
@@ -334,6 +339,13 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
         f"project {project!r} ({what}): {report.new_tasks} new tasks, {report.already_present} already "
         f"present{known.get(report.dedup, '')}, {report.predictions} with pre-annotations"
     )
+    if report.duplicates_removed:
+        click.echo(f"removed {report.duplicates_removed} duplicate tasks created by a concurrent push of the same "
+                   "documents (one task per document is kept)")
+    if report.predictions_restored:
+        click.echo(f"gave {report.predictions_restored} kept tasks this push's pre-annotations, which they lacked")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     if report.ledger_error:
         click.echo(f"note: could not save the push ledger ({report.ledger_error}); the next push will "
                    "list the project's tasks instead", err=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Iterable, Iterator
 
 from newsgold.annotate.errors import NewsgoldError, SchemaError
@@ -69,6 +71,19 @@ class Project:
     created_at: str = ""  # tells a project apart from a later one that reuses its id or title
 
 
+def _filters(*conditions: tuple) -> dict:
+    """Data Manager filters, all to hold: (field, operator, value) on a task field, a number or,
+    for a field ending in `_at`, a UTC datetime."""
+    items = []
+    for name, operator, value in conditions:
+        if name.endswith("_at"):
+            kind, value = "Datetime", value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        else:
+            kind = "Number"
+        items.append({"filter": f"filter:tasks:{name}", "operator": operator, "type": kind, "value": value})
+    return {"conjunction": "and", "items": items}
+
+
 def _detail(exc) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
@@ -118,13 +133,37 @@ class LabelStudio:
         return me.email or me.username
 
     # ------------------------------------------------------------------ projects
-    def find_project(self, title: str) -> Project | None:
+    def find_projects(self, title: str) -> list[Project]:
+        """Every project titled exactly `title`, the oldest (lowest id) first."""
         pager = self._call("list projects", self._client.projects.list, title=title, page_size=100)
-        for item in self._call("list projects", list, pager):
-            if item.title == title:
-                return Project(item.id, item.title, item.label_config or "", item.description or "",
-                               str(item.created_at or ""))
-        return None
+        found = [
+            Project(item.id, item.title, item.label_config or "", item.description or "", str(item.created_at or ""))
+            for item in self._each("list projects", pager)
+            if item.title == title
+        ]
+        return sorted(found, key=lambda project: project.id)
+
+    def find_project(self, title: str) -> Project | None:
+        """The project titled `title`: the oldest when two pushes created one each at once."""
+        found = self.find_projects(title)
+        return found[0] if found else None
+
+    def delete_empty_project(self, project: Project) -> bool:
+        """Delete the project if it holds no task; False when it holds some. A project deleted
+        meanwhile (by a concurrent push) counts as deleted."""
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            if self._client.tasks.list(project=project.id, page_size=1, include="id").items:
+                return False
+            self._client.projects.delete(id=project.id)
+        except ApiError as exc:
+            if exc.status_code != 404:
+                raise LabelStudioError(
+                    f"{self.url}: could not delete the empty project {project.title!r} (id {project.id}) "
+                    f"(HTTP {exc.status_code}: {_detail(exc)})"
+                ) from None
+        return True
 
     def tasks_url(self, project_id: int) -> str:
         """Where annotators open a project's tasks in the web UI."""
@@ -176,14 +215,31 @@ class LabelStudio:
 
     # ------------------------------------------------------------------ tasks
     def iter_tasks(self, project: Project, fields: str | None = None) -> Iterator[dict]:
-        """Every task of the project as a dict, page by page. `fields="all"` adds annotations
+        """Every task of the project as a dict, in id order. `fields="all"` adds annotations
         and predictions; the default returns only ids and data."""
         kwargs = {"fields": "all"} if fields == "all" else {"include": "id,data"}
-        pager = self._call(
-            "list tasks", self._client.tasks.list, project=project.id, page_size=PAGE_SIZE, **kwargs
-        )
-        for item in self._each("list tasks", pager):
+        for item in self._by_id(project, **kwargs):
             yield item.dict(exclude_none=True) if fields == "all" else {"id": item.id, "data": item.data}
+
+    def _by_id(self, project: Project, *conditions: tuple, only: list[int] | None = None, **kwargs) -> Iterator:
+        """The project's tasks meeting `conditions` (see `_filters`), in id order, a page at a
+        time. Each page asks for the ids above the last one seen rather than for page number k:
+        a task deleted meanwhile (a concurrent push reconciling) would shift numbered pages and
+        skip tasks. With `only`, among those task ids."""
+        above = 0
+        while True:
+            query = {"filters": _filters(("id", "greater", above), *conditions), "ordering": ["tasks:id"]}
+            if only is not None:
+                query["selectedItems"] = {"all": False, "included": only}
+            query = json.dumps(query)
+            pager = self._call(
+                "list tasks", self._client.tasks.list, project=project.id, page_size=PAGE_SIZE, query=query, **kwargs
+            )
+            items = pager.items or []
+            yield from items
+            if len(items) < PAGE_SIZE:
+                return
+            above = items[-1].id
 
     def _each(self, what: str, iterable) -> Iterator:
         """Items of an SDK pager or stream, each fetch guarded like any other call."""
@@ -206,6 +262,64 @@ class LabelStudio:
         items = pager.items or []
         return int(getattr(pager.response, "total", None) or 0), int(items[0].id) if items else 0
 
+    def server_time(self) -> datetime | None:
+        """The server's clock (its HTTP `Date`, to the second), or None when it does not say."""
+        response = self._call("check the API key", self._client.users.with_raw_response.whoami)
+        try:
+            return parsedate_to_datetime(response.headers.get("date"))
+        except (TypeError, ValueError):
+            return None
+
+    def count_tasks(self, project: Project, since: datetime | None = None,
+                    excluding: Iterable[tuple[int, int]] = ()) -> int:
+        """How many tasks of the project were created after `since` with an id outside every
+        inclusive range of `excluding`, in one small request (the Data Manager counts them)."""
+        conditions = [("id", "not_in", {"min": low, "max": high}) for low, high in excluding]
+        if since is not None:
+            conditions.append(("created_at", "greater", since))
+        pager = self._call(
+            "count tasks", self._client.tasks.list, project=project.id, page_size=1, include="id",
+            query=json.dumps({"filters": _filters(("id", "greater", 0), *conditions)}),
+        )
+        return int(getattr(pager.response, "total", None) or 0)
+
+    def task_summaries(self, project: Project, since: datetime | None = None, ids: list[int] | None = None) -> list[dict]:
+        """The tasks created after `since` (None: any time) and, with `ids`, among those ids, in id
+        order, each as {"id", "doc" (newsgold id), "annotated" (a finished or skipped annotation),
+        "model_versions" (of its predictions)}."""
+        conditions = [("created_at", "greater", since)] if since else []
+        chunks = [None] if ids is None else [ids[k : k + 200] for k in range(0, len(ids), 200)]  # short addresses
+        return [
+            {
+                "id": task.id,
+                "doc": (task.data or {}).get(DOC_ID_FIELD),
+                "annotated": bool(task.total_annotations or task.cancelled_annotations),
+                "model_versions": {p.model_version for p in task.predictions or []},
+            }
+            for chunk in chunks
+            for task in self._by_id(project, *conditions, only=chunk, fields="all",
+                                    include="id,data,predictions,total_annotations,cancelled_annotations")
+        ]
+
+    def delete_unannotated_tasks(self, project: Project, task_ids: list[int]) -> int:
+        """Delete these tasks in one Data Manager action, except any that carries an annotation
+        (also a skipped one) by the time the server deletes: that check runs on the server.
+        Returns how many this request deleted (a task another push deleted first is not counted)."""
+        if not task_ids:
+            return 0
+        response = self._call(
+            f"delete {len(task_ids)} duplicate tasks of {project.title!r}",
+            self._client.actions.with_raw_response.create,
+            id="delete_tasks",
+            project=project.id,
+            selected_items={"all": False, "included": list(task_ids)},
+            filters=_filters(("total_annotations", "equal", 0), ("cancelled_annotations", "equal", 0)),
+        )
+        try:
+            return int(response.response.json()["processed_items"])
+        except (ValueError, KeyError, TypeError):  # an answer without the count: say what was asked
+            return len(task_ids)
+
     def task_ids_by_document(self, project: Project) -> dict[str, int]:
         """newsgold document id → task id, for every task pushed by newsgold."""
         mapping = {}
@@ -215,8 +329,10 @@ class LabelStudio:
                 mapping.setdefault(str(doc_id), task["id"])
         return mapping
 
-    def import_tasks(self, project: Project, tasks: list[dict]) -> list[int]:
-        """Import tasks (with their predictions) in one request; returns the new task ids.
+    def import_tasks(self, project: Project, tasks: list[dict]) -> tuple[list[int], int]:
+        """Import tasks (with their predictions) in one request; returns the new task ids and how
+        many predictions the server stored (Label Studio on SQLite, importing two batches at
+        once, has been seen to store a batch's tasks without its predictions and answer 201).
 
         The request goes through the SDK's own HTTP client and headers, but its body is encoded
         here with `json.dumps`: the SDK's generic `jsonable_encoder` walks every nested value in
@@ -236,7 +352,10 @@ class LabelStudio:
             raise self._refused(response.status_code, what)
         if response.status_code >= 400:
             raise LabelStudioError(f"{self.url}: could not {what} (HTTP {response.status_code}: {response.text[:500]})")
-        return list(response.json().get("task_ids") or [])
+        answer = response.json()
+        stored = answer.get("prediction_count")
+        return list(answer.get("task_ids") or []), sum(len(t.get("predictions") or []) for t in tasks) \
+            if stored is None else int(stored)
 
     def delete_task(self, task_id: int) -> None:
         self._call(f"delete task {task_id}", self._client.tasks.delete, id=task_id)
@@ -248,7 +367,8 @@ class LabelStudio:
             id=project.id,
             request=predictions,
         )
-        return int(getattr(response, "created", None) or len(predictions))
+        created = getattr(response, "created", None)  # how many it stored: it drops invalid ones silently
+        return len(predictions) if created is None else int(created)
 
     def create_annotation(
         self,

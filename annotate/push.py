@@ -10,14 +10,23 @@ stamped with the project's fingerprint (id, creation time, number of tasks, high
 The next push trusts the ledger only when the server's fingerprint still equals the stamp; any
 task added or deleted since, by anyone, or a push that was interrupted before it could stamp,
 changes the fingerprint and the push lists the tasks as before.
+
+Two pushes of the same documents may run at once, from two machines, so no local lock can
+order them: correctness comes from the server. Whoever creates a project looks again and keeps
+the oldest project of that title (`ensure_project`). After importing, a push asks whether any task
+other than its own appeared since it began (one count); if one did, it lists those tasks and
+reconciles: one task per document, the oldest, unless a newer copy carries an annotation; a
+copy is deleted only while it carries none, and the kept task gets this push's pre-annotation
+when it lacks it (`reconcile`). Every push does the same, so the last to finish sees every copy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -25,10 +34,11 @@ import orjson
 
 from newsgold.annotate.documents import Document
 from newsgold.annotate.jsonl import atomic_file
-from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, Project
+from newsgold.annotate.errors import DocumentError, SpanError
+from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
 from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result
 from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
-from newsgold.annotate.spans import Relation, Span
+from newsgold.annotate.spans import Relation, Span, check_spans
 
 BATCH_SIZE = 250
 _HASH = re.compile(r"schema hash ([0-9a-f]{16})")
@@ -49,6 +59,10 @@ class PushReport:
     ledger_error: str | None = None  # why the ledger could not be saved (the push itself succeeded)
     url: str = ""  # where annotators open the project's tasks
     skipped: tuple = ()  # input items not read (with skip_bad)
+    duplicates_removed: int = 0  # copies of a document a concurrent push also imported, deleted
+    predictions_restored: int = 0  # kept copies that lacked this push's pre-annotation
+    notes: tuple = ()  # what reconciliation left for a person to decide, one line each
+    without_spans: int = 0  # predictions records with no span: nothing to add
 
 
 def describe(schema: Schema) -> str:
@@ -66,15 +80,51 @@ def instructions_html(schema: Schema) -> str:
     return MarkdownIt("commonmark").enable("table").render(guidelines_markdown(schema))
 
 
-def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project, bool, bool]:
+TITLE_LENGTH = (3, 50)  # Label Studio's PROJECT_TITLE_MIN_LEN and _MAX_LEN (core/settings/base.py)
+
+
+def check_title(title: str) -> str:
+    """The project title when Label Studio would store it as given, else a LabelStudioError:
+    it must be 3 to 50 characters, and it trims surrounding spaces (a push would then never
+    find the project by the title it was given)."""
+    low, high = TITLE_LENGTH
+    if title != title.strip():
+        raise LabelStudioError(f"project title {title!r} starts or ends with spaces; give it as {title.strip()!r}")
+    if not low <= len(title) <= high:
+        raise LabelStudioError(
+            f"project title {title!r} has {len(title)} characters; Label Studio takes {low} to {high}, "
+            "choose another --project"
+        )
+    return title
+
+
+def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project, bool, bool, tuple]:
     """The project titled `title`, created from the schema if missing, its config updated in
-    place if the schema changed compatibly. Returns (project, created, updated)."""
+    place if the schema changed compatibly. Returns (project, created, updated, notes).
+
+    Two pushes may create one each at the same moment (and Label Studio on SQLite may keep a
+    project whose creation it reported failed, "database is locked", before the client retried).
+    So a push that created one lists the title again: the oldest is the project, and every newer
+    one that is still empty is deleted; one that holds tasks is left and named in `notes`."""
     config = labelstudio_config(schema)
-    project = ls.find_project(title)
-    if project is None:
-        return ls.create_project(title, config, instructions_html(schema), describe(schema)), True, False
+    found = ls.find_projects(check_title(title))
+    created = None
+    if not found:
+        created = ls.create_project(title, config, instructions_html(schema), describe(schema))
+        found = ls.find_projects(title) or [created]
+    project, notes = found[0], []
+    for other in found[1:]:
+        if created is None or not ls.delete_empty_project(other):
+            notes.append(f"project {title!r} also exists as id {other.id}; this push used id {project.id}, the "
+                         f"oldest; see {ls.tasks_url(other.id)} and delete the one you do not need")
+        elif other.id == created.id:
+            notes.append(f"another push created project {title!r} at the same moment; this push used it (id "
+                         f"{project.id}) and deleted its own, still empty (id {created.id})")
+    notes = tuple(notes)
+    if created is not None and project.id == created.id:
+        return created, True, False, notes
     if project_schema_hash(project) == schema.hash and project.label_config.strip() == config.strip():
-        return project, False, False
+        return project, False, False, notes
     removed = ls.used_labels(project) - set(schema.label_names)
     if removed:
         raise ConfigIncompatibleError(
@@ -82,7 +132,7 @@ def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project
             f"schema {schema.path} no longer has; put them back, or push to a new --project"
         )
     ls.update_project(project, config, instructions_html(schema), describe(schema))
-    return project, False, True
+    return project, False, True, notes
 
 
 def task_payload(record: dict) -> dict:
@@ -169,15 +219,22 @@ def import_documents(
     ledger_dir: str | Path | None = None,
 ) -> PushReport:
     """Create or update the project, then import the documents it lacks, each pre-annotated by
-    `preannotate` (a document → JSONL record with spans) just before its batch is sent.
+    `preannotate` (a document → JSONL record with spans) just before its batch is sent, then
+    reconcile with any push that ran at the same time (see the module docstring).
 
     Documents the project already holds are neither pre-annotated nor sent again. With
     `ledger_dir`, what the project holds is read from the ledger of the previous push when the
     project is unchanged since, and the ledger is renewed after this push.
     """
-    project, created, updated = ensure_project(ls, title, schema)
+    project, created, updated, notes = ensure_project(ls, title, schema)
     documents = _unique(documents)
     ledger = Ledger(ledger_dir, ls.url, project) if ledger_dir is not None else None
+    # Tasks created after `since` may be a concurrent push's: reconciliation looks at those. The
+    # margin covers an import that was under way (its tasks not yet visible) when this push looked.
+    # A time, not a task id: Label Studio on SQLite gives a new task the highest id + 1, so after a
+    # deletion a new task can get an id this push already saw.
+    now = None if created else ls.server_time()
+    since = None if now is None else now - RECONCILE_MARGIN  # None (a new project): every task
     if created:
         present, dedup = {}, "new project"
     else:
@@ -187,7 +244,8 @@ def import_documents(
     missing = [d for d in documents if d.id not in present]
     if progress:
         progress(len(documents) - len(missing))
-    new_tasks = predictions = 0
+    ours: list[int] | None = []  # None: the server did not say which ids it gave
+    predictions, version, dropped = 0, None, False  # dropped: the server stored a batch without its predictions
     # Pre-annotate batch k+1 while the server stores batch k: the server is another process, so
     # the two overlap on a multi-core machine. One batch in flight at a time keeps the order.
     with ThreadPoolExecutor(max_workers=1) as sender:
@@ -197,26 +255,178 @@ def import_documents(
             batch = [task_payload(preannotate(d) if preannotate else d.to_dict()) for d in chunk]
             if in_flight is not None:
                 sent, future = in_flight
-                task_ids = future.result()
-                new_tasks += len(task_ids)
+                task_ids, stored = future.result()
                 predictions += sum(1 for task in sent if "predictions" in task)
-                if len(task_ids) == len(sent):  # Label Studio returns the new ids in payload order
+                dropped = dropped or stored < sum(1 for task in sent if "predictions" in task)
+                version = version or next((t["predictions"][0]["model_version"] for t in sent if "predictions" in t), None)
+                if len(task_ids) == len(sent) and ours is not None:  # the new ids, in payload order
+                    ours.extend(task_ids)
                     present.update((task["data"][DOC_ID_FIELD], tid) for task, tid in zip(sent, task_ids))
                 else:
-                    ledger = None  # cannot tell which document got which id: list next time
+                    ours = None  # cannot tell which document got which id: list next time
                 if progress:
                     progress(len(sent))
             in_flight = (batch, sender.submit(ls.import_tasks, project, batch)) if batch else None
+    new_tasks = len(missing) if ours is None else len(ours)
+    outcome = reconcile(ls, project, since, None if dropped else ours, present, missing,
+                        preannotate if version else None, version)
     ledger_error = None
-    if ledger is not None:
+    if ledger is not None and ours is not None:
         try:
             ledger.write(ledger.stamp(*ls.task_fingerprint(project)), present)
         except OSError as exc:  # the tasks are in; only the next push's shortcut is lost
             ledger_error = f"{ledger.path}: {exc.strerror or exc}"
     return PushReport(
         title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions,
-        dedup=dedup, ledger_error=ledger_error,
+        dedup=dedup, ledger_error=ledger_error, duplicates_removed=outcome.removed,
+        predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes),
     )
+
+
+@dataclass
+class Reconciled:
+    removed: int = 0
+    restored: int = 0
+    notes: list = field(default_factory=list)
+
+
+def _ranges(ids: list[int]) -> list[tuple[int, int]]:
+    """Sorted ids as inclusive (first, last) runs of consecutive ids."""
+    runs: list[list[int]] = []
+    for tid in sorted(ids):
+        if runs and tid == runs[-1][1] + 1:
+            runs[-1][1] = tid
+        else:
+            runs.append([tid, tid])
+    return [(low, high) for low, high in runs]
+
+
+RECONCILE_MARGIN = timedelta(minutes=2)
+MAX_RANGES = 40  # id runs a count request names; beyond, the push lists the new tasks instead
+
+
+def reconcile(
+    ls: LabelStudio,
+    project: Project,
+    since: datetime | None,
+    ours: list[int] | None,
+    present: dict[str, int],
+    pushed: list[Document],
+    preannotate: Callable[[Document], dict] | None = None,
+    version: str | None = None,
+) -> Reconciled:
+    """Leave one task per document among the tasks created after `since` (ours and those of
+    concurrent pushes): the oldest, or the copies that carry annotations when a newer one does;
+    delete the others (only while they carry no annotation), and give a kept task of a `pushed`
+    document the pre-annotation `preannotate` makes under `version` when it lacks one. Updates
+    `present` to the kept task ids.
+
+    Costs one count request when no other push added a task meanwhile (the usual case) and
+    `ours` (the ids this push was given) is known; with `ours` None it lists the tasks anyway."""
+    outcome = Reconciled()
+    if ours is not None and len(_ranges(ours)) <= MAX_RANGES and ls.count_tasks(project, since, _ranges(ours)) == 0:
+        return outcome
+    copies: dict[str, list[dict]] = {}
+    for task in ls.task_summaries(project, since):
+        if task["doc"] is not None:
+            copies.setdefault(str(task["doc"]), []).append(task)
+    by_id = {doc.id: doc for doc in pushed}
+    delete: list[int] = []
+    restore: list[tuple[int, Document]] = []
+    for doc_id, tasks in copies.items():
+        annotated = [t for t in tasks if t["annotated"]]
+        older = present.get(doc_id) if doc_id not in by_id else None  # held before this push began
+        if older is not None and all(t["id"] != older for t in tasks):  # and created before `since`
+            delete.extend(t["id"] for t in tasks if not t["annotated"])
+            continue
+        keep = annotated or tasks[:1]
+        delete.extend(t["id"] for t in tasks if t not in keep)
+        if len(keep) > 1:
+            outcome.notes.append(f"document {doc_id} has {len(keep)} annotated tasks "
+                                 f"({', '.join(str(t['id']) for t in keep)}); keep one in Label Studio")
+        elif annotated and tasks[0] is not keep[0]:
+            outcome.notes.append(f"document {doc_id}: kept task {keep[0]['id']}, annotated, and deleted its "
+                                 f"older copy {tasks[0]['id']}, not annotated")
+        present[doc_id] = keep[0]["id"]
+        if doc_id in by_id and preannotate is not None:
+            restore.extend((t["id"], by_id[doc_id]) for t in keep if version not in t["model_versions"])
+    for first in range(0, len(delete), PAGE):  # a concurrent push may delete some of the same copies first
+        outcome.removed += ls.delete_unannotated_tasks(project, delete[first : first + PAGE])
+    left = ls.task_summaries(project, ids=delete) if delete else []
+    if left:
+        outcome.notes.append(
+            f"{len(left)} duplicate task(s) were not deleted ({', '.join(str(t['id']) for t in left[:10])}"
+            f"{', …' if len(left) > 10 else ''}): {sum(t['annotated'] for t in left)} of them annotated meanwhile; "
+            "keep one task per document in Label Studio"
+        )
+    payloads = [prediction_payload(preannotate(doc), task_id) for task_id, doc in restore]
+    payloads = [payload for payload in payloads if payload is not None]  # None: no span in the document
+    for first in range(0, len(payloads), PAGE):
+        outcome.restored += ls.import_predictions(project, payloads[first : first + PAGE])
+    return outcome
+
+
+PAGE = 1000  # task ids per delete request, predictions per import request during reconciliation
+
+
+def _prediction_span(raw, where: str) -> Span:
+    """A span of a predictions record, its offsets whole numbers (a string or a fraction would be
+    read as some other offset), else a SpanError naming it."""
+    fields = raw if isinstance(raw, dict) else {}
+    start, end, label, text = (fields.get(key) for key in ("start", "end", "label", "text"))
+    if not all(isinstance(o, int) and not isinstance(o, bool) for o in (start, end)) or not (
+        isinstance(label, str) and isinstance(text, str)
+    ):
+        raise SpanError(f"{where}: span {str(raw)[:120]} needs whole-number start and end, a label and its text; "
+                        "fix the span")
+    return Span.from_dict(fields)
+
+
+def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
+    """Refuse a predictions file before anything is stored, naming the record and the span: each
+    record needs the document's `id` and `text`, and a `model_version` when it has spans; each span
+    must lie inside the text, say what the text says there, carry a label of the schema and not
+    overlap another; each relation must be a relation type of the schema between two of the
+    record's spans with the labels that type joins; a document predicted twice must be predicted
+    alike. Raises SpanError or DocumentError."""
+    labels = set(schema.label_names)
+    kinds = {kind.name: kind for kind in schema.relations}
+    seen: dict[str, tuple[int, dict]] = {}
+    for number, record in enumerate(records, start=1):
+        where = f"{source} record {number}"
+        doc_id, text = record.get("id"), record.get("text")
+        if not isinstance(doc_id, str) or not doc_id or not isinstance(text, str):
+            raise DocumentError(f"{where}: a prediction needs the document's \"id\" and \"text\"; write the file "
+                                "with `annotate preannotate` or `train predict`")
+        where += f" (document {doc_id})"
+        raw_spans = record.get("spans") or []
+        if not isinstance(raw_spans, list):
+            raise SpanError(f"{where}: \"spans\" is not a list; fix the record")
+        spans = [_prediction_span(raw, where) for raw in raw_spans]
+        version = record.get("model_version")
+        if spans and not (isinstance(version, str) and version.strip()):
+            raise DocumentError(f"{where}: no \"model_version\"; a round of predictions is stored under the "
+                                "version of the model that made it (`train predict` writes it)")
+        for span in spans:
+            if span.label not in labels:
+                raise SpanError(f"{where}: span {span.label} [{span.start}, {span.end}) {span.text!r} has a label "
+                                f"schema {schema.name} lacks ({', '.join(schema.label_names)}); fix it or pass --schema")
+        check_spans(text, spans, where)
+        by_id = {span.id: span for span in spans if span.id is not None}
+        if len(by_id) < sum(1 for span in spans if span.id is not None):
+            raise SpanError(f"{where}: two spans share an id; give each span its own")
+        for relation in record.get("relations") or []:
+            fields = relation if isinstance(relation, dict) else {}
+            kind = kinds.get(fields.get("label"))
+            head, tail = by_id.get(str(fields.get("head"))), by_id.get(str(fields.get("tail")))
+            if kind is None or head is None or tail is None or (head.label, tail.label) != (kind.head, kind.tail):
+                joins = ", ".join(f"{k.name} ({k.head} → {k.tail})" for k in schema.relations)
+                raise SpanError(f"{where}: relation {str(relation)[:120]} is not one of schema {schema.name}'s "
+                                f"relations [{joins}] between two spans of the record; fix or remove it")
+        first = seen.setdefault(doc_id, (number, record))
+        if first[1] != record:
+            raise DocumentError(f"{where}: document {doc_id} is also record {first[0]}, with other predictions; "
+                                "keep one of them")
 
 
 def import_predictions(
@@ -225,38 +435,68 @@ def import_predictions(
     records: Iterable[dict],
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    source: str = "predictions",
+    schema: Schema | None = None,
 ) -> PushReport:
-    """Add a round of predictions to existing tasks: one per task and model_version, never twice.
+    """Add a round of predictions (checked with `check_predictions`) to existing tasks: one per
+    task and model_version, never twice.
 
-    Documents the project does not hold are counted in `unknown_documents`, not pushed.
+    Documents the project does not hold are counted in `unknown_documents`, records whose version
+    the task already has in `already_present`, records without spans in `without_spans`; none of
+    them is pushed. Refused before anything is stored: a project built from another schema than
+    `schema`, a record whose text differs from its task's. A prediction Label Studio does not
+    store is an error, not a count.
     """
-    project = ls.get_project(title, f"push the documents first: annotate push PATHS --project {title!r}")
-    records = _unique(records)
+    project = ls.get_project(check_title(title), f"push the documents first: annotate push PATHS --project {title!r}")
+    built_from = project_schema_hash(project)
+    if schema is not None and built_from not in (None, schema.hash):
+        raise ConfigIncompatibleError(
+            f"project {title!r} was built from a schema with hash {built_from}, not schema {schema.path} "
+            f"(hash {schema.hash}); pass the schema it was pushed with (--schema)"
+        )
+    numbered = {}
+    for number, record in enumerate(records, start=1):
+        numbered.setdefault(record["id"], (number, record))
     have: dict[int, set[str]] = {}
     by_doc: dict[str, int] = {}
+    texts: dict[int, str] = {}
     for task in ls.iter_tasks(project, fields="all"):
         doc_id = (task.get("data") or {}).get(DOC_ID_FIELD)
-        if doc_id is None:
+        if doc_id is None or str(doc_id) in by_doc:
             continue
-        by_doc.setdefault(str(doc_id), task["id"])
+        by_doc[str(doc_id)] = task["id"]
+        texts[task["id"]] = task["data"].get("text")
         have[task["id"]] = {p.get("model_version") for p in task.get("predictions") or []}
-    payloads, unknown = [], 0
-    for record in records:
-        task_id = by_doc.get(record["id"])
+    payloads, unknown, already, empty = [], 0, 0, 0
+    for doc_id, (number, record) in numbered.items():
+        task_id = by_doc.get(doc_id)
         if task_id is None:
             unknown += 1
             continue
-        if record.get("model_version") in have.get(task_id, set()):
-            continue
+        if texts[task_id] != record["text"]:
+            raise DocumentError(f"{source} record {number} (document {doc_id}): its text differs from task "
+                                f"{task_id}'s, so its offsets would mark other words; predict on the documents "
+                                "that were pushed")
         payload = prediction_payload(record, task_id)
-        if payload is not None:
+        if payload is None:
+            empty += 1
+        elif payload["model_version"] in have.get(task_id, set()):
+            already += 1
+        else:
             payloads.append(payload)
     if progress:
-        progress(len(records) - len(payloads))
+        progress(len(numbered) - len(payloads))
     added = 0
     for first in range(0, len(payloads), batch_size):
         batch = payloads[first : first + batch_size]
-        added += ls.import_predictions(project, batch)
+        stored = ls.import_predictions(project, batch)
+        added += stored
+        if stored < len(batch):
+            raise LabelStudioError(
+                f"{ls.url}: project {title!r} stored {stored} of {len(batch)} predictions (tasks "
+                f"{batch[0]['task']}-{batch[-1]['task']}), {added} so far; its labeling config refuses the others "
+                "(see the server log); make it match the schema and push again (stored ones are kept)"
+            )
         if progress:
             progress(len(batch))
-    return PushReport(title, project.id, False, False, len(records), 0, len(records) - unknown, added, unknown)
+    return PushReport(title, project.id, False, False, len(numbered), 0, already, added, unknown, without_spans=empty)

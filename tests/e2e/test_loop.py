@@ -220,7 +220,7 @@ def test_predictions_round_adds_without_duplicating(ls_env, ls_client, tmp_path)
     rows = [json.loads(line) for line in predictions.read_text().splitlines()]
     for row in rows:
         row["model_version"] = "tagger-test-1"
-    rows.append({**rows[0], "id": "not-in-project", "text": "Unknown document."})
+    rows.append({"id": "not-in-project", "text": "Unknown document.", "spans": [], "model_version": "tagger-test-1"})
     predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
     first = run("push", "--predictions", predictions, "--project", "predictions round")
     assert "2 predictions added" in first.output and "1 documents not in the project" in first.output
