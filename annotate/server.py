@@ -291,6 +291,17 @@ def start(
     return ServerStatus(True, url, process.pid, folder, login["username"], notes)
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group `pgid` remains (a zombie leader is reaped by `stop`)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def stop(folder: str | Path | None = None, timeout: float = 30.0) -> Stopped:
     """Stop the local server this folder started (false when none was running). A state file
     naming another program (a reused pid) is removed without signalling anything."""
@@ -303,13 +314,14 @@ def stop(folder: str | Path | None = None, timeout: float = 30.0) -> Stopped:
     except ProcessLookupError:
         pass
     deadline = time.monotonic() + timeout
-    while _alive(state["pid"]) and time.monotonic() < deadline:
+    # the whole process group: Label Studio's children may hold the port after the leader exits
+    while _group_alive(state["pid"]) and time.monotonic() < deadline:
         try:  # reap it if it is our child
             os.waitpid(state["pid"], os.WNOHANG)
         except ChildProcessError:
             pass
         time.sleep(0.2)
-    if _alive(state["pid"]):
+    if _group_alive(state["pid"]):
         try:
             os.killpg(state["pid"], signal.SIGKILL)
         except ProcessLookupError:

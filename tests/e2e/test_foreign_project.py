@@ -25,7 +25,7 @@ def region(start, end, label, rid, control="ner"):
 
 def test_a_foreign_project_is_exported_through_its_own_config(ls_env, ls_client, tmp_path):
     project = ls_client.create_project("foreign ner", CONFIG, "", "made by hand, not by newsgold")
-    [task_id] = ls_client.import_tasks(project, [{"body": TEXT, "story_id": "s1"}])
+    [task_id], _ = ls_client.import_tasks(project, [{"body": TEXT, "story_id": "s1"}])
     ls_client.create_annotation(task_id, [region(0, 15, "PER", "p"), region(16, 20, "FLEE", "f", "events"),
                                           region(24, 34, "GPE", "g"), region(36, 45, "MISC", "m")])
     out = tmp_path / "ds"
