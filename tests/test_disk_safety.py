@@ -107,7 +107,7 @@ def test_force_does_not_follow_a_symbolic_link(tmp_path):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the export's workers are forked on Linux only")
 def test_sigterm_during_an_export_leaves_nothing_behind(tmp_path):
-    source = export_file(tmp_path / "export.json", 4000, sentences=40)
+    source = export_file(tmp_path / "export.json", 12000, sentences=40)
     spools = tmp_path / "tmp"
     spools.mkdir()
     out = tmp_path / "ds"
@@ -122,7 +122,7 @@ def test_sigterm_during_an_export_leaves_nothing_behind(tmp_path):
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 128 + signal.SIGTERM
-    assert "Terminated" in stderr and "Traceback" not in stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.json", "tmp"]
-    assert list(spools.iterdir()) == []
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert "Terminated" in stderr and "Traceback" not in stderr, stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.json", "tmp"], stderr
+    assert list(spools.iterdir()) == [], stderr
