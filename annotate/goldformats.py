@@ -25,12 +25,11 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 from newsgold.annotate.documents import Document, Skipped, make_document, normalize_text
 from newsgold.annotate.errors import DocumentError
 from newsgold.annotate.jsonl import iter_jsonl, iter_lines
-from newsgold.annotate.lsformat import Problem
+from newsgold.annotate.lsformat import LEAVE_OUT, Problem, whole_number
 from newsgold.annotate.spans import Relation, Span
 
 # ------------------------------------------------------------------ normalising with an offset map
 
-LEAVE_OUT = "O"  # a label map target: spans (or relations) of that label are left out, and listed
 _SAME, _MERGED, _DROPPED = 0, 1, 2  # a piece of raw text kept as it is, changed as a whole, removed
 _CHUNK = 1024  # characters normalised at a time; only a chunk that NFC changes is looked at closely
 
@@ -192,12 +191,11 @@ def _span(start, end, label, item: str, names=("start", "end"), **rest) -> RawSp
     noted); anything else is a DocumentError."""
     offsets = []
     for value, name in zip((start, end), names):
-        if isinstance(value, str) and re.fullmatch(r"\s*[0-9]+\s*", value):
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
+        offset = whole_number(value)
+        if offset is None:
             raise DocumentError(f"{item}: {name} {value!r} is {type(value).__name__}, not a character offset; "
                                 "write offsets as JSON integers")
-        offsets.append(value)
+        offsets.append(offset)
     as_text = [name for value, name in zip((start, end), names) if isinstance(value, str)]
     note = f"{' and '.join(as_text)} written as text, read as a number" if as_text else None
     return RawSpan(offsets[0], offsets[1], _label(label, item), note=note, **rest)

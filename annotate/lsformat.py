@@ -216,13 +216,22 @@ def _left_out(described: dict, label: str) -> Problem:
     return Problem("left-out", described, f"label {label!r} is mapped to {LEAVE_OUT} (--label-map): left out as asked")
 
 
+_WHOLE_NUMBER = re.compile(r"\s*[0-9]+\s*")  # ASCII digits: str.isdigit also takes "²", which int() refuses
+
+
+def whole_number(value) -> int | None:
+    """An offset given as an int or as a whole number written in digits, as an int; None
+    otherwise (booleans, fractions, other text)."""
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
+        return int(value)
+    return value if type(value) is int else None
+
+
 def _integer(offset) -> int | None:
     """An offset given as an integer string or an integral float, as an int; None otherwise."""
-    if isinstance(offset, str) and offset.strip().isdigit():
-        return int(offset)
     if isinstance(offset, float) and offset.is_integer():
         return int(offset)
-    return offset if type(offset) is int else None
+    return whole_number(offset)
 
 
 def _slow_region(text: str, region: dict, label: str, start: int | None, end: int | None,

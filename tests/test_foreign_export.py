@@ -331,6 +331,7 @@ def test_read_label_map_items_and_files(tmp_path):
     ({"labels": [["ACTOR"]]}, "unknown-label"),
     ({"start": None}, "bad-offsets"),
     ({"start": True}, "bad-offsets"),
+    ({"start": "²"}, "bad-offsets"),  # a digit to str.isdigit, not to int(): raised ValueError
     ({"start": 15, "end": 3}, "empty"),
     ({"text": 5}, "offset-mismatch"),
 ])
