@@ -344,8 +344,7 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
                    "documents (one task per document is kept)")
     if report.predictions_restored:
         click.echo(f"gave {report.predictions_restored} kept tasks this push's pre-annotations, which they lacked")
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+    _notes(report.notes)
     if report.ledger_error:
         click.echo(f"note: could not save the push ledger ({report.ledger_error}); the next push will "
                    "list the project's tasks instead", err=True)
@@ -435,8 +434,7 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
                                     seed=seed, ratios=split_ratios, workers=workers, schema=schema_path,
                                     data_dir=data_dir, fmt=fmt, label_map=label_map, config=config,
                                     progress=bars)
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+    _notes(report.notes)
     counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
     click.echo(f"wrote {report.documents} documents to {report.out} ({counts})")
     for reason, n in sorted(report.skipped.items()):
