@@ -126,3 +126,26 @@ def test_sigterm_during_an_export_leaves_nothing_behind(tmp_path):
     assert "Terminated" in stderr and "Traceback" not in stderr, stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export.json", "tmp"], stderr
     assert list(spools.iterdir()) == [], stderr
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_written_while_the_export_ran_is_not_replaced(tmp_path, monkeypatch, force):
+    """Two exports to one --out, or a person saving notes there meanwhile: the check before the
+    rename is made again, so the export that finishes second refuses instead of replacing."""
+    import newsgold.annotate.export.write as write
+
+    source = export_file(tmp_path / "export.json", 3)
+    out = tmp_path / "ds"
+    card = write.dataset_card
+
+    def meanwhile(*args):
+        out.mkdir()
+        (out / "notes.md").write_text("written while the export ran")
+        return card(*args)
+
+    monkeypatch.setattr(write, "dataset_card", meanwhile)
+    result = export(source, out, *(["--force"] if force else []))
+    assert result.exit_code == 1
+    assert ("holds files newsgold did not write (notes.md)" if force else "already exists") in result.output
+    assert [p.name for p in out.iterdir()] == ["notes.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "export.json"]  # no temporary left

@@ -45,7 +45,8 @@ def replaceable(out: Path) -> str | None:
     return None
 
 
-def _prepare_out(out: Path, force: bool) -> Path:
+def _may_replace(out: Path, force: bool) -> None:
+    """Raise ExportError unless `out` is absent, or `force` is given and newsgold wrote it."""
     if out.exists() or out.is_symlink():
         if not force:
             raise ExportError(f"{out} already exists; pass --force to replace it, or choose another --out")
@@ -53,11 +54,16 @@ def _prepare_out(out: Path, force: bool) -> Path:
         if refused:
             raise ExportError(f"{refused}; --force replaces only a folder newsgold exported: "
                               "move those files or choose another --out")
+
+
+def _prepare_out(out: Path, force: bool) -> Path:
+    _may_replace(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
 
 
-def _replace(tmp: Path, out: Path) -> None:
+def _replace(tmp: Path, out: Path, force: bool) -> None:
+    _may_replace(out, force)  # again: another export, or a person, may have written `out` meanwhile
     if out.exists():
         trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
         os.replace(out, trash / out.name)
@@ -87,7 +93,7 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
             writers.close()
         (tmp / "README.md").write_text(dataset_card(schema, report, problems_path), encoding="utf-8")
         (tmp / MARKER).write_text("written by `annotate export`; `--force` may replace this folder\n")
-        _replace(tmp, out)
+        _replace(tmp, out, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         close = getattr(source, "close", None)
