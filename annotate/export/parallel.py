@@ -70,6 +70,7 @@ def _worker(path: Path, region, conversion: Conversion, queue, spool: Path) -> N
     before it are out), then its counts through the queue, or the error that stopped it."""
     report, several = ExportReport(Path(), ""), []
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is for the parent only
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # forked while the parent blocked it
     try:
         with open(spool, "wb") as out:
             for batch in task_batches(path, region, conversion, report, several):
@@ -128,8 +129,14 @@ def _parallel_batches(path: Path, regions, conversion: Conversion, report: Expor
             for region, queue, spool in zip(regions[1:], queues, spool_paths)
         ]
         gc.freeze()  # what is loaded now stays out of the workers' garbage collection (and copy-on-write)
-        for process in processes:
-            process.start()
+        # SIGTERM waits until the workers are forked: a handler run inside fork's callbacks
+        # cannot stop the export (its exception is only printed), so the signal would be lost
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            for process in processes:
+                process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         gc.unfreeze()
         try:
             try:
