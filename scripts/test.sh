@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: install with the test extras, then run pytest.
+# The whole test suite on a fresh machine: install with the test, server and browser extras, then
+# run pytest. The browser test also needs Chromium (`chromium` on PATH; .ci/run installs it).
 # Extra arguments go to pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh test,server || exit 1
+scripts/setup.sh test,server,browser || exit 1
 .venv/bin/python -m pytest "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then
