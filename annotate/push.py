@@ -64,6 +64,8 @@ class PushReport:
     predictions_restored: int = 0  # kept copies that lacked this push's pre-annotation
     notes: tuple = ()  # what reconciliation left for a person to decide, one line each
     without_spans: int = 0  # predictions records with no span: nothing to add
+    held: frozenset = frozenset()  # ids of the pushed documents the project already held
+    predictions_added: int = 0  # a new round's predictions added to tasks the project already held
 
 
 def describe(schema: Schema) -> str:
@@ -283,6 +285,7 @@ def import_documents(
     return PushReport(
         title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions,
         dedup=dedup, ledger_error=ledger_error, duplicates_removed=outcome.removed,
+        held=frozenset(d.id for d in documents) - {d.id for d in missing},
         predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes),
     )
 

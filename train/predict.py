@@ -40,3 +40,14 @@ class TaggerAnnotator:
                     spans.append(Span(start, end, label, doc.text[start:end], round(score, 3), f"t{number}"))
                 score = None if sure is None else round(sure, 4)
                 yield AnnotatedDocument(doc, tuple(spans), (), self.model_version, score=score)
+
+
+def load_preannotator(folder, schema_hash: str | None = None) -> TaggerAnnotator:
+    """The model folder `train fit` wrote, as a pre-annotator: the entry point `tagger` of the
+    group `newsgold.preannotators`, through which `annotate ... --model DIR` loads it without
+    importing `train`. Refused (ModelError, one line) as `train.model.load_model` refuses: not a
+    model folder, a forged or damaged model file, a model of another schema."""
+    from newsgold.train.model import load_model
+
+    tagger, metadata = load_model(folder, expected_hash=schema_hash)
+    return TaggerAnnotator(tagger, metadata["model_version"])

@@ -13,6 +13,7 @@ is the one chosen there (see `DEFAULT_POLICY`).
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
@@ -84,13 +85,14 @@ def _agreed(rules: list[Candidate], model: list[Candidate]) -> list[Candidate]:
             c._replace(score=1 - (1 - c.score) * (1 - found[c.start, c.end, c.label])) for c in rules]
 
 
-def fill(rules: list[Candidate], model: list[Candidate], learned: frozenset) -> list[Candidate]:
+def fill(rules: list[Candidate], model: list[Candidate], learned: frozenset, minimum: float = 0.0) -> list[Candidate]:
     """Every rule span (raised where the model agrees), and the model's spans of labels it learned
-    (COUNT and ACTION aside) where no rule span lies: the model only adds what the rules missed."""
+    (COUNT and ACTION aside) scoring at least `minimum` where no rule span lies: the model only
+    adds what the rules missed."""
     taken = bytearray(max((c.end for c in rules + model), default=0))
     for c in rules:
         _mark(taken, c)
-    added = [c for c in model if c.label in learned - RULES_ONLY and not _overlaps(taken, c)]
+    added = [c for c in model if c.label in learned - RULES_ONLY and c.score >= minimum and not _overlaps(taken, c)]
     return sorted(_agreed(rules, model) + added, key=lambda c: c.start)
 
 
@@ -123,9 +125,8 @@ POLICIES: dict[str, Policy] = {"rules": rules_alone, "model": model_alone, "fill
 # Policies whose model spans are first read under our guidelines (`conform`).
 CONFORMED = {f"{name}+guidelines": policy for name, policy in POLICIES.items() if name not in ("rules",)}
 POLICIES.update(CONFORMED)
-THRESHOLDS = {f"fill+guidelines>={t}": t for t in (0.5, 0.7, 0.8, 0.9)}
-for _name in THRESHOLDS:
-    POLICIES[_name] = CONFORMED[_name] = fill
+for _minimum in (0.5, 0.7, 0.8, 0.9):
+    POLICIES[f"fill+guidelines>={_minimum}"] = CONFORMED[f"fill+guidelines>={_minimum}"] = partial(fill, minimum=_minimum)
 # Chosen by tests/bench/bench_merge.py: the lowest threshold at which a tagger trained on re3d
 # costs no precision on our own gold (seeds + held-out) against the rules alone; every lower
 # threshold, and every policy without one, did (see the README's figures).
@@ -173,9 +174,31 @@ class MergedAnnotator:
             model.append(Candidate(first[span.start], after[span.end], span.label, span.score or 0.0))
         if self.policy in CONFORMED:
             model = conform(doc, model)
-        if self.policy in THRESHOLDS:
-            model = [c for c in model if c.score >= THRESHOLDS[self.policy]]
         kept = POLICIES[self.policy](self.rules.resolved(doc), model, self.learned)
         spans, relations = self.rules.finish(doc, kept)
         score = predicted.score if predicted.score is not None else mean_score(spans)
         return AnnotatedDocument(document, spans, relations, self.model_version, score=score)
+
+
+ENTRY_POINTS = "newsgold.preannotators"
+
+
+def load_merged(folder, schema_hash: str, rules: RuleAnnotator | None = None) -> MergedAnnotator:
+    """The rules merged with the model in `folder` (written by `train fit`), loaded by the loader
+    registered in the entry point group `newsgold.preannotators` (`annotate` never imports
+    `train`). A NewsgoldError naming the folder when it is not a folder, no loader is installed,
+    or the loader refuses the model (not a model, forged or damaged, another schema)."""
+    from importlib.metadata import entry_points
+    from pathlib import Path
+
+    from newsgold.annotate.errors import NewsgoldError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NewsgoldError(f"{folder}: not a folder; pass --model the folder `train fit DATASET --out DIR` wrote")
+    loaders = list(entry_points(group=ENTRY_POINTS, name="tagger"))
+    if not loaders:
+        raise NewsgoldError(f"{folder}: no model loader is installed (entry point 'tagger' in group "
+                            f"{ENTRY_POINTS}); reinstall newsgold (pip install newsgold) and try again")
+    model = loaders[0].load()(folder, schema_hash)
+    return MergedAnnotator(rules or RuleAnnotator().warm_up(), model)
