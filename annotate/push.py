@@ -39,6 +39,7 @@ from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, 
 from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result
 from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
 from newsgold.annotate.spans import Relation, Span, check_spans
+from newsgold.annotate.views import ensure_view
 
 BATCH_SIZE = 250
 _HASH = re.compile(r"schema hash ([0-9a-f]{16})")
@@ -63,6 +64,8 @@ class PushReport:
     predictions_restored: int = 0  # kept copies that lacked this push's pre-annotation
     notes: tuple = ()  # what reconciliation left for a person to decide, one line each
     without_spans: int = 0  # predictions records with no span: nothing to add
+    view: str = ""  # the tab "least confident first": "created", "repaired" or "kept" (annotate.views)
+    view_id: int | None = None
 
 
 def describe(schema: Schema) -> str:
@@ -270,6 +273,7 @@ def import_documents(
     new_tasks = len(missing) if ours is None else len(ours)
     outcome = reconcile(ls, project, since, None if dropped else ours, present, missing,
                         preannotate if version else None, version)
+    view_id, view = ensure_view(ls, project)
     ledger_error = None
     if ledger is not None and ours is not None:
         try:
@@ -279,7 +283,7 @@ def import_documents(
     return PushReport(
         title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions,
         dedup=dedup, ledger_error=ledger_error, duplicates_removed=outcome.removed,
-        predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes),
+        predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes), view=view, view_id=view_id,
     )
 
 
@@ -499,4 +503,6 @@ def import_predictions(
             )
         if progress:
             progress(len(batch))
-    return PushReport(title, project.id, False, False, len(numbered), 0, already, added, unknown, without_spans=empty)
+    view_id, view = ensure_view(ls, project)
+    return PushReport(title, project.id, False, False, len(numbered), 0, already, added, unknown, without_spans=empty,
+                      view=view, view_id=view_id)
