@@ -325,6 +325,7 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
             f"{report.without_spans} without spans (nothing to add), "
             f"{report.unknown_documents} documents not in the project (push them first)"
         )
+        _notes(report.notes)
         _view_line(report)
         return
     if not paths:

@@ -217,6 +217,16 @@ class LabelStudio:
                 ) from None
             raise LabelStudioError(f"{self.url}: could not update project {project.title!r} ({_detail(exc)})") from None
 
+    def shown_model_version(self, project: Project) -> str:
+        """The project's model version: the predictions its labeling stream pre-labels tasks with
+        and the Data Manager's prediction score averages ("" when none is chosen)."""
+        found = self._call(f"read project {project.title!r}", self._client.projects.get, id=project.id)
+        return found.model_version or ""
+
+    def show_model_version(self, project: Project, version: str) -> None:
+        self._call(f"choose model version {version!r} in project {project.title!r}", self._client.projects.update,
+                   id=project.id, model_version=version)
+
     def used_labels(self, project: Project) -> set[str]:
         """Labels used by annotations in the project."""
         used = set()

@@ -39,7 +39,7 @@ from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, 
 from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result
 from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
 from newsgold.annotate.spans import Relation, Span, check_spans
-from newsgold.annotate.views import ensure_view
+from newsgold.annotate.views import ensure_view, shown_version
 
 BATCH_SIZE = 250
 _HASH = re.compile(r"schema hash ([0-9a-f]{16})")
@@ -274,6 +274,8 @@ def import_documents(
     outcome = reconcile(ls, project, since, None if dropped else ours, present, missing,
                         preannotate if version else None, version)
     view_id, view = ensure_view(ls, project)
+    note = shown_version(ls, project, {version} if version else set())
+    notes += (note,) if note else ()
     ledger_error = None
     if ledger is not None and ours is not None:
         try:
@@ -504,5 +506,6 @@ def import_predictions(
         if progress:
             progress(len(batch))
     view_id, view = ensure_view(ls, project)
+    note = shown_version(ls, project, {payload["model_version"] for payload in payloads})
     return PushReport(title, project.id, False, False, len(numbered), 0, already, added, unknown, without_spans=empty,
-                      view=view, view_id=view_id)
+                      view=view, view_id=view_id, notes=(note,) if note else ())

@@ -38,6 +38,25 @@ def _shown(hidden: dict | None, defaults: dict[str, list[str]]) -> dict[str, lis
     return hidden
 
 
+def shown_version(ls: LabelStudio, project: Project, pushed: set[str]) -> str | None:
+    """After a push stored predictions under the versions `pushed`: when the project has chosen no
+    model version, choose the one pushed (what Label Studio itself does for tasks imported with
+    predictions, and not for predictions added to existing tasks); when it has chosen another, a
+    note saying so, since annotators are then shown, and the tab ordered by, that other round."""
+    if not pushed:
+        return None
+    shown = ls.shown_model_version(project)
+    if not shown and len(pushed) == 1:
+        ls.show_model_version(project, next(iter(pushed)))
+        return None
+    if shown in pushed:
+        return None
+    return (f"project {project.title!r} pre-labels tasks with, and orders tab {TITLE!r} by, the predictions of "
+            f"{f'model version {shown!r}' if shown else 'no single model version'}, not "
+            f"{', '.join(sorted(pushed))} of this push; to use this round choose it in the project's Settings → "
+            "Annotation → Prelabeling")
+
+
 def ensure_view(ls: LabelStudio, project: Project) -> tuple[int | None, str]:
     """Make the project hold exactly one tab `TITLE`, ordered and showing the score; returns its
     id (None if someone deleted it meanwhile) and what was done: "created", "repaired" (its
