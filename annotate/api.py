@@ -199,18 +199,18 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
                           progress=progress)
     chosen = merged or (_rules() if preannotator is True else (preannotator or None))
-    annotate = None if chosen is None else (lambda doc: chosen.annotate(doc).to_record())
+    annotate = None if chosen is None else (lambda docs: [a.to_record() for a in annotate_all(chosen, docs)])
     total = len(read.documents)
     report = import_documents(ls, project, schema, read.documents, annotate, batch_size,
                               lambda n: progress("pushing", n, total),
-                              ledger_dir=resolve_data_dir(data_dir) / "push-ledgers")
+                              ledger_dir=resolve_data_dir(data_dir) / "push-ledgers", new_round=merged is not None)
     held = [doc for doc in read.documents if doc.id in report.held]
     if merged is not None and held:
         records = [annotated.to_record() for annotated in annotate_all(merged, held)]
         added = import_predictions(ls, project, records, batch_size, lambda n: progress("pushing predictions", n, len(records)),
                                    source=f"documents held by project {project!r}", schema=schema)
-        report = replace(report, predictions_added=added.predictions)
-    return replace(report, url=ls.tasks_url(report.project_id), skipped=tuple(read.skipped))
+        report = replace(report, predictions_added=added.predictions, notes=report.notes + added.notes)
+    return replace(report, url=ls.tasks_url(report.project_id, report.view_id), skipped=tuple(read.skipped))
 
 
 def push_predictions(predictions: str | Path, project: str, *, schema: Schema | str | Path | None = None,
@@ -232,7 +232,7 @@ def push_predictions(predictions: str | Path, project: str, *, schema: Schema | 
     report = import_predictions(ls, project, records, batch_size,
                                 lambda n: progress("pushing predictions", n, len(records)), source=str(predictions),
                                 schema=schema)
-    return replace(report, url=ls.tasks_url(report.project_id))
+    return replace(report, url=ls.tasks_url(report.project_id, report.view_id))
 
 
 @dataclass(frozen=True)
@@ -244,6 +244,8 @@ class ProjectStatus:
     annotators: dict  # name -> {annotations, cancelled}
     predictions: dict  # model_version -> predictions
     acceptance: dict  # model_version -> label -> {kept, changed, deleted, added}
+    # model_version started from -> {annotations, skipped, timed, mean_seconds, median_seconds}
+    annotation_time: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -251,8 +253,10 @@ class ProjectStatus:
 
 def project_status(project: str, *, data_dir: str | Path | None = None) -> ProjectStatus:
     """Tasks total / annotated / skipped / remaining, annotations per annotator, predictions per
-    model_version, and per model_version and label how many predicted spans annotators kept
-    exactly, changed or deleted, and how many spans they added."""
+    model_version, per model_version and label how many predicted spans annotators kept
+    exactly, changed or deleted, and how many spans they added, and per model_version the mean
+    and median seconds annotators spent on an annotation started from its pre-annotation
+    (Label Studio's `lead_time`; `annotate.status.started_from`)."""
     from newsgold.annotate.server import connect
     from newsgold.annotate.status import project_status as compute
 

@@ -339,6 +339,8 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, te
             f"{report.without_spans} without spans (nothing to add), "
             f"{report.unknown_documents} documents not in the project (push them first)"
         )
+        _notes(report.notes)
+        _view_line(report)
         return
     if not paths:
         raise click.UsageError("give the documents to push (PATHS), or --predictions FILE")
@@ -365,7 +367,17 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, te
     if report.ledger_error:
         click.echo(f"note: could not save the push ledger ({report.ledger_error}); the next push will "
                    "list the project's tasks instead", err=True)
+    _view_line(report)
     click.echo(f"open {report.url} to annotate")
+
+
+def _view_line(report) -> None:
+    """Say when a push made or mended the tab "least confident first" (annotate.views)."""
+    from newsgold.annotate.views import TITLE
+
+    if report.view in ("created", "repaired"):
+        what = "created" if report.view == "created" else "repaired (its order and score column put back)"
+        click.echo(f"Data Manager tab {TITLE!r} {what}: tasks by prediction score, lowest first")
 
 
 @cli.command()
@@ -376,8 +388,10 @@ def status(project, as_json, data_dir):
     """Progress of a project and how annotators treat the pre-annotations.
 
     Tasks total / annotated / skipped / remaining, annotations per annotator, predictions per
-    model_version, and per model_version and label how many predicted spans annotators kept
-    exactly, changed, deleted, and how many spans they added.
+    model_version, per model_version and label how many predicted spans annotators kept
+    exactly, changed, deleted, and how many spans they added, and the mean and median seconds
+    an annotation took (Label Studio's lead_time) per model_version it was started from, or
+    "(no pre-annotation)" when the annotator began from an empty annotation.
     """
     from newsgold.annotate.status import OUTCOMES
 
@@ -397,6 +411,12 @@ def status(project, as_json, data_dir):
         click.echo(f"  {'label':10} " + " ".join(f"{o:>8}" for o in OUTCOMES))
         for label, counts in by_label.items():
             click.echo(f"  {label:10} " + " ".join(f"{counts.get(o, 0):8}" for o in OUTCOMES))
+    if report.annotation_time:
+        click.echo("annotation time (seconds), by the pre-annotation it was started from:")
+        click.echo(f"  {'':32} {'submitted':>9} {'skipped':>8} {'timed':>6} {'mean':>8} {'median':>8}")
+        for version, t in report.annotation_time.items():
+            mean, median = (f"{v:8.1f}" if v is not None else f"{'-':>8}" for v in (t["mean_seconds"], t["median_seconds"]))
+            click.echo(f"  {version:32} {t['annotations']:9} {t['skipped']:8} {t['timed']:6} {mean} {median}")
 
 
 @cli.command()
