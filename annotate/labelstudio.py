@@ -127,6 +127,19 @@ class LabelStudio:
             "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)"
         )
 
+    def _raw(self, what: str, method: str, path: str, headers: dict | None = None, **kwargs):
+        """A request through the SDK's own HTTP client and headers, for what the SDK does not
+        offer or does slowly; a refusal or an error answer becomes a LabelStudioError."""
+        wrapper = self._client._client_wrapper
+        response = self._call(what, getattr(wrapper.httpx_client.httpx_client, method),
+                              f"{wrapper.get_base_url().rstrip('/')}/{path}",
+                              headers={**wrapper.get_headers(), **(headers or {})}, **kwargs)
+        if response.status_code in (401, 403):
+            raise self._refused(response.status_code, what)
+        if response.status_code >= 400:
+            raise LabelStudioError(f"{self.url}: could not {what} (HTTP {response.status_code}: {response.text[:500]})")
+        return response
+
     def check(self) -> str:
         """Who we are on the server (also verifies that the URL and key work)."""
         me = self._call("check the API key", self._client.users.whoami)
@@ -165,9 +178,9 @@ class LabelStudio:
                 ) from None
         return True
 
-    def tasks_url(self, project_id: int) -> str:
-        """Where annotators open a project's tasks in the web UI."""
-        return f"{self.url}/projects/{project_id}/data"
+    def tasks_url(self, project_id: int, tab: int | None = None) -> str:
+        """Where annotators open a project's tasks in the web UI (in the Data Manager tab `tab`)."""
+        return f"{self.url}/projects/{project_id}/data" + ("" if tab is None else f"?tab={tab}")
 
     def get_project(self, title: str, fix: str = "check --project") -> Project:
         """The project titled `title`; a LabelStudioError saying `fix` when there is none."""
@@ -203,6 +216,16 @@ class LabelStudio:
                     "the schema, or push to a new project"
                 ) from None
             raise LabelStudioError(f"{self.url}: could not update project {project.title!r} ({_detail(exc)})") from None
+
+    def shown_model_version(self, project: Project) -> str:
+        """The project's model version: the predictions its labeling stream pre-labels tasks with
+        and the Data Manager's prediction score averages ("" when none is chosen)."""
+        found = self._call(f"read project {project.title!r}", self._client.projects.get, id=project.id)
+        return found.model_version or ""
+
+    def show_model_version(self, project: Project, version: str) -> None:
+        self._call(f"choose model version {version!r} in project {project.title!r}", self._client.projects.update,
+                   id=project.id, model_version=version)
 
     def used_labels(self, project: Project) -> set[str]:
         """Labels used by annotations in the project."""
@@ -334,24 +357,16 @@ class LabelStudio:
         many predictions the server stored (Label Studio on SQLite, importing two batches at
         once, has been seen to store a batch's tasks without its predictions and answer 201).
 
-        The request goes through the SDK's own HTTP client and headers, but its body is encoded
-        here with `json.dumps`: the SDK's generic `jsonable_encoder` walks every nested value in
+        The request goes through the SDK's own HTTP client and headers (`_raw`), but its body is
+        encoded here with `json.dumps`: the SDK's generic `jsonable_encoder` walks every nested value in
         Python and measured 2.7 ms per news-sized task, a third of the whole bulk import.
         """
-        wrapper = self._client._client_wrapper
-        what = f"import {len(tasks)} tasks into {project.title!r}"
-        response = self._call(
-            what,
-            wrapper.httpx_client.httpx_client.post,
-            f"{wrapper.get_base_url().rstrip('/')}/api/projects/{project.id}/import",
+        response = self._raw(
+            f"import {len(tasks)} tasks into {project.title!r}", "post", f"api/projects/{project.id}/import",
             params={"return_task_ids": "true"},
             content=json.dumps(tasks, ensure_ascii=False).encode("utf-8"),
-            headers={**wrapper.get_headers(), "Content-Type": "application/json"},
+            headers={"Content-Type": "application/json"},
         )
-        if response.status_code in (401, 403):
-            raise self._refused(response.status_code, what)
-        if response.status_code >= 400:
-            raise LabelStudioError(f"{self.url}: could not {what} (HTTP {response.status_code}: {response.text[:500]})")
         answer = response.json()
         stored = answer.get("prediction_count")
         return list(answer.get("task_ids") or []), sum(len(t.get("predictions") or []) for t in tasks) \
@@ -377,9 +392,15 @@ class LabelStudio:
         user_id: int | None = None,
         cancelled: bool = False,
         ground_truth: bool = False,
+        lead_time: float | None = None,
+        parent_prediction: int | None = None,
     ) -> int:
-        """Create an annotation as a user would through the web UI."""
+        """Create an annotation as a user would through the web UI, which also sends the seconds
+        spent (`lead_time`) and, for an annotation started from a prediction, its id."""
         who = {} if user_id is None else {"completed_by": user_id}  # None: the key's own user
+        for key, value in (("lead_time", lead_time), ("parent_prediction", parent_prediction)):
+            if value is not None:
+                who[key] = value
         created = self._call(
             f"annotate task {task_id}",
             self._client.annotations.create,
@@ -400,6 +421,51 @@ class LabelStudio:
     def users(self) -> dict[int, str]:
         """User id → email."""
         return {u.id: u.email or u.username for u in self._call("list users", self._client.users.list)}
+
+    # ------------------------------------------------------------------ Data Manager tabs
+    def views(self, project: Project) -> list[dict]:
+        """The project's Data Manager tabs ("views"), oldest first, each {"id", "data"}: `data`
+        holds the tab's `title`, `ordering`, `hiddenColumns`, `filters` and what the web UI keeps."""
+        found = self._call(f"list the Data Manager tabs of {project.title!r}", self._client.views.list,
+                           project=project.id)
+        return sorted(({"id": view.id, "data": dict(view.data or {})} for view in found or []),
+                      key=lambda view: view["id"])
+
+    def create_view(self, project: Project, data: dict) -> int:
+        created = self._call(f"create the Data Manager tab {data.get('title')!r} in {project.title!r}",
+                             self._client.views.create, project=project.id, data=data)
+        return created.id
+
+    def update_view(self, project: Project, view_id: int, data: dict) -> None:
+        """Replace a tab's `data`; its filters are left as they are unless `data` has `filters`."""
+        self._call(f"update the Data Manager tab {data.get('title')!r} (id {view_id}) of {project.title!r}",
+                   self._client.views.update, id=str(view_id), project=project.id, data=data)
+
+    def delete_view(self, project: Project, view_id: int) -> None:
+        """Delete a tab; one deleted meanwhile (by a concurrent push) counts as deleted."""
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            self._client.views.delete(id=str(view_id))
+        except ApiError as exc:
+            if exc.status_code != 404:
+                raise LabelStudioError(f"{self.url}: could not delete the Data Manager tab {view_id} of "
+                                       f"{project.title!r} (HTTP {exc.status_code}: {_detail(exc)})") from None
+
+    def hidden_columns(self, project: Project) -> dict[str, list[str]]:
+        """The columns a new tab hides, per mode (`explore`: the table, `labeling`: beside the
+        editor), as the web UI reads them from the project's columns: ids such as
+        `tasks:predictions_score`. The columns endpoint is not in the SDK, so it is asked through
+        the SDK's own HTTP client."""
+        response = self._raw(f"list the Data Manager columns of {project.title!r}", "get", "api/dm/columns/",
+                             params={"project": project.id})
+        hidden: dict[str, list[str]] = {}
+        for column in response.json().get("columns") or []:
+            path = f"{column['parent']}.{column['id']}" if column.get("parent") else column["id"]
+            for mode, visible in (column.get("visibility_defaults") or {}).items():
+                if not visible:
+                    hidden.setdefault(mode, []).append(f"{column.get('target', 'tasks')}:{path}")
+        return hidden
 
     # ------------------------------------------------------------------ export
     def export_chunks(self, project: Project) -> Iterator[bytes]:

@@ -37,8 +37,10 @@ from newsgold.annotate.jsonl import atomic_file
 from newsgold.annotate.errors import DocumentError, SpanError
 from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
 from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result
+from newsgold.annotate.preannotator import mean_score
 from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
 from newsgold.annotate.spans import Relation, Span, check_spans
+from newsgold.annotate.views import ensure_view, shown_version
 
 BATCH_SIZE = 250
 _HASH = re.compile(r"schema hash ([0-9a-f]{16})")
@@ -63,6 +65,10 @@ class PushReport:
     predictions_restored: int = 0  # kept copies that lacked this push's pre-annotation
     notes: tuple = ()  # what reconciliation left for a person to decide, one line each
     without_spans: int = 0  # predictions records with no span: nothing to add
+    held: frozenset = frozenset()  # ids of the pushed documents the project already held
+    predictions_added: int = 0  # a new round's predictions added to tasks the project already held
+    view: str = ""  # the tab "least confident first": "created", "repaired" or "kept" (annotate.views)
+    view_id: int | None = None
 
 
 def describe(schema: Schema) -> str:
@@ -153,16 +159,19 @@ def task_payload(record: dict) -> dict:
 
 
 def prediction_payload(record: dict, task_id: int | None = None) -> dict | None:
-    """The Label Studio prediction for a record's spans under its model_version (None if none)."""
+    """The Label Studio prediction for a record's spans under its model_version (None if none),
+    scored by the record's document `score` when it has one, else by the mean of its span scores."""
     spans = [Span.from_dict(s) for s in record.get("spans") or []]
     version = record.get("model_version")
     if not spans or not version:
         return None
     relations = [Relation(r["head"], r["tail"], r["label"]) for r in record.get("relations") or []]
-    scores = [s.score for s in spans if s.score is not None]
+    score = record.get("score")  # the pre-annotator's confidence in the document, else its spans' mean
+    if score is None:
+        score = mean_score(spans)
     prediction = {
         "model_version": version,
-        "score": round(sum(scores) / len(scores), 4) if scores else None,
+        "score": score,
         "result": to_ls_result(record["text"], spans, relations),
     }
     if task_id is not None:
@@ -213,13 +222,15 @@ def import_documents(
     title: str,
     schema: Schema,
     documents: Iterable[Document],
-    preannotate: Callable[[Document], dict] | None = None,
+    preannotate: Callable[[list[Document]], list[dict]] | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     ledger_dir: str | Path | None = None,
+    new_round: bool = False,
 ) -> PushReport:
     """Create or update the project, then import the documents it lacks, each pre-annotated by
-    `preannotate` (a document → JSONL record with spans) just before its batch is sent, then
+    `preannotate` (a batch of documents → their JSONL records with spans; a batch at a time, so a
+    tagger decodes them together) just before the batch is sent, then
     reconcile with any push that ran at the same time (see the module docstring).
 
     Documents the project already holds are neither pre-annotated nor sent again. With
@@ -252,7 +263,7 @@ def import_documents(
         in_flight = None
         for first in range(0, len(missing) + batch_size, batch_size):
             chunk = missing[first : first + batch_size]
-            batch = [task_payload(preannotate(d) if preannotate else d.to_dict()) for d in chunk]
+            batch = [task_payload(r) for r in (preannotate(chunk) if preannotate and chunk else [d.to_dict() for d in chunk])]
             if in_flight is not None:
                 sent, future = in_flight
                 task_ids, stored = future.result()
@@ -270,6 +281,9 @@ def import_documents(
     new_tasks = len(missing) if ours is None else len(ours)
     outcome = reconcile(ls, project, since, None if dropped else ours, present, missing,
                         preannotate if version else None, version)
+    view_id, view = ensure_view(ls, project)
+    note = shown_version(ls, project, {version} if version else set(), switch=new_round)
+    notes += (note,) if note else ()
     ledger_error = None
     if ledger is not None and ours is not None:
         try:
@@ -279,7 +293,8 @@ def import_documents(
     return PushReport(
         title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions,
         dedup=dedup, ledger_error=ledger_error, duplicates_removed=outcome.removed,
-        predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes),
+        held=frozenset(d.id for d in documents) - {d.id for d in missing},
+        predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes), view=view, view_id=view_id,
     )
 
 
@@ -312,7 +327,7 @@ def reconcile(
     ours: list[int] | None,
     present: dict[str, int],
     pushed: list[Document],
-    preannotate: Callable[[Document], dict] | None = None,
+    preannotate: Callable[[list[Document]], list[dict]] | None = None,
     version: str | None = None,
 ) -> Reconciled:
     """Leave one task per document among the tasks created after `since` (ours and those of
@@ -359,7 +374,8 @@ def reconcile(
             f"{', …' if len(left) > 10 else ''}): {sum(t['annotated'] for t in left)} of them annotated meanwhile; "
             "keep one task per document in Label Studio"
         )
-    payloads = [prediction_payload(preannotate(doc), task_id) for task_id, doc in restore]
+    records = preannotate([doc for _, doc in restore]) if restore else []
+    payloads = [prediction_payload(record, task_id) for (task_id, _), record in zip(restore, records)]
     payloads = [payload for payload in payloads if payload is not None]  # None: no span in the document
     for first in range(0, len(payloads), PAGE):
         outcome.restored += ls.import_predictions(project, payloads[first : first + PAGE])
@@ -499,4 +515,7 @@ def import_predictions(
             )
         if progress:
             progress(len(batch))
-    return PushReport(title, project.id, False, False, len(numbered), 0, already, added, unknown, without_spans=empty)
+    view_id, view = ensure_view(ls, project)
+    note = shown_version(ls, project, {payload["model_version"] for payload in payloads}, switch=True)
+    return PushReport(title, project.id, False, False, len(numbered), 0, already, added, unknown, without_spans=empty,
+                      view=view, view_id=view_id, notes=(note,) if note else ())

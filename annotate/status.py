@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections import Counter, defaultdict
 
 from newsgold.annotate.resolve import resolve_annotations
 from newsgold.annotate.lsformat import annotator_name, from_ls_result, usable_annotations
 
 OUTCOMES = ("kept", "changed", "deleted", "added")
+NO_PREANNOTATION = "(no pre-annotation)"
+UNKNOWN_PREDICTION = "(a prediction no longer on the task)"
 
 
 def project_status(tasks, users: dict[int, str] | None = None) -> dict:
     """Totals, per-annotator counts, predictions per model_version and pre-annotation acceptance.
+
+    Annotation time groups the annotations by the pre-annotation each was started from
+    (`started_from`) and gives, per group, the mean and median of Label Studio's `lead_time` over
+    the submitted annotations that have one; skipped (cancelled) annotations are counted apart.
 
     Acceptance compares each prediction with the task's human truth (ground truth, else the
     latest annotation): a predicted span is *kept* when the human has the same span and label,
@@ -23,6 +31,7 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
     per_annotator: dict[str, Counter] = defaultdict(Counter)
     predictions = Counter()
     acceptance: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    times: dict[str, list] = defaultdict(list)
     for task in tasks:
         totals["tasks"] += 1
         annotations = task.get("annotations") or []
@@ -33,9 +42,11 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
             totals["skipped"] += 1
         else:
             totals["remaining"] += 1
+        versions = {p.get("id"): p.get("model_version") or "(none)" for p in task.get("predictions") or []}
         for annotation in annotations:
             kind = "cancelled" if annotation.get("was_cancelled") else "annotations"
             per_annotator[annotator_name(annotation, users)][kind] += 1
+            times[started_from(annotation, versions)].append(annotation)
         text = (task.get("data") or {}).get("text") or ""
         human = resolve_annotations(text, annotations, "latest", users) if usable else None
         for prediction in task.get("predictions") or []:
@@ -50,6 +61,41 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
         "annotators": {name: dict(c) for name, c in sorted(per_annotator.items())},
         "predictions": dict(predictions),
         "acceptance": {v: {label: dict(c) for label, c in sorted(by_label.items())} for v, by_label in acceptance.items()},
+        "annotation_time": {version: _time(times[version]) for version in sorted(times)},
+    }
+
+
+def started_from(annotation: dict, versions: dict) -> str:
+    """The model_version of the pre-annotation an annotation was started from: Label Studio's web
+    UI sets `parent_prediction` (a prediction id) when it opens the editor on a prediction, as it
+    does when a task has predictions and no annotation yet; an annotation begun empty has none and
+    counts as NO_PREANNOTATION. `versions`: the task's prediction ids → model_version."""
+    parent = annotation.get("parent_prediction")
+    if parent is None:
+        return NO_PREANNOTATION
+    return versions.get(parent, UNKNOWN_PREDICTION)
+
+
+def _seconds(annotation: dict) -> float | None:
+    """The annotation's `lead_time` (seconds in the editor, as the web UI adds them up), None when
+    it has none that is a finite number of seconds."""
+    value = annotation.get("lead_time")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        return None
+    return float(value)
+
+
+def _time(annotations: list[dict]) -> dict:
+    """Submitted annotations, skipped ones, and the mean and median seconds of the submitted ones
+    that carry a time (`timed`); None without any."""
+    done = usable_annotations(annotations)
+    seconds = [s for s in map(_seconds, done) if s is not None]
+    return {
+        "annotations": len(done),
+        "skipped": len(annotations) - len(done),
+        "timed": len(seconds),
+        "mean_seconds": round(statistics.fmean(seconds), 2) if seconds else None,
+        "median_seconds": round(statistics.median(seconds), 2) if seconds else None,
     }
 
 

@@ -73,7 +73,7 @@ def main() -> None:
             def timed_push():
                 started = time.perf_counter()
                 report = import_documents(ours, "newsgold push", schema, documents,
-                                        lambda d: annotator.annotate(d).to_record(),
+                                        lambda docs: [annotator.annotate(d).to_record() for d in docs],
                                         ledger_dir=ledgers)
                 return report, time.perf_counter() - started
 
