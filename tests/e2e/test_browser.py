@@ -16,10 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from newsgold.annotate import server
-from newsgold.annotate.cli import cli
+from tests.e2e.test_loop import region_key, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -28,8 +27,9 @@ TEXT = ("A storm forced 200 displaced families to flee Kunduz on Tuesday, while 
         "clashed with border guards near the Tajik border.")
 DELETE = ("storm", "ACTION")  # a weather event is not what an actor did: the annotator deletes it
 ADD = ("displaced families", "ACTOR")  # people affected are ACTORs: the rules miss this one
-# The closed network of the test machines refuses Chromium's background connections.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+# As root (CI) Chromium runs only without its sandbox; containers give /dev/shm little room; the
+# closed network of the test machines refuses Chromium's background connections.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 30_000
 
@@ -83,51 +83,87 @@ def chromium():
     return executable
 
 
-def run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def key(value: dict) -> tuple[int, int, str]:
-    return value["start"], value["end"], value["labels"][0]
-
-
-def pushed_task(ls_client, tmp_path):
-    """Push TEXT with the rules; the task and what its prediction holds: {region id: (start,
-    end, label)}, {region id: score} and the relations as (head, tail, label) of region keys."""
-    document = tmp_path / "input" / "storm.txt"
+def pushed_task(ls_client, tmp_path, project: str, text: str):
+    """Push `text` with the rules to `project`; its task, with its predictions."""
+    document = tmp_path / project.replace(" ", "-") / "document.txt"
     document.parent.mkdir()
-    document.write_text(TEXT + "\n")
-    run("push", document.parent, "--project", PROJECT)
-    project = ls_client.find_project(PROJECT)
-    (task,) = ls_client.iter_tasks(project, fields="all")
-    (prediction,) = task["predictions"]
-    regions = {r["id"]: r for r in prediction["result"] if r["type"] == "labels"}
-    spans = {rid: key(r["value"]) for rid, r in regions.items()}
-    relations = {(spans[r["from_id"]], spans[r["to_id"]], r["labels"][0])
-                 for r in prediction["result"] if r["type"] == "relation"}
-    return task, prediction, spans, {rid: r.get("score") for rid, r in regions.items()}, relations
+    document.write_text(text + "\n")
+    run("push", document.parent, "--project", project)
+    (task,) = ls_client.iter_tasks(ls_client.find_project(project), fields="all")
+    return task
+
+
+def regions_of(prediction: dict) -> dict[str, dict]:
+    return {r["id"]: r for r in prediction["result"] if r["type"] == "labels"}
 
 
 @contextmanager
-def screenshots_on_failure(page, steps):
-    """Any failure inside becomes an AssertionError naming a new temporary folder that holds the
-    page's screenshot and HTML at the failure and the screenshots of the steps before it (saved
-    in `steps`). The folder is made outside pytest's own temporary folders, which concurrent
-    pytest runs remove."""
-    try:
-        yield
-    except Exception as exc:
-        folder = Path(tempfile.mkdtemp(prefix="newsgold-browser-failure-"))
-        for shot in steps.glob("*.png"):
-            shutil.copy(shot, folder / shot.name)
+def annotator(chromium, ls_server, tmp_path):
+    """(page, steps): a page of headless Chromium logged in to the server through its login page,
+    as the admin newsgold's server created, and a folder for the test's screenshots of its steps.
+    Any failure inside becomes an AssertionError naming a new temporary folder with the page's
+    screenshot and HTML at the failure and the steps' screenshots (pytest's own temporary folders
+    are removed by later runs, also concurrent ones)."""
+    from playwright.sync_api import sync_playwright
+
+    credentials = server.credentials(ls_server.data_dir)
+    steps = tmp_path / "screenshots"
+    steps.mkdir()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page.screenshot(path=str(folder / "failure.png"), full_page=True)
-            (folder / "failure.html").write_text(page.content())
-        except Exception as lost:  # the page itself is gone: the steps' screenshots remain
-            (folder / "failure.txt").write_text(f"no screenshot of the failure: {lost}\n")
-        raise AssertionError(f"{type(exc).__name__}: {exc}\nscreenshots and page HTML: {folder}") from exc
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.set_default_timeout(TIMEOUT_MS)
+            # only the server under test: analytics and help pages are not fetched
+            context.route(re.compile(rf"^(?!{re.escape(ls_server.url)}/)"), lambda route: route.abort())
+            page = context.new_page()
+            try:
+                page.goto(f"{ls_server.url}/user/login/")
+                page.fill("#email", credentials["username"])
+                page.fill("#password", credentials["password"])
+                page.click("button[type=submit]")
+                page.wait_for_url(lambda address: "/user/login" not in address, wait_until="commit")
+                yield page, steps
+            except Exception as exc:
+                folder = Path(tempfile.mkdtemp(prefix="newsgold-browser-failure-"))
+                for shot in steps.glob("*.png"):
+                    shutil.copy(shot, folder / shot.name)
+                try:
+                    page.screenshot(path=str(folder / "failure.png"), full_page=True)
+                    (folder / "failure.html").write_text(page.content())
+                except Exception as lost:  # the page itself is gone: the steps' screenshots remain
+                    (folder / "failure.txt").write_text(f"no screenshot of the failure: {lost}\n")
+                raise AssertionError(f"{type(exc).__name__}: {exc}\nscreenshots and page HTML: {folder}") from exc
+        finally:
+            browser.close()
+
+
+def open_task(page, url: str, task: dict, regions: int) -> None:
+    """Open the task from its project's task list, as an annotator does, and wait until the
+    editor shows `regions` regions, highlighted in the text and listed with a score."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{url}/projects/{task['project']}/data")
+    page.locator("[data-testid=table-row]", has_text=task["data"]["text"][:30]).click()
+    expect(page.locator(".lsf-richtext__container .htx-highlight")).to_have_count(regions, timeout=TIMEOUT_MS)
+    expect(page.locator(".lsf-outliner-item__control_type_score")).to_have_count(regions, timeout=TIMEOUT_MS)
+
+
+def assert_shows(page, text: str, prediction: dict) -> None:
+    """The editor shows exactly the prediction's regions: highlighted in the text at their
+    offsets, and listed in the Regions panel with their scores; its tab shows the prediction's
+    score."""
+    regions = regions_of(prediction).values()
+    shown = page.eval_on_selector_all(".lsf-richtext__container .htx-highlight", HIGHLIGHTS)
+    assert sorted((s, e, label) for s, e, label, _ in shown) == sorted(region_key(r) for r in regions)
+    assert all(text[s:e] == words for s, e, _, words in shown)
+    listed = sorted(page.eval_on_selector_all(".lsf-outliner-item", OUTLINER))
+    expected = sorted((r["value"]["labels"][0], r["value"]["text"], r["score"]) for r in regions)
+    assert [tuple(item[:2]) for item in listed] == [item[:2] for item in expected], (listed, expected)
+    for (label, words, score), (_, _, want) in zip(listed, expected):  # shown to two decimals
+        assert score is not None and abs(float(score) - want) <= 0.005 + 1e-9, (label, words, score, want)
+    badge = page.locator(f".lsf-annotation-button__info span[title='Prediction score = {prediction['score']}']")
+    assert badge.count() == 1, f"no tab of a prediction scored {prediction['score']}"
 
 
 def drag_over(page, start: int, end: int) -> None:
@@ -142,9 +178,12 @@ def drag_over(page, start: int, end: int) -> None:
 
 
 def test_annotator_corrects_pre_annotations_in_the_browser_and_export_holds_it(chromium, ls_env, ls_client, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
-
-    task, prediction, spans, scores, relations = pushed_task(ls_client, tmp_path)
+    task = pushed_task(ls_client, tmp_path, PROJECT, TEXT)
+    (prediction,) = task["predictions"]
+    regions = regions_of(prediction)
+    spans = {rid: region_key(r) for rid, r in regions.items()}
+    relations = {(spans[r["from_id"]], spans[r["to_id"]], r["labels"][0])
+                 for r in prediction["result"] if r["type"] == "relation"}
     start = TEXT.index(DELETE[0])
     deleted = (start, start + len(DELETE[0]), DELETE[1])
     start = TEXT.index(ADD[0])
@@ -153,71 +192,64 @@ def test_annotator_corrects_pre_annotations_in_the_browser_and_export_holds_it(c
     assert not any(s < added[1] and added[0] < e for s, e, _ in spans.values()), \
         f"the rules now predict a span over {added}: choose another span to add"
 
-    credentials = server.credentials(ls_env.data_dir)
-    url = ls_env.url
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        # only the server under test: analytics and help pages are not fetched
-        context.route(re.compile(rf"^(?!{re.escape(url)}/)"), lambda route: route.abort())
-        page = context.new_page()
-        with screenshots_on_failure(page, shots):
-            # log in through the login page, landing on the project's task list
-            page.goto(f"{url}/user/login/?next=/projects/{task['project']}/data")
-            page.fill("#email", credentials["username"])
-            page.fill("#password", credentials["password"])
-            page.click("button[type=submit]")
-            page.wait_for_url(lambda address: "/user/login" not in address, wait_until="commit")
-            page.locator("[data-testid=table-row]", has_text=TEXT[:30]).click()
+    with annotator(chromium, ls_env, tmp_path) as (page, steps):
+        open_task(page, ls_env.url, task, len(spans))
+        page.screenshot(path=str(steps / "1-pre-annotated.png"))
+        assert_shows(page, TEXT, prediction)
 
-            # the pre-annotations are regions in the text, listed with their scores
-            expect(page.locator(".lsf-richtext__container .htx-highlight")).to_have_count(len(spans), timeout=TIMEOUT_MS)
-            expect(page.locator(".lsf-outliner-item__control_type_score")).to_have_count(len(spans), timeout=TIMEOUT_MS)
-            page.screenshot(path=str(shots / "1-pre-annotated.png"))
-            shown = page.eval_on_selector_all(".lsf-richtext__container .htx-highlight", HIGHLIGHTS)
-            assert {(s, e, label) for s, e, label, _ in shown} == set(spans.values())
-            assert all(TEXT[s:e] == text for s, e, _, text in shown)
-            listed = page.eval_on_selector_all(".lsf-outliner-item", OUTLINER)
-            expected = sorted((label, TEXT[s:e], scores[rid]) for rid, (s, e, label) in spans.items())
-            assert len(listed) == len(expected)
-            for (label, text, score), want in zip(sorted(listed), expected):
-                assert (label, text) == want[:2] and score is not None, (label, text, score, want)
-                assert abs(float(score) - want[2]) <= 0.005 + 1e-9, (label, text, score, want)
-            badge = page.locator(".lsf-annotation-button__info span[title^='Prediction score']")
-            assert float(badge.get_attribute("title").split("=")[1]) == pytest.approx(prediction["score"])
+        # delete a region: select it in the Regions list, press its delete button
+        page.locator(".lsf-outliner-item", has_text=DELETE[0]).click()
+        page.click("button[aria-label='Delete selected region']")
+        page.wait_for_selector(f".htx-highlight[data-start='{deleted[0]}'][data-end='{deleted[1]}']", state="detached")
 
-            # delete a region: select it in the list, press its delete button
-            page.locator(".lsf-outliner-item", has_text=DELETE[0]).click()
-            page.click("button[aria-label='Delete selected region']")
-            page.wait_for_selector(f".htx-highlight[data-start='{deleted[0]}'][data-end='{deleted[1]}']",
-                                   state="detached")
+        # add a region: click the label first, then drag over the words. The deleted region's
+        # label stays selected after it is gone; the click makes ADD's the only one.
+        label = page.locator(".lsf-label", has_text=ADD[1])
+        label.click()
+        assert "lsf-label_selected" in label.get_attribute("class")
+        assert page.locator(".lsf-label_selected").count() == 1
+        drag_over(page, added[0], added[1])
+        new = page.wait_for_selector(f".htx-highlight[data-start='{added[0]}'][data-end='{added[1]}']")
+        assert new.text_content() == ADD[0] and new.get_attribute("data-label").endswith(f":{ADD[1]}")
+        page.screenshot(path=str(steps / "2-corrected.png"))
 
-            # add a region: click the label first, then drag over the words
-            label = page.locator(".lsf-label", has_text=ADD[1])
-            label.click()
-            assert "lsf-label_selected" in label.get_attribute("class")
-            drag_over(page, added[0], added[1])
-            new = page.wait_for_selector(f".htx-highlight[data-start='{added[0]}'][data-end='{added[1]}']")
-            assert new.text_content() == ADD[0] and new.get_attribute("data-label").endswith(f":{ADD[1]}")
-            page.screenshot(path=str(shots / "2-corrected.png"))
-
-            with page.expect_response(lambda r: r.request.method == "POST" and "/annotations" in r.url) as answer:
-                page.click("button[aria-label='Submit current annotation']")
-            assert answer.value.status == 201, answer.value.text()
-        browser.close()
+        with page.expect_response(lambda r: r.request.method == "POST" and "/annotations" in r.url) as answer:
+            page.click("button[aria-label='Submit current annotation']")
+        assert answer.value.status == 201, answer.value.text()
 
     out = tmp_path / "dataset"
     run("export", "--project", PROJECT, "--out", out)
-    rows = [line for path in sorted((out / "jsonl").glob("*.jsonl")) for line in path.read_text().splitlines()]
-    assert len(rows) == 1
-    row = json.loads(rows[0])
-    assert row["text"] == TEXT and row["annotators"] == [credentials["username"]]
+    lines = [line for path in sorted((out / "jsonl").glob("*.jsonl")) for line in path.read_text().splitlines()]
+    assert len(lines) == 1, f"the export holds {len(lines)} documents, not the one annotated"
+    row = json.loads(lines[0])
+    assert row["text"] == TEXT and row["annotators"] == [server.credentials(ls_env.data_dir)["username"]]
     exported = {s["id"]: (s["start"], s["end"], s["label"]) for s in row["spans"]}
     assert set(exported.values()) == set(spans.values()) - {deleted} | {added}
+    assert len(exported) == len(spans)  # one deleted, one added, nothing doubled
     assert {(exported[r["head"]], exported[r["tail"]], r["label"]) for r in row["relations"]} == {
         r for r in relations if deleted not in r[:2]
     }
     assert (out / "problems.jsonl").read_text() == ""
+
+
+def test_editor_pre_fills_the_round_pushed_last(chromium, ls_env, ls_client, tmp_path):
+    """After `push --predictions`, annotators open the tasks pre-filled with that round, not
+    with the rules' round the tasks were pushed with."""
+    text = "Officials said 40 Taliban fighters crossed into Pakistan on Tuesday."
+    pushed_task(ls_client, tmp_path, "browser rounds", text)
+    rules = tmp_path / "rules.jsonl"
+    run("preannotate", tmp_path / "browser-rounds", "-o", rules)
+    record = json.loads(rules.read_text())
+    record.update(model_version="probe-round-2", score=0.37, relations=[])
+    record["spans"] = [dict(span, score=0.37) for span in record["spans"] if span["label"] != "ACTION"]
+    round_file = tmp_path / "round.jsonl"
+    round_file.write_text(json.dumps(record) + "\n")
+    run("push", "--predictions", round_file, "--project", "browser rounds")
+    (task,) = ls_client.iter_tasks(ls_client.find_project("browser rounds"), fields="all")
+    (second,) = [p for p in task["predictions"] if p["model_version"] == "probe-round-2"]
+    assert len(regions_of(second)) < max(len(regions_of(p)) for p in task["predictions"])  # the rules' is larger
+
+    with annotator(chromium, ls_env, tmp_path) as (page, steps):
+        open_task(page, ls_env.url, task, len(regions_of(second)))
+        page.screenshot(path=str(steps / "1-second-round.png"))
+        assert_shows(page, text, second)
