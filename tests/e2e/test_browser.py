@@ -253,3 +253,49 @@ def test_editor_pre_fills_the_round_pushed_last(chromium, ls_env, ls_client, tmp
         open_task(page, ls_env.url, task, len(regions_of(second)))
         page.screenshot(path=str(steps / "1-second-round.png"))
         assert_shows(page, text, second)
+
+
+def test_label_tasks_as_displayed_in_the_tab_starts_with_the_least_confident(chromium, ls_env, ls_client, tmp_path):
+    """The tab push made lists the tasks by prediction score, lowest first, with the score shown;
+    "Label Tasks As Displayed" in it hands the annotator the least confident task first, pre-filled,
+    and the next one after submitting."""
+    from playwright.sync_api import expect
+
+    from newsgold.annotate.views import TITLE
+    from tests.e2e.test_view import SCORES, TEXTS, documents, scored_round
+
+    title = "browser least confident"
+    run("push", documents(tmp_path), "--project", title, "--no-preannotate")
+    run("push", "--predictions", scored_round(tmp_path), "--project", title)
+    project = ls_client.find_project(title)
+    tasks = {t["data"]["text"]: t for t in ls_client.iter_tasks(project, fields="all")}
+    order = [TEXTS[SCORES.index(score)] for score in sorted(SCORES)]
+
+    with annotator(chromium, ls_env, tmp_path) as (page, steps):
+        page.goto(f"{ls_env.url}/projects/{project.id}/data")
+        page.click(f"[role=tab][aria-label='{TITLE}']")
+        rows = page.locator("[data-testid=table-row]")
+        expect(rows).to_have_count(len(TEXTS), timeout=TIMEOUT_MS)
+        expect(rows.first).to_contain_text(order[0][:25], timeout=TIMEOUT_MS)
+        page.screenshot(path=str(steps / "1-tab.png"))
+        listed = [row.inner_text() for row in rows.all()]
+        for row, text, score in zip(listed, order, sorted(SCORES)):
+            assert text[:25] in row and f"{score:.3f}" in row, (row, text, score)
+
+        page.click("button[aria-label='Toggle open']")  # beside "Label All Tasks"
+        page.get_by_text("Label Tasks As Displayed").click()
+        page.click("button[aria-label='Close modal']")  # the guidelines, shown before labeling
+        editor = page.locator(".lsf-richtext__container")
+        expect(editor).to_have_text(order[0], timeout=TIMEOUT_MS)
+        first = tasks[order[0]]
+        (prediction,) = first["predictions"]
+        expect(page.locator(".lsf-outliner-item__control_type_score")).to_have_count(
+            len(regions_of(prediction)), timeout=TIMEOUT_MS)
+        page.screenshot(path=str(steps / "2-first-task.png"))
+        assert_shows(page, order[0], prediction)
+
+        with page.expect_response(lambda r: r.request.method == "POST" and "/annotations" in r.url) as answer:
+            page.click("button[aria-label='Submit current annotation']")
+        assert answer.value.status == 201, answer.value.text()
+        expect(editor).to_have_text(order[1], timeout=TIMEOUT_MS)
+        page.screenshot(path=str(steps / "3-next-task.png"))
