@@ -128,7 +128,8 @@ def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit
     preannotator, corrected, results = rules, [], []
     tagger = None
     for number in range(rounds):
-        if tagger is None or order == "random" or len(pool) <= batch:
+        left = len(pool) <= batch  # the batch is what is left of the pool: no choice
+        if tagger is None or order == "random" or left:
             chosen = pool[:batch]
         else:
             sure = confidences(preannotator, pool, corpus.tokens)
@@ -139,7 +140,7 @@ def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit
         gold = [corpus.gold[doc.id] for doc in chosen]
         scores = score_documents(gold, [p.to_record() for p in predicted], list(ANNOTATED))["micro"]
         effort = [edits(g, p) for g, p in zip(gold, predicted)]
-        row = {"round": number, "trained": len(corrected),
+        row = {"round": number, "trained": len(corrected), "left": left,
                "strict": scores["strict"], "partial": scores["partial"],
                **{k: sum(e[k] for e in effort) / len(chosen) for k in ("deleted", "added", "changed", "edits", "scratch")},
                "tagger_f1": None}
@@ -243,21 +244,34 @@ def main() -> None:
           "gold, left out of the tags)")
     print("\n".join(table(runs, args.rounds)))
     plot(runs, args.rounds, args.batch, args.out)
-    print(f"plot: {args.out}")
+    shown = args.out.resolve()
+    print(f"plot: {shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown}")
 
     print(f"\ntargets at round {last}:")
     for order in ORDERS:
         ratio = mean([r[last] for r in runs[order]], lambda r: r["edits"] / r["scratch"])
         edits_, scratch = (mean([r[last] for r in runs[order]], lambda r: r[k]) for k in ("edits", "scratch"))
-        print(f"  {order}: {edits_:.1f} edits/doc against {scratch:.1f} from scratch = {ratio:.2f} "
+        print(f"  edits, {order}: {edits_:.1f} per document against {scratch:.1f} from scratch = {ratio:.2f} "
               f"(target <= 0.50): {'met' if ratio <= 0.5 else 'MISSED'}")
     if last >= 1:
         differences = [lc[last]["tagger_f1"] - rnd[last]["tagger_f1"] for lc, rnd in zip(runs[ORDERS[1]], runs[ORDERS[0]])]
         gap = statistics.fmean(differences)
         spread = statistics.stdev(differences) / len(differences) ** 0.5 if len(differences) > 1 else float("nan")
         wins = sum(d >= 0 for d in differences)
+        verdict = "MISSED" if gap < 0 else "met"
+        if abs(gap) < 2 * spread:
+            verdict += ", but a tie within noise (|difference| < 2 standard errors)"
         print(f"  tagger F1 (held-out), least confident - random: {gap:+.3f} (standard error {spread:.3f}; "
-              f"at or above random in {wins} of {len(differences)} seeds): {'met' if gap >= 0 else 'MISSED'}")
+              f"at or above random in {wins} of {len(differences)} seeds): {verdict}")
+    print("notes:")
+    if runs[ORDERS[1]][0][last]["left"]:
+        print(f"  the pool holds exactly {args.rounds} batches, so least-confident-first's round {last} is the batch "
+              "left over, the documents the tagger was surest of: random order is the fair measure of one round")
+    for order in ORDERS:
+        total = statistics.fmean(sum(r["edits"] for r in seed_rows) * args.batch for seed_rows in runs[order])
+        scratch = statistics.fmean(sum(r["scratch"] for r in seed_rows) * args.batch for seed_rows in runs[order])
+        print(f"  all rounds, {order}: {total:.0f} edits to annotate the {args.batch * args.rounds} pool documents, "
+              f"{scratch:.0f} from scratch ({total / scratch:.2f})")
     print(f"{time.perf_counter() - started:.0f} s")
 
 
