@@ -110,12 +110,25 @@ def _rules() -> Preannotator:
     return RuleAnnotator().warm_up()
 
 
+def _with_model(model: str | Path | None, schema: Schema | str | Path | None = None) -> Preannotator | None:
+    """The rules merged with the model folder `model` (None without one)."""
+    if model is None:
+        return None
+    from newsgold.annotate.preannotate.merge import load_merged
+
+    return load_merged(model, as_schema(schema).hash)
+
+
 def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Preannotator | None = None,
-                          text_field: str = "text", skip_bad: bool = False,
+                          model: str | Path | None = None, text_field: str = "text", skip_bad: bool = False,
                           story_threshold: float = STORY_THRESHOLD, progress: Progress = silent) -> PreannotateResult:
-    """Pre-annotate documents (the rules unless another `preannotator` is given) into the JSONL
-    file `output`: each document with `spans` (offsets, label, score), `relations` and the
-    `model_version` of the pre-annotator."""
+    """Pre-annotate documents (the rules unless another `preannotator` is given; with `model`, a
+    folder `train fit` wrote, the rules and that model merged: `MergedAnnotator`) into the JSONL
+    file `output`: each document with `spans` (offsets, label, score), `relations`, the
+    `model_version` of the pre-annotator and its confidence in the document (`score`)."""
+    if preannotator is not None and model is not None:
+        raise NewsgoldError("give either a preannotator or a model folder, not both")
+    preannotator = preannotator or _with_model(model)
     read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
                           progress=progress)
     preannotator = preannotator or _rules()
@@ -160,28 +173,43 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
 
 
 def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | None = None,
-                   preannotator: Preannotator | None | bool = True, batch_size: int = BATCH_SIZE,
-                   text_field: str = "text", skip_bad: bool = False, story_threshold: float = STORY_THRESHOLD,
-                   data_dir: str | Path | None = None, progress: Progress = silent) -> PushReport:
+                   preannotator: Preannotator | None | bool = True, model: str | Path | None = None,
+                   batch_size: int = BATCH_SIZE, text_field: str = "text", skip_bad: bool = False,
+                   story_threshold: float = STORY_THRESHOLD, data_dir: str | Path | None = None,
+                   progress: Progress = silent) -> PushReport:
     """Push documents to the Label Studio project titled `project`, pre-annotated by the rules
-    (`preannotator=True`), by another pre-annotator, or not at all (False). Creates the project
+    (`preannotator=True`), by another pre-annotator, or not at all (False); with `model` (a
+    folder `train fit` wrote) by the rules and that model merged. Creates the project
     from the schema, or updates its config when the schema changed compatibly; never creates a
     task twice for one document, also when another push of them runs at once, from this machine
-    or another (see `annotate.push`). A title Label Studio would refuse is refused first."""
-    from newsgold.annotate.push import check_title, import_documents
+    or another (see `annotate.push`). A title Label Studio would refuse is refused first.
+
+    With `model`, documents the project already holds get the merged pre-annotations too, as a
+    new round under the merged model_version (once per task and version, as `push_predictions`
+    adds them), so retraining and pushing again reaches every task; `predictions_added` counts them."""
+    from newsgold.annotate.push import check_title, import_documents, import_predictions
     from newsgold.annotate.server import connect, data_dir as resolve_data_dir
 
     check_title(project)
     schema = as_schema(schema)
+    if model is not None and preannotator is not True:
+        raise NewsgoldError("give either a preannotator or a model folder, not both")
+    merged = _with_model(model, schema)
     ls = connect(data_dir)
     read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
                           progress=progress)
-    chosen = _rules() if preannotator is True else (preannotator or None)
+    chosen = merged or (_rules() if preannotator is True else (preannotator or None))
     annotate = None if chosen is None else (lambda doc: chosen.annotate(doc).to_record())
     total = len(read.documents)
     report = import_documents(ls, project, schema, read.documents, annotate, batch_size,
                               lambda n: progress("pushing", n, total),
                               ledger_dir=resolve_data_dir(data_dir) / "push-ledgers")
+    held = [doc for doc in read.documents if doc.id in report.held]
+    if merged is not None and held:
+        records = [annotated.to_record() for annotated in annotate_all(merged, held)]
+        added = import_predictions(ls, project, records, batch_size, lambda n: progress("pushing predictions", n, len(records)),
+                                   source=f"documents held by project {project!r}", schema=schema)
+        report = replace(report, predictions_added=added.predictions)
     return replace(report, url=ls.tasks_url(report.project_id), skipped=tuple(read.skipped))
 
 

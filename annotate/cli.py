@@ -90,6 +90,12 @@ def _report_skipped(skipped) -> None:
         click.echo(f"skipped {item.item}: {item.reason}", err=True)
 
 
+model_option = click.option(
+    "--model", type=click.Path(), metavar="DIR",
+    help="A model folder `train fit` wrote: pre-annotate with the rules and this tagger merged "
+    "(its confident spans where the rules found none; the tagger's confidence as the document score).")
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
@@ -132,17 +138,20 @@ def documents(paths, output, text_field, skip_bad, story_threshold):
     type=click.Path(dir_okay=False),
     help="JSONL file to write: each input document with `spans`, `relations`, `model_version`.",
 )
+@model_option
 @_input_options
 @story_option
-def preannotate(paths, output, text_field, skip_bad, story_threshold):
+def preannotate(paths, output, model, text_field, skip_bad, story_threshold):
     """Pre-annotate PATHS with the rules: ACTOR, LOCATION, COUNT, ACTION spans and relations.
 
     PATHS are .txt files, folders of .txt, .jsonl or .csv. Each document keeps its `id` and
     `source` (and `story_id` when given) and gains `spans` (character offsets, label, score),
-    `relations` and the rules' `model_version`, which changes whenever the rules change.
+    `relations`, the rules' `model_version`, which changes whenever the rules change, and a
+    document `score` (confidence). With --model DIR the rules and that trained tagger together,
+    under `<rules version>+<tagger version>`.
     """
     with Bars() as bars:
-        result = api.preannotate_documents(paths, output, text_field=text_field, skip_bad=skip_bad,
+        result = api.preannotate_documents(paths, output, model=model, text_field=text_field, skip_bad=skip_bad,
                                            story_threshold=story_threshold, progress=bars)
     _report_skipped(result.skipped)
     click.echo(f"wrote {result.documents} documents to {output} ({result.model_version})", err=True)
@@ -291,13 +300,14 @@ def server(data_dir, port, action):
     "to the project's existing tasks, under its own model_version, instead of pushing documents.",
 )
 @click.option("--no-preannotate", is_flag=True, help="Push documents without rule pre-annotations.")
+@model_option
 @click.option("--batch-size", type=click.IntRange(1, 5000), default=250, show_default=True,
               help="Tasks per bulk import request.")
 @_input_options
 @story_option
 @schema_option
 @data_dir_option
-def push(paths, project, predictions_file, no_preannotate, batch_size, text_field, skip_bad, story_threshold,
+def push(paths, project, predictions_file, no_preannotate, model, batch_size, text_field, skip_bad, story_threshold,
          schema_path, data_dir):
     """Push documents with rule pre-annotations to a Label Studio project.
 
@@ -311,8 +321,12 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
     Pushes of the same documents running at once, also from other machines, end with one project
     and one task per document: each push removes the copies a concurrent one created (never a
     task carrying an annotation) and says so. With --predictions the file is checked against the
-    schema and the tasks' texts before anything is stored.
+    schema and the tasks' texts before anything is stored. With --model DIR (a folder `train fit`
+    wrote) the rules and that tagger pre-annotate together, under one model_version, and the
+    documents the project already holds get that round too, once per task and version.
     """
+    if model and (predictions_file or no_preannotate):
+        raise click.UsageError("--model pre-annotates the documents pushed: not with --predictions or --no-preannotate")
     if predictions_file:
         if paths:
             raise click.UsageError("give either PATHS (documents) or --predictions FILE, not both")
@@ -330,7 +344,7 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
         raise click.UsageError("give the documents to push (PATHS), or --predictions FILE")
     with Bars() as bars:
         report = api.push_documents(paths, project, schema=schema_path, preannotator=not no_preannotate,
-                                    batch_size=batch_size, text_field=text_field, skip_bad=skip_bad,
+                                    model=model, batch_size=batch_size, text_field=text_field, skip_bad=skip_bad,
                                     story_threshold=story_threshold, data_dir=data_dir, progress=bars)
     _report_skipped(report.skipped)
     what = "created" if report.project_created else ("config updated" if report.config_updated else "exists")
@@ -339,6 +353,9 @@ def push(paths, project, predictions_file, no_preannotate, batch_size, text_fiel
         f"project {project!r} ({what}): {report.new_tasks} new tasks, {report.already_present} already "
         f"present{known.get(report.dedup, '')}, {report.predictions} with pre-annotations"
     )
+    if model:
+        click.echo(f"added this model's round to {report.predictions_added} tasks the project already held "
+                   f"({report.already_present - report.predictions_added} had it or got no span)")
     if report.duplicates_removed:
         click.echo(f"removed {report.duplicates_removed} duplicate tasks created by a concurrent push of the same "
                    "documents (one task per document is kept)")

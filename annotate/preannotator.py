@@ -23,10 +23,13 @@ class AnnotatedDocument:
     relations: tuple[Relation, ...] = ()
     model_version: str | None = None  # set for predictions
     annotated_labels: tuple[str, ...] | None = None  # set for gold: the labels it is gold for
+    # The pre-annotator's confidence in the whole document, in [0, 1], higher = more confident
+    # (the tagger: its mean token margin; the rules: the mean score of their spans).
+    score: float | None = None
 
     def to_record(self) -> dict:
         """The JSONL document record: the document's fields, `spans`, `relations`, and
-        `model_version` or `annotated_labels` where set."""
+        `model_version`, `annotated_labels` and the document `score` where set."""
         record = {
             **self.document.to_dict(),
             "spans": [span.to_dict() for span in self.spans],
@@ -36,7 +39,15 @@ class AnnotatedDocument:
             record["annotated_labels"] = list(self.annotated_labels)
         if self.model_version is not None:
             record["model_version"] = self.model_version
+        if self.score is not None:
+            record["score"] = self.score
         return record
+
+
+def mean_score(spans: Iterable[Span]) -> float | None:
+    """The mean score of the spans that have one, rounded to 4 places; None when none has."""
+    scores = [span.score for span in spans if span.score is not None]
+    return round(sum(scores) / len(scores), 4) if scores else None
 
 
 @runtime_checkable

@@ -37,6 +37,7 @@ from newsgold.annotate.jsonl import atomic_file
 from newsgold.annotate.errors import DocumentError, SpanError
 from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
 from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result
+from newsgold.annotate.preannotator import mean_score
 from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
 from newsgold.annotate.spans import Relation, Span, check_spans
 
@@ -63,6 +64,8 @@ class PushReport:
     predictions_restored: int = 0  # kept copies that lacked this push's pre-annotation
     notes: tuple = ()  # what reconciliation left for a person to decide, one line each
     without_spans: int = 0  # predictions records with no span: nothing to add
+    held: frozenset = frozenset()  # ids of the pushed documents the project already held
+    predictions_added: int = 0  # a new round's predictions added to tasks the project already held
 
 
 def describe(schema: Schema) -> str:
@@ -153,16 +156,19 @@ def task_payload(record: dict) -> dict:
 
 
 def prediction_payload(record: dict, task_id: int | None = None) -> dict | None:
-    """The Label Studio prediction for a record's spans under its model_version (None if none)."""
+    """The Label Studio prediction for a record's spans under its model_version (None if none),
+    scored by the record's document `score` when it has one, else by the mean of its span scores."""
     spans = [Span.from_dict(s) for s in record.get("spans") or []]
     version = record.get("model_version")
     if not spans or not version:
         return None
     relations = [Relation(r["head"], r["tail"], r["label"]) for r in record.get("relations") or []]
-    scores = [s.score for s in spans if s.score is not None]
+    score = record.get("score")  # the pre-annotator's confidence in the document, else its spans' mean
+    if score is None:
+        score = mean_score(spans)
     prediction = {
         "model_version": version,
-        "score": round(sum(scores) / len(scores), 4) if scores else None,
+        "score": score,
         "result": to_ls_result(record["text"], spans, relations),
     }
     if task_id is not None:
@@ -279,6 +285,7 @@ def import_documents(
     return PushReport(
         title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions,
         dedup=dedup, ledger_error=ledger_error, duplicates_removed=outcome.removed,
+        held=frozenset(d.id for d in documents) - {d.id for d in missing},
         predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes),
     )
 

@@ -54,8 +54,9 @@ def _checked_spans(record: dict, source: str) -> list[dict]:
 
 
 def score_documents(gold: list[dict], predicted: list[dict], labels: list[str],
-                    source: str = "predictions") -> dict:
-    """Strict and partial P/R/F1 per label and micro-averaged over `labels`.
+                    source: str = "predictions", schemes: tuple[str, ...] = ("strict", "partial")) -> dict:
+    """P/R/F1 per label and micro-averaged over `labels` under nervaluate's `schemes` (strict,
+    partial; also exact, ent_type: the label right and the boundaries overlapping).
 
     `gold` and `predicted` are documents in the JSONL shape (`id`, `spans`, `annotated_labels`);
     they are matched by id (a document without one by its content hash, `document_key`), and
@@ -89,10 +90,10 @@ def score_documents(gold: list[dict], predicted: list[dict], labels: list[str],
 
     nothing = Scores(0.0, 0.0, 0.0, 0, 0, 0)
     return {
-        "micro": {scheme: pack(results["overall"][scheme]) for scheme in ("strict", "partial")},
+        "micro": {scheme: pack(results["overall"][scheme]) for scheme in schemes},
         "labels": {  # nervaluate leaves out a label no document, gold or predicted, has
             label: {scheme: pack(results["entities"][label][scheme]) if label in results["entities"] else nothing
-                    for scheme in ("strict", "partial")}
+                    for scheme in schemes}
             for label in labels
         },
         "documents": len(gold),

@@ -15,11 +15,14 @@ BATCH = 256  # documents decoded together (see SequenceTagger._viterbi_batch)
 
 class TaggerAnnotator:
     """Spans predicted by a fitted `SequenceTagger`, each scored by the mean over its tokens of the
-    chosen tag's softmax weight, under the model's `model_version`."""
+    chosen tag's softmax weight, under the model's `model_version`; the document's `score` is the
+    tagger's confidence in it (`tagger.confidence`: the mean token margin of the CRF marginals).
+    `labels` are the labels the tagger learned (it never predicts the others)."""
 
     def __init__(self, tagger, model_version: str):
         self.tagger = tagger
         self.model_version = model_version
+        self.labels = tuple(tagger.labels_)
 
     def annotate(self, document: Document) -> AnnotatedDocument:
         return next(self.annotate_many([document]))
@@ -29,10 +32,22 @@ class TaggerAnnotator:
         documents = iter(documents)
         while batch := list(islice(documents, BATCH)):
             arrays = [token_arrays(d.text) for d in batch]
-            found = self.tagger.predict_spans([words for words, _, _ in arrays])
-            for doc, (_, starts, ends), entities in zip(batch, arrays, found):
+            found = self.tagger.predict_documents([words for words, _, _ in arrays])
+            for doc, (_, starts, ends), (entities, sure) in zip(batch, arrays, found):
                 spans = []
                 for number, (first, last, label, score) in enumerate(entities, start=1):
                     start, end = starts[first], ends[last - 1]
                     spans.append(Span(start, end, label, doc.text[start:end], round(score, 3), f"t{number}"))
-                yield AnnotatedDocument(doc, tuple(spans), (), self.model_version)
+                score = None if sure is None else round(sure, 4)
+                yield AnnotatedDocument(doc, tuple(spans), (), self.model_version, score=score)
+
+
+def load_preannotator(folder, schema_hash: str | None = None) -> TaggerAnnotator:
+    """The model folder `train fit` wrote, as a pre-annotator: the entry point `tagger` of the
+    group `newsgold.preannotators`, through which `annotate ... --model DIR` loads it without
+    importing `train`. Refused (ModelError, one line) as `train.model.load_model` refuses: not a
+    model folder, a forged or damaged model file, a model of another schema."""
+    from newsgold.train.model import load_model
+
+    tagger, metadata = load_model(folder, expected_hash=schema_hash)
+    return TaggerAnnotator(tagger, metadata["model_version"])

@@ -5,5 +5,6 @@
 """
 
 from newsgold.annotate.preannotate.annotator import RuleAnnotator, resolve, rules_version
+from newsgold.annotate.preannotate.merge import MergedAnnotator
 
-__all__ = ["RuleAnnotator", "resolve", "rules_version"]
+__all__ = ["MergedAnnotator", "RuleAnnotator", "resolve", "rules_version"]

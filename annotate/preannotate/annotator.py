@@ -14,7 +14,7 @@ from newsgold.annotate.preannotate.counts import find_counts
 from newsgold.annotate.preannotate.locations import find_locations
 from newsgold.annotate.preannotate.relations import find_relations
 from newsgold.annotate.preannotate.view import Candidate, DocView
-from newsgold.annotate.preannotator import AnnotatedDocument
+from newsgold.annotate.preannotator import AnnotatedDocument, mean_score
 from newsgold.annotate.resources.gazetteer import gazetteer_versions, place_index
 from newsgold.annotate.spans import Relation, Span
 
@@ -76,14 +76,25 @@ class RuleAnnotator:
         return found
 
     def annotate(self, document: Document) -> AnnotatedDocument:
-        """Spans and relations for one document (the `Preannotator` protocol)."""
+        """Spans and relations for one document (the `Preannotator` protocol). The document's
+        score is the mean score of its spans: the rules know nothing of what they miss, only how
+        reliable each rule that fired has been (None without spans)."""
         spans, relations = self.annotate_text(document.text)
-        return AnnotatedDocument(document, spans, relations, self.model_version)
+        return AnnotatedDocument(document, spans, relations, self.model_version, score=mean_score(spans))
 
     def annotate_text(self, text: str) -> tuple[tuple[Span, ...], tuple[Relation, ...]]:
         """Spans (ids r1, r2, ...) and relations for a text."""
         doc = DocView(text)
-        kept = resolve(self.candidates(doc))
+        return self.finish(doc, self.resolved(doc))
+
+    def resolved(self, doc: DocView) -> list[Candidate]:
+        """The candidates the rules keep for a document: non-overlapping, sorted by start."""
+        return resolve(self.candidates(doc))
+
+    def finish(self, doc: DocView, kept: list[Candidate]) -> tuple[tuple[Span, ...], tuple[Relation, ...]]:
+        """Spans (ids r1, r2, ...) for non-overlapping candidates sorted by start, and the relations
+        the relation rules find between them."""
+        text = doc.text
         spans = []
         for number, candidate in enumerate(kept, start=1):
             start, end = doc.starts[candidate.start], doc.ends[candidate.end - 1]

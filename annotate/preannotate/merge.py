@@ -1,0 +1,204 @@
+"""The rules and a trained model as one pre-annotator, merged per label.
+
+    merged = MergedAnnotator(RuleAnnotator().warm_up(), TaggerAnnotator(tagger, version))
+    merged.annotate(document)   # spans of both, merged by POLICY; relations by the relation rules
+
+The model is any `Preannotator` whose spans fall on newsgold's token boundaries (the tagger's
+do: it reads the same tokens); its `labels` attribute names the labels it learned (default:
+every label). Both propose spans; a policy (`POLICIES`) decides which survive, and the rules'
+relation builder then links the kept spans, so an ACTION the rules found still gets the ACTOR
+the model found as its agent. `tests/bench/bench_merge.py` measures every policy; the default
+is the one chosen there (see `DEFAULT_POLICY`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from itertools import islice
+from typing import Callable, Iterable, Iterator
+
+from newsgold.annotate.documents import Document
+from newsgold.annotate.errors import SpanError
+from newsgold.annotate.preannotate.annotator import RuleAnnotator, resolve
+from newsgold.annotate.preannotate.view import Candidate, DocView
+from newsgold.annotate.resources.lexicon import PRONOUNS_AND_FUNCTION
+from newsgold.annotate.preannotator import AnnotatedDocument, Preannotator, annotate_all, mean_score
+
+# Labels the rules keep even where the model learned them: re3d-style corpora mark every
+# quantity, and no corpus we train on marks actions.
+RULES_ONLY = frozenset({"COUNT", "ACTION"})
+BATCH = 256  # documents handed to the model at once (the tagger decodes batches)
+
+Policy = Callable[[list[Candidate], list[Candidate], frozenset], list[Candidate]]
+
+# Words our guidelines leave out at a span's start (determiners, possessives) or never label
+# alone (pronouns); a model trained on another corpus's conventions (re3d marks "the Coalition",
+# "he", "the country") has its spans read under ours by `conform`.
+_LEADING = frozenset("the a an this that these those our their his her its my your".split())
+_PRONOUNS = frozenset(w.lower() for w in PRONOUNS_AND_FUNCTION) | frozenset("us them him me it i".split())
+_DEMONSTRATIVES = frozenset("this that these those".split())
+
+
+def conform(doc: DocView, spans: list[Candidate]) -> list[Candidate]:
+    """The model's spans under our guidelines: leading determiners and possessives and trailing
+    punctuation left out; pronouns, descriptive references ("this terrorist group") and generic
+    places (a LOCATION without a capitalised word: "the country", "here") not labelled."""
+    kept = []
+    for c in spans:
+        start, end = c.start, c.end
+        if doc.lower[start] in _DEMONSTRATIVES and c.label == "ACTOR":
+            continue
+        while start < end and doc.lower[start] in _LEADING:
+            start += 1
+        while start < end and not doc.words[end - 1][0].isalnum():
+            end -= 1
+        words = doc.words[start:end]
+        if not words or all(w.lower() in _PRONOUNS for w in words):
+            continue
+        if c.label == "LOCATION" and not any(w[0].isupper() for w in words):
+            continue
+        kept.append(c._replace(start=start, end=end))
+    return kept
+
+
+def _overlaps(taken: bytearray, c: Candidate) -> bool:
+    return any(taken[c.start : c.end])
+
+
+def _mark(taken: bytearray, c: Candidate) -> None:
+    taken[c.start : c.end] = b"\x01" * (c.end - c.start)
+
+
+def rules_alone(rules: list[Candidate], model: list[Candidate], learned: frozenset) -> list[Candidate]:
+    return rules
+
+
+def model_alone(rules: list[Candidate], model: list[Candidate], learned: frozenset) -> list[Candidate]:
+    return model
+
+
+def _agreed(rules: list[Candidate], model: list[Candidate]) -> list[Candidate]:
+    """The rule spans, each one the model proposes too (same words, same label) scored
+    1 - (1 - a)(1 - b): two independent sources agreeing."""
+    found = {(c.start, c.end, c.label): c.score for c in model}
+    return [c if (c.start, c.end, c.label) not in found else
+            c._replace(score=1 - (1 - c.score) * (1 - found[c.start, c.end, c.label])) for c in rules]
+
+
+def fill(rules: list[Candidate], model: list[Candidate], learned: frozenset, minimum: float = 0.0) -> list[Candidate]:
+    """Every rule span (raised where the model agrees), and the model's spans of labels it learned
+    (COUNT and ACTION aside) scoring at least `minimum` where no rule span lies: the model only
+    adds what the rules missed."""
+    taken = bytearray(max((c.end for c in rules + model), default=0))
+    for c in rules:
+        _mark(taken, c)
+    added = [c for c in model if c.label in learned - RULES_ONLY and c.score >= minimum and not _overlaps(taken, c)]
+    return sorted(_agreed(rules, model) + added, key=lambda c: c.start)
+
+
+def split(rules: list[Candidate], model: list[Candidate], learned: frozenset) -> list[Candidate]:
+    """The model for the labels it learned (COUNT and ACTION aside), the rules for the others;
+    where the two overlap, the longer span wins (then the better scored: `resolve`)."""
+    mine = [c for c in model if c.label in learned - RULES_ONLY]
+    theirs = [c for c in rules if c.label not in learned - RULES_ONLY]
+    return resolve(mine + theirs)
+
+
+def union(rules: list[Candidate], model: list[Candidate], learned: frozenset) -> list[Candidate]:
+    """Both sets of spans (the model's for labels it learned, COUNT and ACTION aside); a span
+    both propose scores 1 - (1 - a)(1 - b), and overlaps are settled by score, then length."""
+    at = {(c.start, c.end, c.label) for c in rules}
+    pool = _agreed(rules, model) + [c for c in model if c.label in learned - RULES_ONLY
+                                    and (c.start, c.end, c.label) not in at]
+    ordered = sorted(pool, key=lambda c: (-c.score, -(c.end - c.start), c.start))
+    taken = bytearray(max((c.end for c in pool), default=0))
+    kept = []
+    for c in ordered:
+        if not _overlaps(taken, c):
+            _mark(taken, c)
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
+
+
+POLICIES: dict[str, Policy] = {"rules": rules_alone, "model": model_alone, "fill": fill, "split": split,
+                               "union": union}
+# Policies whose model spans are first read under our guidelines (`conform`).
+CONFORMED = {f"{name}+guidelines": policy for name, policy in POLICIES.items() if name not in ("rules",)}
+POLICIES.update(CONFORMED)
+for _minimum in (0.5, 0.7, 0.8, 0.9):
+    POLICIES[f"fill+guidelines>={_minimum}"] = CONFORMED[f"fill+guidelines>={_minimum}"] = partial(fill, minimum=_minimum)
+# Chosen by tests/bench/bench_merge.py: the lowest threshold at which a tagger trained on re3d
+# costs no precision on our own gold (seeds + held-out) against the rules alone; every lower
+# threshold, and every policy without one, did (see the README's figures).
+DEFAULT_POLICY = "fill+guidelines>=0.9"
+
+
+class MergedAnnotator:
+    """The rules and a trained model as one `Preannotator`, under `<rules version>+<model version>`
+    (a policy other than the default is named too: `...+<model version>~<policy>`). A document's
+    score is the model's confidence in it when the model gives one, else the mean score of the
+    merged spans."""
+
+    def __init__(self, rules: RuleAnnotator, model: Preannotator, policy: str = DEFAULT_POLICY):
+        if policy not in POLICIES:
+            raise ValueError(f"unknown merge policy {policy!r}; one of {', '.join(POLICIES)}")
+        self.rules, self.model, self.policy = rules, model, policy
+        self.learned = frozenset(getattr(model, "labels", None) or rules.labels)
+
+    @property
+    def model_version(self) -> str:
+        suffix = "" if self.policy == DEFAULT_POLICY else f"~{self.policy}"
+        return f"{self.rules.model_version}+{self.model.model_version}{suffix}"
+
+    def annotate(self, document: Document) -> AnnotatedDocument:
+        return next(self.annotate_many([document]))
+
+    def annotate_many(self, documents: Iterable[Document]) -> Iterator[AnnotatedDocument]:
+        """Documents pre-annotated in order, handed to the model BATCH at a time."""
+        documents = iter(documents)
+        while batch := list(islice(documents, BATCH)):
+            for predicted in annotate_all(self.model, batch):
+                yield self._merge(predicted)
+
+    def _merge(self, predicted: AnnotatedDocument) -> AnnotatedDocument:
+        document = predicted.document
+        doc = DocView(document.text)
+        first = {start: i for i, start in enumerate(doc.starts)}
+        after = {end: i + 1 for i, end in enumerate(doc.ends)}
+        model = []
+        for span in predicted.spans:
+            if span.start not in first or span.end not in after:
+                raise SpanError(f"document {document.id}: the model's span {span.label} [{span.start}, {span.end}) "
+                                f"{span.text!r} does not fall on token boundaries; a model merged with the rules "
+                                "must predict over newsgold's tokens (newsgold.annotate.tokens)")
+            model.append(Candidate(first[span.start], after[span.end], span.label, span.score or 0.0))
+        if self.policy in CONFORMED:
+            model = conform(doc, model)
+        kept = POLICIES[self.policy](self.rules.resolved(doc), model, self.learned)
+        spans, relations = self.rules.finish(doc, kept)
+        score = predicted.score if predicted.score is not None else mean_score(spans)
+        return AnnotatedDocument(document, spans, relations, self.model_version, score=score)
+
+
+ENTRY_POINTS = "newsgold.preannotators"
+
+
+def load_merged(folder, schema_hash: str, rules: RuleAnnotator | None = None) -> MergedAnnotator:
+    """The rules merged with the model in `folder` (written by `train fit`), loaded by the loader
+    registered in the entry point group `newsgold.preannotators` (`annotate` never imports
+    `train`). A NewsgoldError naming the folder when it is not a folder, no loader is installed,
+    or the loader refuses the model (not a model, forged or damaged, another schema)."""
+    from importlib.metadata import entry_points
+    from pathlib import Path
+
+    from newsgold.annotate.errors import NewsgoldError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NewsgoldError(f"{folder}: not a folder; pass --model the folder `train fit DATASET --out DIR` wrote")
+    loaders = list(entry_points(group=ENTRY_POINTS, name="tagger"))
+    if not loaders:
+        raise NewsgoldError(f"{folder}: no model loader is installed (entry point 'tagger' in group "
+                            f"{ENTRY_POINTS}); reinstall newsgold (pip install newsgold) and try again")
+    model = loaders[0].load()(folder, schema_hash)
+    return MergedAnnotator(rules or RuleAnnotator().warm_up(), model)
