@@ -1,7 +1,7 @@
 """Annotation rounds on the re3d corpus with an oracle annotator: does the tagger in the loop cut
 the correction effort, and does least-confident-first pick better documents than random order?
 
-    python tests/bench/bench_loop.py [--seeds 10] [--batch 20] [--rounds 4] [--out exports/bench_loop.png]
+    python tests/bench/bench_loop.py [--seeds 10] [--batch 20] [--rounds 4] [--policy P] [--out exports/bench_loop.png]
 
 The shipped re3d corpus (88 documents, `annotate.re3d`) is gold for ACTOR, LOCATION and COUNT
 only, so every score and every edit below counts those three labels and nothing else (the rules'
@@ -11,20 +11,21 @@ ACTION spans are left out on both sides). Per seed, whole stories (`group_storie
 Round 0 pre-annotates a batch with the rules alone. In every round the oracle (the gold)
 corrects the batch; the tagger is refit in memory on the tokens and IOB2 tags (built as the
 export builds them, `export.rows.build_row`) of every document corrected so far, and the next
-batch is pre-annotated by rules and tagger merged. Per round: strict and partial (overlap, half
-credit; nervaluate through `scoring.score_documents`) precision and recall of the
-pre-annotations on the batch; the correction effort in span edits per document,
-`status.compare_spans` (a predicted span paired one to one with an overlapping gold span but
-differing in label or edges: one change; an unpaired predicted span: one deletion; an unpaired
-gold span: one addition), against annotating from scratch (every gold span of the document);
-and the strict micro F1 (seqeval) on the held-out documents of the tagger that pre-annotated
-the round (fitted on the rounds before it).
+batch is pre-annotated by rules and tagger merged (`MergedAnnotator`, `--policy`). Per round:
+strict and overlap (the label right, the boundaries overlapping: nervaluate's ent_type, through
+`scoring.score_documents`) precision and recall of the pre-annotations on the batch; the
+correction effort in span edits per document, `status.compare_spans` (a predicted span paired
+one to one with an overlapping gold span but differing in label or edges: one change; an
+unpaired predicted span: one deletion; an unpaired gold span: one addition), against annotating
+from scratch (every gold span of the document); and the strict micro F1 (seqeval) on the
+held-out documents of the tagger that pre-annotated the round (fitted on the rounds before it).
 
 Two orders: random (the pool shuffled by the seed) and least confident first (the pool's
-`batch` documents the current pre-annotator is least confident about; round 0, rules alone,
-takes the same random batch as the other order). Targets: by round 3, edits per document at
-most half of annotating from scratch; least-confident-first at or above random on the round-3
-tagger F1. Averaged over `--seeds` seeds (each its own held-out set and order).
+`batch` documents with the lowest document confidence, `AnnotatedDocument.score`, under the
+current pre-annotator; round 0, rules alone, takes the same random batch as the other order).
+Targets: by round 3, edits per document at most half of annotating from scratch;
+least-confident-first at or above random on the round-3 tagger F1. Averaged over `--seeds`
+seeds (each its own held-out set and order).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from newsgold.annotate.documents import Document, group_stories  # noqa: E402
 from newsgold.annotate.export.rows import build_row  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
+from newsgold.annotate.preannotate.merge import DEFAULT_POLICY, POLICIES, MergedAnnotator  # noqa: E402
 from newsgold.annotate.preannotator import AnnotatedDocument, annotate_all  # noqa: E402
 from newsgold.annotate.re3d import ANNOTATED, convert  # noqa: E402
 from newsgold.annotate.resolve import Resolved  # noqa: E402
@@ -53,33 +55,12 @@ from newsgold.train.predict import TaggerAnnotator  # noqa: E402
 from newsgold.train.tagger import SequenceTagger  # noqa: E402
 
 ORDERS = ("random", "least confident")
+SCHEMES = ("strict", "ent_type")  # ent_type: the label right and the boundaries overlapping
 
 
-class MergedAnnotator:  # stand-in until MergedAnnotator lands
-    """The tagger's spans for the labels it learned, the rules' spans of the other labels where
-    they overlap no tagger span."""
-
-    def __init__(self, rules, model):
-        self.rules, self.model = rules, model
-        self.model_version = f"{rules.model_version}+{model.model_version}"
-
-    def annotate_many(self, documents):
-        documents = list(documents)
-        learned = set(self.model.tagger.labels_)
-        for ruled, tagged in zip(annotate_all(self.rules, documents), self.model.annotate_many(documents)):
-            spans = list(tagged.spans) + [
-                s for s in ruled.spans
-                if s.label not in learned and not any(s.start < t.end and t.start < s.end for t in tagged.spans)
-            ]
-            yield AnnotatedDocument(ruled.document, tuple(sorted(spans, key=lambda s: s.start)), (), self.model_version)
-
-
-def confidences(preannotator, documents: list[Document], tokens: dict[str, list[str]]) -> list[float]:
-    """Document confidence, higher = surer.  # stand-in until AnnotatedDocument.score lands:
-    the mean over tokens of the tagger's chosen-tag weight."""
-    tagger = preannotator.model.tagger
-    scored = tagger.predict_with_scores([tokens[d.id] for d in documents])
-    return [statistics.fmean(weights) if weights else 1.0 for _, weights in scored]
+def confidences(preannotator, documents: list[Document]) -> list[float]:
+    """Each document's `AnnotatedDocument.score`: the pre-annotator's confidence in it."""
+    return [annotated.score for annotated in annotate_all(preannotator, documents)]
 
 
 class Corpus:
@@ -122,7 +103,7 @@ def edits(gold: dict, predicted: AnnotatedDocument) -> dict:
     return {**counts, "edits": sum(counts.values()), "scratch": len(truth)}
 
 
-def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit) -> list[dict]:
+def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit, policy: str) -> list[dict]:
     rules = RuleAnnotator().warm_up()
     pool, held = corpus.split(seed, len(corpus.documents) - batch * rounds)
     preannotator, corrected, results = rules, [], []
@@ -132,16 +113,16 @@ def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit
         if tagger is None or order == "random" or left:
             chosen = pool[:batch]
         else:
-            sure = confidences(preannotator, pool, corpus.tokens)
+            sure = confidences(preannotator, pool)
             ranked = sorted(range(len(pool)), key=lambda i: sure[i])  # stable: ties keep the pool's order
             chosen = [pool[i] for i in ranked[:batch]]
         pool = [doc for doc in pool if doc not in chosen]
         predicted = list(annotate_all(preannotator, chosen))
         gold = [corpus.gold[doc.id] for doc in chosen]
-        scores = score_documents(gold, [p.to_record() for p in predicted], list(ANNOTATED))["micro"]
+        scores = score_documents(gold, [p.to_record() for p in predicted], list(ANNOTATED), schemes=SCHEMES)["micro"]
         effort = [edits(g, p) for g, p in zip(gold, predicted)]
         row = {"round": number, "trained": len(corrected), "left": left,
-               "strict": scores["strict"], "partial": scores["partial"],
+               "strict": scores["strict"], "overlap": scores["ent_type"],
                **{k: sum(e[k] for e in effort) / len(chosen) for k in ("deleted", "added", "changed", "edits", "scratch")},
                "tagger_f1": None}
         if tagger is not None:
@@ -152,7 +133,7 @@ def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit
         corrected += chosen  # the oracle's correction: the gold becomes annotated
         if number + 1 < rounds:
             tagger = fit(corrected)
-            preannotator = MergedAnnotator(rules, TaggerAnnotator(tagger, f"tagger-round{number}"))
+            preannotator = MergedAnnotator(rules, TaggerAnnotator(tagger, f"tagger-round{number}"), policy)
     return results
 
 
@@ -186,15 +167,15 @@ def table(runs: dict[str, list[list[dict]]], rounds: int) -> list[str]:
             f1 = mean(rows, lambda r: r["tagger_f1"])
             lines.append(
                 f"| {order} | {number} | {rows[0]['trained']} | {mean(rows, lambda r: r['strict'].precision):.3f} "
-                f"| {mean(rows, lambda r: r['strict'].recall):.3f} | {mean(rows, lambda r: r['partial'].precision):.3f} "
-                f"| {mean(rows, lambda r: r['partial'].recall):.3f} | {mean(rows, lambda r: r['edits']):.1f} "
+                f"| {mean(rows, lambda r: r['strict'].recall):.3f} | {mean(rows, lambda r: r['overlap'].precision):.3f} "
+                f"| {mean(rows, lambda r: r['overlap'].recall):.3f} | {mean(rows, lambda r: r['edits']):.1f} "
                 f"({mean(rows, lambda r: r['deleted']):.1f} + {mean(rows, lambda r: r['added']):.1f} + "
                 f"{mean(rows, lambda r: r['changed']):.1f}) | {mean(rows, lambda r: r['scratch']):.1f} "
                 f"| {mean(rows, lambda r: r['edits'] / r['scratch']):.2f} | {'—' if f1 != f1 else f'{f1:.3f}'} |")
     return lines
 
 
-def plot(runs: dict[str, list[list[dict]]], rounds: int, batch: int, out: Path) -> None:
+def plot(runs: dict[str, list[list[dict]]], rounds: int, batch: int, policy: str, out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -212,7 +193,7 @@ def plot(runs: dict[str, list[list[dict]]], rounds: int, batch: int, out: Path) 
     axis.set_xlabel(f"round (batches of {batch} documents; round 0: rules alone)")
     axis.set_ylabel("span edits per document")
     axis.set_ylim(bottom=0)
-    axis.set_title(f"re3d, oracle annotator, mean of {len(runs[ORDERS[0]])} seeds (ACTOR, LOCATION, COUNT)", fontsize=9)
+    axis.set_title(f"re3d, oracle annotator, merge policy {policy}, mean of {len(runs[ORDERS[0]])} seeds", fontsize=9)
     axis.legend(fontsize=8)
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -225,6 +206,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=4, help="rounds 0 .. rounds-1 (default: up to round 3)")
+    parser.add_argument("--policy", choices=sorted(POLICIES), default=DEFAULT_POLICY,
+                        help="how rules and tagger are merged (annotate.preannotate.merge; default: its default)")
     parser.add_argument("--out", type=Path, default=ROOT / "exports" / "bench_loop.png")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -236,14 +219,14 @@ def main() -> None:
     for seed in range(args.seeds):
         fit = fitter(corpus)
         for order in ORDERS:
-            runs[order].append(simulate(corpus, seed, order, args.batch, args.rounds, fit))
+            runs[order].append(simulate(corpus, seed, order, args.batch, args.rounds, fit, args.policy))
     last = args.rounds - 1
     print(f"re3d: {len(corpus.documents)} documents, gold for ACTOR, LOCATION, COUNT only (scores and edits count "
           f"those labels); batches of {args.batch}, rounds 0-{last}, {held_out} documents held out (whole stories); "
-          f"mean of {args.seeds} seeds; {corpus.untagged} gold spans misaligned with the tokens (kept in the "
+          f"merge policy {args.policy}; mean of {args.seeds} seeds; {corpus.untagged} gold spans misaligned with the tokens (kept in the "
           "gold, left out of the tags)")
     print("\n".join(table(runs, args.rounds)))
-    plot(runs, args.rounds, args.batch, args.out)
+    plot(runs, args.rounds, args.batch, args.policy, args.out)
     shown = args.out.resolve()
     print(f"plot: {shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown}")
 
@@ -266,7 +249,7 @@ def main() -> None:
     print("notes:")
     if runs[ORDERS[1]][0][last]["left"]:
         print(f"  the pool holds exactly {args.rounds} batches, so least-confident-first's round {last} is the batch "
-              "left over, the documents the tagger was surest of: random order is the fair measure of one round")
+              "left over, the documents the pre-annotator was surest of: random order is the fair measure of one round")
     for order in ORDERS:
         total = statistics.fmean(sum(r["edits"] for r in seed_rows) * args.batch for seed_rows in runs[order])
         scratch = statistics.fmean(sum(r["scratch"] for r in seed_rows) * args.batch for seed_rows in runs[order])
