@@ -23,7 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from newsgold.annotate import __version__
-from newsgold.annotate.dataset import fingerprint, load_split, schema_hash
+from newsgold.annotate.dataset import annotated_in, fingerprint, load_split, schema_hash
 from newsgold.annotate.errors import NewsgoldError
 from newsgold.train import features as feature_module
 from newsgold.train.tagger import SequenceTagger
@@ -82,6 +82,7 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
         "schema_hash": schema_hash(dataset),
         "dataset": str(dataset),
         "dataset_fingerprint": data_fingerprint,
+        "annotated_in": annotated_in(dataset),
         "code_version": code_version(),
         "model_sha256": hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest(),
         "train_documents": len(train.tokens),

@@ -11,7 +11,8 @@ ACTION spans are left out on both sides). Per seed, whole stories (`group_storie
 Round 0 pre-annotates a batch with the rules alone. In every round the oracle (the gold)
 corrects the batch; the tagger is refit in memory on the tokens and IOB2 tags (built as the
 export builds them, `export.rows.build_row`) of every document corrected so far, and the next
-batch is pre-annotated by rules and tagger merged (`MergedAnnotator`, `--policy`). Per round:
+batch is pre-annotated by rules and tagger merged (`MergedAnnotator`, `--policy`; by default the
+policy `--model` uses for a model trained on gold corrected in Label Studio, as the loop's is). Per round:
 strict and overlap (the label right, the boundaries overlapping: nervaluate's ent_type, through
 `scoring.score_documents`) precision and recall of the pre-annotations on the batch; the
 correction effort in span edits per document, `status.compare_spans` (a predicted span paired
@@ -43,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from newsgold.annotate.documents import Document, group_stories  # noqa: E402
 from newsgold.annotate.export.rows import build_row  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
-from newsgold.annotate.preannotate.merge import DEFAULT_POLICY, POLICIES, MergedAnnotator  # noqa: E402
+from newsgold.annotate.preannotate.merge import OWN_GOLD_POLICY, POLICIES, MergedAnnotator  # noqa: E402
 from newsgold.annotate.preannotator import AnnotatedDocument, annotate_all  # noqa: E402
 from newsgold.annotate.re3d import ANNOTATED, convert  # noqa: E402
 from newsgold.annotate.resolve import Resolved  # noqa: E402
@@ -133,7 +134,7 @@ def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit
         corrected += chosen  # the oracle's correction: the gold becomes annotated
         if number + 1 < rounds:
             tagger = fit(corrected)
-            preannotator = MergedAnnotator(rules, TaggerAnnotator(tagger, f"tagger-round{number}"), policy)
+            preannotator = MergedAnnotator(rules, TaggerAnnotator(tagger, f"tagger-round{number}", "label-studio"), policy)
     return results
 
 
@@ -206,8 +207,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=4, help="rounds 0 .. rounds-1 (default: up to round 3)")
-    parser.add_argument("--policy", choices=sorted(POLICIES), default=DEFAULT_POLICY,
-                        help="how rules and tagger are merged (annotate.preannotate.merge; default: its default)")
+    parser.add_argument("--policy", choices=sorted(POLICIES), default=OWN_GOLD_POLICY,
+                        help="how rules and tagger are merged (annotate.preannotate.merge; default: the policy "
+                             "newsgold picks for a model trained on gold corrected in Label Studio, as here)")
     parser.add_argument("--out", type=Path, default=ROOT / "exports" / "bench_loop.png")
     args = parser.parse_args()
     started = time.perf_counter()
