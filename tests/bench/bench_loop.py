@@ -107,6 +107,7 @@ def edits(gold: dict, predicted: AnnotatedDocument) -> dict:
 def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit, policy: str) -> list[dict]:
     rules = RuleAnnotator().warm_up()
     pool, held = corpus.split(seed, len(corpus.documents) - batch * rounds)
+    pushed = list(pool)  # what the project holds: the tagger's word clusters learn from its texts
     preannotator, corrected, results = rules, [], []
     tagger = None
     for number in range(rounds):
@@ -133,21 +134,24 @@ def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit
         results.append(row)
         corrected += chosen  # the oracle's correction: the gold becomes annotated
         if number + 1 < rounds:
-            tagger = fit(corrected)
+            tagger = fit(corrected, pushed)
             preannotator = MergedAnnotator(rules, TaggerAnnotator(tagger, f"tagger-round{number}", "label-studio"), policy)
     return results
 
 
 def fitter(corpus: Corpus):
-    """`fit(documents)`, remembering fits of the same documents (both orders share round 0's)."""
-    fitted: dict[frozenset, SequenceTagger] = {}
+    """`fit(documents, pushed)`, remembering fits of the same documents (both orders share round
+    0's). The word clusters are learned from every document pushed to the project (the pool),
+    unlabelled, as `train fit --unlabelled` does with a team's documents."""
+    fitted: dict[tuple, SequenceTagger] = {}
 
-    def fit(documents: list[Document]) -> SequenceTagger:
-        key = frozenset(d.id for d in documents)
+    def fit(documents: list[Document], pushed: list[Document]) -> SequenceTagger:
+        key = (frozenset(d.id for d in documents), frozenset(d.id for d in pushed))
         if key not in fitted:
             fitted[key] = SequenceTagger().fit([corpus.tokens[d.id] for d in documents],
                                                [corpus.tags[d.id] for d in documents],
-                                               [list(ANNOTATED)] * len(documents))
+                                               [list(ANNOTATED)] * len(documents),
+                                               unlabelled=[corpus.tokens[d.id] for d in pushed])
         return fitted[key]
 
     return fit
