@@ -98,6 +98,17 @@ def schema_hash(path: str | Path) -> str | None:
     return None
 
 
+def annotated_in(path: str | Path) -> str | None:
+    """Where a dataset's gold was made, from its card: "label-studio" or "gold-file" (see
+    `ExportReport.annotated_in`); None for a dataset exported before the card said so."""
+    card = Path(path) / "README.md"
+    if card.exists():
+        for line in card.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith("annotated_in:"):
+                return line.split(":", 1)[1].strip() or None
+    return None
+
+
 def fingerprint(path: str | Path) -> str:
     """A hash of the dataset's content: the fingerprints of its splits' Arrow files."""
     digest = hashlib.sha256()

@@ -22,9 +22,7 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
     the submitted annotations that have one; skipped (cancelled) annotations are counted apart.
 
     Acceptance compares each prediction with the task's human truth (ground truth, else the
-    latest annotation): a predicted span is *kept* when the human has the same span and label,
-    *changed* when a human span overlaps it but differs, *deleted* when no human span overlaps
-    it; a human span that overlaps no predicted span was *added*.
+    latest annotation) span by span, as `compare_spans` pairs them.
     """
     users = users or {}
     totals = Counter()
@@ -55,7 +53,8 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
             if human is None:
                 continue
             predicted = from_ls_result(text, prediction.get("result") or [])[0]
-            _compare(predicted, human.spans, acceptance[version])
+            for label, outcome in compare_spans(predicted, human.spans):
+                acceptance[version][label][outcome] += 1
     return {
         "totals": {k: totals[k] for k in ("tasks", "annotated", "skipped", "remaining")},
         "annotators": {name: dict(c) for name, c in sorted(per_annotator.items())},
@@ -99,19 +98,47 @@ def _time(annotations: list[dict]) -> dict:
     }
 
 
+def compare_spans(predicted, gold) -> list[tuple[str, str]]:
+    """What it takes to turn the `predicted` spans into the `gold` ones, one outcome per span as
+    (label, outcome): a predicted span with the same start, end and label as a gold span is
+    *kept*; the others are paired one to one with the gold spans they overlap, as many pairs as
+    possible (larger overlaps and the same label preferred), each pair one edit: the predicted
+    span *changed* (relabelled or resized); a predicted span left unpaired was *deleted*, a gold
+    span left unpaired was *added* (under its gold label). The edits an annotator makes are then
+    changed + deleted + added: one predicted span over two gold ones is one change and one
+    addition, two predicted spans over one gold one a change and a deletion.
+    """
+    def key(span):
+        return span.start, span.end, span.label
+
+    kept = set(map(key, predicted)) & set(map(key, gold))
+    outcomes = [(s.label, "kept") for s in predicted if key(s) in kept]
+    rest_p = [s for s in predicted if key(s) not in kept]
+    rest_g = [s for s in gold if key(s) not in kept]
+
+    def preference(p, g):
+        return (-(min(p.end, g.end) - max(p.start, g.start)), p.label != g.label, g.start)
+
+    options = [sorted((g for g in range(len(rest_g)) if _overlaps(p, rest_g[g])),
+                      key=lambda g, p=p: preference(p, rest_g[g])) for p in rest_p]
+    owner: dict[int, int] = {}  # gold index -> predicted index (a maximum matching, Kuhn's algorithm)
+
+    def augment(p: int, seen: set[int]) -> bool:
+        for g in options[p]:
+            if g not in seen:
+                seen.add(g)
+                if g not in owner or augment(owner[g], seen):
+                    owner[g] = p
+                    return True
+        return False
+
+    for p in range(len(rest_p)):
+        augment(p, set())
+    paired = set(owner.values())
+    outcomes += [(s.label, "changed" if p in paired else "deleted") for p, s in enumerate(rest_p)]
+    outcomes += [(s.label, "added") for g, s in enumerate(rest_g) if g not in owner]
+    return outcomes
+
+
 def _overlaps(a, b) -> bool:
     return a.start < b.end and b.start < a.end
-
-
-def _compare(predicted, human, by_label) -> None:
-    exact = {(s.start, s.end, s.label) for s in human}
-    for span in predicted:
-        if (span.start, span.end, span.label) in exact:
-            by_label[span.label]["kept"] += 1
-        elif any(_overlaps(span, h) for h in human):
-            by_label[span.label]["changed"] += 1
-        else:
-            by_label[span.label]["deleted"] += 1
-    for span in human:
-        if not any(_overlaps(span, p) for p in predicted):
-            by_label[span.label]["added"] += 1

@@ -23,7 +23,7 @@ annotate export --from "$OUT/re3d.jsonl" --out "$OUT/re3d" --force
 annotate check "$OUT/re3d"
 
 echo "== 4. the starter tagger: fit on the train split, evaluate on the test split ==" >&2
-train fit "$OUT/re3d" --out "$OUT/re3d-model"
+train fit "$OUT/re3d" --out "$OUT/re3d-model" --unlabelled seeds/
 train evaluate "$OUT/re3d-model" "$OUT/re3d" --split test
 
 echo "== 5. the seed articles, pre-annotated by the rules and the tagger, pushed to project '$PROJECT' ==" >&2
@@ -44,7 +44,7 @@ rules and the starter tagger merged (one model_version); correct them. Then:
   annotate status --project "$PROJECT"                        # progress, acceptance per model_version
   annotate export --project "$PROJECT" --out $OUT/demo --force # your corrections -> HF dataset
   annotate check $OUT/demo                                     # before training
-  train fit $OUT/demo --out $OUT/demo-model                    # once there is enough to train on
+  train fit $OUT/demo --out $OUT/demo-model --unlabelled seeds/  # once there is enough to train on
   annotate push seeds/ --project "$PROJECT" --model $OUT/demo-model  # the next round, your own tagger
   annotate server --stop                                       # when you are done
 

@@ -250,3 +250,25 @@ def test_a_folder_that_is_no_usable_model_is_one_line(models, tmp_path, damage, 
 def test_annotate_does_not_import_train():
     for path in (ROOT / "annotate").rglob("*.py"):
         assert "newsgold.train" not in path.read_text(), path
+
+
+def test_the_merge_follows_where_the_models_gold_was_made(models, tmp_path):
+    """A model trained on a corpus's gold (re3d: another team's conventions) is merged under the
+    guard of our guidelines; one trained on gold corrected in Label Studio (a team's own export)
+    is trusted for the labels it learned. train fit reads where from the dataset's card."""
+    from newsgold.annotate.preannotate.merge import DEFAULT_POLICY, OWN_GOLD_POLICY
+    from newsgold.train import fit
+
+    assert json.loads((models / "one" / "metadata.json").read_text())["annotated_in"] == "gold-file"
+    hash_ = load_schema().hash
+    assert load_merged(models / "one", hash_, rules()).policy == DEFAULT_POLICY
+    own = tmp_path / "own"
+    shutil.copytree(models / "re3d", own)
+    card = own / "README.md"
+    card.write_text(card.read_text().replace("annotated_in: gold-file", "annotated_in: label-studio"))
+    fit(own, tmp_path / "own-model")
+    merged_own = load_merged(tmp_path / "own-model", hash_, rules())
+    assert merged_own.policy == OWN_GOLD_POLICY != DEFAULT_POLICY
+    assert merged_own.model_version.endswith(f"~{OWN_GOLD_POLICY}")
+    # an unknown origin (a model fitted before the card said) is guarded
+    assert MergedAnnotator(rules(), FakeModel([])).policy == DEFAULT_POLICY

@@ -22,12 +22,24 @@ GOLD = Path(__file__).resolve().parent.parent / "seeds" / "gold"
 TEXT = "Afghan soldiers fled to Tajikistan, officials said."
 
 
+RE3D = GOLD.parent / "corpora" / "re3d"
+
+
+def unlabelled(path: Path, source: str = "CENTCOM") -> Path:
+    """The texts of one re3d source as a JSONL file of raw documents (its entities unused)."""
+    lines = (RE3D / source / "documents.json").read_text().splitlines()
+    path.write_text("".join(json.dumps({"text": json.loads(line)["text"]}) + "\n" for line in lines if line.strip()))
+    return path
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A dataset exported from the seed gold and a model fitted on it."""
+    """A dataset exported from the seed gold and a model fitted on it, its word clusters learned
+    from unlabelled news too."""
     folder = tmp_path_factory.mktemp("model")
     export_dataset(out=folder / "dataset", from_file=GOLD / "seeds.jsonl")
-    metadata = fit_model(folder / "dataset", folder / "model")
+    metadata = fit_model(folder / "dataset", folder / "model", unlabelled=[unlabelled(folder / "news.jsonl")])
+    assert metadata["unlabelled_documents"] > 10 and metadata["clustered_words"] > 256
     (folder / "input.txt").write_text(TEXT)
     return folder, metadata
 
@@ -161,9 +173,53 @@ def test_predict_skip_bad_leaves_out_an_empty_input(trained, tmp_path):
 
 def test_model_version_is_decided_by_data_parameters_and_code(trained, tmp_path):
     folder, first = trained
-    again = fit_model(folder / "dataset", tmp_path / "again")
+    news = [folder / "news.jsonl"]
+    again = fit_model(folder / "dataset", tmp_path / "again", unlabelled=news)
     assert again["model_version"] == first["model_version"]  # same data, same parameters: same version
-    assert load_model(tmp_path / "again")[1]["model_version"] == first["model_version"]
-    assert fit_model(folder / "dataset", tmp_path / "c1", c1=0.5)["model_version"] != first["model_version"]
+    loaded, metadata = load_model(tmp_path / "again")
+    assert metadata["model_version"] == first["model_version"]
+    assert loaded.clusters_ == load_model(folder / "model")[0].clusters_  # the same clusters, too
+    assert fit_model(folder / "dataset", tmp_path / "c1", c1=0.5, unlabelled=news)["model_version"] != first["model_version"]
+    # the unlabelled text decides the clusters, so it is part of the version
+    assert fit_model(folder / "dataset", tmp_path / "none")["model_version"] != first["model_version"]
+    other = [unlabelled(tmp_path / "other.jsonl", "UK Government")]
+    assert fit_model(folder / "dataset", tmp_path / "other-news", unlabelled=other)["model_version"] != first["model_version"]
     export_dataset(out=tmp_path / "other", from_file=GOLD / "heldout.jsonl")
     assert fit_model(tmp_path / "other", tmp_path / "other-model")["model_version"] != first["model_version"]
+
+
+def _bad_items(folder: Path) -> Path:
+    (folder / "empty.txt").write_text("")
+    (folder / "bad.jsonl").write_text('{"text": "Rebels left Aleppo."}\n{"text": 3}\n')
+    return folder
+
+
+def _empty_folder(folder: Path) -> Path:
+    (folder / "none").mkdir()
+    return folder / "none"
+
+
+@pytest.mark.parametrize("make, cause", [
+    (_bad_items, "empty.txt: the document text is empty; remove it, fill it in or pass --skip-bad"),
+    (_empty_folder, "no unlabelled documents were read from"),
+], ids=["bad-items", "empty-folder"])
+def test_bad_unlabelled_input_is_one_line_and_writes_no_model(trained, tmp_path, make, cause):
+    bad = make(tmp_path)
+    out = tmp_path / "model"
+    result = CliRunner().invoke(train_cli, ["fit", str(trained[0] / "dataset"), "--out", str(out), "--unlabelled", str(bad)])
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert result.exit_code == 1 and len(errors) == 1 and cause in errors[0], result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_fit_skip_bad_lists_the_unlabelled_items_left_out(trained, tmp_path):
+    folder = _bad_items(tmp_path)
+    out = tmp_path / "model"
+    argv = ["fit", str(trained[0] / "dataset"), "--out", str(out), "--skip-bad",
+            "--unlabelled", str(folder / "empty.txt"), "--unlabelled", str(folder / "bad.jsonl")]
+    result = CliRunner().invoke(train_cli, argv)
+    assert result.exit_code == 0, result.output
+    assert "empty.txt: the document text is empty" in result.output
+    assert "bad.jsonl line 2: field 'text' is int, not text" in result.output
+    metadata = json.loads((out / METADATA_FILE).read_text())
+    assert metadata["unlabelled_documents"] == 1 and len(metadata["unlabelled_skipped"]) == 2

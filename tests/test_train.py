@@ -141,3 +141,46 @@ def test_predicted_spans_are_the_entities_of_the_predicted_tags():
         assert [(b, e, label) for b, e, label, _ in spans] == expected
         for b, e, _, score in spans:
             assert score == pytest.approx(sum(scores[b:e]) / (e - b))
+
+
+def news_tokens():
+    """Unlabelled news: the texts of the shipped re3d corpus, tokenized (their entities unused)."""
+    from newsgold.annotate.tokens import token_arrays
+
+    corpus = GOLD.parent / "corpora" / "re3d"
+    return [token_arrays(json.loads(line)["text"])[0] for path in sorted(corpus.glob("*/documents.json"))
+            for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_word_clusters_group_words_of_one_context_and_are_deterministic():
+    from newsgold.train.clusters import GRANULARITIES, learn_clusters
+
+    # two made-up place names seen only in the same contexts fall into the same clusters
+    extra = [["Rebels", "fled", "to", name, "on", "Monday", "."] for name in ("Zorvath", "Quellin") * 3]
+    clusters = learn_clusters(news_tokens() + extra)
+    assert len(clusters) > max(GRANULARITIES) and all(len(ids.split()) == len(GRANULARITIES) for ids in clusters.values())
+    assert clusters["zorvath"] == clusters["quellin"]
+    assert learn_clusters(news_tokens() + extra) == clusters  # same text, same clusters
+    assert learn_clusters(DOCS[0][:1]) == {}  # too little text to cluster: no cluster features
+
+
+def test_cluster_features_are_the_word_and_its_direct_neighbours():
+    from newsgold.train.features import context_features, word_features
+
+    clusters = {"kabul": "1 7 30"}
+    assert word_features("Kabul", clusters=clusters)[-3:] == ["c16=1", "c64=7", "c256=30"]
+    assert word_features("Kabul", clusters=clusters)[:-3] == word_features("Kabul")  # the rest unchanged
+    assert context_features("Kabul", -1, clusters=clusters)[-3:] == ["-1c16=1", "-1c64=7", "-1c256=30"]
+    assert context_features("Kabul", 2, clusters=clusters) == context_features("Kabul", 2)
+    assert word_features("Herat", clusters=clusters) == word_features("Herat")  # an unclustered word
+
+
+def test_fast_emissions_with_clusters_equal_the_per_token_feature_sums():
+    from newsgold.train.features import document_features
+
+    model = SequenceTagger().fit([d[0] for d in DOCS], [d[1] for d in DOCS], unlabelled=news_tokens())
+    assert model.clusters_ and SequenceTagger(word_clusters=False).fit([DOCS[0][0]], [DOCS[0][1]]).clusters_ == {}
+    tokens = ["Taliban", "fighters", "fled", "to", "Baghdad", "and", "Mosul", "."]
+    assert any(f.startswith("c16=") for f in document_features(tokens, model.clusters_)[4])
+    slow = np.stack([model._weight(f) for f in document_features(tokens, model.clusters_)])
+    assert np.allclose(slow, model._emissions(tokens))

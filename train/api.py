@@ -18,13 +18,16 @@ from newsgold.annotate.progress import Progress, silent
 __all__ = ["Evaluation", "Prediction", "evaluate", "fit", "predict"]
 
 
-def fit(dataset: str | Path, out: str | Path, *, c1: float = 0.1, c2: float = 0.1) -> dict:
+def fit(dataset: str | Path, out: str | Path, *, c1: float = 0.1, c2: float = 0.1,
+        unlabelled: Iterable[str | Path] = (), text_field: str = "text", skip_bad: bool = False) -> dict:
     """Fit the tagger on the train split of `dataset` and save it in the folder `out`; returns
     its metadata (also in `out/metadata.json`): model_version, labels learned and not learned,
-    training documents and seconds, schema hash, dataset fingerprint, versions."""
+    training documents and seconds, schema hash, dataset fingerprint, versions. Its word
+    clusters learn from the train texts and the raw documents in the paths `unlabelled` (with
+    `skip_bad`, unreadable or empty ones are left out and listed as `unlabelled_skipped`)."""
     from newsgold.train.model import fit_model
 
-    return fit_model(dataset, out, c1=c1, c2=c2)
+    return fit_model(dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad)
 
 
 @dataclass(frozen=True)

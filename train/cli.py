@@ -30,18 +30,26 @@ def cli():
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
 @click.option("--c1", type=float, default=0.1, show_default=True, help="L1 regularisation of the CRF.")
 @click.option("--c2", type=float, default=0.1, show_default=True, help="L2 regularisation of the CRF.")
-def fit(dataset, out, c1, c2):
+@click.option("--unlabelled", multiple=True, type=click.Path(exists=True),
+              help="Raw documents (.txt, folders, JSONL, CSV; repeatable) the word clusters also learn from.")
+@click.option("--text-field", default="text", show_default=True, help="Text field of --unlabelled JSONL/CSV.")
+@click.option("--skip-bad", is_flag=True, help="Skip unreadable or empty --unlabelled items and report them.")
+def fit(dataset, out, c1, c2, unlabelled, text_field, skip_bad):
     """Fit the tagger (a CRF, IOB2-constrained decoding) on the train split of DATASET; save it
     with skops plus metadata.
 
     The CRF learns the labels every training document is gold for (`annotated_labels`); the
-    others are listed in metadata.json as not learned, and never predicted.
+    others are listed in metadata.json as not learned, and never predicted. Its word-cluster
+    features learn from the train texts and from the documents given with --unlabelled (for
+    example everything pushed for annotation), whose spans are not used.
     """
     from tqdm import tqdm
 
     with tqdm(total=1, desc="fitting", disable=None, bar_format="{desc}: {elapsed}") as bar:
-        metadata = api.fit(dataset, out, c1=c1, c2=c2)
+        metadata = api.fit(dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad)
         bar.update(1)
+    for item, reason in metadata["unlabelled_skipped"]:
+        click.echo(f"skipped {item}: {reason}", err=True)
     click.echo(f"trained {metadata['model_version']} on {metadata['train_documents']} documents in "
                f"{metadata['fit_seconds']} s; labels {', '.join(metadata['labels'])}; saved to {out}")
     if metadata["labels_not_learned"]:

@@ -4,8 +4,10 @@ For every token: the lower-cased word, its shape ("Xxxx", "d,ddd"), prefixes and
 1–3 characters, case and digit flags, and flags from the pre-annotation lexicons and gazetteers
 of `annotate` (strong place name, demonym, organisation, group noun or modifier, action trigger,
 number word, person cue); the same word and shape features, and the flags, for the two tokens
-either side. Features are strings; every one depends on a single word and an offset, which lets
-the tagger score a document from per-word-type sums (see `SequenceTagger._emissions`).
+either side; the word's clusters (`train.clusters`, learned from unlabelled text at fit time) at
+three granularities, its own and those of the token either side. Features are strings; every
+one depends on a single word and an offset, which lets the tagger score a document from
+per-word-type sums (see `SequenceTagger._emissions`).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from newsgold.annotate.resources.lexicon import (
     PERSON_CUES,
     VAGUE_MAGNITUDES,
 )
+from newsgold.train.clusters import GRANULARITIES
 
 WINDOW = 2
+CLUSTER_WINDOW = 1  # neighbours whose clusters are features
 _ORG_WORDS = frozenset(w for name in ORGANISATIONS for w in name.split())
 _SHAPE = [(re.compile(r"[A-Z]+"), "X"), (re.compile(r"[a-z]+"), "x"), (re.compile(r"[0-9]+"), "d")]
 
@@ -56,8 +60,14 @@ def _flags(word: str, lower: str, places) -> list[str]:
     return flags
 
 
-def word_features(word: str, places=None) -> list[str]:
-    """The features of a token that depend on its own word only."""
+def _clusters(low: str, clusters, prefix: str) -> list[str]:
+    ids = clusters.get(low) if clusters else None
+    return [f"{prefix}c{k}={c}" for k, c in zip(GRANULARITIES, ids.split())] if ids else []
+
+
+def word_features(word: str, places=None, clusters=None) -> list[str]:
+    """The features of a token that depend on its own word only (`clusters`: lower-cased word ->
+    cluster ids, as `train.clusters.learn_clusters` returns; None or empty: no cluster features)."""
     places = strong_place_words() if places is None else places
     low = word.lower()
     f = [
@@ -74,28 +84,29 @@ def word_features(word: str, places=None) -> list[str]:
     if any(c.isdigit() for c in word):
         f.append("digit")
     f += ["f=" + flag for flag in _flags(word, low, places)]
-    return f
+    return f + _clusters(low, clusters, "")
 
 
-def context_features(word: str | None, offset: int, places=None) -> list[str]:
+def context_features(word: str | None, offset: int, places=None, clusters=None) -> list[str]:
     """What a neighbour `offset` tokens away contributes (None: beyond the document's edge)."""
     if word is None:
         return [f"w{offset}=<pad>"]
     places = strong_place_words() if places is None else places
     low = word.lower()
+    near = _clusters(low, clusters, f"{offset}") if abs(offset) <= CLUSTER_WINDOW else []
     return [f"w{offset}={low}", f"sh{offset}={shape(word)}"] + [
         f"f{offset}={flag}" for flag in _flags(word, low, places)
-    ]
+    ] + near
 
 
 OFFSETS = [o for o in range(-WINDOW, WINDOW + 1) if o]
 
 
-def document_features(tokens: list[str]) -> list[list[str]]:
+def document_features(tokens: list[str], clusters=None) -> list[list[str]]:
     """One list of feature strings per token: its own word features, then its neighbours'."""
     places = strong_place_words()
-    own = {w: word_features(w, places) for w in set(tokens)}
-    near = {(w, o): context_features(w, o, places) for w in set(tokens) for o in OFFSETS}
+    own = {w: word_features(w, places, clusters) for w in set(tokens)}
+    near = {(w, o): context_features(w, o, places, clusters) for w in set(tokens) for o in OFFSETS}
     n = len(tokens)
     features = []
     for i, word in enumerate(tokens):

@@ -23,7 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from newsgold.annotate import __version__
-from newsgold.annotate.dataset import fingerprint, load_split, schema_hash
+from newsgold.annotate.dataset import annotated_in, fingerprint, load_split, schema_hash
 from newsgold.annotate.errors import NewsgoldError
 from newsgold.train import features as feature_module
 from newsgold.train.tagger import SequenceTagger
@@ -37,7 +37,7 @@ TRUSTED_TYPES = ("newsgold.train.tagger.SequenceTagger",)
 # Code whose change changes the predictions of a model fitted on the same data.
 _TRAIN = Path(__file__).parent
 _ANNOTATE = _TRAIN.parent / "annotate"
-_CODE = ("tagger.py", "features.py", "predict.py")
+_CODE = ("tagger.py", "features.py", "clusters.py", "predict.py")
 
 
 class ModelError(NewsgoldError):
@@ -57,13 +57,39 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def model_version(dataset_fingerprint: str, params: dict) -> str:
-    """`tagger-<hash>` of the training data, the hyper-parameters and the code version."""
+def model_version(dataset_fingerprint: str, params: dict, unlabelled: str | None = None) -> str:
+    """`tagger-<hash>` of the training data, the hyper-parameters and the code version (and the
+    digest of the unlabelled texts the word clusters also learned from, when there were any)."""
     decided_by = {"data": dataset_fingerprint, "params": params, "code": code_version()}
+    if unlabelled is not None:
+        decided_by["unlabelled"] = unlabelled
     return "tagger-" + hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:10]
 
 
-def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float = 0.1) -> dict:
+def read_unlabelled(paths, text_field: str = "text", skip_bad: bool = False):
+    """The tokens of every document in `paths` (.txt, folders, JSONL, CSV, as `annotate push`
+    reads them), a digest of their texts in order (None without paths), and the items skipped
+    with `skip_bad` (else a bad item raises DocumentError)."""
+    from newsgold.annotate.documents import iter_documents
+    from newsgold.annotate.tokens import token_arrays
+
+    paths = list(paths)
+    if not paths:
+        return [], None, []
+    digest = hashlib.sha256()
+    tokens, skipped = [], []
+    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None):
+        digest.update(hashlib.sha256(document.text.encode()).digest())
+        tokens.append(token_arrays(document.text)[0])
+    if not tokens:
+        raise ModelError(f"no unlabelled documents were read from {', '.join(map(str, paths))}; check the paths")
+    return tokens, digest.hexdigest()[:16], skipped
+
+
+def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float = 0.1, unlabelled=(),
+              text_field: str = "text", skip_bad: bool = False) -> dict:
+    """Fit on the train split of `dataset`; the word clusters learn from its texts and from the
+    documents in the paths `unlabelled` (raw news, e.g. what was pushed), whose labels are unused."""
     import sklearn
     import skops.io as sio
 
@@ -71,20 +97,25 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     train = load_split(dataset, "train")
     if not train.tokens:
         raise ModelError(f"{dataset}: the train split is empty; export more annotated stories first")
+    extra, extra_digest, skipped = read_unlabelled(unlabelled, text_field, skip_bad)
     started = time.perf_counter()
-    tagger = SequenceTagger(c1=c1, c2=c2).fit(train.tokens, train.tags, train.annotated_labels)
+    tagger = SequenceTagger(c1=c1, c2=c2).fit(train.tokens, train.tags, train.annotated_labels, unlabelled=extra)
     seconds = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     sio.dump(tagger, out / MODEL_FILE)
     data_fingerprint = fingerprint(dataset)
     metadata = {
-        "model_version": model_version(data_fingerprint, tagger.get_params()),
+        "model_version": model_version(data_fingerprint, tagger.get_params(), extra_digest),
         "schema_hash": schema_hash(dataset),
         "dataset": str(dataset),
         "dataset_fingerprint": data_fingerprint,
+        "annotated_in": annotated_in(dataset),
         "code_version": code_version(),
         "model_sha256": hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest(),
         "train_documents": len(train.tokens),
+        "unlabelled_documents": len(extra),
+        "unlabelled_skipped": [[item.item, item.reason] for item in skipped],
+        "clustered_words": len(tagger.clusters_),
         "labels": tagger.labels_,
         "labels_not_learned": sorted({l for labels in train.annotated_labels for l in labels} - set(tagger.labels_)),
         "tags": tagger.tags_,

@@ -17,12 +17,15 @@ class TaggerAnnotator:
     """Spans predicted by a fitted `SequenceTagger`, each scored by the mean over its tokens of the
     chosen tag's softmax weight, under the model's `model_version`; the document's `score` is the
     tagger's confidence in it (`tagger.confidence`: the mean token margin of the CRF marginals).
-    `labels` are the labels the tagger learned (it never predicts the others)."""
+    `labels` are the labels the tagger learned (it never predicts the others); `annotated_in` where
+    its training gold was made ("label-studio", "gold-file", None if unknown), which decides how
+    `MergedAnnotator` merges it with the rules."""
 
-    def __init__(self, tagger, model_version: str):
+    def __init__(self, tagger, model_version: str, annotated_in: str | None = None):
         self.tagger = tagger
         self.model_version = model_version
         self.labels = tuple(tagger.labels_)
+        self.annotated_in = annotated_in
 
     def annotate(self, document: Document) -> AnnotatedDocument:
         return next(self.annotate_many([document]))
@@ -50,4 +53,4 @@ def load_preannotator(folder, schema_hash: str | None = None) -> TaggerAnnotator
     from newsgold.train.model import load_model
 
     tagger, metadata = load_model(folder, expected_hash=schema_hash)
-    return TaggerAnnotator(tagger, metadata["model_version"])
+    return TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"))

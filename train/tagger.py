@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator
 
 from newsgold.annotate.resources.gazetteer import strong_place_words
 from newsgold.annotate.spans import iob_tags
+from newsgold.train.clusters import learn_clusters
 from newsgold.train.features import OFFSETS, context_features, document_features, word_features
 
 NEG = -1e9
@@ -55,13 +56,16 @@ def _valid(previous: str | None, tag: str) -> bool:
 
 
 class SequenceTagger(BaseEstimator):
-    def __init__(self, c1: float = 0.1, c2: float = 0.1, max_iterations: int = 100, random_state: int = 0):
+    def __init__(self, c1: float = 0.1, c2: float = 0.1, max_iterations: int = 100, random_state: int = 0,
+                 word_clusters: bool = True):
         self.c1 = c1
         self.c2 = c2
         self.max_iterations = max_iterations
         self.random_state = random_state  # CRFsuite's L-BFGS is deterministic; kept for the API
+        self.word_clusters = word_clusters  # cluster features learned from X and `unlabelled` (train.clusters)
 
-    def fit(self, X, y, annotated_labels=None):
+    def fit(self, X, y, annotated_labels=None, unlabelled=()):
+        """`unlabelled`: more documents (token lists) to learn the word clusters from, with X."""
         import pycrfsuite
 
         if len(X) != len(y):
@@ -73,10 +77,11 @@ class SequenceTagger(BaseEstimator):
                 common &= set(labels or present)
             present = [label for label in present if label in common]
         self.labels_ = present
+        self.clusters_ = learn_clusters(list(X) + list(unlabelled)) if self.word_clusters else {}
         keep = set(present)
         trainer = pycrfsuite.Trainer(verbose=False)
         for tokens, tags in zip(X, y):
-            trainer.append(document_features(tokens), [t if t == "O" or t[2:] in keep else "O" for t in tags])
+            trainer.append(document_features(tokens, self.clusters_), [t if t == "O" or t[2:] in keep else "O" for t in tags])
         trainer.set_params({"c1": self.c1, "c2": self.c2, "max_iterations": self.max_iterations,
                             "feature.possible_transitions": True})
         handle, path = tempfile.mkstemp(suffix=".crfsuite")
@@ -129,7 +134,7 @@ class SequenceTagger(BaseEstimator):
             self._table = np.zeros((1024, 1 + len(OFFSETS), len(self.tags_)))
         new = [w for w in dict.fromkeys(tokens) if w not in index]
         if new:
-            places = strong_place_words()
+            places, clusters = strong_place_words(), getattr(self, "clusters_", None)
             needed = len(index) + len(new)
             if needed > len(self._table):  # grow by doubling: amortised constant per word
                 grown = np.zeros((max(needed, 2 * len(self._table)),) + self._table.shape[1:])
@@ -137,9 +142,9 @@ class SequenceTagger(BaseEstimator):
                 self._table = grown
             for w in new:
                 row = len(index)
-                self._table[row, 0] = self._weight(word_features(w, places))
+                self._table[row, 0] = self._weight(word_features(w, places, clusters))
                 for k, offset in enumerate(OFFSETS, start=1):
-                    self._table[row, k] = self._weight(context_features(w, offset, places))
+                    self._table[row, k] = self._weight(context_features(w, offset, places, clusters))
                 index[w] = row
         return np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
 

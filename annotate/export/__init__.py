@@ -111,7 +111,8 @@ def export_dataset(
         how = conversion(schema, policy, users, seed, ratios, reading, label_map)
 
         def convert(processes: int) -> ExportReport:
-            report = ExportReport(out, source, policy, seed, ratios, project)
+            report = ExportReport(out, source, policy, seed, ratios, project,
+                                  annotated_in="label-studio" if ls_file is not None else "gold-file")
             report.notes += notes
             if ls_file is not None:
                 batches = batches_from_ls_file(ls_file, how, report, processes)

@@ -41,6 +41,7 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
         "newsgold": {
             "schema": {"name": schema.name, "version": schema.version, "hash": schema.hash},
             "source": report.source,
+            "annotated_in": report.annotated_in,
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "tool_version": __version__,
             "split_seed": seed,

@@ -33,6 +33,10 @@ class ExportReport:
     seed: int = DEFAULT_SEED
     ratios: tuple[float, float, float] = DEFAULT_RATIOS
     project: str | None = None  # the Label Studio project, for a live export
+    # Where the gold was made: "label-studio" (a project or a Label Studio export file: people
+    # correcting newsgold's pre-annotations, under its guidelines) or "gold-file" (another tool's or
+    # corpus's gold, under its own conventions). `train fit` records it; `--model` chooses its merge by it.
+    annotated_in: str = "label-studio"
     documents: int = 0
     split_counts: dict = field(default_factory=lambda: dict.fromkeys(SPLITS, 0))
     # split -> Counter(label) of the entities in ner_tags (B- tags): spans left out of the tags are problems

@@ -63,3 +63,7 @@ def test_push_with_a_model_reaches_documents_the_project_already_held(ls_env, ls
     for rounds in stored.values():
         versions = [v for v, _ in rounds]
         assert versions[0] == rules_version() and len(versions) == 2 and versions[1].startswith(rules_version() + "+")
+    # the model's round is the one annotators are shown next, and the tab is ordered by it
+    project = ls_client.find_project("model later")
+    assert ls_client.shown_model_version(project) == versions[1]
+    assert f"now pre-labels tasks with, and orders tab 'least confident first' by, {versions[1]!r}" in result.output

@@ -83,17 +83,27 @@ def test_push_makes_one_tab_that_lists_the_least_confident_first(ls_env, ls_clie
     assert len(our_tabs(ls_client, project)) == 1
 
 
-def test_a_later_round_is_named_when_the_project_shows_another(ls_env, ls_client, tmp_path):
+def test_a_new_round_is_shown_and_a_rules_push_does_not_take_the_display_back(ls_env, ls_client, tmp_path):
     run("push", documents(tmp_path), "--project", "two rounds")  # the rules: the project's model version
+    project = ls_client.find_project("two rounds")
+    rules_version = ls_client.shown_model_version(project)
+    assert rules_version.startswith("rules-")
     result = CliRunner().invoke(cli, ["push", "--predictions", str(scored_round(tmp_path, "tagger-v2")),
                                       "--project", "two rounds"])
     assert result.exit_code == 0, result.output
-    assert "orders tab 'least confident first' by, the predictions of model version 'rules-" in result.output
-    assert "not tagger-v2 of this push" in result.output
-    project = ls_client.find_project("two rounds")
+    # a round pushed on purpose is the one annotators see next, and the tab follows it
+    assert f"now pre-labels tasks with, and orders tab 'least confident first' by, 'tagger-v2' (was {rules_version!r})" \
+        in result.output
+    assert ls_client.shown_model_version(project) == "tagger-v2"
     (tab,) = our_tabs(ls_client, project)
-    rules = [t["predictions_score"] for t in tasks_through(ls_env, tab["id"])]
-    assert rules == sorted(rules) and set(rules).isdisjoint(SCORES)  # the rules' scores, not tagger-v2's
+    assert [t["predictions_score"] for t in tasks_through(ls_env, tab["id"])] == sorted(SCORES)
+    # a rules-only push of more documents leaves the model's round shown, and says what that means
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "late.txt").write_text("Rebels seized Kunduz on Monday, officials said.\n")
+    output = run("push", str(more), "--project", "two rounds")
+    assert "orders tab 'least confident first' by, the predictions of model version 'tagger-v2', not rules-" in output
+    assert ls_client.shown_model_version(project) == "tagger-v2"
 
 
 def test_push_puts_back_the_order_and_score_column_and_keeps_the_teams_filter(ls_env, ls_client, tmp_path):
