@@ -440,10 +440,14 @@ def status(project, as_json, data_dir):
 @click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The project's labeling config (XML) for a --from Label Studio export; without it, the "
               "labels each control offers are read from the regions.")
+@story_option
+@click.option("--max-story", type=click.IntRange(min=1), default=None,
+              help="Documents without a story id: regroup a story of more documents than this inside it at a "
+              "stricter threshold (stops single-link chaining from swallowing the corpus).")
 @schema_option
 @data_dir_option
-def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios, workers, config, schema_path,
-           data_dir):
+def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios, workers, story_threshold, max_story,
+           config, schema_path, data_dir):
     """Export human annotations as a Hugging Face DatasetDict (plus parquet, JSONL and a card).
 
     Predictions never become gold; cancelled annotations are ignored; ground truth wins. Tokens,
@@ -470,7 +474,7 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
         report = api.export_dataset(out, project=project, from_file=from_file, force=force, policy=policy,
                                     seed=seed, ratios=split_ratios, workers=workers, schema=schema_path,
                                     data_dir=data_dir, fmt=fmt, label_map=label_map, config=config,
-                                    progress=bars)
+                                    story_threshold=story_threshold, max_story=max_story, progress=bars)
     _notes(report.notes)
     counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
     click.echo(f"wrote {report.documents} documents to {report.out} ({counts})")
@@ -485,6 +489,10 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
                    f"{not_kept['minority']} span(s) drawn by a minority, {not_kept['tie']} tied span(s), "
                    f"{not_kept['outvoted-relation']} relation(s); each listed in problems.jsonl with who drew it "
                    "and its votes", err=True)
+    if report.grouped:
+        g = report.grouped
+        click.echo(f"  grouped {g['documents']} document(s) without a story id into {g['stories']} stories; "
+                   f"the largest holds {g['largest_story']} ({g['largest_story'] / g['documents']:.0%})", err=True)
     if report.empty_splits:
         click.echo(f"  empty splits (kept): {', '.join(report.empty_splits)} — too few stories to fill them", err=True)
 
