@@ -13,7 +13,6 @@ Label Studio's migrations at the same time: the second waits for the first.
 
 from __future__ import annotations
 
-import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,11 +37,12 @@ class DatabaseError(NewsgoldError):
 
 
 def mask(url: str) -> str:
-    """`url` with any password replaced by ***, also when the URL is malformed."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    return scheme + sep + re.sub(r"^([^:@/]*:).*@", r"\1***@", rest, flags=re.S)
+    """`url` with any password (what stands between the user's `:` and the last `@`) replaced by
+    ***, also when the URL is malformed."""
+    head, at, tail = url.rpartition("@")
+    start = head.find("://") + 3 if "://" in head else (2 if head.startswith("//") else 0)
+    colon = head.find(":", start)
+    return f"{head[:colon + 1]}***@{tail}" if at and colon >= 0 else url
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,9 @@ def parse(url: str) -> Database:
     try:
         parts = urlsplit(url.strip())
         port = parts.port or DEFAULT_PORT
-    except ValueError as exc:
-        raise DatabaseError(f"database URL {shown}: {exc}; give {FORM}") from None
+    except ValueError:  # its message may quote the password, read as a port
+        raise DatabaseError(f"database URL {shown}: HOST:PORT is not a host and a port number (percent-encode "
+                            f"any / : @ in the password); give {FORM}") from None
     if parts.scheme not in ("postgresql", "postgres"):
         scheme = f"scheme {parts.scheme!r}" if parts.scheme else "no scheme"
         raise DatabaseError(f"database URL {shown} is not a PostgreSQL URL ({scheme}); give {FORM} "

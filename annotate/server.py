@@ -268,18 +268,18 @@ def start(
     with socket.socket() as probe:
         if probe.connect_ex((HOST, port)) == 0:
             raise ServerError(f"port {port} on {HOST} is in use by another program; pass --port N")
-    login = credentials(folder)
-    env = {
-        **db.server_environment(dict(os.environ), pg),
-        "LABEL_STUDIO_USERNAME": login["username"],
-        "LABEL_STUDIO_PASSWORD": login["password"],
-        "LABEL_STUDIO_USER_TOKEN": login["token"],
-        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-        "LABEL_STUDIO_BASE_DATA_DIR": str(folder),
-        "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
-    }
     url = f"http://{HOST}:{port}"
-    with db.start_lock(pg, timeout, on_wait) if pg else contextlib.nullcontext():
+    with db.start_lock(pg, timeout, on_wait) if pg else contextlib.nullcontext():  # reached, or an error
+        login = credentials(folder)
+        env = {
+            **db.server_environment(dict(os.environ), pg),
+            "LABEL_STUDIO_USERNAME": login["username"],
+            "LABEL_STUDIO_PASSWORD": login["password"],
+            "LABEL_STUDIO_USER_TOKEN": login["token"],
+            "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+            "LABEL_STUDIO_BASE_DATA_DIR": str(folder),
+            "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+        }
         process = _launch(folder, executable, port, env, url, timeout, on_wait, pg)
     if pg and not authorized(url, login["token"]):
         stop(folder)
