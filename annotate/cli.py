@@ -231,16 +231,19 @@ def _notes(notes) -> None:
 @cli.command()
 @data_dir_option
 @click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080).")
+@click.option("--database", metavar="URL", envvar="NEWSGOLD_DATABASE_URL", show_envvar=True,
+              help="Run on this PostgreSQL database, postgresql://USER:PASSWORD@HOST:PORT/DB, instead of SQLite "
+              "(set $NEWSGOLD_DATABASE_URL rather than typing the password here).")
 @click.option("--stop", "action", flag_value="stop", help="Stop the local server.")
 @click.option("--status", "action", flag_value="status", help="Say whether the local server runs, and where.")
-def server(data_dir, port, action):
+def server(data_dir, port, database, action):
     """Start the embedded local Label Studio (or reuse the running one).
 
-    Runs `label-studio` (install the `server` extra) with SQLite in --data-dir, bound to
-    127.0.0.1 only. On first start an admin user and API token are generated and stored in
-    DATA_DIR/newsgold-credentials.json (mode 0600); the first start runs database migrations
-    (about 30-60 s). When LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set, nothing is started:
-    the commands use that server.
+    Runs `label-studio` (install the `server` extra) with SQLite in --data-dir, or on the
+    PostgreSQL --database, bound to 127.0.0.1 only. On first start an admin user and API token
+    are generated and stored in DATA_DIR/newsgold-credentials.json (mode 0600); the first start
+    runs database migrations (about 30-60 s). When LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are
+    set, nothing is started: the commands use that server.
     """
     from newsgold.annotate import server as local
     from newsgold.annotate.server import CREDENTIALS_FILE, external_connection
@@ -261,7 +264,8 @@ def server(data_dir, port, action):
         current = local.status(data_dir)
         _notes(current.notes)
         if current.running:
-            click.echo(f"running at {current.url} (pid {current.pid}); data in {current.data_dir}")
+            on = f"; database {current.database}" if current.database else ""
+            click.echo(f"running at {current.url} (pid {current.pid}); data in {current.data_dir}{on}")
         else:
             click.echo(f"not running; {current.where()}")
             raise SystemExit(3)
@@ -281,11 +285,12 @@ def server(data_dir, port, action):
                        err=True)
 
     try:
-        current = local.start(data_dir, port, on_wait=waiting)
+        current = local.start(data_dir, port, on_wait=waiting, database=database)
     finally:
         bar.close()
     _notes(current.notes)
-    click.echo(f"Label Studio is running at {current.url}")
+    click.echo(f"Label Studio is running at {current.url}"
+               + (f" on {current.database}" if current.database else ""))
     click.echo(f"log in as {current.username}; password and API token: {current.data_dir / CREDENTIALS_FILE}")
 
 
