@@ -11,6 +11,7 @@ from pathlib import Path
 
 from newsgold.annotate.dataset import require_dataset, schema_hash
 from newsgold.annotate.schema import Schema, as_schema
+from newsgold.annotate.stories import StoryStats, uneven_splits
 
 
 @dataclass
@@ -42,6 +43,7 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
             "export again with the current schema"
         )
     stories: dict[str, set[str]] = {}
+    story_sizes: Counter = Counter()
     ids: Counter = Counter()
     relation_types = {r.name for r in schema.relations}
     for name, split in dataset.items():
@@ -51,6 +53,7 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
         for row in split:
             ids[row["id"]] += 1
             stories.setdefault(row["story_id"], set()).add(name)
+            story_sizes[row["story_id"]] += 1
             counts.update(names[t][2:] for t in row["ner_tags"] if names[t].startswith("B-"))
             if not row["tokens"]:
                 report.errors.append(f"{name}: document {row['id']} has no tokens")
@@ -76,6 +79,9 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
     for doc_id, n in ids.items():
         if n > 1:
             report.errors.append(f"document {doc_id} appears {n} times")
+    chaining = StoryStats.of(story_sizes.elements()).chaining()
+    uneven = uneven_splits(report.splits, _split_ratios(path))
+    report.warnings += [w for w in (chaining, uneven) if w]
     for name, n in report.splits.items():
         if n == 0:
             report.warnings.append(f"split {name} is empty")
@@ -85,6 +91,22 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
         for kind, n in sorted(kinds.items()):
             report.warnings.append(f"problems.jsonl lists {n} {kind} region(s)")
     return report
+
+
+def _split_ratios(path: Path) -> tuple[float, ...]:
+    """The split ratios the dataset was exported with, from its card (default: 0.8 / 0.1 / 0.1)."""
+    import yaml
+
+    card = path / "README.md"
+    text = card.read_text(encoding="utf-8") if card.exists() else ""
+    if text.startswith("---"):
+        try:
+            ratios = (yaml.safe_load(text.split("---", 2)[1]) or {}).get("newsgold", {}).get("split_ratios")
+        except yaml.YAMLError:
+            ratios = None
+        if isinstance(ratios, dict) and all(isinstance(r, (int, float)) for r in ratios.values()):
+            return tuple(ratios.values())
+    return (0.8, 0.1, 0.1)
 
 
 def _relation_errors(split: str, row: dict, types: set[str]) -> list[str]:

@@ -231,16 +231,19 @@ def _notes(notes) -> None:
 @cli.command()
 @data_dir_option
 @click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080).")
+@click.option("--database", metavar="URL", envvar="NEWSGOLD_DATABASE_URL", show_envvar=True,
+              help="Run on this PostgreSQL database, postgresql://USER:PASSWORD@HOST:PORT/DB, instead of SQLite "
+              "(set $NEWSGOLD_DATABASE_URL rather than typing the password here).")
 @click.option("--stop", "action", flag_value="stop", help="Stop the local server.")
 @click.option("--status", "action", flag_value="status", help="Say whether the local server runs, and where.")
-def server(data_dir, port, action):
+def server(data_dir, port, database, action):
     """Start the embedded local Label Studio (or reuse the running one).
 
-    Runs `label-studio` (install the `server` extra) with SQLite in --data-dir, bound to
-    127.0.0.1 only. On first start an admin user and API token are generated and stored in
-    DATA_DIR/newsgold-credentials.json (mode 0600); the first start runs database migrations
-    (about 30-60 s). When LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set, nothing is started:
-    the commands use that server.
+    Runs `label-studio` (install the `server` extra) with SQLite in --data-dir, or on the
+    PostgreSQL --database, bound to 127.0.0.1 only. On first start an admin user and API token
+    are generated and stored in DATA_DIR/newsgold-credentials.json (mode 0600); the first start
+    runs database migrations (about 30-60 s). When LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are
+    set, nothing is started: the commands use that server.
     """
     from newsgold.annotate import server as local
     from newsgold.annotate.server import CREDENTIALS_FILE, external_connection
@@ -261,7 +264,8 @@ def server(data_dir, port, action):
         current = local.status(data_dir)
         _notes(current.notes)
         if current.running:
-            click.echo(f"running at {current.url} (pid {current.pid}); data in {current.data_dir}")
+            on = f"; database {current.database}" if current.database else ""
+            click.echo(f"running at {current.url} (pid {current.pid}); data in {current.data_dir}{on}")
         else:
             click.echo(f"not running; {current.where()}")
             raise SystemExit(3)
@@ -281,11 +285,12 @@ def server(data_dir, port, action):
                        err=True)
 
     try:
-        current = local.start(data_dir, port, on_wait=waiting)
+        current = local.start(data_dir, port, on_wait=waiting, database=database)
     finally:
         bar.close()
     _notes(current.notes)
-    click.echo(f"Label Studio is running at {current.url}")
+    click.echo(f"Label Studio is running at {current.url}"
+               + (f" on {current.database}" if current.database else ""))
     click.echo(f"log in as {current.username}; password and API token: {current.data_dir / CREDENTIALS_FILE}")
 
 
@@ -440,10 +445,14 @@ def status(project, as_json, data_dir):
 @click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The project's labeling config (XML) for a --from Label Studio export; without it, the "
               "labels each control offers are read from the regions.")
+@story_option
+@click.option("--max-story", type=click.IntRange(min=1), default=None,
+              help="Documents without a story id: regroup a story of more documents than this inside it at a "
+              "stricter threshold (stops single-link chaining from swallowing the corpus).")
 @schema_option
 @data_dir_option
-def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios, workers, config, schema_path,
-           data_dir):
+def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios, workers, story_threshold, max_story,
+           config, schema_path, data_dir):
     """Export human annotations as a Hugging Face DatasetDict (plus parquet, JSONL and a card).
 
     Predictions never become gold; cancelled annotations are ignored; ground truth wins. Tokens,
@@ -470,7 +479,7 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
         report = api.export_dataset(out, project=project, from_file=from_file, force=force, policy=policy,
                                     seed=seed, ratios=split_ratios, workers=workers, schema=schema_path,
                                     data_dir=data_dir, fmt=fmt, label_map=label_map, config=config,
-                                    progress=bars)
+                                    story_threshold=story_threshold, max_story=max_story, progress=bars)
     _notes(report.notes)
     counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
     click.echo(f"wrote {report.documents} documents to {report.out} ({counts})")
@@ -485,6 +494,10 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
                    f"{not_kept['minority']} span(s) drawn by a minority, {not_kept['tie']} tied span(s), "
                    f"{not_kept['outvoted-relation']} relation(s); each listed in problems.jsonl with who drew it "
                    "and its votes", err=True)
+    if report.grouped:
+        g = report.grouped
+        click.echo(f"  grouped {g['documents']} document(s) without a story id into {g['stories']} stories; "
+                   f"the largest holds {g['largest_story']} ({g['largest_story'] / g['documents']:.0%})", err=True)
     if report.empty_splits:
         click.echo(f"  empty splits (kept): {', '.join(report.empty_splits)} — too few stories to fill them", err=True)
 

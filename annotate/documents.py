@@ -192,48 +192,23 @@ def iter_documents(
             bad(error)
 
 
-def story_graph(texts: list[str], threshold: float, chunk: int = 2000):
-    """The sparse graph of document pairs whose TF-IDF cosine reaches `threshold`.
-
-    Computed a block of rows at a time so that 10,000+ documents never need the dense
-    all-pairs matrix in memory.
-    """
-    import numpy as np
-    import scipy.sparse as sp
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    # Stop words removed, raw term frequencies: of the settings measured, the one that best
-    # separates the seed story from unrelated re3d pairs.
-    vectors = TfidfVectorizer(stop_words="english", dtype=np.float32).fit_transform(texts)
-    blocks = []
-    for first in range(0, vectors.shape[0], chunk):
-        block = (vectors[first : first + chunk] @ vectors.T).tocsr()
-        block.data[block.data < threshold] = 0
-        block.eliminate_zeros()
-        blocks.append(block)
-    return sp.vstack(blocks).tocsr()
-
-
-def group_stories(documents: list[Document], threshold: float = STORY_THRESHOLD) -> list[Document]:
+def group_stories(documents: list[Document], threshold: float = STORY_THRESHOLD,
+                  max_story: int | None = None) -> list[Document]:
     """Assign `story_id`: documents whose TF-IDF cosine reaches `threshold` share a story.
 
-    Stories are the connected components of the similarity graph; a story's id is derived from
-    its smallest document id, so it does not depend on input order. Documents that already carry
-    a `story_id` keep it. Copies of one text (same id) always share a story.
+    Stories are the connected components of the similarity graph (`annotate.stories`); with
+    `max_story`, a story of more documents is regrouped inside at a stricter threshold. A story's
+    id is derived from its smallest document id, so it does not depend on input order. Documents
+    that already carry a `story_id` keep it. Copies of one text (same id) always share a story.
     """
-    from scipy.sparse.csgraph import connected_components
+    from newsgold.annotate.stories import capped_components, tfidf
 
     if not documents:
         return []
-    if len(documents) > 1:
-        _, component = connected_components(
-            story_graph([doc.text for doc in documents], threshold), directed=False
-        )
-    else:
-        component = [0]
+    component = capped_components(tfidf([doc.text for doc in documents]), threshold, max_story)
     # A text made only of stop words has no TF-IDF vector: tie copies together by id instead.
     component_of_id: dict[str, int] = {}
-    for doc, c in zip(documents, component):
+    for doc, c in zip(documents, component.tolist()):
         component_of_id.setdefault(doc.id, c)
     smallest_id: dict[int, str] = {}
     for doc_id, c in component_of_id.items():

@@ -1,7 +1,7 @@
 """The embedded local Label Studio: start, status, stop, and where to connect.
 
-`label-studio` (the `server` extra) runs with SQLite in a data folder of the project, bound to
-127.0.0.1 only. An admin user and an API token are generated on first start and kept in a
+`label-studio` (the `server` extra) runs with SQLite in a data folder of the project, or on a
+PostgreSQL database (`database.py`), bound to 127.0.0.1 only. An admin user and an API token are generated on first start and kept in a
 credentials file readable only by its owner (mode 0600); the token is never logged. An existing
 server is used instead when LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set — then nothing is
 started.
@@ -10,11 +10,18 @@ The data folder holds the API token (in the credentials file and in Label Studio
 it is private to its owner: created 0700, tightened on every start if it is not (the result says
 so), and Label Studio runs with umask 077. The state file records the process's start time and
 command line; `stop` signals only the process that matches them, so a pid reused by another
-program after a crash or reboot is never signalled.
+program after a crash or reboot is never signalled. It also records the database (its URL with
+the password masked, None for SQLite): a start asking for another database than the running
+server's is refused.
+
+Several app servers over one PostgreSQL database (a team behind a load balancer) each have a data
+folder holding the same credentials file: the admin user and token live in the database, which
+the first server to start creates them in; a start whose token the database refuses says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -31,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from newsgold.annotate import database as db
 from newsgold.annotate.errors import NewsgoldError
 
 DATA_DIR_ENV = "NEWSGOLD_LS_DIR"
@@ -65,6 +73,7 @@ class ServerStatus:
     data_dir: Path
     username: str | None
     notes: tuple[str, ...] = ()  # what was done on the way: permissions tightened, stale state removed
+    database: str | None = None  # the PostgreSQL URL, password masked; None: SQLite in data_dir
 
     def where(self) -> str:
         """Where the local server was looked for, and how to point elsewhere."""
@@ -214,7 +223,7 @@ def status(folder: str | Path | None = None) -> ServerStatus:
     if (folder / CREDENTIALS_FILE).exists():
         username = credentials(folder)["username"]
     if state and healthy(state["url"]):
-        return ServerStatus(True, state["url"], state["pid"], folder, username, notes)
+        return ServerStatus(True, state["url"], state["pid"], folder, username, notes, state.get("database"))
     return ServerStatus(False, None, None, folder, username, notes)
 
 
@@ -224,19 +233,32 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _database_name(masked: str | None, folder: Path) -> str:
+    return masked or f"SQLite in {folder}"
+
+
 def start(
     folder: str | Path | None = None,
     port: int | None = None,
     timeout: float = 240.0,
     on_wait: Callable[[float], None] | None = None,
+    database: str | None = None,
 ) -> ServerStatus:
-    """Start the local server (or reuse the running one) and wait until it is healthy."""
+    """Start the local server (or reuse the running one) and wait until it is healthy: on SQLite
+    in the data folder, or on the PostgreSQL `database` URL (see `database.parse`)."""
+    pg = db.parse(database) if database else None
     folder = data_dir(folder)
     tightened = private_folder(folder)
     current = status(folder)
     notes = tightened + current.notes
     if current.running:
-        return ServerStatus(True, current.url, current.pid, folder, current.username, notes)
+        wanted = pg.masked if pg else None
+        if current.database != wanted:
+            raise ServerError(
+                f"the local Label Studio of {folder} (pid {current.pid}, {current.url}) runs on "
+                f"{_database_name(current.database, folder)}, not on {_database_name(wanted, folder)}; stop it "
+                "first (annotate server --stop), or pass another --data-dir for a second server")
+        return ServerStatus(True, current.url, current.pid, folder, current.username, notes, current.database)
     executable = shutil.which("label-studio") or str(Path(sys.executable).parent / "label-studio")
     if not Path(executable).exists():
         raise ServerError(
@@ -246,17 +268,41 @@ def start(
     with socket.socket() as probe:
         if probe.connect_ex((HOST, port)) == 0:
             raise ServerError(f"port {port} on {HOST} is in use by another program; pass --port N")
-    login = credentials(folder)
-    env = {
-        **os.environ,
-        "LABEL_STUDIO_USERNAME": login["username"],
-        "LABEL_STUDIO_PASSWORD": login["password"],
-        "LABEL_STUDIO_USER_TOKEN": login["token"],
-        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-        "LABEL_STUDIO_BASE_DATA_DIR": str(folder),
-        "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
-    }
     url = f"http://{HOST}:{port}"
+    with db.start_lock(pg, timeout, on_wait) if pg else contextlib.nullcontext():  # reached, or an error
+        login = credentials(folder)
+        env = {
+            **db.server_environment(dict(os.environ), pg),
+            "LABEL_STUDIO_USERNAME": login["username"],
+            "LABEL_STUDIO_PASSWORD": login["password"],
+            "LABEL_STUDIO_USER_TOKEN": login["token"],
+            "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+            "LABEL_STUDIO_BASE_DATA_DIR": str(folder),
+            "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+        }
+        process = _launch(folder, executable, port, env, url, timeout, on_wait, pg)
+    if pg and not authorized(url, login["token"]):
+        stop(folder)
+        raise ServerError(
+            f"{pg.masked} already has the admin user {login['username']} with another API token (another data "
+            f"folder's server created it); copy that folder's {CREDENTIALS_FILE} into {folder}: every app server "
+            "of one database shares it")
+    return ServerStatus(True, url, process.pid, folder, login["username"], notes, pg.masked if pg else None)
+
+
+def authorized(url: str, token: str) -> bool:
+    """Whether the server accepts `token` (a 401 or 403 says it does not)."""
+    request = urllib.request.Request(f"{url}/api/current-user/whoami", headers={"Authorization": f"Token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10):
+            return True
+    except urllib.error.HTTPError as exc:
+        return exc.code not in (401, 403)
+
+
+def _launch(folder: Path, executable: str, port: int, env: dict, url: str, timeout: float,
+            on_wait: Callable[[float], None] | None, pg: db.Database | None) -> subprocess.Popen:
+    """Run label-studio on `port` and wait until it answers; the state file records it."""
     log = os.fdopen(os.open(folder / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     process = subprocess.Popen(
         [executable, "start", "--no-browser", "--internal-host", HOST, "--port", str(port)],
@@ -268,7 +314,8 @@ def start(
         umask=0o077,  # its database, uploads and exports: owner-only
     )
     log.close()
-    state = {"pid": process.pid, "url": url, "port": port, "started": (_identity(process.pid) or {}).get("started")}
+    state = {"pid": process.pid, "url": url, "port": port, "started": (_identity(process.pid) or {}).get("started"),
+             "database": pg.masked if pg else None}
     _write_private(folder / STATE_FILE, json.dumps(state))
     started = time.monotonic()
     while not healthy(url):
@@ -288,7 +335,7 @@ def start(
         time.sleep(1.0)
     # the command line is the program's own only after exec; record it now, for stop to compare
     _write_private(folder / STATE_FILE, json.dumps({**state, "cmdline": (_identity(process.pid) or {}).get("cmdline")}))
-    return ServerStatus(True, url, process.pid, folder, login["username"], notes)
+    return process
 
 
 def _group_alive(pgid: int) -> bool:

@@ -48,6 +48,7 @@ def export_dataset(
     ratios: tuple[float, float, float] = DEFAULT_RATIOS,
     workers: int | None = None,
     story_threshold: float = STORY_THRESHOLD,
+    max_story: int | None = None,
     schema: Schema | str | Path | None = None,
     data_dir: str | Path | None = None,
     fmt: str = "auto",
@@ -119,7 +120,8 @@ def export_dataset(
             else:
                 batches = batches_from_gold(from_file, kind, how, report)
             return write_dataset(batches, schema, report, force, story_threshold,
-                                 lambda n: progress("exporting", n, None), how.batch)
+                                 lambda n: progress("exporting", n, None), how.batch,
+                                 max_story)
 
         processes = workers or (default_workers(ls_file) if ls_file is not None else 1)
         try:

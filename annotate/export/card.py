@@ -50,6 +50,7 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
             "splits": report.split_counts,
             "entities": {name: {label: report.label_counts[name][label] for label in labels} for name in SPLITS},
             "problems": report.problems,
+            **({"story_grouping": report.grouped} if report.grouped else {}),
             **extra,
         },
     }
@@ -75,6 +76,13 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
     for name in SPLITS:
         counts = report.label_counts.get(name, Counter())
         lines.append(f"| {name} | {report.split_counts.get(name, 0)} | " + " | ".join(str(counts[l]) for l in labels) + " |")
+    if report.grouped:
+        g = report.grouped
+        lines += ["", f"{g['documents']} document(s) came without a story id and were grouped by TF-IDF cosine "
+                  f"(threshold {g['threshold']}{', at most ' + str(g['max_story']) + ' per story' if g['max_story'] else ''}) "
+                  f"into {g['stories']} stories; the largest holds {g['largest_story']}."]
+    if report.notes:
+        lines += ["", "Notes:"] + [f"- {note}" for note in report.notes]
     if report.empty_splits:
         lines += ["", f"Empty splits (kept, with the same features): {', '.join(report.empty_splits)}."]
     if report.skipped:

@@ -47,6 +47,8 @@ class ExportReport:
     multi_annotated: int = 0
     agreement: dict | None = None  # `agreement.agreement()` on documents with several annotators, less disagreements
     notes: list[str] = field(default_factory=list)  # what the export did that a user should know
+    # documents grouped by content (no story id), their stories and the largest story's size
+    grouped: dict | None = None
 
     @property
     def outvoted(self) -> dict[str, int]:

@@ -24,6 +24,7 @@ from newsgold.annotate.export.card import dataset_card
 from newsgold.annotate.export.report import ExportError, ExportReport
 from newsgold.annotate.export.writers import Rebatcher, open_writers
 from newsgold.annotate.schema import Schema
+from newsgold.annotate.stories import StoryStats, uneven_splits
 
 
 MARKER = ".newsgold-export"
@@ -75,9 +76,11 @@ def _replace(tmp: Path, out: Path, force: bool) -> None:
 
 def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport, force: bool = False,
                   story_threshold: float = STORY_THRESHOLD, progress: Callable[[int], None] | None = None,
-                  batch: int = BATCH) -> ExportReport:
+                  batch: int = BATCH, max_story: int | None = None) -> ExportReport:
     """Stream batches into every writer, group the rows that came without a story, write the
-    card, and rename the folder into place as `report.out`."""
+    card, and rename the folder into place as `report.out`. A story grouped by content above
+    `max_story` documents is regrouped inside at a stricter threshold (`annotate.stories`); a
+    largest story suspiciously big, and splits far from the ratios, are said in `report.notes`."""
     out, source = Path(report.out), batches
     tmp = _prepare_out(out, force)
     try:
@@ -88,9 +91,13 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
         writers = open_writers(tmp, dataset_features(schema.tag_names), batch)
         problems_path = tmp / "problems.jsonl"
         try:
-            _stream(batches, writers, tmp, problems_path, report, story_threshold, progress, schema.tag_names)
+            _stream(batches, writers, tmp, problems_path, report, (story_threshold, max_story), progress,
+                    schema.tag_names)
         finally:
             writers.close()
+        uneven = uneven_splits(report.split_counts, report.ratios)
+        if uneven:
+            report.notes.append(uneven)
         (tmp / "README.md").write_text(dataset_card(schema, report, problems_path), encoding="utf-8")
         (tmp / MARKER).write_text("written by `annotate export`; `--force` may replace this folder\n")
         _replace(tmp, out, force)
@@ -104,7 +111,7 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
 
 
 def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_path: Path, report: ExportReport,
-            story_threshold: float, progress: Callable[[int], None] | None, tag_names: tuple[str, ...]) -> None:
+            grouping: tuple[float, int | None], progress: Callable[[int], None] | None, tag_names: tuple[str, ...]) -> None:
     staged = tmp / "rows-without-story.jsonl"  # rows whose story is decided after the stream
     missing_story: dict[str, str] = {}
     with open(staged, "wb") as staging, open(problems_path, "wb") as problems:
@@ -119,8 +126,13 @@ def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_pa
                 progress(batch.documents)
     if missing_story:  # documents without a story: group them by content now
         docs = [make_document(text, "", doc_id, id=doc_id) for doc_id, text in missing_story.items()]
-        stories = {d.id: d.story_id for d in group_stories(docs, story_threshold)}
+        stories = {d.id: d.story_id for d in group_stories(docs, *grouping)}
         missing_story.clear()
+        stats = StoryStats.of(stories.values())
+        report.grouped = {"documents": stats.documents, "stories": stats.stories, "largest_story": stats.largest,
+                          "threshold": grouping[0], "max_story": grouping[1]}
+        if stats.chaining():
+            report.notes.append(stats.chaining())
         types = arrow_schema()
         with open(staged, "rb") as staging:
             for line in staging:

@@ -42,3 +42,110 @@ def ls_env(ls_server, monkeypatch):
 def ls_client(ls_server):
     token = server.credentials(ls_server.data_dir)["token"]
     return LabelStudio(ls_server.url, token)
+
+
+# ---------------------------------------------------------------- PostgreSQL
+# A throwaway PostgreSQL 15 cluster for the session: `initdb` refuses root, so as root it runs as
+# the `postgres` user (runuser) in a temporary folder that user owns; it listens on a free port of
+# 127.0.0.1 only, with password authentication, and is stopped and removed at the end. Outside CI
+# a machine without PostgreSQL skips these tests with the reason; in CI (CI=true) they fail.
+
+
+
+def _pg_unavailable(reason: str):
+    import os
+
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"PostgreSQL cannot start for the e2e tests: {reason} (.ci/run installs it)", pytrace=False)
+    pytest.skip(f"PostgreSQL cannot start: {reason}")
+
+
+def _pg_bin() -> "Path | None":
+    import glob
+    from pathlib import Path
+
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(versions[-1]).parent if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A running cluster: yields the URL of database `newsgold` owned by role `newsgold`."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        _pg_unavailable("initdb not found (install the Debian package postgresql)")
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            _pg_unavailable("no `postgres` user to run initdb as (useradd --system postgres)")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    root = Path(tempfile.mkdtemp(prefix="newsgold-pg-"))
+    if as_user:
+        os.chown(root, owner.pw_uid, owner.pw_gid)
+    import secrets
+
+    superuser, password = secrets.token_hex(12), "pg-e2e-" + secrets.token_hex(8)
+    (root / "pw").write_text(superuser)
+    if as_user:
+        os.chown(root / "pw", owner.pw_uid, owner.pw_gid)
+    port = server.free_port()
+
+    def run(*argv, check=True):
+        done = subprocess.run(as_user + [str(bin_dir / argv[0]), *argv[1:]], capture_output=True, text=True,
+                              cwd=root, timeout=120)
+        if check and done.returncode != 0:
+            _pg_unavailable(f"{argv[0]} exited {done.returncode}: {(done.stderr or done.stdout).strip()[-500:]}")
+        return done
+
+    data = root / "data"
+    run("initdb", "-D", str(data), "-U", "postgres", f"--pwfile={root / 'pw'}", "--auth=scram-sha-256",
+        "-E", "UTF8", "--locale=C", "--no-sync")
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    run("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "-t", "60", "start")
+    try:
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=port, user="postgres", password=superuser,
+                             dbname="postgres", autocommit=True) as admin:
+            admin.execute(f"CREATE ROLE newsgold LOGIN PASSWORD '{password}'")
+            admin.execute("CREATE DATABASE newsgold OWNER newsgold")
+        yield f"postgresql://newsgold:{password}@127.0.0.1:{port}/newsgold"
+    finally:
+        run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop", check=False)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_servers(postgres, tmp_path_factory):
+    """Two Label Studio app servers over the one PostgreSQL database, as behind a load balancer:
+    each with its own data folder holding the same credentials file, started at the same moment
+    (newsgold's start lock lets one run the migrations while the other waits)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _require_label_studio()
+    folders = [tmp_path_factory.mktemp(f"ls-pg-{n}") for n in (1, 2)]
+    first = server.credentials(folders[0])
+    shutil.copy2(folders[0] / server.CREDENTIALS_FILE, folders[1] / server.CREDENTIALS_FILE)
+    with ThreadPoolExecutor(2) as pool:
+        started = [pool.submit(server.start, folder, server.free_port(), database=postgres) for folder in folders]
+        try:
+            running = [future.result() for future in started]
+        except BaseException:
+            for folder in folders:
+                server.stop(folder)
+            raise
+    yield running, first["token"]
+    for folder in folders:
+        server.stop(folder)

@@ -1,0 +1,193 @@
+"""Story grouping at scale: time and peak memory, against the all-pairs method it replaced.
+
+    python tests/bench/bench_stories.py [--sizes 5000,10000,20000] [--peer-sizes 5000,10000] [--export 20000]
+
+The corpus is varied news-sized documents: sentences of the seeds and re3d shuffled into
+documents of about 700 words, one in ten followed by a rewrite of it (another outlet's report: 60%
+of its sentences kept, the rest replaced, reordered), so grouping has stories to find. Each
+measurement runs in a child process (wall time; peak resident memory above the corpus). Reported:
+  - grouping at each size, newsgold and the old all-pairs method (one sparse product per 2,000
+    rows, the thresholded graph kept, connected components) at the peer sizes, with how many of the
+    planted rewrites share their original's story, the stories, and the largest story's share;
+  - the same with `--story-threshold 0.5`, and with `max_story=50` (the cap);
+  - `annotate export --from` of a Label Studio export of --export tasks with and without story ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+
+def varied_corpus(count: int, seed: int = 7) -> tuple[list[str], list[tuple[int, int]]]:
+    """`count` documents and the (original, rewrite) pairs planted among them."""
+    from tests.bench.corpus import _sentences
+
+    rng, sentences = random.Random(seed), _sentences()
+    texts, pairs = [], []
+    while len(texts) < count:
+        parts, size = [], 0
+        while size < 700:
+            parts.append(rng.choice(sentences))
+            size += len(parts[-1].split())
+        texts.append(f"Report {len(texts)}. " + " ".join(parts))
+        if rng.random() < 0.1 and len(texts) < count:
+            kept = [p for p in parts if rng.random() < 0.6]
+            kept += [rng.choice(sentences) for _ in range(len(parts) - len(kept))]
+            rng.shuffle(kept)
+            pairs.append((len(texts) - 1, len(texts)))
+            texts.append(f"Report {len(texts)}. " + " ".join(kept))
+    return texts, pairs
+
+
+def _old_labels(texts: list[str], threshold: float):
+    """The all-pairs method newsgold used before (documents.story_graph), for the peer figures."""
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectors = TfidfVectorizer(stop_words="english", dtype=np.float32).fit_transform(texts)
+    blocks = []
+    for first in range(0, vectors.shape[0], 2000):
+        block = (vectors[first : first + 2000] @ vectors.T).tocsr()
+        block.data[block.data < threshold] = 0
+        block.eliminate_zeros()
+        blocks.append(block)
+    return connected_components(sp.vstack(blocks).tocsr(), directed=False)[1]
+
+
+def child(method: str, count: int, threshold: float, max_story: int, out: str) -> None:
+    import resource
+
+    import numpy as np
+
+    from newsgold.annotate.stories import capped_components, tfidf
+
+    texts, _ = varied_corpus(count)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    if method == "old":
+        labels = _old_labels(texts, threshold)
+    else:
+        labels = capped_components(tfidf(texts), threshold, max_story or None)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    np.save(out, labels)
+    print(json.dumps({"seconds": elapsed, "peak_above_corpus_mib": (peak - before) / 1024}))
+
+
+def group(method: str, count: int, threshold: float = 0.4, max_story: int = 0) -> dict:
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = str(Path(folder) / "labels.npy")
+        run = subprocess.run([sys.executable, __file__, "--child", method, str(count), str(threshold),
+                              str(max_story), out], capture_output=True, text=True, check=True)
+        result = json.loads(run.stdout)
+        labels = np.load(out)
+    _, pairs = varied_corpus(count)
+    sizes = np.bincount(labels)
+    result.update(labels=labels, together=sum(labels[a] == labels[b] for a, b in pairs), planted=len(pairs),
+                  stories=int((sizes > 0).sum()), largest=int(sizes.max()), count=count)
+    return result
+
+
+def show(name: str, r: dict) -> None:
+    print(f"{name:34} {r['count']:6} docs {r['seconds']:7.1f} s  +{r['peak_above_corpus_mib']:5.0f} MiB  "
+          f"rewrites with their original {r['together']}/{r['planted']}  stories {r['stories']:6}  "
+          f"largest {r['largest']} ({r['largest'] / r['count']:.0%})")
+
+
+def same_partition(a, b) -> bool:
+    import numpy as np
+
+    pairs = np.unique(np.stack([a, b]), axis=1)
+    return len(np.unique(pairs[0])) == len(np.unique(pairs[1])) == pairs.shape[1]
+
+
+def export_file(path: Path, texts: list[str], with_story: bool) -> None:
+    from newsgold.annotate.documents import document_id
+    from newsgold.annotate.lsformat import to_ls_result
+    from newsgold.annotate.preannotate import RuleAnnotator
+
+    annotator = RuleAnnotator().warm_up()
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("[")
+        for i, text in enumerate(texts):
+            spans, relations = annotator.annotate_text(text)
+            data = {"text": text, "newsgold_id": document_id(text), "source": f"bench-{i}"}
+            if with_story:
+                data["story_id"] = f"story-{i}"
+            result = to_ls_result(text, spans, relations, scores=False)
+            task = {"id": i + 1, "data": data, "predictions": [{"result": result, "model_version": "rules"}],
+                    "annotations": [{"id": i + 1, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
+                                     "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:00Z",
+                                     "result": result}]}
+            out.write(("," if i else "") + json.dumps(task, ensure_ascii=False))
+        out.write("]")
+
+
+def export_pair(count: int) -> None:
+    from tests.bench.bench_export import run_newsgold
+
+    texts, _ = varied_corpus(count)
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        with_ids, without = folder / "with.json", folder / "without.json"
+        export_file(with_ids, texts, True)
+        export_file(without, texts, False)
+        t_with, m_with = run_newsgold(with_ids, folder / "ds-with")
+        t_without, m_without = run_newsgold(without, folder / "ds-without")
+    print(f"export of {count} tasks with story ids:    {t_with:6.1f} s  peak {m_with:5.0f} MiB")
+    print(f"export of {count} tasks without story ids: {t_without:6.1f} s  peak {m_without:5.0f} MiB")
+    print(f"without / with: time {t_without / t_with:.2f}x (target <= 1.5x), "
+          f"peak memory {m_without / m_with:.2f}x (target <= 1.3x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5000,10000,20000")
+    parser.add_argument("--peer-sizes", default="5000,10000")
+    parser.add_argument("--export", type=int, default=20000, help="tasks of the export comparison (0: skip)")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        method, count, threshold, max_story, out = args.child
+        child(method, int(count), float(threshold), int(max_story), out)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    peers = {int(s) for s in args.peer_sizes.split(",") if s}
+    print(f"varied corpus: ~700-word documents, one in ten followed by a rewrite; {os.cpu_count()} CPUs")
+    runs = {}
+    for count in sizes:
+        runs[count] = new = group("new", count)
+        show("newsgold (threshold 0.4)", new)
+        if count in peers:
+            old = group("old", count)
+            show("old all-pairs (threshold 0.4)", old)
+            print(f"  same stories as the old method: {same_partition(new['labels'], old['labels'])}; "
+                  f"time old / new {old['seconds'] / new['seconds']:.1f}x, "
+                  f"memory old / new {old['peak_above_corpus_mib'] / max(new['peak_above_corpus_mib'], 1):.1f}x")
+        show("newsgold --story-threshold 0.5", group("new", count, 0.5))
+        show("newsgold max_story=50", group("new", count, 0.4, 50))
+    first, last = sizes[0], sizes[-1]
+    print(f"growth {first} -> {last} documents ({last / first:.0f}x): time "
+          f"{runs[last]['seconds'] / runs[first]['seconds']:.1f}x, memory "
+          f"{runs[last]['peak_above_corpus_mib'] / max(runs[first]['peak_above_corpus_mib'], 1):.1f}x")
+    if args.export:
+        export_pair(args.export)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+import json
+
+import numpy as np
+import scipy.sparse as sp
+from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
+from scipy.sparse.csgraph import connected_components
+
+from newsgold.annotate import stories
+from newsgold.annotate.check import check_dataset
+from newsgold.annotate.cli import cli
+from newsgold.annotate.documents import group_stories, make_document
+from newsgold.annotate.stories import StoryStats, capped_components, tfidf, uneven_splits
+
+WORDS = ("taliban army kabul province soldiers fled bombing market police election ballot vote minister "
+         "flood river farmers harvest bank rates inflation frog rainforest biologists waterfall").split()
+
+
+def all_pairs(texts, threshold):
+    """The method newsgold used before: the full thresholded similarity graph, its components."""
+    vectors = tfidf(texts)
+    graph = (vectors @ vectors.T).tocsr()
+    graph.data[graph.data < threshold] = 0
+    graph.eliminate_zeros()
+    return connected_components(sp.csr_matrix(graph), directed=False)[1]
+
+
+def same_partition(a, b):
+    pairs = np.unique(np.stack([a, b]), axis=1)
+    return len(np.unique(pairs[0])) == len(np.unique(pairs[1])) == pairs.shape[1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), min_size=1, max_size=25),
+       st.sampled_from([0.2, 0.4, 0.6]), st.integers(1, 7))
+def test_blocked_grouping_equals_all_pairs(docs, threshold, cells):
+    texts = [" ".join(words) for words in docs]
+    old = all_pairs(texts, threshold)
+    stories.BLOCK_CELLS, saved = cells * len(texts), stories.BLOCK_CELLS  # 1 to 7 rows per block
+    try:
+        new = capped_components(tfidf(texts), threshold)
+    finally:
+        stories.BLOCK_CELLS = saved
+    assert same_partition(new, old)
+
+
+def chain(n):
+    """n texts, each sharing most of its words with the next: a chain single-link swallows."""
+    vocabulary = [f"term{i}" for i in range(n + 8)]
+    return [" ".join(vocabulary[i : i + 8]) for i in range(n)]
+
+
+def test_cap_splits_a_chain_and_keeps_near_duplicates_together():
+    texts = chain(30) + ["zebra giraffe lion savanna herd migration", "zebra giraffe lion savanna herd river"]
+    docs = [make_document(t, f"d{i}", f"d{i}") for i, t in enumerate(texts)]
+    plain = group_stories(docs)
+    assert len({d.story_id for d in plain[:30]}) == 1  # chained into one story
+    capped = group_stories(docs, max_story=5)
+    sizes = np.unique([d.story_id for d in capped[:30]], return_counts=True)[1]
+    assert sizes.max() <= 5 and len(sizes) >= 6
+    assert capped[30].story_id == capped[31].story_id != capped[0].story_id  # the near duplicates
+
+
+def test_chaining_and_uneven_split_warnings():
+    assert StoryStats.of(["a"] * 15 + list("bcdefghij")).chaining().startswith(
+        "the largest story holds 15 of 24 documents (62%)")
+    assert StoryStats.of(list("abcdefghijklmnopqrstuvwxyz")).chaining() is None
+    assert StoryStats.of(["a"] * 5).chaining() is None  # too few documents to tell
+    uneven = uneven_splits({"train": 45, "validation": 5, "test": 50}, (0.8, 0.1, 0.1))
+    assert uneven.startswith("the splits came out train 45% / validation 5% / test 50% against 80% / 10% / 10%")
+    assert uneven_splits({"train": 78, "validation": 12, "test": 10}, (0.8, 0.1, 0.1)) is None
+
+
+def test_export_reports_chaining_in_notes_card_and_check(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    with open(gold, "w") as out:
+        for text in chain(30):
+            out.write(json.dumps({"text": text, "spans": [], "annotated_labels": ["ACTOR"]}) + "\n")
+    result = CliRunner().invoke(cli, ["export", "--from", str(gold), "--out", str(tmp_path / "ds")])
+    assert result.exit_code == 0, result.output
+    assert "note: the largest story holds 30 of 30 documents (100%)" in result.stderr
+    assert "note: the splits came out" in result.stderr
+    assert "grouped 30 document(s) without a story id into 1 stories; the largest holds 30 (100%)" in result.stderr
+    card = (tmp_path / "ds" / "README.md").read_text()
+    assert "largest_story: 30" in card and "- the largest story holds 30 of 30 documents" in card
+    warnings = check_dataset(tmp_path / "ds").warnings
+    assert any(w.startswith("the largest story holds 30 of 30") for w in warnings)
+    assert any(w.startswith("the splits came out") for w in warnings)
+
+    result = CliRunner().invoke(cli, ["export", "--from", str(gold), "--out", str(tmp_path / "capped"),
+                                      "--max-story", "5"])
+    assert result.exit_code == 0, result.output
+    assert "largest story holds" not in result.stderr
+    assert "max_story: 5" in (tmp_path / "capped" / "README.md").read_text()
+    assert not any("largest story" in w for w in check_dataset(tmp_path / "capped").warnings)
