@@ -2,13 +2,14 @@
 playwright) logs in to the real Label Studio server, opens a task `annotate push` pre-annotated
 with the rules, sees the pre-annotations as regions with their scores, corrects them as an
 annotator does (deletes a region; clicks a label, then drags over words to add one; submits), and
-`annotate export` must hold exactly that correction.
+`annotate export` must hold exactly that correction. After `push --predictions` the editor opens
+tasks pre-filled with that round; the tab "least confident first" lists the tasks by score and
+"Label Tasks As Displayed" hands out the least confident first.
 
-Outside CI the test is skipped, with the reason, when playwright or Chromium is missing; in CI
-(`CI` set, as `.ci/run` runs) it fails instead: `.ci/run` installs both."""
+Outside CI the tests are skipped, with the reason, when playwright or Chromium is missing; in CI
+(`CI=true`) they fail instead: `.ci/run` installs Chromium, `scripts/test.sh` playwright."""
 
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from newsgold.annotate import server
+from tests.e2e.conftest import in_ci
 from tests.e2e.test_loop import region_key, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -60,10 +62,6 @@ OUTLINER = """els => els.map(e => [e.querySelector('.lsf-labels-list').textConte
                                  (e.querySelector('.lsf-outliner-item__control_type_score') || {}).textContent])"""
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 @pytest.fixture(scope="session")
 def chromium():
     """The Chromium executable, once playwright is importable; a failure in CI, else a skip."""
@@ -78,7 +76,7 @@ def chromium():
                        "browser download is not used)")
     if reasons:
         if in_ci():
-            pytest.fail(f"CI must run the browser test, but {' and '.join(reasons)}: .ci/run installs both")
+            pytest.fail(f"CI must run the browser tests, but {' and '.join(reasons)}: .ci/run installs them")
         pytest.skip("; ".join(reasons))
     return executable
 
