@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: install with the test, server and browser extras, then
-# run pytest. The browser test also needs Chromium (`chromium` on PATH; .ci/run installs it).
+# The whole test suite on a fresh machine: install what the end-to-end tests need from Debian's
+# packages (scripts/system.sh: PostgreSQL, Chromium), install newsgold with the test, server and
+# browser extras, then run pytest.
 # Extra arguments go to pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system.sh || exit 1
 scripts/setup.sh test,server,browser || exit 1
 .venv/bin/python -m pytest "$@"
 rc=$?

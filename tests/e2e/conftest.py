@@ -54,7 +54,7 @@ def ls_client(ls_server):
 
 def in_ci() -> bool:
     """Whether the tests run in CI (CI=true, as .ci/run runs them): there a test whose tools are
-    missing fails instead of skipping, since .ci/run installs them."""
+    missing fails instead of skipping, since scripts/test.sh installs them (scripts/system.sh)."""
     import os
 
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -62,7 +62,7 @@ def in_ci() -> bool:
 
 def _pg_unavailable(reason: str):
     if in_ci():
-        pytest.fail(f"PostgreSQL cannot start for the e2e tests: {reason} (.ci/run installs it)", pytrace=False)
+        pytest.fail(f"PostgreSQL cannot start for the e2e tests: {reason} (scripts/test.sh installs it: scripts/system.sh)", pytrace=False)
     pytest.skip(f"PostgreSQL cannot start: {reason}")
 
 

@@ -7,7 +7,7 @@ tasks pre-filled with that round; the tab "least confident first" lists the task
 "Label Tasks As Displayed" hands out the least confident first.
 
 Outside CI the tests are skipped, with the reason, when playwright or Chromium is missing; in CI
-(`CI=true`) they fail instead: `.ci/run` installs Chromium, `scripts/test.sh` playwright."""
+(`CI=true`) they fail instead: `scripts/test.sh` installs Chromium (`scripts/system.sh`) and playwright."""
 
 import json
 import re
@@ -76,7 +76,7 @@ def chromium():
                        "browser download is not used)")
     if reasons:
         if in_ci():
-            pytest.fail(f"CI must run the browser tests, but {' and '.join(reasons)}: .ci/run installs them")
+            pytest.fail(f"CI must run the browser tests, but {' and '.join(reasons)}: scripts/test.sh installs them (scripts/system.sh)")
         pytest.skip("; ".join(reasons))
     return executable
 

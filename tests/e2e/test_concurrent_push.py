@@ -101,7 +101,7 @@ def test_reconciliation_keeps_an_annotated_copy_and_restores_the_pre_annotation(
     from newsgold.annotate.schema import as_schema
 
     rules = RuleAnnotator().warm_up()
-    outcome = reconcile(ls_client, project, None, [], {}, docs, lambda d: rules.annotate(d).to_record(),
+    outcome = reconcile(ls_client, project, None, [], {}, docs, lambda ds: [rules.annotate(d).to_record() for d in ds],
                         rules.model_version)
     tasks = {t["id"]: t for t in ls_client.iter_tasks(project, fields="all")}
     assert sorted(tasks) == sorted([newer[0], older[docs[1].id], older[docs[2].id]])
