@@ -360,7 +360,7 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, te
         f"project {project!r} ({what}): {report.new_tasks} new tasks, {report.already_present} already "
         f"present{known.get(report.dedup, '')}, {report.predictions} with pre-annotations"
     )
-    if model:
+    if model and report.already_present:
         click.echo(f"added this model's round to {report.predictions_added} tasks the project already held "
                    f"({report.already_present - report.predictions_added} had it or got no span)")
     if report.duplicates_removed:
