@@ -12,6 +12,7 @@ LABEL_STUDIO_API_KEY select an existing server instead).
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
@@ -252,7 +253,8 @@ class ProjectStatus:
 
 
 def project_status(project: str, *, data_dir: str | Path | None = None) -> ProjectStatus:
-    """Tasks total / annotated / skipped / remaining, annotations per annotator, predictions per
+    """Tasks total / annotated / skipped / remaining (the tasks streamed a page at a time, see
+    `LabelStudio.iter_tasks`), annotations per annotator, predictions per
     model_version, per model_version and label how many predicted spans annotators kept
     exactly, changed or deleted, and how many spans they added, and per model_version the mean
     and median seconds annotators spent on an annotation started from its pre-annotation
@@ -288,7 +290,8 @@ class ProjectAgreement:
 
 def project_agreement(project: str, *, schema: Schema | str | Path | None = None,
                       data_dir: str | Path | None = None) -> ProjectAgreement:
-    """Inter-annotator agreement of a project, streamed from its JSON export."""
+    """Inter-annotator agreement of a project, its tasks streamed from an export snapshot (see
+    `LabelStudio.export_chunks`) and parsed as they arrive."""
     from newsgold.annotate.agreement import agreement
     from newsgold.annotate.labelstudio import iter_json_array
     from newsgold.annotate.server import connect
@@ -296,7 +299,8 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
     labels = list(as_schema(schema).label_names)
     ls = connect(data_dir)
     found = ls.get_project(project)
-    report = agreement(iter_json_array(ls.export_chunks(found)), labels, ls.users())
+    with closing(ls.export_chunks(found)) as chunks:
+        report = agreement(iter_json_array(chunks), labels, ls.users())
     return ProjectAgreement(report["documents"], report["pairs"], report["disagreements"], labels,
                             report["ground_truth"], report["definition"])
 

@@ -8,13 +8,16 @@ Every SDK or HTTP failure becomes a LabelStudioError that names the server, the 
 from __future__ import annotations
 
 import json
+import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from newsgold.annotate.errors import NewsgoldError, SchemaError
 from newsgold.annotate.lsformat import DOC_ID_FIELD
+from newsgold.annotate.progress import Progress, silent
 
 PAGE_SIZE = 1000
 
@@ -468,12 +471,111 @@ class LabelStudio:
         return hidden
 
     # ------------------------------------------------------------------ export
-    def export_chunks(self, project: Project) -> Iterator[bytes]:
-        """The project's JSON export (every task, with annotations), as a stream of bytes."""
-        stream = self._client.projects.exports.download_sync(
-            id=project.id, export_type="JSON", download_all_tasks=True
-        )
-        yield from self._each(f"export project {project.title!r}", stream)
+    def export_chunks(self, project: Project, progress: Progress = silent, timeout: float | None = None,
+                      predictions: bool = False) -> Iterator[bytes]:
+        """The project's JSON export (every task, every annotation; predictions as ids, or whole
+        with `predictions`), as a
+        stream of bytes, through an export snapshot: created, polled until it is complete, then
+        downloaded in chunks and deleted from the server (also when the caller stops early, fails
+        or is interrupted). Label Studio's synchronous export builds the whole export in one
+        request, which times out on large projects in the Community Edition.
+
+        The server writes a snapshot in the creating request when it has no background worker
+        (the embedded server), else in a worker (`status` goes created → in_progress → completed
+        or failed); either may take `timeout` seconds (default $NEWSGOLD_EXPORT_TIMEOUT, else
+        SNAPSHOT_TIMEOUT). `progress("export snapshot", 0, None)` is called while waiting and
+        while downloading, so that a caller can show time passing."""
+        timeout = export_timeout() if timeout is None else timeout
+        what = f"create an export snapshot of {project.title!r}"
+        progress(SNAPSHOT_STAGE, 0, None)
+        options = {**SNAPSHOT_OPTIONS, "serialization_options": {
+            **SNAPSHOT_OPTIONS["serialization_options"], "predictions": {"only_id": not predictions}}}
+        created = self._call(what, self._client.projects.exports.create, id=project.id, **options,
+                             request_options={"timeout_in_seconds": timeout, "max_retries": 0})
+        try:
+            wait_for_snapshot(lambda: self._snapshot_status(project, created.id), project.title, timeout,
+                              lambda: progress(SNAPSHOT_STAGE, 0, None))
+            stream = self._client.projects.exports.download(id=project.id, export_pk=created.id,
+                                                             request_options={"chunk_size": DOWNLOAD_CHUNK})
+            for chunk in self._each(f"download the export snapshot {created.id} of {project.title!r}", stream):
+                progress(SNAPSHOT_STAGE, 0, None)
+                yield chunk
+        finally:
+            self._delete_snapshot(project, created.id)
+
+    def _snapshot_status(self, project: Project, snapshot: int) -> str:
+        found = self._call(f"read the export snapshot {snapshot} of {project.title!r}",
+                           self._client.projects.exports.get, id=project.id, export_pk=snapshot)
+        return str(getattr(found.status, "value", found.status) or "created")
+
+    def _delete_snapshot(self, project: Project, snapshot: int) -> None:
+        """Delete a snapshot and its file on the server, best effort and briefly: this runs while
+        an export ends, also on Ctrl-C, where a failure must not hide the export's own outcome."""
+        try:
+            self._client.projects.exports.delete(id=project.id, export_pk=snapshot,
+                                                 request_options={"timeout_in_seconds": 10, "max_retries": 0})
+        except Exception:  # noqa: BLE001 - a snapshot left on the server costs disk, not data
+            pass
+
+    def export_snapshots(self, project: Project) -> list[int]:
+        """The ids of the project's export snapshots on the server."""
+        found = self._call(f"list the export snapshots of {project.title!r}", self._client.projects.exports.list,
+                           id=project.id)
+        return sorted(item.id for item in found or [])
+
+
+SNAPSHOT_STAGE = "export snapshot"
+SNAPSHOT_TIMEOUT = 3600.0  # seconds; Label Studio gives its own export jobs 3 hours
+TIMEOUT_ENV = "NEWSGOLD_EXPORT_TIMEOUT"
+DOWNLOAD_CHUNK = 1 << 20
+# What a snapshot holds: every task, every annotation (also ground truth and skipped ones: the
+# export resolves them itself), predictions, drafts and annotators as ids only (the export never
+# reads them; a prediction's full result would double the download; an annotator's id is what
+# the synchronous export gave too), no annotation history.
+SNAPSHOT_OPTIONS = {
+    "task_filter_options": {"only_with_annotations": False},
+    "annotation_filter_options": {"usual": True, "ground_truth": True, "skipped": True},
+    "serialization_options": {"predictions": {"only_id": True}, "drafts": {"only_id": True},
+                              "include_annotation_history": False},
+}
+
+
+def export_timeout() -> float:
+    """Seconds an export snapshot may take: $NEWSGOLD_EXPORT_TIMEOUT, else SNAPSHOT_TIMEOUT."""
+    value = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not value:
+        return SNAPSHOT_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise LabelStudioError(f"${TIMEOUT_ENV}={value!r} is not a number of seconds above 0; "
+                               f"set it to e.g. {SNAPSHOT_TIMEOUT:.0f}, or unset it")
+    return seconds
+
+
+def wait_for_snapshot(status: Callable[[], str], title: str, timeout: float, tick: Callable[[], None] = lambda: None,
+                      sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+    """Poll `status()` of the export snapshot of project `title` until it is "completed": first
+    after a quarter of a second, then less often, at most every 5 s, calling `tick()` at each
+    wait. A LabelStudioError when the server says it failed or after `timeout` seconds."""
+    deadline, pause = clock() + timeout, 0.25
+    while True:
+        found = status()
+        if found == "completed":
+            return
+        if found == "failed":
+            raise LabelStudioError(f"project {title!r}: Label Studio could not write the export snapshot "
+                                   "(status failed); its log says why; export again once it is fixed")
+        left = deadline - clock()
+        if left <= 0:
+            raise LabelStudioError(
+                f"project {title!r}: the export snapshot is still {found!r} after {timeout:.0f} s; check that "
+                f"the server's export worker runs, or allow more seconds with ${TIMEOUT_ENV}")
+        tick()
+        sleep(min(pause, left))
+        pause = min(pause * 2, 5.0)
 
 
 def iter_json_array(chunks: Iterable[bytes]) -> Iterator[dict]:

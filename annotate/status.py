@@ -44,7 +44,9 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
         for annotation in annotations:
             kind = "cancelled" if annotation.get("was_cancelled") else "annotations"
             per_annotator[annotator_name(annotation, users)][kind] += 1
-            times[started_from(annotation, versions)].append(annotation)
+            # only what the times need: a project's tasks stream through, its annotations are not kept
+            times[started_from(annotation, versions)].append(
+                {"was_cancelled": annotation.get("was_cancelled"), "lead_time": annotation.get("lead_time")})
         text = (task.get("data") or {}).get("text") or ""
         human = resolve_annotations(text, annotations, "latest", users) if usable else None
         for prediction in task.get("predictions") or []:

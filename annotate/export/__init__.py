@@ -14,6 +14,7 @@ formats (`writers`), the dataset card (`card`), and writing the folder atomicall
 from __future__ import annotations
 
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 from newsgold.annotate.documents import STORY_THRESHOLD
@@ -71,9 +72,11 @@ def export_dataset(
     Predictions never become gold; cancelled annotations are ignored; ground truth wins; several
     annotators are resolved by `policy` ("latest" or "majority"). Splits come from `seed` and
     `ratios` by story. A live project's export is streamed to a file beside `out` first (removed
-    afterwards), then converted like a file, by `workers` processes (default: the CPUs, at most 8;
+    afterwards; through an export snapshot, see `LabelStudio.export_chunks`), then converted like a
+    file, by `workers` processes (default: the CPUs, at most 8;
     one for a file under 8 MB). Where a file cannot be cut into regions, it is converted again in
-    one process (said in `report.notes`). `out` is written atomically; an existing `out` needs
+    one process (said in `report.notes`). `progress("exporting", n, total)` counts the tasks
+    converted (of the project's `total` tasks; None for a file). `out` is written atomically; an existing `out` needs
     `force`. Raises ExportError (or LabelStudioError) with a one-line message.
     """
     if (project is None) == (from_file is None):
@@ -88,12 +91,12 @@ def export_dataset(
     if config is not None and project is not None:
         raise ExportError("--config is for an export file; a live project's labeling config is read from Label Studio")
     kind = "labelstudio" if from_file is None else _file_kind(Path(from_file), fmt)
-    users, download, notes = {}, None, []
+    users, download, notes, total = {}, None, [], None
     try:
         if project is not None:
             ls, found = _project(project, data_dir)
             reading, notes = config_from_xml(found.label_config, f"project {project!r}", schema, label_map)
-            download, users = _download(ls, found, out)
+            download, users, total = _download(ls, found, out, progress)
             ls_file: Path | None = download
             source = f"Label Studio project {project!r} at {ls.url}"
         else:
@@ -120,7 +123,7 @@ def export_dataset(
             else:
                 batches = batches_from_gold(from_file, kind, how, report)
             return write_dataset(batches, schema, report, force, story_threshold,
-                                 lambda n: progress("exporting", n, None), how.batch,
+                                 lambda n: progress("exporting", n, total), how.batch,
                                  max_story)
 
         processes = workers or (default_workers(ls_file) if ls_file is not None else 1)
@@ -161,16 +164,19 @@ def _project(project: str, data_dir):
     return ls, ls.get_project(project)
 
 
-def _download(ls, found, out: Path) -> tuple[Path, dict]:
-    """The project's JSON export streamed to a temporary file beside `out`, and its users."""
+def _download(ls, found, out: Path, progress: Progress) -> tuple[Path, dict, int]:
+    """The project's JSON export streamed to a temporary file beside `out` through an export
+    snapshot (`LabelStudio.export_chunks`), its users and its number of tasks. The file is
+    removed when anything stops the download, Ctrl-C and SIGTERM too (`clikit.run`)."""
     users = ls.users()
+    total = ls.task_fingerprint(found)[0]
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{out.name}.download-", suffix=".json", dir=out.parent)
     try:
-        with open(handle, "wb") as sink:
-            for chunk in ls.export_chunks(found):
+        with open(handle, "wb") as sink, closing(ls.export_chunks(found, progress)) as chunks:
+            for chunk in chunks:
                 sink.write(chunk)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
-    return Path(name), users
+    return Path(name), users, total

@@ -33,7 +33,8 @@ class Batch:
     tables: dict = field(default_factory=dict)  # split -> the same rows as an Arrow RecordBatch
     problems: list[bytes] = field(default_factory=list)
     staged: list[tuple[str, str, bytes]] = field(default_factory=list)  # rows without a story: id, text, line
-    documents: int = 0
+    documents: int = 0  # rows
+    tasks: int = 0  # tasks (or gold documents) read for them, also those that gave no row
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,9 @@ def batches_from_gold(path: Path, fmt: str, conversion: Conversion, report: Expo
     rows = rows_from_gold(path, fmt, list(conversion.labels), report, conversion.label_map,
                           conversion.config.relations)
     for chunk in _chunks(rows, conversion.batch):
-        yield serialise(chunk, conversion, report)
+        batch = serialise(chunk, conversion, report)
+        batch.tasks = len(chunk)
+        yield batch
 
 
 def task_batches(path: Path, region: tuple[int, int | None], conversion: Conversion, report: ExportReport,
@@ -165,4 +168,6 @@ def task_batches(path: Path, region: tuple[int, int | None], conversion: Convers
         several += filter(several_annotators, chunk)
         rows = rows_from_ls_tasks(chunk, list(conversion.labels), conversion.policy, conversion.users, report,
                                   conversion.config)
-        yield serialise(rows, conversion, report)
+        batch = serialise(rows, conversion, report)
+        batch.tasks = len(chunk)
+        yield batch

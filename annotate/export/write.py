@@ -123,7 +123,7 @@ def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_pa
                 missing_story[doc_id] = text
                 staging.write(line)
             if progress:
-                progress(batch.documents)
+                progress(batch.tasks)
     if missing_story:  # documents without a story: group them by content now
         docs = [make_document(text, "", doc_id, id=doc_id) for doc_id, text in missing_story.items()]
         stories = {d.id: d.story_id for d in group_stories(docs, *grouping)}

@@ -64,15 +64,27 @@ def synthetic_export(path: Path, count: int) -> None:
         out.write("]")
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process (os.wait4 reports that child alone)."""
+# The peak is read by a small launcher: Linux counts in a child's ru_maxrss the memory of the
+# process it was forked from (the parent's pages, up to its exec), so a large benchmark parent
+# would show up in every child it starts.
+LAUNCHER = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
+if code:
+    sys.exit(code)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def measure(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one child process (and of the workers it waited for),
+    started by a small launcher (see LAUNCHER)."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{command[0]} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024
+    if done.returncode != 0:
+        raise SystemExit(f"{command[0]} failed with status {done.returncode}: {done.stderr[-2000:]}")
+    return elapsed, int(done.stdout.split()[-1]) / 1024
 
 
 def run_newsgold(path: Path, out: Path, *options: str) -> tuple[float, float]:
