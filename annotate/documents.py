@@ -199,16 +199,18 @@ def group_stories(documents: list[Document], threshold: float = STORY_THRESHOLD,
     Stories are the connected components of the similarity graph (`annotate.stories`); with
     `max_story`, a story of more documents is regrouped inside at a stricter threshold. A story's
     id is derived from its smallest document id, so it does not depend on input order. Documents
-    that already carry a `story_id` keep it. Copies of one text (same id) always share a story.
+    that already carry a `story_id` keep it and are not compared (when all carry one, nothing is
+    computed). Copies of one text (same id) always share a story.
     """
     from newsgold.annotate.stories import capped_components, tfidf
 
-    if not documents:
-        return []
-    component = capped_components(tfidf([doc.text for doc in documents]), threshold, max_story)
+    loose = [doc for doc in documents if not doc.story_id]
+    if not loose:
+        return list(documents)
+    component = capped_components(tfidf([doc.text for doc in loose]), threshold, max_story)
     # A text made only of stop words has no TF-IDF vector: tie copies together by id instead.
     component_of_id: dict[str, int] = {}
-    for doc, c in zip(documents, component.tolist()):
+    for doc, c in zip(loose, component.tolist()):
         component_of_id.setdefault(doc.id, c)
     smallest_id: dict[int, str] = {}
     for doc_id, c in component_of_id.items():

@@ -93,3 +93,19 @@ def test_export_reports_chaining_in_notes_card_and_check(tmp_path):
     assert "largest story holds" not in result.stderr
     assert "max_story: 5" in (tmp_path / "capped" / "README.md").read_text()
     assert not any("largest story" in w for w in check_dataset(tmp_path / "capped").warnings)
+
+
+def test_documents_with_a_story_id_keep_it_and_are_not_compared(monkeypatch):
+    from dataclasses import replace
+
+    text = "Afghan soldiers fled across the border into Tajikistan on Monday, officials said."
+    wire = [replace(make_document(text + f" Report {i}.", f"g{i}.txt", f"g{i}.txt"), story_id="wire-1") for i in range(3)]
+    assert group_stories(wire) == wire
+    compared = []
+    real = stories.tfidf
+    monkeypatch.setattr(stories, "tfidf", lambda texts: compared.append(list(texts)) or real(texts))
+    loose = [make_document(text + " Late edition.", "l.txt", "l.txt"), make_document(text + " Evening.", "e.txt", "e.txt")]
+    grouped = group_stories(wire + loose)
+    assert [d.story_id for d in grouped[:3]] == ["wire-1"] * 3
+    assert grouped[3].story_id == grouped[4].story_id != "wire-1"  # the two loose reports, one story
+    assert compared == [[d.text for d in loose]]  # only the documents without a story id were compared
