@@ -27,6 +27,7 @@ from seqeval.metrics import f1_score, precision_score, recall_score  # noqa: E40
 from seqeval.scheme import IOB2  # noqa: E402
 
 from newsgold.annotate.documents import make_document  # noqa: E402
+from newsgold.annotate.tokens import token_arrays  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 from newsgold.annotate.dataset import load_split  # noqa: E402
 from newsgold.train.predict import TaggerAnnotator  # noqa: E402
@@ -111,10 +112,15 @@ def main() -> None:
     held_tags = validation.tags + test.tags
     held = type(test)(held_tokens, held_tags, validation.annotated_labels + test.annotated_labels)
 
+    # what `train fit --unlabelled` adds: word clusters also learned from raw texts — here every
+    # re3d text and the seed articles, labels unused (as bench_tagger_attempts.py does)
+    unlabelled = held.tokens + [token_arrays(p.read_text(encoding="utf-8"))[0] for p in sorted((ROOT / "seeds").glob("*.txt"))]
     started = time.perf_counter()
-    tagger = SequenceTagger().fit(train.tokens, train.tags, train.annotated_labels)
+    tagger = SequenceTagger().fit(train.tokens, train.tags, train.annotated_labels, unlabelled=unlabelled)
     t_ours = time.perf_counter() - started
     ours = tagger.predict(held.tokens)
+    alone = SequenceTagger().fit(train.tokens, train.tags, train.annotated_labels).predict(held.tokens)
+    plain = SequenceTagger(word_clusters=False).fit(train.tokens, train.tags, train.annotated_labels).predict(held.tokens)
     crf, t_crf = run_crf(train, held)
     nlp, t_spacy = run_spacy(train, held)
 
@@ -130,6 +136,8 @@ def main() -> None:
     print(f"{'model':44} {'P':>6} {'R':>6} {'F1':>6} {'fit s':>7}")
     for name, predicted, seconds in (
         ("newsgold tagger (CRF + IOB2 Viterbi)", ours, t_ours),
+        ("  the same without unlabelled text", alone, float("nan")),
+        ("  the same without word clusters", plain, float("nan")),
         ("sklearn-crfsuite, tutorial features", crf, t_crf),
         ("spaCy 3 blank('en') NER, 30 epochs", nlp, t_spacy),
     ):
