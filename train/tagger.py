@@ -31,11 +31,6 @@ from newsgold.train.features import OFFSETS, context_features, document_features
 NEG = -1e9
 
 
-def _logsumexp(values: np.ndarray, axis: int) -> np.ndarray:
-    top = values.max(axis=axis, keepdims=True)
-    return np.log(np.exp(values - top).sum(axis=axis)) + np.squeeze(top, axis=axis)
-
-
 def confidence(marginals: np.ndarray) -> float:
     """A document's confidence in [0, 1]: the mean over its tokens of the margin between the
     most and the second most probable tag's marginal. Every token counts, the O decisions too,
@@ -217,7 +212,7 @@ class SequenceTagger(BaseEstimator):
     def _marginals_batch(self, batch: list[np.ndarray]) -> list[np.ndarray]:
         """Per document, the marginal probability of every tag at every token (tokens × tags,
         rows summing to 1) under the same state and transition weights the Viterbi decodes with:
-        forward-backward in log space, vectorised across the documents as `_viterbi_batch` is
+        forward-backward, rescaled at every step, vectorised across the documents as `_viterbi_batch` is
         (longest first, so the documents still running at a position are a prefix). A tag an
         invalid IOB2 move would reach gets probability 0."""
         lengths = np.array([len(e) for e in batch], dtype=np.int64)
@@ -231,22 +226,30 @@ class SequenceTagger(BaseEstimator):
         emissions = np.zeros((longest, size, k))
         for slot, b in enumerate(order):
             emissions[: len(batch[b]), slot] = batch[b]
-        step = self.transitions_[:-1]
+        # Probability space with every step rescaled (Rabiner's scaled forward-backward): a matrix
+        # product per step instead of a log-sum-exp, and no underflow. Constant factors per token
+        # (the shift of its scores) or per step (the rescaling) cancel when a row is normalised.
+        # An invalid move's weight, NEG, becomes exactly 0.
+        step = np.exp(self.transitions_[:-1] - self.transitions_[:-1].max())
+        start = np.exp(self.transitions_[-1] - self.transitions_[-1].max())
+        emissions = np.exp(emissions - emissions.max(axis=2, keepdims=True))
         alpha = np.zeros((longest, size, k))
-        alpha[0] = self.transitions_[-1] + emissions[0]
+        alpha[0] = start * emissions[0]
+        alpha[0] /= alpha[0].sum(axis=1, keepdims=True)
         for t in range(1, longest):
             m = running[t]
-            alpha[t, :m] = _logsumexp(alpha[t - 1, :m, :, None] + step, axis=1) + emissions[t, :m]
-        beta = np.zeros((longest, size, k))  # zero at each document's last token
+            forward = (alpha[t - 1, :m] @ step) * emissions[t, :m]
+            alpha[t, :m] = forward / forward.sum(axis=1, keepdims=True)
+        beta = np.ones((longest, size, k))  # one at each document's last token
         for t in range(longest - 2, -1, -1):
             m = running[t + 1]
-            ahead = emissions[t + 1, :m] + beta[t + 1, :m]  # document × tag at t+1
-            beta[t, :m] = _logsumexp(step + ahead[:, None, :], axis=2)
+            backward = (emissions[t + 1, :m] * beta[t + 1, :m]) @ step.T
+            beta[t, :m] = backward / backward.sum(axis=1, keepdims=True)
         result: list[np.ndarray] = [np.zeros((0, k)) for _ in batch]
         for slot, b in enumerate(order):
             n = sorted_lengths[slot]
-            log_z = _logsumexp(alpha[n - 1, slot], axis=0)
-            result[b] = np.exp(alpha[:n, slot] + beta[:n, slot] - log_z)
+            joint = alpha[:n, slot] * beta[:n, slot]
+            result[b] = joint / joint.sum(axis=1, keepdims=True)
         return result
 
     def marginals(self, X, batch_size: int = 256) -> list[np.ndarray]:
