@@ -162,3 +162,20 @@ def test_copies_of_a_wire_story_in_many_outlets_share_a_story(monkeypatch):
     texts = [f"{wire} Printed by outlet{i}." for i in range(12)] + [f"unrelated{i} subject{i}" for i in range(6)]
     labels = capped_components(tfidf(texts), 0.4)
     assert len(set(labels[:12])) == 1 and len(set(labels)) == 7
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ab cdé_1.THE and, été", max_size=40), min_size=1, max_size=12))
+def test_tfidf_is_scikit_learns(texts):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    ours = tfidf(texts)
+    try:
+        theirs = TfidfVectorizer(stop_words="english", dtype=np.float32).fit_transform(texts)
+    except ValueError:  # scikit-learn refuses an empty vocabulary: ours has no entries
+        assert ours.nnz == 0 and ours.shape[0] == len(texts)
+        return
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+    # the same vectors up to the order of the columns: compare every pair's cosine and the norms
+    assert np.allclose((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray(), atol=1e-5)
+    assert np.allclose(np.sort(ours.data), np.sort(theirs.data), atol=1e-6)
