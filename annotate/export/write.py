@@ -110,6 +110,9 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
     return report
 
 
+STAGED_BATCH = 16  # staged rows converted at once: rows are large (tokens, tags); measured
+
+
 def _staged_batch(split: str, rows: list[dict], types) -> tuple:
     """(split, JSONL lines, RecordBatch) of staged rows of one split, emptying `rows`."""
     batch = split, [orjson.dumps(row) + b"\n" for row in rows], record_batch(rows, types)
@@ -140,7 +143,7 @@ def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_pa
                           "threshold": grouping[0], "max_story": grouping[1]}
         if stats.chaining():
             report.notes.append(stats.chaining())
-        types, waiting = arrow_schema(), {}  # rows of each split, converted BATCH at a time
+        types, waiting = arrow_schema(), {}  # rows of each split, converted STAGED_BATCH at a time
         with open(staged, "rb") as staging:
             for line in staging:
                 row = orjson.loads(line)
@@ -148,7 +151,7 @@ def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_pa
                 split = assign_split(row, report.seed, report.ratios, report, tag_names)
                 rows = waiting.setdefault(split, [])
                 rows.append(row)
-                if len(rows) == BATCH:
+                if len(rows) == STAGED_BATCH:
                     writers.add(*_staged_batch(split, rows, types))
         for split, rows in waiting.items():
             if rows:
