@@ -4,11 +4,14 @@ Two documents are linked when the cosine of their TF-IDF vectors (English stop w
 reaches the threshold; stories are the connected components, found with a union-find fed one
 block of rows at a time, so the similarity graph is never held in memory.
 
-Every pair is compared exactly, one block of rows against the rows after it (each pair once),
-so the results are those of comparing all pairs at once. Candidate schemes that skip pairs were
-measured and dropped (tests/bench/bench_stories.py, README): latent semantic vectors missed
-rewrites of the same report, and on news built from a small vocabulary every term is frequent, so
-pruning terms by document frequency finds no rare term to pair documents by.
+Only candidate pairs are compared (`_candidate_pairs`): pairs sharing a term of their prefixes,
+the rare terms that carry enough of each vector's weight that any link must share one (a prefix
+filter, exact), restricted to terms of at most `MAX_DF` documents plus each document's
+`MIN_TERMS` rarest, so the work grows linearly with the documents. On a corpus of at most
+`MAX_DF` documents the result is exactly that of comparing every pair (`_exact_pairs`, tested);
+on larger ones a link is missed only when two documents share no rare term in their prefixes,
+e.g. unrelated reports that reach the threshold through common words alone (measured in
+tests/bench/bench_stories.py, README).
 
 Single-link chaining can swallow a corpus into one story; `max_story` caps a story's size by
 regrouping an oversized story at a stricter threshold inside it (steps of `CAP_STEP`).
@@ -16,6 +19,7 @@ regrouping an oversized story at a stricter threshold inside it (steps of `CAP_S
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +28,13 @@ CAP_STEP = 0.05
 BLOCK_CELLS = 4_000_000  # entries of one block of products (rows x columns): bounds the memory
 # a story holding more than this share of the documents is reported as possible chaining
 CHAINING_SHARE = 0.2
+SLACK = 1e-4  # a prefix keeps every term whose suffix could still reach threshold - SLACK
+# a block whose candidate pairs are more than this share of its pairs is computed as one product
+DENSE_SHARE = 0.25
+# candidate pairs come through a document's MIN_TERMS rarest terms and its terms of at most MAX_DF
+# documents: the work grows with the documents times MAX_DF, not with their square
+MAX_DF = 50
+MIN_TERMS = 3
 
 
 @dataclass(frozen=True)
@@ -68,16 +79,45 @@ def uneven_splits(counts: dict, ratios) -> str | None:
 
 
 def tfidf(texts: list[str]):
-    """The documents' TF-IDF vectors: English stop words removed, raw term frequencies, float32.
-    Of the settings measured, the one that best separates the seed story from unrelated re3d pairs."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """The documents' TF-IDF vectors, as scikit-learn's `TfidfVectorizer(stop_words="english",
+    dtype=np.float32)` makes them (tested): words of two or more word characters, lowercased,
+    English stop words removed, raw term frequencies, smooth idf, rows of unit length. Of the
+    settings measured, the one that best separates the seed story from unrelated re3d pairs.
+    Built here, counts in compact arrays, so that grouping does not import scikit-learn (150 MiB
+    and a second, in an export that otherwise never needs it)."""
+    from array import array
+    from collections import Counter
 
-    try:
-        return TfidfVectorizer(stop_words="english", dtype=np.float32).fit_transform(texts)
-    except ValueError:  # no text has a term outside the stop words: nothing to link
-        import scipy.sparse as sp
+    import scipy.sparse as sp
 
-        return sp.csr_matrix((len(texts), 1), dtype=np.float32)
+    word, stop = re.compile(r"(?u)\b\w\w+\b"), _stop_words()
+    vocabulary: dict[str, int] = {}
+    indices, counts, indptr = array("i"), array("f"), array("q", [0])
+    for text in texts:
+        terms = Counter(w for w in word.findall(text.lower()) if w not in stop)
+        indices.extend(vocabulary.setdefault(w, len(vocabulary)) for w in terms)
+        counts.extend(terms.values())
+        indptr.append(len(indices))
+    n = len(texts)
+    vectors = sp.csr_matrix((np.frombuffer(counts, np.float32).copy(), np.frombuffer(indices, np.int32),
+                             np.frombuffer(indptr, np.int64)), shape=(n, max(1, len(vocabulary))))
+    df = np.bincount(vectors.indices, minlength=vectors.shape[1])
+    vectors.data *= (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)[vectors.indices]
+    norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1), dtype=np.float32).ravel())
+    vectors.data /= np.repeat(np.where(norms > 0, norms, 1), np.diff(vectors.indptr))
+    return vectors
+
+
+def _stop_words() -> frozenset:
+    """scikit-learn's English stop words, read from its module file without importing the package."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    path = Path(spec.origin).parent / "feature_extraction" / "_stop_words.py"
+    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location("_newsgold_stop_words", path))
+    module.__spec__.loader.exec_module(module)
+    return module.ENGLISH_STOP_WORDS
 
 
 class _UnionFind:
@@ -105,8 +145,104 @@ def _rows_per_block(n: int) -> int:
     return max(1, min(n, BLOCK_CELLS // max(n, 1)))
 
 
+def _prefixes(vectors, threshold: float):
+    """Each row's prefix: its rarest terms, as a 0/1 matrix of the rows' shape, less the terms of
+    more than MAX_DF rows that are not among its MIN_TERMS rarest.
+
+    Terms are put in one global order, rarest first (fewest documents). A row's suffix is the
+    longest run of its most frequent terms whose weights can add at most `bound < threshold` to a
+    cosine with any row: bound = min(the suffix's norm, sum of its weights times each term's
+    largest weight in any row). Its prefix is the rest. If two rows reach the threshold, the first
+    term they share (in the global order) lies in both prefixes: were it in one row's suffix, all
+    shared terms would, and their cosine would stay below the bound. So pairs that share no
+    prefix term can be skipped without losing any link (before the MAX_DF cut; the all-pairs prefix filter of
+    Bayardo, Ma and Srikant, WWW 2007, with the l2 bound of Anastasiu and Karypis, ICDE 2014).
+    """
+    import scipy.sparse as sp
+
+    vectors = sp.csr_matrix(vectors)
+    n, terms = vectors.shape
+    df = np.bincount(vectors.indices, minlength=terms)
+    rank = np.empty(terms, dtype=np.int64)
+    rank[np.lexsort((np.arange(terms), df))] = np.arange(terms)  # rarest first, ties by column
+    largest = np.zeros(terms, dtype=np.float32)
+    np.maximum.at(largest, vectors.indices, vectors.data)
+    step = max(1, BLOCK_CELLS // max(1, 8 * vectors.nnz // max(n, 1)))  # rows a block: bounded temporaries
+    kept = [_prefix_terms(vectors[first : first + step], threshold, df, rank, largest) for first in range(0, n, step)]
+    indices = np.concatenate([vectors.indices[:0]] + [k[0] for k in kept])
+    indptr = np.concatenate([[0]] + [k[1] for k in kept]).cumsum()
+    return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=vectors.shape)
+
+
+def _prefix_terms(block, threshold, df, rank, largest):
+    """The prefix terms of a block of rows (`_prefixes`) and how many each row keeps."""
+    lengths = np.diff(block.indptr)
+    rows = np.repeat(np.arange(block.shape[0]), lengths)
+    order = np.lexsort((-rank[block.indices], rows))  # within a row: most frequent term first
+    starts = np.repeat(block.indptr[:-1], lengths)
+
+    def running(values):  # sums of each row's entries from its most frequent term up to this one
+        total = np.cumsum(values, dtype=np.float64)
+        return total - np.concatenate(([0.0], total))[starts]
+
+    w = block.data[order].astype(np.float64)
+    bound = np.minimum(np.sqrt(running(w * w)), running(w * largest[block.indices[order]]))
+    # a row's MIN_TERMS rarest terms are kept whatever their frequency (copies of one wire story
+    # in many outlets share them); its other terms only when at most MAX_DF rows hold them
+    rarest = np.arange(len(order)) >= starts + lengths[rows] - MIN_TERMS
+    rare = (df[block.indices[order]] <= MAX_DF) | rarest
+    keep = np.empty(len(order), dtype=bool)
+    keep[order] = (bound >= threshold - SLACK) & rare  # slack: float rounding never drops a link
+    return block.indices[keep], np.bincount(rows[keep], minlength=block.shape[0])
+
+
+def _candidate_pairs(vectors, threshold: float):
+    """Blocks of (rows, cols), row < col, of the pairs whose TF-IDF cosine reaches `threshold`,
+    computed only for the pairs sharing a prefix term (`_prefixes`); those of `_exact_pairs` when
+    no prefix term was left out for its frequency. A block where the candidates are most of the
+    pairs (a corpus whose every term is frequent) is computed as one exact product instead."""
+    import scipy.sparse as sp
+
+    vectors = sp.csr_matrix(vectors, dtype=np.float32)
+    n, terms = vectors.shape
+    prefix = _prefixes(vectors, threshold)
+    prefix_t = prefix.T.tocsr()
+    step = max(1, min(_rows_per_block(n), BLOCK_CELLS // max(terms, 1)))
+    for first in range(0, n, step):
+        last = min(n, first + step)
+        block = (prefix[first:last] @ prefix_t).tocoo()
+        upper = block.col > block.row + first
+        rows, cols = block.row[upper], block.col[upper]
+        if len(rows) > DENSE_SHARE * (last - first) * (n - first):
+            exact = (vectors[first:last] @ vectors[first:].T).tocoo()
+            keep = (exact.data >= threshold) & (exact.col > exact.row)
+            yield exact.row[keep] + first, exact.col[keep] + first
+            continue
+        dense = vectors[first:last].toarray()  # at most BLOCK_CELLS entries
+        for i, j, cosine in _cosines(dense, vectors, rows, cols):
+            keep = cosine >= threshold
+            yield i[keep] + first, j[keep]
+
+
+def _cosines(dense, vectors, rows, cols):
+    """Batches of (rows, cols, cosine) of the pairs (dense[row], vectors[col]): each column's
+    entries looked up in its row, about BLOCK_CELLS / 4 entries a batch."""
+    lengths = np.diff(vectors.indptr)[cols]
+    ends = np.cumsum(lengths)
+    start = 0
+    while start < len(rows):
+        stop = max(start + 1, int(np.searchsorted(ends, ends[start] + BLOCK_CELLS // 4)))
+        size = lengths[start:stop]
+        offsets = np.concatenate(([0], np.cumsum(size)[:-1]))
+        where = np.arange(int(size.sum())) - np.repeat(offsets, size) + np.repeat(vectors.indptr[cols[start:stop]], size)
+        products = dense[np.repeat(rows[start:stop], size), vectors.indices[where]] * vectors.data[where]
+        yield rows[start:stop], cols[start:stop], np.add.reduceat(products, offsets)
+        start = stop
+
+
 def _exact_pairs(vectors, threshold: float):
-    """Blocks of (rows, cols), row < col, of the pairs whose TF-IDF cosine reaches `threshold`."""
+    """Blocks of (rows, cols), row < col, of the pairs whose TF-IDF cosine reaches `threshold`:
+    every pair's product, one block of rows at a time (what `_candidate_pairs` must equal)."""
     n = vectors.shape[0]
     step = _rows_per_block(n)
     for first in range(0, n, step):
@@ -119,7 +255,7 @@ def components(vectors, threshold: float) -> np.ndarray:
     """The story of each row of `vectors` (a label per row: the smallest row of its story)."""
     n = vectors.shape[0]
     found = _UnionFind(n)
-    for rows, cols in _exact_pairs(vectors, threshold):
+    for rows, cols in _candidate_pairs(vectors, threshold):
         found.union(rows, cols)
     return found.labels()
 

@@ -109,3 +109,73 @@ def test_documents_with_a_story_id_keep_it_and_are_not_compared(monkeypatch):
     assert [d.story_id for d in grouped[:3]] == ["wire-1"] * 3
     assert grouped[3].story_id == grouped[4].story_id != "wire-1"  # the two loose reports, one story
     assert compared == [[d.text for d in loose]]  # only the documents without a story id were compared
+
+
+VOCABULARY = [f"w{i}" for i in range(60)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=30), min_size=2, max_size=40),
+       st.sampled_from([0.2, 0.4, 0.6, 0.8]))
+def test_prefix_filter_finds_every_link(docs, threshold):
+    """Without the frequency cut, comparing only the pairs that share a prefix term links exactly
+    the pairs all-pairs links (the block fallback to one exact product switched off)."""
+    import pytest
+
+    texts = [" ".join(words) for words in docs]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stories, "DENSE_SHARE", float("inf"))
+        patch.setattr(stories, "MAX_DF", len(texts))
+        assert same_partition(capped_components(tfidf(texts), threshold), all_pairs(texts, threshold))
+
+
+def reports(n):
+    """n reports, each naming its own rare people and places among common words; report 2k+1 is a
+    rewrite of report 2k (four of its five names)."""
+    texts = []
+    for i in range(n):
+        story = i // 2
+        names = [f"name{story}x{k}" for k in range(5)]
+        if i % 2:
+            names[4] = f"other{i}"
+        texts.append(" ".join(["soldiers fled border officials said"] + names))
+    return texts
+
+
+def test_candidates_grow_linearly_and_find_every_rewrite(monkeypatch):
+    monkeypatch.setattr(stories, "MAX_DF", 20)
+    texts = reports(400)
+    vectors = tfidf(texts)
+    prefix = stories._prefixes(vectors, 0.4)
+    candidates = (prefix @ prefix.T).nnz
+    assert candidates <= 2 * len(texts)  # each report pairs with itself and its rewrite, not with all 400
+    labels = capped_components(vectors, 0.4)
+    assert same_partition(labels, all_pairs(texts, 0.4))
+    assert all(labels[i] == labels[i + 1] for i in range(0, 400, 2)) and len(set(labels)) == 200
+
+
+def test_copies_of_a_wire_story_in_many_outlets_share_a_story(monkeypatch):
+    """A text reprinted by more outlets than MAX_DF has no term rare enough: the copies are still
+    linked through their MIN_TERMS rarest terms."""
+    monkeypatch.setattr(stories, "MAX_DF", 5)
+    wire = "Floods displaced thousands of farmers along the Kabul river on Monday, officials said."
+    texts = [f"{wire} Printed by outlet{i}." for i in range(12)] + [f"unrelated{i} subject{i}" for i in range(6)]
+    labels = capped_components(tfidf(texts), 0.4)
+    assert len(set(labels[:12])) == 1 and len(set(labels)) == 7
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ab cdé_1.THE and, été", max_size=40), min_size=1, max_size=12))
+def test_tfidf_is_scikit_learns(texts):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    ours = tfidf(texts)
+    try:
+        theirs = TfidfVectorizer(stop_words="english", dtype=np.float32).fit_transform(texts)
+    except ValueError:  # scikit-learn refuses an empty vocabulary: ours has no entries
+        assert ours.nnz == 0 and ours.shape[0] == len(texts)
+        return
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+    # the same vectors up to the order of the columns: compare every pair's cosine and the norms
+    assert np.allclose((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray(), atol=1e-5)
+    assert np.allclose(np.sort(ours.data), np.sort(theirs.data), atol=1e-6)

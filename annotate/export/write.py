@@ -110,6 +110,16 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
     return report
 
 
+STAGED_BATCH = 16  # staged rows converted at once: rows are large (tokens, tags); measured
+
+
+def _staged_batch(split: str, rows: list[dict], types) -> tuple:
+    """(split, JSONL lines, RecordBatch) of staged rows of one split, emptying `rows`."""
+    batch = split, [orjson.dumps(row) + b"\n" for row in rows], record_batch(rows, types)
+    rows.clear()
+    return batch
+
+
 def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_path: Path, report: ExportReport,
             grouping: tuple[float, int | None], progress: Callable[[int], None] | None, tag_names: tuple[str, ...]) -> None:
     staged = tmp / "rows-without-story.jsonl"  # rows whose story is decided after the stream
@@ -133,11 +143,17 @@ def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_pa
                           "threshold": grouping[0], "max_story": grouping[1]}
         if stats.chaining():
             report.notes.append(stats.chaining())
-        types = arrow_schema()
+        types, waiting = arrow_schema(), {}  # rows of each split, converted STAGED_BATCH at a time
         with open(staged, "rb") as staging:
             for line in staging:
                 row = orjson.loads(line)
                 row["story_id"] = stories[row["id"]]
                 split = assign_split(row, report.seed, report.ratios, report, tag_names)
-                writers.add(split, [orjson.dumps(row) + b"\n"], record_batch([row], types))
+                rows = waiting.setdefault(split, [])
+                rows.append(row)
+                if len(rows) == STAGED_BATCH:
+                    writers.add(*_staged_batch(split, rows, types))
+        for split, rows in waiting.items():
+            if rows:
+                writers.add(*_staged_batch(split, rows, types))
     staged.unlink()
