@@ -111,17 +111,26 @@ class RegionCensus:
     newsgold_tasks: bool = False
 
     def add(self, tasks: Iterable[dict]) -> None:
+        """Count the labelled regions (type `labels`, of a named control over a named object) of
+        the annotations of `tasks`; a region is looked at in one loop, with no call per region."""
         seen, first = self.seen, self.first
         for task in tasks:
             data = task.get("data")
             self.newsgold_tasks = self.newsgold_tasks or (isinstance(data, dict) and DOC_ID_FIELD in data)
-            for region in _labelled_regions(task):
-                labels = region["value"].get("labels")
-                labels = [label for label in (labels if isinstance(labels, list) else ()) if isinstance(label, str)]
-                seen.setdefault((region["from_name"], region["to_name"]), set()).update(labels)
-                for label in labels:
-                    if label not in first:  # named once: a string per region was most of this loop's time
-                        first[label] = f"task {task.get('id')} region {region.get('id')}"
+            for result in _results(task):
+                for region in result:
+                    if not isinstance(region, dict) or region.get("type") != "labels":
+                        continue
+                    value, control, target = region.get("value"), region.get("from_name"), region.get("to_name")
+                    if not (isinstance(value, dict) and isinstance(control, str) and isinstance(target, str)):
+                        continue
+                    labels = value.get("labels")
+                    used = seen.setdefault((control, target), set())
+                    for label in labels if isinstance(labels, list) else ():
+                        if isinstance(label, str) and label not in used:  # most regions: labels seen before
+                            used.add(label)
+                            if label not in first:
+                                first[label] = f"task {task.get('id')} region {region.get('id')}"
 
     def absorb(self, later: "RegionCensus") -> None:
         """Add the census of the tasks that follow this one's in the file."""
@@ -170,14 +179,13 @@ def config_from_census(census: RegionCensus, path: Path, schema: Schema, label_m
     return config, notes + _notes(config, offered, schema, str(path))
 
 
-def _labelled_regions(task: dict) -> Iterator[dict]:
+def _results(task: dict) -> Iterator[list]:
+    """The `result` lists of a task's annotations."""
     annotations = task.get("annotations")
     for annotation in annotations if isinstance(annotations, list) else ():
         result = annotation.get("result") if isinstance(annotation, dict) else None
-        for region in result if isinstance(result, list) else ():
-            if (isinstance(region, dict) and region.get("type") == "labels" and isinstance(region.get("value"), dict)
-                    and isinstance(region.get("from_name"), str) and isinstance(region.get("to_name"), str)):
-                yield region
+        if isinstance(result, list):
+            yield result
 
 
 def _config(offered: dict[str, frozenset[str]], text: str, fields: tuple[str, ...], schema: Schema,
