@@ -16,12 +16,20 @@ from __future__ import annotations
 import tempfile
 from contextlib import closing
 from pathlib import Path
+from typing import Iterator
 
 from newsgold.annotate.documents import STORY_THRESHOLD
-from newsgold.annotate.export.batches import batches_from_gold, conversion
-from newsgold.annotate.export.controls import LabelMap, as_label_map, config_from_regions, config_from_xml
+from newsgold.annotate.export.batches import Batch, batches_from_gold, conversion
+from newsgold.annotate.export.controls import (
+    LabelMap,
+    RegionCensus,
+    as_label_map,
+    config_from_census,
+    config_from_regions,
+    config_from_xml,
+)
 from newsgold.annotate.export.lsfile import detect_file_kind
-from newsgold.annotate.export.parallel import batches_from_ls_file, default_workers
+from newsgold.annotate.export.parallel import batches_from_ls_file, default_workers, no_cycle_collection
 from newsgold.annotate.export.report import (
     DEFAULT_RATIOS,
     DEFAULT_SEED,
@@ -31,6 +39,7 @@ from newsgold.annotate.export.report import (
 )
 from newsgold.annotate.export.write import write_dataset
 from newsgold.annotate.goldformats import FORMAT_NAMES, FORMATS
+from newsgold.annotate.lsformat import LabelingConfig
 from newsgold.annotate.progress import Progress, silent
 from newsgold.annotate.resolve import POLICIES
 from newsgold.annotate.schema import Schema, as_schema
@@ -38,6 +47,7 @@ from newsgold.annotate.schema import Schema, as_schema
 __all__ = ["ExportError", "ExportReport", "export_dataset"]
 
 
+@no_cycle_collection()
 def export_dataset(
     out: str | Path,
     *,
@@ -91,7 +101,7 @@ def export_dataset(
     if config is not None and project is not None:
         raise ExportError("--config is for an export file; a live project's labeling config is read from Label Studio")
     kind = "labelstudio" if from_file is None else _file_kind(Path(from_file), fmt)
-    users, download, notes, total = {}, None, [], None
+    users, download, notes, total, inferring = {}, None, [], None, False
     try:
         if project is not None:
             ls, found = _project(project, data_dir)
@@ -110,17 +120,26 @@ def export_dataset(
                 reading = None
             elif config is not None:
                 reading, notes = config_from_xml(_read_config(Path(config)), str(config), schema, label_map)
-            else:
-                reading, notes = config_from_regions(from_file, schema, label_map)
-        how = conversion(schema, policy, users, seed, ratios, reading, label_map)
+            else:  # inferred from the regions while converting: see _confirmed
+                try:
+                    reading, notes = config_from_regions(from_file, schema, label_map, _GUESSED_FROM)
+                    inferring = True
+                except ExportError:  # the whole file names the first region at fault
+                    reading, notes = config_from_regions(from_file, schema, label_map)
 
         def convert(processes: int) -> ExportReport:
+            how = conversion(schema, policy, users, seed, ratios, reading, label_map)
             report = ExportReport(out, source, policy, seed, ratios, project,
                                   annotated_in="label-studio" if ls_file is not None else "gold-file")
-            report.notes += notes
-            if ls_file is not None:
+            if ls_file is not None and inferring:
+                census = RegionCensus()
+                batches = _confirmed(batches_from_ls_file(ls_file, how, report, processes, census), census,
+                                     ls_file, reading, schema, label_map, report)
+            elif ls_file is not None:
+                report.notes += notes
                 batches = batches_from_ls_file(ls_file, how, report, processes)
             else:
+                report.notes += notes
                 batches = batches_from_gold(from_file, kind, how, report)
             return write_dataset(batches, schema, report, force, story_threshold,
                                  lambda n: progress("exporting", n, total), how.batch,
@@ -128,15 +147,44 @@ def export_dataset(
 
         processes = workers or (default_workers(ls_file) if ls_file is not None else 1)
         try:
+            try:
+                return convert(processes)
+            except RegionsUnreadable as exc:
+                report = convert(1)
+                report.notes.append(f"the export could not be converted in {processes} parts ({exc}); "
+                                    "it was converted in one process")
+                return report
+        except _GuessedWrong as wrong:  # a later task uses labels or controls the first ones did not
+            reading, notes, inferring = wrong.config, wrong.notes, False
             return convert(processes)
-        except RegionsUnreadable as exc:
-            report = convert(1)
-            report.notes.append(f"the export could not be converted in {processes} parts ({exc}); "
-                                "it was converted in one process")
-            return report
     finally:
         if download is not None:
             download.unlink(missing_ok=True)
+
+
+_GUESSED_FROM = 64  # tasks: an export file's labeling config is guessed from its first tasks
+
+
+class _GuessedWrong(Exception):
+    """The labeling config inferred from all the regions of an export file is not the one
+    guessed from its first tasks: convert again with it."""
+
+    def __init__(self, config: LabelingConfig, notes: list[str]):
+        super().__init__("the labeling config inferred from the regions changed")
+        self.config, self.notes = config, notes
+
+
+def _confirmed(batches: Iterator[Batch], census: RegionCensus, path: Path, guessed: LabelingConfig, schema: Schema,
+               label_map: dict, report: ExportReport) -> Iterator[Batch]:
+    """The batches converted with the labeling config guessed from the first tasks of an export
+    file, while `census` counts the regions of all; once all are out, the config the whole file
+    gives is checked (refused as `config_from_census` says) and must be the one guessed, else
+    _GuessedWrong: the file is read once instead of twice (once for the config, once to convert)."""
+    yield from batches
+    config, notes = config_from_census(census, path, schema, label_map)
+    if config != guessed:
+        raise _GuessedWrong(config, notes)
+    report.notes[:0] = notes
 
 
 def _file_kind(path: Path, fmt: str) -> str:

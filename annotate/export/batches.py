@@ -16,7 +16,7 @@ import orjson
 from newsgold.annotate.agreement import several_annotators
 from newsgold.annotate.dataset import SPLITS, arrow_schema
 from newsgold.annotate.export.lsfile import iter_ls_export_file
-from newsgold.annotate.export.controls import newsgold_config
+from newsgold.annotate.export.controls import RegionCensus, newsgold_config
 from newsgold.annotate.export.report import DEFAULT_RATIOS, DEFAULT_SEED, ExportReport
 from newsgold.annotate.export.rows import Row, rows_from_gold, rows_from_ls_tasks
 from newsgold.annotate.lsformat import LabelingConfig
@@ -161,11 +161,13 @@ def batches_from_gold(path: Path, fmt: str, conversion: Conversion, report: Expo
 
 
 def task_batches(path: Path, region: tuple[int, int | None], conversion: Conversion, report: ExportReport,
-                 several: list[dict]) -> Iterator[Batch]:
+                 several: list[dict], census: RegionCensus | None = None) -> Iterator[Batch]:
     """The tasks of one region of an export file, converted in batches of BATCH; the tasks with
-    several annotators are added to `several` (for the agreement)."""
+    several annotators are added to `several` (for the agreement), their regions to `census`."""
     for chunk in _chunks(iter_ls_export_file(path, *region), conversion.batch):
         several += filter(several_annotators, chunk)
+        if census is not None:
+            census.add(chunk)
         rows = rows_from_ls_tasks(chunk, list(conversion.labels), conversion.policy, conversion.users, report,
                                   conversion.config)
         batch = serialise(rows, conversion, report)

@@ -14,6 +14,8 @@ claimed as "annotated: nothing here".
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -98,26 +100,67 @@ def config_from_xml(xml: str, source: str, schema: Schema, label_map: LabelMap) 
     return config, _notes(config, offered, schema, source)
 
 
-def config_from_regions(path: Path, schema: Schema, label_map: LabelMap) -> tuple[LabelingConfig, list[str]]:
+@dataclass
+class RegionCensus:
+    """The labelled regions of an export's annotations, counted as its tasks are read: the
+    labels each (control, text object) uses, where each label is used first, and whether any
+    task is newsgold's (`newsgold_id`)."""
+
+    seen: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (control, text object) -> labels used
+    first: dict[str, str] = field(default_factory=dict)  # label -> the task and region that use it first
+    newsgold_tasks: bool = False
+
+    def add(self, tasks: Iterable[dict]) -> None:
+        """Count the labelled regions (type `labels`, of a named control over a named object) of
+        the annotations of `tasks`; a region is looked at in one loop, with no call per region."""
+        seen, first = self.seen, self.first
+        for task in tasks:
+            data = task.get("data")
+            self.newsgold_tasks = self.newsgold_tasks or (isinstance(data, dict) and DOC_ID_FIELD in data)
+            for result in _results(task):
+                for region in result:
+                    if not isinstance(region, dict) or region.get("type") != "labels":
+                        continue
+                    value, control, target = region.get("value"), region.get("from_name"), region.get("to_name")
+                    if not (isinstance(value, dict) and isinstance(control, str) and isinstance(target, str)):
+                        continue
+                    labels = value.get("labels")
+                    used = seen.setdefault((control, target), set())
+                    for label in labels if isinstance(labels, list) else ():
+                        if isinstance(label, str) and label not in used:  # most regions: labels seen before
+                            used.add(label)
+                            if label not in first:
+                                first[label] = f"task {task.get('id')} region {region.get('id')}"
+
+    def absorb(self, later: "RegionCensus") -> None:
+        """Add the census of the tasks that follow this one's in the file."""
+        for key, labels in later.seen.items():
+            self.seen.setdefault(key, set()).update(labels)
+        for label, where in later.first.items():
+            self.first.setdefault(label, where)
+        self.newsgold_tasks = self.newsgold_tasks or later.newsgold_tasks
+
+
+def config_from_regions(path: Path, schema: Schema, label_map: LabelMap, tasks: int | None = None
+                        ) -> tuple[LabelingConfig, list[str]]:
     """The `LabelingConfig` of an export file without its labeling config, inferred from the
-    labelled regions of its annotations: each control offers the labels its regions use. A file
-    of newsgold tasks (`newsgold_id`) whose regions are all of newsgold's own control is read
-    with the config newsgold generates (every schema label offered, used or not). Refused when a
-    region's label is not brought onto the schema by the label map, naming its task and region."""
-    seen: dict[tuple[str, str], set[str]] = {}  # (control, text object) → labels used
-    first: dict[str, str] = {}  # label → the task and region that use it first
-    newsgold_tasks = False
-    for task in iter_ls_export_file(path):
-        data = task.get("data")
-        newsgold_tasks = newsgold_tasks or (isinstance(data, dict) and DOC_ID_FIELD in data)
-        for region in _labelled_regions(task):
-            labels = region["value"].get("labels")
-            labels = [label for label in (labels if isinstance(labels, list) else ()) if isinstance(label, str)]
-            seen.setdefault((region["from_name"], region["to_name"]), set()).update(labels)
-            for label in labels:
-                first.setdefault(label, f"task {task.get('id')} region {region.get('id')}")
+    labelled regions of its annotations (of its first `tasks` only, if given; see
+    `config_from_census`)."""
+    census = RegionCensus()
+    census.add(islice(iter_ls_export_file(path), tasks))
+    return config_from_census(census, path, schema, label_map)
+
+
+def config_from_census(census: RegionCensus, path: Path, schema: Schema, label_map: LabelMap
+                       ) -> tuple[LabelingConfig, list[str]]:
+    """The `LabelingConfig` of the regions counted in `census` (of the export file `path`):
+    each control offers the labels its regions use. A file of newsgold tasks (`newsgold_id`)
+    whose regions are all of newsgold's own control is read with the config newsgold generates
+    (every schema label offered, used or not). Refused when a region's label is not brought
+    onto the schema by the label map, naming its task and region."""
+    seen, first = census.seen, census.first
     notes = []
-    if not seen or (newsgold_tasks and set(seen) == {(LS_LABELS_NAME, LS_TEXT_NAME)}):
+    if not seen or (census.newsgold_tasks and set(seen) == {(LS_LABELS_NAME, LS_TEXT_NAME)}):
         config = newsgold_config(schema, label_map)
         offered = {LS_LABELS_NAME: frozenset(seen.get((LS_LABELS_NAME, LS_TEXT_NAME), ()))}
     else:
@@ -136,14 +179,13 @@ def config_from_regions(path: Path, schema: Schema, label_map: LabelMap) -> tupl
     return config, notes + _notes(config, offered, schema, str(path))
 
 
-def _labelled_regions(task: dict) -> Iterator[dict]:
+def _results(task: dict) -> Iterator[list]:
+    """The `result` lists of a task's annotations."""
     annotations = task.get("annotations")
     for annotation in annotations if isinstance(annotations, list) else ():
         result = annotation.get("result") if isinstance(annotation, dict) else None
-        for region in result if isinstance(result, list) else ():
-            if (isinstance(region, dict) and region.get("type") == "labels" and isinstance(region.get("value"), dict)
-                    and isinstance(region.get("from_name"), str) and isinstance(region.get("to_name"), str)):
-                yield region
+        if isinstance(result, list):
+            yield result
 
 
 def _config(offered: dict[str, frozenset[str]], text: str, fields: tuple[str, ...], schema: Schema,

@@ -17,17 +17,34 @@ import pickle
 import signal
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from queue import Empty
 from typing import Iterator
 
 from newsgold.annotate.agreement import agreement
 from newsgold.annotate.export.batches import Batch, Conversion, task_batches
+from newsgold.annotate.export.controls import RegionCensus
 from newsgold.annotate.export.lsfile import task_regions
 from newsgold.annotate.export.report import ExportError, ExportReport, RegionsUnreadable
 
 _SMALL_FILE = 8 << 20  # bytes: below this an export file is converted in this process
 _WRITE_COST = 0.25  # writing a row (JSONL, Arrow, Parquet; measured with start-up) / converting its task
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused (on entry as it was found): an export allocates
+    millions of objects that reference counting frees (parsed tasks, rows), and the collector
+    traversed them over and over, about a quarter of the export's time (measured). Forked
+    workers inherit the pause."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def default_workers(path: Path) -> int:
@@ -41,10 +58,11 @@ def default_workers(path: Path) -> int:
 
 
 def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportReport,
-                         workers: int = 1) -> Iterator[Batch]:
+                         workers: int = 1, census: RegionCensus | None = None) -> Iterator[Batch]:
     """Batches of an export file in file order, converted by up to `workers` processes (one per
     region of the file, see `task_regions`), with the agreement of multi-annotated tasks put in
-    `report` (for the card) once the last batch is out. With several workers it may raise
+    `report` (for the card) once the last batch is out, and the labelled regions of every task
+    counted in `census` (in file order). With several workers it may raise
     RegionsUnreadable after some batches are out: start again with `workers=1`."""
     several: list[dict] = []
     # this process converts the first region and also writes every row (and starts up), which
@@ -55,9 +73,9 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
     first_share = max(0.02, (1 - _WRITE_COST * (workers - 1)) / workers)
     regions = task_regions(path, workers, first_share) if parallel else []
     if len(regions) > 1:
-        yield from _parallel_batches(path, regions, conversion, report, several)
+        yield from _parallel_batches(path, regions, conversion, report, several, census)
     else:
-        yield from task_batches(path, (0, None), conversion, report, several)
+        yield from task_batches(path, (0, None), conversion, report, several, census)
     if several:
         labels = list(conversion.labels)
         agreed = agreement(several, labels, conversion.users, conversion.config)
@@ -65,7 +83,7 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
             report.agreement = {key: agreed[key] for key in ("documents", "definition", "pairs", "ground_truth")}
 
 
-def _worker(path: Path, region, conversion: Conversion, queue, spool: Path) -> None:
+def _worker(path: Path, region, conversion: Conversion, queue, spool: Path, census: RegionCensus | None) -> None:
     """A converting process: the batches of its region to a spool file (read once the regions
     before it are out), then its counts through the queue, or the error that stopped it."""
     report, several = ExportReport(Path(), ""), []
@@ -73,11 +91,11 @@ def _worker(path: Path, region, conversion: Conversion, queue, spool: Path) -> N
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # forked while the parent blocked it
     try:
         with open(spool, "wb") as out:
-            for batch in task_batches(path, region, conversion, report, several):
+            for batch in task_batches(path, region, conversion, report, several, census):
                 data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
                 out.write(len(data).to_bytes(8, "little") + data)
                 out.flush()  # the parent reads each batch as soon as it is whole
-        queue.put(("done", (report, several)))
+        queue.put(("done", (report, several, census)))
     except BaseException as exc:  # handed to the parent, which starts again in one process
         queue.put(("error", f"{type(exc).__name__}: {exc}"))
 
@@ -114,7 +132,7 @@ def _spooled(spool: Path, queue, process, share: list) -> Iterator[Batch]:
 
 
 def _parallel_batches(path: Path, regions, conversion: Conversion, report: ExportReport,
-                      several: list[dict]) -> Iterator[Batch]:
+                      several: list[dict], census: RegionCensus | None) -> Iterator[Batch]:
     """The first region converted here, each other one by a worker process that spools its
     batches to a file; the spools are read in region order after the first region (each while
     its worker still writes it), so the output is the same as from one process."""
@@ -125,7 +143,8 @@ def _parallel_batches(path: Path, regions, conversion: Conversion, report: Expor
             spool.touch()  # readable before its worker opens it
         queues = [context.Queue() for _ in spool_paths]
         processes = [
-            context.Process(target=_worker, args=(path, region, conversion, queue, spool), daemon=True)
+            context.Process(target=_worker, args=(path, region, conversion, queue, spool,
+                                                  None if census is None else RegionCensus()), daemon=True)
             for region, queue, spool in zip(regions[1:], queues, spool_paths)
         ]
         gc.freeze()  # what is loaded now stays out of the workers' garbage collection (and copy-on-write)
@@ -140,16 +159,18 @@ def _parallel_batches(path: Path, regions, conversion: Conversion, report: Expor
         gc.unfreeze()
         try:
             try:
-                yield from task_batches(path, regions[0], conversion, report, several)
+                yield from task_batches(path, regions[0], conversion, report, several, census)
             except ExportError as exc:  # perhaps the region ends inside a task: see task_regions
                 raise RegionsUnreadable(str(exc)) from None
             for queue, process, spool in zip(queues, processes, spool_paths):
                 finished: list = []
                 yield from _spooled(spool, queue, process, finished)
                 spool.unlink()
-                share, found = finished[0]
+                share, found, counted = finished[0]
                 report.absorb(share)
                 several += found
+                if census is not None:
+                    census.absorb(counted)
         finally:
             for process in processes:
                 if process.is_alive():
