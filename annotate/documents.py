@@ -202,20 +202,14 @@ def group_stories(documents: list[Document], threshold: float = STORY_THRESHOLD,
     that already carry a `story_id` keep it and are not compared (when all carry one, nothing is
     computed). Copies of one text (same id) always share a story.
     """
-    from newsgold.annotate.stories import capped_components, tfidf
+    from newsgold.annotate.stories import story_ids, tfidf
 
     loose = [doc for doc in documents if not doc.story_id]
     if not loose:
         return list(documents)
-    component = capped_components(tfidf([doc.text for doc in loose]), threshold, max_story)
-    # A text made only of stop words has no TF-IDF vector: tie copies together by id instead.
-    component_of_id: dict[str, int] = {}
-    for doc, c in zip(loose, component.tolist()):
-        component_of_id.setdefault(doc.id, c)
-    smallest_id: dict[int, str] = {}
-    for doc_id, c in component_of_id.items():
-        smallest_id[c] = min(doc_id, smallest_id.get(c, doc_id))
+    found = dict(zip((doc.id for doc in loose),
+                     story_ids([doc.id for doc in loose], tfidf([doc.text for doc in loose]), threshold, max_story)))
     return [
-        doc if doc.story_id else replace(doc, story_id="story-" + smallest_id[component_of_id[doc.id]])
+        doc if doc.story_id else replace(doc, story_id=found[doc.id])
         for doc in documents
     ]

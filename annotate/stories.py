@@ -19,6 +19,7 @@ regrouping an oversized story at a stricter threshold inside it (steps of `CAP_S
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -78,36 +79,93 @@ def uneven_splits(counts: dict, ratios) -> str | None:
             "pass a stricter --story-threshold or cap stories with --max-story")
 
 
-def tfidf(texts: list[str]):
-    """The documents' TF-IDF vectors, as scikit-learn's `TfidfVectorizer(stop_words="english",
-    dtype=np.float32)` makes them (tested): words of two or more word characters, lowercased,
-    English stop words removed, raw term frequencies, smooth idf, rows of unit length. Of the
-    settings measured, the one that best separates the seed story from unrelated re3d pairs.
-    Built here, counts in compact arrays, so that grouping does not import scikit-learn (150 MiB
-    and a second, in an export that otherwise never needs it)."""
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+@dataclass(frozen=True)
+class TermCounts:
+    """The term counts of a few documents, compact: `terms` in the order they first occur, and
+    for each document `lengths[d]` entries of (`ids`: an index into `terms`, `counts`). What a
+    converting process hands on instead of the texts (`annotate.export`)."""
+
+    terms: list[str]
+    ids: np.ndarray  # int32
+    counts: np.ndarray  # float32
+    lengths: np.ndarray  # int64, one per document
+
+
+def term_counts(texts) -> TermCounts:
+    """The counts of the terms TF-IDF weighs (`tfidf`) in each of `texts`."""
     from array import array
     from collections import Counter
 
-    import scipy.sparse as sp
-
-    word, stop = re.compile(r"(?u)\b\w\w+\b"), _stop_words()
-    vocabulary: dict[str, int] = {}
-    indices, counts, indptr = array("i"), array("f"), array("q", [0])
+    stop, vocabulary = _stop_words(), {}
+    ids, counts, lengths = array("i"), array("f"), array("q")
     for text in texts:
-        terms = Counter(w for w in word.findall(text.lower()) if w not in stop)
-        indices.extend(vocabulary.setdefault(w, len(vocabulary)) for w in terms)
+        terms = Counter(w for w in _WORD.findall(text.lower()) if w not in stop)
+        ids.extend(vocabulary.setdefault(w, len(vocabulary)) for w in terms)
         counts.extend(terms.values())
-        indptr.append(len(indices))
-    n = len(texts)
-    vectors = sp.csr_matrix((np.frombuffer(counts, np.float32).copy(), np.frombuffer(indices, np.int32),
-                             np.frombuffer(indptr, np.int64)), shape=(n, max(1, len(vocabulary))))
-    df = np.bincount(vectors.indices, minlength=vectors.shape[1])
-    vectors.data *= (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)[vectors.indices]
-    norms = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1), dtype=np.float32).ravel())
-    vectors.data /= np.repeat(np.where(norms > 0, norms, 1), np.diff(vectors.indptr))
-    return vectors
+        lengths.append(len(terms))
+    return TermCounts(list(vocabulary), np.array(ids, np.int32), np.array(counts, np.float32),
+                      np.array(lengths, np.int64))
 
 
+class TermMatrix:
+    """Term counts gathered a few documents at a time (`add`, in document order), then the
+    documents' TF-IDF vectors (`tfidf`): the texts need not be held, only their counts."""
+
+    def __init__(self):
+        from array import array
+
+        self.vocabulary: dict[str, int] = {}
+        self.indices, self.counts, self.lengths = array("i"), array("f"), array("q")
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def add(self, found: TermCounts) -> None:
+        vocabulary = self.vocabulary
+        columns = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in found.terms), np.int32,
+                              len(found.terms))
+        self.indices.frombytes(columns[found.ids].tobytes())
+        self.counts.frombytes(found.counts.tobytes())
+        self.lengths.frombytes(found.lengths.tobytes())
+
+    def tfidf(self):
+        """The documents' TF-IDF vectors (see `tfidf`), a sparse matrix; the counts are consumed."""
+        import scipy.sparse as sp
+
+        n, terms = len(self.lengths), max(1, len(self.vocabulary))
+        data = np.frombuffer(self.counts, np.float32).copy()
+        indices = np.frombuffer(self.indices, np.int32).copy()
+        lengths = np.frombuffer(self.lengths, np.int64)
+        index = np.int32 if len(data) < 2**31 else np.int64
+        indptr = np.zeros(n + 1, dtype=index)
+        np.cumsum(lengths, out=indptr[1:])
+        self.__init__()  # the counts are in the arrays now
+        df = np.bincount(indices, minlength=terms)
+        data *= (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)[indices]
+        norms = np.zeros(n, dtype=np.float32)
+        full = np.diff(indptr) > 0
+        if full.any():
+            norms[full] = np.sqrt(np.add.reduceat(data * data, indptr[:-1][full]))
+        data /= np.repeat(np.where(norms > 0, norms, 1), np.diff(indptr))
+        return sp.csr_matrix((data, indices.astype(index, copy=False), indptr), shape=(n, terms))
+
+
+def tfidf(texts: list[str]):
+    """The documents' TF-IDF vectors, as scikit-learn's `TfidfVectorizer(stop_words="english",
+    dtype=np.float32)` makes them (tested, up to the order of the columns): words of two or more
+    word characters, lowercased, English stop words removed, raw term frequencies, smooth idf,
+    rows of unit length. Of the settings measured, the one that best separates the seed story
+    from unrelated re3d pairs. Built here, counts in compact arrays, so that grouping does not
+    import scikit-learn (150 MiB and a second, in an export that otherwise never needs it)."""
+    matrix = TermMatrix()
+    matrix.add(term_counts(texts))
+    return matrix.tfidf()
+
+
+@functools.cache
 def _stop_words() -> frozenset:
     """scikit-learn's English stop words, read from its module file without importing the package."""
     import importlib.util
@@ -280,3 +338,17 @@ def capped_components(vectors, threshold: float, max_story: int | None = None) -
             labels[inside] = inside[parts]
             stack.append((stricter, parts, inside))
     return labels
+
+
+def story_ids(ids: list[str], vectors, threshold: float, max_story: int | None = None) -> list[str]:
+    """The story id of each document (`ids[i]`, the row i of `vectors`): "story-" and the
+    smallest document id of its story (`capped_components`), so it does not depend on the
+    order. Copies of one document (same id) share a story, also a text without a TF-IDF vector
+    (made only of stop words)."""
+    component_of_id: dict[str, int] = {}
+    for doc_id, c in zip(ids, capped_components(vectors, threshold, max_story).tolist()):
+        component_of_id.setdefault(doc_id, c)
+    smallest: dict[int, str] = {}
+    for doc_id, c in component_of_id.items():
+        smallest[c] = min(doc_id, smallest.get(c, doc_id))
+    return ["story-" + smallest[component_of_id[doc_id]] for doc_id in ids]

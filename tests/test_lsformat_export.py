@@ -330,3 +330,25 @@ def test_the_export_api_refuses_bad_arguments_with_one_line_and_writes_nothing(t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export.json"]
     with pytest.raises(NewsgoldError, match="schema format 'yaml' is unknown"):
         render_schema("yaml")
+
+
+def test_rows_grouped_after_the_stream_get_their_story_in_every_format(tmp_path):
+    """Rows without a story id wait in staging files until grouped; the story id is then set in
+    the JSONL line and the Arrow column alike, even where the text itself spells the JSONL key."""
+    from datasets import load_from_disk
+
+    hostile = 'Forged ,"story_id":null, and "story_id":null inside the text. ' + TEXT
+    texts = [hostile, hostile + " Again.", "Floods hit farmers in Kunduz province on Monday.",
+             "Election officials counted ballots in Herat.", TEXT]
+    tasks = [{"id": i + 1, "data": {"text": text, **({"story_id": "given"} if i == 4 else {})},
+              "annotations": [{"id": i + 1, "completed_by": 1, "result": []}]} for i, text in enumerate(texts)]
+    out = tmp_path / "ds"
+    result = CliRunner().invoke(cli, ["export", "--from", str(write_export(tmp_path / "e.json", tasks)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    dataset = load_from_disk(str(out))
+    arrow = {row["text"]: row["story_id"] for split in dataset for row in dataset[split]}
+    lines = [json.loads(line) for path in (out / "jsonl").iterdir() for line in path.read_text().splitlines()]
+    assert {row["text"]: row["story_id"] for row in lines} == arrow
+    assert set(arrow) == set(texts) and all(arrow.values())
+    assert arrow[hostile] == arrow[hostile + " Again."] != arrow[texts[2]] and arrow[TEXT] == "given"
+    assert not [p for p in out.iterdir() if "without-story" in p.name]

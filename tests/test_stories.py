@@ -179,3 +179,19 @@ def test_tfidf_is_scikit_learns(texts):
     # the same vectors up to the order of the columns: compare every pair's cosine and the norms
     assert np.allclose((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray(), atol=1e-5)
     assert np.allclose(np.sort(ours.data), np.sort(theirs.data), atol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet="ab cdé_1.THE and, été", max_size=40), min_size=1, max_size=12),
+       st.integers(min_value=1, max_value=5))
+def test_term_counts_gathered_in_batches_give_the_same_vectors(texts, size):
+    """What the export's converting processes hand on (term counts of a batch, its own
+    vocabulary) gives exactly the matrix of `tfidf` over all the texts, columns in the same order."""
+    matrix = stories.TermMatrix()
+    for first in range(0, len(texts), size):
+        matrix.add(stories.term_counts(texts[first : first + size]))
+    assert len(matrix) == len(texts)
+    gathered, whole = matrix.tfidf(), tfidf(texts)
+    assert gathered.shape == whole.shape and len(matrix) == 0
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(gathered, name), getattr(whole, name)), name

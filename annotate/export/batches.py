@@ -21,6 +21,7 @@ from newsgold.annotate.export.report import DEFAULT_RATIOS, DEFAULT_SEED, Export
 from newsgold.annotate.export.rows import Row, rows_from_gold, rows_from_ls_tasks
 from newsgold.annotate.lsformat import LabelingConfig
 from newsgold.annotate.schema import Schema
+from newsgold.annotate.stories import TermCounts, term_counts
 
 BATCH = 256  # tasks (or rows) per batch; also the rows of every record batch and row group written
 
@@ -32,9 +33,21 @@ class Batch:
     lines: dict[str, list[bytes]] = field(default_factory=lambda: {name: [] for name in SPLITS})
     tables: dict = field(default_factory=dict)  # split -> the same rows as an Arrow RecordBatch
     problems: list[bytes] = field(default_factory=list)
-    staged: list[tuple[str, str, bytes]] = field(default_factory=list)  # rows without a story: id, text, line
+    staged: "Staged | None" = None  # the rows without a story id
     documents: int = 0  # rows
     tasks: int = 0  # tasks (or gold documents) read for them, also those that gave no row
+
+
+@dataclass(frozen=True)
+class Staged:
+    """Rows without a story id, whose split waits for the story grouping (`export.write`): their
+    ids, JSONL lines (story_id null), the same rows as an Arrow RecordBatch, and the counts of
+    the terms of their texts (`stories.term_counts`, so that the texts need not be kept)."""
+
+    ids: list[str]
+    lines: list[bytes]
+    table: object
+    terms: TermCounts
 
 
 @dataclass(frozen=True)
@@ -77,15 +90,21 @@ def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> st
 
 def assign_split(row: dict, seed: int, ratios: tuple[float, float, float], report: ExportReport,
                  tag_names: tuple[str, ...]) -> str:
-    """The split of a row with a story, counted in `report` with the entities of its IOB2 tags
-    (ids into `tag_names`): what a tagger trains on, not the spans left out of the tags."""
+    """The split of a row with a story, counted in `report` (`count_rows`)."""
     split = split_of(row["story_id"], seed, ratios)
-    report.split_counts[split] += 1
-    counts = report.label_counts[split]
-    for tag, n in Counter(row["ner_tags"]).items():  # counted in C: rows have thousands of tokens
-        if tag_names[tag].startswith("B-"):
-            counts[tag_names[tag][2:]] += n
+    count_rows(report, split, 1, Counter(row["ner_tags"]).items(), tag_names)  # counted in C: thousands of tokens
     return split
+
+
+def count_rows(report: ExportReport, split: str, rows: int, tags: Iterable[tuple[int, int]],
+               tag_names: tuple[str, ...]) -> None:
+    """Count `rows` rows in `split` of `report`, with the entities of their IOB2 tags, given as
+    (tag id into `tag_names`, how many): what a tagger trains on, not the spans left out of the tags."""
+    report.split_counts[split] += rows
+    counts = report.label_counts[split]
+    for tag, n in tags:
+        if n and tag_names[tag].startswith("B-"):
+            counts[tag_names[tag][2:]] += n
 
 
 def serialise(rows: Iterable[Row], conversion: Conversion, report: ExportReport) -> Batch:
@@ -93,6 +112,7 @@ def serialise(rows: Iterable[Row], conversion: Conversion, report: ExportReport)
     tag_ids = {name: i for i, name in enumerate(conversion.tag_names)}
     batch = Batch()
     by_split: dict[str, list[dict]] = {}
+    staged, staged_lines = [], []
     for row, found in rows:
         for problem in found:
             batch.problems.append(orjson.dumps(problem) + b"\n")
@@ -101,6 +121,7 @@ def serialise(rows: Iterable[Row], conversion: Conversion, report: ExportReport)
         if row is None:
             continue
         row["ner_tags"] = list(map(tag_ids.__getitem__, row["ner_tags"]))
+        row["story_id"] = row["story_id"] or None
         line = orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
         batch.documents += 1
         report.documents += 1
@@ -109,7 +130,11 @@ def serialise(rows: Iterable[Row], conversion: Conversion, report: ExportReport)
             batch.lines[split].append(line)
             by_split.setdefault(split, []).append(row)
         else:
-            batch.staged.append((row["id"], row["text"], line))
+            staged.append(row)
+            staged_lines.append(line)
+    if staged:
+        batch.staged = Staged([row["id"] for row in staged], staged_lines, record_batch(staged, conversion.arrow_schema),
+                              term_counts(row["text"] for row in staged))
     batch.tables = {name: record_batch(rows, conversion.arrow_schema) for name, rows in by_split.items()}
     return batch
 

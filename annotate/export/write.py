@@ -15,16 +15,17 @@ from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterable
 
+import numpy as np
 import orjson
 
-from newsgold.annotate.dataset import SPLITS, arrow_schema, features as dataset_features
-from newsgold.annotate.documents import STORY_THRESHOLD, group_stories, make_document
-from newsgold.annotate.export.batches import BATCH, Batch, assign_split, record_batch
+from newsgold.annotate.dataset import SPLITS, features as dataset_features
+from newsgold.annotate.documents import STORY_THRESHOLD
+from newsgold.annotate.export.batches import BATCH, Batch, count_rows, split_of
 from newsgold.annotate.export.card import dataset_card
 from newsgold.annotate.export.report import ExportError, ExportReport
 from newsgold.annotate.export.writers import Rebatcher, open_writers
 from newsgold.annotate.schema import Schema
-from newsgold.annotate.stories import StoryStats, uneven_splits
+from newsgold.annotate.stories import StoryStats, TermMatrix, story_ids, uneven_splits
 
 
 MARKER = ".newsgold-export"
@@ -110,50 +111,86 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
     return report
 
 
-STAGED_BATCH = 16  # staged rows converted at once: rows are large (tokens, tags); measured
-
-
-def _staged_batch(split: str, rows: list[dict], types) -> tuple:
-    """(split, JSONL lines, RecordBatch) of staged rows of one split, emptying `rows`."""
-    batch = split, [orjson.dumps(row) + b"\n" for row in rows], record_batch(rows, types)
-    rows.clear()
-    return batch
-
-
 def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_path: Path, report: ExportReport,
             grouping: tuple[float, int | None], progress: Callable[[int], None] | None, tag_names: tuple[str, ...]) -> None:
-    staged = tmp / "rows-without-story.jsonl"  # rows whose story is decided after the stream
-    missing_story: dict[str, str] = {}
-    with open(staged, "wb") as staging, open(problems_path, "wb") as problems:
-        for batch in batches:
-            problems.writelines(batch.problems)
-            for name, table in batch.tables.items():
-                writers.add(name, batch.lines[name], table)
-            for doc_id, text, line in batch.staged:
-                missing_story[doc_id] = text
-                staging.write(line)
-            if progress:
-                progress(batch.tasks)
-    if missing_story:  # documents without a story: group them by content now
-        docs = [make_document(text, "", doc_id, id=doc_id) for doc_id, text in missing_story.items()]
-        stories = {d.id: d.story_id for d in group_stories(docs, *grouping)}
-        missing_story.clear()
-        stats = StoryStats.of(stories.values())
+    """Every batch into the writers and the problems file; the rows without a story id wait in
+    two staging files (their JSONL lines, and their Arrow record batches), with only their ids
+    and term counts in memory, until the story grouping has given them a story and a split."""
+    import pyarrow as pa
+
+    lines_path, tables_path = tmp / "rows-without-story.jsonl", tmp / "rows-without-story.arrows"
+    ids: list[str] = []
+    terms, tables = TermMatrix(), None
+    try:
+        with open(lines_path, "wb") as staging, open(problems_path, "wb") as problems:
+            for batch in batches:
+                problems.writelines(batch.problems)
+                for name, table in batch.tables.items():
+                    writers.add(name, batch.lines[name], table)
+                if batch.staged is not None:
+                    staged = batch.staged
+                    ids += staged.ids
+                    staging.writelines(staged.lines)
+                    terms.add(staged.terms)
+                    if tables is None:
+                        tables = pa.ipc.new_stream(tables_path, staged.table.schema)
+                    tables.write_batch(staged.table)
+                if progress:
+                    progress(batch.tasks)
+    finally:
+        if tables is not None:
+            tables.close()
+    if ids:  # documents without a story: group them by content now
+        stories = story_ids(ids, terms.tfidf(), *grouping)
+        stats = StoryStats.of(stories)
         report.grouped = {"documents": stats.documents, "stories": stats.stories, "largest_story": stats.largest,
                           "threshold": grouping[0], "max_story": grouping[1]}
         if stats.chaining():
             report.notes.append(stats.chaining())
-        types, waiting = arrow_schema(), {}  # rows of each split, converted STAGED_BATCH at a time
-        with open(staged, "rb") as staging:
-            for line in staging:
-                row = orjson.loads(line)
-                row["story_id"] = stories[row["id"]]
-                split = assign_split(row, report.seed, report.ratios, report, tag_names)
-                rows = waiting.setdefault(split, [])
-                rows.append(row)
-                if len(rows) == STAGED_BATCH:
-                    writers.add(*_staged_batch(split, rows, types))
-        for split, rows in waiting.items():
-            if rows:
-                writers.add(*_staged_batch(split, rows, types))
-    staged.unlink()
+        _write_staged(lines_path, tables_path, stories, writers, report, tag_names)
+    lines_path.unlink()
+    tables_path.unlink(missing_ok=True)
+
+
+def _write_staged(lines_path: Path, tables_path: Path, stories: list[str], writers: Rebatcher, report: ExportReport,
+                  tag_names: tuple[str, ...]) -> None:
+    """The staged rows, in their order, into the writers of their story's split, with their
+    story id set in the JSONL line (where the row has `"story_id":null` right after its id)
+    and in the Arrow column."""
+    import pyarrow as pa
+
+    splits: dict[str, str] = {}
+    column = None
+    with open(lines_path, "rb") as lines, pa.OSFile(str(tables_path)) as source:
+        at = 0
+        for table in pa.ipc.open_stream(source):  # read a batch at a time (a mapped file would count whole)
+            if column is None:
+                column = table.schema.get_field_index("story_id")
+            mine = stories[at : at + table.num_rows]
+            at += table.num_rows
+            staged = [next(lines) for _ in mine]
+            table = table.set_column(column, table.schema.field(column), pa.array(mine, pa.string()))
+            chosen: dict[str, list[int]] = {}
+            for i, story in enumerate(mine):
+                split = splits.get(story)
+                if split is None:
+                    split = splits[story] = split_of(story, report.seed, report.ratios)
+                chosen.setdefault(split, []).append(i)
+            for split in SPLITS:
+                rows = chosen.get(split)
+                if not rows:
+                    continue
+                part = table.take(rows)
+                tags = part.column("ner_tags").flatten().to_numpy()
+                count_rows(report, split, len(rows), enumerate(np.bincount(tags, minlength=len(tag_names)).tolist()),
+                           tag_names)
+                writers.add(split, [_with_story(staged[i], mine[i]) for i in rows], part)
+
+
+_NO_STORY = b',"story_id":null,'
+
+
+def _with_story(line: bytes, story: str) -> bytes:
+    """A staged JSONL line with its story id: the first `,"story_id":null,` of a line is the
+    row's own key (any quote inside a string value is escaped)."""
+    return line.replace(_NO_STORY, b',"story_id":' + orjson.dumps(story) + b",", 1)
