@@ -187,7 +187,8 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
 
     With `model`, documents the project already holds get the merged pre-annotations too, as a
     new round under the merged model_version (once per task and version, as `push_predictions`
-    adds them), so retraining and pushing again reaches every task; `predictions_added` counts them."""
+    adds them), so retraining and pushing again reaches every task; `predictions_added` counts them.
+    Only the held documents whose task lacks that version are pre-annotated (`push.import_round`)."""
     from newsgold.annotate.push import check_title, import_documents, import_round
     from newsgold.annotate.server import connect, data_dir as resolve_data_dir
 
