@@ -187,8 +187,9 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
 
     With `model`, documents the project already holds get the merged pre-annotations too, as a
     new round under the merged model_version (once per task and version, as `push_predictions`
-    adds them), so retraining and pushing again reaches every task; `predictions_added` counts them."""
-    from newsgold.annotate.push import check_title, import_documents, import_predictions
+    adds them), so retraining and pushing again reaches every task; `predictions_added` counts them.
+    Only the held documents whose task lacks that version are pre-annotated (`push.import_round`)."""
+    from newsgold.annotate.push import check_title, import_documents, import_round
     from newsgold.annotate.server import connect, data_dir as resolve_data_dir
 
     check_title(project)
@@ -206,10 +207,9 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
                               lambda n: progress("pushing", n, total),
                               ledger_dir=resolve_data_dir(data_dir) / "push-ledgers", new_round=merged is not None)
     held = [doc for doc in read.documents if doc.id in report.held]
-    if merged is not None and held:
-        records = [annotated.to_record() for annotated in annotate_all(merged, held)]
-        added = import_predictions(ls, project, records, batch_size, lambda n: progress("pushing predictions", n, len(records)),
-                                   source=f"documents held by project {project!r}", schema=schema)
+    if merged is not None and held:  # only the held tasks lacking the merged round are pre-annotated
+        added = import_round(ls, project, held, annotate, merged.model_version, batch_size,
+                             lambda n: progress("pushing predictions", n, len(held)), schema=schema)
         report = replace(report, predictions_added=added.predictions, notes=report.notes + added.notes)
     return replace(report, url=ls.tasks_url(report.project_id, report.view_id), skipped=tuple(read.skipped))
 

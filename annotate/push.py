@@ -26,7 +26,7 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -445,6 +445,79 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
                                 "keep one of them")
 
 
+@dataclass(frozen=True)
+class HeldTasks:
+    """A project's tasks as a round of predictions meets them, from one listing: each newsgold
+    document's first task, that task's text and the model_versions its predictions carry."""
+
+    project: Project
+    task: dict[str, int]  # document id → task id
+    texts: dict[int, str]
+    versions: dict[int, set[str]]
+
+    def check_text(self, task_id: int, text: str, where: str) -> None:
+        """A DocumentError naming `where` when `text` is not the text of task `task_id`."""
+        if self.texts[task_id] != text:
+            raise DocumentError(f"{where}: its text differs from task {task_id}'s, so its offsets would mark other "
+                                "words; predict on the documents that were pushed")
+
+
+def held_tasks(ls: LabelStudio, title: str, schema: Schema | None = None) -> HeldTasks:
+    """The tasks of project `title` (listed once, with their predictions); refused when the project
+    was built from another schema than `schema`."""
+    project = ls.get_project(check_title(title), f"push the documents first: annotate push PATHS --project {title!r}")
+    built_from = project_schema_hash(project)
+    if schema is not None and built_from not in (None, schema.hash):
+        raise ConfigIncompatibleError(
+            f"project {title!r} was built from a schema with hash {built_from}, not schema {schema.path} "
+            f"(hash {schema.hash}); pass the schema it was pushed with (--schema)"
+        )
+    held = HeldTasks(project, {}, {}, {})
+    for task in ls.iter_tasks(project, fields="all"):
+        doc_id = (task.get("data") or {}).get(DOC_ID_FIELD)
+        if doc_id is None or str(doc_id) in held.task:
+            continue
+        held.task[str(doc_id)] = task["id"]
+        held.texts[task["id"]] = task["data"].get("text")
+        held.versions[task["id"]] = {p.get("model_version") for p in task.get("predictions") or []}
+    return held
+
+
+def import_round(
+    ls: LabelStudio,
+    title: str,
+    documents: Iterable[Document],
+    preannotate: Callable[[list[Document]], list[dict]],
+    version: str,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+    schema: Schema | None = None,
+) -> PushReport:
+    """Add the round `preannotate` makes under `version` to the tasks of `documents` the project
+    holds, once per task and version (as `import_predictions`). The tasks are listed first and
+    only the documents whose task lacks `version` are pre-annotated, so a re-run pre-annotates
+    none. The counts are `import_predictions`' over all `documents`: those whose task has the
+    version in `already_present`, those without a task in `unknown_documents`."""
+    held = held_tasks(ls, title, schema)
+    documents = _unique(documents)
+    source = f"documents held by project {title!r}"
+    lacking, unknown = [], 0
+    for number, doc in enumerate(documents, start=1):
+        task_id = held.task.get(doc.id)
+        if task_id is None:
+            unknown += 1
+            continue
+        held.check_text(task_id, doc.text, f"{source} record {number} (document {doc.id})")
+        if version not in held.versions[task_id]:
+            lacking.append(doc)
+    if progress:
+        progress(len(documents) - len(lacking))
+    report = import_predictions(ls, title, preannotate(lacking) if lacking else [], batch_size, progress, source,
+                                schema, held)
+    return replace(report, documents=len(documents), unknown_documents=report.unknown_documents + unknown,
+                   already_present=report.already_present + len(documents) - len(lacking) - unknown)
+
+
 def import_predictions(
     ls: LabelStudio,
     title: str,
@@ -453,6 +526,7 @@ def import_predictions(
     progress: Callable[[int], None] | None = None,
     source: str = "predictions",
     schema: Schema | None = None,
+    held: HeldTasks | None = None,
 ) -> PushReport:
     """Add a round of predictions (checked with `check_predictions`) to existing tasks: one per
     task and model_version, never twice.
@@ -461,42 +535,24 @@ def import_predictions(
     the task already has in `already_present`, records without spans in `without_spans`; none of
     them is pushed. Refused before anything is stored: a project built from another schema than
     `schema`, a record whose text differs from its task's. A prediction Label Studio does not
-    store is an error, not a count.
+    store is an error, not a count. `held`: the project's tasks when already listed (`held_tasks`).
     """
-    project = ls.get_project(check_title(title), f"push the documents first: annotate push PATHS --project {title!r}")
-    built_from = project_schema_hash(project)
-    if schema is not None and built_from not in (None, schema.hash):
-        raise ConfigIncompatibleError(
-            f"project {title!r} was built from a schema with hash {built_from}, not schema {schema.path} "
-            f"(hash {schema.hash}); pass the schema it was pushed with (--schema)"
-        )
+    held = held or held_tasks(ls, title, schema)
+    project = held.project
     numbered = {}
     for number, record in enumerate(records, start=1):
         numbered.setdefault(record["id"], (number, record))
-    have: dict[int, set[str]] = {}
-    by_doc: dict[str, int] = {}
-    texts: dict[int, str] = {}
-    for task in ls.iter_tasks(project, fields="all"):
-        doc_id = (task.get("data") or {}).get(DOC_ID_FIELD)
-        if doc_id is None or str(doc_id) in by_doc:
-            continue
-        by_doc[str(doc_id)] = task["id"]
-        texts[task["id"]] = task["data"].get("text")
-        have[task["id"]] = {p.get("model_version") for p in task.get("predictions") or []}
     payloads, unknown, already, empty = [], 0, 0, 0
     for doc_id, (number, record) in numbered.items():
-        task_id = by_doc.get(doc_id)
+        task_id = held.task.get(doc_id)
         if task_id is None:
             unknown += 1
             continue
-        if texts[task_id] != record["text"]:
-            raise DocumentError(f"{source} record {number} (document {doc_id}): its text differs from task "
-                                f"{task_id}'s, so its offsets would mark other words; predict on the documents "
-                                "that were pushed")
+        held.check_text(task_id, record["text"], f"{source} record {number} (document {doc_id})")
         payload = prediction_payload(record, task_id)
         if payload is None:
             empty += 1
-        elif payload["model_version"] in have.get(task_id, set()):
+        elif payload["model_version"] in held.versions[task_id]:
             already += 1
         else:
             payloads.append(payload)

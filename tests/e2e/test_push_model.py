@@ -31,33 +31,56 @@ def model(tmp_path_factory):
     return tmp / "model"
 
 
+@pytest.fixture
+def tagged(monkeypatch):
+    """The ids of the documents the merged pre-annotator (rules + tagger) pre-annotates, in order."""
+    from newsgold.annotate.preannotate.merge import MergedAnnotator
+
+    seen, annotate_many = [], MergedAnnotator.annotate_many
+
+    def counting(self, documents):
+        for annotated in annotate_many(self, documents):
+            seen.append(annotated.document.id)
+            yield annotated
+
+    monkeypatch.setattr(MergedAnnotator, "annotate_many", counting)
+    return seen
+
+
 def predictions_by_document(client, title):
     project = client.find_project(title)
     tasks = list(client.iter_tasks(project, fields="all"))
     return {t["data"]["newsgold_id"]: [(p["model_version"], p["score"]) for p in t["predictions"]] for t in tasks}
 
 
-def test_push_with_a_model_stores_one_merged_round_with_the_document_score(ls_env, ls_client, model, tmp_path):
+def test_push_with_a_model_stores_one_merged_round_with_the_document_score(ls_env, ls_client, model, tmp_path, tagged):
     expected = tmp_path / "merged.jsonl"
     run("preannotate", SEEDS, "--model", model, "-o", expected)
     records = {r["id"]: r for r in map(json.loads, expected.read_text().splitlines())}
     (version,) = {r["model_version"] for r in records.values()}
     assert version.startswith(rules_version() + "+tagger-")
 
+    tagged.clear()
     first = run("push", SEEDS, "--project", "model round", "--model", model)
-    assert "2 new tasks" in first.output
+    assert "2 new tasks" in first.output and sorted(tagged) == sorted(records)
     stored = predictions_by_document(ls_client, "model round")
     assert stored == {doc: [(version, pytest.approx(r["score"], abs=1e-4))] for doc, r in records.items()}
+    tagged.clear()
     again = run("push", SEEDS, "--project", "model round", "--model", model)
     assert "0 new tasks" in again.output and "added this model's round to 0 tasks" in again.output
+    assert tagged == []  # every task has the round: the tagger is not run again
     assert predictions_by_document(ls_client, "model round") == stored
 
 
-def test_push_with_a_model_reaches_documents_the_project_already_held(ls_env, ls_client, model):
+def test_push_with_a_model_reaches_documents_the_project_already_held(ls_env, ls_client, model, tagged):
     run("push", SEEDS, "--project", "model later")  # the rules' round
     result = run("push", SEEDS, "--project", "model later", "--model", model)
     assert "0 new tasks" in result.output and "added this model's round to 2 tasks" in result.output
-    run("push", SEEDS, "--project", "model later", "--model", model)  # a re-run adds nothing
+    assert len(tagged) == 2
+    tagged.clear()
+    rerun = run("push", SEEDS, "--project", "model later", "--model", model)  # a re-run adds nothing
+    assert "added this model's round to 0 tasks the project already held (2 had it" in rerun.output
+    assert tagged == []  # and pre-annotates nothing
     stored = predictions_by_document(ls_client, "model later")
     assert len(stored) == 2
     for rounds in stored.values():
