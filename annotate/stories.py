@@ -136,13 +136,14 @@ class TermMatrix:
         import scipy.sparse as sp
 
         n, terms = len(self.lengths), max(1, len(self.vocabulary))
-        data = np.frombuffer(self.counts, np.float32).copy()
-        indices = np.frombuffer(self.indices, np.int32).copy()
+        # views of the gathered arrays, which they keep alive (no copy: the counts become the weights)
+        data = np.frombuffer(self.counts, np.float32)
+        indices = np.frombuffer(self.indices, np.int32)
         lengths = np.frombuffer(self.lengths, np.int64)
         index = np.int32 if len(data) < 2**31 else np.int64
         indptr = np.zeros(n + 1, dtype=index)
         np.cumsum(lengths, out=indptr[1:])
-        self.__init__()  # the counts are in the arrays now
+        self.__init__()  # a fresh start for this object; the arrays above keep the counts
         df = np.bincount(indices, minlength=terms)
         data *= (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)[indices]
         norms = np.zeros(n, dtype=np.float32)
@@ -301,13 +302,13 @@ def _candidate_pairs(vectors, threshold: float, threads: int = 1):
 
 def _cosines(dense, vectors, rows, cols):
     """Batches of (rows, cols, cosine) of the pairs (dense[row], vectors[col]): each column's
-    entries looked up in its row, about BLOCK_CELLS / 4 entries a batch."""
+    entries looked up in its row, about BLOCK_CELLS / 16 entries a batch (about 10 MB of temporaries)."""
     lengths = np.diff(vectors.indptr)[cols]
     ends = np.cumsum(lengths)
     flat, width = dense.ravel(), dense.shape[1]
     start = 0
     while start < len(rows):
-        stop = max(start + 1, int(np.searchsorted(ends, ends[start] + BLOCK_CELLS // 4)))
+        stop = max(start + 1, int(np.searchsorted(ends, ends[start] + BLOCK_CELLS // 16)))
         size = lengths[start:stop]
         offsets = np.concatenate(([0], np.cumsum(size)[:-1]))
         # entry k of pair p: vectors' entry indptr[col] + (k - offsets[p]), looked up in dense[row]

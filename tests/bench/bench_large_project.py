@@ -129,7 +129,7 @@ def connection(args, folder: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=20000)
-    parser.add_argument("--small", type=int, default=5000, help="tasks of the comparison with the SDK converter")
+    parser.add_argument("--small", type=int, default=5000, help="tasks of the comparison with the SDK converter (0: skip)")
     parser.add_argument("--without-stories", type=int, default=20000,
                         help="tasks of the export with and without story ids (0: skip)")
     parser.add_argument("--database", default=None, help="a PostgreSQL URL for the server started here")
@@ -183,15 +183,16 @@ def main() -> None:
         finally:
             stop()
 
-        small = first_tasks(full, folder / "small.json", args.small)
-        size = small.stat().st_size / 2**20
-        t_sdk, m_sdk = measure([sys.executable, "-c", CONVERTER.format(root=str(ROOT)), str(small),
-                                str(folder / "conll")])
-        t_ours, m_ours = measure([annotate, "export", "--from", str(small), "--out", str(folder / "ds-small")])
-        say(f"offline, the first {args.small} tasks of the snapshot with whole predictions ({size:.0f} MiB):")
-        say(f"  SDK converter CONLL2003:  {t_sdk:7.1f} s  {args.small / t_sdk:6.0f} tasks/s  peak {m_sdk:5.0f} MiB")
-        say(f"  annotate export --from:   {t_ours:7.1f} s  {args.small / t_ours:6.0f} tasks/s  peak {m_ours:5.0f} MiB")
-        say(f"  speed: newsgold / SDK converter = {t_sdk / t_ours:.1f}x  (target >= 3x)")
+        if args.small:
+            small = first_tasks(full, folder / "small.json", args.small)
+            size = small.stat().st_size / 2**20
+            t_sdk, m_sdk = measure([sys.executable, "-c", CONVERTER.format(root=str(ROOT)), str(small),
+                                    str(folder / "conll")])
+            t_ours, m_ours = measure([annotate, "export", "--from", str(small), "--out", str(folder / "ds-small")])
+            say(f"offline, the first {args.small} tasks of the snapshot with whole predictions ({size:.0f} MiB):")
+            say(f"  SDK converter CONLL2003:  {t_sdk:7.1f} s  {args.small / t_sdk:6.0f} tasks/s  peak {m_sdk:5.0f} MiB")
+            say(f"  annotate export --from:   {t_ours:7.1f} s  {args.small / t_ours:6.0f} tasks/s  peak {m_ours:5.0f} MiB")
+            say(f"  speed: newsgold / SDK converter = {t_sdk / t_ours:.1f}x  (target >= 3x)")
         if args.without_stories:
             n = args.without_stories
             with_ids = first_tasks(full, folder / "stories.json", n)
