@@ -311,14 +311,15 @@ class LabelStudio:
 
     def task_summaries(self, project: Project, since: datetime | None = None, ids: list[int] | None = None) -> list[dict]:
         """The tasks created after `since` (None: any time) and, with `ids`, among those ids, in id
-        order, each as {"id", "doc" (newsgold id), "annotated" (a finished or skipped annotation),
-        "model_versions" (of its predictions)}."""
+        order, each as {"id", "doc" (newsgold id), "text", "annotated" (a finished or skipped
+        annotation), "model_versions" (of its predictions)}."""
         conditions = [("created_at", "greater", since)] if since else []
         chunks = [None] if ids is None else [ids[k : k + 200] for k in range(0, len(ids), 200)]  # short addresses
         return [
             {
                 "id": task.id,
                 "doc": (task.data or {}).get(DOC_ID_FIELD),
+                "text": (task.data or {}).get("text"),
                 "annotated": bool(task.total_annotations or task.cancelled_annotations),
                 "model_versions": {p.model_version for p in task.predictions or []},
             }

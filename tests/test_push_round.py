@@ -27,9 +27,11 @@ class Server:
     def get_project(self, title, fix):
         return PROJECT
 
-    def iter_tasks(self, project, fields=None):
+    def task_summaries(self, project, since=None, ids=None):
         self.listings += 1
-        yield from ({**task, "predictions": list(task["predictions"])} for task in self.tasks)
+        return [{"id": task["id"], "doc": task["data"].get(DOC_ID_FIELD), "text": task["data"].get("text"),
+                 "annotated": False, "model_versions": {p["model_version"] for p in task["predictions"]}}
+                for task in self.tasks]
 
     def import_predictions(self, project, payloads):
         self.imported.extend(payloads)
