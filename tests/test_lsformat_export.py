@@ -352,3 +352,17 @@ def test_rows_grouped_after_the_stream_get_their_story_in_every_format(tmp_path)
     assert set(arrow) == set(texts) and all(arrow.values())
     assert arrow[hostile] == arrow[hostile + " Again."] != arrow[texts[2]] and arrow[TEXT] == "given"
     assert not [p for p in out.iterdir() if "without-story" in p.name]
+
+
+def test_the_first_region_is_smaller_only_where_this_process_writes_while_converting(tmp_path):
+    """The converting process also writes the rows with a story id as they come, so its region of
+    the file is smaller; rows without one are written after the grouping, so the regions are equal."""
+    from newsgold.annotate.export.parallel import _writes_while_converting
+
+    with_ids = many_tasks(10)
+    assert _writes_while_converting(write_export(tmp_path / "a.json", with_ids))
+    for task in with_ids:
+        task["data"].pop("story_id", None)
+    assert not _writes_while_converting(write_export(tmp_path / "b.json", with_ids))
+    (tmp_path / "c.json").write_text('[{"id": 1, "data": ')
+    assert _writes_while_converting(tmp_path / "c.json")  # unreadable: the conversion says why

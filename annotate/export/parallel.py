@@ -18,6 +18,7 @@ import signal
 import sys
 import tempfile
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from queue import Empty
 from typing import Iterator
@@ -25,7 +26,7 @@ from typing import Iterator
 from newsgold.annotate.agreement import agreement
 from newsgold.annotate.export.batches import Batch, Conversion, task_batches
 from newsgold.annotate.export.controls import RegionCensus
-from newsgold.annotate.export.lsfile import task_regions
+from newsgold.annotate.export.lsfile import iter_ls_export_file, task_regions
 from newsgold.annotate.export.report import ExportError, ExportReport, RegionsUnreadable
 
 _SMALL_FILE = 8 << 20  # bytes: below this an export file is converted in this process
@@ -65,12 +66,15 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
     counted in `census` (in file order). With several workers it may raise
     RegionsUnreadable after some batches are out: start again with `workers=1`."""
     several: list[dict] = []
-    # this process converts the first region and also writes every row (and starts up), which
-    # costs about a quarter of converting it (measured): its region is smaller, so that all
-    # processes finish together
+    # this process converts the first region and also writes every row with a story id as it
+    # comes (and starts up), which costs about a quarter of converting it (measured): its region
+    # is smaller, so that all processes finish together; rows without one are written after
     # workers are forked (they inherit the loaded modules): on Linux only, where that is safe
     parallel = workers > 1 and sys.platform.startswith("linux")
-    first_share = max(0.02, (1 - _WRITE_COST * (workers - 1)) / workers)
+    if parallel and _writes_while_converting(path):
+        first_share = max(0.02, (1 - _WRITE_COST * (workers - 1)) / workers)
+    else:  # its rows wait for the story grouping: they are written after the conversion
+        first_share = 1 / workers
     regions = task_regions(path, workers, first_share) if parallel else []
     if len(regions) > 1:
         yield from _parallel_batches(path, regions, conversion, report, several, census)
@@ -81,6 +85,17 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
         agreed = agreement(several, labels, conversion.users, conversion.config)
         if agreed["documents"]:
             report.agreement = {key: agreed[key] for key in ("documents", "definition", "pairs", "ground_truth")}
+
+
+def _writes_while_converting(path: Path, peek: int = 64) -> bool:
+    """Whether this process will write rows while the workers convert: a task with a story id
+    is written as it comes, one without waits for the story grouping after the conversion.
+    Judged from the first `peek` tasks (a file that cannot be read says so later, in order)."""
+    try:
+        return any((task.get("data") or {}).get("story_id")
+                   for task in islice(iter_ls_export_file(path), peek) if isinstance(task, dict))
+    except (ExportError, OSError):
+        return True
 
 
 def _worker(path: Path, region, conversion: Conversion, queue, spool: Path, census: RegionCensus | None) -> None:
