@@ -75,14 +75,14 @@ class Project:
 
 
 def _filters(*conditions: tuple) -> dict:
-    """Data Manager filters, all to hold: (field, operator, value) on a task field, a number or,
-    for a field ending in `_at`, a UTC datetime."""
+    """Data Manager filters, all to hold: (field, operator, value) on a task field, a number, a
+    boolean (`("annotators", "empty", True)`) or, for a field ending in `_at`, a UTC datetime."""
     items = []
     for name, operator, value in conditions:
         if name.endswith("_at"):
             kind, value = "Datetime", value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         else:
-            kind = "Number"
+            kind = "Boolean" if isinstance(value, bool) else "Number"
         items.append({"filter": f"filter:tasks:{name}", "operator": operator, "type": kind, "value": value})
     return {"conjunction": "and", "items": items}
 
@@ -312,7 +312,10 @@ class LabelStudio:
     def task_summaries(self, project: Project, since: datetime | None = None, ids: list[int] | None = None) -> list[dict]:
         """The tasks created after `since` (None: any time) and, with `ids`, among those ids, in id
         order, each as {"id", "doc" (newsgold id), "text", "annotated" (a finished or skipped
-        annotation), "model_versions" (of its predictions)}."""
+        annotation), "model_versions" (of its predictions)}. "annotated" also reads who annotated
+        (from the annotations themselves), not only the task's counters: a Label Studio process
+        whose model signals were switched off (see `push.ensure_project`) stores annotations
+        without counting them."""
         conditions = [("created_at", "greater", since)] if since else []
         chunks = [None] if ids is None else [ids[k : k + 200] for k in range(0, len(ids), 200)]  # short addresses
         return [
@@ -320,17 +323,18 @@ class LabelStudio:
                 "id": task.id,
                 "doc": (task.data or {}).get(DOC_ID_FIELD),
                 "text": (task.data or {}).get("text"),
-                "annotated": bool(task.total_annotations or task.cancelled_annotations),
+                "annotated": bool(task.total_annotations or task.cancelled_annotations or task.annotators),
                 "model_versions": {p.model_version for p in task.predictions or []},
             }
             for chunk in chunks
             for task in self._by_id(project, *conditions, only=chunk, fields="all",
-                                    include="id,data,predictions,total_annotations,cancelled_annotations")
+                                    include="id,data,predictions,total_annotations,cancelled_annotations,annotators")
         ]
 
     def delete_unannotated_tasks(self, project: Project, task_ids: list[int]) -> int:
         """Delete these tasks in one Data Manager action, except any that carries an annotation
-        (also a skipped one) by the time the server deletes: that check runs on the server.
+        (also a skipped one) by the time the server deletes: that check runs on the server, on the
+        task's counters and on the annotations themselves (see `task_summaries`).
         Returns how many this request deleted (a task another push deleted first is not counted)."""
         if not task_ids:
             return 0
@@ -340,7 +344,8 @@ class LabelStudio:
             id="delete_tasks",
             project=project.id,
             selected_items={"all": False, "included": list(task_ids)},
-            filters=_filters(("total_annotations", "equal", 0), ("cancelled_annotations", "equal", 0)),
+            filters=_filters(("total_annotations", "equal", 0), ("cancelled_annotations", "equal", 0),
+                             ("annotators", "empty", True)),
         )
         try:
             return int(response.response.json()["processed_items"])

@@ -12,12 +12,13 @@ task added or deleted since, by anyone, or a push that was interrupted before it
 changes the fingerprint and the push lists the tasks as before.
 
 Two pushes of the same documents may run at once, from two machines, so no local lock can
-order them: correctness comes from the server. Whoever creates a project looks again and keeps
-the oldest project of that title (`ensure_project`). After importing, a push asks whether any task
-other than its own appeared since it began (one count); if one did, it lists those tasks and
-reconciles: one task per document, the oldest, unless a newer copy carries an annotation; a
-copy is deleted only while it carries none, and the kept task gets this push's pre-annotation
-when it lacks it (`reconcile`). Every push does the same, so the last to finish sees every copy.
+order them: correctness comes from the server. Whoever creates a project looks again, keeps the
+oldest project of that title and deletes its own if that is newer (`ensure_project`). After
+importing, a push asks whether any task other than its own appeared since it began (one count);
+if one did, it lists those tasks and reconciles: one task per document, the oldest, unless a
+newer copy carries an annotation; a copy is deleted only while it carries none, and the kept task
+gets this push's pre-annotation when it lacks it (`reconcile`). Every push does the same, so the
+last to finish sees every copy.
 """
 
 from __future__ import annotations
@@ -108,10 +109,15 @@ def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project
     """The project titled `title`, created from the schema if missing, its config updated in
     place if the schema changed compatibly. Returns (project, created, updated, notes).
 
-    Two pushes may create one each at the same moment (and Label Studio on SQLite may keep a
-    project whose creation it reported failed, "database is locked", before the client retried).
-    So a push that created one lists the title again: the oldest is the project, and every newer
-    one that is still empty is deleted; one that holds tasks is left and named in `notes`."""
+    Two pushes may create one each at the same moment. So a push that created one lists the title
+    again: the oldest is the project, and the push deletes its own if it is newer and still empty.
+    It deletes no other: a project newer than its own is another push's, which that push deletes;
+    an older one (also one Label Studio on SQLite kept after reporting its creation failed,
+    "database is locked") is named in `notes`. Two pushes deleting one project at the same moment
+    would break the server: Label Studio deletes a project with every model signal of its process
+    switched off and restores them from what it found (`temporary_disconnect_all_signals` in
+    `ProjectAPI.perform_destroy`), so two deletions at once can leave them off until it restarts,
+    and annotations then no longer count on their tasks (`total_annotations` stays 0)."""
     config = labelstudio_config(schema)
     found = ls.find_projects(check_title(title))
     created = None
@@ -120,12 +126,14 @@ def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project
         found = ls.find_projects(title) or [created]
     project, notes = found[0], []
     for other in found[1:]:
-        if created is None or not ls.delete_empty_project(other):
-            notes.append(f"project {title!r} also exists as id {other.id}; this push used id {project.id}, the "
-                         f"oldest; see {ls.tasks_url(other.id)} and delete the one you do not need")
-        elif other.id == created.id:
+        if created is not None and other.id > created.id:
+            continue  # another push's, created after ours: that push sees ours and deletes its own
+        if created is not None and other.id == created.id and ls.delete_empty_project(other):
             notes.append(f"another push created project {title!r} at the same moment; this push used it (id "
                          f"{project.id}) and deleted its own, still empty (id {created.id})")
+        else:
+            notes.append(f"project {title!r} also exists as id {other.id}; this push used id {project.id}, the "
+                         f"oldest; see {ls.tasks_url(other.id)} and delete the one you do not need")
     notes = tuple(notes)
     if created is not None and project.id == created.id:
         return created, True, False, notes

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from newsgold.annotate import server
 from newsgold.annotate.cli import cli
+from newsgold.annotate.labelstudio import LabelStudio
 from newsgold.annotate.preannotate import rules_version
 
 pytestmark = pytest.mark.e2e
@@ -65,23 +66,99 @@ def _raced(outputs, documents: int) -> int:
     return created - documents
 
 
-# Runs before the concurrent pushes below. They delete the newest tasks, and Label Studio on SQLite
-# gives the next tasks those ids again (latest id + 1). Placed after them, this test failed twice
-# in full runs (never alone, nor in 5 other runs): the annotated copy was absent from the listing
-# afterwards and the older copy kept. Id reuse is the suspected cause, not proven.
-def test_reconciliation_keeps_an_annotated_copy_and_restores_the_pre_annotation(ls_client, ls_env, tmp_path):
-    """A concurrent push's copy, annotated, is kept over an older copy without annotation."""
+def _invoke(*argv):
+    result = CliRunner().invoke(cli, list(argv))
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    return result, errors
+
+
+def test_concurrent_pushes_into_a_new_project_make_one_project_with_each_document_once(ls_server, ls_client, tmp_path):
+    inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)
+    outputs = _push_twice_at_once(ls_server, inputs, "concurrent new")
+    _assert_each_document_once(ls_client, "concurrent new", DOCUMENTS, outputs)
+    assert _raced(outputs, DOCUMENTS) > 0, f"the two pushes did not overlap: {outputs}"
+    _assert_annotations_count(ls_client, ls_client.find_project("concurrent new"))
+
+
+def _assert_annotations_count(ls_client, project) -> None:
+    """The server still counts an annotation on its task: two project deletions at once would
+    have left its model signals off for good (push.ensure_project)."""
+    task = next(ls_client.iter_tasks(project))["id"]
+    ls_client.create_annotation(task, [])
+    counted = [t for t in ls_client.iter_tasks(project, fields="all") if t["id"] == task][0]
+    assert counted["total_annotations"] == 1 and counted["is_labeled"], f"the server no longer counts annotations: {counted}"
+
+
+def test_pushes_creating_a_project_at_once_leave_one_and_a_server_that_counts_annotations(ls_server, ls_client):
+    """Two pushes create the same project at the same moment, ten times over: each time one
+    project is left, and afterwards the server still counts annotations. When both pushes deleted
+    the newer project, ten such races broke the server (it lost its model signals) in each of our
+    runs."""
+    import threading
+
+    from newsgold.annotate.push import ensure_project
+    from newsgold.annotate.schema import as_schema
+
+    token = server.credentials(ls_server.data_dir)["token"]
+    clients = [LabelStudio(ls_server.url, token) for _ in range(2)]
+    deleted = 0
+    for k in range(10):
+        barrier, results = threading.Barrier(2), [None, None]
+
+        def push(i, title=f"created at once {k}"):
+            barrier.wait()
+            results[i] = ensure_project(clients[i], title, as_schema(None))
+
+        threads = [threading.Thread(target=push, args=(i,)) for i in range(2)]
+        [thread.start() for thread in threads]
+        [thread.join() for thread in threads]
+        found = ls_client.find_projects(f"created at once {k}")
+        assert len(found) == 1 and {project.id for project, *_ in results} == {found[0].id}, (found, results)
+        deleted += any("deleted its own" in note for *_, notes in results for note in notes)
+    assert deleted, "the pushes never created a project each at the same moment"
+    project = found[0]
+    ls_client.import_tasks(project, [{"data": {"text": "A report.", "newsgold_id": "a-report"}}])
+    _assert_annotations_count(ls_client, project)
+
+
+def test_concurrent_pushes_into_an_existing_project_add_each_document_once(ls_server, ls_client, tmp_path, ls_env):
+    result = CliRunner().invoke(cli, ["push", str(_documents(tmp_path / "first.jsonl", 0, 50)),
+                                      "--project", "concurrent existing"])
+    assert result.exit_code == 0, result.output
+    inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)  # the 50 above and 250 new ones
+    outputs = _push_twice_at_once(ls_server, inputs, "concurrent existing")
+    _assert_each_document_once(ls_client, "concurrent existing", DOCUMENTS, outputs)
+    assert _raced(outputs, DOCUMENTS - 50) > 0, f"the two pushes did not overlap: {outputs}"
+
+
+def _uncount(ls_server, task_id: int) -> None:
+    """Make the server's counters miss the task's annotations, as a Label Studio process does once
+    two project deletions at once left its model signals off (see push.ensure_project)."""
+    import sqlite3
+
+    with sqlite3.connect(ls_server.data_dir / server.DATABASE, timeout=60) as db:
+        db.execute("UPDATE task SET total_annotations = 0, cancelled_annotations = 0, is_labeled = 0 WHERE id = ?",
+                   (task_id,))
+
+
+@pytest.mark.parametrize("counted", [True, False], ids=["counted", "uncounted"])
+def test_reconciliation_keeps_an_annotated_copy_and_restores_the_pre_annotation(ls_client, ls_env, tmp_path, counted):
+    """A concurrent push's copy, annotated, is kept over an older copy without annotation, also
+    when the server's counters do not count that annotation."""
     from newsgold.annotate.documents import iter_documents
 
     inputs = _documents(tmp_path / "docs.jsonl", 1000, 3)
-    result = CliRunner().invoke(cli, ["push", str(inputs), "--project", "reconcile annotated", "--no-preannotate"])
+    title = f"reconcile annotated {'counted' if counted else 'uncounted'}"
+    result = CliRunner().invoke(cli, ["push", str(inputs), "--project", title, "--no-preannotate"])
     assert result.exit_code == 0, result.output
-    project = ls_client.find_project("reconcile annotated")
+    project = ls_client.find_project(title)
     older = {t["data"]["newsgold_id"]: t["id"] for t in ls_client.iter_tasks(project)}
     # what a concurrent push that missed them leaves behind: second copies, one of them annotated
     docs = list(iter_documents([inputs]))
     newer, _ = ls_client.import_tasks(project, [{"data": {"text": d.text, "newsgold_id": d.id}} for d in docs])
     ls_client.create_annotation(newer[0], [])
+    if not counted:
+        _uncount(ls_env, newer[0])
     ledger = tmp_path / "ledger"
     from newsgold.annotate.preannotate import RuleAnnotator
     from newsgold.annotate.push import import_documents, reconcile
@@ -94,31 +171,8 @@ def test_reconciliation_keeps_an_annotated_copy_and_restores_the_pre_annotation(
     assert sorted(tasks) == sorted([newer[0], older[docs[1].id], older[docs[2].id]])
     assert outcome.removed == 3 and any(str(newer[0]) in note for note in outcome.notes)
     assert all(t.get("predictions") for t in tasks.values()), "a kept task lacks the rules' pre-annotation"
-    again = import_documents(ls_client, "reconcile annotated", as_schema(None), docs, ledger_dir=ledger)
+    again = import_documents(ls_client, title, as_schema(None), docs, ledger_dir=ledger)
     assert again.new_tasks == 0 and again.duplicates_removed == 0
-
-
-def _invoke(*argv):
-    result = CliRunner().invoke(cli, list(argv))
-    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
-    return result, errors
-
-
-def test_concurrent_pushes_into_a_new_project_make_one_project_with_each_document_once(ls_server, ls_client, tmp_path):
-    inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)
-    outputs = _push_twice_at_once(ls_server, inputs, "concurrent new")
-    _assert_each_document_once(ls_client, "concurrent new", DOCUMENTS, outputs)
-    assert _raced(outputs, DOCUMENTS) > 0, f"the two pushes did not overlap: {outputs}"
-
-
-def test_concurrent_pushes_into_an_existing_project_add_each_document_once(ls_server, ls_client, tmp_path, ls_env):
-    result = CliRunner().invoke(cli, ["push", str(_documents(tmp_path / "first.jsonl", 0, 50)),
-                                      "--project", "concurrent existing"])
-    assert result.exit_code == 0, result.output
-    inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)  # the 50 above and 250 new ones
-    outputs = _push_twice_at_once(ls_server, inputs, "concurrent existing")
-    _assert_each_document_once(ls_client, "concurrent existing", DOCUMENTS, outputs)
-    assert _raced(outputs, DOCUMENTS - 50) > 0, f"the two pushes did not overlap: {outputs}"
 
 
 @pytest.mark.parametrize("title", ["ab", "x" * 51, " padded"])
