@@ -42,7 +42,7 @@ def _exact_labels(texts: list[str], threshold: float):
     """newsgold's grouping with every pair compared (stories._exact_pairs), for the peer figures."""
     from newsgold.annotate import stories
 
-    stories._candidate_pairs = stories._exact_pairs
+    stories._candidate_pairs = lambda vectors, threshold, threads=1: stories._exact_pairs(vectors, threshold)
     return stories.components(stories.tfidf(texts), threshold)
 
 
