@@ -1,6 +1,7 @@
 """Story grouping at scale: time and peak memory, against the all-pairs method it replaced.
 
     python tests/bench/bench_stories.py [--sizes 5000,10000,20000] [--peer-sizes 5000,10000] [--export 20000]
+    python tests/bench/bench_stories.py --closed 20000
 
 The corpus is tests/bench/corpus.news_stories: documents of about 700 words, each reporting one
 story (its people, places, organisations, numbers and date, drawn from the gazetteers and made-up
@@ -146,7 +147,7 @@ def vocabulary(sizes) -> None:
         vectors = tfidf(varied_corpus(count)[0])
         df = np.bincount(vectors.indices, minlength=vectors.shape[1])
         print(f"  {count:6} documents: {vectors.shape[1]:7} terms, {(df <= 50).mean():.0%} in at most 50 documents, "
-              f"{(df <= 3).mean():.0%} in at most 3; a document's terms in at most 50 documents: "
+              f"{(df <= 3).mean():.0%} in at most 3; a document's terms in at most 100 documents: "
               f"{(df[vectors.indices] <= 100).mean():.0%}")
 
 
@@ -189,13 +190,51 @@ def export_pair(count: int) -> None:
           f"peak memory {m_without / m_with:.2f}x (target <= 1.3x)")
 
 
+def closed_vocabulary(count: int) -> None:
+    """Grouping on bench_large_project's corpus (sentences of the seeds and re3d shuffled into
+    articles): a closed vocabulary, every term in many documents, so the prefix filter prunes
+    little; how many candidate pairs are compared exactly, and what it costs."""
+    import numpy as np
+
+    from newsgold.annotate import stories
+    from tests.bench.bench_large_project import documents
+
+    vectors = stories.tfidf([record["text"] for record in documents(count)])
+    df = np.bincount(vectors.indices, minlength=vectors.shape[1])
+    print(f"bench_large_project corpus, {count} documents: {vectors.shape[1]} terms, each in at least {df.min()} "
+          f"documents (median {int(np.median(df))}); {os.cpu_count()} CPUs")
+    compared, cosines = [0], stories._cosines
+
+    def counting(dense, matrix, rows, cols):
+        compared[0] += len(rows)
+        return cosines(dense, matrix, rows, cols)
+
+    stories._cosines = counting
+    started = time.perf_counter()
+    labels = stories.components(vectors, 0.4)
+    seconds = time.perf_counter() - started
+    stories._cosines = cosines
+    sizes = np.bincount(labels)
+    print(f"  newsgold (threshold 0.4): {seconds:.1f} s, {compared[0]} candidate pairs compared exactly, "
+          f"{len(np.unique(labels))} stories, largest {sizes.max()}")
+    started = time.perf_counter()
+    links = sum(len(rows) for rows, _ in stories._exact_pairs(vectors, 0.4))
+    print(f"  every pair compared: {time.perf_counter() - started:.1f} s, {links} pairs reach the threshold "
+          f"(newsgold links {sum(len(rows) for rows, _ in stories._candidate_pairs(vectors, 0.4))} of them)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="5000,10000,20000")
     parser.add_argument("--peer-sizes", default="5000,10000")
     parser.add_argument("--export", type=int, default=20000, help="tasks of the export comparison (0: skip)")
+    parser.add_argument("--closed", type=int, default=0,
+                        help="only this: grouping on N documents of bench_large_project's closed-vocabulary corpus")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.closed:
+        closed_vocabulary(args.closed)
+        return
     if args.child:
         method, count, threshold, max_story, out = args.child
         child(method, int(count), float(threshold), int(max_story), out)
