@@ -152,10 +152,14 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     `annotated_labels` only. The gold is read like `export_dataset` reads it (`fmt`, `label_map`:
     newsgold gold JSONL, doccano, spaCy/Prodigy or CoNLL, texts normalised, spans carried); the
     report's `gold_problems` lists the gold spans that could not be scored, `skipped` the records
-    that are not gold."""
+    that are not gold. The predictions are checked against the gold and the schema first
+    (`scoring.check_predictions`: a text that differs from the gold document of its id, a span
+    outside the text or not covering its `text`, a label outside the schema stop with a
+    NewsgoldError naming the line); a figure that cannot be computed is None, its reason in the
+    Scores, and a label no gold document is gold for is listed in `unscored`."""
     from newsgold.annotate.export.lsfile import detect_file_kind
     from newsgold.annotate.goldformats import FORMATS, gold_documents
-    from newsgold.annotate.scoring import document_key, score_documents
+    from newsgold.annotate.scoring import check_predictions, score_documents
 
     labels = list(as_schema(schema).label_names)
     kind = detect_file_kind(Path(gold)) if fmt == "auto" else fmt
@@ -165,9 +169,10 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
                             "`annotate export` and score against its JSONL")
     skipped: list[Skipped] = []
     documents = list(gold_documents(gold, kind, labels, label_map, skipped.append))
-    predictions = [{**record, "id": document_key(record, f"{predicted} line {line}")}
-                   for line, record in iter_jsonl(predicted)]
-    report = score_documents([d.to_record() for d in documents], predictions, labels, str(predicted))
+    gold_records = [d.to_record() for d in documents]
+    checked = check_predictions(gold_records, ((f"{predicted} line {line}", record) for line, record in iter_jsonl(predicted)),
+                                labels)
+    report = score_documents(gold_records, checked, labels, str(predicted))
     report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
     report["skipped"] = [asdict(item) for item in skipped]
     return report

@@ -194,15 +194,18 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
     (gold JSONL, doccano, spaCy/Prodigy or CoNLL; texts normalised, offsets carried); a document
     without an id is matched by the content hash of its text, as `annotate documents` gives it.
     """
-    from dataclasses import asdict
-
-    from newsgold.annotate.scoring import scores_table
+    from newsgold.annotate.scoring import notes, plain, scores_table
 
     report = api.score(gold, predicted, schema=schema_path, fmt=fmt, label_map=label_map)
-    if as_json:
-        click.echo(json.dumps(report, default=asdict, indent=2))
+    if as_json:  # the reasons are in the JSON: each figure's `reason`, and `unscored`
+        click.echo(json.dumps(plain(report), indent=2))
     else:
         click.echo(scores_table(report))
+        for line in notes(report):
+            click.echo(f"note: {line}", err=True)
+        if report["predictions_without_gold"]:
+            click.echo(f"note: {report['predictions_without_gold']} predicted document(s) have no gold document "
+                       "(not scored)", err=True)
     for item in report["skipped"]:
         click.echo(f"note: not scored: {item['item']}: {item['reason']}", err=True)
     if report["gold_problems"]:

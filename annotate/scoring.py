@@ -1,4 +1,20 @@
-"""Entity scoring of predicted spans against gold spans, with nervaluate.
+"""The scoring core: spans counted against gold, and the figures, averages and notes built from
+the counts, for `annotate score`, `train evaluate` and `train curve` alike.
+
+- Counting: predicted spans against gold spans with nervaluate (`count_spans`, for `annotate
+  score`); `train evaluate` counts its tag sequences the way it always has (seqeval's strict
+  IOB2 entities, nervaluate's partial) and hands the counts to the same functions below.
+- Figures (`prf`): a precision without a predicted span, a recall without a gold span, an F1
+  with neither, cannot be computed: it is None, with the reason in `Scores.reason`, never NaN
+  and never a 0 that pretends. An F1 whose one defined side is 0 is 0 (nothing found right).
+- Labels (`summarise`): the labels both sides have are scored, each named; a label only one side
+  has (a gold label the model never learned, a label no document is gold for) is listed in
+  `unscored` with its reason and its gold count, and kept out of the micro and macro averages.
+- Rendering (`cell`, `notes`, `scores_table`): None is "–" in a table, null in JSON, and every
+  reason becomes one note.
+- Predictions meet gold through `check_predictions` only: one prediction per document, the
+  same text as the gold document of its id (after normalisation), spans inside that text whose
+  `text` (when given) is what the offsets cover, labels of the schema.
 
 Each document is scored only on the labels it is gold for (`annotated_labels`): a corpus that
 never marked actions is not evidence that predicted actions are wrong.
@@ -6,20 +22,177 @@ never marked actions is not evidence that predicted actions are wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Iterable, NamedTuple
 
 from newsgold.annotate.documents import document_id, normalize_text
 from newsgold.annotate.errors import NewsgoldError
 
+HALF_CREDIT = ("partial", "ent_type")  # nervaluate's schemes giving a partial match half a point
+NO_SPANS = "no gold span and no predicted span: nothing to compare"
+
+
+class ScoringError(NewsgoldError):
+    """Predictions that cannot be scored against the gold, or nothing to score at all."""
+
+
+class Counts(NamedTuple):
+    correct: int = 0
+    partial: int = 0
+    predicted: int = 0
+    gold: int = 0
+
+    def __add__(self, other: "Counts") -> "Counts":  # type: ignore[override]
+        return Counts(*(a + b for a, b in zip(self, other)))
+
 
 @dataclass(frozen=True)
 class Scores:
-    precision: float
-    recall: float
-    f1: float
+    """Precision, recall and F1 (None where they cannot be computed, `reason` saying why) and
+    the counts they come from. Reads like a dict too (`scores["f1"]`), as reports in JSON do."""
+
+    precision: float | None
+    recall: float | None
+    f1: float | None
     correct: int
     predicted: int
     gold: int
+    partial: int = 0
+    reason: str | None = None
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+    def get(self, key: str, default=None):
+        return getattr(self, key, default)
+
+
+def prf(counts: Counts, half_credit: bool = False) -> Scores:
+    """Scores of `counts`; `half_credit`: a partial match counts half (nervaluate's partial)."""
+    credit = counts.correct + (0.5 * counts.partial if half_credit else 0)
+    precision = credit / counts.predicted if counts.predicted else None
+    recall = credit / counts.gold if counts.gold else None
+    if precision is None and recall is None:
+        f1, reason = None, NO_SPANS
+    elif precision is None or recall is None:
+        # the defined side is 0 (no credit without both), and so is F1 whatever the other side
+        f1 = 0.0
+        reason = "precision undefined: no span predicted" if precision is None else "recall undefined: no gold span"
+    else:
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        reason = None
+    rounded = [None if v is None else round(v, 4) for v in (precision, recall, f1)]
+    return Scores(*rounded, correct=counts.correct, predicted=counts.predicted, gold=counts.gold,
+                  partial=counts.partial, reason=reason)
+
+
+def _unscored(gold: int, reason: str) -> Scores:
+    return Scores(None, None, None, correct=0, predicted=0, gold=gold, reason=f"not scored: {reason}")
+
+
+def _macro(rows: dict[str, Scores], label_names: list[str], counts: Counts) -> Scores:
+    """The mean over the labels of each figure where it is defined (seqeval's macro: F1 is the
+    mean of the labels' F1), the labels left out named in the reason."""
+    values, left_out = {}, []
+    for metric in ("precision", "recall", "f1"):
+        defined = [rows[label][metric] for label in label_names if rows[label][metric] is not None]
+        values[metric] = round(sum(defined) / len(defined), 4) if defined else None
+    for label in label_names:
+        if rows[label].reason and None in (rows[label].precision, rows[label].recall, rows[label].f1):
+            left_out.append(f"{label} ({rows[label].reason})")
+    if not label_names:
+        reason = "no label scored"
+    elif values["f1"] is None:
+        reason = f"undefined for every label scored: {'; '.join(left_out)}"
+    else:
+        reason = f"each figure averaged over the labels where it is defined; left out: {'; '.join(left_out)}" if left_out else None
+    return Scores(values["precision"], values["recall"], values["f1"], correct=counts.correct,
+                  predicted=counts.predicted, gold=counts.gold, partial=counts.partial, reason=reason)
+
+
+def summarise(counts: dict[str, dict[str, Counts]], scored: Iterable[str], unscored: dict[str, str],
+              schemes: Iterable[str], order: Iterable[str] = (), pooled: dict[str, Counts] | None = None) -> dict:
+    """The report of `counts` (label -> scheme -> Counts): `labels` (label -> scheme -> Scores,
+    the labels scored first, then those in `unscored`, label -> why, with their gold count and no
+    figure; in the order of `order`, then the rest), `micro` (the counts of the labels scored
+    pooled, or `pooled`, scheme -> Counts, where the counter pools them itself: nervaluate's
+    overall partial match ignores the label) and `macro` (scheme -> Scores) and `unscored`."""
+    scored, schemes = list(scored), list(schemes)
+    labels: dict[str, dict[str, Scores]] = {}
+    for label in dict.fromkeys([*(l for l in order if l in scored or l in unscored), *scored, *unscored]):
+        if label in unscored:
+            labels[label] = {s: _unscored(counts.get(label, {}).get(s, Counts()).gold, unscored[label]) for s in schemes}
+        else:
+            labels[label] = {s: prf(counts.get(label, {}).get(s, Counts()), s in HALF_CREDIT) for s in schemes}
+    micro, macro = {}, {}
+    for scheme in schemes:
+        total = sum((counts.get(label, {}).get(scheme, Counts()) for label in scored), Counts())
+        if pooled is not None and scheme in pooled:
+            total = pooled[scheme]
+        if scored:
+            micro[scheme] = prf(total, scheme in HALF_CREDIT)
+        else:
+            micro[scheme] = Scores(None, None, None, total.correct, total.predicted, total.gold,
+                                   reason="no label is both predicted and gold: " + "; ".join(
+                                       f"{label}: {reason}" for label, reason in unscored.items()))
+        macro[scheme] = _macro({label: labels[label][scheme] for label in scored}, scored, total)
+    return {"labels": labels, "micro": micro, "macro": macro, "unscored": dict(unscored)}
+
+
+def plain(value):
+    """A report with its Scores as plain dicts (JSON: None is null)."""
+    if isinstance(value, Scores):
+        return asdict(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)) and not isinstance(value, Counts):
+        return [plain(item) for item in value]
+    return value
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def cell(value: float | None) -> str:
+    """A figure in a table: three decimals, or "–" where it cannot be computed."""
+    return "–" if value is None else f"{value:.3f}"
+
+
+def notes(report: dict) -> list[str]:
+    """One line per reason in a report (per label, then the averages): what a "–" in the table
+    means, and which labels were not scored and why."""
+    lines: list[str] = []
+    rows = list(report["labels"].items()) + [(f"{name} average", report[name]) for name in ("micro", "macro")
+                                             if name in report]
+    for name, schemes in rows:
+        reasons = {scheme: scores["reason"] for scheme, scores in schemes.items() if scores["reason"]}
+        if len(set(reasons.values())) == 1:
+            lines.append(f"{name}: {next(iter(reasons.values()))}")
+        else:
+            lines.extend(f"{name} ({scheme}): {reason}" for scheme, reason in reasons.items())
+    return lines
+
+
+def scores_table(report: dict) -> str:
+    """A Markdown table of a report (`annotate score`'s or `train evaluate`'s): strict and
+    partial P/R/F1 per label, micro and macro averaged, with the gold and predicted counts."""
+    lines = [
+        "| label | strict P | strict R | strict F1 | partial P | partial R | partial F1 | gold | predicted |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    rows = list(report["labels"].items()) + [(f"**{name}**", report[name]) for name in ("micro", "macro")
+                                             if name in report]
+    for label, schemes in rows:
+        s, p = schemes["strict"], schemes["partial"]
+        counts = ("", "") if label == "**macro**" else (s["gold"], s["predicted"])
+        lines.append(
+            f"| {label} | {cell(s['precision'])} | {cell(s['recall'])} | {cell(s['f1'])} | {cell(p['precision'])} "
+            f"| {cell(p['recall'])} | {cell(p['f1'])} | {counts[0]} | {counts[1]} |"
+        )
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ spans: predictions against gold
 
 
 def nervaluate_spans(spans: list[dict], labels: set[str]) -> list[dict]:
@@ -39,78 +212,142 @@ def document_key(record: dict, item: str) -> str:
         return str(record["id"])
     if isinstance(record.get("text"), str) and normalize_text(record["text"]):
         return document_id(normalize_text(record["text"]))
-    raise NewsgoldError(f"{item}: the document has neither an 'id' nor a 'text' to match it by; "
-                        "score the file `annotate preannotate` or `train predict` wrote")
+    raise ScoringError(f"{item}: the document has neither an 'id' nor a 'text' to match it by; "
+                       "score the file `annotate preannotate` or `train predict` wrote")
 
 
-def _checked_spans(record: dict, source: str) -> list[dict]:
+_FIX = "score the file `annotate preannotate` or `train predict` wrote for these gold documents"
+
+
+def _checked_spans(record: dict, item: str, labels: list[str]) -> list[dict]:
     spans = record.get("spans") or []
-    for span in spans if isinstance(spans, list) else [spans]:
+    if not isinstance(spans, list):
+        raise ScoringError(f"{item}: 'spans' is a {type(spans).__name__}, not a list of spans; {_FIX}")
+    for span in spans:
         if not (isinstance(span, dict) and isinstance(span.get("label"), str)
                 and all(isinstance(span.get(k), int) and not isinstance(span.get(k), bool) for k in ("start", "end"))):
-            raise NewsgoldError(f"{source} document {record.get('id')}: span {span!r} has no integer start and "
-                                "end and a label; score the file `annotate preannotate` or `train predict` wrote")
+            raise ScoringError(f"{item}: span {span!r} has no integer start and end and a label; {_FIX}")
+        if span["label"] not in labels:
+            raise ScoringError(f"{item}: span {span['start']}-{span['end']} has the label {span['label']!r}, which "
+                               f"is not in the schema ({', '.join(labels)}); map it onto a schema label or leave it out")
     return spans
 
 
-def score_documents(gold: list[dict], predicted: list[dict], labels: list[str],
-                    source: str = "predictions", schemes: tuple[str, ...] = ("strict", "partial")) -> dict:
-    """P/R/F1 per label and micro-averaged over `labels` under nervaluate's `schemes` (strict,
-    partial; also exact, ent_type: the label right and the boundaries overlapping).
+def _on_gold(record: dict, spans: list[dict], gold: dict, item: str) -> list[dict]:
+    """`spans` of the prediction `record` in offsets of the gold text, or a ScoringError when the
+    prediction's text is not the gold document's or a span does not lie in it as it says."""
+    from newsgold.annotate.goldformats import Normalised
 
-    `gold` and `predicted` are documents in the JSONL shape (`id`, `spans`, `annotated_labels`);
-    they are matched by id (a document without one by its content hash, `document_key`), and
-    every gold document needs a prediction. `source` names the predictions in errors.
-    """
+    text, where = gold["text"], f"{item} (document {gold['id']})"
+    raw = record.get("text")
+    if raw is not None and not isinstance(raw, str):
+        raise ScoringError(f"{where}: 'text' is a {type(raw).__name__}, not a string; {_FIX}")
+    normalised = Normalised.of(raw) if raw is not None else Normalised(text)
+    if normalised.text != text:
+        at = next((i for i, (a, b) in enumerate(zip(normalised.text, text)) if a != b), min(len(normalised.text), len(text)))
+        raise ScoringError(
+            f"{where}: the prediction's text differs from the gold document of that id (first at character {at}: "
+            f"{normalised.text[at:at + 20]!r} against {text[at:at + 20]!r}), so its spans do not point into the gold; "
+            "predict on the gold texts themselves (`annotate preannotate GOLD` or `train predict MODEL GOLD`)")
+    own = raw if raw is not None else text
+    carried = []
+    for span in spans:
+        start, end, label = span["start"], span["end"], span["label"]
+        if not 0 <= start < end <= len(own):
+            raise ScoringError(f"{where}: span {start}-{end} ({label}) lies outside the text, which has {len(own)} "
+                               f"characters (a span needs 0 <= start < end <= {len(own)}); {_FIX}")
+        if "text" in span and span["text"] != own[start:end]:
+            raise ScoringError(f"{where}: span {start}-{end} ({label}) says {span['text']!r}, but the text there reads "
+                               f"{own[start:end]!r}: its offsets do not point at its text; {_FIX}")
+        edges = normalised.carry(start, end)
+        if isinstance(edges, str):
+            raise ScoringError(f"{where}: span {start}-{end} ({label}) cannot be placed in the normalised text: {edges}")
+        carried.append({**span, "start": edges[0], "end": edges[1]})
+    return carried
+
+
+def check_predictions(gold: list[dict], predictions: Iterable[tuple[str, dict]], labels: list[str]) -> dict[str, dict]:
+    """Document id -> prediction record (its spans in offsets of the gold text), every record of
+    `predictions` ((item naming it, record) pairs) checked against the `gold` documents (JSONL
+    records with their ids) and the schema `labels`: one prediction per document; spans with
+    integer offsets and schema labels; for a document of the gold, the same text after
+    normalisation and every span inside it, covering its `text` when given. A ScoringError
+    names the first record that fails, and why. Predictions of documents not in the gold are
+    checked for shape and labels only (they are not scored)."""
+    by_gold_id = {doc["id"]: doc for doc in gold}
+    checked: dict[str, dict] = {}
+    seen: dict[str, str] = {}
+    for item, record in predictions:
+        if not isinstance(record, dict):
+            raise ScoringError(f"{item}: a {type(record).__name__}, not a JSON object with 'id', 'text' and 'spans'; {_FIX}")
+        key = document_key(record, item)
+        if key in seen:
+            raise ScoringError(f"{seen[key]} and {item}: two predictions for document {key}; keep one per document")
+        seen[key] = item
+        spans = _checked_spans(record, item, labels)
+        if key in by_gold_id:
+            spans = _on_gold(record, spans, by_gold_id[key], item)
+        checked[key] = {**record, "id": key, "spans": spans}
+    return checked
+
+
+def count_spans(gold: list[dict], predicted: dict[str, dict], labels: list[str],
+                schemes: Iterable[str] = ("strict", "partial")) -> tuple[dict, dict[str, Counts], dict[str, int]]:
+    """Label -> scheme -> Counts of the predicted spans (document id -> record, as
+    `check_predictions` returns them) against the `gold` documents under nervaluate's `schemes`,
+    each document on the labels of `labels` it is gold for; scheme -> the Counts nervaluate pools
+    over every label (its micro); and label -> the number of gold documents gold for it. Every gold document needs a prediction."""
     from nervaluate import Evaluator
 
-    by_id = {document_key(doc, f"{source} document {n}"): doc for n, doc in enumerate(predicted, 1)}
     true_lists, pred_lists = [], []
-    for n, doc in enumerate(gold, 1):
-        doc = {**doc, "id": document_key(doc, f"gold document {n}")}
-        if doc["id"] not in by_id:
-            raise NewsgoldError(
-                f"gold document {doc['id']} ({doc.get('source')}) has no prediction; "
-                "pre-annotate the same documents you score"
-            )
+    documents_gold_for = {label: 0 for label in labels}
+    for doc in gold:
+        if doc["id"] not in predicted:
+            raise ScoringError(f"gold document {doc['id']} ({doc.get('source')}) has no prediction; "
+                               "pre-annotate the same documents you score")
         scored = set(doc.get("annotated_labels") or labels) & set(labels)
+        for label in scored:
+            documents_gold_for[label] += 1
         true_lists.append(nervaluate_spans(doc.get("spans") or [], scored))
-        pred_lists.append(nervaluate_spans(_checked_spans(by_id[doc["id"]], source), scored))
-    results = Evaluator(true_lists, pred_lists, tags=list(labels)).evaluate()
-
-    def pack(result) -> Scores:
-        return Scores(
-            precision=round(result.precision, 4),
-            recall=round(result.recall, 4),
-            f1=round(result.f1, 4),
-            correct=result.correct,
-            predicted=result.actual,
-            gold=result.possible,
-        )
-
-    nothing = Scores(0.0, 0.0, 0.0, 0, 0, 0)
-    return {
-        "micro": {scheme: pack(results["overall"][scheme]) for scheme in schemes},
-        "labels": {  # nervaluate leaves out a label no document, gold or predicted, has
-            label: {scheme: pack(results["entities"][label][scheme]) if label in results["entities"] else nothing
-                    for scheme in schemes}
-            for label in labels
-        },
-        "documents": len(gold),
-    }
+        pred_lists.append(nervaluate_spans(predicted[doc["id"]].get("spans") or [], scored))
+    schemes = list(schemes)
+    counts: dict[str, dict[str, Counts]] = {}
+    pooled = {s: Counts() for s in schemes}
+    if gold:
+        results = Evaluator(true_lists, pred_lists, tags=list(labels)).evaluate()
+        for label, by_scheme in results["entities"].items():  # nervaluate leaves out a label nobody has
+            counts[label] = {s: nervaluate_counts(r) for s, r in by_scheme.items() if s in schemes}
+        pooled = {s: nervaluate_counts(results["overall"][s]) for s in schemes}
+    return counts, pooled, documents_gold_for
 
 
-def scores_table(report: dict) -> str:
-    """A Markdown table of a `score_documents` report."""
-    lines = [
-        "| label | strict P | strict R | strict F1 | partial P | partial R | partial F1 | gold | predicted |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    rows = list(report["labels"].items()) + [("**micro**", report["micro"])]
-    for label, schemes in rows:
-        s, p = schemes["strict"], schemes["partial"]
-        lines.append(
-            f"| {label} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {p.precision:.3f} "
-            f"| {p.recall:.3f} | {p.f1:.3f} | {s.gold} | {s.predicted} |"
-        )
-    return "\n".join(lines)
+def nervaluate_counts(result) -> Counts:
+    """The Counts of a nervaluate result."""
+    return Counts(result.correct, result.partial, result.actual, result.possible)
+
+
+def score_documents(gold: list[dict], predicted: list[dict] | dict[str, dict], labels: list[str],
+                    source: str = "predictions", schemes: tuple[str, ...] = ("strict", "partial")) -> dict:
+    """P/R/F1 per label and micro- and macro-averaged over `labels` under nervaluate's `schemes`
+    (strict, partial; also exact, ent_type: the label right and the boundaries overlapping),
+    figures that cannot be computed None with their reason (see `summarise`).
+
+    `gold` and `predicted` are documents in the JSONL shape (`id`, `text`, `spans`,
+    `annotated_labels`); they are matched by id (a document without one by its content hash,
+    `document_key`), the predictions checked against the gold (`check_predictions`; a dict is
+    taken as checked), and every gold document needs a prediction. `source` names the
+    predictions in errors. A label no gold document is gold for is not scored, and said so.
+    """
+    gold = [{**doc, "id": document_key(doc, f"gold document {n}")} for n, doc in enumerate(gold, 1)]
+    if not gold:
+        raise ScoringError("the gold holds no document, so nothing can be scored; score against gold "
+                           "documents (`annotate export` writes them as JSONL)")
+    if not isinstance(predicted, dict):
+        predicted = check_predictions(gold, ((f"{source} document {n}", record) for n, record in enumerate(predicted, 1)),
+                                      labels)
+    counts, pooled, gold_for = count_spans(gold, predicted, labels, schemes)
+    unscored = {label: "no gold document is annotated for it" for label in labels if not gold_for[label]}
+    report = summarise(counts, [label for label in labels if label not in unscored], unscored, schemes, labels, pooled)
+    report["documents"] = len(gold)
+    report["predictions_without_gold"] = len(set(predicted) - {doc["id"] for doc in gold})
+    return report

@@ -40,18 +40,29 @@ class Evaluation:
 
         return table(self.report)
 
+    def notes(self) -> list[str]:
+        """What each "–" in the table means, and the labels not scored and why."""
+        from newsgold.annotate.scoring import notes
+
+        return notes(self.report)
+
 
 def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out: str | Path | None = None) -> Evaluation:
     """Score `model` on a split of `dataset`: strict (seqeval, IOB2) and partial (nervaluate)
     entity P/R/F1 per label, micro/macro averages and token confusion, written to `out`
-    (default MODEL/eval-SPLIT) as report.json, report.md and PNG plots."""
-    from newsgold.annotate.dataset import load_split
+    (default MODEL/eval-SPLIT) as report.json, report.md and PNG plots. The labels the model
+    learned and the split is gold for are scored; the others are listed in `unscored` with why,
+    and a figure that cannot be computed is None with its reason (`annotate.scoring`). An empty
+    split, or no label in common, is refused before anything is written (`train.checks`)."""
+    from newsgold.train.checks import held_split, shared_labels
     from newsgold.train.evaluate import evaluate as score, write_report
     from newsgold.train.model import load_model
 
     tagger, metadata = load_model(model, dataset)
-    part = load_split(dataset, split)
-    report = score(part.tags, tagger.predict(part.tokens), part.annotated_labels, tagger.labels_)
+    part = held_split(dataset, split, "a score")
+    shared_labels(model, tagger.labels_, dataset, split, part)
+    report = score(part.tags, tagger.predict(part.tokens), part.annotated_labels, tagger.labels_,
+                   metadata.get("not_learned_because"))
     report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split)
     folder = Path(out) if out is not None else Path(model) / f"eval-{split}"
     written = write_report(report, folder, f"{metadata['model_version']} on {split}")

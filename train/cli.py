@@ -52,8 +52,10 @@ def fit(dataset, out, c1, c2, unlabelled, text_field, skip_bad):
         click.echo(f"skipped {item}: {reason}", err=True)
     click.echo(f"trained {metadata['model_version']} on {metadata['train_documents']} documents in "
                f"{metadata['fit_seconds']} s; labels {', '.join(metadata['labels'])}; saved to {out}")
-    if metadata["labels_not_learned"]:
-        click.echo(f"not learned (not gold in every training document): {', '.join(metadata['labels_not_learned'])}", err=True)
+    from newsgold.train.checks import RULE
+
+    for label, reason in metadata["not_learned_because"].items():
+        click.echo(f"not learned: {label} ({reason}; {RULE})", err=True)
 
 
 @cli.command()
@@ -66,6 +68,8 @@ def evaluate(model, dataset, split):
     report.md and PNG plots into MODEL/eval-SPLIT/."""
     result = api.evaluate(model, dataset, split=split)
     click.echo(result.table())
+    for line in result.notes():
+        click.echo(f"note: {line}", err=True)
     click.echo(f"wrote {', '.join(str(p) for p in result.written)}", err=True)
 
 
@@ -97,8 +101,11 @@ def curve(dataset, out, split, steps):
     from newsgold.train.curve import learning_curve
 
     points = learning_curve(dataset, Path(out), split, steps, progress=tqdm(total=steps, desc="curve", disable=None).update)
+    from newsgold.annotate.scoring import cell
+
     for point in points:
-        click.echo(f"{point['documents']:5} documents: strict micro F1 {point['f1']:.3f}")
+        reason = f" ({point['reason']})" if point.get("reason") else ""
+        click.echo(f"{point['documents']:5} documents: strict micro F1 {cell(point['f1'])}{reason}")
 
 
 def main():

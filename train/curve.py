@@ -1,24 +1,35 @@
-"""Learning curve: strict micro F1 against the number of training documents."""
+"""Learning curve: strict micro F1 against the number of training documents.
+
+Each point is a tagger fitted on the first N train documents, scored on `split` through the
+scoring core (`annotate.scoring`): a point where F1 cannot be computed (the first N documents
+teach no label, or nothing to compare) has `f1` None and its `reason`; an empty held-out split,
+a train split with nothing to learn, or no label shared by the two is refused before any fit.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from newsgold.train.checks import held_split, require_learnable, shared_labels
 from newsgold.train.evaluate import evaluate
 from newsgold.annotate.dataset import load_split
-from newsgold.train.tagger import SequenceTagger
+from newsgold.train.tagger import SequenceTagger, learnable_labels
 
 
 def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5, progress=None) -> list[dict]:
     train = load_split(dataset, "train")
-    held = load_split(dataset, split)
-    points = []
+    if not train.tokens:
+        held_split(dataset, "train", "a learning curve")  # refused, naming the splits that have documents
+    learned = require_learnable(dataset, train)
+    held = held_split(dataset, split, "a learning curve")
+    shared_labels(f"{dataset} (its train split)", learned, dataset, split, held)
+    points, by_size = [], {}
     for step in range(1, steps + 1):
         n = max(1, round(len(train.tokens) * step / steps))
-        tagger = SequenceTagger().fit(train.tokens[:n], train.tags[:n], train.annotated_labels[:n])
-        report = evaluate(held.tags, tagger.predict(held.tokens), held.annotated_labels, tagger.labels_)
-        points.append({"documents": n, "f1": report["averages"].get("micro", {}).get("f1", 0.0)})
+        if n not in by_size:  # fewer documents than steps: each size is fitted once
+            by_size[n] = _point(train, held, n)
+            points.append(by_size[n])
         if progress:
             progress(1)
     out.mkdir(parents=True, exist_ok=True)
@@ -30,7 +41,8 @@ def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5
         import matplotlib.pyplot as plt
 
         figure, axis = plt.subplots(figsize=(5, 3.5))
-        axis.plot([p["documents"] for p in points], [p["f1"] for p in points], marker="o")
+        shown = [p for p in points if p["f1"] is not None]  # a point without F1 is left out, its reason in curve.json
+        axis.plot([p["documents"] for p in shown], [p["f1"] for p in shown], marker="o")
         axis.set_xlabel("training documents")
         axis.set_ylabel(f"strict micro F1 ({split})")
         axis.set_ylim(0, 1)
@@ -40,3 +52,18 @@ def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5
     except ImportError:
         pass
     return points
+
+
+def _point(train, held, n: int) -> dict:
+    learned = learnable_labels(train.tags[:n], train.annotated_labels[:n])
+    if not learned:
+        return {"documents": n, "f1": None,
+                "reason": (f"the first {n} training documents teach" if n != 1 else "the first training document teaches")
+                + " no label (no span of a label every one of them is gold for)"}
+    tagger = SequenceTagger().fit(train.tokens[:n], train.tags[:n], train.annotated_labels[:n])
+    report = evaluate(held.tags, tagger.predict(held.tokens), held.annotated_labels, tagger.labels_)
+    micro = report["micro"]["strict"]
+    point = {"documents": n, "f1": micro["f1"], "labels": [l for l in report["labels"] if l not in report["unscored"]]}
+    if micro["f1"] is None:
+        point["reason"] = micro["reason"]
+    return point

@@ -1,9 +1,11 @@
 """Scoring the tagger the way the field scores NER, and the report files.
 
-Strict entity P/R/F1 per label with micro and macro averages from seqeval (mode="strict",
-scheme=IOB2); partial-boundary matching from nervaluate; token-level confusion. A document is
-scored only on the labels it is gold for and the model learned: other labels are masked to O in
-both gold and prediction.
+Strict entity P/R/F1 per label from seqeval's strict IOB2 entities (an entity is right when its
+label and both boundaries are); partial-boundary matching from nervaluate; token-level
+confusion. A document is scored only on the labels it is gold for and the model learned: other
+labels are masked to O in both gold and prediction. The figures, averages and notes come from
+the scoring core `annotate.scoring` (`summarise`), as `annotate score`'s do: a figure that
+cannot be computed is None with its reason, and a label only one side has is named, not scored.
 """
 
 from __future__ import annotations
@@ -11,69 +13,88 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from newsgold.annotate.scoring import Counts, ScoringError, nervaluate_counts, notes, plain, scores_table, summarise
 from newsgold.annotate.spans import iob_tags
+
+SCHEMES = ("strict", "partial")
 
 
 def _mask(tags: list[str], keep: set[str]) -> list[str]:
     return [t if t == "O" or t[2:] in keep else "O" for t in tags]
 
 
-def evaluate(gold: list[list[str]], predicted: list[list[str]], annotated: list[list[str]], labels: list[str]) -> dict:
+def evaluate(gold: list[list[str]], predicted: list[list[str]], annotated: list[list[str]], labels: list[str],
+             not_learned: dict[str, str] | None = None) -> dict:
+    """The report of `predicted` tag sequences against `gold` ones, each document scored on the
+    labels of `labels` (the model's) it is gold for (`annotated`; none: every label). A label of
+    `labels` no document is gold for, and a label documents are gold for that `labels` lacks (the
+    model did not learn it; `not_learned`: label -> why, from the model's metadata), are listed in
+    `unscored` with their gold counts."""
     from nervaluate import Evaluator
-    from seqeval.metrics import classification_report
-    from seqeval.scheme import IOB2
+    from seqeval.scheme import IOB2, Entities
 
-    g, p = [], []
+    if not gold:
+        raise ScoringError("no documents to score")
+    gold_for: dict[str, int] = {}
+    for doc_labels in annotated:
+        for label in set(doc_labels or labels):
+            gold_for[label] = gold_for.get(label, 0) + 1
+    scored = [label for label in labels if gold_for.get(label)]
+    unscored = {label: "no document of the split is gold for it" for label in labels if label not in scored}
+    why = not_learned or {}
+    unscored.update({label: "the model did not learn it" + (f" ({why[label]})" if label in why else "")
+                     for label in sorted(gold_for) if label not in labels})
+    g, p, unmasked = [], [], []
     for gold_tags, pred_tags, doc_labels in zip(gold, predicted, annotated):
-        keep = set(doc_labels or labels) & set(labels)
+        keep = set(doc_labels or labels) & set(scored)
         g.append(_mask(gold_tags, keep))
         p.append(_mask(pred_tags, keep))
-    strict = classification_report(g, p, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
-    partial = Evaluator(g, p, tags=labels, loader="list").evaluate()
-    per_label = {}
-    for label in labels:
-        s = strict.get(label, {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0})
-        part = partial["entities"][label]["partial"]
-        per_label[label] = {
-            "strict": {"precision": round(s["precision"], 4), "recall": round(s["recall"], 4),
-                       "f1": round(s["f1-score"], 4), "support": int(s["support"])},
-            "partial": {"precision": round(part.precision, 4), "recall": round(part.recall, 4), "f1": round(part.f1, 4)},
-        }
-    averages = {
-        name: {"precision": round(strict[key]["precision"], 4), "recall": round(strict[key]["recall"], 4),
-               "f1": round(strict[key]["f1-score"], 4)}
-        for name, key in (("micro", "micro avg"), ("macro", "macro avg")) if key in strict
-    }
-    overall_partial = partial["overall"]["partial"]
-    averages["micro_partial"] = {"precision": round(overall_partial.precision, 4),
-                                 "recall": round(overall_partial.recall, 4), "f1": round(overall_partial.f1, 4)}
-    tags = iob_tags(labels)
+        unmasked.append(_mask(gold_tags, set(doc_labels or labels) & set(unscored)))
+    counts: dict[str, dict[str, Counts]] = {}
+    truth, guess = Entities(g, IOB2), Entities(p, IOB2)
+    partial = Evaluator(g, p, tags=scored, loader="list").evaluate() if scored else {"entities": {}}
+    for label in scored:
+        true_set, pred_set = truth.filter(label), guess.filter(label)
+        part = partial["entities"].get(label, {}).get("partial")  # nervaluate leaves out a label nobody has
+        counts[label] = {"strict": Counts(len(true_set & pred_set), 0, len(pred_set), len(true_set)),
+                         "partial": nervaluate_counts(part) if part else Counts()}
+    # strict micro pools the labels' counts (seqeval's); partial micro is nervaluate's overall match
+    pooled = {"partial": nervaluate_counts(partial["overall"]["partial"])} if scored else None
+    left_out = Entities(unmasked, IOB2)
+    for label in unscored:
+        counts[label] = {scheme: Counts(gold=len(left_out.filter(label))) for scheme in SCHEMES}
+    report = plain(summarise(counts, scored, unscored, SCHEMES, order=labels, pooled=pooled))
+    # the averages as reports before the scoring core carried them
+    report["averages"] = {"micro": report["micro"]["strict"], "macro": report["macro"]["strict"],
+                          "micro_partial": report["micro"]["partial"]}
+    tags = iob_tags(scored)
     confusion = {a: {b: 0 for b in tags} for a in tags}
     for gold_tags, pred_tags in zip(g, p):
         for a, b in zip(gold_tags, pred_tags):
             if a in confusion and b in confusion[a]:
                 confusion[a][b] += 1
-    return {"labels": per_label, "averages": averages, "confusion": confusion, "documents": len(gold)}
+    report.update(confusion=confusion, documents=len(gold))
+    return report
 
 
 def table(report: dict) -> str:
-    lines = ["| label | strict P | strict R | strict F1 | partial F1 | support |", "|---|---|---|---|---|---|"]
-    for label, scores in report["labels"].items():
-        s, p = scores["strict"], scores["partial"]
-        lines.append(f"| {label} | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {p['f1']:.3f} | {s['support']} |")
-    for name in ("micro", "macro"):
-        if name in report["averages"]:
-            a = report["averages"][name]
-            partial = f"{report['averages']['micro_partial']['f1']:.3f}" if name == "micro" else "–"
-            lines.append(f"| **{name}** | {a['precision']:.3f} | {a['recall']:.3f} | {a['f1']:.3f} | {partial} | |")
-    return "\n".join(lines)
+    return scores_table(report)
+
+
+def markdown(report: dict, title: str) -> str:
+    """report.md: the table, and a note for every figure that cannot be computed or label not scored."""
+    lines = notes(report)
+    text = f"# {title}\n\n{table(report)}\n"
+    if lines:
+        text += "\n– : cannot be computed. Notes:\n\n" + "".join(f"- {line}\n" for line in lines)
+    return text
 
 
 def write_report(report: dict, folder: Path, title: str) -> list[Path]:
     """report.json, report.md and, when matplotlib is installed, PNG plots next to the model."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "report.json").write_text(json.dumps(report, indent=2))
-    (folder / "report.md").write_text(f"# {title}\n\n{table(report)}\n")
+    (folder / "report.md").write_text(markdown(report, title))
     written = [folder / "report.json", folder / "report.md"]
     try:
         import matplotlib
@@ -84,11 +105,13 @@ def write_report(report: dict, folder: Path, title: str) -> list[Path]:
         return written
     labels = list(report["labels"])
     figure, axis = plt.subplots(figsize=(6, 3.5))
-    strict = [report["labels"][l]["strict"]["f1"] for l in labels]
-    partial = [report["labels"][l]["partial"]["f1"] for l in labels]
     x = range(len(labels))
-    axis.bar([i - 0.2 for i in x], strict, width=0.4, label="strict F1")
-    axis.bar([i + 0.2 for i in x], partial, width=0.4, label="partial F1")
+    for shift, scheme in ((-0.2, "strict"), (0.2, "partial")):
+        values = [report["labels"][l][scheme]["f1"] for l in labels]
+        axis.bar([i + shift for i in x], [v or 0 for v in values], width=0.4, label=f"{scheme} F1")
+        for i, value in zip(x, values):
+            if value is None:  # cannot be computed: "–", the reason is in report.md
+                axis.text(i + shift, 0.02, "–", ha="center")
     axis.set_xticks(list(x), labels)
     axis.set_ylim(0, 1)
     axis.set_title(title)

@@ -97,6 +97,9 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     train = load_split(dataset, "train")
     if not train.tokens:
         raise ModelError(f"{dataset}: the train split is empty; export more annotated stories first")
+    from newsgold.train.checks import not_learned, require_learnable
+
+    require_learnable(dataset, train)  # a train split with nothing to learn is refused, saying why
     extra, extra_digest, skipped = read_unlabelled(unlabelled, text_field, skip_bad)
     started = time.perf_counter()
     tagger = SequenceTagger(c1=c1, c2=c2).fit(train.tokens, train.tags, train.annotated_labels, unlabelled=extra)
@@ -118,6 +121,7 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
         "clustered_words": len(tagger.clusters_),
         "labels": tagger.labels_,
         "labels_not_learned": sorted({l for labels in train.annotated_labels for l in labels} - set(tagger.labels_)),
+        "not_learned_because": not_learned(train),
         "tags": tagger.tags_,
         "params": tagger.get_params(),
         "features": feature_module.__doc__.strip(),

@@ -50,6 +50,18 @@ def _valid(previous: str | None, tag: str) -> bool:
     return previous is not None and previous != "O" and previous[2:] == tag[2:]
 
 
+def learnable_labels(y, annotated_labels=None) -> list[str]:
+    """The labels a tagger fitted on tag sequences `y` learns: those with a span in `y` that every
+    document is gold for (`annotated_labels`; a document without any is gold for every label)."""
+    present = sorted({tag[2:] for tags in y for tag in tags if tag != "O"})
+    if annotated_labels is not None:
+        common = set(present)
+        for labels in annotated_labels:
+            common &= set(labels or present)
+        present = [label for label in present if label in common]
+    return present
+
+
 class SequenceTagger(BaseEstimator):
     def __init__(self, c1: float = 0.1, c2: float = 0.1, max_iterations: int = 100, random_state: int = 0,
                  word_clusters: bool = True):
@@ -65,12 +77,7 @@ class SequenceTagger(BaseEstimator):
 
         if len(X) != len(y):
             raise ValueError(f"{len(X)} documents but {len(y)} tag sequences")
-        present = sorted({tag[2:] for tags in y for tag in tags if tag != "O"})
-        if annotated_labels is not None:
-            common = set(present)
-            for labels in annotated_labels:
-                common &= set(labels or present)
-            present = [label for label in present if label in common]
+        present = learnable_labels(y, annotated_labels)
         self.labels_ = present
         self.clusters_ = learn_clusters(list(X) + list(unlabelled)) if self.word_clusters else {}
         keep = set(present)
