@@ -172,7 +172,7 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     gold_records = [d.to_record() for d in documents]
     checked = check_predictions(gold_records, ((f"{predicted} line {line}", record) for line, record in iter_jsonl(predicted)),
                                 labels)
-    report = score_documents(gold_records, checked, labels, str(predicted))
+    report = score_documents(gold_records, checked, labels, str(predicted), gold_source=str(gold))
     report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
     report["skipped"] = [asdict(item) for item in skipped]
     return report

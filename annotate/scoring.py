@@ -238,7 +238,9 @@ def _on_gold(record: dict, spans: list[dict], gold: dict, item: str) -> list[dic
     prediction's text is not the gold document's or a span does not lie in it as it says."""
     from newsgold.annotate.goldformats import Normalised
 
-    text, where = gold["text"], f"{item} (document {gold['id']})"
+    text, where = gold.get("text"), f"{item} (document {gold['id']})"
+    if not isinstance(text, str):  # gold without its text (a caller's own records): nothing to check against
+        return spans
     raw = record.get("text")
     if raw is not None and not isinstance(raw, str):
         raise ScoringError(f"{where}: 'text' is a {type(raw).__name__}, not a string; {_FIX}")
@@ -327,7 +329,8 @@ def nervaluate_counts(result) -> Counts:
 
 
 def score_documents(gold: list[dict], predicted: list[dict] | dict[str, dict], labels: list[str],
-                    source: str = "predictions", schemes: tuple[str, ...] = ("strict", "partial")) -> dict:
+                    source: str = "predictions", schemes: tuple[str, ...] = ("strict", "partial"),
+                    gold_source: str = "the gold") -> dict:
     """P/R/F1 per label and micro- and macro-averaged over `labels` under nervaluate's `schemes`
     (strict, partial; also exact, ent_type: the label right and the boundaries overlapping),
     figures that cannot be computed None with their reason (see `summarise`).
@@ -336,12 +339,13 @@ def score_documents(gold: list[dict], predicted: list[dict] | dict[str, dict], l
     `annotated_labels`); they are matched by id (a document without one by its content hash,
     `document_key`), the predictions checked against the gold (`check_predictions`; a dict is
     taken as checked), and every gold document needs a prediction. `source` names the
-    predictions in errors. A label no gold document is gold for is not scored, and said so.
+    predictions in errors, `gold_source` the gold. A label no gold document is gold for is not
+    scored, and said so.
     """
     gold = [{**doc, "id": document_key(doc, f"gold document {n}")} for n, doc in enumerate(gold, 1)]
     if not gold:
-        raise ScoringError("the gold holds no document, so nothing can be scored; score against gold "
-                           "documents (`annotate export` writes them as JSONL)")
+        raise ScoringError(f"{gold_source}: no gold document in it, so nothing can be scored; score against a "
+                           "file of gold documents (`annotate export` writes one as JSONL)")
     if not isinstance(predicted, dict):
         predicted = check_predictions(gold, ((f"{source} document {n}", record) for n, record in enumerate(predicted, 1)),
                                       labels)

@@ -60,7 +60,7 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
 
     tagger, metadata = load_model(model, dataset)
     part = held_split(dataset, split, "a score")
-    shared_labels(model, tagger.labels_, dataset, split, part)
+    shared_labels(tagger.labels_, dataset, split, part, f"{model}: the model")
     report = score(part.tags, tagger.predict(part.tokens), part.annotated_labels, tagger.labels_,
                    metadata.get("not_learned_because"))
     report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split)

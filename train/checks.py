@@ -98,8 +98,9 @@ def require_learnable(dataset: str | Path, train: Split) -> list[str]:
                          "gold for them")
 
 
-def shared_labels(model: str | Path, learned: list[str], dataset: str | Path, split: str, part: Split) -> list[str]:
-    """The labels of `learned` some document of `part` is gold for, refused when there is none."""
+def shared_labels(learned: list[str], dataset: str | Path, split: str, part: Split, who: str) -> list[str]:
+    """The labels of `learned` some document of `part` is gold for, refused when there is none;
+    `who` learned them ("MODEL: the model", "DATASET: its train split")."""
     gold_for = set()
     for annotated in part.annotated_labels:
         gold_for |= set(annotated or learned)
@@ -107,10 +108,10 @@ def shared_labels(model: str | Path, learned: list[str], dataset: str | Path, sp
     if shared:
         return shared
     if not learned:
-        raise SmallDataError(f"{model}: the model learned no label, so it predicts nothing and there is nothing to "
-                             "score; retrain it with `train fit DATASET --out DIR` on a dataset with spans")
+        raise SmallDataError(f"{who} learned no label, so it predicts nothing and there is nothing to score; "
+                             "retrain it with `train fit DATASET --out DIR` on a dataset with spans")
     raise SmallDataError(
-        f"{model}: it learned {', '.join(learned)}, but no document of split {split!r} of {dataset} is gold for "
+        f"{who} learned {', '.join(learned)}, but no document of split {split!r} of {dataset} is gold for "
         f"{'it' if len(learned) == 1 else 'any of them'} (they are gold for {', '.join(sorted(gold_for)) or 'nothing'}), "
-        f"so nothing can be scored; evaluate on a dataset annotated for {', '.join(learned)}, or fit a model on this "
-        "one (`train fit DATASET --out DIR`)")
+        f"so nothing can be scored; score on documents annotated for {', '.join(learned)}, or fit on documents "
+        f"annotated like split {split!r}")

@@ -23,7 +23,7 @@ def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5
         held_split(dataset, "train", "a learning curve")  # refused, naming the splits that have documents
     learned = require_learnable(dataset, train)
     held = held_split(dataset, split, "a learning curve")
-    shared_labels(f"{dataset} (its train split)", learned, dataset, split, held)
+    shared_labels(learned, dataset, split, held, f"{dataset}: a tagger fitted on its train split")
     points, by_size = [], {}
     for step in range(1, steps + 1):
         n = max(1, round(len(train.tokens) * step / steps))
@@ -59,7 +59,7 @@ def _point(train, held, n: int) -> dict:
     if not learned:
         return {"documents": n, "f1": None,
                 "reason": (f"the first {n} training documents teach" if n != 1 else "the first training document teaches")
-                + " no label (no span of a label every one of them is gold for)"}
+                + " no label: no span of a label that all of them are gold for"}
     tagger = SequenceTagger().fit(train.tokens[:n], train.tags[:n], train.annotated_labels[:n])
     report = evaluate(held.tags, tagger.predict(held.tokens), held.annotated_labels, tagger.labels_)
     micro = report["micro"]["strict"]

@@ -26,7 +26,7 @@ from newsgold.annotate import convert_re3d, export_dataset  # noqa: E402
 from newsgold.annotate.documents import Document  # noqa: E402
 from newsgold.annotate.preannotate import MergedAnnotator, RuleAnnotator  # noqa: E402
 from newsgold.annotate.preannotate.merge import DEFAULT_POLICY, OWN_GOLD_POLICY, POLICIES  # noqa: E402
-from newsgold.annotate.scoring import score_documents  # noqa: E402
+from newsgold.annotate.scoring import cell, score_documents  # noqa: E402
 from newsgold.train import fit  # noqa: E402
 from newsgold.train.model import load_model  # noqa: E402
 from newsgold.train.predict import TaggerAnnotator  # noqa: E402
@@ -67,8 +67,8 @@ def table(title: str, gold: list[dict], model: TaggerAnnotator, rules: RuleAnnot
             if not s.gold and not s.predicted:
                 continue
             shown = f"**{name}**" if name in (DEFAULT_POLICY, OWN_GOLD_POLICY) else name
-            print(f"| {shown} | {label} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {o.precision:.3f} "
-                  f"| {o.recall:.3f} | {o.f1:.3f} | {s.gold} | {s.predicted} |")
+            print(f"| {shown} | {label} | {cell(s.precision)} | {cell(s.recall)} | {cell(s.f1)} | {cell(o.precision)} "
+                  f"| {cell(o.recall)} | {cell(o.f1)} | {s.gold} | {s.predicted} |")
         micro[name] = report["micro"]
     return micro
 
