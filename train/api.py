@@ -59,7 +59,7 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     from newsgold.train.model import load_model
 
     tagger, metadata = load_model(model, dataset)
-    part = held_split(dataset, split, "a score")
+    part = held_split(dataset, split)
     shared_labels(tagger.labels_, dataset, split, part, f"{model}: the model")
     report = score(part.tags, tagger.predict(part.tokens), part.annotated_labels, tagger.labels_,
                    metadata.get("not_learned_because"))

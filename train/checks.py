@@ -1,8 +1,9 @@
 """What fitting and scoring need of a dataset, checked before any work starts, so that small data
 (normal at the start of a project) ends in one true line instead of a traceback or a false figure.
 
-- `held_split`: a split to score (`train evaluate`, `train curve`) must hold documents; the
-  error names the split, the splits that do, and what to do.
+- `held_split`, `train_split`: a split to score (`train evaluate`, `train curve`) or to train on
+  (`train fit`, `train curve`) must hold documents; the error names the split, the splits that
+  do, and what to do.
 - `require_learnable`: `train fit` (and `train curve`) need a train split from which the tagger
   can learn at least one label (a label with a span, that every train document is gold for);
   `not_learned` says, per label, why it was not learned.
@@ -31,8 +32,9 @@ def split_sizes(dataset: str | Path) -> dict[str, int]:
     return {name: part.num_rows for name, part in load_from_disk(str(require_dataset(dataset))).items()}
 
 
-def held_split(dataset: str | Path, split: str, what: str = "the scores") -> Split:
-    """The split `split` of `dataset`, refused when it holds no document."""
+def held_split(dataset: str | Path, split: str, what: str = "no score can be computed", fix: str | None = None) -> Split:
+    """The split `split` of `dataset`, refused when it holds no document: the error names the
+    splits that have some and what to do (`fix`, or by default: score another split)."""
     part = load_split(dataset, split)
     if part.tokens:
         return part
@@ -42,13 +44,22 @@ def held_split(dataset: str | Path, split: str, what: str = "the scores") -> Spl
         raise SmallDataError(f"{dataset}: the dataset holds no document in any split; annotate some and "
                              "export again")
     others = ", ".join(f"{name} ({rows} document{'s' * (rows != 1)})" for name, rows in filled.items())
-    held = [name for name in filled if name != "train"]
-    fix = (f"pass --split {held[0]}" if held else
-           "pass --split train to score on the training data itself (not a held-out score)")
+    if fix is None:
+        held = [name for name in filled if name != "train"]
+        fix = (f"pass --split {held[0]}" if held else
+               "pass --split train to score on the training data itself (not a held-out score)")
     raise SmallDataError(
-        f"{dataset}: split {split!r} has no documents, so {what} cannot be computed; only {others} "
+        f"{dataset}: split {split!r} has no documents, so {what}; only {others} "
         f"{'has' if len(filled) == 1 else 'have'} documents. {fix[0].upper() + fix[1:]}, or annotate and export more "
-        f"stories: `annotate export` holds whole stories out, so {split} gets documents once there are enough stories")
+        f"stories: `annotate export` assigns whole stories to splits, so {split} gets documents once there are "
+        "enough stories")
+
+
+def train_split(dataset: str | Path, what: str = "no tagger can be fitted") -> Split:
+    """The train split of `dataset`, refused when it holds no document (with few stories, the
+    split by story can put every one elsewhere)."""
+    return held_split(dataset, "train", what, fix="export again with `--ratios 1,0,0` to train on every document "
+                                                   "(nothing held out)")
 
 
 def _gold_for(annotated: list[str], present: set[str]) -> set[str]:

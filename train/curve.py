@@ -11,18 +11,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from newsgold.train.checks import held_split, require_learnable, shared_labels
+from newsgold.train.checks import held_split, require_learnable, shared_labels, train_split
 from newsgold.train.evaluate import evaluate
-from newsgold.annotate.dataset import load_split
 from newsgold.train.tagger import SequenceTagger, learnable_labels
 
 
 def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5, progress=None) -> list[dict]:
-    train = load_split(dataset, "train")
-    if not train.tokens:
-        held_split(dataset, "train", "a learning curve")  # refused, naming the splits that have documents
+    train = train_split(dataset, "no learning curve can be computed")
     learned = require_learnable(dataset, train)
-    held = held_split(dataset, split, "a learning curve")
+    held = held_split(dataset, split, "no learning curve can be computed")
     shared_labels(learned, dataset, split, held, f"{dataset}: a tagger fitted on its train split")
     points, by_size = [], {}
     for step in range(1, steps + 1):

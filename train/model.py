@@ -94,12 +94,10 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     import skops.io as sio
 
     dataset, out = Path(dataset), Path(out)
-    train = load_split(dataset, "train")
-    if not train.tokens:
-        raise ModelError(f"{dataset}: the train split is empty; export more annotated stories first")
-    from newsgold.train.checks import not_learned, require_learnable
+    from newsgold.train.checks import not_learned, require_learnable, train_split
 
-    require_learnable(dataset, train)  # a train split with nothing to learn is refused, saying why
+    train = train_split(dataset)  # an empty train split, or one with nothing to learn, is refused saying why
+    require_learnable(dataset, train)
     extra, extra_digest, skipped = read_unlabelled(unlabelled, text_field, skip_bad)
     started = time.perf_counter()
     tagger = SequenceTagger(c1=c1, c2=c2).fit(train.tokens, train.tags, train.annotated_labels, unlabelled=extra)

@@ -143,6 +143,22 @@ def test_an_empty_split_is_refused_naming_the_splits_that_have_documents(data, t
 
 
 @pytest.mark.parametrize("command", ["fit", "curve"])
+def test_an_empty_train_split_is_refused_and_the_fix_it_names_works(tmp_path, command):
+    """One annotated story can land in validation or test (the split is by story): the newcomer's
+    `train fit exports/demo` is told where the document went and how to train on it."""
+    records = [gold_record(0, "validation")]
+    dataset = export(tmp_path, "elsewhere", records)
+    out = tmp_path / "out"
+    assert_refused(invoke(["train", command, dataset, "--out", out]), "'train' has no documents",
+                   "validation (1 document)", "--ratios 1,0,0")
+    assert not out.exists()
+    gold = tmp_path / "elsewhere.jsonl"
+    assert_ok(invoke(["annotate", "export", "--from", gold, "--out", tmp_path / "all", "--ratios", "1,0,0"]))
+    if command == "fit":
+        assert_ok(invoke(["train", "fit", tmp_path / "all", "--out", out]))
+
+
+@pytest.mark.parametrize("command", ["fit", "curve"])
 @pytest.mark.parametrize("dataset, names", [
     ("no-spans", ["no entity span", "4 documents", "annotate spans"]),
     ("mixed", ["can learn no label", "ACTOR: gold in 2 of the 4", "LOCATION: gold in 2 of the 4"]),
