@@ -92,20 +92,18 @@ def _unscored(gold: int, reason: str) -> Scores:
 
 def _macro(rows: dict[str, Scores], label_names: list[str], counts: Counts) -> Scores:
     """The mean over the labels of each figure where it is defined (seqeval's macro: F1 is the
-    mean of the labels' F1), the labels left out named in the reason."""
-    values, left_out = {}, []
+    mean of the labels' F1), the labels left out of a figure named in the reason."""
+    values, said = {}, []
     for metric in ("precision", "recall", "f1"):
-        defined = [rows[label][metric] for label in label_names if rows[label][metric] is not None]
-        values[metric] = round(sum(defined) / len(defined), 4) if defined else None
-    for label in label_names:
-        if rows[label].reason and None in (rows[label].precision, rows[label].recall, rows[label].f1):
-            left_out.append(f"{label} ({rows[label].reason})")
-    if not label_names:
-        reason = "no label scored"
-    elif values["f1"] is None:
-        reason = f"undefined for every label scored: {'; '.join(left_out)}"
-    else:
-        reason = f"each figure averaged over the labels where it is defined; left out: {'; '.join(left_out)}" if left_out else None
+        defined = [label for label in label_names if rows[label][metric] is not None]
+        values[metric] = round(sum(rows[l][metric] for l in defined) / len(defined), 4) if defined else None
+        missing = [label for label in label_names if label not in defined]
+        if label_names and not defined:
+            said.append(f"{metric} undefined for every label")
+        elif missing:
+            said.append(f"{metric} over {', '.join(defined)} only ("
+                        + "; ".join(f"{label}: {rows[label].reason}" for label in missing) + ")")
+    reason = "no label scored" if not label_names else ("; ".join(said) or None)
     return Scores(values["precision"], values["recall"], values["f1"], correct=counts.correct,
                   predicted=counts.predicted, gold=counts.gold, partial=counts.partial, reason=reason)
 

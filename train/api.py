@@ -32,7 +32,7 @@ def fit(dataset: str | Path, out: str | Path, *, c1: float = 0.1, c2: float = 0.
 
 @dataclass(frozen=True)
 class Evaluation:
-    report: dict  # labels -> strict/partial P/R/F1, averages, token confusion
+    report: dict  # labels -> strict/partial P/R/F1 (None: cannot be computed, see `reason`), micro, macro, averages, unscored, confusion
     written: list[Path]  # report.json, report.md and the PNG plots
 
     def table(self) -> str:
