@@ -336,7 +336,7 @@ def _slow_region(text: str, region: dict, label: str, start: int | None, end: in
     """The span of a region that the fast path could not take as it is, and the problem to
     list: what was repaired (the span is kept), or why the region is left out (no span)."""
     described = _described(region)
-    if start is None or end is None or start < 0 or end < 0 or max(start, end) > len(text) + REPAIR_WINDOW:
+    if start is None or end is None or min(start, end) < 0 or max(start, end) >= 1 << 53:  # not offsets at all
         return None, Problem("bad-offsets", described, f"offsets start={described['start']!r} end="
                              f"{described['end']!r} are not character offsets in the text; fix the region")
     if start >= end:

@@ -88,8 +88,13 @@ def span_labels(spans: Iterable) -> dict[str, str | None]:
     several spans share (a relation to it could mean either)."""
     labels: dict[str, str | None] = {}
     for span in spans:
-        sid, label = (span.get("id"), span.get("label")) if isinstance(span, dict) else (span.id, span.label)
-        if sid is not None:
+        if isinstance(span, dict):
+            sid, label = span.get("id"), span.get("label")
+        elif isinstance(span, Span):
+            sid, label = span.id, span.label
+        else:  # not a span: nothing can point at it
+            continue
+        if sid is not None and isinstance(sid, (str, int)):
             sid = str(sid)
             labels[sid] = None if sid in labels else label
     return labels
