@@ -139,26 +139,36 @@ def task_fault(task: dict) -> str | None:
 class MisshapenTask(dict):
     """A task whose shape is wrong (`task_fault`), as the export file reader hands it on: an
     unlabelled task (no data, no annotations) that every reader passes over, carrying what was
-    wrong for the rows to list as a `bad-shape` problem; never read as gold."""
+    wrong (`fault`, its `field`) and which task it is (`where`: its id, and its document's), for
+    the rows to list as a `bad-shape` problem; never read as gold."""
 
-    def __init__(self, task: dict, fault: str, where: str):
+    def __init__(self, task: dict, fault: str):
         task_id = task.get("id")
-        super().__init__(id=task_id if isinstance(task_id, _ID) and _fits(task_id) else None,
-                         data={}, annotations=[])
-        self.fault, self.where = fault, where
+        task_id = task_id if isinstance(task_id, _ID) and not isinstance(task_id, bool) and _fits(task_id) else None
+        super().__init__(id=task_id, data={}, annotations=[])
+        data = task.get("data")
+        doc_id = data.get(DOC_ID_FIELD) if isinstance(data, dict) else None
+        shown = f"task {task_id}" if task_id is not None else f"a task with id {_safe(task.get('id'))!r}"
+        doc_id = doc_id if isinstance(doc_id, str) or (type(doc_id) is int and _fits(doc_id)) else None
+        if doc_id is not None:
+            shown += f" (document {doc_id})"
+        self.fault, self.field, self.where = fault, fault.split(" ", 1)[0], shown
+        self.document = str(task_id if doc_id is None else doc_id)
 
-    def __reduce__(self):
-        return _misshapen, (dict(self), self.fault, self.where)
+    def __reduce__(self):  # pickled as it is (a dict subclass with attributes)
+        return _misshapen, (dict(self), self.fault, self.field, self.where, self.document)
 
 
-def _misshapen(task: dict, fault: str, where: str) -> MisshapenTask:
-    return MisshapenTask(task, fault, where)
+def _misshapen(task: dict, fault: str, field_: str, where: str, document: str) -> MisshapenTask:
+    rebuilt = MisshapenTask(task, fault)
+    rebuilt.field, rebuilt.where, rebuilt.document = field_, where, document
+    return rebuilt
 
 
-def checked_task(task: dict, where: str) -> dict:
+def checked_task(task: dict) -> dict:
     """`task` when its shape is right (`task_fault`), else a MisshapenTask saying what is wrong."""
     fault = task_fault(task)
-    return task if fault is None else MisshapenTask(task, fault, where)
+    return task if fault is None else MisshapenTask(task, fault)
 
 
 @dataclass(frozen=True)
@@ -395,6 +405,7 @@ def _relations(links: list[dict], spans: list[Span], config: LabelingConfig,
             problems.append(_left_out(described, labels[0]))
             continue
         relation = Relation(tail, head, label) if direction == "left" else Relation(head, tail, label)
+        described.update(relation.to_dict())  # the relation as read: head → tail
         kept, faults = relation_faults([relation], labels_by_id, config.relations)
         if direction == "bi":  # taken only where exactly one orientation fits the schema
             turned, _ = relation_faults([Relation(tail, head, label)], labels_by_id, config.relations)

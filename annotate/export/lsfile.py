@@ -91,7 +91,7 @@ def iter_ls_export_file(path: Path, start: int = 0, stop: int | None = None) -> 
             if not isinstance(task, dict):
                 raise malformed(f"task {number}{_after(start)} is not a JSON object")
             pos = end
-            yield checked_task(task, f"task {number}{_after(start)}")  # a task of the wrong shape: its fault
+            yield checked_task(task)  # a task of the wrong shape: a MisshapenTask, saying what is wrong
             separator = next_char()
             pos += 1
             if separator == "," and stop is not None and not next_char():

@@ -75,11 +75,11 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
     annotated = config.annotated_labels(labels)
     for task in tasks:
         if isinstance(task, MisshapenTask):  # lsfile: its shape is wrong, so nothing in it is read as gold
-            report.skipped["task of the wrong shape (listed in problems.jsonl)"] += 1
-            yield None, [{"kind": "bad-shape", "document": str(task.get("id")), "task": task.get("id"),
-                          "task_id": task.get("id"), "span": {}, "where": task.where,
-                          "detail": f"{task.where} (id {task.get('id')}): {task.fault}; the task is not exported: "
-                                    "export it again from Label Studio, or fix the file"}]
+            report.skipped["a field of the wrong type (listed in problems.jsonl)"] += 1
+            yield None, [{"kind": "bad-shape", "document": task.document, "task": task.get("id"),
+                          "task_id": task.get("id"), "span": {}, "field": task.field,
+                          "detail": f"{task.where}: {task.fault}; the task is not exported: export it again from "
+                                    "Label Studio, or fix the file"}]
             continue
         data = task.get("data") or {}
         text = config.task_text(data) if isinstance(data, dict) else None
