@@ -132,12 +132,14 @@ def load_split(path: str | Path, split: str) -> Split:
     from datasets import load_from_disk
 
     path = require_dataset(path)
-    dataset = load_from_disk(str(path))
+    with reading(path):
+        dataset = load_from_disk(str(path))
     if split not in dataset:
         raise DatasetError(f"{path}: no split {split!r}; the dataset has {', '.join(dataset)}")
     part = dataset[split]
     names = part.features["ner_tags"].feature.names
-    rows = part.select_columns(["tokens", "ner_tags", "annotated_labels"]).to_list()
+    with reading(path):
+        rows = part.select_columns(["tokens", "ner_tags", "annotated_labels"]).to_list()
     return Split(
         [r["tokens"] for r in rows],
         [[names[t] for t in r["ner_tags"]] for r in rows],

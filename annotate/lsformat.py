@@ -387,7 +387,8 @@ def _relations(links: list[dict], spans: list[Span], config: LabelingConfig,
     relations = []
     labels_by_id = span_labels(spans)
     for region in links:
-        labels, direction = region.get("labels") or [], region.get("direction") or "right"
+        labels, direction = region.get("labels") or [], region.get("direction", "right")
+        direction = "right" if direction is None else direction  # Label Studio's default: from → to
         head, tail = str(region.get("from_id")), str(region.get("to_id"))
         described = {"id": _safe(region.get("id")), "from_id": _safe(region.get("from_id")),
                      "to_id": _safe(region.get("to_id")), "direction": _safe(region.get("direction")),
