@@ -116,12 +116,13 @@ def relation_fault(relation: Relation, labels: Mapping[str, str | None],
         return fault("unknown-relation", f"type {label!r} is not a relation type of the schema ({known})")
     missing = [end for end in dict.fromkeys((head, tail)) if end not in labels]
     if missing:
-        return fault("broken-relation", f"{' and '.join(map(repr, missing))} is not the id of a span of the document "
-                     "(missing, or itself left out as a problem)")
+        named = " and ".join(map(repr, missing))
+        return fault("broken-relation", f"{named} {'is not the id of a span' if len(missing) == 1 else 'are not ids of spans'} "
+                     "of the document (missing, or itself left out as a problem)")
     shared = [end for end in dict.fromkeys((head, tail)) if labels[end] is None]
     if shared:
-        return fault("broken-relation", f"{' and '.join(map(repr, shared))} is the id of several spans; give each "
-                     "span its own id")
+        return fault("broken-relation", f"{' and '.join(map(repr, shared))} names several spans; give each span "
+                     "its own id")
     if head == tail:
         return fault("self-relation", f"head and tail are the same span {head!r}; a relation joins two spans")
     if types is not None:
