@@ -20,7 +20,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from newsgold.annotate.documents import Document, Skipped, make_document, normalize_text
 from newsgold.annotate.errors import DocumentError

@@ -116,7 +116,7 @@ def shapes_file(path: Path) -> tuple[Path, dict[int, str], dict[int, tuple[str, 
         spoiled[len(tasks)] = field
     for name, bad, kind in REGIONS:
         result = good_result()
-        if bad.get("type") == "relation" if isinstance(bad, dict) else False:
+        if isinstance(bad, dict) and bad.get("type") == "relation":
             result = result[:-1]  # the hostile relation replaces the good one
         tasks.append(task(len(tasks) + 1, result + [bad]))
         hostile[len(tasks)] = (name, kind)
@@ -173,7 +173,7 @@ def test_tasks_and_regions_of_the_wrong_shape_are_listed_and_left_out(tmp_path, 
             assert row["relations"] == [{"head": "f", "tail": "a", "label": "agent"}], name
         kinds = [p["kind"] for p in problems if p["task_id"] == k]
         assert kinds == [kind], (name, kinds)
-    assert {f"d1", f"d{len(spoiled) + len(hostile) + 2}"} <= ids  # the good tasks around them
+    assert {"d1", f"d{len(spoiled) + len(hostile) + 2}"} <= ids  # the good tasks around them
 
 
 def test_the_problems_do_not_depend_on_the_number_of_processes(tmp_path):
