@@ -159,19 +159,25 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     Scores, and a label no gold document is gold for is listed in `unscored`."""
     from newsgold.annotate.export.lsfile import detect_file_kind
     from newsgold.annotate.goldformats import FORMATS, gold_documents
-    from newsgold.annotate.scoring import check_predictions, score_documents
+    from newsgold.annotate.scoring import check_predictions, document_key, score_documents
+    from newsgold.annotate.spans import refuse_bad_relations
 
-    labels = list(as_schema(schema).label_names)
+    schema = as_schema(schema)
+    labels = list(schema.label_names)
     kind = detect_file_kind(Path(gold)) if fmt == "auto" else fmt
     if kind not in FORMATS:
         raise NewsgoldError(f"{gold}: {'a Label Studio export' if kind == 'labelstudio' else f'format {kind!r}'} "
                             f"is not a gold file score reads ({', '.join(FORMATS)}); export the project with "
                             "`annotate export` and score against its JSONL")
     skipped: list[Skipped] = []
-    documents = list(gold_documents(gold, kind, labels, label_map, skipped.append))
+    documents = list(gold_documents(gold, kind, labels, label_map, skipped.append, schema.relation_ends))
     gold_records = [d.to_record() for d in documents]
-    checked = check_predictions(gold_records, ((f"{predicted} line {line}", record) for line, record in iter_jsonl(predicted)),
-                                labels)
+    lines = [(f"{predicted} line {line}", record) for line, record in iter_jsonl(predicted)]
+    for item, record in lines:  # a relation that cannot hold refuses the predictions
+        if isinstance(record.get("spans") or [], list):
+            refuse_bad_relations(record.get("relations"), record.get("spans") or [], schema.relation_ends,
+                                 f"{item} (document {document_key(record, item)})")
+    checked = check_predictions(gold_records, lines, labels)
     report = score_documents(gold_records, checked, labels, str(predicted), gold_source=str(gold))
     report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
     report["skipped"] = [asdict(item) for item in skipped]

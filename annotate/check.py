@@ -1,6 +1,7 @@
 """A dataset check before training, in the spirit of `spacy debug data`: label counts (entities in
 the IOB2 tags, as a tagger sees them), empty documents, spans that do not align with tokens,
-relations between missing spans or of unknown types, and stories leaking across splits."""
+relations that cannot hold (the relation validator, `spans.relation_faults`), and stories leaking
+across splits."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsgold.annotate.dataset import require_dataset, schema_hash
+from newsgold.annotate.dataset import reading, require_dataset, rows_of, schema_hash
 from newsgold.annotate.schema import Schema, as_schema
+from newsgold.annotate.spans import Relation, RelationEnds, relation_faults, span_labels
 from newsgold.annotate.stories import StoryStats, uneven_splits
 
 
@@ -34,7 +36,8 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
 
     schema = as_schema(schema)
     path = require_dataset(path)
-    dataset = load_from_disk(str(path))
+    with reading(path):
+        dataset = load_from_disk(str(path))
     report = CheckReport(path)
     report.schema_hash = schema_hash(path)
     if report.schema_hash and report.schema_hash != schema.hash:
@@ -45,12 +48,12 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
     stories: dict[str, set[str]] = {}
     story_sizes: Counter = Counter()
     ids: Counter = Counter()
-    relation_types = {r.name for r in schema.relations}
+    relation_types = schema.relation_ends
     for name, split in dataset.items():
         report.splits[name] = len(split)
         names = split.features["ner_tags"].feature.names
         counts = Counter({n[2:]: 0 for n in names if n.startswith("B-")})  # entities, as a tagger sees them
-        for row in split:
+        for row in rows_of(split, path):
             ids[row["id"]] += 1
             stories.setdefault(row["story_id"], set()).add(name)
             story_sizes[row["story_id"]] += 1
@@ -87,7 +90,8 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
             report.warnings.append(f"split {name} is empty")
     problems = path / "problems.jsonl"
     if problems.exists():
-        kinds = Counter(json.loads(line)["kind"] for line in problems.open(encoding="utf-8") if line.strip())
+        with reading(path, "its problems.jsonl"):
+            kinds = Counter(json.loads(line)["kind"] for line in problems.open(encoding="utf-8") if line.strip())
         for kind, n in sorted(kinds.items()):
             report.warnings.append(f"problems.jsonl lists {n} {kind} region(s)")
     return report
@@ -109,17 +113,10 @@ def _split_ratios(path: Path) -> tuple[float, ...]:
     return (0.8, 0.1, 0.1)
 
 
-def _relation_errors(split: str, row: dict, types: set[str]) -> list[str]:
-    """A row's relations that point at spans it does not have, or carry a type outside the schema."""
-    errors = []
-    span_ids = {s["id"] for s in row["spans"]}
-    for r in row["relations"]:
-        where = f"{split}: document {row['id']} relation {r['label']!r} {r['head']} → {r['tail']}"
-        missing = [rid for rid in (r["head"], r["tail"]) if rid not in span_ids]
-        if missing:
-            errors.append(f"{where} points at span(s) {', '.join(missing)} the document does not have; "
-                          "fix it at its source and export again")
-        if r["label"] not in types:
-            errors.append(f"{where}: type {r['label']!r} is not in the schema ({', '.join(sorted(types)) or 'none'}); "
-                          "map it onto a schema relation type and export again")
-    return errors
+def _relation_errors(split: str, row: dict, types: RelationEnds) -> list[str]:
+    """A row's relations that cannot hold (`spans.relation_faults`): to spans the row does not
+    have, from a span to itself, of a type outside the schema, between spans of other labels."""
+    relations = [Relation(str(r["head"]), str(r["tail"]), str(r["label"])) for r in row["relations"] or []]
+    _, faults = relation_faults(relations, span_labels(row["spans"] or []), types)
+    return [f"{split}: document {row['id']} {fault.message} ({fault.kind}); fix it at its source and export again"
+            for fault in faults]

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from newsgold.annotate.errors import NewsgoldError
 
@@ -130,14 +132,41 @@ def load_split(path: str | Path, split: str) -> Split:
     from datasets import load_from_disk
 
     path = require_dataset(path)
-    dataset = load_from_disk(str(path))
+    with reading(path):
+        dataset = load_from_disk(str(path))
     if split not in dataset:
         raise DatasetError(f"{path}: no split {split!r}; the dataset has {', '.join(dataset)}")
     part = dataset[split]
     names = part.features["ner_tags"].feature.names
-    rows = part.select_columns(["tokens", "ner_tags", "annotated_labels"]).to_list()
+    with reading(path):
+        rows = part.select_columns(["tokens", "ner_tags", "annotated_labels"]).to_list()
     return Split(
         [r["tokens"] for r in rows],
         [[names[t] for t in r["ner_tags"]] for r in rows],
         [r["annotated_labels"] for r in rows],
     )
+
+
+@contextmanager
+def reading(path: str | Path, what: str = "a file of the dataset (Arrow data, its JSON state)") -> Iterator[None]:
+    """Reading a dataset's files: a file that is truncated, damaged or missing (what pyarrow,
+    `datasets` or the JSON decoder raise on it) becomes one DatasetError naming the folder."""
+    import pyarrow as pa
+
+    try:
+        yield
+    except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
+        cause = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise DatasetError(f"{path}: {what} is damaged or incomplete ({type(exc).__name__}: {cause}); "
+                           "export the dataset again") from None
+
+
+def rows_of(part, path: str | Path) -> Iterator[dict]:
+    """The rows of a split, each read under `reading` (a damaged Arrow file shows as it is read)."""
+    rows = iter(part)
+    while True:
+        with reading(path):
+            row = next(rows, None)
+        if row is None:
+            return
+        yield row

@@ -20,13 +20,13 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from newsgold.annotate.documents import Document, Skipped, make_document, normalize_text
 from newsgold.annotate.errors import DocumentError
 from newsgold.annotate.jsonl import iter_jsonl, iter_lines
 from newsgold.annotate.lsformat import LEAVE_OUT, Problem, whole_number
-from newsgold.annotate.spans import Relation, Span
+from newsgold.annotate.spans import Relation, RelationEnds, Span, relation_faults, span_labels
 
 # ------------------------------------------------------------------ normalising with an offset map
 
@@ -385,7 +385,7 @@ class GoldDocument:
 
 def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dict[str, str] | None = None,
                    on_skip: Callable[[Skipped], None] | None = None,
-                   relation_types: Iterable[str] | None = None) -> Iterator[GoldDocument]:
+                   relation_types: RelationEnds | None = None) -> Iterator[GoldDocument]:
     """The gold documents of the file `path` in format `fmt` (a key of FORMATS).
 
     `label_map` renames the file's labels and relation types (OLD -> NEW; NEW "O", LEAVE_OUT,
@@ -394,11 +394,12 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
     `annotated_labels` is gold for every schema label (newsgold gold JSONL) or for the schema
     labels its file uses (other formats). Two documents with one id and different texts, or
     with the same text annotated differently, are an error naming both lines; an exact copy is
-    skipped (told to `on_skip`), like a rejected Prodigy example. A relation whose type (after
-    mapping) is not in `relation_types` (when given) is left out and listed.
+    skipped (told to `on_skip`), like a rejected Prodigy example. Relations go through the one
+    relation validator (`spans.relation_faults`, against `relation_types`: the schema's
+    `relation_ends`, when given): one that cannot hold is left out and listed.
     """
     path, label_map = Path(path), dict(label_map or {})
-    types = None if relation_types is None else frozenset(relation_types)
+    types = None if relation_types is None else dict(relation_types)
     if fmt not in FORMATS:
         raise DocumentError(f"{path}: format {fmt!r} is unknown; use one of {', '.join(FORMATS)}")
     reader, all_labels = FORMATS[fmt]
@@ -465,7 +466,7 @@ def _annotated(raw: RawDocument, path: Path) -> list[str]:
 
 
 def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], default: list[str],
-                   types: frozenset[str] | None = None) -> GoldDocument:
+                   types: RelationEnds | None = None) -> GoldDocument:
     item, fields = f"{path} line {raw.line}", raw.fields
     if not raw.text.strip():
         raise DocumentError(f"{item}: the text is empty; remove the document or fill in its text")
@@ -494,22 +495,16 @@ def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], defa
             found = span.note and ("repaired", span.note)
         if found:
             problems.append(Problem(found[0], shown, found[1]))
-    kept = {span.id for span in spans}
     relations = []
     for given in raw.relations:
         relation = replace(given, label=label_map.get(given.label, given.label))
         if relation.label == LEAVE_OUT:
             problems.append(Problem("left-out", given.to_dict(), f"type {given.label!r} is mapped to {LEAVE_OUT} "
                                     "(--label-map): left out as asked"))
-        elif types is not None and relation.label not in types:
-            problems.append(Problem("unknown-relation", relation.to_dict(), f"relation type {relation.label!r} is "
-                                    f"not in the schema ({', '.join(sorted(types))}); left out: map it with "
-                                    f"--label-map {given.label}=TYPE"))
-        elif relation.head in kept and relation.tail in kept:
-            relations.append(relation)
         else:
-            problems.append(Problem("dangling-relation", relation.to_dict(),
-                                    "a span it links is missing or was not exported; relation not exported"))
+            relations.append(relation)
+    relations, faults = relation_faults(relations, span_labels(spans), types)
+    problems += [Problem(f.kind, f.relation.to_dict(), f"{item}: {f.message}; not exported") for f in faults]
     annotated = _annotated(raw, path)
     annotated = [label_map.get(label, label) for label in annotated] if annotated else default
     meta = fields.get("meta") if isinstance(fields.get("meta"), dict) else {}

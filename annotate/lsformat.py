@@ -10,6 +10,7 @@ recorded, and everything else is reported — never guessed silently.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import partial
@@ -17,7 +18,7 @@ from itertools import accumulate
 from typing import Mapping
 
 from newsgold.annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME
-from newsgold.annotate.spans import Relation, Span
+from newsgold.annotate.spans import Relation, Span, relation_faults, span_labels
 
 DOC_ID_FIELD = "newsgold_id"  # the task data field that carries our document id
 REPAIR_WINDOW = 20  # characters either side searched for a span whose offsets drifted
@@ -83,12 +84,100 @@ def annotator_name(annotation: dict, users: dict[int, str]) -> str:
     return users.get(who, str(who))
 
 
+_ID = (int, str)  # what Label Studio ids are (an int; a str in some other tools' files)
+
+
+def _fits(value) -> bool:
+    """Whether an integer fits in 64 bits (as problems.jsonl and the dataset's columns hold it)."""
+    return not isinstance(value, int) or -(1 << 63) <= value < 1 << 63
+
+
+def _kind(value) -> str:
+    return "true/false" if isinstance(value, bool) else type(value).__name__
+
+
+def task_fault(task: dict) -> str | None:
+    """What is wrong with the shape of a Label Studio task, naming the field (`annotations[2].result
+    is str, not a list`), or None when every field the export reads has the type Label Studio
+    gives it: `id` an integer, `data` an object (`newsgold_id` text or an integer, `story_id` and
+    `source` text), `annotations` a list of objects, each with `result` a list, `was_cancelled`
+    and `ground_truth` true/false, `completed_by` a user id or object, `updated_at` and
+    `created_at` text, `id` an integer. A missing or null field is fine (its default)."""
+    def wrong(name: str, value, kinds, what: str) -> str | None:
+        kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+        if value is None:
+            return None
+        if isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds):
+            return f"{name} is {_kind(value)}, not {what}"
+        if not _fits(value):
+            return f"{name} is {str(value)[:40]}, beyond any id Label Studio gives"
+        return None
+
+    found = wrong("id", task.get("id"), _ID, "a task id")
+    data = task.get("data")
+    if found or not isinstance(data, dict):
+        return found or f"data is {_kind(data)}, not an object"
+    for name, kinds, what in ((DOC_ID_FIELD, _ID, "an id"), ("story_id", str, "text"), ("source", str, "text")):
+        if found := wrong(f"data.{name}", data.get(name), kinds, what):
+            return found
+    annotations = task.get("annotations")
+    if found := wrong("annotations", annotations, list, "a list of annotations"):
+        return found
+    for k, annotation in enumerate(annotations or (), 1):
+        where = f"annotations[{k}]"
+        if not isinstance(annotation, dict):
+            return f"{where} is {_kind(annotation)}, not an object"
+        for name, kinds, what in (("result", list, "a list of regions"), ("was_cancelled", bool, "true/false"),
+                                  ("ground_truth", bool, "true/false"), ("completed_by", (*_ID, dict), "a user"),
+                                  ("updated_at", str, "a time"), ("created_at", str, "a time"),
+                                  ("id", _ID, "an annotation id")):
+            if found := wrong(f"{where}.{name}", annotation.get(name), kinds, what):
+                return found
+    return None
+
+
+class MisshapenTask(dict):
+    """A task whose shape is wrong (`task_fault`), as the export file reader hands it on: an
+    unlabelled task (no data, no annotations) that every reader passes over, carrying what was
+    wrong (`fault`, its `field`) and which task it is (`where`: its id, and its document's), for
+    the rows to list as a `bad-shape` problem; never read as gold."""
+
+    def __init__(self, task: dict, fault: str):
+        task_id = task.get("id")
+        task_id = task_id if isinstance(task_id, _ID) and not isinstance(task_id, bool) and _fits(task_id) else None
+        super().__init__(id=task_id, data={}, annotations=[])
+        data = task.get("data")
+        doc_id = data.get(DOC_ID_FIELD) if isinstance(data, dict) else None
+        shown = f"task {task_id}" if task_id is not None else f"a task with id {_safe(task.get('id'))!r}"
+        doc_id = doc_id if isinstance(doc_id, str) or (type(doc_id) is int and _fits(doc_id)) else None
+        if doc_id is not None:
+            shown += f" (document {doc_id})"
+        self.fault, self.field, self.where = fault, fault.split(" ", 1)[0], shown
+        self.document = str(task_id if doc_id is None else doc_id)
+
+    def __reduce__(self):  # pickled as it is (a dict subclass with attributes)
+        return _misshapen, (dict(self), self.fault, self.field, self.where, self.document)
+
+
+def _misshapen(task: dict, fault: str, field_: str, where: str, document: str) -> MisshapenTask:
+    rebuilt = MisshapenTask(task, fault)
+    rebuilt.field, rebuilt.where, rebuilt.document = field_, where, document
+    return rebuilt
+
+
+def checked_task(task: dict) -> dict:
+    """`task` when its shape is right (`task_fault`), else a MisshapenTask saying what is wrong."""
+    fault = task_fault(task)
+    return task if fault is None else MisshapenTask(task, fault)
+
+
 @dataclass(frozen=True)
 class Problem:
     """A region that could not be taken as it is: what, where, and what was done."""
 
     # repaired | misaligned | offset-mismatch | bad-offsets | empty | multi-label | overlap | left-out |
-    # unknown-control | unknown-label | not-a-span | unlabeled-relation | unknown-relation | broken-relation
+    # unknown-control | unknown-label | not-a-span | bad-shape (a region, or a whole task: `task_fault`) |
+    # unlabeled-relation | undirected-relation | the relation faults of `spans.RELATION_FAULTS`
     kind: str
     span: dict
     detail: str
@@ -102,15 +191,16 @@ class LabelingConfig:
     """What a project's labeling config lets annotators draw, in newsgold's terms: its span
     controls (`Labels` name → the labels it offers, None: any), the `Text` object they label and
     the task data fields that may hold its text (the first present wins), how its label and
-    relation names map onto the schema's, and the schema's span labels and relation types that
-    regions are checked against (None: not checked)."""
+    relation names map onto the schema's, and the schema's span labels and relation types (name
+    -> the labels it joins, `Schema.relation_ends`) that regions are checked against (None: not
+    checked)."""
 
     controls: Mapping[str, frozenset[str] | None]
     text: str = LS_TEXT_NAME
     fields: tuple[str, ...] = (LS_TEXT_NAME,)
     label_map: Mapping[str, str] = field(default_factory=dict)
     labels: frozenset[str] | None = None
-    relations: frozenset[str] | None = None
+    relations: Mapping[str, tuple[str, str]] | None = None  # type -> (from label, to label)
 
     def annotated_labels(self, schema_labels) -> list[str]:
         """The schema labels (in schema order) an annotation could carry: the labels the
@@ -160,7 +250,10 @@ def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSG
             problems.append(_unknown_control(region, config))
             continue
         value = region.get("value")
-        value = value if isinstance(value, dict) else {}
+        if not isinstance(value, dict):
+            problems.append(Problem("bad-shape", _described(region), f"the region's value is {_kind(value)}, not an "
+                                    "object with start, end, text and labels; left out"))
+            continue
         labels = value.get("labels") or []
         if not isinstance(labels, list) or len(labels) != 1:
             detail = (f"{len(labels)} labels on one region; the schema allows one" if isinstance(labels, list)
@@ -189,14 +282,28 @@ def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSG
         problems.append(problem)
         if span is not None:
             spans.append(span)
-    return spans, _relations(links, {s.id for s in spans}, config, problems), problems
+    return spans, _relations(links, spans, config, problems), problems
 
 
 def _described(region: dict) -> dict:
     value = region.get("value")
     value = value if isinstance(value, dict) else {}
-    return {"id": region.get("id"), "from_name": region.get("from_name"),
-            **{k: value.get(k) for k in ("start", "end", "text", "labels")}}
+    return {"id": _safe(region.get("id")), "from_name": _safe(region.get("from_name")),
+            **{k: _safe(value.get(k)) for k in ("start", "end", "text", "labels")}}
+
+
+def _safe(value, depth: int = 0):
+    """`value` as problems.jsonl can hold it whatever a file gave: JSON scalars as they are
+    (an integer within 64 bits, a finite number), a short list of such, else its repr (cut)."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int) and -(1 << 63) <= value < 1 << 63:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if isinstance(value, list) and depth == 0 and len(value) <= 20:
+        return [_safe(item, 1) for item in value]
+    return repr(value)[:200]
 
 
 def _unknown_control(region: dict, config: LabelingConfig) -> Problem:
@@ -239,7 +346,7 @@ def _slow_region(text: str, region: dict, label: str, start: int | None, end: in
     """The span of a region that the fast path could not take as it is, and the problem to
     list: what was repaired (the span is kept), or why the region is left out (no span)."""
     described = _described(region)
-    if start is None or end is None:
+    if start is None or end is None or min(start, end) < 0 or max(start, end) >= 1 << 53:  # not offsets at all
         return None, Problem("bad-offsets", described, f"offsets start={described['start']!r} end="
                              f"{described['end']!r} are not character offsets in the text; fix the region")
     if start >= end:
@@ -265,31 +372,60 @@ def _slow_region(text: str, region: dict, label: str, start: int | None, end: in
     return span, Problem("repaired", described, "; ".join(repairs))
 
 
-def _relations(links: list[dict], span_ids: set[str], config: LabelingConfig,
+DIRECTIONS = ("right", "left", "bi")  # a Label Studio relation's arrow: from → to, to → from, both
+
+
+def _relations(links: list[dict], spans: list[Span], config: LabelingConfig,
                problems: list[Problem]) -> list[Relation]:
-    """The relations between spans of the annotation; the others are added to `problems`."""
+    """The relations between spans of the annotation; the others are added to `problems`.
+
+    A Label Studio relation's arrow is its `direction`: "right" (or none) from `from_id` to
+    `to_id`, "left" the other way round (read as such: head `to_id`, tail `from_id`). "bi" (both
+    ways) says no direction, so it is taken only where exactly one orientation is a relation of
+    the schema (listed as `repaired`, naming it); else it is left out, listed. Every relation
+    then goes through the one relation validator (`spans.relation_faults`)."""
     relations = []
+    labels_by_id = span_labels(spans)
     for region in links:
-        labels = region.get("labels") or []
+        labels, direction = region.get("labels") or [], region.get("direction", "right")
+        direction = "right" if direction is None else direction  # Label Studio's default: from → to
         head, tail = str(region.get("from_id")), str(region.get("to_id"))
-        described = {"from_id": head, "to_id": tail, "labels": labels}
-        if len(labels) != 1:
-            problems.append(Problem("unlabeled-relation", described, f"relation has labels {labels}"))
+        described = {"id": _safe(region.get("id")), "from_id": _safe(region.get("from_id")),
+                     "to_id": _safe(region.get("to_id")), "direction": _safe(region.get("direction")),
+                     "labels": _safe(labels)}
+        if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
+            problems.append(Problem("unlabeled-relation", described, f"relation has labels {_safe(labels)!r}, not "
+                                    "one relation type; left out"))
             continue
-        label = config.label_map.get(labels[0], labels[0]) if isinstance(labels[0], str) else repr(labels[0])
-        missing = [rid for rid in (head, tail) if rid not in span_ids]
+        if direction not in DIRECTIONS:
+            problems.append(Problem("bad-shape", described, f"relation direction {_safe(direction)!r} is not one of "
+                                    f"{', '.join(DIRECTIONS)}; left out"))
+            continue
+        label = config.label_map.get(labels[0], labels[0])
         if label == LEAVE_OUT:
             problems.append(_left_out(described, labels[0]))
-        elif config.relations is not None and label not in config.relations:
-            known = ", ".join(sorted(config.relations)) or "none"
-            problems.append(Problem("unknown-relation", described, f"relation type {label!r} is not in the schema "
-                                    f"({known}); left out: map it with --label-map {label}=TYPE"))
-        elif missing:
-            problems.append(Problem("broken-relation", described, f"relation {label!r} {head} → {tail} points at "
-                                    f"region(s) {', '.join(missing)}, not spans of this annotation (missing, or "
-                                    "listed as problems); left out"))
+            continue
+        relation = Relation(tail, head, label) if direction == "left" else Relation(head, tail, label)
+        described.update(relation.to_dict())  # the relation as read: head → tail
+        kept, faults = relation_faults([relation], labels_by_id, config.relations)
+        if direction == "bi":  # taken only where exactly one orientation fits the schema
+            turned, _ = relation_faults([Relation(tail, head, label)], labels_by_id, config.relations)
+            if config.relations is None or (kept and turned):
+                why = ("the schema's relation types are not checked here" if config.relations is None
+                       else "both orientations fit the schema")
+                problems.append(Problem("undirected-relation", described, f"relation {label!r} {head} ↔ {tail} is "
+                                        f"drawn both ways (direction bi) and {why}; left out: give it one "
+                                        "direction in Label Studio"))
+                continue
+            if turned:
+                kept, faults = turned, []
+            if kept:
+                problems.append(Problem("repaired", described, f"direction bi read as {kept[0].head} → "
+                                        f"{kept[0].tail}, the one orientation relation type {label!r} allows"))
+        if faults:
+            problems.append(Problem(faults[0].kind, described, f"{faults[0].message}; left out"))
         else:
-            relations.append(Relation(head, tail, label))
+            relations.extend(kept)
     return relations
 
 

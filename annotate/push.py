@@ -40,7 +40,7 @@ from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, 
 from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result
 from newsgold.annotate.preannotator import mean_score
 from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
-from newsgold.annotate.spans import Relation, Span, check_spans
+from newsgold.annotate.spans import Relation, Span, check_spans, refuse_bad_relations
 from newsgold.annotate.views import ensure_view, shown_version
 
 BATCH_SIZE = 250
@@ -414,7 +414,6 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
     record's spans with the labels that type joins; a document predicted twice must be predicted
     alike. Raises SpanError or DocumentError."""
     labels = set(schema.label_names)
-    kinds = {kind.name: kind for kind in schema.relations}
     seen: dict[str, tuple[int, dict]] = {}
     for number, record in enumerate(records, start=1):
         where = f"{source} record {number}"
@@ -439,14 +438,7 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
         by_id = {span.id: span for span in spans if span.id is not None}
         if len(by_id) < sum(1 for span in spans if span.id is not None):
             raise SpanError(f"{where}: two spans share an id; give each span its own")
-        for relation in record.get("relations") or []:
-            fields = relation if isinstance(relation, dict) else {}
-            kind = kinds.get(fields.get("label"))
-            head, tail = by_id.get(str(fields.get("head"))), by_id.get(str(fields.get("tail")))
-            if kind is None or head is None or tail is None or (head.label, tail.label) != (kind.head, kind.tail):
-                joins = ", ".join(f"{k.name} ({k.head} → {k.tail})" for k in schema.relations)
-                raise SpanError(f"{where}: relation {str(relation)[:120]} is not one of schema {schema.name}'s "
-                                f"relations [{joins}] between two spans of the record; fix or remove it")
+        refuse_bad_relations(record.get("relations"), spans, schema.relation_ends, where)
         first = seen.setdefault(doc_id, (number, record))
         if first[1] != record:
             raise DocumentError(f"{where}: document {doc_id} is also record {first[0]}, with other predictions; "

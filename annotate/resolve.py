@@ -22,7 +22,7 @@ from newsgold.annotate.lsformat import (
     from_ls_result,
     usable_annotations,
 )
-from newsgold.annotate.spans import Relation, Span
+from newsgold.annotate.spans import Relation, Span, relation_faults, span_labels
 
 POLICIES = ("latest", "majority")
 VOTES = "one vote per annotator: their latest annotation on the task"
@@ -105,6 +105,9 @@ def _majority(text: str, votes: dict[str, dict], candidates: int, config: Labeli
     spans = [Span(k[0], k[1], k[2], text[k[0]:k[1]], id=ids[k]) for k in kept]
     relations = [Relation(ids[h], ids[t], label) for (h, t, label), names in sorted(related.items())
                  if 2 * len(names) > people]
+    # the vote joins relations by their spans' offsets: checked again among the kept spans
+    relations, faults = relation_faults(relations, span_labels(spans), config.relations)
+    problems += [Problem(f.kind, f.relation.to_dict(), f"{f.message}; left out") for f in faults]
 
     def span_dict(key: tuple) -> dict:
         return {"start": key[0], "end": key[1], "label": key[2], "text": text[key[0]:key[1]]}

@@ -67,6 +67,12 @@ class Schema:
         return tuple(label.name for label in self.labels)
 
     @property
+    def relation_ends(self) -> dict[str, tuple[str, str]]:
+        """Each relation type's name -> the labels of the spans it joins (from, to): what
+        `spans.relation_faults` checks every relation against."""
+        return {r.name: (r.head, r.tail) for r in self.relations}
+
+    @property
     def tag_names(self) -> tuple[str, ...]:
         """IOB2 tag names in a fixed order: `O`, then B-/I- per label in schema order."""
         return tuple(iob_tags(self.label_names))

@@ -275,7 +275,7 @@ def test_check_reports_relations_to_missing_spans_and_unknown_types(tmp_path):
     out, _ = run_export(tmp_path, gold)
     # the export leaves both out and lists them ...
     problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
-    assert sorted(p["kind"] for p in problems) == ["dangling-relation", "unknown-relation"]
+    assert sorted(p["kind"] for p in problems) == ["broken-relation", "unknown-relation"]  # the validator's kinds
     assert "no errors" in CliRunner().invoke(cli, ["check", str(out)]).output
     # ... and `check` catches them in a dataset written otherwise (here: edited after the export)
     import pyarrow as pa
@@ -295,10 +295,11 @@ def test_check_reports_relations_to_missing_spans_and_unknown_types(tmp_path):
     assert check.exit_code == 1 and "Traceback" not in check.output, check.output
     errors = [line for line in check.output.splitlines() if line.startswith("error:")]
     assert errors == [
-        f"error: {split}: document g1 relation 'agent' b → zz points at span(s) zz the document does not have; "
-        "fix it at its source and export again",
-        f"error: {split}: document g1 relation 'owns' b → a: type 'owns' is not in the schema "
-        "(agent, counts, place, quantity); map it onto a schema relation type and export again",
+        f"error: {split}: document g1 relation 'agent' b → zz: 'zz' is not the id of a span of the document "
+        "(missing, or itself left out as a problem) (broken-relation); fix it at its source and export again",
+        f"error: {split}: document g1 relation 'owns' b → a: type 'owns' is not a relation type of the schema "
+        "(agent (ACTION → ACTOR), place (ACTION → LOCATION), quantity (ACTION → COUNT), counts (COUNT → ACTOR)) "
+        "(unknown-relation); fix it at its source and export again",
     ]
 
 
@@ -348,4 +349,5 @@ def test_hostile_region_shapes_are_listed_never_raised():
               {"type": "relation", "labels": ["agent"]}, {"type": "relation", "from_id": "a", "to_id": "a"}]
     spans, relations, problems = from_ls_result(TEXT, shapes, config)
     assert spans == [] and relations == []
-    assert [p.kind for p in problems] == ["multi-label", "unknown-control", "broken-relation", "unlabeled-relation"]
+    # a value that is not an object is a region of the wrong shape (it was listed as "0 labels", multi-label)
+    assert [p.kind for p in problems] == ["bad-shape", "unknown-control", "broken-relation", "unlabeled-relation"]

@@ -181,9 +181,12 @@ def test_doccano_label_labels_and_entities_with_relations(tmp_path):
     assert [r["id"] for r in rows] == ["7", document_id("Kabul fell."), document_id("Taliban fighters took Kabul.")]
     assert [r["tags"] for r in rows] == [["B-ACTOR", "I-ACTOR", "O", "O", "B-LOCATION", "O"],
                                          ["B-LOCATION", "O", "O"], ["B-ACTOR", "I-ACTOR", "O", "B-LOCATION", "O"]]
-    assert rows[2]["relations"] == [{"head": "e11", "tail": "e12", "label": "place"}]
+    # `place` joins ACTION → LOCATION: drawn ACTOR → LOCATION it cannot hold (issue 20), so it is
+    # listed and left out (it was exported as it was)
+    assert rows[2]["relations"] == []
     assert [(p["kind"], p["span"]) for p in problems(tmp_path / "ds")] == [
-        ("left-out", {"head": "e11", "tail": "e12", "label": "SEIZED"})]
+        ("left-out", {"head": "e11", "tail": "e12", "label": "SEIZED"}),
+        ("mislabelled-relation", {"head": "e11", "tail": "e12", "label": "place"})]
     assert {s["id"] for s in rows[2]["spans"]} == {"e11", "e12"}
     assert all(r["annotated_labels"] == ["ACTOR", "LOCATION"] for r in rows)  # not gold for COUNT, ACTION
 

@@ -71,7 +71,7 @@ def as_label_map(label_map: LabelMap | str | Path | None, schema: Schema) -> dic
 def newsgold_config(schema: Schema, label_map: LabelMap | None = None) -> LabelingConfig:
     """The config newsgold generates from `schema`, checked against it."""
     return LabelingConfig({LS_LABELS_NAME: None}, LS_TEXT_NAME, (LS_TEXT_NAME,), dict(label_map or {}),
-                          frozenset(schema.label_names), frozenset(r.name for r in schema.relations))
+                          frozenset(schema.label_names), schema.relation_ends)
 
 
 def config_from_xml(xml: str, source: str, schema: Schema, label_map: LabelMap) -> tuple[LabelingConfig, list[str]]:
@@ -191,7 +191,7 @@ def _results(task: dict) -> Iterator[list]:
 def _config(offered: dict[str, frozenset[str]], text: str, fields: tuple[str, ...], schema: Schema,
             label_map: LabelMap) -> LabelingConfig:
     return LabelingConfig(offered, text, fields, dict(label_map), frozenset(schema.label_names),
-                          frozenset(r.name for r in schema.relations))
+                          schema.relation_ends)
 
 
 def _outside(config: LabelingConfig, offered: Mapping[str, frozenset[str]], schema: Schema) -> list[str]:

@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Iterator
 
 from newsgold.annotate.export.report import ExportError
+from newsgold.annotate.lsformat import checked_task
 
 _BLOCK = 1 << 20  # bytes read at a time from an export file
 _SPACE = re.compile(r"\s*")
 
 
 def iter_ls_export_file(path: Path, start: int = 0, stop: int | None = None) -> Iterator[dict]:
-    """Tasks of a Label Studio JSON export file, parsed one at a time.
+    """Tasks of a Label Studio JSON export file, parsed one at a time, each checked for its shape
+    (`lsformat.checked_task`: a task of the wrong shape comes as a MisshapenTask, which the rows
+    list as a problem and leave out); what cannot be parsed as tasks is an ExportError.
 
     The standard library's C decoder (`raw_decode`) parses each task where it starts in a
     buffer of about one block of the file; a task cut by the end of the buffer is parsed again
@@ -82,10 +85,13 @@ def iter_ls_export_file(path: Path, start: int = 0, stop: int | None = None) -> 
                     if not fill(size):
                         raise malformed(f"task {number}{_after(start)}: {exc.msg}") from None
                     size *= 2  # a long task: read ever larger blocks, not one block per retry
+                except RecursionError:  # the decoder recurses once per level of nesting
+                    raise malformed(f"task {number}{_after(start)} nests arrays or objects too deeply to be "
+                                    "a task") from None
             if not isinstance(task, dict):
                 raise malformed(f"task {number}{_after(start)} is not a JSON object")
             pos = end
-            yield task
+            yield checked_task(task)  # a task of the wrong shape: a MisshapenTask, saying what is wrong
             separator = next_char()
             pos += 1
             if separator == "," and stop is not None and not next_char():
@@ -125,7 +131,7 @@ def task_regions(path: Path, parts: int, first_share: float | None = None) -> li
             for match in candidate.finditer(window):
                 try:
                     task, end = decoder.raw_decode(window, match.start(1))
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     continue
                 follows = _SPACE.match(window, end).end()
                 if (isinstance(task, dict) and {"id", "data", "annotations"} <= task.keys()
@@ -167,7 +173,7 @@ def detect_file_kind(path: Path) -> str:
 def _jsonl_kind(line: bytes) -> str:
     try:
         record = json.loads(line.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return "gold"  # reading it names what is wrong with the line
     if not isinstance(record, dict):
         return "gold"

@@ -92,8 +92,8 @@ def _writes_while_converting(path: Path, peek: int = 64) -> bool:
     is written as it comes, one without waits for the story grouping after the conversion.
     Judged from the first `peek` tasks (a file that cannot be read says so later, in order)."""
     try:
-        return any((task.get("data") or {}).get("story_id")
-                   for task in islice(iter_ls_export_file(path), peek) if isinstance(task, dict))
+        return any(isinstance(task.get("data"), dict) and task["data"].get("story_id")
+                   for task in islice(iter_ls_export_file(path), peek))
     except (ExportError, OSError):
         return True
 

@@ -14,7 +14,7 @@ import numpy as np
 from newsgold.annotate.documents import Skipped, document_id, normalize_text
 from newsgold.annotate.export.report import ExportReport
 from newsgold.annotate.goldformats import gold_documents
-from newsgold.annotate.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig
+from newsgold.annotate.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, MisshapenTask
 from newsgold.annotate.resolve import Resolved, resolve_annotations
 from newsgold.annotate.spans import Span, offsets_to_iob
 from newsgold.annotate.tokens import token_arrays
@@ -74,6 +74,13 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
     read as `config` says; each document is gold for the schema `labels` the config offers."""
     annotated = config.annotated_labels(labels)
     for task in tasks:
+        if isinstance(task, MisshapenTask):  # lsfile: its shape is wrong, so nothing in it is read as gold
+            report.skipped["a field of the wrong type (listed in problems.jsonl)"] += 1
+            yield None, [{"kind": "bad-shape", "document": task.document, "task": task.get("id"),
+                          "task_id": task.get("id"), "span": {}, "field": task.field,
+                          "detail": f"{task.where}: {task.fault}; the task is not exported: export it again from "
+                                    "Label Studio, or fix the file"}]
+            continue
         data = task.get("data") or {}
         text = config.task_text(data) if isinstance(data, dict) else None
         if not isinstance(text, str):
