@@ -46,15 +46,18 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     entity P/R/F1 per label, micro/macro averages and token confusion, written to `out`
     (default MODEL/eval-SPLIT) as report.json, report.md and PNG plots."""
     from newsgold.annotate.dataset import load_split
-    from newsgold.train.evaluate import evaluate as score, write_report
-    from newsgold.train.model import load_model
+    from newsgold.annotate.outputs import check_folder
+    from newsgold.train.evaluate import REPORT_FOLDER, evaluate as score, write_report
+    from newsgold.train.model import load_model, model_files
 
+    folder = Path(out) if out is not None else Path(model) / f"eval-{split}"
+    inputs = [*model_files(model), dataset]
+    check_folder(folder, REPORT_FOLDER, inputs)  # before any work
     tagger, metadata = load_model(model, dataset)
     part = load_split(dataset, split)
     report = score(part.tags, tagger.predict(part.tokens), part.annotated_labels, tagger.labels_)
     report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split)
-    folder = Path(out) if out is not None else Path(model) / f"eval-{split}"
-    written = write_report(report, folder, f"{metadata['model_version']} on {split}")
+    written = write_report(report, folder, f"{metadata['model_version']} on {split}", inputs)
     return Evaluation(report, written)
 
 
@@ -73,10 +76,13 @@ def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, 
     sends to Label Studio. With `skip_bad`, unreadable or empty items are left out and listed
     in `skipped` instead of stopping at the first."""
     from newsgold.annotate.api import preannotate_documents
+    from newsgold.annotate.outputs import check_file
     from newsgold.annotate.schema import load_schema
-    from newsgold.train.model import load_model
+    from newsgold.train.model import load_model, model_files
     from newsgold.train.predict import TaggerAnnotator
 
+    paths = list(paths)
+    check_file(output, [*paths, *model_files(model)])  # before any work (the paths again when written)
     tagger, metadata = load_model(model, expected_hash=load_schema().hash)
     annotator = TaggerAnnotator(tagger, metadata["model_version"])
     result = preannotate_documents(paths, output, preannotator=annotator, text_field=text_field,
