@@ -131,16 +131,19 @@ def replaceable(out: Path, kind: FolderKind) -> str | None:
     wrote it as that kind (or it is an empty folder)."""
     if out.is_symlink() or not out.is_dir():
         return f"{out} is {'a symbolic link' if out.is_symlink() else 'not a folder'}"
-    names = {entry.name for entry in os.scandir(out)}
+    names = sorted(entry.name for entry in os.scandir(out))
     if not names:
         return None
     foreign = foreign_entries(out, kind)
     if foreign:
-        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-        return f"{out} holds files newsgold did not write ({shown})"
-    if kind.marker not in names and not kind.legacy <= names:
-        return f"{out} is not {kind.what} (no {kind.marker} marker)"
+        return f"{out} holds files newsgold did not write ({_shown(foreign)})"
+    if kind.marker not in names and not kind.legacy <= set(names):
+        return f"{out} is not {kind.what} (no {kind.marker} marker; it holds {_shown(names)})"
     return None
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def _empty_folder(path: Path) -> bool:
@@ -152,9 +155,9 @@ def check_folder(out: str | Path, kind: FolderKind, inputs: Inputs = (), force: 
     absent, empty, or a folder newsgold wrote as `kind` (with `force` where the kind needs it)."""
     out = Path(out)
     check_inputs(out, inputs, folder=True, error=kind.error)
-    if Path(os.path.abspath(out)).name == "":
-        raise kind.error(f"{out} is the root folder; choose a folder of its own as output")
     if not (out.exists() or out.is_symlink()) or _empty_folder(out):
+        if Path(os.path.abspath(out)).name == "":
+            raise kind.error(f"{out} is the root folder; choose a folder of its own as output")
         return out
     if kind.force and not force:
         raise kind.error(f"{out} already exists; pass --force to replace it, or choose another --out")
