@@ -29,6 +29,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
@@ -134,6 +135,9 @@ def replaceable(out: Path, kind: FolderKind) -> str | None:
     names = sorted(entry.name for entry in os.scandir(out))
     if not names:
         return None
+    other = [name for name in names if name.startswith(".newsgold-") and name != kind.marker]
+    if other:
+        return f"{out} holds another kind of newsgold output ({other[0]})"
     foreign = foreign_entries(out, kind)
     if foreign:
         return f"{out} holds files newsgold did not write ({_shown(foreign)})"
@@ -171,11 +175,22 @@ _FIX = {errno.ENOSPC: "free disk space", errno.EDQUOT: "free disk space", errno.
         errno.EACCES: "choose a folder you may write", errno.EPERM: "choose a folder you may write"}
 
 
+@lru_cache(maxsize=None)
+def _failure(error: type[NewsgoldError]) -> type[NewsgoldError]:
+    """`error` that is also an OSError: a caller that copes with a failed write (the push ledger)
+    still catches it, and the CLI still prints it as one line."""
+    return type(error.__name__, (error, OSError), {"__module__": error.__module__})
+
+
 def _failed(out: Path, exc: OSError, error: type[NewsgoldError] = OutputError) -> NewsgoldError:
-    where = f" ({exc.filename})" if exc.filename else ""
+    ours = exc.filename and any(part.startswith(f".{Path(os.path.abspath(out)).name}.") for part in Path(exc.filename).parts)
+    where = f" ({exc.filename})" if exc.filename and not ours else ""  # not our temporary's name
     cause = exc.strerror or str(exc) or type(exc).__name__
-    return error(f"{out}: could not be written ({cause}{where}); it is left as it was and nothing partial "
-                 f"remains; {_FIX.get(exc.errno, 'fix the cause')} and run again, or choose another output")
+    failed = _failure(error)(f"{out}: could not be written ({cause}{where}); it is left as it was and nothing "
+                             f"partial remains; {_FIX.get(exc.errno, 'fix the cause')} and run again, or choose "
+                             "another output")
+    failed.errno = exc.errno
+    return failed
 
 
 def _default_mode() -> int:
@@ -209,7 +224,7 @@ def atomic_file(path: str | Path, mode: str = "w", *, inputs: Inputs = ()) -> It
         os.replace(tmp, target)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and not isinstance(exc, NewsgoldError):
             raise _failed(path, exc) from None
         raise
 
@@ -233,7 +248,7 @@ def output_folder(out: str | Path, kind: FolderKind, *, inputs: Inputs = (), for
         _swap(tmp, place)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and not isinstance(exc, NewsgoldError):
             raise _failed(out, exc, kind.error) from None
         raise
 
