@@ -22,6 +22,7 @@ from newsgold.annotate.documents import STORY_THRESHOLD, Document, Skipped, grou
 from newsgold.annotate.errors import DocumentError, NewsgoldError
 from newsgold.annotate.export import ExportReport, export_dataset
 from newsgold.annotate.jsonl import iter_jsonl, read_jsonl, write_jsonl
+from newsgold.annotate.outputs import check_file
 from newsgold.annotate.preannotator import Preannotator, annotate_all
 from newsgold.annotate.progress import Progress, silent
 from newsgold.annotate.push import BATCH_SIZE, PushReport
@@ -57,8 +58,11 @@ def load_documents(paths: Paths, *, text_field: str = "text", skip_bad: bool = F
                    progress: Progress = silent) -> DocumentSet:
     """Read `.txt` files, folders of them, `.jsonl` and `.csv` files; normalise each text, give
     it a content-hash `id` and a `story_id` shared by reports of one story; with `output`, also
-    write them as JSONL. A bad item is a DocumentError, or with `skip_bad` listed in `skipped`."""
+    write them as JSONL (refused before any reading when it is one of `paths` or inside one:
+    `annotate.outputs`). A bad item is a DocumentError, or with `skip_bad` listed in `skipped`."""
     paths = list(paths)
+    if output is not None:
+        check_file(output, paths)
     skipped: list[Skipped] = []
     documents = []
     for document in iter_documents(paths, text_field, skipped.append if skip_bad else None):
@@ -69,7 +73,7 @@ def load_documents(paths: Paths, *, text_field: str = "text", skip_bad: bool = F
         raise DocumentError(f"no documents were read from {', '.join(map(str, paths))}{why}; check the paths")
     documents = group_stories(documents, story_threshold)
     if output is not None:
-        write_jsonl(output, (doc.to_dict() for doc in documents))
+        write_jsonl(output, (doc.to_dict() for doc in documents), inputs=paths)
     return DocumentSet(documents, skipped, None if output is None else Path(output))
 
 
@@ -129,6 +133,9 @@ def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Pre
     `model_version` of the pre-annotator and its confidence in the document (`score`)."""
     if preannotator is not None and model is not None:
         raise NewsgoldError("give either a preannotator or a model folder, not both")
+    paths = list(paths)
+    inputs = [*paths, model]
+    check_file(output, inputs)
     preannotator = preannotator or _with_model(model)
     read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
                           progress=progress)
@@ -140,7 +147,7 @@ def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Pre
             progress("pre-annotating", 1, total)
             yield annotated.to_record()
 
-    count = write_jsonl(output, records())
+    count = write_jsonl(output, records(), inputs=inputs)
     return PreannotateResult(Path(output), count, preannotator.model_version, read.skipped)
 
 
@@ -322,7 +329,8 @@ def convert_re3d(folder: str | Path, output: str | Path) -> Re3dReport:
     gold for those three labels only."""
     from newsgold.annotate.re3d import convert
 
+    check_file(output, [folder])
     records, report = convert(folder)
-    write_jsonl(output, records)
+    write_jsonl(output, records, inputs=[folder])
     return report
 

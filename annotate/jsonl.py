@@ -1,15 +1,14 @@
-"""Reading and atomically writing JSONL files (the document shape of docs/architecture.md)."""
+"""Reading JSONL files (the document shape of docs/architecture.md) and writing them atomically
+through `annotate.outputs`."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from newsgold.annotate.errors import DocumentError
+from newsgold.annotate.outputs import Inputs, atomic_file
 
 
 def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
@@ -45,30 +44,12 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return [record for _, record in iter_jsonl(path)]
 
 
-@contextmanager
-def atomic_file(path: str | Path, mode: str = "w") -> Iterator[IO]:
-    """A file to write whose content replaces `path` only when the block ends without error.
-
-    It is a temporary file beside `path`, renamed over it at the end; on any error it is
-    removed and `path` is left as it was, so a reader never sees a partial file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as out:
-            yield out
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:
-    """Write one JSON object per line, atomically (`atomic_file`): a reader never sees a
-    partial file, and on any error `path` is left as it was."""
+def write_jsonl(path: str | Path, records: Iterable[dict], inputs: Inputs = ()) -> int:
+    """Write one JSON object per line, atomically (`outputs.atomic_file`, which refuses a `path`
+    that is one of `inputs` or inside one): a reader never sees a partial file, and on any error
+    `path` is left as it was."""
     count = 0
-    with atomic_file(path) as out:
+    with atomic_file(path, inputs=inputs) as out:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1

@@ -34,7 +34,7 @@ from typing import Callable, Iterable
 import orjson
 
 from newsgold.annotate.documents import Document
-from newsgold.annotate.jsonl import atomic_file
+from newsgold.annotate.outputs import atomic_file
 from newsgold.annotate.errors import DocumentError, SpanError
 from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
 from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result

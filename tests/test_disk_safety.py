@@ -66,9 +66,11 @@ def test_force_replaces_an_export_of_an_older_newsgold_without_the_marker(tmp_pa
     [
         (lambda out: (out.mkdir(), (out / "notes.md").write_text("my notes")), "holds files newsgold did not write (notes.md)"),
         (lambda out: (out.mkdir(), (out / "train").mkdir(), (out / "code.py").write_text("x")), "(code.py)"),
-        (lambda out: out.mkdir(), "not a dataset folder newsgold exported"),
+        # an empty folder may be used (tests/hostile/test_outputs.py); one holding only what an export
+        # holds, without its marker or dataset_dict.json, is not an export
+        (lambda out: (out.mkdir(), (out / "train").mkdir()), "not a dataset folder newsgold exported"),
     ],
-    ids=["notes", "code-beside-a-split", "empty-folder"],
+    ids=["notes", "code-beside-a-split", "no-marker"],
 )
 def test_force_refuses_anything_newsgold_did_not_write(tmp_path, make, cause):
     source = export_file(tmp_path / "export.json", 3)

@@ -124,11 +124,13 @@ def test_cli_documents_writes_jsonl_and_fails_cleanly(tmp_path, seed_paths):
 
 
 def test_nothing_readable_with_skip_bad_names_what_was_skipped(tmp_path):
-    (tmp_path / "empty.txt").write_text("")
-    (tmp_path / "blank.txt").write_text("  \n")
+    folder = tmp_path / "in"  # the output may not lie inside the folder read
+    folder.mkdir()
+    (folder / "empty.txt").write_text("")
+    (folder / "blank.txt").write_text("  \n")
     for command in ("documents", "preannotate"):
         out = tmp_path / f"{command}.jsonl"
-        result = CliRunner().invoke(cli, [command, str(tmp_path), "--skip-bad", "-o", str(out)])
+        result = CliRunner().invoke(cli, [command, str(folder), "--skip-bad", "-o", str(out)])
         assert result.exit_code == 1 and "Traceback" not in result.output
         assert "no documents were read" in result.stderr and "2 skipped, the first:" in result.stderr
         assert "empty" in result.stderr and not out.exists()

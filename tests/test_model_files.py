@@ -71,7 +71,7 @@ def forge(model: Path, marker: Path, *, update_hash: bool) -> None:
     if update_hash:
         metadata["model_sha256"] = hashlib.sha256((model / MODEL_FILE).read_bytes()).hexdigest()
     else:
-        metadata.pop("model_sha256")  # a model written before the hash was recorded
+        metadata.pop("model_sha256")  # as a model written before the hash was recorded, or a tampered one
     (model / METADATA_FILE).write_text(json.dumps(metadata))
 
 
@@ -95,7 +95,10 @@ def test_a_forged_model_runs_nothing(trained, tmp_path, update_hash):
     # the forged file is a working skops file that would run its payload if its types were trusted
     assert "builtins.exec" in sio.get_untrusted_types(file=model / MODEL_FILE)
     error = predict_cli(model, trained, tmp_path)
-    assert f"{model / MODEL_FILE}: holds types a newsgold tagger never contains (builtins.exec)" in error
+    if update_hash:
+        assert f"{model / MODEL_FILE}: holds types a newsgold tagger never contains (builtins.exec)" in error
+    else:  # a folder without its digest is refused before its file is opened (issue 20, class 7)
+        assert f"{model / METADATA_FILE}: has no model_sha256" in error
     assert not marker.exists()
 
 
@@ -189,6 +192,8 @@ def test_model_version_is_decided_by_data_parameters_and_code(trained, tmp_path)
 
 
 def _bad_items(folder: Path) -> Path:
+    folder = folder / "news"  # a folder of its own: the model may not be written inside a folder read
+    folder.mkdir()
     (folder / "empty.txt").write_text("")
     (folder / "bad.jsonl").write_text('{"text": "Rebels left Aleppo."}\n{"text": 3}\n')
     return folder

@@ -53,19 +53,23 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     (default MODEL/eval-SPLIT) as report.json, report.md and PNG plots. The labels the model
     learned and the split is gold for are scored; the others are listed in `unscored` with why,
     and a figure that cannot be computed is None with its reason (`annotate.scoring`). An empty
-    split, or no label in common, is refused before anything is written (`train.checks`)."""
+    split, or no label in common, is refused before anything is written (`train.checks`); so is
+    an output folder that is or holds an input, or holds files newsgold did not write (`annotate.outputs`)."""
+    from newsgold.annotate.outputs import check_folder
     from newsgold.train.checks import held_split, shared_labels
-    from newsgold.train.evaluate import evaluate as score, write_report
-    from newsgold.train.model import load_model
+    from newsgold.train.evaluate import REPORT_FOLDER, evaluate as score, write_report
+    from newsgold.train.model import load_model, model_files
 
+    folder = Path(out) if out is not None else Path(model) / f"eval-{split}"
+    inputs = [*model_files(model), dataset]
+    check_folder(folder, REPORT_FOLDER, inputs)  # before any work
     tagger, metadata = load_model(model, dataset)
     part = held_split(dataset, split)
     shared_labels(tagger.labels_, dataset, split, part, f"{model}: the model")
     report = score(part.tags, tagger.predict(part.tokens), part.annotated_labels, tagger.labels_,
                    metadata.get("not_learned_because"))
     report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split)
-    folder = Path(out) if out is not None else Path(model) / f"eval-{split}"
-    written = write_report(report, folder, f"{metadata['model_version']} on {split}")
+    written = write_report(report, folder, f"{metadata['model_version']} on {split}", inputs)
     return Evaluation(report, written)
 
 
@@ -84,10 +88,13 @@ def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, 
     sends to Label Studio. With `skip_bad`, unreadable or empty items are left out and listed
     in `skipped` instead of stopping at the first."""
     from newsgold.annotate.api import preannotate_documents
+    from newsgold.annotate.outputs import check_file
     from newsgold.annotate.schema import load_schema
-    from newsgold.train.model import load_model
+    from newsgold.train.model import load_model, model_files
     from newsgold.train.predict import TaggerAnnotator
 
+    paths = list(paths)
+    check_file(output, [*paths, *model_files(model)])  # before any work (the paths again when written)
     tagger, metadata = load_model(model, expected_hash=load_schema().hash)
     annotator = TaggerAnnotator(tagger, metadata["model_version"])
     result = preannotate_documents(paths, output, preannotator=annotator, text_field=text_field,

@@ -11,12 +11,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from newsgold.annotate.outputs import FolderKind, check_folder, output_folder
 from newsgold.train.checks import held_split, require_learnable, shared_labels, train_split
 from newsgold.train.evaluate import evaluate
 from newsgold.train.tagger import SequenceTagger, learnable_labels
 
+# the folder `train curve --out` writes, replaced only when it wrote it
+CURVE_FOLDER = FolderKind(
+    what="a learning-curve folder `train curve` wrote", marker=".newsgold-curve",
+    written=frozenset({".newsgold-curve", "curve.json", "curve.png"}), legacy=frozenset({"curve.json"}))
+
 
 def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5, progress=None) -> list[dict]:
+    """The strict micro F1 on `split` of taggers fitted on `steps` growing parts of the train split
+    of `dataset`; curve.json and curve.png written into the folder `out` (`outputs.output_folder`:
+    refused before any work when it is or holds the dataset, or holds files newsgold did not write)."""
+    check_folder(out, CURVE_FOLDER, [dataset])
     train = train_split(dataset, "no learning curve can be computed")
     learned = require_learnable(dataset, train)
     held = held_split(dataset, split, "no learning curve can be computed")
@@ -29,7 +39,12 @@ def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5
             points.append(by_size[n])
         if progress:
             progress(1)
-    out.mkdir(parents=True, exist_ok=True)
+    with output_folder(out, CURVE_FOLDER, inputs=[dataset]) as tmp:
+        _write_curve(points, tmp, split)
+    return points
+
+
+def _write_curve(points: list[dict], out: Path, split: str) -> None:
     (out / "curve.json").write_text(json.dumps(points, indent=2))
     try:
         import matplotlib
@@ -48,7 +63,6 @@ def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5
         plt.close(figure)
     except ImportError:
         pass
-    return points
 
 
 def _point(train, held, n: int) -> dict:

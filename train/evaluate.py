@@ -13,10 +13,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from newsgold.annotate.outputs import FolderKind, Inputs, output_folder
 from newsgold.annotate.scoring import Counts, ScoringError, nervaluate_counts, notes, plain, scores_table, summarise
 from newsgold.annotate.spans import iob_tags
 
 SCHEMES = ("strict", "partial")
+_PLOTS = ("f1_per_label.png", "confusion.png")
+# the folder `train evaluate` writes (MODEL/eval-SPLIT by default), replaced only when it wrote it
+REPORT_FOLDER = FolderKind(
+    what="an evaluation report folder `train evaluate` wrote", marker=".newsgold-evaluation",
+    written=frozenset({".newsgold-evaluation", "report.json", "report.md", *_PLOTS}),
+    legacy=frozenset({"report.json", "report.md"}))
 
 
 def _mask(tags: list[str], keep: set[str]) -> list[str]:
@@ -90,12 +97,20 @@ def markdown(report: dict, title: str) -> str:
     return text
 
 
-def write_report(report: dict, folder: Path, title: str) -> list[Path]:
-    """report.json, report.md and, when matplotlib is installed, PNG plots next to the model."""
-    folder.mkdir(parents=True, exist_ok=True)
+def write_report(report: dict, folder: Path, title: str, inputs: Inputs = ()) -> list[Path]:
+    """report.json, report.md and, when matplotlib is installed, PNG plots, into the folder
+    `folder` (next to the model by default), written as a whole (`outputs.output_folder`): a
+    folder `train evaluate` wrote is replaced, one that is or holds an input is refused."""
+    folder = Path(folder)
+    with output_folder(folder, REPORT_FOLDER, inputs=inputs) as tmp:
+        names = _write_report(report, tmp, title)
+    return [folder / name for name in names]
+
+
+def _write_report(report: dict, folder: Path, title: str) -> list[str]:
     (folder / "report.json").write_text(json.dumps(report, indent=2))
     (folder / "report.md").write_text(markdown(report, title))
-    written = [folder / "report.json", folder / "report.md"]
+    written = ["report.json", "report.md"]
     try:
         import matplotlib
 
@@ -132,4 +147,4 @@ def write_report(report: dict, folder: Path, title: str) -> list[Path]:
     figure.tight_layout()
     figure.savefig(folder / "confusion.png", dpi=120)
     plt.close(figure)
-    return written + [folder / "f1_per_label.png", folder / "confusion.png"]
+    return written + list(_PLOTS)

@@ -2,7 +2,9 @@
 
 A model folder holds `model.skops` (skops, not pickle) and `metadata.json`: schema hash, dataset
 fingerprint, tags, feature description, versions, training time, the SHA-256 of `model.skops`
-(checked on load) and the `model_version` under which its predictions go back to Label Studio.
+(checked on load: a folder without it, or with a malformed one, is refused like one whose file
+differs) and the `model_version` under which its predictions go back to Label Studio. It is
+written whole through `annotate.outputs` (MODEL_FOLDER), with a marker file.
 
 `model_version` is derived from what decides the predictions — the dataset fingerprint, the
 hyper-parameters, the tagger's code and resources and the CRF library's version — never from the
@@ -16,6 +18,7 @@ import hashlib
 import io
 import json
 import platform
+import re
 import time
 import zipfile
 from functools import lru_cache
@@ -23,13 +26,24 @@ from importlib.metadata import version
 from pathlib import Path
 
 from newsgold.annotate import __version__
-from newsgold.annotate.dataset import annotated_in, fingerprint, load_split, schema_hash
+from newsgold.annotate.dataset import annotated_in, fingerprint, schema_hash
 from newsgold.annotate.errors import NewsgoldError
+from newsgold.annotate.outputs import FolderKind, check_folder, output_folder
 from newsgold.train import features as feature_module
+from newsgold.train.evaluate import REPORT_FOLDER
 from newsgold.train.tagger import SequenceTagger
 
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
+MODEL_MARKER = ".newsgold-model"
+# the folder `train fit --out` writes: replaced by the next fit only when newsgold wrote it (its
+# model, its metadata, the reports `train evaluate` put beside them); one of an older newsgold
+# has the model and metadata but no marker
+MODEL_FOLDER = FolderKind(
+    what="a model folder `train fit` wrote", marker=MODEL_MARKER,
+    written=frozenset({MODEL_MARKER, MODEL_FILE, METADATA_FILE}), legacy=frozenset({MODEL_FILE, METADATA_FILE}),
+    subfolders=(("eval-*", REPORT_FOLDER),))
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 # The exact types a tagger file holds beyond skops' own safe defaults (str, int, float, bool,
 # list, dict, numpy arrays): `skops.io.get_untrusted_types` of a fitted model. Any other type in
 # a file is refused before anything in it is constructed.
@@ -93,17 +107,17 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     import sklearn
     import skops.io as sio
 
-    dataset, out = Path(dataset), Path(out)
     from newsgold.train.checks import not_learned, require_learnable, train_split
 
+    dataset, out, unlabelled = Path(dataset), Path(out), list(unlabelled)
+    inputs = [dataset, *unlabelled]
+    check_folder(out, MODEL_FOLDER, inputs)  # before any work; the whole folder is written at the end
     train = train_split(dataset)  # an empty train split, or one with nothing to learn, is refused saying why
     require_learnable(dataset, train)
     extra, extra_digest, skipped = read_unlabelled(unlabelled, text_field, skip_bad)
     started = time.perf_counter()
     tagger = SequenceTagger(c1=c1, c2=c2).fit(train.tokens, train.tags, train.annotated_labels, unlabelled=extra)
     seconds = time.perf_counter() - started
-    out.mkdir(parents=True, exist_ok=True)
-    sio.dump(tagger, out / MODEL_FILE)
     data_fingerprint = fingerprint(dataset)
     metadata = {
         "model_version": model_version(data_fingerprint, tagger.get_params(), extra_digest),
@@ -112,7 +126,7 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
         "dataset_fingerprint": data_fingerprint,
         "annotated_in": annotated_in(dataset),
         "code_version": code_version(),
-        "model_sha256": hashlib.sha256((out / MODEL_FILE).read_bytes()).hexdigest(),
+        "model_sha256": None,  # set once the model file is written
         "train_documents": len(train.tokens),
         "unlabelled_documents": len(extra),
         "unlabelled_skipped": [[item.item, item.reason] for item in skipped],
@@ -127,8 +141,17 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
         "versions": {"newsgold": __version__, "scikit-learn": sklearn.__version__,
                      "python-crfsuite": version("python-crfsuite"), "python": platform.python_version()},
     }
-    (out / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
+    # the folder is built beside `out` and swapped in whole: a failure leaves the old model intact
+    with output_folder(out, MODEL_FOLDER, inputs=inputs) as tmp:
+        sio.dump(tagger, tmp / MODEL_FILE)
+        metadata["model_sha256"] = hashlib.sha256((tmp / MODEL_FILE).read_bytes()).hexdigest()
+        (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
     return metadata
+
+
+def model_files(model: str | Path) -> list[Path]:
+    """The files a model is read from (what an output may not replace)."""
+    return [Path(model) / MODEL_FILE, Path(model) / METADATA_FILE]
 
 
 def _retrain(model: Path) -> str:
@@ -164,7 +187,11 @@ def _read_skops(model: Path, metadata: dict) -> bytes:
             "not a skops file (no zip archive: a pickle or a text file?); newsgold loads only models saved by `train fit`")
         raise ModelError(f"{path}: {cause}; {retrain}")
     expected = metadata.get("model_sha256")
-    if expected and hashlib.sha256(data).hexdigest() != expected:
+    if not isinstance(expected, str) or not _SHA256.fullmatch(expected.lower()):
+        found = "no model_sha256" if expected is None else f"a model_sha256 that is no SHA-256 ({json.dumps(expected)[:40]})"
+        raise ModelError(f"{model / METADATA_FILE}: has {found}, so {path} cannot be checked against the model "
+                         f"`train fit` saved (a model is loaded only with its digest); {retrain}")
+    if hashlib.sha256(data).hexdigest() != expected.lower():
         raise ModelError(f"{path}: its content differs from the SHA-256 recorded in {METADATA_FILE} "
                          f"(changed or replaced after training); {retrain}")
     return data

@@ -37,9 +37,10 @@ from newsgold.annotate.export.report import (
     ExportReport,
     RegionsUnreadable,
 )
-from newsgold.annotate.export.write import write_dataset
+from newsgold.annotate.export.write import EXPORT_FOLDER, write_dataset
 from newsgold.annotate.goldformats import FORMAT_NAMES, FORMATS
 from newsgold.annotate.lsformat import LabelingConfig
+from newsgold.annotate.outputs import check_folder
 from newsgold.annotate.progress import Progress, silent
 from newsgold.annotate.resolve import POLICIES
 from newsgold.annotate.schema import Schema, as_schema
@@ -97,6 +98,9 @@ def export_dataset(
     if len(ratios) != 3 or abs(sum(ratios) - 1.0) > 1e-6 or any(r < 0 for r in ratios):
         raise ExportError(f"split ratios {ratios} must be three non-negative numbers that sum to 1")
     schema, out = as_schema(schema), Path(out)
+    # every file read; `out` may not be one, nor hold one (checked before any work, and again when written)
+    inputs = [from_file, config, schema.path, label_map if isinstance(label_map, (str, Path)) else None]
+    check_folder(out, EXPORT_FOLDER, inputs, force)
     label_map = as_label_map(label_map, schema)
     if config is not None and project is not None:
         raise ExportError("--config is for an export file; a live project's labeling config is read from Label Studio")
@@ -143,7 +147,7 @@ def export_dataset(
                 batches = batches_from_gold(from_file, kind, how, report)
             return write_dataset(batches, schema, report, force, story_threshold,
                                  lambda n: progress("exporting", n, total), how.batch,
-                                 max_story)
+                                 max_story, inputs)
 
         processes = workers or (default_workers(ls_file) if ls_file is not None else 1)
         try:

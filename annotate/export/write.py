@@ -1,16 +1,14 @@
 """Writing an export: batches in, a complete dataset folder out, or nothing at all.
 
-The folder is built in a temporary sibling of `out` and renamed into place at the end; on any
-error (or SIGTERM, which the CLI turns into an exception) the temporary folder is removed and
-`out` is left as it was. The folder holds a marker file, and `force` replaces only a folder with
-that marker (or the same layout from before the marker) holding nothing newsgold did not write.
+The folder is built through `annotate.outputs.output_folder` (kind EXPORT_FOLDER): in a temporary
+sibling of `out` renamed into place at the end; on any error (or SIGTERM, which the CLI turns into
+an exception) the temporary folder is removed and `out` is left as it was. The folder holds a
+marker file, and `force` replaces only a folder with that marker (or the same layout from before
+the marker) holding nothing newsgold did not write.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterable
@@ -24,6 +22,8 @@ from newsgold.annotate.export.batches import BATCH, Batch, count_rows, split_of
 from newsgold.annotate.export.card import dataset_card
 from newsgold.annotate.export.report import ExportError, ExportReport
 from newsgold.annotate.export.writers import Rebatcher, open_writers
+from newsgold.annotate import outputs
+from newsgold.annotate.outputs import FolderKind
 from newsgold.annotate.schema import Schema
 from newsgold.annotate.stories import StoryStats, TermMatrix, story_ids, uneven_splits
 
@@ -33,82 +33,50 @@ MARKER = ".newsgold-export"
 _WRITTEN = frozenset({MARKER, "README.md", "problems.jsonl", "dataset_dict.json", "jsonl", "parquet", *SPLITS})
 
 
-def replaceable(out: Path) -> str | None:
-    """Why `force` may not replace the existing `out`, or None when newsgold wrote it."""
-    if out.is_symlink() or not out.is_dir():
-        return f"{out} is {'a symbolic link' if out.is_symlink() else 'not a folder'}"
-    names = {entry.name for entry in out.iterdir()}
-    foreign = sorted(names - _WRITTEN)
-    if foreign:
-        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-        return f"{out} holds files newsgold did not write ({shown})"
-    if MARKER not in names and "dataset_dict.json" not in names:
-        return f"{out} is not a dataset folder newsgold exported (no {MARKER} marker)"
-    return None
-
-
-def _may_replace(out: Path, force: bool) -> None:
-    """Raise ExportError unless `out` is absent, or `force` is given and newsgold wrote it."""
-    if out.exists() or out.is_symlink():
-        if not force:
-            raise ExportError(f"{out} already exists; pass --force to replace it, or choose another --out")
-        refused = replaceable(out)
-        if refused:
-            raise ExportError(f"{refused}; --force replaces only a folder newsgold exported: "
-                              "move those files or choose another --out")
-
-
-def _prepare_out(out: Path, force: bool) -> Path:
-    _may_replace(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-
-
-def _replace(tmp: Path, out: Path, force: bool) -> None:
-    _may_replace(out, force)  # again: another export, or a person, may have written `out` meanwhile
-    if out.exists():
-        trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, trash / out.name)
-        os.replace(tmp, out)
-        shutil.rmtree(trash)
-    else:
-        os.replace(tmp, out)
+EXPORT_FOLDER = FolderKind(
+    what="a dataset folder newsgold exported", marker=MARKER, written=_WRITTEN, legacy=frozenset({"dataset_dict.json"}),
+    force=True, error=ExportError,
+    fix="--force replaces only a folder newsgold exported: move those files or choose another --out")
 
 
 def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport, force: bool = False,
                   story_threshold: float = STORY_THRESHOLD, progress: Callable[[int], None] | None = None,
-                  batch: int = BATCH, max_story: int | None = None) -> ExportReport:
+                  batch: int = BATCH, max_story: int | None = None, inputs: outputs.Inputs = ()) -> ExportReport:
     """Stream batches into every writer, group the rows that came without a story, write the
     card, and rename the folder into place as `report.out`. A story grouped by content above
     `max_story` documents is regrouped inside at a stricter threshold (`annotate.stories`); a
-    largest story suspiciously big, and splits far from the ratios, are said in `report.notes`."""
+    largest story suspiciously big, and splits far from the ratios, are said in `report.notes`.
+    `out` is refused when it is or holds one of `inputs` (`outputs.check_folder`)."""
     out, source = Path(report.out), batches
-    tmp = _prepare_out(out, force)
     try:
-        # the first batch starts the conversion (and its workers) before `datasets` is imported
-        batches = iter(batches)
-        first = next(batches, None)
-        batches = chain([first] if first is not None else [], batches)
-        writers = open_writers(tmp, dataset_features(schema.tag_names), batch)
-        problems_path = tmp / "problems.jsonl"
-        try:
-            _stream(batches, writers, tmp, problems_path, report, (story_threshold, max_story), progress,
-                    schema.tag_names)
-        finally:
-            writers.close()
-        uneven = uneven_splits(report.split_counts, report.ratios)
-        if uneven:
-            report.notes.append(uneven)
-        (tmp / "README.md").write_text(dataset_card(schema, report, problems_path), encoding="utf-8")
-        (tmp / MARKER).write_text("written by `annotate export`; `--force` may replace this folder\n")
-        _replace(tmp, out, force)
+        with outputs.output_folder(out, EXPORT_FOLDER, inputs=inputs, force=force) as tmp:
+            _fill(tmp, batches, schema, report, story_threshold, progress, batch, max_story)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
         close = getattr(source, "close", None)
         if close is not None:  # a generator: stop its workers and remove their spools now
             close()
         raise
     return report
+
+
+def _fill(tmp: Path, batches: Iterable[Batch], schema: Schema, report: ExportReport, story_threshold: float,
+          progress: Callable[[int], None] | None, batch: int, max_story: int | None) -> None:
+    """The dataset folder `tmp`: every writer, the problems, the card."""
+    # the first batch starts the conversion (and its workers) before `datasets` is imported
+    batches = iter(batches)
+    first = next(batches, None)
+    batches = chain([first] if first is not None else [], batches)
+    writers = open_writers(tmp, dataset_features(schema.tag_names), batch)
+    problems_path = tmp / "problems.jsonl"
+    try:
+        _stream(batches, writers, tmp, problems_path, report, (story_threshold, max_story), progress,
+                schema.tag_names)
+    finally:
+        writers.close()
+    uneven = uneven_splits(report.split_counts, report.ratios)
+    if uneven:
+        report.notes.append(uneven)
+    (tmp / "README.md").write_text(dataset_card(schema, report, problems_path), encoding="utf-8")
 
 
 def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_path: Path, report: ExportReport,

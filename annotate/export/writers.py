@@ -33,9 +33,32 @@ class _FilePerSplit(Writer):
 
     files: dict
 
+    def _open(self, opener) -> None:
+        """`self.files` of `opener(split)` for every split; those opened are closed again if one
+        fails (a full disk), so none is left to fail again when collected."""
+        self.files = {}
+        try:
+            for name in SPLITS:
+                self.files[name] = opener(name)
+        except BaseException:
+            try:
+                self.close()
+            except BaseException:
+                pass
+            raise
+
     def close(self) -> None:
+        """Close every file, also when one fails (a full disk): the first error is raised after."""
+        failed = None
         for handle in self.files.values():
-            handle.close()
+            try:
+                handle.close()
+            except BaseException as exc:
+                failed = failed or exc
+                if getattr(handle, "is_open", False):  # pyarrow's ParquetWriter would close again in __del__
+                    handle.is_open = False
+        if failed is not None:
+            raise failed
 
 
 class JsonlWriter(_FilePerSplit):
@@ -43,7 +66,7 @@ class JsonlWriter(_FilePerSplit):
 
     def __init__(self, folder: Path, schema, features) -> None:
         (folder / "jsonl").mkdir()
-        self.files = {name: open(folder / "jsonl" / f"{name}.jsonl", "wb") for name in SPLITS}
+        self._open(lambda name: open(folder / "jsonl" / f"{name}.jsonl", "wb"))
 
     def write(self, split: str, table, lines: list[bytes]) -> None:
         self.files[split].writelines(lines)
@@ -61,11 +84,9 @@ class ParquetWriter(_FilePerSplit):
 
         (folder / "parquet").mkdir()
         dictionary = self.SHORT + ["ner_tags.list.element", "spans.list.element.label", "relations.list.element.label"]
-        self.files = {
-            name: pq.ParquetWriter(str(folder / "parquet" / f"{name}.parquet"), schema, compression="zstd",
-                                   use_dictionary=dictionary, write_statistics=self.SHORT)
-            for name in SPLITS
-        }
+        self._open(lambda name: pq.ParquetWriter(str(folder / "parquet" / f"{name}.parquet"), schema,
+                                                 compression="zstd", use_dictionary=dictionary,
+                                                 write_statistics=self.SHORT))
 
     def write(self, split: str, table, lines: list[bytes]) -> None:
         self.files[split].write_table(table)
@@ -150,11 +171,22 @@ class Rebatcher:
         self.pending[split] = (rest.to_batches(), lines[rows:], rest.num_rows)
 
     def close(self) -> None:
-        for split in SPLITS:
-            if self.pending[split][2]:
-                self._flush(split)
+        """Flush and close every writer, each also when another failed (a full disk); the first
+        error is raised after, so no open file is left to fail again when collected."""
+        failed = None
+        try:
+            for split in SPLITS:
+                if self.pending[split][2]:
+                    self._flush(split)
+        except BaseException as exc:
+            failed = exc
         for writer in self.writers:
-            writer.close()
+            try:
+                writer.close()
+            except BaseException as exc:
+                failed = failed or exc
+        if failed is not None:
+            raise failed
 
 
 def open_writers(folder: Path, features, size: int) -> Rebatcher:
