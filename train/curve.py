@@ -6,16 +6,30 @@ import json
 from pathlib import Path
 
 from newsgold.train.evaluate import evaluate
-from newsgold.annotate.dataset import load_split
+from newsgold.annotate.dataset import DatasetError, load_split
+from newsgold.annotate.limits import check
 from newsgold.train.tagger import SequenceTagger
 
 
+def curve_sizes(documents: int, steps: int) -> list[int]:
+    """The training sizes of a curve of `steps` points over `documents` training documents:
+    spread evenly up to all of them, each size once, so fewer points when there are fewer
+    documents than steps (never a model fitted twice on the same documents)."""
+    steps = check("steps", steps)
+    return sorted({max(1, round(documents * step / steps)) for step in range(1, steps + 1)}) if documents else []
+
+
 def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5, progress=None) -> list[dict]:
+    """Strict micro F1 on `split` of a tagger fitted on the first n training documents, for
+    each n of `curve_sizes` (`steps` of them at most); curve.json and curve.png in `out`."""
+    steps = check("steps", steps)
     train = load_split(dataset, "train")
+    if not train.tokens:
+        raise DatasetError(f"{dataset}: the train split holds no documents, so there is no curve to draw; "
+                           "export more annotated stories (or other --ratios) first")
     held = load_split(dataset, split)
     points = []
-    for step in range(1, steps + 1):
-        n = max(1, round(len(train.tokens) * step / steps))
+    for n in curve_sizes(len(train.tokens), steps):
         tagger = SequenceTagger().fit(train.tokens[:n], train.tags[:n], train.annotated_labels[:n])
         report = evaluate(held.tags, tagger.predict(held.tokens), held.annotated_labels, tagger.labels_)
         points.append({"documents": n, "f1": report["averages"].get("micro", {}).get("f1", 0.0)})

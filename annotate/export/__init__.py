@@ -29,6 +29,7 @@ from newsgold.annotate.export.controls import (
     config_from_xml,
 )
 from newsgold.annotate.export.lsfile import detect_file_kind
+from newsgold.annotate.limits import check, check_ratios
 from newsgold.annotate.export.parallel import batches_from_ls_file, default_workers, no_cycle_collection
 from newsgold.annotate.export.report import (
     DEFAULT_RATIOS,
@@ -93,9 +94,8 @@ def export_dataset(
         raise ExportError("give exactly one source: a Label Studio project (--project) or a file (--from)")
     if policy not in POLICIES:
         raise ExportError(f"policy {policy!r} is not one of {', '.join(POLICIES)}")
-    ratios = tuple(ratios)
-    if len(ratios) != 3 or abs(sum(ratios) - 1.0) > 1e-6 or any(r < 0 for r in ratios):
-        raise ExportError(f"split ratios {ratios} must be three non-negative numbers that sum to 1")
+    seed, ratios, workers = check("seed", seed), check_ratios(ratios), check("workers", workers)
+    story_threshold, max_story = check("story_threshold", story_threshold), check("max_story", max_story)
     schema, out = as_schema(schema), Path(out)
     label_map = as_label_map(label_map, schema)
     if config is not None and project is not None:
