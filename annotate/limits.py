@@ -97,7 +97,7 @@ LIMITS: dict[str, Bound] = {
     "steps": Bound(int, 1, 50, "training sizes on the curve, each a model fitted"),
 }
 
-RATIOS_RULE = ("three numbers from 0 to 1, the train,validation,test shares, that sum to 1, train above 0 "
+RATIOS_RULE = ("three non-negative numbers, the train,validation,test shares, that sum to 1, train above 0 "
                "(e.g. 0.8,0.1,0.1)")
 RATIOS_TOLERANCE = 1e-6
 
@@ -120,14 +120,15 @@ def problem(name: str, value) -> str | None:
     return None if bound.accepts(number) else f"{shown(value)} is not {bound.describe()}"
 
 
-def check(name: str, value):
-    """`value` as the argument `name` takes it (an int or a float), or OptionError naming the
-    argument, the value and what it must be. None (an optional argument left out) passes."""
+def check(name: str, value, error: type[NewsgoldError] = OptionError):
+    """`value` as the argument `name` takes it (an int or a float), or `error` (OptionError,
+    or the caller's own NewsgoldError) naming the argument, the value and what it must be.
+    None (an optional argument left out) passes."""
     if value is None:
         return None
     why = problem(name, value)
     if why:
-        raise OptionError(f"{name}: {why}")
+        raise error(f"{name}: {why}")
     bound = LIMITS[name]
     return bound.kind(bound.parse(value) if isinstance(value, str) else value)
 
@@ -160,9 +161,9 @@ def ratios_problem(value) -> tuple[str | None, tuple[float, float, float] | None
     return None, (found[0], found[1], found[2])
 
 
-def check_ratios(value) -> tuple[float, float, float]:
-    """The split ratios (train, validation, test) as three floats, or OptionError."""
+def check_ratios(value, error: type[NewsgoldError] = OptionError) -> tuple[float, float, float]:
+    """The split ratios (train, validation, test) as three floats, or `error` (as `check`)."""
     why, ratios = ratios_problem(value)
     if why:
-        raise OptionError(f"ratios: {why}")
+        raise error(f"ratios: {why}")
     return ratios

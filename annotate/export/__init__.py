@@ -94,8 +94,9 @@ def export_dataset(
         raise ExportError("give exactly one source: a Label Studio project (--project) or a file (--from)")
     if policy not in POLICIES:
         raise ExportError(f"policy {policy!r} is not one of {', '.join(POLICIES)}")
-    seed, ratios, workers = check("seed", seed), check_ratios(ratios), check("workers", workers)
-    story_threshold, max_story = check("story_threshold", story_threshold), check("max_story", max_story)
+    seed, ratios = check("seed", seed, ExportError), check_ratios(ratios, ExportError)
+    workers, max_story = check("workers", workers, ExportError), check("max_story", max_story, ExportError)
+    story_threshold = check("story_threshold", story_threshold, ExportError)
     schema, out = as_schema(schema), Path(out)
     label_map = as_label_map(label_map, schema)
     if config is not None and project is not None:
