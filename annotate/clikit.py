@@ -59,10 +59,10 @@ class Checked(click.ParamType):
         return ("INTEGER" if self.bound.kind is int else "FLOAT") + " " + self.bound.interval()
 
     def convert(self, value, param, ctx):
-        why = limits.problem(self.limit, value)
+        why, number = limits.read(self.limit, value)
         if why:
             self.fail(why, param, ctx)
-        return limits.check(self.limit, value)
+        return number
 
     def __repr__(self) -> str:
         return f"Checked({self.limit!r})"

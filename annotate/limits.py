@@ -4,7 +4,8 @@
 the matching argument of the Python API (`c1`, `port`, `story_threshold`, ...), and `RATIOS` the
 rule of the export's split ratios. The command lines turn each into a click parameter type
 (`clikit.checked(name)`, `clikit.RATIOS`), so a value is refused with one usage line before any
-work starts; the API calls `check(name, value)` / `check_ratios(value)` and raises OptionError.
+work starts (`read`, `ratios_problem`); the API calls `check(name, value)` / `check_ratios(value)`
+and raises OptionError.
 Both refuse the same values with the same words: nan, inf, -inf, a value outside what the option
 means, a fraction where a whole number is due, a word where a number is due.
 """
@@ -107,17 +108,27 @@ def shown(value) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def problem(name: str, value) -> str | None:
-    """Why `value` cannot be the argument `name` (None when it can): "'nan' is not a finite
-    number from 0 to 1000 (the CRF's L1 regularisation weight)"."""
+def problem(name: str, value, typed: str | None = None) -> str | None:
+    """Why the number `value` cannot be the argument `name` (None when it can): "nan is not a
+    finite number from 0 to 1000 (the CRF's L1 regularisation weight)". A string is not a
+    number here (`read` parses a command-line word); `typed` is what the user typed."""
     bound = LIMITS[name]
-    number = value
-    if isinstance(value, str):
+    return None if bound.accepts(value) else f"{shown(value if typed is None else typed)} is not {bound.describe()}"
+
+
+def read(name: str, value) -> tuple[str | None, int | float | None]:
+    """A command-line value of the option whose API argument is `name`: (why it cannot be,
+    None) or (None, the number). A word is parsed as the option's kind of number; a number (a
+    default) is taken as it is."""
+    bound = LIMITS[name]
+    typed = value if isinstance(value, str) else None
+    if typed is not None:
         try:
-            number = bound.parse(value)
+            value = bound.parse(typed)
         except ValueError:
-            return f"{shown(value)} is not {bound.describe()}"
-    return None if bound.accepts(number) else f"{shown(value)} is not {bound.describe()}"
+            return f"{shown(typed)} is not {bound.describe()}", None
+    why = problem(name, value, typed)
+    return (why, None) if why else (None, bound.kind(value))
 
 
 def check(name: str, value, error: type[NewsgoldError] = OptionError):
@@ -129,8 +140,7 @@ def check(name: str, value, error: type[NewsgoldError] = OptionError):
     why = problem(name, value)
     if why:
         raise error(f"{name}: {why}")
-    bound = LIMITS[name]
-    return bound.kind(bound.parse(value) if isinstance(value, str) else value)
+    return LIMITS[name].kind(value)
 
 
 def ratios_problem(value) -> tuple[str | None, tuple[float, float, float] | None]:
@@ -163,7 +173,8 @@ def ratios_problem(value) -> tuple[str | None, tuple[float, float, float] | None
 
 def check_ratios(value, error: type[NewsgoldError] = OptionError) -> tuple[float, float, float]:
     """The split ratios (train, validation, test) as three floats, or `error` (as `check`)."""
-    why, ratios = ratios_problem(value)
+    why, ratios = ratios_problem(value) if not isinstance(value, str) else (
+        f"{shown(value)}: a string; give {RATIOS_RULE} as a sequence", None)
     if why:
         raise error(f"ratios: {why}")
     return ratios
