@@ -11,9 +11,11 @@ import json
 
 import click
 
-from newsgold.annotate import __version__, api
-from newsgold.annotate.clikit import RATIOS, Bars, NewsgoldGroup, checked, run, schema_option
+from newsgold.annotate import __version__
+from newsgold.annotate.clikit import RATIOS, Bars, NewsgoldGroup, checked, lazy_module, run, schema_option
 from newsgold.annotate.documents import STORY_THRESHOLD
+
+api = lazy_module("newsgold.annotate.api")  # loaded by the command that uses it, so Ctrl-C then is exit 130
 
 
 @click.group(cls=NewsgoldGroup, context_settings={"help_option_names": ["-h", "--help"]})

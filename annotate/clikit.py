@@ -107,6 +107,20 @@ def run(group: click.Group, prog_name: str) -> None:
     group(prog_name=prog_name)
 
 
+class lazy_module:
+    """A module imported on first use: a command line that imports its library lazily starts
+    fast, and a Ctrl-C while the library loads reaches NewsgoldGroup (exit 130, one line)
+    instead of ending the import in a traceback."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attribute)
+
+
 class Bars:
     """A `progress(stage, advance, total)` callback (see `annotate.progress`) drawing one tqdm
     bar per stage on stderr (none when stderr is not a terminal); use it as a context manager."""

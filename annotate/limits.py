@@ -128,7 +128,7 @@ def read(name: str, value) -> tuple[str | None, int | float | None]:
         except ValueError:
             return f"{shown(typed)} is not {bound.describe()}", None
     why = problem(name, value, typed)
-    return (why, None) if why else (None, bound.kind(value))
+    return (why, None) if why else (None, bound.kind(value) + 0)  # + 0: -0.0 is 0.0
 
 
 def check(name: str, value, error: type[NewsgoldError] = OptionError):
@@ -140,7 +140,7 @@ def check(name: str, value, error: type[NewsgoldError] = OptionError):
     why = problem(name, value)
     if why:
         raise error(f"{name}: {why}")
-    return LIMITS[name].kind(value)
+    return LIMITS[name].kind(value) + 0  # + 0: -0.0 is 0.0
 
 
 def ratios_problem(value) -> tuple[str | None, tuple[float, float, float] | None]:
