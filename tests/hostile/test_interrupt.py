@@ -132,3 +132,13 @@ def test_ctrl_c_anywhere_in_a_command_is_exit_130_not_abort(tmp_path, monkeypatc
     result = invoke(argv.format(docs=tmp_path / "docs.txt", folder=tmp_path))
     assert result.exit_code == 130, result.output
     assert result.output.strip().splitlines() == [MESSAGES[signal.SIGINT]]
+
+
+@pytest.mark.parametrize("cli", ["newsgold.annotate.cli", "newsgold.train.cli"])
+def test_the_command_lines_load_their_library_inside_the_command(cli):
+    """Before NewsgoldGroup runs, a Ctrl-C can only end Python's imports in a traceback: the
+    command lines import their library lazily (clikit.lazy_module), so that window stays short."""
+    code = f"import sys, {cli}; print(sorted(m for m in sys.modules if m.endswith('.api') or m == 'numpy'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == ("['newsgold.train.api']" if "train" in cli else "[]"), (
+        done.stdout, done.stderr)
