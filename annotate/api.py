@@ -22,6 +22,7 @@ from newsgold.annotate.documents import STORY_THRESHOLD, Document, Skipped, grou
 from newsgold.annotate.errors import DocumentError, NewsgoldError
 from newsgold.annotate.export import ExportReport, export_dataset
 from newsgold.annotate.jsonl import iter_jsonl, read_jsonl, write_jsonl
+from newsgold.annotate.limits import check
 from newsgold.annotate.outputs import check_file
 from newsgold.annotate.preannotator import Preannotator, annotate_all
 from newsgold.annotate.progress import Progress, silent
@@ -60,6 +61,7 @@ def load_documents(paths: Paths, *, text_field: str = "text", skip_bad: bool = F
     it a content-hash `id` and a `story_id` shared by reports of one story; with `output`, also
     write them as JSONL (refused before any reading when it is one of `paths` or inside one:
     `annotate.outputs`). A bad item is a DocumentError, or with `skip_bad` listed in `skipped`."""
+    story_threshold = check("story_threshold", story_threshold)
     paths = list(paths)
     if output is not None:
         check_file(output, paths)
@@ -133,6 +135,7 @@ def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Pre
     `model_version` of the pre-annotator and its confidence in the document (`score`)."""
     if preannotator is not None and model is not None:
         raise NewsgoldError("give either a preannotator or a model folder, not both")
+    story_threshold = check("story_threshold", story_threshold)
     paths = list(paths)
     inputs = [*paths, model]
     check_file(output, inputs)
@@ -211,6 +214,7 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     from newsgold.annotate.server import connect, data_dir as resolve_data_dir
 
     check_title(project)
+    batch_size, story_threshold = check("batch_size", batch_size), check("story_threshold", story_threshold)
     schema = as_schema(schema)
     if model is not None and preannotator is not True:
         raise NewsgoldError("give either a preannotator or a model folder, not both")
@@ -244,6 +248,7 @@ def push_predictions(predictions: str | Path, project: str, *, schema: Schema | 
     from newsgold.annotate.server import connect
 
     check_title(project)
+    batch_size = check("batch_size", batch_size)
     schema = as_schema(schema)
     records = read_jsonl(predictions)
     check_predictions(records, str(predictions), schema)

@@ -11,9 +11,11 @@ import json
 
 import click
 
-from newsgold.annotate import __version__, api
-from newsgold.annotate.clikit import Bars, NewsgoldGroup, run, schema_option
+from newsgold.annotate import __version__
+from newsgold.annotate.clikit import RATIOS, Bars, NewsgoldGroup, checked, lazy_module, run, schema_option
 from newsgold.annotate.documents import STORY_THRESHOLD
+
+api = lazy_module("newsgold.annotate.api")  # loaded by the command that uses it, so Ctrl-C then is exit 130
 
 
 @click.group(cls=NewsgoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,7 +65,7 @@ def schema(schema_path, fmt):
 
 story_option = click.option(
     "--story-threshold",
-    type=click.FloatRange(0, 1),
+    type=checked("story_threshold"),
     default=STORY_THRESHOLD,
     show_default=True,
     help="TF-IDF cosine at which two documents count as the same story.",
@@ -233,7 +235,7 @@ def _notes(notes) -> None:
 
 @cli.command()
 @data_dir_option
-@click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080).")
+@click.option("--port", type=checked("port"), default=None, help="Port on 127.0.0.1 (default 8080).")
 @click.option("--database", metavar="URL", envvar="NEWSGOLD_DATABASE_URL", show_envvar=True,
               help="Run on this PostgreSQL database, postgresql://USER:PASSWORD@HOST:PORT/DB, instead of SQLite "
               "(set $NEWSGOLD_DATABASE_URL rather than typing the password here).")
@@ -309,7 +311,7 @@ def server(data_dir, port, database, action):
 )
 @click.option("--no-preannotate", is_flag=True, help="Push documents without rule pre-annotations.")
 @model_option
-@click.option("--batch-size", type=click.IntRange(1, 5000), default=250, show_default=True,
+@click.option("--batch-size", type=checked("batch_size"), default=250, show_default=True,
               help="Tasks per bulk import request.")
 @_input_options
 @story_option
@@ -440,16 +442,17 @@ def status(project, as_json, data_dir):
               help="With several annotators (and no ground truth): the latest annotation, or the "
               "spans more than half of them drew, one vote per annotator (their latest annotation); "
               "spans and relations not kept are listed in problems.jsonl.")
-@click.option("--seed", type=int, default=13, show_default=True, help="Seed of the story-to-split assignment.")
-@click.option("--ratios", default="0.8,0.1,0.1", show_default=True, help="train,validation,test ratios.")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
+@click.option("--seed", type=checked("seed"), default=13, show_default=True, help="Seed of the story-to-split assignment.")
+@click.option("--ratios", type=RATIOS, default="0.8,0.1,0.1", show_default=True,
+              help="train,validation,test shares of the stories; they sum to 1, train above 0.")
+@click.option("--workers", type=checked("workers"), default=None,
               help="Processes converting a Label Studio export (default: the CPUs available, at most 8; "
               "one for an export under 8 MB). The files written do not depend on it.")
 @click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The project's labeling config (XML) for a --from Label Studio export; without it, the "
               "labels each control offers are read from the regions.")
 @story_option
-@click.option("--max-story", type=click.IntRange(min=1), default=None,
+@click.option("--max-story", type=checked("max_story"), default=None,
               help="Documents without a story id: regroup a story of more documents than this inside it at a "
               "stricter threshold (stops single-link chaining from swallowing the corpus).")
 @schema_option
@@ -470,17 +473,11 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
     offers. A gold file's texts are normalised as `annotate documents` does (NFC, \\n line
     endings, no byte-order mark, trimmed) and its span offsets carried along.
     """
-    try:
-        split_ratios = tuple(float(r) for r in ratios.split(","))
-    except ValueError:
-        raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--ratios") from None
-    if len(split_ratios) != 3:
-        raise click.BadParameter("three numbers like 0.8,0.1,0.1", param_hint="--ratios")
     if bool(project) == bool(from_file):
         raise click.UsageError("give exactly one of --project NAME or --from FILE")
     with Bars() as bars:
         report = api.export_dataset(out, project=project, from_file=from_file, force=force, policy=policy,
-                                    seed=seed, ratios=split_ratios, workers=workers, schema=schema_path,
+                                    seed=seed, ratios=ratios, workers=workers, schema=schema_path,
                                     data_dir=data_dir, fmt=fmt, label_map=label_map, config=config,
                                     story_threshold=story_threshold, max_story=max_story, progress=bars)
     _notes(report.notes)
@@ -535,7 +532,7 @@ def agreement_command(project, as_json, schema_path, data_dir):
 
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
-@click.option("--show", "show", type=click.IntRange(min=0), default=10, show_default=True,
+@click.option("--show", "show", type=checked("show"), default=10, show_default=True,
               help="Warnings to print one by one (0: all); the rest are counted.")
 @schema_option
 def check(dataset, show, schema_path):

@@ -246,6 +246,9 @@ def start(
 ) -> ServerStatus:
     """Start the local server (or reuse the running one) and wait until it is healthy: on SQLite
     in the data folder, or on the PostgreSQL `database` URL (see `database.parse`)."""
+    from newsgold.annotate.limits import check
+
+    port = check("port", port)
     pg = db.parse(database) if database else None
     folder = data_dir(folder)
     tightened = private_folder(folder)

@@ -25,8 +25,10 @@ def fit(dataset: str | Path, out: str | Path, *, c1: float = 0.1, c2: float = 0.
     training documents and seconds, schema hash, dataset fingerprint, versions. Its word
     clusters learn from the train texts and the raw documents in the paths `unlabelled` (with
     `skip_bad`, unreadable or empty ones are left out and listed as `unlabelled_skipped`)."""
+    from newsgold.annotate.limits import check
     from newsgold.train.model import fit_model
 
+    c1, c2 = check("c1", c1), check("c2", c2)
     return fit_model(dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad)
 
 

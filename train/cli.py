@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from newsgold.annotate import __version__
-from newsgold.annotate.clikit import Bars, NewsgoldGroup, run
+from newsgold.annotate.clikit import Bars, NewsgoldGroup, checked, run
 from newsgold.train import api
 
 
@@ -28,8 +28,8 @@ def cli():
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
-@click.option("--c1", type=float, default=0.1, show_default=True, help="L1 regularisation of the CRF.")
-@click.option("--c2", type=float, default=0.1, show_default=True, help="L2 regularisation of the CRF.")
+@click.option("--c1", type=checked("c1"), default=0.1, show_default=True, help="L1 regularisation of the CRF.")
+@click.option("--c2", type=checked("c2"), default=0.1, show_default=True, help="L2 regularisation of the CRF.")
 @click.option("--unlabelled", multiple=True, type=click.Path(exists=True),
               help="Raw documents (.txt, folders, JSONL, CSV; repeatable) the word clusters also learn from.")
 @click.option("--text-field", default="text", show_default=True, help="Text field of --unlabelled JSONL/CSV.")
@@ -93,7 +93,7 @@ def predict(model, paths, output, text_field, skip_bad):
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for curve.json and curve.png.")
 @click.option("--split", default="validation", show_default=True, help="Split to score each model on.")
-@click.option("--steps", type=int, default=5, show_default=True, help="Number of training sizes.")
+@click.option("--steps", type=checked("steps"), default=5, show_default=True, help="Number of training sizes.")
 def curve(dataset, out, split, steps):
     """Learning curve: strict micro F1 on --split against the number of training documents."""
     from tqdm import tqdm

@@ -14,6 +14,7 @@ from pathlib import Path
 from newsgold.annotate.outputs import FolderKind, check_folder, output_folder
 from newsgold.train.checks import held_split, require_learnable, shared_labels, train_split
 from newsgold.train.evaluate import evaluate
+from newsgold.annotate.limits import check
 from newsgold.train.tagger import SequenceTagger, learnable_labels
 
 # the folder `train curve --out` writes, replaced only when it wrote it
@@ -22,21 +23,28 @@ CURVE_FOLDER = FolderKind(
     written=frozenset({".newsgold-curve", "curve.json", "curve.png"}), legacy=frozenset({"curve.json"}))
 
 
+def curve_sizes(documents: int, steps: int) -> list[int]:
+    """The training sizes of a curve of `steps` points over `documents` training documents:
+    spread evenly up to all of them, each size once, so fewer points when there are fewer
+    documents than steps (never a model fitted twice on the same documents)."""
+    steps = check("steps", steps)
+    return sorted({max(1, round(documents * step / steps)) for step in range(1, steps + 1)}) if documents else []
+
+
 def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5, progress=None) -> list[dict]:
-    """The strict micro F1 on `split` of taggers fitted on `steps` growing parts of the train split
-    of `dataset`; curve.json and curve.png written into the folder `out` (`outputs.output_folder`:
-    refused before any work when it is or holds the dataset, or holds files newsgold did not write)."""
+    """The strict micro F1 on `split` of taggers fitted on the first n training documents, for
+    each n of `curve_sizes` (`steps` of them at most); curve.json and curve.png written into the
+    folder `out` (`outputs.output_folder`: refused before any work when it is or holds the
+    dataset, or holds files newsgold did not write)."""
+    steps = check("steps", steps)
     check_folder(out, CURVE_FOLDER, [dataset])
     train = train_split(dataset, "no learning curve can be computed")
     learned = require_learnable(dataset, train)
     held = held_split(dataset, split, "no learning curve can be computed")
     shared_labels(learned, dataset, split, held, f"{dataset}: a tagger fitted on its train split")
-    points, by_size = [], {}
-    for step in range(1, steps + 1):
-        n = max(1, round(len(train.tokens) * step / steps))
-        if n not in by_size:  # fewer documents than steps: each size is fitted once
-            by_size[n] = _point(train, held, n)
-            points.append(by_size[n])
+    points = []
+    for n in curve_sizes(len(train.tokens), steps):
+        points.append(_point(train, held, n))
         if progress:
             progress(1)
     with output_folder(out, CURVE_FOLDER, inputs=[dataset]) as tmp:

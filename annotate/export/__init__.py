@@ -29,6 +29,7 @@ from newsgold.annotate.export.controls import (
     config_from_xml,
 )
 from newsgold.annotate.export.lsfile import detect_file_kind
+from newsgold.annotate.limits import check, check_ratios
 from newsgold.annotate.export.parallel import batches_from_ls_file, default_workers, no_cycle_collection
 from newsgold.annotate.export.report import (
     DEFAULT_RATIOS,
@@ -94,9 +95,9 @@ def export_dataset(
         raise ExportError("give exactly one source: a Label Studio project (--project) or a file (--from)")
     if policy not in POLICIES:
         raise ExportError(f"policy {policy!r} is not one of {', '.join(POLICIES)}")
-    ratios = tuple(ratios)
-    if len(ratios) != 3 or abs(sum(ratios) - 1.0) > 1e-6 or any(r < 0 for r in ratios):
-        raise ExportError(f"split ratios {ratios} must be three non-negative numbers that sum to 1")
+    seed, ratios = check("seed", seed, ExportError), check_ratios(ratios, ExportError)
+    workers, max_story = check("workers", workers, ExportError), check("max_story", max_story, ExportError)
+    story_threshold = check("story_threshold", story_threshold, ExportError)
     schema, out = as_schema(schema), Path(out)
     # every file read; `out` may not be one, nor hold one (checked before any work, and again when written)
     inputs = [from_file, config, schema.path, label_map if isinstance(label_map, (str, Path)) else None]
