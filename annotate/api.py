@@ -57,11 +57,14 @@ def load_documents(paths: Paths, *, text_field: str = "text", skip_bad: bool = F
                    progress: Progress = silent) -> DocumentSet:
     """Read `.txt` files, folders of them, `.jsonl` and `.csv` files; normalise each text, give
     it a content-hash `id` and a `story_id` shared by reports of one story; with `output`, also
-    write them as JSONL. A bad item is a DocumentError, or with `skip_bad` listed in `skipped`."""
+    write them as JSONL. A bad item is a DocumentError, or with `skip_bad` listed in `skipped`.
+    One id names one text (`documents.Identities`): two items with one id and different texts
+    are a DocumentError naming both; a copy (same id, same text) is read once and listed in
+    `skipped`."""
     paths = list(paths)
     skipped: list[Skipped] = []
     documents = []
-    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None):
+    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None, skipped.append):
         documents.append(document)
         progress("reading", 1, None)
     if not documents:

@@ -78,7 +78,7 @@ def read_unlabelled(paths, text_field: str = "text", skip_bad: bool = False):
         return [], None, []
     digest = hashlib.sha256()
     tokens, skipped = [], []
-    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None):
+    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None, skipped.append):
         digest.update(hashlib.sha256(document.text.encode()).digest())
         tokens.append(token_arrays(document.text)[0])
     if not tokens:
