@@ -128,8 +128,8 @@ class Identities:
     item it was first seen in (a copy: read it once and say so); the same id with another text
     is a DocumentError naming both items and the fix. Holds a 16-byte digest per id."""
 
-    def __init__(self, what: str = "documents"):
-        self.what = what
+    def __init__(self, what: str = "documents", key: str = "id"):
+        self.what, self.key = what, key
         self._seen: dict[str, tuple[bytes, str]] = {}
 
     def check(self, doc_id: str, text: str | bytes, item: str) -> str | None:
@@ -139,7 +139,7 @@ class Identities:
             self._seen[doc_id] = (digest, item)
             return None
         if first[0] != digest:
-            raise IdentityConflict(f"{_together(first[1], item)}: two {self.what} with id {doc_id!r} and different "
+            raise IdentityConflict(f"{_together(first[1], item)}: two {self.what} with {self.key} {doc_id!r} and different "
                                 "texts; give each its own id, or drop the ids to let newsgold hash the texts "
                                 "(an id names one text)")
         return first[1]
