@@ -168,12 +168,36 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
                             "`annotate export` and score against its JSONL")
     skipped: list[Skipped] = []
     documents = list(gold_documents(gold, kind, labels, label_map, skipped.append))
-    predictions = [{**record, "id": document_key(record, f"{predicted} line {line}")}
-                   for line, record in iter_jsonl(predicted)]
+    predictions = _keyed_predictions(predicted, {d.document.id: (d.document.text, f"{gold} line {d.line}")
+                                                 for d in documents})
     report = score_documents([d.to_record() for d in documents], predictions, labels, str(predicted))
     report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
     report["skipped"] = [asdict(item) for item in skipped]
     return report
+
+
+def _keyed_predictions(path: str | Path, gold: dict[str, tuple[str, str]]) -> list[dict]:
+    """The records of a predictions file with their ids as the identity rule reads them
+    (`scoring.document_key`); one id naming two texts, in the file or against the `gold` texts
+    (id -> text, item), is a DocumentError naming both items; a document predicted twice must be
+    predicted alike."""
+    from newsgold.annotate.documents import Identities, normalize_text
+    from newsgold.annotate.scoring import document_key
+
+    identities, first, records = Identities(), {}, []
+    for doc_id, (text, item) in gold.items():
+        identities.check(doc_id, text, item)
+    for line, record in iter_jsonl(path):
+        item = f"{path} line {line}"
+        key = document_key(record, item)
+        if isinstance(record.get("text"), str):
+            identities.check(key, normalize_text(record["text"]), item)
+        earlier = first.setdefault(key, (item, record.get("spans")))
+        if earlier[0] != item and earlier[1] != record.get("spans"):
+            raise DocumentError(f"{earlier[0]} and {item}: document {key!r} is predicted twice, differently; "
+                                "keep one prediction per document")
+        records.append({**record, "id": key})
+    return records
 
 
 def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | None = None,

@@ -33,7 +33,7 @@ from typing import Callable, Iterable
 
 import orjson
 
-from newsgold.annotate.documents import Document
+from newsgold.annotate.documents import Document, Identities, id_key, normalize_id
 from newsgold.annotate.jsonl import atomic_file
 from newsgold.annotate.errors import DocumentError, SpanError
 from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
@@ -217,7 +217,10 @@ class Ledger:
             return None
         if not isinstance(saved, dict) or saved.get("stamp") != stamp or not isinstance(saved.get("documents"), dict):
             return None
-        return saved["documents"]
+        documents = saved["documents"]
+        if not all(id_key(doc_id) == doc_id and type(task) is int for doc_id, task in documents.items()):
+            return None  # not as a push wrote it (ids compared by the identity rule): list the tasks instead
+        return documents
 
     def write(self, stamp: list, documents: dict[str, int]) -> None:
         """Replace the ledger atomically: a crash leaves the old one or the new one, never half."""
@@ -416,9 +419,10 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
     labels = set(schema.label_names)
     kinds = {kind.name: kind for kind in schema.relations}
     seen: dict[str, tuple[int, dict]] = {}
+    identities = Identities("predictions")  # one id names one text (annotate.documents)
     for number, record in enumerate(records, start=1):
         where = f"{source} record {number}"
-        doc_id, text = record.get("id"), record.get("text")
+        doc_id, text = normalize_id(record.get("id"), where), record.get("text")
         if not isinstance(doc_id, str) or not doc_id or not isinstance(text, str):
             raise DocumentError(f"{where}: a prediction needs the document's \"id\" and \"text\"; write the file "
                                 "with `annotate preannotate` or `train predict`")
@@ -447,6 +451,8 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
                 joins = ", ".join(f"{k.name} ({k.head} → {k.tail})" for k in schema.relations)
                 raise SpanError(f"{where}: relation {str(relation)[:120]} is not one of schema {schema.name}'s "
                                 f"relations [{joins}] between two spans of the record; fix or remove it")
+        identities.check(doc_id, text, f"{source} record {number}")
+        record["id"] = doc_id  # as the tasks' ids are compared (`normalize_id`)
         first = seen.setdefault(doc_id, (number, record))
         if first[1] != record:
             raise DocumentError(f"{where}: document {doc_id} is also record {first[0]}, with other predictions; "
