@@ -167,7 +167,7 @@ def detect_file_kind(path: Path) -> str:
 def _jsonl_kind(line: bytes) -> str:
     try:
         record = json.loads(line.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return "gold"  # reading it names what is wrong with the line
     if not isinstance(record, dict):
         return "gold"
