@@ -4,12 +4,12 @@ relations between missing spans or of unknown types, and stories leaking across 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsgold.annotate.dataset import require_dataset, schema_hash
+from newsgold.annotate.dataset import open_dataset, require_dataset, schema_hash
+from newsgold.annotate.jsonl import iter_jsonl
 from newsgold.annotate.schema import Schema, as_schema
 from newsgold.annotate.stories import StoryStats, uneven_splits
 
@@ -30,11 +30,9 @@ class CheckReport:
 
 def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -> CheckReport:
     """Check an exported dataset against `schema` (default: the default schema)."""
-    from datasets import load_from_disk
-
     schema = as_schema(schema)
     path = require_dataset(path)
-    dataset = load_from_disk(str(path))
+    dataset = open_dataset(path)
     report = CheckReport(path)
     report.schema_hash = schema_hash(path)
     if report.schema_hash and report.schema_hash != schema.hash:
@@ -87,7 +85,7 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
             report.warnings.append(f"split {name} is empty")
     problems = path / "problems.jsonl"
     if problems.exists():
-        kinds = Counter(json.loads(line)["kind"] for line in problems.open(encoding="utf-8") if line.strip())
+        kinds = Counter(str(record.get("kind")) for _, record in iter_jsonl(problems))
         for kind, n in sorted(kinds.items()):
             report.warnings.append(f"problems.jsonl lists {n} {kind} region(s)")
     return report

@@ -145,7 +145,7 @@ def _metadata(model: Path) -> dict:
         metadata = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(f"{path}: missing, so the model cannot be checked or versioned; {retrain}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _unreadable(path, model, "not readable JSON", exc) from None
     if not isinstance(metadata, dict) or not isinstance(metadata.get("model_version"), str):
         raise ModelError(f"{path}: not the metadata of a newsgold model (no model_version); {retrain}")
