@@ -181,7 +181,7 @@ def _keyed_predictions(path: str | Path, gold: dict[str, tuple[str, str]]) -> li
     (`scoring.document_key`); one id naming two texts, in the file or against the `gold` texts
     (id -> text, item), is a DocumentError naming both items; a document predicted twice must be
     predicted alike."""
-    from newsgold.annotate.documents import Identities, normalize_text
+    from newsgold.annotate.documents import Identities, check_annotations, normalize_text
     from newsgold.annotate.scoring import document_key
 
     identities, first, records = Identities(), {}, []
@@ -189,6 +189,7 @@ def _keyed_predictions(path: str | Path, gold: dict[str, tuple[str, str]]) -> li
         identities.check(doc_id, text, item)
     for line, record in iter_jsonl(path):
         item = f"{path} line {line}"
+        check_annotations(record, item)
         key = document_key(record, item)
         if isinstance(record.get("text"), str):
             identities.check(key, normalize_text(record["text"]), item)
@@ -224,9 +225,9 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     if model is not None and preannotator is not True:
         raise NewsgoldError("give either a preannotator or a model folder, not both")
     merged = _with_model(model, schema)
-    ls = connect(data_dir)
     read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
-                          progress=progress)
+                          progress=progress)  # before the server is asked: bad input is refused without one
+    ls = connect(data_dir)
     chosen = merged or (_rules() if preannotator is True else (preannotator or None))
     annotate = None if chosen is None else (lambda docs: [a.to_record() for a in annotate_all(chosen, docs)])
     total = len(read.documents)

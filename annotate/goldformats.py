@@ -509,7 +509,11 @@ def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], defa
                                     "a span it links is missing or was not exported; relation not exported"))
     annotated = _annotated(raw, path)
     annotated = [label_map.get(label, label) for label in annotated] if annotated else default
-    meta = fields.get("meta") if isinstance(fields.get("meta"), dict) else {}
+    meta = fields.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise DocumentError(f"{item}: field 'meta' is {type(meta).__name__}, not a JSON object; fix the field or "
+                            "leave it out")
+    meta = meta or {}
     annotators = fields.get("annotators") or [meta.get("annotator", "gold")]
     annotators = [str(name) for name in (annotators if isinstance(annotators, list) else [annotators])]
     return GoldDocument(doc, spans, relations, [label for label in annotated if label != LEAVE_OUT], annotators,

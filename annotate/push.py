@@ -33,7 +33,7 @@ from typing import Callable, Iterable
 
 import orjson
 
-from newsgold.annotate.documents import Document, Identities, id_key, normalize_id
+from newsgold.annotate.documents import Document, Identities, document_id, id_key, normalize_id, normalize_text
 from newsgold.annotate.jsonl import atomic_file
 from newsgold.annotate.errors import DocumentError, SpanError
 from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
@@ -263,6 +263,7 @@ def import_documents(
         present, dedup = (ledger.read(ledger.stamp(*ls.task_fingerprint(project))) if ledger else None), "ledger"
         if present is None:
             present, dedup = ls.task_ids_by_document(project), "server"
+    check_held_texts(ls, project, documents, present)
     missing = [d for d in documents if d.id not in present]
     if progress:
         progress(len(documents) - len(missing))
@@ -307,6 +308,24 @@ def import_documents(
         held=frozenset(d.id for d in documents) - {d.id for d in missing},
         predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes), view=view, view_id=view_id,
     )
+
+
+def check_held_texts(ls: LabelStudio, project: Project, documents: list[Document], present: dict[str, int]) -> None:
+    """The identity rule (`documents.Identities`) between the documents pushed and the tasks the
+    project holds: a document whose id a task holds with another text is a DocumentError naming
+    both, before anything is imported. Only ids given in the input are asked about (one request
+    per 200 of them): a content-hash id names its text by construction."""
+    given = [doc for doc in documents if doc.id in present and doc.id != document_id(doc.text)]
+    if not given:
+        return
+    texts = {task["id"]: task["text"] for task in ls.task_summaries(project, ids=[present[d.id] for d in given])}
+    for doc in given:
+        task_id = present[doc.id]
+        text = texts.get(task_id)
+        if isinstance(text, str) and normalize_text(text) != doc.text:
+            raise DocumentError(f"{doc.source} and task {task_id} of project {project.title!r}: two documents with id "
+                                f"{doc.id!r} and different texts; give the document its own id, or drop the ids to let "
+                                "newsgold hash the texts (an id names one text)")
 
 
 @dataclass
