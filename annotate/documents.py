@@ -200,13 +200,17 @@ def check_annotations(record: dict, item: str) -> None:
         where = f"{item} span {k}"
         if not isinstance(span, dict):
             raise DocumentError(f"{where}: {_shown(span)} is not an object with start, end and label; fix the span")
+        offsets = []
         for key in ("start", "end"):
             value = span.get(key)
+            if isinstance(value, str) and value.isascii() and value.isdigit():  # as gold files may write it
+                value = int(value)
             if type(value) is not int or not 0 <= value <= MAX_OFFSET:
-                raise DocumentError(f"{where}: field {key!r} is {_shown(value)}, not a character offset (a whole "
-                                    "number from 0 to the text's length); fix the span")
-        if span["start"] > span["end"]:
-            raise DocumentError(f"{where}: start {span['start']} is after end {span['end']}; fix the span")
+                raise DocumentError(f"{where}: field {key!r} is {_shown(span.get(key))}, not a character offset (a "
+                                    "whole number from 0 to the text's length); fix the span")
+            offsets.append(value)
+        if offsets[0] > offsets[1]:
+            raise DocumentError(f"{where}: start {offsets[0]} is after end {offsets[1]}; fix the span")
         if not isinstance(span.get("label"), str):
             raise DocumentError(f"{where}: field 'label' is {_shown(span.get('label'))}, not a label name; fix the span")
     for k, relation in enumerate(record.get("relations") or [], 1):
