@@ -181,7 +181,7 @@ def _keyed_predictions(path: str | Path, gold: dict[str, tuple[str, str]]) -> li
     (`scoring.document_key`); one id naming two texts, in the file or against the `gold` texts
     (id -> text, item), is a DocumentError naming both items; a document predicted twice must be
     predicted alike."""
-    from newsgold.annotate.documents import Identities, check_annotations, normalize_text
+    from newsgold.annotate.documents import Identities, check_record, normalize_text
     from newsgold.annotate.scoring import document_key
 
     identities, first, records = Identities(), {}, []
@@ -189,7 +189,7 @@ def _keyed_predictions(path: str | Path, gold: dict[str, tuple[str, str]]) -> li
         identities.check(doc_id, text, item)
     for line, record in iter_jsonl(path):
         item = f"{path} line {line}"
-        check_annotations(record, item)
+        check_record(record, item)
         key = document_key(record, item)
         if isinstance(record.get("text"), str):
             identities.check(key, normalize_text(record["text"]), item)

@@ -224,6 +224,24 @@ def check_annotations(record: dict, item: str) -> None:
 MAX_OFFSET = 2**31 - 1  # character offsets are int32 in the dataset (Arrow)
 
 
+def check_record(record: dict, item: str, text_field: str = "text", annotations: bool = True) -> None:
+    """The one shape check of a JSONL document record (docs/architecture.md), for every reader
+    of one (documents, predictions): each field present has its type (`text_field` a string, `id`
+    and `story_id` ids by `normalize_id`, `meta` an object, `source` a name, the annotation fields
+    as `check_annotations` says, unless the caller checks them itself: `annotations` False),
+    else a DocumentError naming the item and the field."""
+    text = record.get(text_field)
+    if text is not None and not isinstance(text, str):
+        raise DocumentError(f"{item}: field {text_field!r} is {type(text).__name__}, not text")
+    normalize_id(record.get("id"), item)
+    normalize_id(record.get("story_id"), item, "story_id")
+    _mapping(record, "meta", item)
+    if isinstance(record.get("source"), (dict, list)):
+        raise DocumentError(f"{item}: field 'source' is {type(record['source']).__name__}, not a name; fix the field")
+    if annotations:
+        check_annotations(record, item)
+
+
 def _from_record(record: dict, item: str, default_source: str, text_field: str) -> Document:
     if text_field not in record:
         fields = ", ".join(sorted(record)) or "none"
@@ -233,16 +251,13 @@ def _from_record(record: dict, item: str, default_source: str, text_field: str) 
     text = record[text_field]
     if not isinstance(text, str):
         raise DocumentError(f"{item}: field {text_field!r} is {type(text).__name__}, not text")
-    check_annotations(record, item)
+    check_record(record, item, text_field)
     meta = dict(_mapping(record, "meta", item))
     skip = set(DOCUMENT_KEYS) | set(ANNOTATION_KEYS) | {text_field}
     meta.update({k: v for k, v in record.items() if k not in skip})
-    source = record.get("source")
-    if isinstance(source, (dict, list)):
-        raise DocumentError(f"{item}: field 'source' is {type(source).__name__}, not a name; fix the field")
     return make_document(
         text,
-        source=str(source or default_source),
+        source=str(record.get("source") or default_source),
         item=item,
         id=record.get("id"),
         story_id=record.get("story_id"),

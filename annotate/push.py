@@ -33,7 +33,8 @@ from typing import Callable, Iterable
 
 import orjson
 
-from newsgold.annotate.documents import Document, Identities, document_id, id_key, normalize_id, normalize_text
+from newsgold.annotate.documents import (Document, Identities, check_record, document_id, id_key, normalize_id,
+                                         normalize_text)
 from newsgold.annotate.jsonl import atomic_file
 from newsgold.annotate.errors import DocumentError, SpanError
 from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
@@ -441,6 +442,7 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
     identities = Identities("predictions")  # one id names one text (annotate.documents)
     for number, record in enumerate(records, start=1):
         where = f"{source} record {number}"
+        check_record(record, where, annotations=False)  # the one record shape (annotate.documents); spans below
         doc_id, text = normalize_id(record.get("id"), where), record.get("text")
         if not isinstance(doc_id, str) or not doc_id or not isinstance(text, str):
             raise DocumentError(f"{where}: a prediction needs the document's \"id\" and \"text\"; write the file "
