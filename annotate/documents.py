@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from newsgold.annotate.errors import DocumentError
-from newsgold.annotate.jsonl import check_text, parse_json
+from newsgold.annotate.jsonl import check_text, encoding_of, parse_json
 
 # Keys of the JSONL document shape (docs/architecture.md) that are not free metadata.
 DOCUMENT_KEYS = ("id", "text", "source", "story_id", "meta")
@@ -92,7 +92,11 @@ def normalize_id(value, item: str = "document", field: str = "id") -> str | None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise DocumentError(f"{item}: field {field!r} is {type(value).__name__} {_shown(value)}, not an id; "
                             "write ids as strings (or whole numbers), or leave them out to let newsgold hash the texts")
-    return unicodedata.normalize("NFC", str(value)).strip() or None
+    found = unicodedata.normalize("NFC", str(value)).strip()
+    if any(unicodedata.category(char) == "Cc" for char in found):
+        raise DocumentError(f"{item}: field {field!r} is {_shown(value)}, which holds a control character (a line "
+                            "break, a tab, NUL); write the id without it")
+    return found or None
 
 
 def id_key(value) -> str | None:
@@ -161,16 +165,17 @@ def make_document(text: str, source: str, item: str, **fields) -> Document:
 
 
 def _read_text(path: Path) -> str:
-    """The text of a UTF-8 file (a byte-order mark dropped); other bytes, or NUL bytes (UTF-16
-    without its byte-order mark), are a DocumentError naming the file and the fix."""
+    """The text of a UTF-8 file, or a UTF-16/32 one with its byte-order mark (`jsonl.encoding_of`;
+    the mark dropped); other bytes, or NUL bytes (UTF-16 without its byte-order mark), are a
+    DocumentError naming the file and the fix."""
     data = path.read_bytes()
+    encoding = encoding_of(data[:4])
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        utf16 = " (UTF-16: convert it with iconv -f UTF-16 -t UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
         raise DocumentError(
-            f"{path}: not UTF-8{utf16} (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "convert the file to UTF-8 or pass --skip-bad"
+            f"{path}: not {encoding.removesuffix('-sig').upper()} (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); convert the file to UTF-8 or pass --skip-bad"
         ) from None
     check_text(text, str(path), " or pass --skip-bad")
     return text

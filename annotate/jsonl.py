@@ -59,17 +59,30 @@ def parse_json(text: str | bytes, item: str):
     return value
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"))
+
+
+def encoding_of(head: bytes) -> str:
+    """The encoding a text file's first bytes declare: UTF-32 or UTF-16 by their byte-order mark,
+    else UTF-8 (its own byte-order mark, if any, dropped). Without a mark only UTF-8 is read."""
+    return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8-sig")
+
+
 def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
-    """The numbered lines of a UTF-8 text file (a byte-order mark before the first is ignored);
-    a file that is not UTF-8, or a line with NUL bytes (UTF-16), is a DocumentError naming it."""
+    """The numbered lines of a text file: UTF-8, or UTF-16/32 with a byte-order mark (`encoding_of`;
+    the mark is dropped); a file that is not, or a line with NUL bytes (UTF-16 without its mark),
+    is a DocumentError naming it."""
     line_no = 0
+    with open(path, "rb") as start:
+        encoding = encoding_of(start.read(4))
     try:
-        with open(path, encoding="utf-8-sig") as lines:
+        with open(path, encoding=encoding) as lines:
             for line_no, line in enumerate(lines, start=1):
                 yield line_no, check_text(line, f"{path} line {line_no}")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{path} after line {line_no}: not UTF-8 ({exc.reason}); "
-                            "convert the file to UTF-8") from None
+        raise DocumentError(f"{path} after line {line_no}: not {encoding.removesuffix('-sig').upper()} "
+                            f"({exc.reason}); convert the file to UTF-8") from None
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:

@@ -96,6 +96,9 @@ WRONG_FIELDS = {  # record, the field the error names
     "id-object": ({"id": {"a": 1}, "text": TEXT}, "'id'"),
     "id-bool": ({"id": True, "text": TEXT}, "'id'"),
     "id-float": ({"id": 7.5, "text": TEXT}, "'id'"),
+    "id-nan": ({"id": float("nan"), "text": TEXT}, "'id'"),
+    "id-control-character": ({"id": "a\u0000b", "text": TEXT}, "'id'"),
+    "id-line-break": ({"id": "a\nb", "text": TEXT}, "'id'"),
     "story-id-list": ({"story_id": ["s"], "text": TEXT}, "'story_id'"),
     "meta-list": ({"meta": [1, 2], "text": TEXT}, "'meta'"),
     "meta-string": ({"meta": "x", "text": TEXT}, "'meta'"),
@@ -155,6 +158,28 @@ def test_utf16_without_byte_order_mark_is_refused_with_the_fix(tmp_path, built, 
     source = utf16_inputs(tmp_path, order)[kind]
     line = refused_unchanged(fill(DOCUMENT_READERS[command], tmp_path, source, built), tmp_path, source.name, "UTF-16")
     assert f"iconv -f UTF-16{order.upper()} -t UTF-8" in line
+
+
+@pytest.mark.parametrize("command", DOCUMENT_READERS)
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le-bom", "utf-16-be-bom", "utf-32"])
+@pytest.mark.parametrize("kind", ["txt", "jsonl", "csv"])
+def test_utf16_or_32_with_its_byte_order_mark_is_read(tmp_path, built, command, codec, kind):
+    boms = {"utf-16-le-bom": ("utf-16-le", "\ufeff"), "utf-16-be-bom": ("utf-16-be", "\ufeff")}
+    encoding, mark = boms.get(codec, (codec, ""))
+    content = {"txt": TEXT, "jsonl": json.dumps({"id": "a", "text": TEXT}) + "\n",
+               "csv": f"id,text\na,\"{TEXT}\"\n"}[kind]
+    source = tmp_path / f"u.{kind}"
+    source.write_bytes((mark + content).encode(encoding))
+    if command == "fit-unlabelled":
+        assert_ok(invoke(fill(DOCUMENT_READERS[command], tmp_path, source, built)))
+        return
+    if command == "push":  # read, then the server is asked for: none runs here
+        assert "no Label Studio server is running" in assert_refused(invoke(fill(DOCUMENT_READERS[command], tmp_path,
+                                                                                 source, built)))
+        return
+    assert_ok(invoke(fill(DOCUMENT_READERS[command], tmp_path, source, built)))
+    [record] = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert record["text"] == TEXT
 
 
 @pytest.mark.parametrize("command", SPAN_READERS)
