@@ -311,3 +311,12 @@ def test_a_ledger_whose_ids_are_not_as_a_push_wrote_them_is_not_trusted(tmp_path
     for documents in ({" 7": 1}, {"7": "1"}, {"7": True}):
         ledger.path.write_bytes(orjson.dumps({"stamp": stamp, "documents": documents}))
         assert ledger.read(stamp) is None  # the push lists the tasks instead
+
+
+@pytest.mark.parametrize("command", ["documents", "preannotate", "predict"])
+def test_a_conflict_is_refused_also_with_skip_bad(tmp_path, model, command):
+    """--skip-bad skips items that cannot be read; which of two texts an id names only the user can say."""
+    source = write_jsonl(tmp_path / "c.jsonl", [{"id": 7, "text": TEXT_A}, {"nope": 1}, {"id": "7", "text": TEXT_B}])
+    argv = READERS[command].format(input=source, out=tmp_path, model=model) + " --skip-bad"
+    assert_refused(invoke(argv), "c.jsonl lines 1 and 3", "'7'")
+    assert not (tmp_path / "o.jsonl").exists()
