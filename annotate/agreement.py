@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
+from newsgold.annotate.documents import id_key
 from newsgold.annotate.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, from_ls_result, usable_annotations
 from newsgold.annotate.resolve import latest_by_person, recency
 from newsgold.annotate.scoring import nervaluate_spans
@@ -89,7 +90,8 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None,
             for name in scored:
                 against_truth[name][0].append(reference)
                 against_truth[name][1].append(scored[name])
-        doc_id = str((task.get("data") or {}).get(DOC_ID_FIELD) or task.get("id"))
+        data = task.get("data") if isinstance(task.get("data"), dict) else {}
+        doc_id = id_key(data.get(DOC_ID_FIELD)) or str(task.get("id"))  # the identity rule (annotate.documents)
         disagreements += _disagreements(doc_id, task.get("id"), text, spans)
     return {"documents": documents, "definition": DEFINITION,
             "pairs": {pair: _scores(*lists, labels) for pair, lists in sorted(pairs.items())},

@@ -60,14 +60,17 @@ def load_documents(paths: Paths, *, text_field: str = "text", skip_bad: bool = F
     """Read `.txt` files, folders of them, `.jsonl` and `.csv` files; normalise each text, give
     it a content-hash `id` and a `story_id` shared by reports of one story; with `output`, also
     write them as JSONL (refused before any reading when it is one of `paths` or inside one:
-    `annotate.outputs`). A bad item is a DocumentError, or with `skip_bad` listed in `skipped`."""
+    `annotate.outputs`). A bad item is a DocumentError, or with `skip_bad` listed in `skipped`.
+    One id names one text (`documents.Identities`): two items with one id and different texts
+    are a DocumentError naming both; a copy (same id, same text) is read once and listed in
+    `skipped`."""
     story_threshold = check("story_threshold", story_threshold)
     paths = list(paths)
     if output is not None:
         check_file(output, paths)
     skipped: list[Skipped] = []
     documents = []
-    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None):
+    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None, skipped.append):
         documents.append(document)
         progress("reading", 1, None)
     if not documents:
@@ -169,7 +172,7 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     Scores, and a label no gold document is gold for is listed in `unscored`."""
     from newsgold.annotate.export.lsfile import detect_file_kind
     from newsgold.annotate.goldformats import FORMATS, gold_documents
-    from newsgold.annotate.scoring import check_predictions, document_key, score_documents
+    from newsgold.annotate.scoring import check_predictions, score_documents
     from newsgold.annotate.spans import refuse_bad_relations
 
     schema = as_schema(schema)
@@ -182,16 +185,44 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     skipped: list[Skipped] = []
     documents = list(gold_documents(gold, kind, labels, label_map, skipped.append, schema.relation_ends))
     gold_records = [d.to_record() for d in documents]
-    lines = [(f"{predicted} line {line}", record) for line, record in iter_jsonl(predicted)]
+    lines = _keyed_predictions(predicted, {d.document.id: (d.document.text, f"{gold} line {d.line}")
+                                           for d in documents})
     for item, record in lines:  # a relation that cannot hold refuses the predictions
         if isinstance(record.get("spans") or [], list):
             refuse_bad_relations(record.get("relations"), record.get("spans") or [], schema.relation_ends,
-                                 f"{item} (document {document_key(record, item)})")
+                                 f"{item} (document {record['id']})")
     checked = check_predictions(gold_records, lines, labels)
     report = score_documents(gold_records, checked, labels, str(predicted), gold_source=str(gold))
     report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
     report["skipped"] = [asdict(item) for item in skipped]
     return report
+
+
+def _keyed_predictions(path: str | Path, gold: dict[str, tuple[str, str]]) -> list[tuple[str, dict]]:
+    """The (line, record) pairs of a predictions file with their ids as the identity rule reads
+    them (`scoring.document_key`); one id naming two texts, in the file or against the `gold`
+    texts (id -> text, item), is a DocumentError naming both items; a document predicted twice
+    must be predicted alike, and is kept once."""
+    from newsgold.annotate.documents import Identities, check_record, normalize_text
+    from newsgold.annotate.scoring import document_key
+
+    identities, first, records = Identities(), {}, []
+    for doc_id, (text, item) in gold.items():
+        identities.check(doc_id, text, item)
+    for line, record in iter_jsonl(path):
+        item = f"{path} line {line}"
+        check_record(record, item)
+        key = document_key(record, item)
+        if isinstance(record.get("text"), str):
+            identities.check(key, normalize_text(record["text"]), item)
+        earlier = first.setdefault(key, (item, record.get("spans")))
+        if earlier[0] != item:
+            if earlier[1] != record.get("spans"):
+                raise DocumentError(f"{earlier[0]} and {item}: document {key!r} is predicted twice, differently; "
+                                    "keep one prediction per document")
+            continue  # a copy of the same prediction
+        records.append((item, {**record, "id": key}))
+    return records
 
 
 def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | None = None,
@@ -219,9 +250,9 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     if model is not None and preannotator is not True:
         raise NewsgoldError("give either a preannotator or a model folder, not both")
     merged = _with_model(model, schema)
-    ls = connect(data_dir)
     read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
-                          progress=progress)
+                          progress=progress)  # before the server is asked: bad input is refused without one
+    ls = connect(data_dir)
     chosen = merged or (_rules() if preannotator is True else (preannotator or None))
     annotate = None if chosen is None else (lambda docs: [a.to_record() for a in annotate_all(chosen, docs)])
     total = len(read.documents)

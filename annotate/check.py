@@ -5,12 +5,12 @@ across splits."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsgold.annotate.dataset import reading, require_dataset, rows_of, schema_hash
+from newsgold.annotate.dataset import open_dataset, require_dataset, rows_of, schema_hash
+from newsgold.annotate.jsonl import iter_jsonl
 from newsgold.annotate.schema import Schema, as_schema
 from newsgold.annotate.spans import Relation, RelationEnds, relation_faults, span_labels
 from newsgold.annotate.stories import StoryStats, uneven_splits
@@ -32,12 +32,9 @@ class CheckReport:
 
 def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -> CheckReport:
     """Check an exported dataset against `schema` (default: the default schema)."""
-    from datasets import load_from_disk
-
     schema = as_schema(schema)
     path = require_dataset(path)
-    with reading(path):
-        dataset = load_from_disk(str(path))
+    dataset = open_dataset(path)
     report = CheckReport(path)
     report.schema_hash = schema_hash(path)
     if report.schema_hash and report.schema_hash != schema.hash:
@@ -90,8 +87,7 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
             report.warnings.append(f"split {name} is empty")
     problems = path / "problems.jsonl"
     if problems.exists():
-        with reading(path, "its problems.jsonl"):
-            kinds = Counter(json.loads(line)["kind"] for line in problems.open(encoding="utf-8") if line.strip())
+        kinds = Counter(str(record.get("kind")) for _, record in iter_jsonl(problems))
         for kind, n in sorted(kinds.items()):
             report.warnings.append(f"problems.jsonl lists {n} {kind} region(s)")
     return report

@@ -90,6 +90,17 @@ def require_dataset(path: str | Path) -> Path:
     return path
 
 
+def open_dataset(path: str | Path):
+    """The DatasetDict of an exported dataset folder (`require_dataset`); a folder whose files
+    cannot be read (a truncated or damaged Arrow file, a broken dataset_dict.json or state.json)
+    is a DatasetError naming it."""
+    from datasets import load_from_disk
+
+    path = require_dataset(path)
+    with reading(path):
+        return load_from_disk(str(path))
+
+
 def schema_hash(path: str | Path) -> str | None:
     """The schema hash recorded in a dataset's card (README.md), or None without one."""
     card = Path(path) / "README.md"
@@ -115,7 +126,12 @@ def fingerprint(path: str | Path) -> str:
     """A hash of the dataset's content: the fingerprints of its splits' Arrow files."""
     digest = hashlib.sha256()
     for state in sorted(Path(path).glob("*/state.json")):
-        digest.update(state.parent.name.encode() + json.loads(state.read_text())["_fingerprint"].encode())
+        try:
+            found = json.loads(state.read_text())["_fingerprint"]
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            raise DatasetError(f"{state}: not the state file of a dataset split (no _fingerprint); "
+                               "export the dataset again") from None
+        digest.update(state.parent.name.encode() + str(found).encode())
     return digest.hexdigest()[:16]
 
 
@@ -129,11 +145,8 @@ class Split:
 
 
 def load_split(path: str | Path, split: str) -> Split:
-    from datasets import load_from_disk
-
     path = require_dataset(path)
-    with reading(path):
-        dataset = load_from_disk(str(path))
+    dataset = open_dataset(path)
     if split not in dataset:
         raise DatasetError(f"{path}: no split {split!r}; the dataset has {', '.join(dataset)}")
     part = dataset[split]

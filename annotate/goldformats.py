@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
-from newsgold.annotate.documents import Document, Skipped, make_document, normalize_text
+from newsgold.annotate.documents import Document, Identities, Skipped, make_document, normalize_text
 from newsgold.annotate.errors import DocumentError
 from newsgold.annotate.jsonl import iter_jsonl, iter_lines
 from newsgold.annotate.lsformat import LEAVE_OUT, Problem, whole_number
@@ -405,7 +405,8 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
     reader, all_labels = FORMATS[fmt]
     used = _used_labels(reader(path), labels, label_map, path)
     default = list(labels) if all_labels else [label for label in labels if label in used]
-    seen: dict[str, tuple[int, str, str]] = {}  # id -> line, text digest, annotation digest
+    identities = Identities()  # one id names one text, as for every reader (annotate.documents)
+    annotations: dict[str, tuple[int, bytes]] = {}  # id -> first line, annotation digest
     for raw in reader(path):
         if isinstance(raw, Skipped):
             if on_skip is not None:
@@ -413,24 +414,20 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
             continue
         gold = _gold_document(raw, path, label_map, default, types)
         doc = gold.document
-        text_digest = hashlib.sha256(doc.text.encode()).hexdigest()
         annotation = json.dumps([gold.to_record()[key] for key in ("spans", "relations", "annotated_labels")],
                                 sort_keys=True)
-        digest = hashlib.sha256(annotation.encode()).hexdigest()
-        if doc.id in seen:
-            line, first_text, first_annotation = seen[doc.id]
-            where = f"{path} lines {line} and {raw.line}"
-            if first_text != text_digest:
-                raise DocumentError(f"{where}: two documents with id {doc.id!r} and different texts; give each "
-                                    "its own id, or drop the ids to let newsgold hash the texts")
+        digest = hashlib.sha256(annotation.encode()).digest()
+        item = f"{path} line {raw.line}"
+        if identities.check(doc.id, doc.text, item) is not None:
+            line, first_annotation = annotations[doc.id]
             if first_annotation != digest:
-                raise DocumentError(f"{where}: document {doc.id!r} is annotated twice, differently; keep one "
-                                    "annotation per document (several annotators are resolved when exporting "
-                                    "from Label Studio, with --policy)")
+                raise DocumentError(f"{path} lines {line} and {raw.line}: document {doc.id!r} is annotated twice, "
+                                    "differently; keep one annotation per document (several annotators are "
+                                    "resolved when exporting from Label Studio, with --policy)")
             if on_skip is not None:
-                on_skip(Skipped(f"{path} line {raw.line}", "an exact copy of an earlier document (exported once)"))
+                on_skip(Skipped(item, "an exact copy of an earlier document (exported once)"))
             continue
-        seen[doc.id] = (raw.line, text_digest, digest)
+        annotations[doc.id] = (raw.line, digest)
         yield gold
 
 
@@ -507,7 +504,11 @@ def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], defa
     problems += [Problem(f.kind, f.relation.to_dict(), f"{item}: {f.message}; not exported") for f in faults]
     annotated = _annotated(raw, path)
     annotated = [label_map.get(label, label) for label in annotated] if annotated else default
-    meta = fields.get("meta") if isinstance(fields.get("meta"), dict) else {}
+    meta = fields.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise DocumentError(f"{item}: field 'meta' is {type(meta).__name__}, not a JSON object; fix the field or "
+                            "leave it out")
+    meta = meta or {}
     annotators = fields.get("annotators") or [meta.get("annotator", "gold")]
     annotators = [str(name) for name in (annotators if isinstance(annotators, list) else [annotators])]
     return GoldDocument(doc, spans, relations, [label for label in annotated if label != LEAVE_OUT], annotators,

@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Callable, Iterable, Iterator
 
 from newsgold.annotate.errors import NewsgoldError, SchemaError
+from newsgold.annotate.documents import id_key
 from newsgold.annotate.lsformat import DOC_ID_FIELD
 from newsgold.annotate.progress import Progress, silent
 
@@ -321,7 +322,7 @@ class LabelStudio:
         return [
             {
                 "id": task.id,
-                "doc": (task.data or {}).get(DOC_ID_FIELD),
+                "doc": id_key((task.data or {}).get(DOC_ID_FIELD)),  # compared as every newsgold id is
                 "text": (task.data or {}).get("text"),
                 "annotated": bool(task.total_annotations or task.cancelled_annotations or task.annotators),
                 "model_versions": {p.model_version for p in task.predictions or []},
@@ -356,9 +357,9 @@ class LabelStudio:
         """newsgold document id → task id, for every task pushed by newsgold."""
         mapping = {}
         for task in self.iter_tasks(project):
-            doc_id = (task.get("data") or {}).get(DOC_ID_FIELD)
+            doc_id = id_key((task.get("data") or {}).get(DOC_ID_FIELD))  # the identity rule (annotate.documents)
             if doc_id is not None:
-                mapping.setdefault(str(doc_id), task["id"])
+                mapping.setdefault(doc_id, task["id"])
         return mapping
 
     def import_tasks(self, project: Project, tasks: list[dict]) -> tuple[list[int], int]:

@@ -33,7 +33,8 @@ from typing import Callable, Iterable
 
 import orjson
 
-from newsgold.annotate.documents import Document
+from newsgold.annotate.documents import (Document, Identities, check_record, document_id, id_key, normalize_id,
+                                         normalize_text)
 from newsgold.annotate.outputs import atomic_file
 from newsgold.annotate.errors import DocumentError, SpanError
 from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
@@ -217,7 +218,10 @@ class Ledger:
             return None
         if not isinstance(saved, dict) or saved.get("stamp") != stamp or not isinstance(saved.get("documents"), dict):
             return None
-        return saved["documents"]
+        documents = saved["documents"]
+        if not all(id_key(doc_id) == doc_id and type(task) is int for doc_id, task in documents.items()):
+            return None  # not as a push wrote it (ids compared by the identity rule): list the tasks instead
+        return documents
 
     def write(self, stamp: list, documents: dict[str, int]) -> None:
         """Replace the ledger atomically: a crash leaves the old one or the new one, never half."""
@@ -260,6 +264,7 @@ def import_documents(
         present, dedup = (ledger.read(ledger.stamp(*ls.task_fingerprint(project))) if ledger else None), "ledger"
         if present is None:
             present, dedup = ls.task_ids_by_document(project), "server"
+    check_held_texts(ls, project, documents, present)
     missing = [d for d in documents if d.id not in present]
     if progress:
         progress(len(documents) - len(missing))
@@ -304,6 +309,24 @@ def import_documents(
         held=frozenset(d.id for d in documents) - {d.id for d in missing},
         predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes), view=view, view_id=view_id,
     )
+
+
+def check_held_texts(ls: LabelStudio, project: Project, documents: list[Document], present: dict[str, int]) -> None:
+    """The identity rule (`documents.Identities`) between the documents pushed and the tasks the
+    project holds: a document whose id a task holds with another text is a DocumentError naming
+    both, before anything is imported. Only ids given in the input are asked about (one request
+    per 200 of them): a content-hash id names its text by construction."""
+    given = [doc for doc in documents if doc.id in present and doc.id != document_id(doc.text)]
+    if not given:
+        return
+    texts = {task["id"]: task["text"] for task in ls.task_summaries(project, ids=[present[d.id] for d in given])}
+    for doc in given:
+        task_id = present[doc.id]
+        text = texts.get(task_id)
+        if isinstance(text, str) and normalize_text(text) != doc.text:
+            raise DocumentError(f"{doc.source} and task {task_id} of project {project.title!r}: two documents with id "
+                                f"{doc.id!r} and different texts; give the document its own id, or drop the ids to let "
+                                "newsgold hash the texts (an id names one text)")
 
 
 @dataclass
@@ -415,9 +438,11 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
     alike. Raises SpanError or DocumentError."""
     labels = set(schema.label_names)
     seen: dict[str, tuple[int, dict]] = {}
+    identities = Identities("predictions")  # one id names one text (annotate.documents)
     for number, record in enumerate(records, start=1):
         where = f"{source} record {number}"
-        doc_id, text = record.get("id"), record.get("text")
+        check_record(record, where, annotations=False)  # the one record shape (annotate.documents); spans below
+        doc_id, text = normalize_id(record.get("id"), where), record.get("text")
         if not isinstance(doc_id, str) or not doc_id or not isinstance(text, str):
             raise DocumentError(f"{where}: a prediction needs the document's \"id\" and \"text\"; write the file "
                                 "with `annotate preannotate` or `train predict`")
@@ -439,6 +464,8 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
         if len(by_id) < sum(1 for span in spans if span.id is not None):
             raise SpanError(f"{where}: two spans share an id; give each span its own")
         refuse_bad_relations(record.get("relations"), spans, schema.relation_ends, where)
+        identities.check(doc_id, text, f"{source} record {number}")
+        record["id"] = doc_id  # as the tasks' ids are compared (`normalize_id`)
         first = seen.setdefault(doc_id, (number, record))
         if first[1] != record:
             raise DocumentError(f"{where}: document {doc_id} is also record {first[0]}, with other predictions; "

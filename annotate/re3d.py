@@ -9,15 +9,15 @@ entities keep the outermost (longest) one. Everything dropped is counted in the 
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsgold.annotate.documents import Document, document_id, normalize_text
+from newsgold.annotate.documents import Document, Identities, document_id, normalize_text
 from newsgold.annotate.errors import DocumentError
+from newsgold.annotate.jsonl import iter_jsonl
 from newsgold.annotate.preannotator import AnnotatedDocument
 from newsgold.annotate.resources.lexicon import UNITS
 from newsgold.annotate.spans import Span
@@ -61,26 +61,57 @@ def _offset_map(text: str):
     return normalized, convert
 
 
+def _records(path: Path, keys: dict[str, type]) -> list[tuple[str, dict]]:
+    """The JSON objects of a re3d file (one per line, `jsonl.iter_jsonl`), each with `keys` of
+    their types, named "FILE line N"; a missing file, bad JSON or a field missing or of another
+    type is a DocumentError naming the file, the line and the field."""
+    if not path.is_file():
+        raise DocumentError(f"{path}: missing; a re3d source folder holds documents.json and entities.json")
+    found = []
+    for line, record in iter_jsonl(path):
+        item = f"{path} line {line}"
+        for key, kind in keys.items():
+            value = record.get(key)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                got = "missing" if key not in record else f"{type(value).__name__} {value!r:.40}"
+                raise DocumentError(f"{item}: field {key!r} is {got}, not {'a whole number' if kind is int else 'text'}; "
+                                    "fix the record (re3d's own files have it)")
+        found.append((item, record))
+    return found
+
+
+_DOCUMENT = {"_id": str, "text": str}
+_ENTITY = {"documentId": str, "type": str, "value": str, "begin": int, "end": int}
+
+
 def convert(folder: str | Path) -> tuple[list[dict], Re3dReport]:
+    """The re3d folder as gold JSONL records and a report of what was kept and what was not,
+    with its reason (an entity of a document its folder does not hold, a second copy of a
+    document: one id names one text, `documents.Identities`)."""
     folder = Path(folder)
     sources = sorted(p.parent for p in folder.glob("*/documents.json"))
     if not sources:
         raise DocumentError(f"{folder}: no */documents.json found; point at the re3d folder")
     report = Re3dReport()
     records = []
+    identities = Identities()
     for source in sources:
         entities: dict[str, list[dict]] = {}
-        for line in (source / "entities.json").open(encoding="utf-8"):
-            if line.strip():
-                entity = json.loads(line)
-                entities.setdefault(entity["documentId"], []).append(entity)
-        for line in (source / "documents.json").open(encoding="utf-8"):
-            if not line.strip():
-                continue
-            doc = json.loads(line)
+        for _, entity in _records(source / "entities.json", _ENTITY):
+            entities.setdefault(entity["documentId"], []).append(entity)
+        documents = _records(source / "documents.json", _DOCUMENT)
+        for unknown in set(entities) - {doc["_id"] for _, doc in documents}:
+            report.dropped[f"entity of a document {source.name}/documents.json does not hold"] += len(entities[unknown])
+        for item, doc in documents:
             text, to_new = _offset_map(doc["text"])
             if to_new is None:
                 report.dropped["document changed by Unicode normalisation"] += 1
+                continue
+            if not text:
+                report.dropped["document with an empty text"] += 1
+                continue
+            if identities.check(document_id(text), text, item) is not None:
+                report.dropped["copy of an earlier document (same text: kept once, with its entities)"] += 1
                 continue
             candidates = []
             for entity in entities.get(doc["_id"], []):
@@ -92,7 +123,7 @@ def convert(folder: str | Path) -> tuple[list[dict], Re3dReport]:
                     report.dropped["Quantity that is not a count"] += 1
                     continue
                 start, end = to_new(entity["begin"]), to_new(entity["end"])
-                if text[start:end] != entity["value"]:
+                if not 0 <= start < end <= len(text) or text[start:end] != entity["value"]:
                     report.dropped["offsets that disagree with the text"] += 1
                     continue
                 candidates.append((start, end, label))
@@ -111,4 +142,7 @@ def convert(folder: str | Path) -> tuple[list[dict], Re3dReport]:
             meta = {"title": doc.get("title"), "url": doc.get("sourceUrl"), "corpus": "re3d"}
             document = Document(document_id(text), text, f"re3d/{source.name}/{doc['_id']}", meta=meta)
             records.append(AnnotatedDocument(document, tuple(spans), annotated_labels=tuple(ANNOTATED)).to_record())
+    if not records:
+        raise DocumentError(f"{folder}: no document could be kept ({', '.join(sorted(report.dropped)) or 'none read'}); "
+                            "check the folder")
     return records, report

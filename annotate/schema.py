@@ -27,6 +27,8 @@ LS_TEXT_NAME = "text"
 LS_LABELS_NAME = "label"
 
 _LABEL_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# Names a label cannot have: its IOB2 tags (`spans.iob_tags`) or a label map would read it as something else.
+_RESERVED_LABELS = {"O": "it is the IOB2 tag outside every span, and --label-map OLD=O leaves a label out"}
 _RELATION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # The keys a schema file may hold, at the top, in each [[labels]] and in each [[relations]] table.
@@ -178,6 +180,11 @@ def _labels(raw_labels: list, path: Path) -> list[SpanLabel]:
             raise SchemaError(
                 f"{path}: key '{where}name' is {label_name!r}; use upper case letters, digits, _"
             )
+        if label_name in _RESERVED_LABELS:
+            raise SchemaError(
+                f"{path}: key '{where}name' is {label_name!r}, which cannot name a label: {_RESERVED_LABELS[label_name]}; "
+                "rename it"
+            )
         if label_name in {label.name for label in labels}:
             raise SchemaError(f"{path}: key '{where}name' repeats label {label_name!r}; rename it")
         color = _require(item, "color", str, path, where)
@@ -231,6 +238,11 @@ def _parse(raw: dict, path: Path) -> Schema:
             )
         if rel_name in {r.name for r in relations}:
             raise SchemaError(f"{path}: key '{where}name' repeats relation {rel_name!r}; rename it")
+        if rel_name.upper() in label_names:
+            raise SchemaError(
+                f"{path}: key '{where}name' is {rel_name!r}, which differs from label {rel_name.upper()!r} only in "
+                "case; labels and relation types share one --label-map and one Label Studio config: rename it"
+            )
         ends = []
         for key in ("from", "to"):
             value = _require(item, key, str, path, where)

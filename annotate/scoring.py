@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable, NamedTuple
 
-from newsgold.annotate.documents import document_id, normalize_text
+from newsgold.annotate.documents import document_id, normalize_id, normalize_text
 from newsgold.annotate.errors import NewsgoldError
 
 HALF_CREDIT = ("partial", "ent_type")  # nervaluate's schemes giving a partial match half a point
@@ -206,8 +206,9 @@ def nervaluate_spans(spans: list[dict], labels: set[str]) -> list[dict]:
 def document_key(record: dict, item: str) -> str:
     """The id of a JSONL document, or the content hash of its text (what `annotate documents`
     gives a document without one); a NewsgoldError when it has neither."""
-    if record.get("id") not in (None, ""):
-        return str(record["id"])
+    doc_id = normalize_id(record.get("id"), item)  # the identity rule every reader follows
+    if doc_id is not None:
+        return doc_id
     if isinstance(record.get("text"), str) and normalize_text(record["text"]):
         return document_id(normalize_text(record["text"]))
     raise ScoringError(f"{item}: the document has neither an 'id' nor a 'text' to match it by; "

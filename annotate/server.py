@@ -137,7 +137,7 @@ def credentials(folder: Path) -> dict:
     """The admin user and token of the local server, created (mode 0600) on first use."""
     path = folder / CREDENTIALS_FILE
     if path.exists():
-        return json.loads(path.read_text())
+        return _saved_credentials(path)
     if not folder.exists():
         folder.mkdir(mode=0o700, parents=True)
     created = {
@@ -149,9 +149,36 @@ def credentials(folder: Path) -> dict:
     return created
 
 
+def _saved_credentials(path: Path) -> dict:
+    """The credentials file newsgold wrote: a JSON object of `username`, `password` and `token`
+    strings; anything else is a ServerError naming the file and the fix."""
+    from newsgold.annotate.errors import DocumentError
+    from newsgold.annotate.jsonl import parse_json
+
+    fix = (f"restore the file newsgold wrote, or move it away to have new credentials made (a server already "
+           f"started in {path.parent} then needs a new --data-dir)")
+    try:
+        saved = parse_json(path.read_bytes(), str(path))
+    except DocumentError as exc:
+        cause = str(exc).split(": ", 1)[-1].split(";")[0]  # not JSON, nested too deep, not UTF-8
+        raise ServerError(f"{path}: {cause}; {fix}") from None
+    except OSError as exc:
+        raise ServerError(f"{path}: cannot be read ({exc.strerror}); {fix}") from None
+    wrong = [key for key in ("username", "password", "token")
+             if not isinstance(saved, dict) or not isinstance(saved.get(key), str) or not saved[key]]
+    if wrong:
+        raise ServerError(f"{path}: not the credentials newsgold writes ({', '.join(wrong)} missing or not text); {fix}")
+    return saved
+
+
 def _state(folder: Path) -> dict | None:
     path = folder / STATE_FILE
-    return json.loads(path.read_text()) if path.exists() else None
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except RecursionError:  # not a state file newsgold wrote: read as stale (`_checked_state`)
+        raise ValueError(f"{path}: nested too deep") from None
 
 
 def _identity(pid: int) -> dict | None:

@@ -20,8 +20,9 @@ TEXT = "Afghan soldiers fled to Tajikistan, officials said. " * 40  # tasks big 
 
 
 def export_file(tmp_path, labels):
-    """One task per label, its region of the foreign control `ner` over `TEXT`'s first word."""
-    tasks = [{"id": i, "data": {"text": TEXT, "story_id": f"s{i}"},
+    """One task per label, its region of the foreign control `ner` over `TEXT`'s first word; each
+    task its own text (one text is one document: tasks of one text give one row)."""
+    tasks = [{"id": i, "data": {"text": f"{TEXT}Report {i}.", "story_id": f"s{i}"},
               "annotations": [{"id": i, "completed_by": 1, "result": [
                   {"id": f"r{i}", "from_name": "ner", "to_name": "content", "type": "labels",
                    "value": {"start": 0, "end": 6, "text": "Afghan", "labels": [label]}}]}]}

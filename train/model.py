@@ -92,7 +92,7 @@ def read_unlabelled(paths, text_field: str = "text", skip_bad: bool = False):
         return [], None, []
     digest = hashlib.sha256()
     tokens, skipped = [], []
-    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None):
+    for document in iter_documents(paths, text_field, skipped.append if skip_bad else None, skipped.append):
         digest.update(hashlib.sha256(document.text.encode()).digest())
         tokens.append(token_arrays(document.text)[0])
     if not tokens:
@@ -170,7 +170,7 @@ def _metadata(model: Path) -> dict:
         metadata = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(f"{path}: missing, so the model cannot be checked or versioned; {retrain}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _unreadable(path, model, "not readable JSON", exc) from None
     if not isinstance(metadata, dict) or not isinstance(metadata.get("model_version"), str):
         raise ModelError(f"{path}: not the metadata of a newsgold model (no model_version); {retrain}")

@@ -18,7 +18,7 @@ from newsgold.annotate.dataset import SPLITS, arrow_schema
 from newsgold.annotate.export.lsfile import iter_ls_export_file
 from newsgold.annotate.export.controls import RegionCensus, newsgold_config
 from newsgold.annotate.export.report import DEFAULT_RATIOS, DEFAULT_SEED, ExportReport
-from newsgold.annotate.export.rows import Row, rows_from_gold, rows_from_ls_tasks
+from newsgold.annotate.export.rows import Row, TaskIdentities, rows_from_gold, rows_from_ls_tasks
 from newsgold.annotate.lsformat import LabelingConfig
 from newsgold.annotate.schema import Schema
 from newsgold.annotate.stories import TermCounts, term_counts
@@ -36,6 +36,7 @@ class Batch:
     staged: "Staged | None" = None  # the rows without a story id
     documents: int = 0  # rows
     tasks: int = 0  # tasks (or gold documents) read for them, also those that gave no row
+    identities: list = field(default_factory=list)  # the tasks' (id, text digest, task, gave a row): rows.TaskIdentities
 
 
 @dataclass(frozen=True)
@@ -189,12 +190,14 @@ def task_batches(path: Path, region: tuple[int, int | None], conversion: Convers
                  several: list[dict], census: RegionCensus | None = None) -> Iterator[Batch]:
     """The tasks of one region of an export file, converted in batches of BATCH; the tasks with
     several annotators are added to `several` (for the agreement), their regions to `census`."""
+    identities = TaskIdentities()  # one row per document, one text per id, across the region's chunks
     for chunk in _chunks(iter_ls_export_file(path, *region), conversion.batch):
         several += filter(several_annotators, chunk)
         if census is not None:
             census.add(chunk)
         rows = rows_from_ls_tasks(chunk, list(conversion.labels), conversion.policy, conversion.users, report,
-                                  conversion.config)
+                                  conversion.config, identities)
         batch = serialise(rows, conversion, report)
         batch.tasks = len(chunk)
+        batch.identities, identities.seen = identities.seen, []
         yield batch

@@ -24,6 +24,8 @@ from queue import Empty
 from typing import Iterator
 
 from newsgold.annotate.agreement import agreement
+from newsgold.annotate.documents import Identities
+from newsgold.annotate.lsformat import DOC_ID_FIELD
 from newsgold.annotate.export.batches import Batch, Conversion, task_batches
 from newsgold.annotate.export.controls import RegionCensus
 from newsgold.annotate.export.lsfile import iter_ls_export_file, task_regions
@@ -146,6 +148,20 @@ def _spooled(spool: Path, queue, process, share: list) -> Iterator[Batch]:
             done = payload
 
 
+def _one_identity(batches: Iterator[Batch], identities: Identities, exported: set) -> Iterator[Batch]:
+    """The batches of the regions, checked across regions by the identity rule: one id with two
+    texts stops the export (naming both tasks); a document that gave a row in two regions is
+    converted again in one process, which keeps one row (`rows.TaskIdentities`)."""
+    for batch in batches:
+        for doc_id, digest, item, row in batch.identities:
+            identities.check(doc_id, digest, item)
+            if row and doc_id in exported:
+                raise RegionsUnreadable(f"{item} holds a document an earlier part of the file holds too")
+            if row:
+                exported.add(doc_id)
+        yield batch
+
+
 def _parallel_batches(path: Path, regions, conversion: Conversion, report: ExportReport,
                       several: list[dict], census: RegionCensus | None) -> Iterator[Batch]:
     """The first region converted here, each other one by a worker process that spools its
@@ -172,14 +188,16 @@ def _parallel_batches(path: Path, regions, conversion: Conversion, report: Expor
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         gc.unfreeze()
+        identities, exported = Identities("tasks", DOC_ID_FIELD), set()
         try:
             try:
-                yield from task_batches(path, regions[0], conversion, report, several, census)
+                yield from _one_identity(task_batches(path, regions[0], conversion, report, several, census),
+                                         identities, exported)
             except ExportError as exc:  # perhaps the region ends inside a task: see task_regions
                 raise RegionsUnreadable(str(exc)) from None
             for queue, process, spool in zip(queues, processes, spool_paths):
                 finished: list = []
-                yield from _spooled(spool, queue, process, finished)
+                yield from _one_identity(_spooled(spool, queue, process, finished), identities, exported)
                 spool.unlink()
                 share, found, counted = finished[0]
                 report.absorb(share)

@@ -11,7 +11,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from newsgold.annotate.documents import Skipped, document_id, normalize_text
+from newsgold.annotate.documents import Identities, Skipped, document_id, normalize_id, normalize_text, text_digest
 from newsgold.annotate.export.report import ExportReport
 from newsgold.annotate.goldformats import gold_documents
 from newsgold.annotate.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, MisshapenTask
@@ -68,11 +68,45 @@ def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolve
     return row, problems
 
 
+class TaskIdentities:
+    """The identity rule (`documents.Identities`) over the tasks of an export: a task's document
+    is its `newsgold_id` (`normalize_id`), else the hash of its text; two tasks with one id and
+    different texts stop the export naming both; a second task of one document gives no row (listed
+    as a problem naming both tasks). `seen` records (id, text digest, task, whether it gave a row)
+    for the process that gathers the batches of several converting processes (`export.parallel`)."""
+
+    def __init__(self):
+        self.identities = Identities("tasks", DOC_ID_FIELD)
+        self.exported: dict[str, object] = {}  # id -> the task that gave its row
+        self.seen: list[list] = []  # [id, text digest, task, gave a row]
+
+    def document(self, task: dict, text: str) -> str:
+        item = f"task {task.get('id')}"
+        data = task.get("data") or {}
+        doc_id = normalize_id(data.get(DOC_ID_FIELD), item, DOC_ID_FIELD) or document_id(normalize_text(text))
+        digest = text_digest(text)
+        self.identities.check(doc_id, digest, item)
+        self.seen.append([doc_id, digest, item, False])
+        return doc_id
+
+    def copy_of(self, doc_id: str, task: dict) -> object | None:
+        """The task whose row holds this document already, else None (and this task's row it is)."""
+        earlier = self.exported.setdefault(doc_id, task.get("id"))
+        if earlier != task.get("id"):
+            return earlier
+        self.seen[-1][3] = True
+        return None
+
+
 def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, users: dict[int, str],
-                       report: ExportReport, config: LabelingConfig = NEWSGOLD_CONFIG) -> Iterator[Row]:
+                       report: ExportReport, config: LabelingConfig = NEWSGOLD_CONFIG,
+                       identities: TaskIdentities | None = None) -> Iterator[Row]:
     """Rows from Label Studio tasks (live or exported): human annotations only, their regions
-    read as `config` says; each document is gold for the schema `labels` the config offers."""
+    read as `config` says; each document is gold for the schema `labels` the config offers.
+    One row per document, by the identity rule (`TaskIdentities`, shared by the calls of one
+    conversion)."""
     annotated = config.annotated_labels(labels)
+    identities = identities or TaskIdentities()
     for task in tasks:
         if isinstance(task, MisshapenTask):  # lsfile: its shape is wrong, so nothing in it is read as gold
             report.skipped["a field of the wrong type (listed in problems.jsonl)"] += 1
@@ -88,13 +122,20 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
             yield None, [{"kind": "no-text", "document": str(task.get("id")), "task": task.get("id"), "span": {},
                           "detail": f"task data has no text field ({', '.join(config.fields)}); not exported"}]
             continue
+        doc_id = identities.document(task, text)
         resolved = resolve_annotations(text, task.get("annotations") or [], policy, users, config)
         if resolved is None:
             report.skipped["no human annotation (unlabelled, or only cancelled/skipped)"] += 1
             continue
+        earlier = identities.copy_of(doc_id, task)
+        if earlier is not None:
+            report.skipped[f"the document of an earlier task (same {DOC_ID_FIELD} and text; in problems.jsonl)"] += 1
+            yield None, [{"kind": "duplicate-task", "document": doc_id, "task_id": task.get("id"), "span": {},
+                          "detail": f"task {task.get('id')} holds the document of task {earlier} (same {DOC_ID_FIELD} "
+                          f"and text); one row per document: task {earlier}'s annotations exported, not these"}]
+            continue
         if resolved.candidates > 1:
             report.multi_annotated += 1
-        doc_id = str(data.get(DOC_ID_FIELD) or document_id(normalize_text(text)))
         provenance = {"task_id": task.get("id"), "resolution": resolved.how,
                       "annotations": resolved.candidates}
         row, problems = build_row(doc_id, text, str(data.get("source") or f"task-{task.get('id')}"),
