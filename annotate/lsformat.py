@@ -109,7 +109,7 @@ def task_fault(task: dict) -> str | None:
             return None
         if isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds):
             return f"{name} is {_kind(value)}, not {what}"
-        if not _fits(value):
+        if name != f"data.{DOC_ID_FIELD}" and not _fits(value):  # a document id of any size is an id (documents.normalize_id)
             return f"{name} is {str(value)[:40]}, beyond any id Label Studio gives"
         return None
 
@@ -149,7 +149,7 @@ class MisshapenTask(dict):
         data = task.get("data")
         doc_id = data.get(DOC_ID_FIELD) if isinstance(data, dict) else None
         shown = f"task {task_id}" if task_id is not None else f"a task with id {_safe(task.get('id'))!r}"
-        doc_id = doc_id if isinstance(doc_id, str) or (type(doc_id) is int and _fits(doc_id)) else None
+        doc_id = doc_id if isinstance(doc_id, str) or type(doc_id) is int else None
         if doc_id is not None:
             shown += f" (document {doc_id})"
         self.fault, self.field, self.where = fault, fault.split(" ", 1)[0], shown

@@ -349,16 +349,16 @@ def test_score_carries_a_prediction_on_the_raw_text(gold, tmp_path):
 
 
 @pytest.mark.parametrize("prediction, names", [
-    ({"id": "a", "text": "Rebels fighters fled to Kandahar.", "spans": []}, ["differs from the gold document", "document a"]),
-    ({"id": "a", "text": TEXT, "spans": [span(0, 6, "ACTOR")]} | {"text": TEXT.upper()}, ["differs from the gold"]),
+    ({"id": "a", "text": "Rebels fighters fled to Kandahar.", "spans": []}, ["different texts", "id 'a'", "gold.jsonl line 1"]),
+    ({"id": "a", "text": TEXT, "spans": [span(0, 6, "ACTOR")]} | {"text": TEXT.upper()}, ["different texts"]),
     ({"id": "a", "spans": [span(30, 400, "ACTOR")]}, ["30-400", "outside the text", "40 characters"]),
-    ({"id": "a", "spans": [span(-3, 4, "ACTOR")]}, ["-3-4", "outside the text"]),
+    ({"id": "a", "spans": [span(-3, 4, "ACTOR")]}, ["line 2 span 1", "'start' is -3"]),
     ({"id": "a", "spans": [span(5, 5, "ACTOR")]}, ["5-5", "outside the text"]),
     ({"id": "a", "text": TEXT, "spans": [span(0, 6, "ACTOR", "Police")]}, ["'Police'", "reads 'Rebels'"]),
     ({"id": "a", "spans": [span(0, 6, "PERSON")]}, ["'PERSON'", "not in the schema", "ACTOR, LOCATION, COUNT, ACTION"]),
     ({"id": "c", "spans": [span(0, 6, "PERSON")]}, ["'PERSON'", "not in the schema"]),
-    ({"id": "a", "spans": {"start": 0, "end": 6, "label": "ACTOR"}}, ["'spans' is a dict"]),
-    ({"id": "a", "text": 7, "spans": []}, ["'text' is a int"]),
+    ({"id": "a", "spans": {"start": 0, "end": 6, "label": "ACTOR"}}, ["'spans' is dict", "not a list"]),
+    ({"id": "a", "text": 7, "spans": []}, ["'text' is int"]),
 ], ids=["other-text", "changed-text", "past-the-end", "negative", "empty", "wrong-span-text", "label-outside-schema",
         "label-outside-schema-unmatched", "spans-not-a-list", "text-not-a-string"])
 def test_score_refuses_predictions_that_do_not_fit_the_gold(gold, tmp_path, prediction, names):
@@ -371,7 +371,7 @@ def test_score_refuses_predictions_that_do_not_fit_the_gold(gold, tmp_path, pred
 def test_score_refuses_two_predictions_of_one_document(gold, tmp_path):
     predicted = write(tmp_path / "pred.jsonl", {"id": "a", "spans": []}, {"id": "b", "spans": []},
                       {"id": "a", "spans": [span(0, 6, "ACTOR")]})
-    assert_refused(invoke(["annotate", "score", gold, predicted]), "line 1", "line 3", "two predictions", "document a")
+    assert_refused(invoke(["annotate", "score", gold, predicted]), "line 1", "line 3", "predicted twice", "document 'a'")
 
 
 def test_score_of_an_empty_gold_file_is_refused(tmp_path):
