@@ -118,6 +118,12 @@ ANSWER_FIX = ("check that LABEL_STUDIO_URL is the address Label Studio's web UI 
               "http://localhost:8080, no path), or unset it to use the local server of `annotate server`")
 
 
+def _json_detail(body) -> str:
+    """": the detail" of a JSON error answer, on one line, or ""."""
+    detail = (body.get("validation_errors") or body.get("detail") or body) if isinstance(body, dict) else body
+    return f": {_one_line(str(detail))}" if detail not in (None, "", {}, []) else ""
+
+
 def wrong_answer(url: str, what: str, status: int | None, content_type: str, body, redirected: str = "") -> "LabelStudioError":
     """The one-line error for an HTTP answer that is not what Label Studio's API gives to `what`:
     it names the URL, the status and content type (never an HTML page's body; a JSON error's
@@ -128,14 +134,15 @@ def wrong_answer(url: str, what: str, status: int | None, content_type: str, bod
     if status in (401, 403):
         return LabelStudioError(f"{url}: the API key was refused ({got}) while trying to {what}; "
                                 "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)")
-    if not is_json or redirected:
+    if status is not None and status >= 500 and not redirected:
+        detail = "" if not is_json else _json_detail(body)
+        return LabelStudioError(f"{url}: the server failed to {what} ({got}{detail}); its log says why "
+                                "(`annotate server` writes it in its data folder), or LABEL_STUDIO_URL is not "
+                                "Label Studio's address; try again once it is fixed")
+    if not is_json or redirected or (status is not None and status < 400):  # < 400: an answer it could not read
         login = " (a login page?)" if redirected and "login" in redirected.lower() else ""
         return LabelStudioError(f"{url}: the answer to {what!r} is not Label Studio's API ({got}{login}); {ANSWER_FIX}")
-    detail = body.get("validation_errors") or body.get("detail") or body if isinstance(body, dict) else body
-    detail = f": {_one_line(str(detail))}" if detail not in (None, "", {}) else ""
-    if status is not None and status >= 500:
-        return LabelStudioError(f"{url}: Label Studio failed to {what} ({got}{detail}); its log says why "
-                                "(`annotate server` writes it in its data folder); try again once it is fixed")
+    detail = _json_detail(body)
     if status == 404:
         return LabelStudioError(f"{url}: Label Studio has no such item while trying to {what} ({got}{detail}); "
                                 "it was deleted meanwhile, or LABEL_STUDIO_URL points at another server")
@@ -174,9 +181,10 @@ class LabelStudio:
         if response.is_redirect:
             self._seen.redirect = str(response.headers.get("location") or "")
 
-    def _call(self, what: str, function, *args, **kwargs):
+    def _call(self, what: str, function, *args, _allow: tuple[int, ...] = (), **kwargs):
         """`function(*args, **kwargs)` (an SDK call); every way the server can answer wrongly or
-        not at all becomes one LabelStudioError (`wrong_answer`, or unreachable)."""
+        not at all becomes one LabelStudioError (`wrong_answer`, or unreachable), except an
+        ApiError with a JSON answer of a status in `_allow`, raised for the caller to read."""
         import httpx
         from label_studio_sdk.core.api_error import ApiError
         from pydantic import ValidationError
@@ -186,6 +194,8 @@ class LabelStudio:
             return function(*args, **kwargs)
         except ApiError as exc:
             headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+            if exc.status_code in _allow and "json" in headers.get("content-type", "").lower():
+                raise
             raise wrong_answer(self.url, what, exc.status_code, headers.get("content-type", ""), exc.body,
                                self._seen.redirect) from None
         except httpx.TooManyRedirects:
@@ -261,16 +271,14 @@ class LabelStudio:
         meanwhile (by a concurrent push) counts as deleted."""
         from label_studio_sdk.core.api_error import ApiError
 
+        what = f"delete the empty project {project.title!r} (id {project.id})"
         try:
-            if self._client.tasks.list(project=project.id, page_size=1, include="id").items:
+            if self._call(what, self._client.tasks.list, project=project.id, page_size=1, include="id",
+                          _allow=(404,)).items:
                 return False
-            self._client.projects.delete(id=project.id)
-        except ApiError as exc:
-            if exc.status_code != 404:
-                raise LabelStudioError(
-                    f"{self.url}: could not delete the empty project {project.title!r} (id {project.id}) "
-                    f"(HTTP {exc.status_code}: {_detail(exc)})"
-                ) from None
+            self._call(what, self._client.projects.delete, id=project.id, _allow=(404,))
+        except ApiError:  # 404 only (`_allow`): deleted meanwhile
+            pass
         return True
 
     def tasks_url(self, project_id: int, tab: int | None = None) -> str:
@@ -300,9 +308,8 @@ class LabelStudio:
         from label_studio_sdk.core.api_error import ApiError
 
         try:
-            self._client.projects.update(
-                id=project.id, label_config=config, expert_instruction=instructions, description=description
-            )
+            self._call(f"update project {project.title!r}", self._client.projects.update, _allow=(400,),
+                       id=project.id, label_config=config, expert_instruction=instructions, description=description)
         except ApiError as exc:
             if exc.status_code == 400 and "label_config" in str(getattr(exc, "body", "")):
                 raise ConfigIncompatibleError(
@@ -547,11 +554,10 @@ class LabelStudio:
         from label_studio_sdk.core.api_error import ApiError
 
         try:
-            self._client.views.delete(id=str(view_id))
-        except ApiError as exc:
-            if exc.status_code != 404:
-                raise LabelStudioError(f"{self.url}: could not delete the Data Manager tab {view_id} of "
-                                       f"{project.title!r} (HTTP {exc.status_code}: {_detail(exc)})") from None
+            self._call(f"delete the Data Manager tab {view_id} of {project.title!r}", self._client.views.delete,
+                       id=str(view_id), _allow=(404,))
+        except ApiError:  # 404 only (`_allow`): deleted meanwhile
+            pass
 
     def hidden_columns(self, project: Project) -> dict[str, list[str]]:
         """The columns a new tab hides, per mode (`explore`: the table, `labeling`: beside the
