@@ -581,8 +581,8 @@ class LabelStudio:
         with `predictions`), as a
         stream of bytes, through an export snapshot: created, polled until it is complete, then
         downloaded in chunks and deleted from the server (also when the caller stops early, fails
-        or is interrupted). Label Studio's synchronous export builds the whole export in one
-        request, which times out on large projects in the Community Edition.
+        or is interrupted: see `_remove_snapshot`). Label Studio's synchronous export builds the
+        whole export in one request, which times out on large projects in the Community Edition.
 
         The server writes a snapshot in the creating request when it has no background worker
         (the embedded server), else in a worker (`status` goes created → in_progress → completed
@@ -594,42 +594,60 @@ class LabelStudio:
         progress(SNAPSHOT_STAGE, 0, None)
         options = {**SNAPSHOT_OPTIONS, "serialization_options": {
             **SNAPSHOT_OPTIONS["serialization_options"], "predictions": {"only_id": not predictions}}}
-        # The snapshot exists on the server from the moment the creating request arrives (the
-        # embedded server then writes it inside that request): a Ctrl-C, SIGTERM or timeout while
-        # it runs must still delete it, so it carries a title of its own to be found by.
-        marker = f"{SNAPSHOT_MARKER}{uuid.uuid4().hex}"
+        # The snapshot exists on the server from the moment the creating request arrives: it
+        # carries a title of its own, so that one whose creating call never returned (Ctrl-C,
+        # SIGTERM, a timeout) is found and deleted too.
+        marker, snapshot = f"{SNAPSHOT_MARKER}{uuid.uuid4().hex}", None
         try:
-            created = self._call(what, self._client.projects.exports.create, id=project.id, title=marker, **options,
-                                 request_options={"timeout_in_seconds": timeout, "max_retries": 0})
-        except BaseException:
-            with _signals_deferred():
-                self._delete_marked(project, marker)
-            raise
-        try:
-            wait_for_snapshot(lambda: self._snapshot_status(project, created.id), project.title, timeout,
+            snapshot = self._call(what, self._client.projects.exports.create, id=project.id, title=marker, **options,
+                                  request_options={"timeout_in_seconds": timeout, "max_retries": 0}).id
+            wait_for_snapshot(lambda: self._snapshot_status(project, snapshot), project.title, timeout,
                               lambda: progress(SNAPSHOT_STAGE, 0, None))
-            stream = self._client.projects.exports.download(id=project.id, export_pk=created.id,
+            stream = self._client.projects.exports.download(id=project.id, export_pk=snapshot,
                                                              request_options={"chunk_size": DOWNLOAD_CHUNK})
-            for chunk in self._each(f"download the export snapshot {created.id} of {project.title!r}", stream):
+            for chunk in self._each(f"download the export snapshot {snapshot} of {project.title!r}", stream):
                 progress(SNAPSHOT_STAGE, 0, None)
                 yield chunk
         finally:
-            with _signals_deferred():
-                if not self._delete_snapshot(project, created.id):
-                    self._delete_marked(project, marker, attempts=1)
+            self._remove_snapshot(project, snapshot, marker, progress, timeout)
 
     def _snapshot_status(self, project: Project, snapshot: int) -> str:
         found = self._call(f"read the export snapshot {snapshot} of {project.title!r}",
                            self._client.projects.exports.get, id=project.id, export_pk=snapshot)
         return str(getattr(found.status, "value", found.status) or "created")
 
+    def _remove_snapshot(self, project: Project, snapshot: int | None, marker: str, progress: Progress,
+                         timeout: float) -> None:
+        """Delete the export's snapshot (`snapshot`, or when its creating call did not return, the
+        ones titled `marker`), best effort: this runs while an export ends, also on Ctrl-C, where a
+        failure must not hide the export's own outcome. Ctrl-C and SIGTERM are held back meanwhile
+        (`_signals_deferred`). Label Studio writes a snapshot still in progress back into its
+        table when it finishes (its file field saves the whole row), so deleting it then would
+        not hold: such a snapshot is first waited for, at most `timeout` seconds, calling
+        `progress(CLEANUP_STAGE, 0, None)`; a second Ctrl-C or SIGTERM stops that wait (the
+        snapshot is then deleted at once, which may not hold)."""
+        with _signals_deferred() as held:
+            for found in [snapshot] if snapshot is not None else self._marked(project, marker):
+                deadline = time.monotonic() + timeout
+                while not held and time.monotonic() < deadline and self._in_progress(project, found):
+                    progress(CLEANUP_STAGE, 0, None)
+                    time.sleep(0.25)
+                self._delete_snapshot(project, found)
+
+    def _in_progress(self, project: Project, snapshot: int) -> bool:
+        try:
+            found = self._client.projects.exports.get(id=project.id, export_pk=snapshot,
+                                                      request_options={"timeout_in_seconds": 10, "max_retries": 0})
+        except Exception:  # noqa: BLE001 - gone, or the server cannot say: delete it now
+            return False
+        return str(getattr(found.status, "value", found.status) or "") == "in_progress"
+
     def _delete_snapshot(self, project: Project, snapshot: int) -> bool:
-        """Delete a snapshot and its file on the server, best effort and briefly: this runs while
-        an export ends, also on Ctrl-C, where a failure must not hide the export's own outcome.
-        True when it is gone (also when it was gone already)."""
+        """Delete a snapshot and its file on the server, briefly, a few times if the server
+        fails; True when it is gone (also when it was gone already)."""
         from label_studio_sdk.core.api_error import ApiError
 
-        for attempt in range(3):  # SQLite may be busy a moment with the snapshot's own writing
+        for attempt in range(3):
             try:
                 self._client.projects.exports.delete(id=project.id, export_pk=snapshot,
                                                      request_options={"timeout_in_seconds": 10, "max_retries": 0})
@@ -642,11 +660,10 @@ class LabelStudio:
             time.sleep(0.5 * (attempt + 1))
         return False
 
-    def _delete_marked(self, project: Project, marker: str, attempts: int = 6) -> None:
-        """Delete the snapshots titled `marker`, which a creating request that did not return (Ctrl-C,
-        SIGTERM, a timeout, an error answer) may have made. The request may reach the server a
-        moment after it was given up, so one that is not found yet is looked for a few times,
-        for about two seconds; best effort, like `_delete_snapshot`."""
+    def _marked(self, project: Project, marker: str, attempts: int = 6) -> list[int]:
+        """The ids of the project's snapshots titled `marker`, which a creating request that did
+        not return may have made. The request may reach the server a moment after it was given
+        up, so none found is looked for again, for about two seconds."""
         for attempt in range(attempts):
             try:
                 found = self._client.projects.exports.list(
@@ -655,11 +672,10 @@ class LabelStudio:
             except Exception:  # noqa: BLE001
                 marked = []
             if marked:
-                for snapshot in marked:
-                    self._delete_snapshot(project, snapshot)
-                return
+                return marked
             if attempt + 1 < attempts:
                 time.sleep(0.1 * (attempt + 1))
+        return []
 
     def export_snapshots(self, project: Project) -> list[int]:
         """The ids of the project's export snapshots on the server."""
@@ -670,29 +686,30 @@ class LabelStudio:
 
 SNAPSHOT_STAGE = "export snapshot"
 SNAPSHOT_MARKER = "newsgold export "  # the title of every snapshot newsgold makes, then a unique id
+CLEANUP_STAGE = "removing the export snapshot (Ctrl-C again to leave it)"
 
 
 @contextmanager
 def _signals_deferred():
     """Run the block with Ctrl-C and SIGTERM held back (in the main thread): the cleanup of an
-    export snapshot is short and must not itself be interrupted by a second Ctrl-C. A signal held
-    back is raised after the block (KeyboardInterrupt, or SystemExit 128+N for SIGTERM) unless
+    export snapshot must not itself be cut short by a second Ctrl-C; the block gets the list of
+    signals held back, to end a wait early. A signal held back is raised after the block (KeyboardInterrupt, or SystemExit 128+N for SIGTERM) unless
     an exception is already on its way out, which stops the command anyway."""
     import sys
 
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield []
         return
-    held: list[int] = []
+    held: list[int] = []  # the block may read it: a second Ctrl-C that should cut a wait short
     wanted = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
     before = {number: signal.getsignal(number) for number in wanted}
     for number in wanted:
         signal.signal(number, lambda signum, frame: held.append(signum))
     try:
-        yield
+        yield held
     finally:
         for number, handler in before.items():
-            signal.signal(number, handler)
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
     if held and sys.exc_info()[0] is None:
         if held[0] == signal.SIGINT:
             raise KeyboardInterrupt
