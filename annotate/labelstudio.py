@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import time
+import unicodedata
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -92,44 +97,127 @@ def _detail(exc) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         errors = body.get("validation_errors") or body.get("detail") or body
-        return str(errors)
-    return str(body or exc)
+        return _one_line(str(errors))
+    return _one_line(str(body or exc))
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """`text` on one line, at most `limit` characters: an answer quoted in an error message."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def title_key(title: str) -> str:
+    """The title rule: two project titles name one project when they are equal after Unicode
+    NFC normalisation and with surrounding whitespace removed (Label Studio trims it), so
+    "Café" typed composed or decomposed (NFD, as some file systems and keyboards give it) is one
+    title. Every lookup of a project by title (push, export, status, agreement) compares these."""
+    return unicodedata.normalize("NFC", str(title)).strip()
+
+
+ANSWER_FIX = ("check that LABEL_STUDIO_URL is the address Label Studio's web UI opens at (e.g. "
+              "http://localhost:8080, no path), or unset it to use the local server of `annotate server`")
+
+
+def _json_detail(body) -> str:
+    """": the detail" of a JSON error answer, on one line, or ""."""
+    detail = (body.get("validation_errors") or body.get("detail") or body) if isinstance(body, dict) else body
+    return f": {_one_line(str(detail))}" if detail not in (None, "", {}, []) else ""
+
+
+def wrong_answer(url: str, what: str, status: int | None, content_type: str, body, redirected: str = "") -> "LabelStudioError":
+    """The one-line error for an HTTP answer that is not what Label Studio's API gives to `what`:
+    it names the URL, the status and content type (never an HTML page's body; a JSON error's
+    detail, shortened to one line) and the fix."""
+    kind = (content_type or "").split(";")[0].strip().lower() or "no content type"
+    got = f"HTTP {status}, {kind}" + (f", after a redirect to {redirected}" if redirected else "")
+    is_json = kind.endswith("json")
+    if status in (401, 403):
+        return LabelStudioError(f"{url}: the API key was refused ({got}) while trying to {what}; "
+                                "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)")
+    if status is not None and status >= 500 and not redirected:
+        detail = "" if not is_json else _json_detail(body)
+        return LabelStudioError(f"{url}: the server failed to {what} ({got}{detail}); its log says why "
+                                "(`annotate server` writes it in its data folder), or LABEL_STUDIO_URL is not "
+                                "Label Studio's address; try again once it is fixed")
+    if not is_json or redirected or (status is not None and status < 400):  # < 400: an answer it could not read
+        login = " (a login page?)" if redirected and "login" in redirected.lower() else ""
+        return LabelStudioError(f"{url}: the answer to {what!r} is not Label Studio's API ({got}{login}); {ANSWER_FIX}")
+    detail = _json_detail(body)
+    if status == 404:
+        return LabelStudioError(f"{url}: Label Studio has no such item while trying to {what} ({got}{detail}); "
+                                "it was deleted meanwhile, or LABEL_STUDIO_URL points at another server")
+    return LabelStudioError(f"{url}: could not {what} ({got}{detail})")
+
+
+def distinct_titles(url: str, title: str, found: list[Project]) -> None:
+    """Refuse, in one line naming both ids, two projects whose stored titles differ but are
+    one title under the title rule (made before the rule, or in the web UI): which one is
+    meant cannot be told. Two projects of the very same title (two pushes that created one each
+    at once, see `push.ensure_project`) are not refused: the oldest is the project."""
+    for other in found[1:]:
+        if other.title != found[0].title:
+            raise LabelStudioError(
+                f"{url}: project title {title!r} names two projects that look alike, id {found[0].id} "
+                f"({found[0].title!r}) and id {other.id} ({other.title!r}), titles equal after Unicode NFC "
+                f"normalisation and trimming; rename or delete one in Label Studio ({url}/projects/"
+                f"{other.id}/settings)"
+            )
 
 
 class LabelStudio:
     """A connection to one Label Studio server, in newsgold's terms."""
 
     def __init__(self, url: str, api_key: str, timeout: float = 120.0):
+        import httpx
         from label_studio_sdk import LabelStudio as Client
 
         self.url = url
-        self._client = Client(base_url=url, api_key=api_key, timeout=timeout)
+        self._seen = threading.local()  # the redirects of the current request, for error messages
+        http = httpx.Client(timeout=timeout, follow_redirects=True,
+                            event_hooks={"response": [self._saw]})
+        self._client = Client(base_url=url, api_key=api_key, timeout=timeout, httpx_client=http)
 
-    def _call(self, what: str, function, *args, **kwargs):
+    def _saw(self, response) -> None:
+        if response.is_redirect:
+            self._seen.redirect = str(response.headers.get("location") or "")
+
+    def _call(self, what: str, function, *args, _allow: tuple[int, ...] = (), **kwargs):
+        """`function(*args, **kwargs)` (an SDK call); every way the server can answer wrongly or
+        not at all becomes one LabelStudioError (`wrong_answer`, or unreachable), except an
+        ApiError with a JSON answer of a status in `_allow`, raised for the caller to read."""
+        import httpx
         from label_studio_sdk.core.api_error import ApiError
+        from pydantic import ValidationError
 
+        self._seen.redirect = ""
         try:
             return function(*args, **kwargs)
         except ApiError as exc:
-            if exc.status_code in (401, 403):
-                raise self._refused(exc.status_code, what) from None
+            headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+            if exc.status_code in _allow and "json" in headers.get("content-type", "").lower():
+                raise
+            raise wrong_answer(self.url, what, exc.status_code, headers.get("content-type", ""), exc.body,
+                               self._seen.redirect) from None
+        except httpx.TooManyRedirects:
+            raise LabelStudioError(f"{self.url}: the answer to {what!r} redirects in a loop (last to "
+                                   f"{self._seen.redirect or '?'}), not Label Studio's API; {ANSWER_FIX}") from None
+        except httpx.TimeoutException as exc:
             raise LabelStudioError(
-                f"{self.url}: could not {what} (HTTP {exc.status_code}: {_detail(exc)})"
+                f"{self.url}: Label Studio did not answer in time while trying to {what} ({type(exc).__name__}); "
+                "check that the server runs and is not overloaded (its log says why), then try again"
             ) from None
-        except Exception as exc:  # httpx transport errors: refused, reset, timeout
-            name = type(exc).__name__
-            if "Connect" in name or "Timeout" in name or "Network" in name or "Protocol" in name or "Read" in name:
-                raise LabelStudioError(
-                    f"{self.url}: Label Studio is unreachable while trying to {what} ({name}); "
-                    "start it with `annotate server` or check LABEL_STUDIO_URL"
-                ) from None
-            raise
+        except httpx.TransportError as exc:  # refused, reset, name not found, protocol garbage
+            raise LabelStudioError(
+                f"{self.url}: Label Studio is unreachable while trying to {what} ({type(exc).__name__}: "
+                f"{_one_line(str(exc), 120)}); start it with `annotate server` or check LABEL_STUDIO_URL"
+            ) from None
+        except (ValidationError, json.JSONDecodeError) as exc:  # JSON, but not the API's
+            raise LabelStudioError(f"{self.url}: the answer to {what!r} is not Label Studio's API "
+                                   f"({type(exc).__name__}); {ANSWER_FIX}") from None
 
     def _refused(self, status: int, what: str) -> LabelStudioError:
-        return LabelStudioError(
-            f"{self.url}: the API key was refused ({status}) while trying to {what}; "
-            "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)"
-        )
+        return wrong_answer(self.url, what, status, "application/json", None)
 
     def _raw(self, what: str, method: str, path: str, headers: dict | None = None, **kwargs):
         """A request through the SDK's own HTTP client and headers, for what the SDK does not
@@ -138,31 +226,45 @@ class LabelStudio:
         response = self._call(what, getattr(wrapper.httpx_client.httpx_client, method),
                               f"{wrapper.get_base_url().rstrip('/')}/{path}",
                               headers={**wrapper.get_headers(), **(headers or {})}, **kwargs)
-        if response.status_code in (401, 403):
-            raise self._refused(response.status_code, what)
-        if response.status_code >= 400:
-            raise LabelStudioError(f"{self.url}: could not {what} (HTTP {response.status_code}: {response.text[:500]})")
+        kind = response.headers.get("content-type", "")
+        if response.status_code >= 300 or "json" not in kind.lower() or self._seen.redirect:
+            try:
+                body = response.json() if "json" in kind.lower() else None
+            except ValueError:
+                body = None
+            raise wrong_answer(self.url, what, response.status_code, kind, body, self._seen.redirect)
         return response
 
     def check(self) -> str:
         """Who we are on the server (also verifies that the URL and key work)."""
         me = self._call("check the API key", self._client.users.whoami)
-        return me.email or me.username
+        who = getattr(me, "email", None) or getattr(me, "username", None)
+        if not who:
+            raise LabelStudioError(f"{self.url}: the answer to 'check the API key' is not Label Studio's API "
+                                   f"(no user in it); {ANSWER_FIX}")
+        return who
 
     # ------------------------------------------------------------------ projects
     def find_projects(self, title: str) -> list[Project]:
-        """Every project titled exactly `title`, the oldest (lowest id) first."""
-        pager = self._call("list projects", self._client.projects.list, title=title, page_size=100)
+        """Every project whose title is `title` under the title rule (`title_key`), the oldest
+        (lowest id) first. Every project is listed (without its counters): Label Studio's title
+        filter compares stored characters, which miss another normalisation of the same title."""
+        key = title_key(title)
+        pager = self._call("list projects", self._client.projects.list, page_size=100,
+                           include="id,title,label_config,description,created_at")
         found = [
             Project(item.id, item.title, item.label_config or "", item.description or "", str(item.created_at or ""))
             for item in self._each("list projects", pager)
-            if item.title == title
+            if title_key(item.title or "") == key
         ]
         return sorted(found, key=lambda project: project.id)
 
     def find_project(self, title: str) -> Project | None:
-        """The project titled `title`: the oldest when two pushes created one each at once."""
+        """The project titled `title`: the oldest when two pushes created one each at once; a
+        LabelStudioError when two projects' titles differ but are one title under the title rule
+        (`distinct_titles`)."""
         found = self.find_projects(title)
+        distinct_titles(self.url, title, found)
         return found[0] if found else None
 
     def delete_empty_project(self, project: Project) -> bool:
@@ -170,16 +272,14 @@ class LabelStudio:
         meanwhile (by a concurrent push) counts as deleted."""
         from label_studio_sdk.core.api_error import ApiError
 
+        what = f"delete the empty project {project.title!r} (id {project.id})"
         try:
-            if self._client.tasks.list(project=project.id, page_size=1, include="id").items:
+            if self._call(what, self._client.tasks.list, project=project.id, page_size=1, include="id",
+                          _allow=(404,)).items:
                 return False
-            self._client.projects.delete(id=project.id)
-        except ApiError as exc:
-            if exc.status_code != 404:
-                raise LabelStudioError(
-                    f"{self.url}: could not delete the empty project {project.title!r} (id {project.id}) "
-                    f"(HTTP {exc.status_code}: {_detail(exc)})"
-                ) from None
+            self._call(what, self._client.projects.delete, id=project.id, _allow=(404,))
+        except ApiError:  # 404 only (`_allow`): deleted meanwhile
+            pass
         return True
 
     def tasks_url(self, project_id: int, tab: int | None = None) -> str:
@@ -209,9 +309,8 @@ class LabelStudio:
         from label_studio_sdk.core.api_error import ApiError
 
         try:
-            self._client.projects.update(
-                id=project.id, label_config=config, expert_instruction=instructions, description=description
-            )
+            self._call(f"update project {project.title!r}", self._client.projects.update, _allow=(400,),
+                       id=project.id, label_config=config, expert_instruction=instructions, description=description)
         except ApiError as exc:
             if exc.status_code == 400 and "label_config" in str(getattr(exc, "body", "")):
                 raise ConfigIncompatibleError(
@@ -456,11 +555,10 @@ class LabelStudio:
         from label_studio_sdk.core.api_error import ApiError
 
         try:
-            self._client.views.delete(id=str(view_id))
-        except ApiError as exc:
-            if exc.status_code != 404:
-                raise LabelStudioError(f"{self.url}: could not delete the Data Manager tab {view_id} of "
-                                       f"{project.title!r} (HTTP {exc.status_code}: {_detail(exc)})") from None
+            self._call(f"delete the Data Manager tab {view_id} of {project.title!r}", self._client.views.delete,
+                       id=str(view_id), _allow=(404,))
+        except ApiError:  # 404 only (`_allow`): deleted meanwhile
+            pass
 
     def hidden_columns(self, project: Project) -> dict[str, list[str]]:
         """The columns a new tab hides, per mode (`explore`: the table, `labeling`: beside the
@@ -484,8 +582,8 @@ class LabelStudio:
         with `predictions`), as a
         stream of bytes, through an export snapshot: created, polled until it is complete, then
         downloaded in chunks and deleted from the server (also when the caller stops early, fails
-        or is interrupted). Label Studio's synchronous export builds the whole export in one
-        request, which times out on large projects in the Community Edition.
+        or is interrupted: see `_remove_snapshot`). Label Studio's synchronous export builds the
+        whole export in one request, which times out on large projects in the Community Edition.
 
         The server writes a snapshot in the creating request when it has no background worker
         (the embedded server), else in a worker (`status` goes created → in_progress → completed
@@ -497,32 +595,88 @@ class LabelStudio:
         progress(SNAPSHOT_STAGE, 0, None)
         options = {**SNAPSHOT_OPTIONS, "serialization_options": {
             **SNAPSHOT_OPTIONS["serialization_options"], "predictions": {"only_id": not predictions}}}
-        created = self._call(what, self._client.projects.exports.create, id=project.id, **options,
-                             request_options={"timeout_in_seconds": timeout, "max_retries": 0})
+        # The snapshot exists on the server from the moment the creating request arrives: it
+        # carries a title of its own, so that one whose creating call never returned (Ctrl-C,
+        # SIGTERM, a timeout) is found and deleted too.
+        marker, snapshot = f"{SNAPSHOT_MARKER}{uuid.uuid4().hex}", None
         try:
-            wait_for_snapshot(lambda: self._snapshot_status(project, created.id), project.title, timeout,
+            snapshot = self._call(what, self._client.projects.exports.create, id=project.id, title=marker, **options,
+                                  request_options={"timeout_in_seconds": timeout, "max_retries": 0}).id
+            wait_for_snapshot(lambda: self._snapshot_status(project, snapshot), project.title, timeout,
                               lambda: progress(SNAPSHOT_STAGE, 0, None))
-            stream = self._client.projects.exports.download(id=project.id, export_pk=created.id,
+            stream = self._client.projects.exports.download(id=project.id, export_pk=snapshot,
                                                              request_options={"chunk_size": DOWNLOAD_CHUNK})
-            for chunk in self._each(f"download the export snapshot {created.id} of {project.title!r}", stream):
+            for chunk in self._each(f"download the export snapshot {snapshot} of {project.title!r}", stream):
                 progress(SNAPSHOT_STAGE, 0, None)
                 yield chunk
         finally:
-            self._delete_snapshot(project, created.id)
+            self._remove_snapshot(project, snapshot, marker, progress, timeout)
 
     def _snapshot_status(self, project: Project, snapshot: int) -> str:
         found = self._call(f"read the export snapshot {snapshot} of {project.title!r}",
                            self._client.projects.exports.get, id=project.id, export_pk=snapshot)
         return str(getattr(found.status, "value", found.status) or "created")
 
-    def _delete_snapshot(self, project: Project, snapshot: int) -> None:
-        """Delete a snapshot and its file on the server, best effort and briefly: this runs while
-        an export ends, also on Ctrl-C, where a failure must not hide the export's own outcome."""
+    def _remove_snapshot(self, project: Project, snapshot: int | None, marker: str, progress: Progress,
+                         timeout: float) -> None:
+        """Delete the export's snapshot (`snapshot`, or when its creating call did not return, the
+        ones titled `marker`), best effort: this runs while an export ends, also on Ctrl-C, where a
+        failure must not hide the export's own outcome. Ctrl-C and SIGTERM are held back meanwhile
+        (`_signals_deferred`). Label Studio writes a snapshot still in progress back into its
+        table when it finishes (its file field saves the whole row), so deleting it then would
+        not hold: such a snapshot is first waited for, at most `timeout` seconds, calling
+        `progress(CLEANUP_STAGE, 0, None)`; a second Ctrl-C or SIGTERM stops that wait (the
+        snapshot is then deleted at once, which may not hold)."""
+        with _signals_deferred() as held:
+            for found in [snapshot] if snapshot is not None else self._marked(project, marker):
+                deadline = time.monotonic() + timeout
+                while not held and time.monotonic() < deadline and self._in_progress(project, found):
+                    progress(CLEANUP_STAGE, 0, None)
+                    time.sleep(0.25)
+                self._delete_snapshot(project, found)
+
+    def _in_progress(self, project: Project, snapshot: int) -> bool:
         try:
-            self._client.projects.exports.delete(id=project.id, export_pk=snapshot,
-                                                 request_options={"timeout_in_seconds": 10, "max_retries": 0})
-        except Exception:  # noqa: BLE001 - a snapshot left on the server costs disk, not data
-            pass
+            found = self._client.projects.exports.get(id=project.id, export_pk=snapshot,
+                                                      request_options={"timeout_in_seconds": 10, "max_retries": 0})
+        except Exception:  # noqa: BLE001 - gone, or the server cannot say: delete it now
+            return False
+        return str(getattr(found.status, "value", found.status) or "") == "in_progress"
+
+    def _delete_snapshot(self, project: Project, snapshot: int) -> bool:
+        """Delete a snapshot and its file on the server, briefly, a few times if the server
+        fails; True when it is gone (also when it was gone already)."""
+        from label_studio_sdk.core.api_error import ApiError
+
+        for attempt in range(3):
+            try:
+                self._client.projects.exports.delete(id=project.id, export_pk=snapshot,
+                                                     request_options={"timeout_in_seconds": 10, "max_retries": 0})
+                return True
+            except ApiError as exc:
+                if exc.status_code == 404:
+                    return True
+            except Exception:  # noqa: BLE001 - a snapshot left on the server costs disk, not data
+                pass
+            time.sleep(0.5 * (attempt + 1))
+        return False
+
+    def _marked(self, project: Project, marker: str, attempts: int = 6) -> list[int]:
+        """The ids of the project's snapshots titled `marker`, which a creating request that did
+        not return may have made. The request may reach the server a moment after it was given
+        up, so none found is looked for again, for about two seconds."""
+        for attempt in range(attempts):
+            try:
+                found = self._client.projects.exports.list(
+                    id=project.id, request_options={"timeout_in_seconds": 10, "max_retries": 0})
+                marked = [item.id for item in found or [] if getattr(item, "title", None) == marker]
+            except Exception:  # noqa: BLE001
+                marked = []
+            if marked:
+                return marked
+            if attempt + 1 < attempts:
+                time.sleep(0.1 * (attempt + 1))
+        return []
 
     def export_snapshots(self, project: Project) -> list[int]:
         """The ids of the project's export snapshots on the server."""
@@ -532,6 +686,35 @@ class LabelStudio:
 
 
 SNAPSHOT_STAGE = "export snapshot"
+SNAPSHOT_MARKER = "newsgold export "  # the title of every snapshot newsgold makes, then a unique id
+CLEANUP_STAGE = "removing the export snapshot (Ctrl-C again to leave it)"
+
+
+@contextmanager
+def _signals_deferred():
+    """Run the block with Ctrl-C and SIGTERM held back (in the main thread): the cleanup of an
+    export snapshot must not itself be cut short by a second Ctrl-C; the block gets the list of
+    signals held back, to end a wait early. A signal held back is raised after the block (KeyboardInterrupt, or SystemExit 128+N for SIGTERM) unless
+    an exception is already on its way out, which stops the command anyway."""
+    import sys
+
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    held: list[int] = []  # the block may read it: a second Ctrl-C that should cut a wait short
+    wanted = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
+    before = {number: signal.getsignal(number) for number in wanted}
+    for number in wanted:
+        signal.signal(number, lambda signum, frame: held.append(signum))
+    try:
+        yield held
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+    if held and sys.exc_info()[0] is None:
+        if held[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SystemExit(128 + held[0])
 SNAPSHOT_TIMEOUT = 3600.0  # seconds; Label Studio gives its own export jobs 3 hours
 TIMEOUT_ENV = "NEWSGOLD_EXPORT_TIMEOUT"
 DOWNLOAD_CHUNK = 1 << 20

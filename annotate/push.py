@@ -24,7 +24,9 @@ last to finish sees every copy.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -37,7 +39,8 @@ from newsgold.annotate.documents import (Document, Identities, check_record, doc
                                          normalize_text)
 from newsgold.annotate.outputs import atomic_file
 from newsgold.annotate.errors import DocumentError, SpanError
-from newsgold.annotate.labelstudio import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
+from newsgold.annotate.labelstudio import (ConfigIncompatibleError, LabelStudio, LabelStudioError, Project,
+                                          distinct_titles)
 from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result
 from newsgold.annotate.preannotator import mean_score
 from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
@@ -92,10 +95,11 @@ TITLE_LENGTH = (3, 50)  # Label Studio's PROJECT_TITLE_MIN_LEN and _MAX_LEN (cor
 
 
 def check_title(title: str) -> str:
-    """The project title when Label Studio would store it as given, else a LabelStudioError:
-    it must be 3 to 50 characters, and it trims surrounding spaces (a push would then never
-    find the project by the title it was given)."""
+    """The project title as Label Studio will store it, in Unicode NFC (the title rule,
+    `labelstudio.title_key`), else a LabelStudioError: it must be 3 to 50 characters, and it
+    trims surrounding spaces (refused here, so that the title given is the title stored)."""
     low, high = TITLE_LENGTH
+    title = unicodedata.normalize("NFC", title)
     if title != title.strip():
         raise LabelStudioError(f"project title {title!r} starts or ends with spaces; give it as {title.strip()!r}")
     if not low <= len(title) <= high:
@@ -120,7 +124,9 @@ def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project
     `ProjectAPI.perform_destroy`), so two deletions at once can leave them off until it restarts,
     and annotations then no longer count on their tasks (`total_annotations` stays 0)."""
     config = labelstudio_config(schema)
-    found = ls.find_projects(check_title(title))
+    title = check_title(title)
+    found = ls.find_projects(title)  # under the title rule: "Café" composed or not is one project
+    distinct_titles(getattr(ls, "url", ""), title, found)
     created = None
     if not found:
         created = ls.create_project(title, config, instructions_html(schema), describe(schema))
@@ -167,9 +173,27 @@ def task_payload(record: dict) -> dict:
     return task
 
 
-def prediction_payload(record: dict, task_id: int | None = None) -> dict | None:
+def check_scores(record: dict, where: str) -> None:
+    """Refuse, naming `where` and the field, a score of the record (its document `score`, each
+    span's `score`) that is not a number from 0 to 1: NaN, an infinity, a string, a boolean or out
+    of range would be sent to Label Studio (which cannot store NaN) and order the tasks wrongly.
+    Every prediction sent goes through `prediction_payload`, which calls this."""
+    fields = [("score", record.get("score"))]
+    spans = record.get("spans") if isinstance(record.get("spans"), list) else []
+    fields += [(f"spans[{k}].score", span.get("score")) for k, span in enumerate(spans) if isinstance(span, dict)]
+    for name, value in fields:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or not 0 <= value <= 1:
+            raise SpanError(f"{where}: {name} is {value!r}, not a number from 0 to 1; fix the score or leave it out")
+
+
+def prediction_payload(record: dict, task_id: int | None = None, where: str | None = None) -> dict | None:
     """The Label Studio prediction for a record's spans under its model_version (None if none),
-    scored by the record's document `score` when it has one, else by the mean of its span scores."""
+    scored by the record's document `score` when it has one, else by the mean of its span scores.
+    Scores that are not numbers from 0 to 1 are refused (`check_scores`)."""
+    check_scores(record, where or f"document {record.get('id')}")
     spans = [Span.from_dict(s) for s in record.get("spans") or []]
     version = record.get("model_version")
     if not spans or not version:
@@ -200,33 +224,70 @@ def _unique(items: Iterable) -> list:
 
 
 class Ledger:
-    """The documents a project held after our last push, under the fingerprint it had then."""
+    """The documents a project held after our last push, under the fingerprint it had then.
+
+    The ledger is believed only when its stamp equals the project's fingerprint now and its
+    content is the one newsgold wrote: a digest of its entries, stored with them, must match, its
+    entries must be as many as the tasks the server counts, each a task id no higher than the
+    highest one, no two alike. A ledger edited by hand (entries removed, stamp kept), truncated,
+    or not newsgold's is not believed: the push lists the project's tasks, and `distrust` says why.
+    """
 
     def __init__(self, folder: str | Path, url: str, project: Project):
         key = hashlib.sha256(f"{url.rstrip('/')}|{project.id}".encode()).hexdigest()[:16]
         self.path = Path(folder) / f"{key}.json"
         self.project = project
+        self.distrust: str | None = None  # why the last `read` did not believe the ledger's content
 
     def stamp(self, count: int, highest: int) -> list:
         return [self.project.id, self.project.created_at, count, highest]
 
+    @staticmethod
+    def digest(documents: dict) -> str:
+        return hashlib.sha256(orjson.dumps(documents, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
     def read(self, stamp: list) -> dict[str, int] | None:
-        """The ledger's documents when its stamp equals `stamp`, else None."""
+        """The ledger's documents when its stamp equals `stamp` and its content is newsgold's
+        (see the class), else None; `distrust` then says why when the content was at fault."""
+        self.distrust = None
         try:
-            saved = orjson.loads(self.path.read_bytes())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(saved, dict) or saved.get("stamp") != stamp or not isinstance(saved.get("documents"), dict):
-            return None
-        documents = saved["documents"]
-        if not all(id_key(doc_id) == doc_id and type(task) is int for doc_id, task in documents.items()):
-            return None  # not as a push wrote it (ids compared by the identity rule): list the tasks instead
+            raw = self.path.read_bytes()
+        except OSError:
+            return None  # none yet: the usual first push from this machine
+        try:
+            saved = orjson.loads(raw)
+        except ValueError:
+            return self._distrusted("it is not JSON")
+        if not isinstance(saved, dict) or not isinstance(saved.get("documents"), dict):
+            return self._distrusted("it is not a newsgold push ledger")
+        if saved.get("stamp") != stamp:
+            return None  # the project changed since: the usual reason to list
+        documents, count, highest = saved["documents"], stamp[2], stamp[3]
+        if saved.get("digest") != self.digest(documents):
+            return self._distrusted("its entries differ from the digest stored with them: it was edited")
+        if len(documents) != count:
+            return self._distrusted(f"it holds {len(documents)} documents where the project has {count} tasks")
+        ids = list(documents.values())
+        if not all(isinstance(t, int) and not isinstance(t, bool) and 0 < t <= highest for t in ids) \
+                or len(set(ids)) != len(ids):
+            return self._distrusted("its task ids are not the project's")
+        if not all(id_key(doc_id) == doc_id for doc_id in documents):
+            return self._distrusted("its document ids are not as a push writes them")  # the identity rule
         return documents
 
+    def _distrusted(self, why: str) -> None:
+        self.distrust = f"the push ledger {self.path} was not believed ({why}); the project's tasks were listed instead"
+        return None
+
     def write(self, stamp: list, documents: dict[str, int]) -> None:
-        """Replace the ledger atomically: a crash leaves the old one or the new one, never half."""
+        """Replace the ledger atomically: a crash leaves the old one or the new one, never half.
+        A project holding other tasks than one per document (tasks made outside newsgold, copies)
+        gets no ledger, since it could never be believed: any old one is removed."""
+        if len(documents) != stamp[2]:
+            self.path.unlink(missing_ok=True)
+            return
         with atomic_file(self.path, "wb") as out:
-            out.write(orjson.dumps({"stamp": stamp, "documents": documents}))
+            out.write(orjson.dumps({"stamp": stamp, "documents": documents, "digest": self.digest(documents)}))
 
 
 def import_documents(
@@ -264,6 +325,8 @@ def import_documents(
         present, dedup = (ledger.read(ledger.stamp(*ls.task_fingerprint(project))) if ledger else None), "ledger"
         if present is None:
             present, dedup = ls.task_ids_by_document(project), "server"
+            if ledger is not None and ledger.distrust:
+                notes += (ledger.distrust,)
     check_held_texts(ls, project, documents, present)
     missing = [d for d in documents if d.id not in present]
     if progress:
@@ -450,6 +513,7 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
         raw_spans = record.get("spans") or []
         if not isinstance(raw_spans, list):
             raise SpanError(f"{where}: \"spans\" is not a list; fix the record")
+        check_scores(record, where)
         spans = [_prediction_span(raw, where) for raw in raw_spans]
         version = record.get("model_version")
         if spans and not (isinstance(version, str) and version.strip()):
@@ -576,7 +640,7 @@ def import_predictions(
             unknown += 1
             continue
         held.check_text(task_id, record["text"], f"{source} record {number} (document {doc_id})")
-        payload = prediction_payload(record, task_id)
+        payload = prediction_payload(record, task_id, f"{source} record {number} (document {doc_id})")
         if payload is None:
             empty += 1
         elif payload["model_version"] in held.versions[task_id]:
