@@ -175,8 +175,11 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     from newsgold.annotate.scoring import check_predictions, score_documents
     from newsgold.annotate.spans import refuse_bad_relations
 
+    from newsgold.annotate.outputs import check_regular
+
     schema = as_schema(schema)
     labels = list(schema.label_names)
+    check_regular(gold), check_regular(predicted)  # a pipe or a device would never finish reading
     kind = detect_file_kind(Path(gold)) if fmt == "auto" else fmt
     if kind not in FORMATS:
         raise NewsgoldError(f"{gold}: {'a Label Studio export' if kind == 'labelstudio' else f'format {kind!r}'} "

@@ -12,7 +12,7 @@ import json
 import click
 
 from newsgold.annotate import __version__
-from newsgold.annotate.clikit import RATIOS, Bars, NewsgoldGroup, checked, lazy_module, run, schema_option
+from newsgold.annotate.clikit import RATIOS, Bars, InputFile, NewsgoldGroup, checked, lazy_module, run, schema_option
 from newsgold.annotate.documents import STORY_THRESHOLD
 
 api = lazy_module("newsgold.annotate.api")  # loaded by the command that uses it, so Ctrl-C then is exit 130
@@ -181,8 +181,8 @@ def gold_format_option(choices: list[str]):
 
 
 @cli.command()
-@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
-@click.argument("predicted", type=click.Path(exists=True, dir_okay=False))
+@click.argument("gold", type=InputFile())
+@click.argument("predicted", type=InputFile())
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of a table.")
 @gold_format_option(GOLD_FORMATS)
 @label_map_option
@@ -305,7 +305,7 @@ def server(data_dir, port, database, action):
 @click.option(
     "--predictions",
     "predictions_file",
-    type=click.Path(exists=True, dir_okay=False),
+    type=InputFile(),
     help="Add this round of predictions (JSONL from `annotate preannotate` or `train predict`) "
     "to the project's existing tasks, under its own model_version, instead of pushing documents.",
 )
@@ -431,7 +431,7 @@ def status(project, as_json, data_dir):
 
 @cli.command()
 @click.option("--project", "project", default=None, help="Export this Label Studio project.")
-@click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--from", "from_file", type=InputFile(), default=None,
               help="Build the dataset from a file instead: a Label Studio JSON export, or gold from a file "
               "(newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB; see --format).")
 @gold_format_option(["auto", "labelstudio", *GOLD_FORMATS[1:]])
@@ -448,7 +448,7 @@ def status(project, as_json, data_dir):
 @click.option("--workers", type=checked("workers"), default=None,
               help="Processes converting a Label Studio export (default: the CPUs available, at most 8; "
               "one for an export under 8 MB). The files written do not depend on it.")
-@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--config", "config", type=InputFile(), default=None,
               help="The project's labeling config (XML) for a --from Label Studio export; without it, the "
               "labels each control offers are read from the regions.")
 @story_option

@@ -146,10 +146,30 @@ class Bars:
             bar.close()
 
 
+class InputFile(click.Path):
+    """An existing regular file every command reads (`--from`, `--config`, `--predictions`, GOLD,
+    PREDICTED, `--schema`): a folder, a named pipe or a device is refused before any work
+    (`jsonl.check_regular`: reading a pipe or /dev/zero would never end)."""
+
+    def __init__(self, exists: bool = True):
+        super().__init__(exists=exists, dir_okay=False)
+
+    def convert(self, value, param, ctx):
+        from newsgold.annotate.errors import DocumentError
+        from newsgold.annotate.outputs import check_regular
+
+        value = super().convert(value, param, ctx)
+        try:
+            check_regular(value)
+        except DocumentError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
 schema_option = click.option(
     "--schema",
     "schema_path",
-    type=click.Path(dir_okay=False),
+    type=InputFile(exists=False),
     default=None,
     help="Schema TOML file. Default: $NEWSGOLD_SCHEMA, else the schema shipped with newsgold "
     "(schema/newsgold.toml of the repository).",

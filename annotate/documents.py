@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from newsgold.annotate.errors import DocumentError
-from newsgold.annotate.jsonl import check_text, encoding_of, parse_json
+from newsgold.annotate.jsonl import check_regular, check_text, encoding_of, parse_json
 
 # Keys of the JSONL document shape (docs/architecture.md) that are not free metadata.
 DOCUMENT_KEYS = ("id", "text", "source", "story_id", "meta")
@@ -301,10 +301,10 @@ def _iter_csv(path: Path, text_field: str) -> Iterator[tuple[str, Document] | Do
 
 def _expand(paths: Iterable[str | Path]) -> Iterator[Path]:
     for raw in paths:
-        path = Path(raw)
+        path = check_regular(raw)
         if path.is_dir():
             # A folder means its .txt articles (.TXT too); JSONL/CSV files are named explicitly.
-            yield from sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+            yield from sorted(check_regular(p) for p in path.iterdir() if p.suffix.lower() == ".txt" and not p.is_dir())
         elif path.exists():
             yield path
         else:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from newsgold.annotate.errors import DocumentError
-from newsgold.annotate.outputs import Inputs, atomic_file
+from newsgold.annotate.outputs import Inputs, atomic_file, check_regular  # noqa: F401 (check_regular: readers import it here)
 
 
 MAX_DEPTH = 64  # nesting of JSON arrays and objects a record may have (ours have 4)

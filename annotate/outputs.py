@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from newsgold.annotate.errors import NewsgoldError
+from newsgold.annotate.errors import DocumentError, NewsgoldError
 
 Inputs = Iterable["str | Path | None"]
 
@@ -71,6 +71,21 @@ def _real(path: str | Path) -> Path:
     return Path(os.path.realpath(path))
 
 
+def check_regular(path: str | Path) -> Path:
+    """`path` when it is not a FIFO, a device or a socket (reading one waits forever or never
+    ends: /dev/zero, a named pipe nobody writes to); else a DocumentError naming it. A missing
+    path is left to the reader's own message."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return path
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise DocumentError(f"{path}: not a regular file (a named pipe, a device or a socket), which newsgold "
+                            "would wait on forever; save the input to a file and give that")
+    return path
+
+
 def check_inputs(out: str | Path, inputs: Inputs, *, folder: bool = False,
                  error: type[NewsgoldError] = OutputError) -> None:
     """Refuse `out` when it is one of `inputs` (same real path or inode), lies inside an input
@@ -86,6 +101,7 @@ def check_inputs(out: str | Path, inputs: Inputs, *, folder: bool = False,
         found = _stat(given)
         if found is None:
             continue
+        check_regular(given)  # a pipe or a device as an input would never finish reading
         source = _real(given)
         if source == real or (here is not None and os.path.samestat(found, here)):
             how = "" if os.path.abspath(given) == os.path.abspath(out) else " (the same file through a link)"

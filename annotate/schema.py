@@ -114,9 +114,11 @@ def default_schema_path() -> Path:
 
 def load_schema(path: str | Path | None = None) -> Schema:
     """Read and validate a schema file; raise SchemaError naming file, key and problem."""
+    from newsgold.annotate.outputs import check_regular
+
     path = Path(path) if path is not None else default_schema_path()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(check_regular(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SchemaError(
             f"{path}: schema file not found; pass --schema PATH or set {SCHEMA_ENV}"
