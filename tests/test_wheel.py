@@ -37,14 +37,16 @@ def run(bin_dir, *args, cwd):
 def test_the_wheel_runs_from_any_folder(installed, tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
+    (work / "news").mkdir()
     for seed in sorted((ROOT / "seeds").glob("*.txt")):
-        (work / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+        (work / "news" / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
     # the default schema and guidelines come from the installed package, not from a checkout
     config = run(installed, "annotate", "schema", cwd=work)
     assert '<Labels name="label"' in config.stdout and "is valid" in config.stderr
     guidelines = run(installed, "annotate", "schema", "--format", "guidelines", cwd=work).stdout
     assert "labels at a glance" in guidelines and len(guidelines) > 2000  # the hand-written guide too
-    run(installed, "annotate", "preannotate", ".", "-o", "pre.jsonl", cwd=work)
+    # the output beside the folder read, not inside it (an output inside a folder being read is refused)
+    run(installed, "annotate", "preannotate", "news", "-o", "pre.jsonl", cwd=work)
     records = [json.loads(line) for line in (work / "pre.jsonl").read_text().splitlines()]
     assert len(records) == 2 and all(r["spans"] and r["model_version"].startswith("rules-") for r in records)
     gold = work / "gold.jsonl"

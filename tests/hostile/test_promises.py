@@ -182,9 +182,18 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = do_DELETE = _answer
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A fake server whose handler threads never write to stderr: a client that gave up (the
+    timeout case) makes the late answer a BrokenPipeError, which socketserver would print into
+    whatever test captures stderr at that moment."""
+
+    def handle_error(self, request, client_address):
+        pass
+
+
 @pytest.fixture(scope="module")
 def http():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.mode = "html"
     threading.Thread(target=server.serve_forever, daemon=True).start()
