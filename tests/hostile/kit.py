@@ -22,6 +22,7 @@ from newsgold.annotate.cli import cli as annotate_cli
 from newsgold.train.cli import cli as train_cli
 
 CLIS = {"annotate": annotate_cli, "train": train_cli}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def invoke(argv: str | list[str], **kwargs) -> Result:
@@ -65,3 +66,12 @@ def digests(*paths: str | Path) -> dict[str, str]:
             for entry in entries:
                 found[str(entry)] = hashlib.sha256(entry.read_bytes()).hexdigest() if entry.is_file() else "folder"
     return found
+
+
+def seed_model(folder: Path) -> Path:
+    """`folder` holding `dataset` (exported from the seed gold) and `model` (fitted on it), for
+    the commands that need a real dataset or model."""
+    assert_ok(invoke(["annotate", "export", "--from", ROOT / "seeds" / "gold" / "seeds.jsonl", "--out",
+                      folder / "dataset"]))
+    assert_ok(invoke(["train", "fit", folder / "dataset", "--out", folder / "model"]))
+    return folder

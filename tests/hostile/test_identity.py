@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.kit import assert_ok, assert_refused, digests, invoke
+from tests.hostile.kit import seed_model, assert_ok, assert_refused, digests, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT_A = "Taliban fighters seized Kabul on Sunday, officials said."
@@ -51,11 +51,7 @@ def write_csv(path: Path, rows) -> Path:
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """A dataset and a model fitted on the seed gold, for `train predict` and `train fit --unlabelled`."""
-    folder = tmp_path_factory.mktemp("identity-model")
-    assert_ok(invoke(["annotate", "export", "--from", ROOT / "seeds" / "gold" / "seeds.jsonl", "--out",
-                      folder / "dataset"]))
-    assert_ok(invoke(["train", "fit", folder / "dataset", "--out", folder / "model"]))
-    return folder
+    return seed_model(tmp_path_factory.mktemp("identity-model"))
 
 
 # every command that reads raw documents (PATHS), as argv with {input} and {out} (a folder of the test)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.kit import assert_ok, assert_refused, digests, invoke
+from tests.hostile.kit import seed_model, assert_ok, assert_refused, digests, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Taliban fighters seized Kabul on Sunday, officials said."
@@ -21,11 +21,7 @@ TEXT = "Taliban fighters seized Kabul on Sunday, officials said."
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """A dataset and a model of the seed gold (for `train predict`, `train fit --unlabelled`)."""
-    folder = tmp_path_factory.mktemp("shapes-model")
-    assert_ok(invoke(["annotate", "export", "--from", ROOT / "seeds" / "gold" / "seeds.jsonl", "--out",
-                      folder / "dataset"]))
-    assert_ok(invoke(["train", "fit", folder / "dataset", "--out", folder / "model"]))
-    return folder
+    return seed_model(tmp_path_factory.mktemp("shapes-model"))
 
 
 @pytest.fixture(autouse=True)
