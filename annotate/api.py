@@ -172,10 +172,8 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     Scores, and a label no gold document is gold for is listed in `unscored`."""
     from newsgold.annotate.export.lsfile import detect_file_kind
     from newsgold.annotate.goldformats import FORMATS, gold_documents
-    from newsgold.annotate.scoring import check_predictions, score_documents
-    from newsgold.annotate.spans import refuse_bad_relations
-
     from newsgold.annotate.outputs import check_regular
+    from newsgold.annotate.scoring import check_predictions, score_documents
 
     schema = as_schema(schema)
     labels = list(schema.label_names)
@@ -188,44 +186,13 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     skipped: list[Skipped] = []
     documents = list(gold_documents(gold, kind, labels, label_map, skipped.append, schema.relation_ends))
     gold_records = [d.to_record() for d in documents]
-    lines = _keyed_predictions(predicted, {d.document.id: (d.document.text, f"{gold} line {d.line}")
-                                           for d in documents})
-    for item, record in lines:  # a relation that cannot hold refuses the predictions
-        if isinstance(record.get("spans") or [], list):
-            refuse_bad_relations(record.get("relations"), record.get("spans") or [], schema.relation_ends,
-                                 f"{item} (document {record['id']})")
-    checked = check_predictions(gold_records, lines, labels)
+    lines = ((f"{predicted} line {line}", record) for line, record in iter_jsonl(predicted))
+    checked = check_predictions(gold_records, lines, labels, {d.document.id: f"{gold} line {d.line}" for d in documents},
+                                schema.relation_ends)
     report = score_documents(gold_records, checked, labels, str(predicted), gold_source=str(gold))
     report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
     report["skipped"] = [asdict(item) for item in skipped]
     return report
-
-
-def _keyed_predictions(path: str | Path, gold: dict[str, tuple[str, str]]) -> list[tuple[str, dict]]:
-    """The (line, record) pairs of a predictions file with their ids as the identity rule reads
-    them (`scoring.document_key`); one id naming two texts, in the file or against the `gold`
-    texts (id -> text, item), is a DocumentError naming both items; a document predicted twice
-    must be predicted alike, and is kept once."""
-    from newsgold.annotate.documents import Identities, check_record, normalize_text
-    from newsgold.annotate.scoring import document_key
-
-    identities, first, records = Identities(), {}, []
-    for doc_id, (text, item) in gold.items():
-        identities.check(doc_id, text, item)
-    for line, record in iter_jsonl(path):
-        item = f"{path} line {line}"
-        check_record(record, item)
-        key = document_key(record, item)
-        if isinstance(record.get("text"), str):
-            identities.check(key, normalize_text(record["text"]), item)
-        earlier = first.setdefault(key, (item, record.get("spans")))
-        if earlier[0] != item:
-            if earlier[1] != record.get("spans"):
-                raise DocumentError(f"{earlier[0]} and {item}: document {key!r} is predicted twice, differently; "
-                                    "keep one prediction per document")
-            continue  # a copy of the same prediction
-        records.append((item, {**record, "id": key}))
-    return records
 
 
 def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | None = None,

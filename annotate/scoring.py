@@ -267,24 +267,45 @@ def _on_gold(record: dict, spans: list[dict], gold: dict, item: str) -> list[dic
     return carried
 
 
-def check_predictions(gold: list[dict], predictions: Iterable[tuple[str, dict]], labels: list[str]) -> dict[str, dict]:
+def check_predictions(gold: list[dict], predictions: Iterable[tuple[str, dict]], labels: list[str],
+                      gold_items: dict[str, str] | None = None, relation_ends: dict | None = None) -> dict[str, dict]:
     """Document id -> prediction record (its spans in offsets of the gold text), every record of
     `predictions` ((item naming it, record) pairs) checked against the `gold` documents (JSONL
-    records with their ids) and the schema `labels`: one prediction per document; spans with
-    integer offsets and schema labels; for a document of the gold, the same text after
-    normalisation and every span inside it, covering its `text` when given. A ScoringError
-    names the first record that fails, and why. Predictions of documents not in the gold are
-    checked for shape and labels only (they are not scored)."""
+    records with their ids) and the schema `labels`: the document shape (`documents.check_record`);
+    one id naming one text, among the predictions and against the gold (`documents.Identities`,
+    the gold named by `gold_items`, id -> item); a document predicted twice must be predicted
+    alike, and is kept once; with `relation_ends` (`Schema.relation_ends`), relations that can
+    hold (`spans.refuse_bad_relations`); spans with integer offsets and schema labels; for a
+    document of the gold, the same text after normalisation and every span inside it, covering
+    its `text` when given. An error names the first record that fails, and why. Predictions of
+    documents not in the gold are checked for shape and labels only (they are not scored)."""
+    from newsgold.annotate.documents import Identities, check_record
+    from newsgold.annotate.errors import DocumentError
+    from newsgold.annotate.spans import refuse_bad_relations
+
     by_gold_id = {doc["id"]: doc for doc in gold}
+    identities = Identities()
+    for doc in gold:
+        if isinstance(doc.get("text"), str):
+            identities.check(doc["id"], doc["text"], (gold_items or {}).get(doc["id"], f"gold document {doc['id']}"))
     checked: dict[str, dict] = {}
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, object]] = {}
     for item, record in predictions:
         if not isinstance(record, dict):
             raise ScoringError(f"{item}: a {type(record).__name__}, not a JSON object with 'id', 'text' and 'spans'; {_FIX}")
+        check_record(record, item)
         key = document_key(record, item)
+        if isinstance(record.get("text"), str):
+            identities.check(key, normalize_text(record["text"]), item)
         if key in seen:
-            raise ScoringError(f"{seen[key]} and {item}: two predictions for document {key}; keep one per document")
-        seen[key] = item
+            if seen[key][1] != record.get("spans"):
+                raise DocumentError(f"{seen[key][0]} and {item}: document {key!r} is predicted twice, differently; "
+                                    "keep one prediction per document")
+            continue  # a copy of the same prediction
+        seen[key] = (item, record.get("spans"))
+        if relation_ends is not None and isinstance(record.get("spans") or [], list):
+            refuse_bad_relations(record.get("relations"), record.get("spans") or [], relation_ends,
+                                 f"{item} (document {key})")
         spans = _checked_spans(record, item, labels)
         if key in by_gold_id:
             spans = _on_gold(record, spans, by_gold_id[key], item)
