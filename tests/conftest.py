@@ -1,6 +1,12 @@
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# The language layer's disk cache (annotate/language.py) of a test run lives in its own folder,
+# never in the user's ~/.cache; shared by the run's tests and the CLI processes they start.
+os.environ["NEWSGOLD_CACHE"] = tempfile.mkdtemp(prefix="newsgold-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
