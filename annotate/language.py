@@ -107,8 +107,8 @@ class Analysis:
             if first > last or first >= len(self.starts):
                 found.append(-1)
                 continue
-            chosen = last
-            for i in range(first, last + 1):
+            chosen = last  # English heads come last: the rightmost token whose head lies outside
+            for i in range(last, first - 1, -1):
                 if not first <= self.heads[i] <= last or self.heads[i] == i:
                     chosen = i
                     break
@@ -227,14 +227,26 @@ class _Cache:
         self.path, self.db = path, None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not self._healthy():
+                self._set_aside()
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS analyses (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
         except (sqlite3.Error, OSError):
             self._set_aside()
 
+    def _healthy(self) -> bool:
+        """Whether the file is absent, empty or starts as an SQLite database does."""
+        try:
+            with open(self.path, "rb") as fh:
+                head = fh.read(16)
+        except FileNotFoundError:
+            return True
+        return not head or head == b"SQLite format 3\x00"
+
     def _set_aside(self) -> None:
-        """A damaged file is moved aside (a later run starts a new one); the run goes on uncached."""
+        """A damaged file is moved aside with its journal (a later run starts a new one); this run
+        goes on uncached."""
         if self.db is not None:
             try:
                 self.db.close()
@@ -242,11 +254,10 @@ class _Cache:
                 pass
         self.db = None
         try:
-            if self.path.is_file() and self.path.stat().st_size:
-                with open(self.path, "rb") as fh:
-                    healthy = fh.read(16) == b"SQLite format 3\x00"
-                if not healthy:
-                    self.path.replace(self.path.with_suffix(".damaged"))
+            if self.path.is_file() and not self._healthy():
+                self.path.replace(self.path.with_suffix(".damaged"))
+                for journal in ("-wal", "-shm"):
+                    Path(f"{self.path}{journal}").unlink(missing_ok=True)
         except OSError:
             pass
 
@@ -378,7 +389,7 @@ class Pipeline:
         if len(results):
             progress("parsing", sum(1 for k in keys if k in results), len(texts))
         new_rows = []
-        for key, analysis in self._parse(missing, progress, processes, len(texts)):
+        for key, analysis in self._parse(missing, progress, processes, len(texts)) if missing else ():
             results[key] = analysis
             new_rows.append((key, analysis.to_bytes()))
             if cache and len(new_rows) >= 200:
