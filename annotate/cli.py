@@ -191,11 +191,14 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
     """Score PREDICTED spans (JSONL) against GOLD spans, matched by document id.
 
     Prints strict (exact boundaries and label) and partial (overlapping boundaries) precision,
-    recall and F1 per label and micro-averaged, computed with nervaluate. A gold document is
+    recall and F1 per label and micro-averaged, computed with nervaluate; then the relations':
+    a relation is right when its type and both endpoints match (strict: exact endpoints;
+    overlap: endpoints of the same label that overlap), per type and micro. A gold document is
     scored only on its `annotated_labels`. GOLD is read as `annotate export --from` reads it
     (gold JSONL, doccano, spaCy/Prodigy or CoNLL; texts normalised, offsets carried); a document
     without an id is matched by the content hash of its text, as `annotate documents` gives it.
     """
+    from newsgold.annotate.relscoring import relations_table
     from newsgold.annotate.scoring import notes, plain, scores_table
 
     report = api.score(gold, predicted, schema=schema_path, fmt=fmt, label_map=label_map)
@@ -203,6 +206,8 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
         click.echo(json.dumps(plain(report), indent=2))
     else:
         click.echo(scores_table(report))
+        if report["relations"]["types"]:
+            click.echo("\n" + relations_table(report["relations"]))
         for line in notes(report):
             click.echo(f"note: {line}", err=True)
         if report["predictions_without_gold"]:

@@ -64,7 +64,7 @@ def build(ann_path: Path = HERE / "seeds.ann") -> list[dict]:
         if start == -1:
             sys.exit(f"{where}: {text!r} not found after offset {cursor}")
         doc["spans"][span_id] = Span(start, start + len(text), label, text, id=span_id)
-        cursor = start + 1
+        cursor = start + len(text)  # spans do not overlap: the next one starts after this one
     for doc in records:
         spans = check_spans(doc["text"], doc["spans"].values(), doc["source"])
         doc["spans"] = [span.to_dict() for span in spans]
