@@ -93,8 +93,9 @@ def _report_skipped(skipped) -> None:
 
 
 model_option = click.option(
-    "--model", type=click.Path(), metavar="DIR",
-    help="A model folder `train fit` wrote: pre-annotate with the rules and this tagger merged "
+    "--model", type=click.Path(), metavar="DIR|starter",
+    help="A model folder `train fit` wrote, or `starter` (the tagger newsgold fits on its own starter gold, "
+    "built on first use): pre-annotate with the rules and this tagger merged "
     "(its confident spans where the rules found none; the tagger's confidence as the document score).")
 
 

@@ -62,6 +62,9 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     from newsgold.train.evaluate import REPORT_FOLDER, evaluate as score, write_report
     from newsgold.train.model import load_model, model_files
 
+    from newsgold.train.starter import resolve
+
+    model = resolve(model)
     folder = Path(out) if out is not None else Path(model) / f"eval-{split}"
     inputs = [*model_files(model), dataset]
     check_folder(folder, REPORT_FOLDER, inputs)  # before any work
@@ -95,7 +98,9 @@ def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, 
     from newsgold.train.model import load_model, model_files
     from newsgold.train.predict import TaggerAnnotator
 
-    paths = list(paths)
+    from newsgold.train.starter import resolve
+
+    paths, model = list(paths), resolve(model)
     check_file(output, [*paths, *model_files(model)])  # before any work (the paths again when written)
     tagger, metadata = load_model(model, expected_hash=load_schema().hash)
     annotator = TaggerAnnotator(tagger, metadata["model_version"])

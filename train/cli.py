@@ -58,14 +58,27 @@ def fit(dataset, out, c1, c2, unlabelled, text_field, skip_bad):
         click.echo(f"not learned: {label} ({reason}; {RULE})", err=True)
 
 
+class ModelFolder(click.Path):
+    """A model folder that exists, or `starter` (the starter model, built on first use)."""
+
+    name = "model"
+
+    def __init__(self):
+        super().__init__(exists=True, file_okay=False)
+
+    def convert(self, value, param, ctx):
+        return value if value == "starter" else super().convert(value, param, ctx)
+
+
 @cli.command()
-@click.argument("model", type=click.Path(exists=True, file_okay=False))
+@click.argument("model", type=ModelFolder())
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
 @click.option("--split", default="test", show_default=True, help="Split to score.")
 def evaluate(model, dataset, split):
     """Score MODEL on a split of DATASET: strict (seqeval, IOB2) and partial (nervaluate) entity
     P/R/F1 per label with micro/macro averages and token confusion. Writes report.json,
-    report.md and PNG plots into MODEL/eval-SPLIT/."""
+    report.md and PNG plots into MODEL/eval-SPLIT/. MODEL is a folder `train fit` wrote, or
+    `starter`: the tagger newsgold fits on its shipped starter gold (built on first use)."""
     result = api.evaluate(model, dataset, split=split)
     click.echo(result.table())
     for line in result.notes():
@@ -74,7 +87,7 @@ def evaluate(model, dataset, split):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(exists=True, file_okay=False))
+@click.argument("model", type=ModelFolder())
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Predictions JSONL.")
 @click.option("--text-field", default="text", show_default=True, help="Text field of JSONL/CSV input.")

@@ -202,7 +202,9 @@ def load_model(model: str | Path, dataset: str | Path | None = None, expected_ha
     that is not the skops archive `fit_model` wrote, and any type in it beyond TRUSTED_TYPES."""
     import skops.io as sio
 
-    model = Path(model)
+    from newsgold.train.starter import resolve
+
+    model = resolve(model)
     if not (model / MODEL_FILE).is_file():
         raise ModelError(f"{model}: no {MODEL_FILE}; train one with `train fit DATASET --out {model}`")
     metadata = _metadata(model)

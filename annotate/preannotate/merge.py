@@ -136,13 +136,16 @@ DEFAULT_POLICY = "fill+guidelines>=0.9"
 # rules keep COUNT, ACTION and the rest (measured: tests/bench/bench_merge.py (b), where the tagger
 # and its gold share conventions, and tests/bench/bench_loop.py, rounds of a team's corrections).
 OWN_GOLD_POLICY = "split"
+# Where gold under our guidelines was made: in Label Studio by a team correcting newsgold's
+# pre-annotations, or the starter gold newsgold ships (train/starter.py).
+OWN_GOLD = frozenset({"label-studio", "starter-gold"})
 
 
 def policy_for(model: Preannotator) -> str:
     """The merge policy for `model`: OWN_GOLD_POLICY when its training gold was made in Label
     Studio (`annotated_in`), else DEFAULT_POLICY, which guards our guidelines against a corpus's
     other conventions (re3d, other tools' gold, or unknown)."""
-    return OWN_GOLD_POLICY if getattr(model, "annotated_in", None) == "label-studio" else DEFAULT_POLICY
+    return OWN_GOLD_POLICY if getattr(model, "annotated_in", None) in OWN_GOLD else DEFAULT_POLICY
 
 
 class MergedAnnotator:
@@ -194,6 +197,7 @@ class MergedAnnotator:
 
 
 ENTRY_POINTS = "newsgold.preannotators"
+STARTER = "starter"  # the starter model (train/starter.py): its loader builds it on first use
 
 
 def load_merged(folder, schema_hash: str, rules: RuleAnnotator | None = None) -> MergedAnnotator:
@@ -207,7 +211,7 @@ def load_merged(folder, schema_hash: str, rules: RuleAnnotator | None = None) ->
     from newsgold.annotate.errors import NewsgoldError
 
     folder = Path(folder)
-    if not folder.is_dir():
+    if str(folder) != STARTER and not folder.is_dir():
         raise NewsgoldError(f"{folder}: not a folder; pass --model the folder `train fit DATASET --out DIR` wrote")
     loaders = list(entry_points(group=ENTRY_POINTS, name="tagger"))
     if not loaders:

@@ -1,0 +1,73 @@
+"""The starter model: the tagger fit on the train split of the starter gold shipped with
+newsgold (`seeds/gold/starter/`, annotated under our own guidelines), named `starter` wherever a
+model folder is accepted (`annotate preannotate|push --model starter`, `train predict|evaluate`).
+
+It is built on first use into the cache (`annotate.language.cache_dir()/models`), once per
+version of what decides it: the gold's bytes, the tagger's code and the language pipeline. Its
+`model_version` is `starter-<hash>` of exactly those, so every machine with the same newsgold
+builds the same version; a second use loads the folder built the first time. Two runs that build
+it at once take turns (a file lock); the folder appears whole or not at all.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import shutil
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+NAME = "starter"
+ANNOTATED_IN = "starter-gold"  # what the merge reads to trust it as gold under our guidelines
+
+
+def gold_file() -> Path:
+    """The starter gold's train split (JSONL), shipped as package data."""
+    return Path(str(resources.files("newsgold.starter_gold") / "train.jsonl"))
+
+
+def _key() -> str:
+    from newsgold.annotate.language import language
+    from newsgold.train.model import code_version
+
+    decided_by = {"gold": hashlib.sha256(gold_file().read_bytes()).hexdigest(), "code": code_version(),
+                  "pipeline": language().identity}
+    return hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def starter_folder() -> Path:
+    """The starter model's folder, built first if this version of it is not in the cache yet."""
+    from newsgold.annotate.export import export_dataset
+    from newsgold.annotate.language import cache_dir
+    from newsgold.train.model import METADATA_FILE, fit_model
+
+    key = _key()
+    models = cache_dir() / "models"
+    folder = models / f"{NAME}-{key}"
+    if (folder / METADATA_FILE).is_file():
+        return folder
+    models.mkdir(parents=True, exist_ok=True)
+    with open(models / f".{NAME}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another run building it: wait, then use its folder
+        if (folder / METADATA_FILE).is_file():
+            return folder
+        work = Path(tempfile.mkdtemp(prefix=f".{NAME}-", dir=models))
+        try:
+            export_dataset(work / "dataset", from_file=gold_file(), ratios=(1.0, 0.0, 0.0))
+            fit_model(work / "dataset", work / "model")
+            metadata_path = work / "model" / METADATA_FILE
+            metadata = json.loads(metadata_path.read_text())
+            metadata.update(model_version=f"{NAME}-{key}", annotated_in=ANNOTATED_IN, dataset=f"newsgold {NAME} gold",
+                            starter_gold=str(gold_file().name))
+            metadata_path.write_text(json.dumps(metadata, indent=2))
+            (work / "model").replace(folder)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return folder
+
+
+def resolve(model: str | Path) -> Path:
+    """The folder a `--model` value names: the starter model's for `starter`, else the path."""
+    return starter_folder() if str(model) == NAME else Path(model)
