@@ -94,8 +94,8 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None,
         doc_id = id_key(data.get(DOC_ID_FIELD)) or str(task.get("id"))  # the identity rule (annotate.documents)
         disagreements += _disagreements(doc_id, task.get("id"), text, spans)
     return {"documents": documents, "definition": DEFINITION,
-            "pairs": {pair: _scores(*lists, labels) for pair, lists in sorted(pairs.items())},
-            "ground_truth": {name: _scores(*lists, labels) for name, lists in sorted(against_truth.items())},
+            "pairs": {pair: pair_scores(*lists, labels) for pair, lists in sorted(pairs.items())},
+            "ground_truth": {name: pair_scores(*lists, labels) for name, lists in sorted(against_truth.items())},
             "disagreements": disagreements}
 
 
@@ -111,7 +111,7 @@ def _disagreements(doc_id: str, task_id, text: str, spans: dict[str, list]) -> l
             for (start, end, label), names in sorted(drawn.items()) if names != everyone]
 
 
-def _scores(true: list[list[dict]], pred: list[list[dict]], labels: list[str]) -> dict:
+def pair_scores(true: list[list[dict]], pred: list[list[dict]], labels: list[str]) -> dict:
     """Strict and partial F1 per label (None for a label neither side drew) and micro, pooled
     from the per-label counts so that it never credits a span drawn with another label."""
     from nervaluate import Evaluator

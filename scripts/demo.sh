@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine, end to end: install newsgold with the Label Studio server,
-# start the embedded local Label Studio, train and evaluate the starter tagger on an annotated
-# corpus (re3d, shipped in seeds/corpora), push the seed articles pre-annotated by the rules and
-# that tagger together, and export the project's human corrections. Re-running it reuses the
+# start the embedded local Label Studio, train and evaluate a tagger on an annotated corpus (re3d,
+# shipped in seeds/corpora), push the seed articles pre-annotated by the rules and the starter
+# model (the tagger fit on newsgold's starter gold, built on first use) together, and export the
+# project's human corrections. Re-running it reuses the
 # server and creates no duplicate task and no second round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +23,12 @@ annotate re3d seeds/corpora/re3d -o "$OUT/re3d.jsonl"
 annotate export --from "$OUT/re3d.jsonl" --out "$OUT/re3d" --force
 annotate check "$OUT/re3d"
 
-echo "== 4. the starter tagger: fit on the train split, evaluate on the test split ==" >&2
+echo "== 4. a tagger on that corpus: fit on the train split, evaluate on the test split ==" >&2
 train fit "$OUT/re3d" --out "$OUT/re3d-model" --unlabelled seeds/
 train evaluate "$OUT/re3d-model" "$OUT/re3d" --split test
 
-echo "== 5. the seed articles, pre-annotated by the rules and the tagger, pushed to project '$PROJECT' ==" >&2
-annotate push seeds/ --project "$PROJECT" --model "$OUT/re3d-model"
+echo "== 5. the seed articles, pre-annotated by the rules and the starter model, pushed to project '$PROJECT' ==" >&2
+annotate push seeds/ --project "$PROJECT" --model starter
 annotate status --project "$PROJECT"
 
 echo "== 6. the annotators' corrections so far -> Hugging Face dataset $OUT/demo ==" >&2
@@ -38,7 +39,7 @@ cat >&2 <<NEXT
 == next ==
 Open the project URL printed in step 5 and log in with the user and password in
 .labelstudio/newsgold-credentials.json. Each seed article carries the pre-annotations of the
-rules and the starter tagger merged (one model_version); correct them. Then:
+rules and the starter model merged (one model_version); correct them. Then:
 
   source .venv/bin/activate
   annotate status --project "$PROJECT"                        # progress, acceptance per model_version

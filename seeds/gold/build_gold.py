@@ -31,11 +31,15 @@ def _document(reference: str):
     sys.exit(f"{reference}: no such re3d document")
 
 
-def build(ann_path: Path = HERE / "seeds.ann") -> list[dict]:
+def build(ann_path: Path = HERE / "seeds.ann", lines: list[tuple[int, str]] | None = None,
+          annotator: str = "newsgold developers") -> list[dict]:
+    """The records of an annotation file (or of its numbered `lines`, e.g. one document's block)."""
     schema = load_schema()
     relation_ends = {r.name: (r.head, r.tail) for r in schema.relations}
     records, doc, cursor = [], None, 0
-    for line_no, line in enumerate(ann_path.read_text(encoding="utf-8").splitlines(), 1):
+    if lines is None:
+        lines = list(enumerate(ann_path.read_text(encoding="utf-8").splitlines(), 1))
+    for line_no, line in lines:
         if not line.strip() or line.startswith("#"):
             continue
         where = f"{ann_path.name} line {line_no}"
@@ -69,13 +73,102 @@ def build(ann_path: Path = HERE / "seeds.ann") -> list[dict]:
         spans = check_spans(doc["text"], doc["spans"].values(), doc["source"])
         doc["spans"] = [span.to_dict() for span in spans]
         doc["annotated_labels"] = list(schema.label_names)
-        doc["meta"] = {"annotator": "newsgold developers", "guidelines": schema.version}
+        doc["meta"] = {"annotator": annotator, "guidelines": schema.version}
     return records
 
 
+# ------------------------------------------------------------------ the starter gold (issue 21)
+
+STARTER = HERE / "starter"
+SPLITS = ("train", "validation", "test")
+
+
+def blocks(ann_path: Path) -> dict[str, list[tuple[int, str]]]:
+    """Document reference -> its numbered lines (the DOC line first) in an annotation file."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    current = None
+    for line_no, line in enumerate(ann_path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("DOC "):
+            current = line[4:].strip()
+            if current in found:
+                sys.exit(f"{ann_path.name} line {line_no}: {current} annotated twice in one file")
+            found[current] = []
+        if current is not None:
+            found[current].append((line_no, line))
+    return found
+
+
+def starter_annotations() -> tuple[dict, dict, dict]:
+    """Per document: every annotator's (name -> records), the adjudicated record, and the plan."""
+    plan = json.loads((STARTER / "plan.json").read_text())
+    by_doc: dict[str, dict[str, dict]] = {}
+    for ann in sorted((STARTER / "annotations").glob("*.ann")):
+        for ref, lines in blocks(ann).items():
+            by_doc.setdefault(ref, {})[ann.stem] = build(ann, lines, f"annotator {ann.stem}")[0]
+    adjudicated = {}
+    path = STARTER / "adjudicated.ann"
+    if path.exists():
+        adjudicated = {ref: build(path, lines, "adjudicated")[0] for ref, lines in blocks(path).items()}
+    return by_doc, adjudicated, plan
+
+
+def build_starter() -> dict[str, list[dict]]:
+    """The starter gold by split: each planned document's adjudicated record where it was
+    annotated twice, else its one annotation, with the plan's story id."""
+    by_doc, adjudicated, plan = starter_annotations()
+    splits: dict[str, list[dict]] = {name: [] for name in SPLITS}
+    for ref in plan["documents"]:
+        annotators = sorted(by_doc.get(ref, {}))
+        if not annotators:
+            sys.exit(f"{ref}: planned but annotated by nobody")
+        if len(annotators) > 1 and ref not in adjudicated:
+            sys.exit(f"{ref}: annotated by {', '.join(annotators)} but not adjudicated")
+        record = adjudicated.get(ref) or by_doc[ref][annotators[0]]
+        record = {**record, "story_id": plan["story"][ref],
+                  "meta": {**record["meta"], "annotators": annotators, "adjudicated": ref in adjudicated,
+                           "document": ref}}
+        splits[plan["split"][ref]].append(record)
+    return splits
+
+
 GOLD_FILES = ("seeds", "heldout")
+
+def starter_agreement() -> dict:
+    """Human agreement on the documents annotated twice: the first annotation against the second
+    (span F1 as `annotate agreement` computes it, strict and partial, per label and micro;
+    relation F1, strict and overlap endpoints, per type and micro), and both annotations against
+    the adjudicated one (what the annotators would score against the gold)."""
+    from newsgold.annotate.agreement import pair_scores
+    from newsgold.annotate.relscoring import relation_scores
+    from newsgold.annotate.scoring import nervaluate_spans
+
+    by_doc, adjudicated, plan = starter_annotations()
+    schema = load_schema()
+    labels, known = list(schema.label_names), set(schema.label_names)
+    twice = [ref for ref in plan["documents"] if len(by_doc.get(ref, {})) > 1]
+    first = [by_doc[ref][sorted(by_doc[ref])[0]] for ref in twice]
+    second = [by_doc[ref][sorted(by_doc[ref])[1]] for ref in twice]
+
+    def compared(reference: list[dict], other: list[dict]) -> dict:
+        keyed = [{**r, "id": str(n)} for n, r in enumerate(reference)]
+        relations = relation_scores(keyed, {str(n): o for n, o in enumerate(other)}, schema.relation_ends, labels)
+        return {"spans": pair_scores([nervaluate_spans(r["spans"], known) for r in reference],
+                                     [nervaluate_spans(o["spans"], known) for o in other], labels),
+                "relations": {name: {s: scores[s].f1 for s in scores} for name, scores in
+                              [*relations["types"].items(), ("micro", relations["micro"])]}}
+
+    report = {"documents": len(twice), "first_vs_second": compared(first, second)}
+    if all(ref in adjudicated for ref in twice):
+        final = [adjudicated[ref] for ref in twice]
+        report["annotators_vs_adjudicated"] = compared(final + final, first + second)
+    return report
+
 
 if __name__ == "__main__":
     for name in GOLD_FILES:
         count = write_jsonl(HERE / f"{name}.jsonl", build(HERE / f"{name}.ann"))
         print(f"{name}.jsonl: {count} documents")
+    if (STARTER / "plan.json").exists():
+        for name, records in build_starter().items():
+            count = write_jsonl(STARTER / f"{name}.jsonl", records)
+            print(f"starter/{name}.jsonl: {count} documents")
