@@ -57,11 +57,12 @@ def run_python_example(block: str, env: dict | None = None) -> str:
 def test_readme_python_examples_run():
     """The offline examples (the last one needs a Label Studio server: tests/e2e runs it)."""
     blocks = python_examples()
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     first = run_python_example(blocks[0])
     assert "2 documents in 1 story" in first and "88 documents" in first
     second = run_python_example(blocks[1])
     assert "tagger-" in second and "| ACTOR |" in second
+    assert run_python_example(blocks[3]).split() == ["fled", "flee", "VBD", "nsubj", "4"]  # the language layer
 
 
 def test_readme_commands_run_as_written_after_the_demo():
