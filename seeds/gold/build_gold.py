@@ -13,7 +13,6 @@ from newsgold.annotate.documents import iter_documents, make_document
 from newsgold.annotate.jsonl import write_jsonl
 from newsgold.annotate.schema import load_schema
 from newsgold.annotate.spans import Relation, Span, check_spans
-from newsgold.annotate.tokens import tokenize
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,6 +30,16 @@ def _document(reference: str):
     sys.exit(f"{reference}: no such re3d document")
 
 
+def _next_word(text: str, span: str, cursor: int) -> int:
+    """The first occurrence of `span` at or after `cursor` that is whole words (no letter or
+    digit just before or after it): the rule the annotators' checker applies."""
+    start = text.find(span, cursor)
+    while start != -1 and ((start and text[start - 1].isalnum())
+                           or (start + len(span) < len(text) and text[start + len(span)].isalnum())):
+        start = text.find(span, start + 1)
+    return start
+
+
 def build(ann_path: Path = HERE / "seeds.ann", lines: list[tuple[int, str]] | None = None,
           annotator: str = "newsgold developers") -> list[dict]:
     """The records of an annotation file (or of its numbered `lines`, e.g. one document's block)."""
@@ -46,8 +55,6 @@ def build(ann_path: Path = HERE / "seeds.ann", lines: list[tuple[int, str]] | No
         if line.startswith("DOC "):
             doc_obj = _document(line[4:].strip())
             doc = {**doc_obj.to_dict(), "spans": {}, "relations": []}
-            starts = {t.start for t in tokenize(doc["text"])}
-            ends = {t.end for t in tokenize(doc["text"])}
             records.append(doc)
             cursor = 0
             continue
@@ -62,9 +69,7 @@ def build(ann_path: Path = HERE / "seeds.ann", lines: list[tuple[int, str]] | No
         span_id, label, text = line.split(" ", 2)
         if label not in schema.label_names or span_id in doc["spans"]:
             sys.exit(f"{where}: unknown label or repeated id")
-        start = doc["text"].find(text, cursor)
-        while start != -1 and (start not in starts or start + len(text) not in ends):
-            start = doc["text"].find(text, start + 1)
+        start = _next_word(doc["text"], text, cursor)
         if start == -1:
             sys.exit(f"{where}: {text!r} not found after offset {cursor}")
         doc["spans"][span_id] = Span(start, start + len(text), label, text, id=span_id)
@@ -98,23 +103,48 @@ def blocks(ann_path: Path) -> dict[str, list[tuple[int, str]]]:
     return found
 
 
+def _settled(name: str, annotator: str) -> dict[str, dict]:
+    path = STARTER / name
+    return {ref: build(path, lines, annotator)[0] for ref, lines in blocks(path).items()} if path.exists() else {}
+
+
 def starter_annotations() -> tuple[dict, dict, dict]:
-    """Per document: every annotator's (name -> records), the adjudicated record, and the plan."""
+    """Per document: every annotator's independent record (name -> record), the settled record
+    (adjudicated where annotated twice, revised where annotated once), and the plan."""
     plan = json.loads((STARTER / "plan.json").read_text())
     by_doc: dict[str, dict[str, dict]] = {}
     for ann in sorted((STARTER / "annotations").glob("*.ann")):
         for ref, lines in blocks(ann).items():
             by_doc.setdefault(ref, {})[ann.stem] = build(ann, lines, f"annotator {ann.stem}")[0]
-    adjudicated = {}
-    path = STARTER / "adjudicated.ann"
-    if path.exists():
-        adjudicated = {ref: build(path, lines, "adjudicated")[0] for ref, lines in blocks(path).items()}
-    return by_doc, adjudicated, plan
+    settled = {**_settled("revised.ann", "revised"), **_settled("adjudicated.ann", "adjudicated")}
+    return by_doc, settled, plan
+
+
+def whole_tokens(record: dict) -> dict:
+    """The record without the spans that do not cover whole tokens (`annotate.tokens`), and
+    their relations: the guidelines' format limit F2 (nothing inside a hyphenated word such as
+    "ISIL-held" is labelled) applied to annotations made before it was decided. What is left
+    out is listed in `meta.left_out` and printed by the build, never dropped silently."""
+    from newsgold.annotate.tokens import token_arrays
+
+    _, starts, ends = token_arrays(record["text"])
+    starts, ends = set(starts), set(ends)
+    out = [s for s in record["spans"] if s["start"] not in starts or s["end"] not in ends]
+    if not out:
+        return record
+    gone = {s["id"] for s in out}
+    for s in out:
+        print(f"{record['meta'].get('annotator')}: left out {s['label']} {s['text']!r} at {s['start']} "
+              "(inside a token: guidelines F2)")
+    return {**record, "spans": [s for s in record["spans"] if s["id"] not in gone],
+            "relations": [r for r in record["relations"] if r["head"] not in gone and r["tail"] not in gone],
+            "meta": {**record["meta"], "left_out": [f"{s['label']} {s['text']!r} at {s['start']}" for s in out]}}
 
 
 def build_starter() -> dict[str, list[dict]]:
     """The starter gold by split: each planned document's adjudicated record where it was
-    annotated twice, else its one annotation, with the plan's story id."""
+    annotated twice, its revised record where it was annotated once (else its one annotation),
+    with the plan's story id."""
     by_doc, adjudicated, plan = starter_annotations()
     splits: dict[str, list[dict]] = {name: [] for name in SPLITS}
     for ref in plan["documents"]:
@@ -123,10 +153,9 @@ def build_starter() -> dict[str, list[dict]]:
             sys.exit(f"{ref}: planned but annotated by nobody")
         if len(annotators) > 1 and ref not in adjudicated:
             sys.exit(f"{ref}: annotated by {', '.join(annotators)} but not adjudicated")
-        record = adjudicated.get(ref) or by_doc[ref][annotators[0]]
+        record = whole_tokens(adjudicated.get(ref) or by_doc[ref][annotators[0]])
         record = {**record, "story_id": plan["story"][ref],
-                  "meta": {**record["meta"], "annotators": annotators, "adjudicated": ref in adjudicated,
-                           "document": ref}}
+                  "meta": {**record["meta"], "annotators": annotators, "document": ref}}
         splits[plan["split"][ref]].append(record)
     return splits
 
@@ -158,10 +187,35 @@ def starter_agreement() -> dict:
                               [*relations["types"].items(), ("micro", relations["micro"])]}}
 
     report = {"documents": len(twice), "first_vs_second": compared(first, second)}
-    if all(ref in adjudicated for ref in twice):
+    if twice and all(ref in adjudicated for ref in twice):
         final = [adjudicated[ref] for ref in twice]
         report["annotators_vs_adjudicated"] = compared(final + final, first + second)
     return report
+
+
+def agreement_text(report: dict) -> str:
+    """The README's agreement section: F1 tables of `starter_agreement`."""
+    labels = list(load_schema().label_names)
+    lines = [f"On the {report['documents']} documents annotated twice (F1; spans as `annotate agreement` "
+             "computes them: strict = same start, end and label, partial = overlapping with the same label "
+             "counting 1/2; relations: the type and both endpoints, strict or overlapping):", ""]
+    for key, title in (("first_vs_second", "first annotator vs second"),
+                       ("annotators_vs_adjudicated", "each annotator vs the adjudicated gold")):
+        if key not in report:
+            continue
+        spans, relations = report[key]["spans"], report[key]["relations"]
+        lines += [f"**{title}**", "", "| spans | " + " | ".join(labels) + " | micro |",
+                  "|---|" + "---|" * (len(labels) + 1)]
+        for scheme in ("strict", "partial"):
+            cells = ["–" if spans[l][scheme] is None else f"{spans[l][scheme]:.3f}" for l in labels + ["micro"]]
+            lines.append(f"| {scheme} | " + " | ".join(cells) + " |")
+        names = [n for n in relations if n != "micro"] + ["micro"]
+        lines += ["", "| relations | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for scheme in ("strict", "overlap"):
+            cells = ["–" if relations[n][scheme] is None else f"{relations[n][scheme]:.3f}" for n in names]
+            lines.append(f"| {scheme} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
@@ -172,3 +226,10 @@ if __name__ == "__main__":
         for name, records in build_starter().items():
             count = write_jsonl(STARTER / f"{name}.jsonl", records)
             print(f"starter/{name}.jsonl: {count} documents")
+        agreement = starter_agreement()
+        (STARTER / "agreement.json").write_text(json.dumps(agreement, indent=2) + "\n")
+        readme = (STARTER / "README.md").read_text()
+        head, rest = readme.split("<!-- agreement:start -->\n")
+        _, tail = rest.split("<!-- agreement:end -->")
+        (STARTER / "README.md").write_text(f"{head}<!-- agreement:start -->\n{agreement_text(agreement)}"
+                                           f"<!-- agreement:end -->{tail}")
