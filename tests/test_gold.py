@@ -45,3 +45,47 @@ def test_gold_is_consistent_with_seeds_and_schema():
         assert {s.label for s in spans} == set(schema.label_names)
         for relation in record["relations"]:
             assert (by_id[relation["head"]].label, by_id[relation["tail"]].label) == ends[relation["label"]]
+
+
+def _builder():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_gold", GOLD / "build_gold.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_starter_gold_matches_its_annotations_and_agreement(capsys):
+    module = _builder()
+    built = module.build_starter()
+    for split, records in built.items():
+        assert records == load_gold(f"starter/{split}"), f"starter/{split}.jsonl: rebuild with build_gold.py"
+    assert module.starter_agreement() == json.loads((GOLD / "starter" / "agreement.json").read_text())
+    assert module.agreement_text(module.starter_agreement()) in (GOLD / "starter" / "README.md").read_text()
+
+
+def test_starter_gold_is_split_by_story_and_whole():
+    from newsgold.annotate.tokens import token_arrays
+
+    schema = load_schema()
+    ends = schema.relation_ends
+    stories = {}
+    documents = 0
+    for split in ("train", "validation", "test"):
+        for record in load_gold(f"starter/{split}"):
+            documents += 1
+            assert stories.setdefault(record["story_id"], split) == split, "a story in two splits"
+            assert record["source"].startswith("re3d/") and record["meta"]["annotators"]
+            spans = check_spans(record["text"], [Span.from_dict(s) for s in record["spans"]])
+            _, starts, stops = token_arrays(record["text"])
+            assert all(s.start in set(starts) and s.end in set(stops) for s in spans)
+            by_id = {s.id: s for s in spans}
+            for relation in record["relations"]:
+                assert (by_id[relation["head"]].label, by_id[relation["tail"]].label) == ends[relation["label"]]
+    assert documents >= 60
+    twice = sum(1 for split in ("train", "validation", "test") for r in load_gold(f"starter/{split}")
+                if len(r["meta"]["annotators"]) > 1)
+    assert twice >= 20
+    held = {json.loads(line)["text"] for line in (GOLD / "heldout.jsonl").read_text().splitlines()}
+    assert not held & {r["text"] for s in ("train", "validation", "test") for r in load_gold(f"starter/{s}")}

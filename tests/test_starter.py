@@ -1,0 +1,70 @@
+"""The starter model (train/starter.py): `--model starter` wherever a model folder is accepted,
+built once on first use with one deterministic model_version."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from newsgold.annotate.cli import cli as annotate_cli
+from newsgold.train import starter
+from newsgold.train.cli import cli as train_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_f9e0f576e8aed2c8.txt"
+
+
+def records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_the_starter_gold_ships_as_package_data():
+    gold = starter.gold_file()
+    assert gold.is_file() and gold.parent == ROOT / "seeds" / "gold" / "starter"
+    docs = records(gold)
+    assert len(docs) >= 40 and all(d["relations"] for d in docs[:1])
+    assert all(set(d["annotated_labels"]) == {"ACTOR", "LOCATION", "COUNT", "ACTION"} for d in docs)
+
+
+def test_preannotate_and_predict_with_the_starter(tmp_path):
+    out = tmp_path / "pre.jsonl"
+    result = CliRunner().invoke(annotate_cli, ["preannotate", str(SEED), "--model", "starter", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (record,) = records(out)
+    rules, model = record["model_version"].split("+", 1)
+    assert rules.startswith("rules-") and model.startswith("starter-")
+    assert record["spans"]
+    predicted = tmp_path / "tagger.jsonl"
+    result = CliRunner().invoke(train_cli, ["predict", "starter", str(SEED), "-o", str(predicted)])
+    assert result.exit_code == 0, result.output
+    (alone,) = records(predicted)
+    assert alone["model_version"] == model.split("~")[0]
+    assert {s["label"] for s in alone["spans"]} <= {"ACTOR", "LOCATION", "COUNT", "ACTION"} and alone["spans"]
+
+
+def test_the_merge_trusts_the_starter_as_own_gold():
+    from newsgold.annotate.preannotate.merge import OWN_GOLD_POLICY, load_merged
+    from newsgold.annotate.schema import load_schema
+
+    merged = load_merged("starter", load_schema().hash)
+    assert merged.policy == OWN_GOLD_POLICY
+
+
+def test_two_fresh_caches_build_the_same_version_at_once(tmp_path):
+    """Built from nothing twice at the same time (two processes, one cache) and once more in
+    another cache: one folder per cache, the same model_version everywhere."""
+    code = ("import sys; from newsgold.train.starter import starter_folder; "
+            "from newsgold.train.model import load_model; print(load_model(starter_folder())[1]['model_version'])")
+    shared = {**os.environ, "NEWSGOLD_CACHE": str(tmp_path / "one")}
+    runs = [subprocess.Popen([sys.executable, "-c", code], env=shared, stdout=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    other = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NEWSGOLD_CACHE": str(tmp_path / "two")},
+                           capture_output=True, text=True, check=True).stdout
+    versions = {run.communicate(timeout=600)[0] for run in runs} | {other}
+    assert all(run.returncode == 0 for run in runs)
+    assert len(versions) == 1 and next(iter(versions)).startswith("starter-")
+    built = [p.name for p in (tmp_path / "one" / "models").iterdir() if not p.name.startswith(".")]
+    assert len(built) == 1  # no half-built or second folder left beside it
