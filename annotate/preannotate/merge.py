@@ -24,8 +24,9 @@ from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.lexicon import PRONOUNS_AND_FUNCTION
 from newsgold.annotate.preannotator import AnnotatedDocument, Preannotator, annotate_all, mean_score
 
-# Labels the rules keep even where the model learned them: re3d-style corpora mark every
-# quantity, and no corpus we train on marks actions.
+# Labels the rules keep even where a model of other conventions learned them (re3d-style corpora
+# mark every quantity, and their actions are not ours); a model trained on gold under our own
+# guidelines (`OWN_GOLD`) is trusted for every label it learned.
 RULES_ONLY = frozenset({"COUNT", "ACTION"})
 BATCH = 256  # documents handed to the model at once (the tagger decodes batches)
 
@@ -87,20 +88,20 @@ def _agreed(rules: list[Candidate], model: list[Candidate]) -> list[Candidate]:
 
 def fill(rules: list[Candidate], model: list[Candidate], learned: frozenset, minimum: float = 0.0) -> list[Candidate]:
     """Every rule span (raised where the model agrees), and the model's spans of labels it learned
-    (COUNT and ACTION aside) scoring at least `minimum` where no rule span lies: the model only
+    (those the merge takes from it: `MergedAnnotator.learned`) scoring at least `minimum` where no rule span lies: the model only
     adds what the rules missed."""
     taken = bytearray(max((c.end for c in rules + model), default=0))
     for c in rules:
         _mark(taken, c)
-    added = [c for c in model if c.label in learned - RULES_ONLY and c.score >= minimum and not _overlaps(taken, c)]
+    added = [c for c in model if c.label in learned and c.score >= minimum and not _overlaps(taken, c)]
     return sorted(_agreed(rules, model) + added, key=lambda c: c.start)
 
 
 def split(rules: list[Candidate], model: list[Candidate], learned: frozenset) -> list[Candidate]:
-    """The model for the labels it learned (COUNT and ACTION aside), the rules for the others;
+    """The model for the labels it learned (those the merge takes from it: `MergedAnnotator.learned`), the rules for the others;
     where the two overlap, the longer span wins (then the better scored: `resolve`)."""
-    mine = [c for c in model if c.label in learned - RULES_ONLY]
-    theirs = [c for c in rules if c.label not in learned - RULES_ONLY]
+    mine = [c for c in model if c.label in learned]
+    theirs = [c for c in rules if c.label not in learned]
     return resolve(mine + theirs)
 
 
@@ -108,7 +109,7 @@ def union(rules: list[Candidate], model: list[Candidate], learned: frozenset) ->
     """Both sets of spans (the model's for labels it learned, COUNT and ACTION aside); a span
     both propose scores 1 - (1 - a)(1 - b), and overlaps are settled by score, then length."""
     at = {(c.start, c.end, c.label) for c in rules}
-    pool = _agreed(rules, model) + [c for c in model if c.label in learned - RULES_ONLY
+    pool = _agreed(rules, model) + [c for c in model if c.label in learned
                                     and (c.start, c.end, c.label) not in at]
     ordered = sorted(pool, key=lambda c: (-c.score, -(c.end - c.start), c.start))
     taken = bytearray(max((c.end for c in pool), default=0))
@@ -159,7 +160,10 @@ class MergedAnnotator:
         if policy not in POLICIES:
             raise ValueError(f"unknown merge policy {policy!r}; one of {', '.join(POLICIES)}")
         self.rules, self.model, self.policy = rules, model, policy
-        self.learned = frozenset(getattr(model, "labels", None) or rules.labels)
+        learned = frozenset(getattr(model, "labels", None) or rules.labels)
+        # what the policies may take from the model: every label it learned when its gold follows
+        # our guidelines, else those labels but COUNT and ACTION
+        self.learned = learned if getattr(model, "annotated_in", None) in OWN_GOLD else learned - RULES_ONLY
 
     @property
     def model_version(self) -> str:
