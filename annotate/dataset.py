@@ -147,10 +147,6 @@ class Split:
     texts: list[str] = field(default_factory=list)
     offsets: list[list[tuple[int, int]]] = field(default_factory=list)
 
-    def head(self, n: int) -> "Split":
-        """The first `n` documents."""
-        return Split(self.tokens[:n], self.tags[:n], self.annotated_labels[:n], self.texts[:n], self.offsets[:n])
-
 
 def load_split(path: str | Path, split: str) -> Split:
     path = require_dataset(path)

@@ -223,19 +223,10 @@ def _read_skops(model: Path, metadata: dict) -> bytes:
     return data
 
 
-def pipeline_note(metadata: dict) -> str:
-    """What a card or report says of a model's features: "pipeline features of NAME VERSION
-    (IDENTITY)", or "plain features (no language pipeline)"."""
-    pipeline = metadata.get("pipeline") if metadata.get("features") == "pipeline" else None
-    if not isinstance(pipeline, dict):
-        return "plain features (no language pipeline)"
-    return f"pipeline features of {pipeline.get('name')} {pipeline.get('version')} ({pipeline.get('identity')})"
-
-
-def require_pipeline(model: Path, metadata: dict) -> None:
-    """A model with pipeline features is refused (one line: the pipeline recorded, the one
-    installed, the fix) unless the installed pipeline is the one it was trained with."""
-    if metadata.get("features") != "pipeline":
+def require_pipeline(model: Path, tagger: SequenceTagger, metadata: dict) -> None:
+    """A tagger with pipeline features is refused (one line: the pipeline its metadata records,
+    the one installed, the fix) unless the installed pipeline is the one it was trained with."""
+    if tagger.features != "pipeline":
         return
     recorded = metadata.get("pipeline") if isinstance(metadata.get("pipeline"), dict) else {}
     identity = recorded.get("identity") or "an unrecorded pipeline"
@@ -268,7 +259,6 @@ def load_model(model: str | Path, dataset: str | Path | None = None, expected_ha
             f"{model}: trained with schema hash {metadata['schema_hash']}, but "
             f"{dataset or 'the schema'} has {expected}; retrain the model on data of this schema"
         )
-    require_pipeline(model, metadata)
     data = _read_skops(model, metadata)
     path = model / MODEL_FILE
     try:
@@ -284,7 +274,5 @@ def load_model(model: str | Path, dataset: str | Path | None = None, expected_ha
         raise _unreadable(path, model, "cannot be loaded", exc) from None
     if not isinstance(tagger, SequenceTagger):
         raise ModelError(f"{path}: holds a {type(tagger).__name__}, not a newsgold tagger; {_retrain(model)}")
-    if tagger.features != (metadata.get("features") if metadata.get("features") in KINDS else "plain"):
-        raise ModelError(f"{path}: a tagger with {tagger.features} features, but {METADATA_FILE} records "
-                         f"{metadata.get('features')!r:.40}; {_retrain(model)}")
+    require_pipeline(model, tagger, metadata)
     return tagger, metadata
