@@ -66,7 +66,11 @@ def test_pipeline_attributes_follow_the_pipeline_token_that_stands_for_each_of_o
     analysis, words, expected = hand_made()
     ours, starts, ends = token_arrays(analysis.text)
     assert ours == words  # our tokenizer keeps "Al-Shabaab" and "U.S." whole and splits the ’s
-    assert pipeline_attributes(analysis, starts, ends) == expected
+    found = pipeline_attributes(analysis, starts, ends)
+    assert [{k: a[k] for k in expected[0]} for a in found] == expected
+    tags = dict(zip(analysis.lemmas, analysis.tags))
+    assert [(a["ht"], a["hd"]) for a in found][:3] == [("VBD", "ROOT"), ("VBD", "ROOT"), ("NNS", "dobj")]
+    assert all(a["ht"] == tags[a["hl"]] for a in found)
 
 
 def test_pipeline_features_are_own_attributes_and_the_neighbours_at_the_edges_padded():

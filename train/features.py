@@ -144,9 +144,9 @@ NEAR = ("t", "d", "e")
 def pipeline_attributes(analysis, starts, ends) -> list[dict[str, str]]:
     """For each token `(starts[k], ends[k])` of our tokenization of `analysis.text`, the
     attributes of the pipeline token that stands for it (`Analysis.aligned`): `t` fine tag, `l`
-    lower-cased lemma, `d` dependency label, `e` entity (B-/I-TYPE, O), `hl` its head's
-    lemma (a sentence root is its own head). A token no pipeline token stands for has
-    `t=<none>` alone."""
+    lower-cased lemma, `d` dependency label, `e` entity (B-/I-TYPE, O), `hl` `ht` `hd` its
+    head's lemma, tag and dependency label (a sentence root is its own head). A token no
+    pipeline token stands for has `t=<none>` alone. OWN and NEAR choose what become features."""
     aligned = analysis.aligned(starts, ends)
     entity_of = [-1] * len(analysis)
     label_of = {}
@@ -165,7 +165,7 @@ def pipeline_attributes(analysis, starts, ends) -> list[dict[str, str]]:
         previous = entity
         head = analysis.heads[i]
         found.append({"t": analysis.tags[i], "l": analysis.lemmas[i].lower(), "d": analysis.deps[i], "e": position,
-                      "hl": analysis.lemmas[head].lower()})
+                      "hl": analysis.lemmas[head].lower(), "ht": analysis.tags[head], "hd": analysis.deps[head]})
     return found
 
 

@@ -14,6 +14,12 @@ One function per part, each returning the rows of its table; `main` prints them.
   folds. re3d is gold for ACTOR, LOCATION and COUNT only. Figures: strict (label and both
   boundaries right) and overlap (label right, boundaries overlapping: nervaluate's `ent_type`)
   F1 per label and micro (pooled counts).
+- `tagger_cv` (not run by default: 5 minutes): how the pipeline feature set was chosen, by
+  story-grouped 5-fold cross-validation on the train split alone (sklearn GroupKFold over
+  `story_id`, stories shuffled with seeds 0 and 1: 10 folds), as the tagger's features always
+  were (README): plain features, the chosen pipeline set (`train.features` OWN, NEAR,
+  PIPELINE_WINDOW) and variants of it; mean ± standard deviation of strict micro F1 over the
+  folds, and of the per-fold difference from the chosen set, with the folds it won.
 - `tagger_speed`: what `train predict` does per document (`TaggerAnnotator.annotate_many`:
   tokens, the layer's analysis of each batch in one call, features, tags, spans with scores),
   on 300 news-sized documents (`tests/bench/corpus.news_documents`, ~700 words), for the taggers
@@ -136,6 +142,57 @@ def _subset(split: Split, keep: list[int]) -> Split:
                    ("tokens", "tags", "annotated_labels", "texts", "offsets")))
 
 
+VARIANTS = {
+    "plain features": ("plain", {}),
+    "pipeline, as chosen": ("pipeline", {}),
+    "  + head tag and dependency": ("pipeline", {"OWN": ("t", "l", "d", "e", "hl", "ht", "hd")}),
+    "  window 2": ("pipeline", {"PIPELINE_WINDOW": 2}),
+    "  + neighbours' lemmas": ("pipeline", {"NEAR": ("t", "d", "e", "l")}),
+}
+
+
+def tagger_cv_part() -> list[list[str]]:
+    """Rows: variant, strict micro F1 mean ± sd over the folds, difference from the chosen set, folds won."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    from newsgold.annotate.dataset import open_dataset
+    from newsgold.train import features as module
+    from newsgold.train.features import context_for
+    from newsgold.train.model import fit_tagger
+
+    with tempfile.TemporaryDirectory() as folder:
+        dataset = re3d_dataset(Path(folder))
+        train = load_split(dataset, "train")
+        stories = open_dataset(dataset)["train"]["story_id"]
+    chosen = {name: getattr(module, name) for name in ("OWN", "NEAR", "PIPELINE_WINDOW")}
+    scores: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    try:
+        for seed in (0, 1):
+            order = sorted(set(stories))
+            np.random.default_rng(seed).shuffle(order)
+            groups = [order.index(story) for story in stories]
+            for inside, outside in GroupKFold(5).split(train.tokens, groups=groups):
+                fold_train, fold_held = _subset(train, list(inside)), _subset(train, list(outside))
+                for name, (features, settings) in VARIANTS.items():
+                    for key, value in {**chosen, **settings}.items():
+                        setattr(module, key, value)
+                    tagger = fit_tagger(fold_train, features=features)
+                    predicted = tagger.predict(fold_held.tokens, context_for(features, fold_held.texts, fold_held.offsets))
+                    scores[name].append(f1(*counts(fold_held.tags, predicted)["strict", "micro"]))
+    finally:
+        for key, value in chosen.items():
+            setattr(module, key, value)
+    base = np.array(scores["pipeline, as chosen"])
+    rows = []
+    for name, values in scores.items():
+        values = np.array(values)
+        gain = values - base
+        rows.append([name, f"{values.mean():.3f} ± {values.std():.3f}", f"{gain.mean():+.3f} ± {gain.std():.3f}",
+                     f"{int((gain > 0).sum())}/{len(gain)}"])
+    return rows
+
+
 def tagger_speed_part() -> list[list[str]]:
     """Rows: tagger, layer cache, documents, words, seconds, documents/s, words/s."""
     import os
@@ -172,7 +229,10 @@ def tagger_speed_part() -> list[list[str]]:
 
 TAGGER_HEADER = ["split", "features", *(f"{s} {l}" for s in SCHEMES for l in ("ACT", "LOC", "CNT", "micro")), "fit s"]
 SPEED_HEADER = ["features", "cache", "docs", "words", "seconds", "docs/s", "words/s"]
-PARTS = {"tagger": (tagger_part, TAGGER_HEADER), "tagger_speed": (tagger_speed_part, SPEED_HEADER)}
+CV_HEADER = ["variant", "strict micro F1", "vs chosen", "won"]
+PARTS = {"tagger": (tagger_part, TAGGER_HEADER), "tagger_cv": (tagger_cv_part, CV_HEADER),
+         "tagger_speed": (tagger_speed_part, SPEED_HEADER)}
+DEFAULT = ("tagger", "tagger_speed")
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -184,7 +244,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of: {', '.join(PARTS)}")
+    parser.add_argument("--parts", default=",".join(DEFAULT), help=f"comma-separated, of: {', '.join(PARTS)}")
     chosen = parser.parse_args().parts.split(",")
     for name in chosen:
         function, header = PARTS[name]
