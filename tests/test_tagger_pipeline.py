@@ -287,3 +287,15 @@ def test_fit_help_offers_the_features_and_reports_name_the_pipeline(models, tmp_
     assert json.loads((tmp_path / "m" / "eval-train" / "report.json").read_text())["pipeline"]["identity"] == language().identity
     result = CliRunner().invoke(train_cli, ["evaluate", str(folder / "plain"), str(folder / "dataset"), "--split", "train"])
     assert result.exit_code == 0 and "plain features (no language pipeline)" in result.output
+
+
+def test_a_tagger_saved_before_feature_kinds_loads_as_plain(tmp_path):
+    import skops.io as sio
+
+    tokens, tags, _ = small_training()
+    old = SequenceTagger().fit(tokens, tags)
+    del old.__dict__["features"]  # what a model file of an older newsgold holds
+    sio.dump(old, tmp_path / "old.skops")
+    loaded = sio.load(tmp_path / "old.skops", trusted=["newsgold.train.tagger.SequenceTagger"])
+    assert loaded.features == "plain" and loaded.get_params()["features"] == "plain"
+    assert loaded.predict(tokens) == old.predict(tokens)
