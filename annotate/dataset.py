@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -137,11 +137,15 @@ def fingerprint(path: str | Path) -> str:
 
 @dataclass(frozen=True)
 class Split:
-    """One split, as the tagger reads it: token lists, IOB2 tag names, gold labels per document."""
+    """One split, as the tagger reads it: token lists, IOB2 tag names, gold labels per document,
+    and the texts with each token's `(start, end)` offsets in it (what the language layer's
+    features are aligned on; empty for a Split built from tokens alone)."""
 
     tokens: list[list[str]]
     tags: list[list[str]]
     annotated_labels: list[list[str]]
+    texts: list[str] = field(default_factory=list)
+    offsets: list[list[tuple[int, int]]] = field(default_factory=list)
 
 
 def load_split(path: str | Path, split: str) -> Split:
@@ -152,11 +156,13 @@ def load_split(path: str | Path, split: str) -> Split:
     part = dataset[split]
     names = part.features["ner_tags"].feature.names
     with reading(path):
-        rows = part.select_columns(["tokens", "ner_tags", "annotated_labels"]).to_list()
+        rows = part.select_columns(["text", "tokens", "token_offsets", "ner_tags", "annotated_labels"]).to_list()
     return Split(
         [r["tokens"] for r in rows],
         [[names[t] for t in r["ner_tags"]] for r in rows],
         [r["annotated_labels"] for r in rows],
+        [r["text"] for r in rows],
+        [[tuple(pair) for pair in r["token_offsets"]] for r in rows],
     )
 
 

@@ -29,6 +29,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+import signal
 import sqlite3
 import warnings
 from bisect import bisect_right
@@ -291,6 +292,10 @@ def _worker_start() -> None:
     # The cyclic collector finds nothing to free among spaCy's objects but costs ~5% of the
     # parse; a worker lives for one run, and collects once per 64 chunks to bound what it keeps.
     gc.disable()
+    # Ctrl-C and SIGTERM are the parent's to handle (clikit.run: one line, then the pool is
+    # terminated); a worker forked with the parent's handlers would print its line again.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _worker_parse(chunk: list[tuple[str, int]]) -> list[bytes]:
@@ -413,7 +418,8 @@ class Pipeline:
         processes = max(1, min(processes, (len(jobs) + CHUNK - 1) // CHUNK))
         parts: dict[str, list[Analysis]] = {}
         needed = {key: len(pieces(text, PIECE_CHARS)) for key, text in texts.items()}
-        for (key, piece, _), data in zip(jobs, self._parsed_pieces(jobs, processes)):
+        # strict: the generator is run to its end, so its worker pool closes when parsing does
+        for (key, piece, _), data in zip(jobs, self._parsed_pieces(jobs, processes), strict=True):
             parts.setdefault(key, []).append(data if isinstance(data, Analysis) else Analysis.from_bytes(piece, data))
             if len(parts[key]) == needed[key]:
                 text = texts[key]

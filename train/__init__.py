@@ -4,6 +4,9 @@
 """
 
 _API = ("Evaluation", "Prediction", "evaluate", "fit", "predict")
+# the tagger's feature kinds (`train fit --features`), the default first; here, where the command
+# line reads them without importing the tagger's modules
+FEATURES = ("pipeline", "plain")
 
 
 def __getattr__(name: str):

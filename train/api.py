@@ -19,17 +19,24 @@ __all__ = ["Evaluation", "Prediction", "evaluate", "fit", "predict"]
 
 
 def fit(dataset: str | Path, out: str | Path, *, c1: float = 0.1, c2: float = 0.1,
-        unlabelled: Iterable[str | Path] = (), text_field: str = "text", skip_bad: bool = False) -> dict:
+        unlabelled: Iterable[str | Path] = (), text_field: str = "text", skip_bad: bool = False,
+        features: str = "pipeline") -> dict:
     """Fit the tagger on the train split of `dataset` and save it in the folder `out`; returns
     its metadata (also in `out/metadata.json`): model_version, labels learned and not learned,
-    training documents and seconds, schema hash, dataset fingerprint, versions. Its word
-    clusters learn from the train texts and the raw documents in the paths `unlabelled` (with
-    `skip_bad`, unreadable or empty ones are left out and listed as `unlabelled_skipped`)."""
-    from newsgold.annotate.limits import check
+    training documents and seconds, schema hash, dataset fingerprint, features and language
+    pipeline, versions. Its word clusters learn from the train texts and the raw documents in the
+    paths `unlabelled` (with `skip_bad`, unreadable or empty ones are left out and listed as
+    `unlabelled_skipped`). `features`: "pipeline" (the language layer's too, the default) or
+    "plain" (word and shape features alone, no pipeline needed)."""
+    from newsgold.annotate.limits import OptionError, check
+    from newsgold.train.features import KINDS
     from newsgold.train.model import fit_model
 
     c1, c2 = check("c1", c1), check("c2", c2)
-    return fit_model(dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad)
+    if features not in KINDS:
+        raise OptionError(f"features: {features!r} is not one of {', '.join(KINDS)}")
+    return fit_model(dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad,
+                     features=features)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     from newsgold.annotate.outputs import check_folder
     from newsgold.train.checks import held_split, shared_labels
     from newsgold.train.evaluate import REPORT_FOLDER, evaluate as score, write_report
+    from newsgold.train.features import context_for
     from newsgold.train.model import load_model, model_files
 
     from newsgold.train.starter import resolve
@@ -71,9 +79,10 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     tagger, metadata = load_model(model, dataset)
     part = held_split(dataset, split)
     shared_labels(tagger.labels_, dataset, split, part, f"{model}: the model")
-    report = score(part.tags, tagger.predict(part.tokens), part.annotated_labels, tagger.labels_,
-                   metadata.get("not_learned_because"))
-    report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split)
+    predicted = tagger.predict(part.tokens, context_for(tagger.features, part.texts, part.offsets))
+    report = score(part.tags, predicted, part.annotated_labels, tagger.labels_, metadata.get("not_learned_because"))
+    report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split,
+                  features=tagger.features, pipeline=metadata.get("pipeline"))
     written = write_report(report, folder, f"{metadata['model_version']} on {split}", inputs)
     return Evaluation(report, written)
 
@@ -103,7 +112,7 @@ def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, 
     paths, model = list(paths), resolve(model)
     check_file(output, [*paths, *model_files(model)])  # before any work (the paths again when written)
     tagger, metadata = load_model(model, expected_hash=load_schema().hash)
-    annotator = TaggerAnnotator(tagger, metadata["model_version"])
+    annotator = TaggerAnnotator(tagger, metadata["model_version"])  # pipeline features: analysed batch by batch
     result = preannotate_documents(paths, output, preannotator=annotator, text_field=text_field,
                                   skip_bad=skip_bad, progress=progress)
     return Prediction(result.output, result.documents, result.model_version, result.skipped)

@@ -9,7 +9,7 @@ import click
 
 from newsgold.annotate import __version__
 from newsgold.annotate.clikit import Bars, NewsgoldGroup, checked, run
-from newsgold.train import api
+from newsgold.train import FEATURES as KINDS, api
 
 
 @click.group(cls=NewsgoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,24 +34,33 @@ def cli():
               help="Raw documents (.txt, folders, JSONL, CSV; repeatable) the word clusters also learn from.")
 @click.option("--text-field", default="text", show_default=True, help="Text field of --unlabelled JSONL/CSV.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable or empty --unlabelled items and report them.")
-def fit(dataset, out, c1, c2, unlabelled, text_field, skip_bad):
+@click.option("--features", type=click.Choice(KINDS), default=KINDS[0], show_default=True,
+              help="pipeline: word features plus the language pipeline's (tag, lemma, dependency, entity, head "
+                   "lemma, and the neighbours'); plain: word features alone, no pipeline (for comparison).")
+def fit(dataset, out, c1, c2, unlabelled, text_field, skip_bad, features):
     """Fit the tagger (a CRF, IOB2-constrained decoding) on the train split of DATASET; save it
     with skops plus metadata.
 
     The CRF learns the labels every training document is gold for (`annotated_labels`); the
     others are listed in metadata.json as not learned, and never predicted. Its word-cluster
     features learn from the train texts and from the documents given with --unlabelled (for
-    example everything pushed for annotation), whose spans are not used.
+    example everything pushed for annotation), whose spans are not used. With the default
+    --features pipeline the model records the language pipeline it was trained with, and is
+    refused where another is installed.
     """
     from tqdm import tqdm
 
     with tqdm(total=1, desc="fitting", disable=None, bar_format="{desc}: {elapsed}") as bar:
-        metadata = api.fit(dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad)
+        metadata = api.fit(dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad,
+                           features=features)
         bar.update(1)
+    from newsgold.train.features import features_note
+
     for item, reason in metadata["unlabelled_skipped"]:
         click.echo(f"skipped {item}: {reason}", err=True)
     click.echo(f"trained {metadata['model_version']} on {metadata['train_documents']} documents in "
-               f"{metadata['fit_seconds']} s; labels {', '.join(metadata['labels'])}; saved to {out}")
+               f"{metadata['fit_seconds']} s; labels {', '.join(metadata['labels'])}; {features_note(metadata)}; "
+               f"saved to {out}")
     from newsgold.train.checks import RULE
 
     for label, reason in metadata["not_learned_because"].items():
@@ -79,7 +88,10 @@ def evaluate(model, dataset, split):
     P/R/F1 per label with micro/macro averages and token confusion. Writes report.json,
     report.md and PNG plots into MODEL/eval-SPLIT/. MODEL is a folder `train fit` wrote, or
     `starter`: the tagger newsgold fits on its shipped starter gold (built on first use)."""
+    from newsgold.train.features import features_note
+
     result = api.evaluate(model, dataset, split=split)
+    click.echo(f"{result.report['model_version']}: {features_note(result.report)}")
     click.echo(result.table())
     for line in result.notes():
         click.echo(f"note: {line}", err=True)

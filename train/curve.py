@@ -1,6 +1,8 @@
 """Learning curve: strict micro F1 against the number of training documents.
 
-Each point is a tagger fitted on the first N train documents, scored on `split` through the
+Each point is a tagger fitted as `train fit` fits it by default (pipeline features; the train
+and held-out texts analysed by the language layer once, in one call) on the first N train
+documents, scored on `split` through the
 scoring core (`annotate.scoring`): a point where F1 cannot be computed (the first N documents
 teach no label, or nothing to compare) has `f1` None and its `reason`; an empty held-out split,
 a train split with nothing to learn, or no label shared by the two is refused before any fit.
@@ -14,6 +16,7 @@ from pathlib import Path
 from newsgold.annotate.outputs import FolderKind, check_folder, output_folder
 from newsgold.train.checks import held_split, require_learnable, shared_labels, train_split
 from newsgold.train.evaluate import evaluate
+from newsgold.train.features import KINDS, context_for
 from newsgold.annotate.limits import check
 from newsgold.train.tagger import SequenceTagger, learnable_labels
 
@@ -42,9 +45,11 @@ def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5
     learned = require_learnable(dataset, train)
     held = held_split(dataset, split, "no learning curve can be computed")
     shared_labels(learned, dataset, split, held, f"{dataset}: a tagger fitted on its train split")
+    both = context_for(KINDS[0], train.texts + held.texts, train.offsets + held.offsets)
+    contexts = (both[: len(train.tokens)], both[len(train.tokens):])
     points = []
     for n in curve_sizes(len(train.tokens), steps):
-        points.append(_point(train, held, n))
+        points.append(_point(train, held, n, contexts))
         if progress:
             progress(1)
     with output_folder(out, CURVE_FOLDER, inputs=[dataset]) as tmp:
@@ -73,14 +78,15 @@ def _write_curve(points: list[dict], out: Path, split: str) -> None:
         pass
 
 
-def _point(train, held, n: int) -> dict:
+def _point(train, held, n: int, contexts) -> dict:
     learned = learnable_labels(train.tags[:n], train.annotated_labels[:n])
     if not learned:
         return {"documents": n, "f1": None,
                 "reason": (f"the first {n} training documents teach" if n != 1 else "the first training document teaches")
                 + " no label: no span of a label that all of them are gold for"}
-    tagger = SequenceTagger().fit(train.tokens[:n], train.tags[:n], train.annotated_labels[:n])
-    report = evaluate(held.tags, tagger.predict(held.tokens), held.annotated_labels, tagger.labels_)
+    tagger = SequenceTagger(features=KINDS[0]).fit(train.tokens[:n], train.tags[:n], train.annotated_labels[:n],
+                                                   context=contexts[0][:n])
+    report = evaluate(held.tags, tagger.predict(held.tokens, contexts[1]), held.annotated_labels, tagger.labels_)
     micro = report["micro"]["strict"]
     point = {"documents": n, "f1": micro["f1"], "labels": [l for l in report["labels"] if l not in report["unscored"]]}
     if micro["f1"] is None:

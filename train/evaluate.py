@@ -90,8 +90,13 @@ def table(report: dict) -> str:
 
 def markdown(report: dict, title: str) -> str:
     """report.md: the table, and a note for every figure that cannot be computed or label not scored."""
+    from newsgold.train.features import features_note
+
     lines = notes(report)
-    text = f"# {title}\n\n{table(report)}\n"
+    text = f"# {title}\n\n"
+    if "features" in report:  # a model's report: which features, which language pipeline
+        text += f"Model {report.get('model_version')}: {features_note(report)}.\n\n"
+    text += f"{table(report)}\n"
     if lines:
         text += "\n– : cannot be computed. Notes:\n\n" + "".join(f"- {line}\n" for line in lines)
     return text

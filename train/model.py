@@ -7,9 +7,15 @@ differs) and the `model_version` under which its predictions go back to Label St
 written whole through `annotate.outputs` (MODEL_FOLDER), with a marker file.
 
 `model_version` is derived from what decides the predictions — the dataset fingerprint, the
-hyper-parameters, the tagger's code and resources and the CRF library's version — never from the
-skops bytes (they differ on every fit), so fitting the same data twice gives the same version
-and a re-run pushes no second round of predictions.
+hyper-parameters, the tagger's code and resources, the CRF library's version and, for a tagger
+with the language layer's features, the pipeline's identity — never from the skops bytes (they
+differ on every fit), so fitting the same data twice gives the same version and a re-run pushes
+no second round of predictions.
+
+A tagger with pipeline features (`train fit`'s default) records the pipeline it was trained with
+(`metadata["pipeline"]`, `Pipeline.describe()`); `load_model` refuses it, in one line, when the
+pipeline installed is another (its features would mean something else). A plain-features model
+needs no pipeline.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ from newsgold.annotate import __version__
 from newsgold.annotate.dataset import annotated_in, fingerprint, schema_hash
 from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.outputs import FolderKind, check_folder, output_folder
+from newsgold.annotate.language import PipelineError, language
 from newsgold.train import features as feature_module
+from newsgold.train.features import KINDS, context_for
 from newsgold.train.evaluate import REPORT_FOLDER
 from newsgold.train.tagger import SequenceTagger
 
@@ -52,6 +60,7 @@ TRUSTED_TYPES = ("newsgold.train.tagger.SequenceTagger",)
 _TRAIN = Path(__file__).parent
 _ANNOTATE = _TRAIN.parent / "annotate"
 _CODE = ("tagger.py", "features.py", "clusters.py", "predict.py")
+_ANNOTATE_CODE = ("tokens.py", "language.py")  # our tokens, and how the pipeline's are read and aligned
 
 
 class ModelError(NewsgoldError):
@@ -65,18 +74,22 @@ def code_version() -> str:
     from newsgold.annotate.resources.gazetteer import gazetteer_versions
 
     digest = hashlib.sha256(f"{gazetteer_versions()}+python-crfsuite-{version('python-crfsuite')}".encode())
-    sources = [_TRAIN / name for name in _CODE] + [_ANNOTATE / "tokens.py"]
+    sources = [_TRAIN / name for name in _CODE] + [_ANNOTATE / name for name in _ANNOTATE_CODE]
     for path in sources + sorted((_ANNOTATE / "resources").glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def model_version(dataset_fingerprint: str, params: dict, unlabelled: str | None = None) -> str:
+def model_version(dataset_fingerprint: str, params: dict, unlabelled: str | None = None,
+                  pipeline: str | None = None) -> str:
     """`tagger-<hash>` of the training data, the hyper-parameters and the code version (and the
-    digest of the unlabelled texts the word clusters also learned from, when there were any)."""
+    digest of the unlabelled texts the word clusters also learned from, when there were any, and
+    the identity of the language pipeline whose features it learned from, when it did)."""
     decided_by = {"data": dataset_fingerprint, "params": params, "code": code_version()}
     if unlabelled is not None:
         decided_by["unlabelled"] = unlabelled
+    if pipeline is not None:
+        decided_by["pipeline"] = pipeline
     return "tagger-" + hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:10]
 
 
@@ -100,10 +113,19 @@ def read_unlabelled(paths, text_field: str = "text", skip_bad: bool = False):
     return tokens, digest.hexdigest()[:16], skipped
 
 
+def fit_tagger(train, c1: float = 0.1, c2: float = 0.1, features: str = KINDS[0], unlabelled=()) -> SequenceTagger:
+    """A tagger fitted on the Split `train` as `train fit` fits it: with pipeline features, the
+    texts of the split analysed in one call of the language layer."""
+    context = context_for(features, train.texts, train.offsets)
+    return SequenceTagger(c1=c1, c2=c2, features=features).fit(
+        train.tokens, train.tags, train.annotated_labels, unlabelled=unlabelled, context=context)
+
+
 def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float = 0.1, unlabelled=(),
-              text_field: str = "text", skip_bad: bool = False) -> dict:
+              text_field: str = "text", skip_bad: bool = False, features: str = KINDS[0]) -> dict:
     """Fit on the train split of `dataset`; the word clusters learn from its texts and from the
-    documents in the paths `unlabelled` (raw news, e.g. what was pushed), whose labels are unused."""
+    documents in the paths `unlabelled` (raw news, e.g. what was pushed), whose labels are unused.
+    `features`: "pipeline" (the language layer's as well as the plain ones) or "plain"."""
     import sklearn
     import skops.io as sio
 
@@ -115,12 +137,14 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     train = train_split(dataset)  # an empty train split, or one with nothing to learn, is refused saying why
     require_learnable(dataset, train)
     extra, extra_digest, skipped = read_unlabelled(unlabelled, text_field, skip_bad)
+    pipeline = language().describe() if features == "pipeline" else None  # one line when it is missing
     started = time.perf_counter()
-    tagger = SequenceTagger(c1=c1, c2=c2).fit(train.tokens, train.tags, train.annotated_labels, unlabelled=extra)
+    tagger = fit_tagger(train, c1, c2, features, extra)
     seconds = time.perf_counter() - started
     data_fingerprint = fingerprint(dataset)
     metadata = {
-        "model_version": model_version(data_fingerprint, tagger.get_params(), extra_digest),
+        "model_version": model_version(data_fingerprint, tagger.get_params(), extra_digest,
+                                       pipeline and pipeline["identity"]),
         "schema_hash": schema_hash(dataset),
         "dataset": str(dataset),
         "dataset_fingerprint": data_fingerprint,
@@ -136,7 +160,9 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
         "not_learned_because": not_learned(train),
         "tags": tagger.tags_,
         "params": tagger.get_params(),
-        "features": feature_module.__doc__.strip(),
+        "features": features,
+        "pipeline": pipeline,
+        "feature_description": feature_module.__doc__.strip(),
         "fit_seconds": round(seconds, 2),
         "versions": {"newsgold": __version__, "scikit-learn": sklearn.__version__,
                      "python-crfsuite": version("python-crfsuite"), "python": platform.python_version()},
@@ -197,8 +223,32 @@ def _read_skops(model: Path, metadata: dict) -> bytes:
     return data
 
 
+def require_pipeline(model: Path, tagger: SequenceTagger, metadata: dict) -> None:
+    """A tagger with pipeline features is refused (one line: the pipeline its metadata records,
+    the one installed, the fix) unless the installed pipeline is the one it was trained with."""
+    if tagger.features != "pipeline":
+        return
+    recorded = metadata.get("pipeline") if isinstance(metadata.get("pipeline"), dict) else {}
+    identity = recorded.get("identity") or "an unrecorded pipeline"
+    name = recorded.get("name")
+    fix = f"refit it with `train fit DATASET --out {model}` under the installed pipeline"
+    try:
+        installed = language()
+    except PipelineError as exc:
+        fix = f"install {name} {recorded.get('version')}, or {fix}" if name else fix
+        raise ModelError(f"{model}: trained with the language pipeline {identity}, which cannot be used here "
+                         f"({exc}); {fix}") from None
+    if installed.identity != identity:
+        if name:
+            choose = f" and set NEWSGOLD_PIPELINE={name}" if name != installed.name else ""
+            fix += f", or install {name} {recorded.get('version')}{choose}"
+        raise ModelError(f"{model}: trained with the language pipeline {identity}, but {installed.identity} is "
+                         f"installed; {fix}")
+
+
 def load_model(model: str | Path, dataset: str | Path | None = None, expected_hash: str | None = None):
-    """The tagger and its metadata; refuses a model whose schema differs from the dataset's, a file
+    """The tagger and its metadata; refuses a model whose schema differs from the dataset's, one
+    with pipeline features whose pipeline is not the one installed (`require_pipeline`), a file
     that is not the skops archive `fit_model` wrote, and any type in it beyond TRUSTED_TYPES."""
     import skops.io as sio
 
@@ -229,4 +279,5 @@ def load_model(model: str | Path, dataset: str | Path | None = None, expected_ha
         raise _unreadable(path, model, "cannot be loaded", exc) from None
     if not isinstance(tagger, SequenceTagger):
         raise ModelError(f"{path}: holds a {type(tagger).__name__}, not a newsgold tagger; {_retrain(model)}")
+    require_pipeline(model, tagger, metadata)
     return tagger, metadata

@@ -9,6 +9,7 @@ from newsgold.annotate.documents import Document
 from newsgold.annotate.preannotator import AnnotatedDocument
 from newsgold.annotate.spans import Span
 from newsgold.annotate.tokens import token_arrays
+from newsgold.train.features import context_for
 
 BATCH = 256  # documents decoded together (see SequenceTagger._viterbi_batch)
 
@@ -31,11 +32,14 @@ class TaggerAnnotator:
         return next(self.annotate_many([document]))
 
     def annotate_many(self, documents: Iterable[Document]) -> Iterator[AnnotatedDocument]:
-        """Documents pre-annotated in order, decoded BATCH at a time."""
+        """Documents pre-annotated in order, decoded BATCH at a time (a tagger with pipeline
+        features: each batch analysed in one call of the language layer)."""
         documents = iter(documents)
         while batch := list(islice(documents, BATCH)):
             arrays = [token_arrays(d.text) for d in batch]
-            found = self.tagger.predict_documents([words for words, _, _ in arrays])
+            context = context_for(self.tagger.features, [d.text for d in batch],
+                                  [list(zip(starts, ends)) for _, starts, ends in arrays])
+            found = self.tagger.predict_documents([words for words, _, _ in arrays], context=context)
             for doc, (_, starts, ends), (entities, sure) in zip(batch, arrays, found):
                 spans = []
                 for number, (first, last, label, score) in enumerate(entities, start=1):
@@ -49,7 +53,8 @@ def load_preannotator(folder, schema_hash: str | None = None) -> TaggerAnnotator
     """The model folder `train fit` wrote, as a pre-annotator: the entry point `tagger` of the
     group `newsgold.preannotators`, through which `annotate ... --model DIR` loads it without
     importing `train`. Refused (ModelError, one line) as `train.model.load_model` refuses: not a
-    model folder, a forged or damaged model file, a model of another schema."""
+    model folder, a forged or damaged model file, a model of another schema, a model trained with
+    another language pipeline than the one installed."""
     from newsgold.train.model import load_model
 
     tagger, metadata = load_model(folder, expected_hash=schema_hash)

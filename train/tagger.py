@@ -12,6 +12,11 @@ from BaseEstimator. X is a list of documents, each a list of token strings; y th
 Partial gold: a CRF learns whole sequences, so it learns only the labels that every training
 document is gold for (`annotated_labels`); tags of other labels are read as O and the model
 never predicts those labels — no document teaches that a label it does not annotate is absent.
+
+`features="pipeline"`: each document also comes with `context`, one list of feature strings per
+token from the language layer (`train.features.pipeline_context`), passed to `fit` and to every
+prediction method; their weights are added per token (a sparse tokens × attributes matrix times
+the state weights) on top of the per-word-type sums of the plain features.
 """
 
 from __future__ import annotations
@@ -21,12 +26,13 @@ import tempfile
 from typing import Iterator
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 
 from newsgold.annotate.resources.gazetteer import strong_place_words
 from newsgold.annotate.spans import iob_tags
 from newsgold.train.clusters import learn_clusters
-from newsgold.train.features import OFFSETS, context_features, document_features, word_features
+from newsgold.train.features import KINDS, OFFSETS, context_features, document_features, word_features
 
 NEG = -1e9
 
@@ -63,27 +69,51 @@ def learnable_labels(y, annotated_labels=None) -> list[str]:
 
 
 class SequenceTagger(BaseEstimator):
+    features = "plain"  # what a tagger saved before feature kinds existed was fitted with
+
     def __init__(self, c1: float = 0.1, c2: float = 0.1, max_iterations: int = 100, random_state: int = 0,
-                 word_clusters: bool = True):
+                 word_clusters: bool = True, features: str = "plain"):
         self.c1 = c1
         self.c2 = c2
         self.max_iterations = max_iterations
         self.random_state = random_state  # CRFsuite's L-BFGS is deterministic; kept for the API
         self.word_clusters = word_clusters  # cluster features learned from X and `unlabelled` (train.clusters)
+        self.features = features  # "plain", or "pipeline": also the language layer's, given as `context`
 
-    def fit(self, X, y, annotated_labels=None, unlabelled=()):
-        """`unlabelled`: more documents (token lists) to learn the word clusters from, with X."""
+    def _contexts(self, X, context) -> list:
+        """`context` checked against X and the feature kind: one feature list per token of every
+        document for a pipeline tagger (None per document for a plain one)."""
+        if self.features not in KINDS:
+            raise ValueError(f"features={self.features!r}: not one of {', '.join(KINDS)}")
+        if self.features == "plain":
+            if context is not None:
+                raise ValueError("a tagger with plain features takes no context")
+            return [None] * len(X)
+        if context is None:
+            raise ValueError("a tagger with pipeline features needs the context of every document "
+                             "(train.features.pipeline_context)")
+        if len(context) != len(X) or any(len(c) != len(t) for c, t in zip(context, X)):
+            raise ValueError("the context does not match the documents: one feature list per token of each")
+        return list(context)
+
+    def fit(self, X, y, annotated_labels=None, unlabelled=(), context=None):
+        """`unlabelled`: more documents (token lists) to learn the word clusters from, with X;
+        `context`: the per-token pipeline features of X (with `features="pipeline"`)."""
         import pycrfsuite
 
         if len(X) != len(y):
             raise ValueError(f"{len(X)} documents but {len(y)} tag sequences")
+        contexts = self._contexts(X, context)
         present = learnable_labels(y, annotated_labels)
         self.labels_ = present
         self.clusters_ = learn_clusters(list(X) + list(unlabelled)) if self.word_clusters else {}
         keep = set(present)
         trainer = pycrfsuite.Trainer(verbose=False)
-        for tokens, tags in zip(X, y):
-            trainer.append(document_features(tokens, self.clusters_), [t if t == "O" or t[2:] in keep else "O" for t in tags])
+        for tokens, tags, near in zip(X, y, contexts):
+            features = document_features(tokens, self.clusters_)
+            if near is not None:
+                features = [own + extra for own, extra in zip(features, near)]
+            trainer.append(features, [t if t == "O" or t[2:] in keep else "O" for t in tags])
         trainer.set_params({"c1": self.c1, "c2": self.c2, "max_iterations": self.max_iterations,
                             "feature.possible_transitions": True})
         handle, path = tempfile.mkstemp(suffix=".crfsuite")
@@ -156,11 +186,22 @@ class SequenceTagger(BaseEstimator):
             state.pop(cached, None)
         return state
 
-    def _emissions(self, tokens: list[str]) -> np.ndarray:
-        """State scores of every token and tag. Every feature depends on one word and one offset
-        (train.features), so the score is a sum of per-word-type vectors, computed once per type
-        (and cached across documents) and gathered with numpy: the same result as summing each
-        token's feature weights (tested)."""
+    def _context_scores(self, context: list[list[str]]) -> np.ndarray:
+        """The summed weights of each token's context features: a sparse tokens × attributes
+        matrix (features the model never saw left out) times the state weights."""
+        index, columns, pointers = self.attributes_, [], [0]
+        for features in context:
+            columns += [r for r in map(index.get, features) if r is not None]
+            pointers.append(len(columns))
+        matrix = sparse.csr_matrix((np.ones(len(columns)), columns, pointers), shape=(len(context), len(index)))
+        return np.asarray(matrix @ self.state_weights_)
+
+    def _emissions(self, tokens: list[str], context: list[list[str]] | None = None) -> np.ndarray:
+        """State scores of every token and tag. Every plain feature depends on one word and one
+        offset (train.features), so their score is a sum of per-word-type vectors, computed once
+        per type (and cached across documents) and gathered with numpy: the same result as
+        summing each token's feature weights (tested). The context features of a pipeline tagger
+        are added per token (`_context_scores`)."""
         n = len(tokens)
         if n == 0:
             return np.zeros((0, len(self.tags_)))
@@ -175,6 +216,8 @@ class SequenceTagger(BaseEstimator):
             else:
                 shifted[: n - offset] = table[rows[offset:], k]
             scores += shifted
+        if context is not None:
+            scores += self._context_scores(context)
         return scores
 
     def _viterbi_batch(self, batch: list[np.ndarray]) -> list[list[int]]:
@@ -259,20 +302,26 @@ class SequenceTagger(BaseEstimator):
             result[b] = joint / joint.sum(axis=1, keepdims=True)
         return result
 
-    def marginals(self, X, batch_size: int = 256) -> list[np.ndarray]:
+    def _batch_emissions(self, X, contexts, first: int, batch_size: int) -> list[np.ndarray]:
+        return [self._emissions(tokens, near) for tokens, near in
+                zip(X[first : first + batch_size], contexts[first : first + batch_size])]
+
+    def marginals(self, X, batch_size: int = 256, context=None) -> list[np.ndarray]:
         """Per document (a list of tokens), the tokens × tags marginal probabilities (columns in
         the order of `tags_`)."""
-        found = []
+        contexts, found = self._contexts(X, context), []
         for first in range(0, len(X), batch_size):
-            found += self._marginals_batch([self._emissions(tokens) for tokens in X[first : first + batch_size]])
+            found += self._marginals_batch(self._batch_emissions(X, contexts, first, batch_size))
         return found
 
-    def _decoded(self, X, batch_size: int, margins: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray, float | None]]:
+    def _decoded(self, X, batch_size: int, margins: bool = False,
+                 context=None) -> Iterator[tuple[np.ndarray, np.ndarray, float | None]]:
         """Per document: the decoded tag indices, per token the softmax weight of the chosen tag
         among the state scores (empty arrays for an empty document), and with `margins` the
         document's confidence (`confidence`; None for an empty document)."""
+        contexts = self._contexts(X, context)
         for first in range(0, len(X), batch_size):
-            emissions = [self._emissions(tokens) for tokens in X[first : first + batch_size]]
+            emissions = self._batch_emissions(X, contexts, first, batch_size)
             marginals = self._marginals_batch(emissions) if margins else [None] * len(emissions)
             for scores, path, marginal in zip(emissions, self._viterbi_batch(emissions), marginals):
                 path = np.asarray(path, dtype=np.int64)
@@ -283,7 +332,8 @@ class SequenceTagger(BaseEstimator):
                 chosen = shifted[np.arange(len(path)), path] / shifted.sum(axis=1)
                 yield path, chosen, None if marginal is None else confidence(marginal)
 
-    def predict_documents(self, X, batch_size: int = 256) -> list[tuple[list[tuple[int, int, str, float]], float | None]]:
+    def predict_documents(self, X, batch_size: int = 256,
+                          context=None) -> list[tuple[list[tuple[int, int, str, float]], float | None]]:
         """Per document, its entities as (first token, end token exclusive, label, score), the
         score being the mean over its tokens of the chosen tag's softmax weight, and the
         document's confidence (`confidence` of its marginals). Entities are read straight off the
@@ -296,7 +346,7 @@ class SequenceTagger(BaseEstimator):
         insides = np.array([tag.startswith("I-") for tag in self.tags_])
         labels = [tag[2:] for tag in self.tags_]
         found = []
-        for path, chosen, sure in self._decoded(X, batch_size, margins=True):
+        for path, chosen, sure in self._decoded(X, batch_size, margins=True, context=context):
             sums = np.concatenate(([0.0], np.cumsum(chosen)))
             starts = np.flatnonzero(begins[path])
             outside = np.append(np.flatnonzero(~insides[path]), len(path))
@@ -307,15 +357,16 @@ class SequenceTagger(BaseEstimator):
             )), sure))
         return found
 
-    def predict_spans(self, X, batch_size: int = 256) -> list[list[tuple[int, int, str, float]]]:
+    def predict_spans(self, X, batch_size: int = 256, context=None) -> list[list[tuple[int, int, str, float]]]:
         """The entities of `predict_documents`, without the documents' confidence."""
-        return [entities for entities, _ in self.predict_documents(X, batch_size)]
+        return [entities for entities, _ in self.predict_documents(X, batch_size, context)]
 
-    def predict(self, X) -> list[list[str]]:
-        return [tags for tags, _ in self.predict_with_scores(X)]
+    def predict(self, X, context=None) -> list[list[str]]:
+        return [tags for tags, _ in self.predict_with_scores(X, context=context)]
 
-    def predict_with_scores(self, X, batch_size: int = 256) -> list[tuple[list[str], list[float]]]:
+    def predict_with_scores(self, X, batch_size: int = 256, context=None) -> list[tuple[list[str], list[float]]]:
         """Tags and, per token, the softmax weight of the chosen tag among the state scores."""
         return [
-            ([self.tags_[t] for t in path.tolist()], chosen.tolist()) for path, chosen, _ in self._decoded(X, batch_size)
+            ([self.tags_[t] for t in path.tolist()], chosen.tolist())
+            for path, chosen, _ in self._decoded(X, batch_size, context=context)
         ]
