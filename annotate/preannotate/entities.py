@@ -1,0 +1,121 @@
+"""What the rules take from the language layer's noun phrases and entities (with the layer only).
+
+- `entity_candidates`: the pipeline's named entities as ACTOR and LOCATION candidates, mapped by
+  `ENTITY_LABELS` (justified in schema/guidelines.md, "Pre-annotation from the language
+  pipeline") and cut to the guidelines' boundaries: no leading determiner or title, no trailing
+  possessive or punctuation; a nationality is an ACTOR only as a noun ("Afghans"), never as a
+  modifier ("Afghan"). The annotator adds them only where no rule span lies.
+- `noun_phrase_extent`: an ACTOR candidate grows leftwards over the modifiers of its head noun in
+  the parse ("Afghan government troops", "U.S.-backed Syrian fighters"), stopping at a
+  determiner, a possessive, a number (a COUNT stays its own span), a quantifier ("many") or
+  another candidate.
+"""
+
+from __future__ import annotations
+
+from newsgold.annotate.preannotate.view import Candidate, DocView
+from newsgold.annotate.resources.lexicon import (
+    DEMONYMS,
+    ENTITY_LABELS,
+    GROUP_HEADS,
+    MONTHS,
+    NP_QUANTIFIERS,
+    PERSON_CUES,
+    PRONOUNS_AND_FUNCTION,
+    WEEKDAYS,
+)
+
+_LEADING = frozenset("the a an this that these those its their his her our".split())
+_NOT_NAMES = PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS | DEMONYMS
+_NOUNS = frozenset({"NOUN", "PROPN"})
+_MODIFIER_DEPS = frozenset({"amod", "compound", "nmod", "cc", "conj", "punct", "npadvmod", "advmod"})
+_GROUP_LEMMAS = frozenset(GROUP_HEADS)  # the lexicon lists singular and plural; lemmas are singular
+ENTITY_SCORE = 0.6
+_SUBTREE_STEPS = 6
+
+
+def _under(doc: DocView, j: int, head: int) -> bool:
+    """Whether token `j` lies in the parse subtree of `head` (a few steps up at most)."""
+    heads = doc.heads
+    for _ in range(_SUBTREE_STEPS):
+        if j == head:
+            return True
+        if heads[j] == j:
+            return False
+        j = heads[j]
+    return j == head
+
+
+def _head_of(doc: DocView, start: int, end: int) -> int:
+    """The token of [start, end) whose head lies outside it (the last one when none does)."""
+    for i in range(end - 1, start - 1, -1):
+        if not start <= doc.heads[i] < end or doc.heads[i] == i:
+            return i
+    return end - 1
+
+
+def _trimmed(doc: DocView, start: int, end: int, person: bool) -> tuple[int, int]:
+    while start < end and (doc.lower[start] in _LEADING or (person and doc.words[start] in PERSON_CUES)):
+        start += 1
+    while start < end and (doc.tags[end - 1] == "POS" or not doc.words[end - 1][0].isalnum()):
+        end -= 1
+    return start, end
+
+
+def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candidate]:
+    found = []
+    for first, end, kind in doc.entities:
+        label = ENTITY_LABELS.get(kind)
+        if label is None or label not in labels:
+            continue
+        start, end = _trimmed(doc, first, end, kind == "PERSON")
+        if start >= end:
+            continue
+        words = doc.words[start:end]
+        if not any(w[0].isupper() for w in words) or all(w in _NOT_NAMES for w in words):
+            continue
+        head = _head_of(doc, start, end)
+        if kind == "NORP" and (doc.pos[head] not in _NOUNS or doc.deps[head] in ("amod", "compound")
+                               or not doc.tags[head].endswith("S")):
+            continue  # "Afghan" soldiers; a nationality names a group only as a plural noun: "Afghans"
+        found.append(Candidate(start, end, label, ENTITY_SCORE))
+    return found
+
+
+def noun_phrase_extent(doc: DocView, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates, each ACTOR grown leftwards over the modifiers of its head noun (module)."""
+    covered = bytearray(len(doc) + 1)
+    for c in candidates:
+        covered[c.start : c.end] = b"\x01" * (c.end - c.start)
+    grown = []
+    for c in candidates:
+        if c.label == "ACTOR":
+            c = _grown(doc, c, covered)
+        grown.append(c)
+    return grown
+
+
+def _grown(doc: DocView, c: Candidate, covered: bytearray) -> Candidate:
+    head = _head_of(doc, c.start, c.end)
+    if doc.pos[head] not in _NOUNS or (doc.lemmas[head] not in _GROUP_LEMMAS and doc.lower[head] not in GROUP_HEADS):
+        return c
+    start = c.start
+    j = start - 1
+    sentence_first = doc.sentences[doc.sentence_of(start)][0] if doc.sentences else 0
+    while j >= sentence_first and not covered[j]:
+        word, pos = doc.words[j], doc.pos[j]
+        if (doc.deps[j] not in _MODIFIER_DEPS or pos in ("DET", "NUM", "PRON", "ADP", "AUX", "PART")
+                or doc.tags[j] == "POS" or doc.lower[j] in NP_QUANTIFIERS or doc.lower[j] in _LEADING
+                or (pos == "PUNCT" and word not in (",", "-", "‐")) or not _under(doc, j, head)
+                or (word[0].isupper() and word in _NOT_NAMES and word not in DEMONYMS)):
+            break
+        j -= 1
+    new = j + 1
+    # the left edge is a word: never a conjunction or a comma ("Taliban and security forces"
+    # stays two mentions when "Taliban" is a candidate of its own)
+    while new < start and (doc.pos[new] in ("CCONJ", "PUNCT") or doc.deps[new] in ("cc", "punct")):
+        new += 1
+    if new >= start:
+        return c
+    covered[new:start] = b"\x01" * (start - new)
+    return c._replace(start=new)
