@@ -19,8 +19,10 @@ from newsgold.annotate.resources.lexicon import (
     ENTITY_LABELS,
     GROUP_HEADS,
     MONTHS,
+    GROUP_MODIFIERS,
     NP_QUANTIFIERS,
     PERSON_CUES,
+    PLACE_SUFFIXES,
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
@@ -75,6 +77,15 @@ def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candid
         if not any(w[0].isupper() for w in words) or all(w in _NOT_NAMES for w in words):
             continue
         head = _head_of(doc, start, end)
+        if label != "ACTOR" or kind == "PERSON":
+            # a place or a person as the modifier of a common noun is no mention of its own
+            # ("US air support", "the Calderon glacier"), except before a place type word
+            # ("Kunduz province", which the LOCATION keeps)
+            outer = doc.heads[head]
+            if outer > head and doc.deps[head] in _MODIFIER_DEPS and doc.pos[outer] == "NOUN":
+                if label != "LOCATION" or doc.lower[outer] not in PLACE_SUFFIXES or outer != end:
+                    continue
+                end = outer + 1
         if kind == "NORP" and (doc.pos[head] not in _NOUNS or doc.deps[head] in ("amod", "compound")
                                or not doc.tags[head].endswith("S")):
             continue  # "Afghan" soldiers; a nationality names a group only as a plural noun: "Afghans"
@@ -95,6 +106,18 @@ def noun_phrase_extent(doc: DocView, candidates: list[Candidate]) -> list[Candid
     return grown
 
 
+def _identity_word(doc: DocView, j: int) -> bool:
+    """Whether the word at `j` can say who a group is (the guidelines' nationality and
+    affiliation modifiers): a capitalised word, a group modifier of the lexicon, a noun
+    ("ground forces", "regime forces"), a conjunction or comma between such words; not a word of
+    state or opinion ("besieged", "brutal", "current")."""
+    word = doc.words[j]
+    if word[0].isupper() or doc.lower[j] in GROUP_MODIFIERS or doc.pos[j] in ("NOUN", "CCONJ", "PUNCT"):
+        return True
+    return "-" in word and any(part[:1].isupper() or part in GROUP_MODIFIERS for part in doc.lower[j].split("-")) \
+        or any(ch.isupper() for ch in word)
+
+
 def _grown(doc: DocView, c: Candidate, covered: bytearray) -> Candidate:
     head = _head_of(doc, c.start, c.end)
     if doc.pos[head] not in _NOUNS or (doc.lemmas[head] not in _GROUP_LEMMAS and doc.lower[head] not in GROUP_HEADS):
@@ -104,7 +127,7 @@ def _grown(doc: DocView, c: Candidate, covered: bytearray) -> Candidate:
     sentence_first = doc.sentences[doc.sentence_of(start)][0] if doc.sentences else 0
     while j >= sentence_first and not covered[j]:
         word, pos = doc.words[j], doc.pos[j]
-        if (doc.deps[j] not in _MODIFIER_DEPS or pos in ("DET", "NUM", "PRON", "ADP", "AUX", "PART")
+        if not _identity_word(doc, j) or (doc.deps[j] not in _MODIFIER_DEPS or pos in ("DET", "NUM", "PRON", "ADP", "AUX", "PART")
                 or doc.tags[j] == "POS" or doc.lower[j] in NP_QUANTIFIERS or doc.lower[j] in _LEADING
                 or (pos == "PUNCT" and word not in (",", "-", "‐")) or not _under(doc, j, head)
                 or (word[0].isupper() and word in _NOT_NAMES and word not in DEMONYMS)):
