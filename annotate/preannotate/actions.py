@@ -41,12 +41,17 @@ def _by_lemma(doc: DocView) -> list[Candidate]:
             found.append(Candidate(i, i + 1 + len(rest), "ACTION", 0.85))
             continue
         allowed = ACTION_LEXEMES.get(lemma)
-        if allowed is None or lemma in ACTION_ONLY_FORMS and lower[i] not in ACTION_ONLY_FORMS[lemma]:
+        if allowed is None:
+            continue
+        if lemma in ACTION_NEEDS_NEXT and pos[i] == "NOUN":
+            if doc.low(i + 1) in ACTION_NEEDS_NEXT[lemma]:
+                found.append(Candidate(i, i + 1, "ACTION", 0.8))
+            continue
+        if lemma in ACTION_ONLY_FORMS and lower[i] not in ACTION_ONLY_FORMS[lemma]:
             continue
         if pos[i] == "NOUN" and doc.deps[i] == "compound":
             continue  # a noun modifying another: "strike releases", "bomb attacks" (the head fires)
-        if pos[i] in allowed or (lemma in ACTION_NEEDS_NEXT and pos[i] == "NOUN"
-                                 and doc.low(i + 1) in ACTION_NEEDS_NEXT[lemma]):
+        if pos[i] in allowed:
             found.append(Candidate(i, i + 1, "ACTION", 0.8))
     return found
 

@@ -102,9 +102,10 @@ ACTION_LEXEMES: dict[str, frozenset[str]] = {
     lemma: frozenset(_POS_CODES[c] for c in codes)
     for lemma, codes in (entry.split(":") for entry in _ACTION_LEXEMES.split())
 }
-# Lemmas whose every inflection is left out ("left" is a direction or a result far more often
-# than a departure: "the attack left 10 dead"); only these forms of them fire.
-ACTION_ONLY_FORMS = {"leave": frozenset({"leaving", "leaves"})}
+# Lemmas only some inflections of which name an event: "left" is a direction or a result far more
+# often than a departure ("the attack left 10 dead"), "prices fall" is no event but "Kabul fell"
+# is; only these forms of them fire (the noun "fall" fires before "of": ACTION_NEEDS_NEXT).
+ACTION_ONLY_FORMS = {"leave": frozenset({"leaving", "leaves"}), "fall": frozenset({"fell", "fallen"})}
 # "fall" names an event only as "the fall of ..."; elsewhere it is a season or a verb of price.
 ACTION_NEEDS_NEXT = {"fall": frozenset({"of"})}
 # Multi-word triggers by the lemma of their first word (the layer) : "took full control".
