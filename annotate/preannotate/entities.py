@@ -82,7 +82,7 @@ def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candid
             # ("US air support", "the Calderon glacier"), except before a place type word
             # ("Kunduz province", which the LOCATION keeps)
             outer = doc.heads[head]
-            if outer > head and doc.deps[head] in _MODIFIER_DEPS and doc.pos[outer] == "NOUN":
+            if outer > head and doc.deps[head] in _MODIFIER_DEPS and doc.pos[outer] in _NOUNS:
                 if label != "LOCATION" or doc.lower[outer] not in PLACE_SUFFIXES or outer != end:
                     continue
                 end = outer + 1
@@ -112,10 +112,15 @@ def _identity_word(doc: DocView, j: int) -> bool:
     ("ground forces", "regime forces"), a conjunction or comma between such words; not a word of
     state or opinion ("besieged", "brutal", "current")."""
     word = doc.words[j]
-    if word[0].isupper() or doc.lower[j] in GROUP_MODIFIERS or doc.pos[j] in ("NOUN", "CCONJ", "PUNCT"):
+    if doc.pos[j] == "ADV":
+        return False
+    if word[0].isupper() and (j not in doc.sentence_starts or doc.pos[j] == "PROPN" or word in DEMONYMS):
+        return True  # a name or a nationality; a sentence's first word only when it is one
+    if doc.lower[j] in GROUP_MODIFIERS or doc.pos[j] in ("NOUN", "CCONJ", "PUNCT"):
         return True
-    return "-" in word and any(part[:1].isupper() or part in GROUP_MODIFIERS for part in doc.lower[j].split("-")) \
-        or any(ch.isupper() for ch in word)
+    # "Iranian-backed", "pro-Assad", "U.S.-led": a hyphenated word with a name or a group modifier
+    return any(part[:1].isupper() or part.lower() in GROUP_MODIFIERS for part in word.split("-")[1:]) \
+        or any(ch.isupper() for ch in word[1:])
 
 
 def _grown(doc: DocView, c: Candidate, covered: bytearray) -> Candidate:
