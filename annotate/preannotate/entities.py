@@ -17,6 +17,7 @@ from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.lexicon import (
     DEMONYMS,
     ENTITY_LABELS,
+    FACILITY_WORDS,
     GROUP_HEADS,
     MONTHS,
     GROUP_MODIFIERS,
@@ -24,6 +25,7 @@ from newsgold.annotate.resources.lexicon import (
     PERSON_CUES,
     PLACE_SUFFIXES,
     PRONOUNS_AND_FUNCTION,
+    SPATIAL_PREPOSITIONS,
     WEEKDAYS,
 )
 
@@ -57,7 +59,8 @@ def _head_of(doc: DocView, start: int, end: int) -> int:
 
 
 def _trimmed(doc: DocView, start: int, end: int, person: bool) -> tuple[int, int]:
-    while start < end and (doc.lower[start] in _LEADING or (person and doc.words[start] in PERSON_CUES)):
+    while start < end and (doc.lower[start] in _LEADING or doc.pos[start] == "ADP"
+                           or (person and doc.words[start] in PERSON_CUES)):
         start += 1
     while start < end and (doc.tags[end - 1] == "POS" or not doc.words[end - 1][0].isalnum()):
         end -= 1
@@ -77,6 +80,15 @@ def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candid
         if not any(w[0].isupper() for w in words) or all(w in _NOT_NAMES for w in words):
             continue
         head = _head_of(doc, start, end)
+        if label == "ACTOR":
+            if doc.low(start - 1) in ("a", "an"):
+                continue  # "a VBIED", "a UAV": a common noun, not an organisation's name
+            before = doc.heads[head]
+            if doc.lower[end - 1] in FACILITY_WORDS or (
+                    doc.deps[head] == "pobj" and doc.lower[before] in SPATIAL_PREPOSITIONS):
+                label = "LOCATION"  # "at the Iraqi Museum", "in Dabiq": a place, whatever its type
+                if label not in labels:
+                    continue
         if label != "ACTOR" or kind == "PERSON":
             # a place or a person as the modifier of a common noun is no mention of its own
             # ("US air support", "the Calderon glacier"), except before a place type word

@@ -95,7 +95,7 @@ counter-offensive:NA counteroffensive:NA counter-attack:VN counterattack:VN defe
 collapse:VN incursion:N invade:V invasion:N bomb:V bombing:N shell:V shelling:N storm:V
 overrun:V abandon:V evacuate:V evacuation:N deploy:V deployment:N sweep:V raid:VN ambush:VN
 reinforcement:N return:V fire:V firing:N explode:V explosion:N blast:N battle:VN
-bombard:V bombardment:N target:V retake:V shoot:V shooting:N move:V fall:V leave:V
+bombard:V bombardment:N target:V retake:V shoot:V shooting:N fall:V leave:V
 """
 _POS_CODES = {"V": "VERB", "N": "NOUN", "A": "ADJ"}
 ACTION_LEXEMES: dict[str, frozenset[str]] = {
@@ -174,6 +174,18 @@ NP_QUANTIFIERS = frozenset(
 # the COUNT rules, which know our conventions on dates, measures and ordinals.
 ENTITY_LABELS = {"PERSON": "ACTOR", "ORG": "ACTOR", "NORP": "ACTOR", "GPE": "LOCATION", "LOC": "LOCATION",
                  "FAC": "LOCATION"}
+# The last word of a named facility: a pipeline entity ending in one is a LOCATION, whatever type
+# the pipeline gave it ("the Iraqi Museum", "Tiyas Military Airfield": guidelines, LOCATION).
+FACILITY_WORDS = frozenset(
+    "airport airbase airfield base camp dam barrage bridge hospital mosque museum school "
+    "university prison palace gate church market stadium port harbour harbor refinery station "
+    "embassy consulate checkpoint".split()
+)
+# Prepositions after which a name is a place ("in Dabiq", "near Palmyra"): a pipeline entity
+# there is a LOCATION even when the pipeline called it a person or an organisation.
+SPATIAL_PREPOSITIONS = frozenset(
+    "in at near into inside outside across around through throughout within towards toward".split()
+)
 COUNTRY_ABBREVIATIONS = frozenset({"U.S.", "US", "U.K.", "UK", "UN", "U.N.", "EU"})
 # Words before a name that say a person follows: "spokesman Zabihullah Mujahid".
 PERSON_CUES = frozenset(
