@@ -131,7 +131,8 @@ def _identity_word(doc: DocView, j: int) -> bool:
     if doc.lower[j] in GROUP_MODIFIERS or doc.pos[j] in ("NOUN", "CCONJ", "PUNCT"):
         return True
     # "Iranian-backed", "pro-Assad", "U.S.-led": a hyphenated word with a name or a group modifier
-    return any(part[:1].isupper() or part.lower() in GROUP_MODIFIERS for part in word.split("-")[1:]) \
+    parts = word.split("-")
+    return parts[0] in DEMONYMS or any(p[:1].isupper() or p.lower() in GROUP_MODIFIERS for p in parts[1:]) \
         or any(ch.isupper() for ch in word[1:])
 
 

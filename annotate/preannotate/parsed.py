@@ -135,8 +135,8 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         the provinces of Badakhshan and Dakar")."""
         if of(t, "LOCATION") is not None:
             found = [of(t, "LOCATION")]
-            for c in kids(t, "conj"):
-                found += place_in(c, depth + 1) if depth < 4 else []
+            for c in kids(t, "conj"):  # "Badakhshan and Takhar": every conjunct
+                found += place_in(c, depth + 1) if depth < 8 else []
             return found
         found = []
         if depth < 4:
