@@ -73,7 +73,8 @@ def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candid
         label = ENTITY_LABELS.get(kind)
         if label is None or label not in labels:
             continue
-        start, end = _trimmed(doc, first, end, kind == "PERSON")
+        after_preposition = doc.lower[first] in SPATIAL_PREPOSITIONS  # "Near Ayn Isa, ..." opening a line
+        start, end = _trimmed(doc, first + after_preposition, end, kind == "PERSON")
         if start >= end:
             continue
         words = doc.words[start:end]
@@ -83,9 +84,12 @@ def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candid
         if label == "ACTOR":
             if doc.low(start - 1) in ("a", "an"):
                 continue  # "a VBIED", "a UAV": a common noun, not an organisation's name
-            before = doc.heads[head]
-            if doc.lower[end - 1] in FACILITY_WORDS or (
-                    doc.deps[head] == "pobj" and doc.lower[before] in SPATIAL_PREPOSITIONS):
+            first_conjunct = head  # "in Qamenas, Sarmin and Talamenes": the preposition of the first
+            while doc.deps[first_conjunct] == "conj" and doc.heads[first_conjunct] < first_conjunct:
+                first_conjunct = doc.heads[first_conjunct]
+            before = doc.heads[first_conjunct]
+            if after_preposition or doc.lower[end - 1] in FACILITY_WORDS or (
+                    doc.deps[first_conjunct] == "pobj" and doc.lower[before] in SPATIAL_PREPOSITIONS):
                 label = "LOCATION"  # "at the Iraqi Museum", "in Dabiq": a place, whatever its type
                 if label not in labels:
                     continue
@@ -98,7 +102,7 @@ def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candid
                 if label != "LOCATION" or doc.lower[outer] not in PLACE_SUFFIXES or outer != end:
                     continue
                 end = outer + 1
-        if kind == "NORP" and (doc.pos[head] not in _NOUNS or doc.deps[head] in ("amod", "compound")
+        if kind == "NORP" and (doc.pos[head] not in _NOUNS or not doc.words[head][0].isupper() or doc.deps[head] in ("amod", "compound")
                                or not doc.tags[head].endswith("S")):
             continue  # "Afghan" soldiers; a nationality names a group only as a plural noun: "Afghans"
         found.append(Candidate(start, end, label, ENTITY_SCORE))
