@@ -154,6 +154,8 @@ def test_no_relation_across_sentences_with_the_layer():
     "🔥 Taliban fighters 😀 advanced into Kunduz 🇦🇫, said Atta Noori.",  # emoji, flags (two code points)
     "\n\n  Afghan\u2009soldiers fled\u200b to Tajikistan \u2028 after strikes.\r\n",  # thin and zero-width spaces
     "Counter-attacks by U.S.-backed Syrian fighters hit Raqqa’s suburbs.",  # pieces of one token
+    "\x1cTaliban fighters \x1f advanced\u2028 into \x85Kunduz.",  # separators Python calls spaces
+    "\u3000Taliban\u3000fighters advanced\u00a0\u00a0into Kunduz.",  # ideographic spaces
 ])
 def test_offsets_are_exact_on_odd_texts(text):
     doc = make_document(text, "odd", "odd")
@@ -162,6 +164,11 @@ def test_offsets_are_exact_on_odd_texts(text):
         check_spans(doc.text, annotated.spans)  # in range, text matches, no overlap
         assert all(doc.text[s.start:s.end] == s.text and s.text == s.text.strip() for s in annotated.spans)
         assert annotated.spans
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n"])
+def test_texts_without_words(text):
+    assert LAYER.annotate_text(text) == ((), ())
 
 
 def test_the_view_aligns_the_analysis_onto_our_tokens():

@@ -102,7 +102,8 @@ class DocView:
         self.pos = [a.pos[k] if k >= 0 else "X" for k in p]
         self.deps = [a.deps[k] if k >= 0 else "" for k in p]
         # the token of ours that holds each pipeline token
-        ours = [bisect_right(starts, s) - 1 for s in a.starts] if odd else list(range(len(a.starts)))
+        same = not odd and len(a.starts) == len(starts)
+        ours = list(range(len(starts))) if same else [max(bisect_right(starts, s) - 1, 0) for s in a.starts]
         self.heads = [ours[a.heads[k]] if k >= 0 else i for i, k in enumerate(p)]
         n = len(starts)
 
