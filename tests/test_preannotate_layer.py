@@ -221,3 +221,17 @@ def test_the_surface_rules_never_touch_the_layer(monkeypatch):
 
 def test_the_version_names_the_pipeline():
     assert LAYER.model_version == f"{SURFACE.model_version}+{language().identity}"
+
+
+def test_a_missing_pipeline_is_one_line_before_any_output(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from newsgold.annotate.cli import cli
+    from tests.conftest import SEEDS
+
+    monkeypatch.setenv("NEWSGOLD_PIPELINE", "no_such_pipeline_pkg")
+    out = tmp_path / "pred.jsonl"
+    result = CliRunner().invoke(cli, ["preannotate", str(SEEDS), "-o", str(out)])
+    assert result.exit_code != 0 and not out.exists()
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and "no_such_pipeline_pkg" in lines[0], result.output
