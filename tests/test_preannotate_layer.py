@@ -61,6 +61,14 @@ def test_no_action_where_the_part_of_speech_says_no(text):
     assert spans(text, label="ACTION") == []
 
 
+def test_a_tagging_slip_keeps_a_surface_trigger_but_never_a_modifier():
+    # the pipeline reads "deploying" here as a noun of lemma "deploying": the surface form fires
+    assert spans("It will see a large contingent of the wing deploying again in the summer.",
+                 label="ACTION") == [("ACTION", "deploying")]
+    # "fighting positions": a noun modifying another is no ACTION, whatever its form
+    assert spans("Soldiers are fighting near the fighting positions.", label="ACTION") == [("ACTION", "fighting")]
+
+
 def test_the_layer_finds_what_the_surface_rules_cannot():
     text = "Gunmen fired on the convoy after an explosion in Mogadishu."
     assert ("ACTION", "fired") not in spans(text, SURFACE) and ("ACTION", "explosion") not in spans(text, SURFACE)

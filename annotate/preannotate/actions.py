@@ -21,18 +21,20 @@ for _phrase in sorted(ACTION_PHRASES, key=len, reverse=True):
 
 
 _TRIGGERS = register_triggers(ACTION_WORDS | set(_PHRASES_BY_FIRST) | set(ACTION_NEEDS_NEXT))
+_SURFACE = frozenset(ACTION_WORDS)
 
 
 _LEMMA_PHRASES: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in ACTION_LEMMA_PHRASES:  # longest first, as listed
     _LEMMA_PHRASES.setdefault(_phrase[0], []).append(_phrase[1:])
 _LEMMA_TRIGGERS = frozenset(ACTION_LEXEMES) | frozenset(_LEMMA_PHRASES)
+_NOMINAL_OR_VERBAL = frozenset({"NOUN", "VERB"})
 
 
 def _by_lemma(doc: DocView) -> list[Candidate]:
     found = []
     words, lower, lemmas, pos = doc.words, doc.lower, doc.lemmas, doc.pos
-    for i in doc.lemma_positions(_LEMMA_TRIGGERS):
+    for i in sorted(set(doc.lemma_positions(_LEMMA_TRIGGERS)).union(doc.positions(_SURFACE))):
         if words[i] != lower[i] and i not in doc.sentence_starts:
             continue  # "March", "Fall", a name: lower-case words only, or a sentence's first
         lemma = lemmas[i]
@@ -42,6 +44,10 @@ def _by_lemma(doc: DocView) -> list[Candidate]:
             continue
         allowed = ACTION_LEXEMES.get(lemma)
         if allowed is None:
+            # the tagger took a verb for a noun or back ("the wing deploying again", lemma
+            # "deploying"): a surface trigger of the rules without the layer still fires
+            if lower[i] in ACTION_WORDS and pos[i] in _NOMINAL_OR_VERBAL and doc.deps[i] != "compound":
+                found.append(Candidate(i, i + 1, "ACTION", 0.8))
             continue
         if lemma in ACTION_NEEDS_NEXT and pos[i] == "NOUN":
             if doc.low(i + 1) in ACTION_NEEDS_NEXT[lemma]:
