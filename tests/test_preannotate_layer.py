@@ -142,6 +142,13 @@ def test_a_count_stays_separate_from_the_actor():
     # a place named inside a noun phrase: "the provinces of X and Y"
     ("Taliban fighters captured most of the provinces of Badakhshan and Takhar.",
      {("captured", "agent", "Taliban fighters"), ("captured", "place", "Badakhshan"), ("captured", "place", "Takhar")}),
+    # a participle clause shares the subject of its clause
+    ("The Taliban advanced in the north, capturing most of Badakhshan.",
+     {("advanced", "agent", "Taliban"), ("capturing", "agent", "Taliban"), ("capturing", "place", "Badakhshan")}),
+    # the object of a light verb takes the verb's subject and place; a reporting verb gives none
+    ("In Syria, Coalition military forces conducted 26 strikes against ISIL targets.",
+     {("strikes", "agent", "Coalition military forces"), ("strikes", "place", "Syria")}),
+    ("The spokesman Zabihullah Mujahid confirmed the attack.", set()),
 ])
 def test_relations_follow_the_parse(text, expected):
     assert relations(text) == expected

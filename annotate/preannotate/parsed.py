@@ -7,7 +7,9 @@
                               coordinated or embedded verb shares ("crossed the border and fled"),
                               the noun a relative clause or an -ing clause hangs on ("fighters who
                               fled", "troops fleeing"); of a noun: its possessor or modifier
-                              ("Taliban offensive"), or "of"/"by" ("withdrawal of Afghan troops")
+                              ("Taliban offensive"), or "of"/"by" ("withdrawal of Afghan troops"),
+                              else the subject of a light verb it is the object of ("forces
+                              conducted 26 strikes", "stepped up attacks")
 - place    ACTION → LOCATION: a locative preposition's object ("fled to Tajikistan", "in the city
                               of Kunduz") or the direct object ("entered Tajikistan")
 - quantity ACTION → COUNT:   the COUNT counting the agent, or "mobilization of 20,000"
@@ -21,7 +23,7 @@ from __future__ import annotations
 from typing import Callable
 
 from newsgold.annotate.preannotate.view import Candidate, DocView
-from newsgold.annotate.resources.lexicon import LOCATIVE_PREPOSITIONS
+from newsgold.annotate.resources.lexicon import LIGHT_VERBS, LOCATIVE_PREPOSITIONS
 
 _PLACE_PREPOSITIONS = LOCATIVE_PREPOSITIONS - {"of"}
 _COUNT_DEPS = frozenset({"nummod", "quantmod", "amod", "compound", "nmod", "det"})
@@ -111,8 +113,10 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
             for t in kids(heads[a], "dobj"):
                 if of(t, "ACTOR") is not None:
                     return of(t, "ACTOR"), counts_of.get(of(t, "ACTOR"))
-        if deps[a] in _INHERIT_DEPS and heads[a] != a and depth < 3:
-            return subject(heads[a], depth + 1)
+        if heads[a] != a and depth < 3 and (deps[a] in _INHERIT_DEPS or (deps[a] == "advcl" and doc.tags[a] == "VBG")):
+            return subject(heads[a], depth + 1)  # "fled and crossed", "began to flee", ", capturing"
+        if deps[a] == "pcomp" and heads[a] != a and depth < 3 and heads[heads[a]] != heads[a]:
+            return subject(heads[heads[a]], depth + 1)  # "took refuge after fighting the Taliban"
         if deps[a] == "amod" and doc.tags[a] == "VBG" and of(heads[a], "ACTOR") is not None:
             return of(heads[a], "ACTOR"), counts_of.get(of(heads[a], "ACTOR"))  # "retreating forces"
         if deps[a] in ("relcl", "acl") and not doc.tags[a] == "VBN" and of(heads[a], "ACTOR") is not None:
@@ -120,6 +124,23 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         return None, None
 
     def nominal_agent(a: int) -> int | None:
+        """Of a nominal ACTION: its possessor or name modifier ("the Taliban offensive"), "of" or
+        "by" X, else the subject of the verb it is the object of ("forces conducted 26 strikes")."""
+        own = _own_nominal_agent(a)
+        verb = carried_by(a)
+        if own is None and verb is not None:
+            return subject(verb)[0]
+        return own
+
+    def carried_by(a: int) -> int | None:
+        """The light verb (or ACTION verb) whose object the nominal ACTION at `a` is, if any."""
+        verb = heads[a]
+        if deps[a] == "dobj" and verb != a and doc.pos[verb] == "VERB" and (
+                doc.lemmas[verb] in LIGHT_VERBS or of(verb, "ACTION") is not None):
+            return verb
+        return None
+
+    def _own_nominal_agent(a: int) -> int | None:
         for t in kids(a, *_NOMINAL_AGENT_DEPS):
             if t < a and of(t, "ACTOR") is not None:
                 return of(t, "ACTOR")
@@ -177,7 +198,10 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         if count is not None:
             relations.append((k, count, "quantity", 0.55))
             linked.add((k, "quantity"))
-        for place in places(a):
+        found = places(a)
+        if not found and doc.pos[a] == "NOUN" and carried_by(a) is not None and of(carried_by(a), "ACTION") is None:
+            found = places(carried_by(a))  # "In Syria, forces conducted 26 strikes"
+        for place in found:
             relations.append((k, place, "place", 0.55))
             linked.add((k, "place"))
     for k in counted:

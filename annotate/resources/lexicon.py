@@ -108,6 +108,10 @@ ACTION_LEXEMES: dict[str, frozenset[str]] = {
 ACTION_ONLY_FORMS = {"leave": frozenset({"leaving", "leaves"}), "fall": frozenset({"fell", "fallen"})}
 # "fall" names an event only as "the fall of ..."; elsewhere it is a season or a verb of price.
 ACTION_NEEDS_NEXT = {"fall": frozenset({"of"})}
+# Verbs whose object names the event they carry out ("forces conducted 26 strikes", "launched an
+# offensive"): the object ACTION takes the verb's subject as its agent (preannotate/parsed.py).
+LIGHT_VERBS = frozenset("conduct launch carry stage mount begin continue intensify wage undertake "
+                        "execute perform resume escalate".split())
 # Multi-word triggers by the lemma of their first word (the layer) : "took full control".
 ACTION_LEMMA_PHRASES = (("take", "full", "control"), ("take", "refuge"), ("take", "control"), ("step", "up"))
 # Multi-word triggers, labelled whole (guidelines: phrasal verbs and take-idioms).
