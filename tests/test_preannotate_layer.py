@@ -250,3 +250,18 @@ def test_a_missing_pipeline_is_one_line_before_any_output(tmp_path, monkeypatch)
     assert result.exit_code != 0 and not out.exists()
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error:") and "no_such_pipeline_pkg" in lines[0], result.output
+
+
+def test_the_merge_with_a_model_analyses_its_batch_in_one_layer_call(counted):
+    from newsgold.annotate.preannotate import MergedAnnotator
+    from newsgold.annotate.preannotator import AnnotatedDocument
+
+    class Empty:  # a model that proposes nothing
+        model_version, labels = "empty-1", ("ACTOR",)
+
+        def annotate(self, document):
+            return AnnotatedDocument(document, (), (), self.model_version)
+
+    documents = [make_document(f"Taliban fighters fled on day {i}.", f"m{i}", f"m{i}") for i in range(5)]
+    merged = list(MergedAnnotator(RuleAnnotator(), Empty()).annotate_many(documents))
+    assert counted == [5] and all(m.spans for m in merged)
