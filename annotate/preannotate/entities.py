@@ -19,8 +19,8 @@ from newsgold.annotate.resources.lexicon import (
     ENTITY_LABELS,
     FACILITY_WORDS,
     GROUP_HEADS,
-    MONTHS,
     GROUP_MODIFIERS,
+    MONTHS,
     NP_QUANTIFIERS,
     PERSON_CUES,
     PLACE_SUFFIXES,
@@ -67,7 +67,15 @@ def _trimmed(doc: DocView, start: int, end: int, person: bool) -> tuple[int, int
     return start, end
 
 
+def _group_of_people(doc: DocView, head: int) -> bool:
+    """Whether a nationality entity headed at `head` is a plural noun of its own ("the Kurds"),
+    not a modifier ("Kurdish forces", "Afghan troops") or a common noun after it."""
+    return (doc.pos[head] in _NOUNS and doc.words[head][0].isupper() and doc.tags[head].endswith("S")
+            and doc.deps[head] not in ("amod", "compound"))
+
+
 def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candidate]:
+    """The pipeline's entities of `doc` as candidates of `labels` (see the module)."""
     found = []
     for first, end, kind in doc.entities:
         label = ENTITY_LABELS.get(kind)
@@ -102,8 +110,7 @@ def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candid
                 if label != "LOCATION" or doc.lower[outer] not in PLACE_SUFFIXES or outer != end:
                     continue
                 end = outer + 1
-        if kind == "NORP" and (doc.pos[head] not in _NOUNS or not doc.words[head][0].isupper() or doc.deps[head] in ("amod", "compound")
-                               or not doc.tags[head].endswith("S")):
+        if kind == "NORP" and not _group_of_people(doc, head):
             continue  # "Afghan" soldiers; a nationality names a group only as a plural noun: "Afghans"
         found.append(Candidate(start, end, label, ENTITY_SCORE))
     return found
