@@ -48,6 +48,9 @@ def _head(doc: DocView, span: Candidate) -> int:
 
 
 def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[], list[Relation]]) -> list[Relation]:
+    """Relations as (head index, tail index, label, score) into `spans` (sorted by start), from
+    the parse of `doc` (see the module); `fallback()` gives the word-order relations. Head and
+    tail are always in one sentence."""
     owner = [-1] * (len(doc) + 1)  # token -> the span holding it
     for k, span in enumerate(spans):
         owner[span.start : span.end] = [k] * (span.end - span.start)

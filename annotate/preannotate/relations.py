@@ -1,7 +1,8 @@
 """Relation rules, deliberately narrow, with lower scores than the spans. With the language layer
-they read the dependency parse (`_parsed`: subject and passive agent for `agent`, prepositional
+they read the dependency parse (`parsed.py`: subject and passive agent for `agent`, prepositional
 paths for `place`, numeric modifiers and "X of Y" for `counts` and `quantity`), and fall back on
-the word-order rules below only where the parse links nothing; without it, word order alone:
+the word-order rules below for counts, agents and quantities only where the parse links nothing;
+without the layer, word order alone:
 
 - counts   COUNT → ACTOR:    "1,037 Afghan government troops", "forces, several hundred of whom"
 - agent    ACTION → ACTOR:   "Taliban fighters advanced", "withdrawal of Afghan troops"
