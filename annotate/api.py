@@ -114,10 +114,12 @@ class PreannotateResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _rules() -> Preannotator:
+def _rules(progress: Progress = silent) -> Preannotator:
+    """The rules, reading the language layer (its parsing reported to `progress`), documents
+    analysed a batch at a time through `annotate_all` -> `RuleAnnotator.annotate_many`."""
     from newsgold.annotate.preannotate import RuleAnnotator
 
-    return RuleAnnotator().warm_up()
+    return RuleAnnotator(progress=progress).warm_up()
 
 
 def _with_model(model: str | Path | None, schema: Schema | str | Path | None = None) -> Preannotator | None:
@@ -145,7 +147,7 @@ def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Pre
     preannotator = preannotator or _with_model(model)
     read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
                           progress=progress)
-    preannotator = preannotator or _rules()
+    preannotator = preannotator or _rules(progress)
     total = len(read.documents)
 
     def records():
@@ -226,7 +228,7 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
                           progress=progress)  # before the server is asked: bad input is refused without one
     ls = connect(data_dir)
-    chosen = merged or (_rules() if preannotator is True else (preannotator or None))
+    chosen = merged or (_rules(progress) if preannotator is True else (preannotator or None))
     annotate = None if chosen is None else (lambda docs: [a.to_record() for a in annotate_all(chosen, docs)])
     total = len(read.documents)
     report = import_documents(ls, project, schema, read.documents, annotate, batch_size,

@@ -132,7 +132,9 @@ TEXT = "Taliban fighters advanced into Kunduz. The Globe editors said they left 
 
 @lru_cache(maxsize=1)
 def rules():
-    return RuleAnnotator().warm_up()
+    # the merge policies are measured against the surface rules: with the language layer the
+    # rules find "Globe" (a pipeline entity) themselves, which leaves the model nothing to add here
+    return RuleAnnotator(pipeline=False).warm_up()
 
 
 def merged(proposals, policy=None):
@@ -146,7 +148,7 @@ def found(annotated):
 
 
 def test_merge_adds_confident_model_spans_where_the_rules_found_none():
-    alone = RuleAnnotator().annotate(make_document(TEXT, "t.txt", "t.txt"))
+    alone = rules().annotate(make_document(TEXT, "t.txt", "t.txt"))
     assert ("Globe editors", "ACTOR") not in found(alone)
     result = merged([("The Globe editors", "ACTOR", 0.95), ("Zorg", "LOCATION", 0.5)])
     assert ("Globe editors", "ACTOR") in found(result)  # read under our guidelines: no "The"
@@ -164,7 +166,7 @@ def test_merge_keeps_rule_spans_and_rules_only_labels():
 
 
 def test_agreement_raises_the_score_and_relations_link_model_spans():
-    alone = {s.text: s.score for s in RuleAnnotator().annotate(make_document(TEXT, "t.txt", "t.txt")).spans}
+    alone = {s.text: s.score for s in rules().annotate(make_document(TEXT, "t.txt", "t.txt")).spans}
     result = merged([("Taliban fighters", "ACTOR", 0.5), ("Globe editors", "ACTOR", 0.95)])
     scores = {s.text: s.score for s in result.spans}
     assert scores["Taliban fighters"] == pytest.approx(1 - (1 - alone["Taliban fighters"]) * 0.5, abs=1e-3)
@@ -220,7 +222,7 @@ def test_preannotate_with_a_model(models, tmp_path):
                                                "-o", str(out)])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
-    version = load_merged(models / "one", load_schema().hash, rules()).model_version
+    version = load_merged(models / "one", load_schema().hash, RuleAnnotator().warm_up()).model_version
     assert len(records) == 2 and {r["model_version"] for r in records} == {version}
     assert all(0 < r["score"] <= 1 and r["spans"] for r in records)
 

@@ -9,6 +9,7 @@ from newsgold.annotate.cli import cli
 from newsgold.annotate.preannotate import RuleAnnotator, resolve, rules_version
 from newsgold.annotate.documents import make_document
 from newsgold.annotate.preannotate.view import Candidate
+from newsgold.annotate.language import language
 from newsgold.annotate.preannotator import Preannotator
 
 ANNOTATOR = RuleAnnotator().warm_up()
@@ -224,7 +225,8 @@ def test_spans_are_valid_and_scored(seed_paths):
         assert annotation.document == doc
         check_spans(doc.text, annotation.spans)  # in range, text matches, no overlap
         assert all(0 < s.score <= 1 for s in annotation.spans)
-        assert annotation.model_version == rules_version()
+        # the rules read the language layer: its identity is part of their version
+        assert annotation.model_version == f"{rules_version()}+{language().identity}"
         assert rules_version().startswith("rules-")
 
 
@@ -235,7 +237,7 @@ def test_cli_preannotate_and_score(tmp_path):
     result = CliRunner().invoke(cli, ["preannotate", str(SEEDS), "-o", str(out)])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 2 and all(r["model_version"] == rules_version() for r in rows)
+    assert len(rows) == 2 and all(r["model_version"] == ANNOTATOR.model_version for r in rows)
     assert {"id", "source", "story_id", "spans", "relations"} <= set(rows[0])
     result = CliRunner().invoke(cli, ["score", str(SEEDS / "gold" / "seeds.jsonl"), str(out), "--json"])
     assert result.exit_code == 0, result.output

@@ -1,9 +1,18 @@
-"""ACTION rules: event triggers of conflict and movement news, verbs and nouns, from a lexicon
-of inflected forms (see lexicon.py), plus phrasal verbs and take-idioms."""
+"""ACTION rules: event triggers of conflict and movement news, verbs and nouns, plus phrasal verbs
+and take-idioms. With the language layer, triggers are lexemes matched by lemma at the parts of
+speech where they name an event (ACTION_LEXEMES: every inflection of a listed verb fires, "fire"
+the noun does not); without it, a lexicon of inflected forms (ACTION_WORDS)."""
 
 from __future__ import annotations
 
-from newsgold.annotate.resources.lexicon import ACTION_NEEDS_NEXT, ACTION_PHRASES, ACTION_WORDS
+from newsgold.annotate.resources.lexicon import (
+    ACTION_LEMMA_PHRASES,
+    ACTION_LEXEMES,
+    ACTION_NEEDS_NEXT,
+    ACTION_ONLY_FORMS,
+    ACTION_PHRASES,
+    ACTION_WORDS,
+)
 from newsgold.annotate.preannotate.view import Candidate, DocView, register_triggers
 
 _PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
@@ -12,9 +21,50 @@ for _phrase in sorted(ACTION_PHRASES, key=len, reverse=True):
 
 
 _TRIGGERS = register_triggers(ACTION_WORDS | set(_PHRASES_BY_FIRST) | set(ACTION_NEEDS_NEXT))
+_SURFACE = frozenset(ACTION_WORDS)
+
+
+_LEMMA_PHRASES: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in ACTION_LEMMA_PHRASES:  # longest first, as listed
+    _LEMMA_PHRASES.setdefault(_phrase[0], []).append(_phrase[1:])
+_LEMMA_TRIGGERS = frozenset(ACTION_LEXEMES) | frozenset(_LEMMA_PHRASES)
+_NOMINAL_OR_VERBAL = frozenset({"NOUN", "VERB"})
+
+
+def _by_lemma(doc: DocView) -> list[Candidate]:
+    found = []
+    words, lower, lemmas, pos = doc.words, doc.lower, doc.lemmas, doc.pos
+    for i in sorted(set(doc.lemma_positions(_LEMMA_TRIGGERS)).union(doc.positions(_SURFACE))):
+        if words[i] != lower[i] and i not in doc.sentence_starts:
+            continue  # "March", "Fall", a name: lower-case words only, or a sentence's first
+        lemma = lemmas[i]
+        rest = next((r for r in _LEMMA_PHRASES.get(lemma, ()) if doc.match(i + 1, r)), None)
+        if rest is not None and pos[i] == "VERB":
+            found.append(Candidate(i, i + 1 + len(rest), "ACTION", 0.85))
+            continue
+        allowed = ACTION_LEXEMES.get(lemma)
+        if allowed is None:
+            # the tagger took a verb for a noun or back ("the wing deploying again", lemma
+            # "deploying"): a surface trigger of the rules without the layer still fires
+            if lower[i] in ACTION_WORDS and pos[i] in _NOMINAL_OR_VERBAL and doc.deps[i] != "compound":
+                found.append(Candidate(i, i + 1, "ACTION", 0.8))
+            continue
+        if lemma in ACTION_NEEDS_NEXT and pos[i] == "NOUN":
+            if doc.low(i + 1) in ACTION_NEEDS_NEXT[lemma]:
+                found.append(Candidate(i, i + 1, "ACTION", 0.8))
+            continue
+        if lemma in ACTION_ONLY_FORMS and lower[i] not in ACTION_ONLY_FORMS[lemma]:
+            continue
+        if pos[i] == "NOUN" and doc.deps[i] == "compound":
+            continue  # a noun modifying another: "strike releases", "bomb attacks" (the head fires)
+        if pos[i] in allowed:
+            found.append(Candidate(i, i + 1, "ACTION", 0.8))
+    return found
 
 
 def find_actions(doc: DocView) -> list[Candidate]:
+    if doc.lemmas is not None:
+        return _by_lemma(doc)
     found = []
     words, lower = doc.words, doc.lower
     for i in doc.positions(_TRIGGERS):

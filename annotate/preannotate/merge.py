@@ -177,12 +177,12 @@ class MergedAnnotator:
         """Documents pre-annotated in order, handed to the model BATCH at a time."""
         documents = iter(documents)
         while batch := list(islice(documents, BATCH)):
-            for predicted in annotate_all(self.model, batch):
-                yield self._merge(predicted)
+            predicted = list(annotate_all(self.model, batch))
+            for one, doc in zip(predicted, self.rules.views([p.document.text for p in predicted])):
+                yield self._merge(one, doc)
 
-    def _merge(self, predicted: AnnotatedDocument) -> AnnotatedDocument:
+    def _merge(self, predicted: AnnotatedDocument, doc: DocView) -> AnnotatedDocument:
         document = predicted.document
-        doc = DocView(document.text)
         first = {start: i for i, start in enumerate(doc.starts)}
         after = {end: i + 1 for i, end in enumerate(doc.ends)}
         model = []

@@ -1,5 +1,8 @@
-"""Relation rules, deliberately narrow: they link spans only where word order makes it plain,
-with lower scores than the spans.
+"""Relation rules, deliberately narrow, with lower scores than the spans. With the language layer
+they read the dependency parse (`parsed.py`: subject and passive agent for `agent`, prepositional
+paths for `place`, numeric modifiers and "X of Y" for `counts` and `quantity`), and fall back on
+the word-order rules below for counts, agents and quantities only where the parse links nothing;
+without the layer, word order alone:
 
 - counts   COUNT → ACTOR:    "1,037 Afghan government troops", "forces, several hundred of whom"
 - agent    ACTION → ACTOR:   "Taliban fighters advanced", "withdrawal of Afghan troops"
@@ -11,6 +14,7 @@ with lower scores than the spans.
 from __future__ import annotations
 
 from newsgold.annotate.resources.lexicon import LOCATIVE_PREPOSITIONS
+from newsgold.annotate.preannotate.parsed import parsed_relations
 from newsgold.annotate.preannotate.view import Candidate, DocView
 
 # Words that may stand between a subject and its verb: "the Taliban have already seized".
@@ -22,6 +26,13 @@ _AUXILIARIES = frozenset(
 
 def find_relations(doc: DocView, spans: list[Candidate]) -> list[tuple[int, int, str, float]]:
     """Relations as (head index, tail index, label, score) into `spans` (sorted by start)."""
+    if doc.heads is not None:
+        return parsed_relations(doc, spans, fallback=lambda: word_order_relations(doc, spans))
+    return word_order_relations(doc, spans)
+
+
+def word_order_relations(doc: DocView, spans: list[Candidate]) -> list[tuple[int, int, str, float]]:
+    """The relations word order makes plain (the rules without the layer)."""
     relations: list[tuple[int, int, str, float]] = []
     at_start = {span.start: k for k, span in enumerate(spans)}
     at_end = {span.end: k for k, span in enumerate(spans)}

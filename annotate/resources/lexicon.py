@@ -80,8 +80,40 @@ leaving
 return returns returned returning
 """
 ACTION_WORDS = frozenset(_ACTION_FORMS.split())
+# With the language layer (annotate/preannotate/actions.py) triggers are matched by lemma: one
+# entry per lexeme and the parts of speech at which it names an event (V verb, N noun, A an
+# adjective the tagger sometimes gives a noun: "the Taliban offensive"). "fire" is an event as a
+# verb ("fired", "firing") but not as a noun ("the fire"); "target" likewise. Reporting verbs,
+# states and opinions (schema/guidelines.md, ACTION) are not listed. Without the layer the rules
+# read the inflected forms of ACTION_WORDS above, as they always have (the "rules alone" column).
+_ACTION_LEXEMES = """
+flee:V cross:V seize:V seizure:N capture:VN recapture:VN withdraw:V withdrawal:N
+mobilize:V mobilise:V mobilization:N mobilisation:N surrender:VN attack:VN
+kill:V killing:N advance:VN retreat:VN clash:VN fight:VN fighting:N march:VN enter:V
+assassinate:V assassination:N airstrike:N air-strike:N strike:VN offensive:NA
+counter-offensive:NA counteroffensive:NA counter-attack:VN counterattack:VN defeat:VN
+collapse:VN incursion:N invade:V invasion:N bomb:V bombing:N shell:V shelling:N storm:V
+overrun:V abandon:V evacuate:V evacuation:N deploy:V deployment:N sweep:V raid:VN ambush:VN
+reinforcement:N return:V fire:V firing:N explode:V explosion:N blast:N battle:VN
+bombard:V bombardment:N target:V retake:V shoot:V shooting:N fall:V leave:V
+"""
+_POS_CODES = {"V": "VERB", "N": "NOUN", "A": "ADJ"}
+ACTION_LEXEMES: dict[str, frozenset[str]] = {
+    lemma: frozenset(_POS_CODES[c] for c in codes)
+    for lemma, codes in (entry.split(":") for entry in _ACTION_LEXEMES.split())
+}
+# Lemmas only some inflections of which name an event: "left" is a direction or a result far more
+# often than a departure ("the attack left 10 dead"), "prices fall" is no event but "Kabul fell"
+# is; only these forms of them fire (the noun "fall" fires before "of": ACTION_NEEDS_NEXT).
+ACTION_ONLY_FORMS = {"leave": frozenset({"leaving", "leaves"}), "fall": frozenset({"fell", "fallen"})}
 # "fall" names an event only as "the fall of ..."; elsewhere it is a season or a verb of price.
 ACTION_NEEDS_NEXT = {"fall": frozenset({"of"})}
+# Verbs whose object names the event they carry out ("forces conducted 26 strikes", "launched an
+# offensive"): the object ACTION takes the verb's subject as its agent (preannotate/parsed.py).
+LIGHT_VERBS = frozenset("conduct launch carry stage mount begin continue intensify wage undertake "
+                        "execute perform resume escalate".split())
+# Multi-word triggers by the lemma of their first word (the layer) : "took full control".
+ACTION_LEMMA_PHRASES = (("take", "full", "control"), ("take", "refuge"), ("take", "control"), ("step", "up"))
 # Multi-word triggers, labelled whole (guidelines: phrasal verbs and take-idioms).
 ACTION_PHRASES = (
     ("step", "up"), ("steps", "up"), ("stepped", "up"), ("stepping", "up"),
@@ -133,6 +165,30 @@ DEMONYMS = frozenset(
     "Israeli Palestinian Lebanese Jordanian Egyptian Libyan Yemeni Qatari Emirati Somali "
     "Sudanese Nigerian Malian European Western Soviet Pashtun Hazara Baloch Australian "
     "Canadian Japanese Korean Polish".split()
+)
+# Words before a group noun that never belong to an ACTOR's extent (they are bare quantifiers:
+# schema/guidelines.md, COUNT).
+NP_QUANTIFIERS = frozenset(
+    "other many several some all more most few such own same both each various numerous any "
+    "certain additional further remaining".split()
+)
+# The language pipeline's entity types that pre-fill our labels (schema/guidelines.md,
+# "Pre-annotation from the language pipeline"); NORP only as a plural noun ("Afghans"). DATE,
+# TIME, CARDINAL, QUANTITY, MONEY, PERCENT, ORDINAL and the rest pre-fill nothing: COUNTs come from
+# the COUNT rules, which know our conventions on dates, measures and ordinals.
+ENTITY_LABELS = {"PERSON": "ACTOR", "ORG": "ACTOR", "NORP": "ACTOR", "GPE": "LOCATION", "LOC": "LOCATION",
+                 "FAC": "LOCATION"}
+# The last word of a named facility: a pipeline entity ending in one is a LOCATION, whatever type
+# the pipeline gave it ("the Iraqi Museum", "Tiyas Military Airfield": guidelines, LOCATION).
+FACILITY_WORDS = frozenset(
+    "airport airbase airfield base camp dam barrage bridge hospital mosque museum school "
+    "university prison palace gate church market stadium port harbour harbor refinery station "
+    "embassy consulate checkpoint".split()
+)
+# Prepositions after which a name is a place ("in Dabiq", "near Palmyra"): a pipeline entity
+# there is a LOCATION even when the pipeline called it a person or an organisation.
+SPATIAL_PREPOSITIONS = frozenset(
+    "in at near into inside outside across around through throughout within towards toward".split()
 )
 COUNTRY_ABBREVIATIONS = frozenset({"U.S.", "US", "U.K.", "UK", "UN", "U.N.", "EU"})
 # Words before a name that say a person follows: "spokesman Zabihullah Mujahid".
