@@ -20,6 +20,13 @@ One function per part, each returning the rows of its table; `main` prints them.
   were (README): plain features, the chosen pipeline set (`train.features` OWN, NEAR,
   PIPELINE_WINDOW) and variants of it; mean ± standard deviation of strict micro F1 over the
   folds, and of the per-fold difference from the chosen set, with the folds it won.
+- `rules`: pre-annotation by the rules alone (`RuleAnnotator(pipeline=False)`, today's surface
+  rules) and by the rules reading the layer (the default), on the seeds (tuned on), the starter
+  gold's development split, and the re3d corpus under its own labels: strict and overlap micro
+  P/R/F1 and strict relation F1 (`annotate score`).
+- `throughput`: a cold and a warm `annotate preannotate` (whole processes) of the re3d texts four
+  times over, each copy numbered so every text is new to an empty cache: the warm run's share of
+  the cold one, and the words per second the layer parsed ((cold - warm) / words).
 - `tagger_speed`: what `train predict` does per document (`TaggerAnnotator.annotate_many`:
   tokens, the layer's analysis of each batch in one call, features, tags, spans with scores),
   on 300 news-sized documents (`tests/bench/corpus.news_documents`, ~700 words), for the taggers
@@ -227,12 +234,78 @@ def tagger_speed_part() -> list[list[str]]:
     return rows
 
 
+def rules_part() -> list[list[str]]:
+    """Rows: rules, corpus, strict and overlap micro P/R/F1 of the spans, strict relation F1."""
+    from newsgold.annotate import api
+    from newsgold.annotate.preannotate import RuleAnnotator
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_rules_layer import predict, records
+
+    gold = ROOT / "seeds" / "gold"
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        api.convert_re3d(RE3D, tmp / "re3d.jsonl")
+        corpora = {"seeds (tuned on)": gold / "seeds.jsonl", "starter development split": gold / "starter" / "validation.jsonl",
+                   "re3d (its own labels: ACTOR, LOCATION, COUNT)": tmp / "re3d.jsonl"}
+        for name, annotator in (("rules alone", RuleAnnotator(pipeline=False)), ("rules + pipeline", RuleAnnotator())):
+            annotator.warm_up()
+            for corpus, path in corpora.items():
+                predicted = predict(annotator, records(path), tmp / f"{len(rows)}.jsonl")
+                report = api.score(path, predicted)
+                strict, overlap = report["micro"]["strict"], report["micro"]["partial"]
+                relations = report["relations"]["micro"]["strict"]["f1"] if report["relations"]["types"] else None
+                rows.append([name, corpus, *(f"{x:.3f}" for x in (strict["precision"], strict["recall"], strict["f1"],
+                             overlap["precision"], overlap["recall"], overlap["f1"])),
+                             "–" if relations is None else f"{relations:.3f}"])
+    return rows
+
+
+def re3d_texts() -> list[str]:
+    import json
+
+    return [json.loads(line)["text"] for folder in sorted(RE3D.iterdir()) if folder.is_dir()
+            for line in (folder / "documents.json").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def throughput_part(copies: int = 4) -> list[list[str]]:
+    """Rows: run, documents, words, seconds — a cold and a warm `annotate preannotate` as whole processes."""
+    import json
+    import os
+
+    texts = re3d_texts()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        docs = tmp / "docs.jsonl"
+        lines = [json.dumps({"text": f"Report {n + 1} of {copies}.\n\n{t}"}) for n in range(copies) for t in texts]
+        docs.write_text("\n".join(lines) + "\n")
+        words = sum(len(json.loads(line)["text"].split()) for line in lines)
+        env = {**os.environ, "NEWSGOLD_CACHE": str(tmp / "cache")}
+        annotate = str(Path(sys.executable).parent / "annotate")
+        seconds = {}
+        for run in ("cold (empty cache)", "warm (the same texts again)"):
+            started = time.perf_counter()
+            subprocess.run([annotate, "preannotate", str(docs), "-o", str(tmp / f"{len(seconds)}.jsonl")], env=env,
+                           check=True, capture_output=True)
+            seconds[run] = time.perf_counter() - started
+    cold, warm = seconds.values()
+    rows = [[run, str(len(lines)), f"{words:,}", f"{t:.2f}"] for run, t in seconds.items()]
+    rows.append(["warm / cold (target <= 0.3)", "", "", f"{warm / cold:.3f}"])
+    rows.append([f"words/s parsed on {os.cpu_count()} cores, (cold - warm) / words (target >= 10,000)", "", "",
+                 f"{words / (cold - warm):,.0f}"])
+    return rows
+
+
+RULES_HEADER = ["rules", "corpus", "strict P", "strict R", "strict F1", "overlap P", "overlap R", "overlap F1", "relations F1"]
+THROUGHPUT_HEADER = ["run", "docs", "words", "seconds"]
 TAGGER_HEADER = ["split", "features", *(f"{s} {l}" for s in SCHEMES for l in ("ACT", "LOC", "CNT", "micro")), "fit s"]
 SPEED_HEADER = ["features", "cache", "docs", "words", "seconds", "docs/s", "words/s"]
 CV_HEADER = ["variant", "strict micro F1", "vs chosen", "won"]
 PARTS = {"tagger": (tagger_part, TAGGER_HEADER), "tagger_cv": (tagger_cv_part, CV_HEADER),
-         "tagger_speed": (tagger_speed_part, SPEED_HEADER)}
-DEFAULT = ("tagger", "tagger_speed")
+         "tagger_speed": (tagger_speed_part, SPEED_HEADER), "rules": (rules_part, RULES_HEADER),
+         "throughput": (throughput_part, THROUGHPUT_HEADER)}
+DEFAULT = ("tagger", "tagger_speed", "rules", "throughput")
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
