@@ -34,7 +34,7 @@ def test_preannotate_and_predict_with_the_starter(tmp_path):
     result = CliRunner().invoke(annotate_cli, ["preannotate", str(SEED), "--model", "starter", "-o", str(out)])
     assert result.exit_code == 0, result.output
     (record,) = records(out)
-    rules, model = record["model_version"].split("+", 1)
+    rules, model = record["model_version"].rsplit("+", 1)
     assert rules.startswith("rules-") and model.startswith("starter-")
     assert record["spans"]
     predicted = tmp_path / "tagger.jsonl"
