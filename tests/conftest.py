@@ -24,3 +24,10 @@ def read_documents(paths, text_field="text", skip_bad=False):
     skipped = []
     documents = list(iter_documents(paths, text_field, skipped.append if skip_bad else None))
     return documents, skipped
+
+
+def rules_version() -> str:
+    """The model_version the default rules push under: the rules reading the language layer."""
+    from newsgold.annotate.preannotate import RuleAnnotator
+
+    return RuleAnnotator().model_version

@@ -54,6 +54,11 @@ def test_the_wheel_runs_from_any_folder(installed, tmp_path):
                             for r in records))
     run(installed, "annotate", "export", "--from", "gold.jsonl", "--out", "ds", cwd=work)
     assert (work / "ds" / "dataset_dict.json").exists() and (work / "ds" / "parquet" / "train.parquet").exists()
+    # the starter model builds from the gold the wheel ships, into the cache (NEWSGOLD_CACHE of the
+    # test run), and pre-annotates with the rules under one deterministic model_version
+    run(installed, "annotate", "preannotate", "news", "--model", "starter", "-o", "starter.jsonl", cwd=work)
+    versions = {json.loads(line)["model_version"] for line in (work / "starter.jsonl").read_text().splitlines()}
+    assert len(versions) == 1 and "+starter-" in versions.pop()
     # the library is importable under its namespace, and comes from the wheel
     code = "import newsgold.annotate as a, newsgold.train as t; print(a.__file__); print(a.load_documents, t.fit)"
     where = run(installed, "python", "-c", code, cwd=work).stdout

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from newsgold.annotate import server
 from newsgold.annotate.cli import cli
 from newsgold.annotate.labelstudio import LabelStudio
-from newsgold.annotate.preannotate import rules_version
+from tests.conftest import rules_version
 
 pytestmark = pytest.mark.e2e
 DOCUMENTS = 300

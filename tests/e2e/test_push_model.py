@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
-from newsgold.annotate.preannotate import rules_version
+from tests.conftest import rules_version
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.e2e
