@@ -12,6 +12,8 @@ from newsgold.annotate.resources.lexicon import (
     ACTION_ONLY_FORMS,
     ACTION_PHRASES,
     ACTION_WORDS,
+    PEOPLE_LEMMAS,
+    SPECIFIC_ONLY,
 )
 from newsgold.annotate.preannotate.view import Candidate, DocView, register_triggers
 
@@ -29,6 +31,16 @@ for _phrase in ACTION_LEMMA_PHRASES:  # longest first, as listed
     _LEMMA_PHRASES.setdefault(_phrase[0], []).append(_phrase[1:])
 _LEMMA_TRIGGERS = frozenset(ACTION_LEXEMES) | frozenset(_LEMMA_PHRASES)
 _NOMINAL_OR_VERBAL = frozenset({"NOUN", "VERB"})
+
+
+_MODIFIER = frozenset({"amod", "compound"})
+_OWN_WORDS = frozenset({"det", "poss", "amod", "compound", "nmod", "nummod", "prep", "acl", "relcl"})
+
+
+def _specific(doc: DocView, i: int) -> bool:
+    """Whether the event noun at `i` has words of its own that make it one event (a determiner,
+    possessor, modifier, number or prepositional phrase: guidelines V4)."""
+    return any(doc.deps[c] in _OWN_WORDS for c in doc.children.get(i, ()))
 
 
 def _by_lemma(doc: DocView) -> list[Candidate]:
@@ -57,6 +69,11 @@ def _by_lemma(doc: DocView) -> list[Candidate]:
             continue
         if pos[i] == "NOUN" and doc.deps[i] == "compound":
             continue  # a noun modifying another: "strike releases", "bomb attacks" (the head fires)
+        if lemma in SPECIFIC_ONLY and pos[i] == "NOUN" and not _specific(doc, i):
+            continue  # "in battle", "violence in conflict": generic (guidelines V4)
+        if doc.tags[i] == "VBG" and doc.deps[i] in _MODIFIER and pos[doc.heads[i]] == "NOUN" \
+                and lemmas[doc.heads[i]] not in PEOPLE_LEMMAS:
+            continue  # "fighting positions", "attacking aircraft": a modifier of a thing
         if pos[i] in allowed:
             found.append(Candidate(i, i + 1, "ACTION", 0.8))
     return found

@@ -1,0 +1,137 @@
+"""Rules that read the language layer only, beside the families' own (schema/guidelines.md, the
+hard calls decided while annotating the starter gold). `RuleAnnotator(pipeline=False)` never runs
+them.
+
+- `people_nouns`   ACTOR: common nouns of people, forces and institutions by lemma ("civilians",
+                   "the coalition", "international partners", "the Foreign Secretary"; A3, A9), not
+                   as a predicate nominal or apposition, nor as a title before a name (A2).
+- `named_events`   ACTION: "Operation Inherent Resolve", "Exercise Eager Lion 16", "the Gulf War"
+                   as one span (V5), not inside an organisation's name (A10).
+- `country_modifiers` LOCATION: "U.S." / "UK" modifying a non-person noun (L4); a longer ACTOR
+                   ("U.S. officials") wins the resolution.
+- `event_counts`   COUNT: "one" counting an event or people ("one strike": C1, C3).
+- `refined`        drops ACTIONs and COUNTs in a definitional passage (C4), COUNTs that are
+                   citation marks, coordinates or parts of a name ("[2]", "33°47′", "Resolution
+                   2328"), and grows a LOCATION over "<direction> of" (L2).
+"""
+
+from __future__ import annotations
+
+from newsgold.annotate.preannotate.view import Candidate, DocView
+from newsgold.annotate.resources.lexicon import (
+    ACTION_LEXEMES,
+    COMPASS,
+    COUNTRY_MODIFIERS,
+    NAMED_EVENT_LEADS,
+    NAMED_EVENT_TAILS,
+    PEOPLE_LEMMAS,
+    PEOPLE_NEED_MODIFIER,
+)
+
+_NOT_MENTIONS = frozenset({"attr", "appos"})  # "is an Iraqi General", "a middleman"
+_OWN_MODIFIERS = frozenset({"amod", "compound", "nmod", "poss"})
+_DEFINING = frozenset({"define", "classify"})
+_COORDINATE_MARKS = frozenset("°′″'")
+
+
+def people_nouns(doc: DocView) -> list[Candidate]:
+    found = []
+    pos, deps, heads, children = doc.pos, doc.deps, doc.heads, doc.children
+    for i in doc.lemma_positions(PEOPLE_LEMMAS):
+        if pos[i] not in ("NOUN", "PROPN") or deps[i] in _NOT_MENTIONS:
+            continue
+        if deps[i] == "compound" and pos[heads[i]] == "PROPN":
+            continue  # a title before a name: "Foreign Secretary Boris Johnson" (A2)
+        if deps[i] == "compound" and doc.lemmas[heads[i]] not in PEOPLE_LEMMAS:
+            continue  # "partner nation" is the head's; "coalition aircraft": not a person's word
+        if doc.lemmas[i] in PEOPLE_NEED_MODIFIER and not any(
+                deps[c] in _OWN_MODIFIERS and c < i for c in children.get(i, ())):
+            continue  # "the regime", "the group": a back-reference (A4)
+        found.append(Candidate(i, i + 1, "ACTOR", 0.7))
+    return found
+
+
+def named_events(doc: DocView) -> list[Candidate]:
+    found = []
+    words = doc.words
+    n = len(words)
+    for i in doc.capitalised:
+        word = words[i]
+        if word in NAMED_EVENT_LEADS:
+            if doc.word(i - 1) in ("–", "-", "—"):
+                continue  # "Combined Joint Task Force – Operation Inherent Resolve": the ACTOR's
+            j = i + 1 + (doc.word(i + 1) == ":")
+            end = j
+            while end < n and (doc.is_capitalised(end) or (end > j and words[end].isdigit())):
+                end += 1
+            if end > j:
+                found.append(Candidate(i, end, "ACTION", 0.85))
+        elif word in NAMED_EVENT_TAILS and i not in doc.sentence_starts:
+            start = i
+            while start - 1 >= 0 and doc.is_capitalised(start - 1) and words[start - 1][0].isalpha() \
+                    and start - 1 not in doc.sentence_starts and i - start < 3:
+                start -= 1
+            if start < i:
+                found.append(Candidate(start, i + 1, "ACTION", 0.85))
+    return found
+
+
+def country_modifiers(doc: DocView) -> list[Candidate]:
+    found = []
+    for i in doc.capitalised:
+        if doc.words[i] in COUNTRY_MODIFIERS and doc.deps[i] in ("compound", "nmod", "amod"):
+            head = doc.heads[i]
+            if doc.pos[head] == "NOUN" and doc.lemmas[head] not in PEOPLE_LEMMAS:
+                found.append(Candidate(i, i + 1, "LOCATION", 0.7))
+    return found
+
+
+def event_counts(doc: DocView) -> list[Candidate]:
+    found = []
+    for i in doc.lemma_positions({"one"}):
+        head = doc.heads[i]
+        if doc.words[i] != doc.lower[i] and i not in doc.sentence_starts:
+            continue
+        if doc.deps[i] == "nummod" and doc.pos[head] == "NOUN" and (
+                doc.lemmas[head] in ACTION_LEXEMES or doc.lemmas[head] in PEOPLE_LEMMAS):
+            found.append(Candidate(i, i + 1, "COUNT", 0.8))
+    return found
+
+
+def _definitional(doc: DocView) -> tuple[int, int]:
+    """Token range from the first to the last sentence that defines a term ("A strike, as
+    defined ..., means"), (0, 0) when none does."""
+    marks = doc.lemma_positions(_DEFINING) + [i for i in doc.lemma_positions({"mean"}) if doc.pos[i] == "VERB"]
+    if not marks:
+        return 0, 0
+    first, last = doc.sentences[doc.sentence_of(min(marks))], doc.sentences[doc.sentence_of(max(marks))]
+    return first[0], last[1]
+
+
+def _not_a_count(doc: DocView, c: Candidate) -> bool:
+    text = doc.text
+    left, right = doc.starts[c.start], doc.ends[c.end - 1]
+    if text[left - 1 : left] == "[" and text[right : right + 1] == "]":
+        return True  # a citation mark: "[2]"
+    if text[right : right + 1] in _COORDINATE_MARKS or text[left - 1 : left] in _COORDINATE_MARKS:
+        return True  # coordinates: "33°47′N"
+    before = c.start - 1
+    return before >= 0 and doc.pos[before] == "PROPN" and doc.is_capitalised(before) \
+        and before not in doc.sentence_starts and doc.words[c.start][0].isdigit()  # "Resolution 2328"
+
+
+def refined(doc: DocView, candidates: list[Candidate]) -> list[Candidate]:
+    start, end = _definitional(doc)
+    kept = []
+    for c in candidates:
+        if c.label in ("ACTION", "COUNT") and start <= c.start < end:
+            continue
+        if c.label == "COUNT" and _not_a_count(doc, c):
+            continue
+        if c.label == "LOCATION" and doc.low(c.start - 1) == "of" and doc.low(c.start - 2) in COMPASS:
+            new = c.start - 2  # "north of Baghdad", "north and west of Raqqah" (L2)
+            if doc.low(new - 1) == "and" and doc.low(new - 2) in COMPASS:
+                new -= 2
+            c = c._replace(start=new)
+        kept.append(c)
+    return kept
