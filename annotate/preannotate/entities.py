@@ -22,6 +22,7 @@ from newsgold.annotate.resources.lexicon import (
     GROUP_MODIFIERS,
     MONTHS,
     NP_QUANTIFIERS,
+    PEOPLE_LEMMAS,
     PERSON_CUES,
     PLACE_SUFFIXES,
     PRONOUNS_AND_FUNCTION,
@@ -33,7 +34,8 @@ _LEADING = frozenset("the a an this that these those its their his her our".spli
 _NOT_NAMES = PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS | DEMONYMS
 _NOUNS = frozenset({"NOUN", "PROPN"})
 _MODIFIER_DEPS = frozenset({"amod", "compound", "nmod", "cc", "conj", "punct", "npadvmod", "advmod"})
-_GROUP_LEMMAS = frozenset(GROUP_HEADS)  # the lexicon lists singular and plural; lemmas are singular
+# the lexicon lists singular and plural; lemmas are singular; the layer's people nouns (layered.py)
+_GROUP_LEMMAS = frozenset(GROUP_HEADS) | PEOPLE_LEMMAS
 ENTITY_SCORE = 0.6
 _SUBTREE_STEPS = 6
 

@@ -47,8 +47,39 @@ def people_nouns(doc: DocView) -> list[Candidate]:
         if doc.lemmas[i] in PEOPLE_NEED_MODIFIER and not any(
                 deps[c] in _OWN_MODIFIERS and c < i for c in children.get(i, ())):
             continue  # "the regime", "the group": a back-reference (A4)
-        found.append(Candidate(i, i + 1, "ACTOR", 0.7))
+        if any(deps[c] == "appos" for c in children.get(i, ())) or doc.low(i - 1) == "as":
+            continue  # "The Minister for Central Asia, Tobias Ellwood", "as Minister": a title (A2, A3)
+        if deps[i] == "compound" and doc.lemmas[heads[i]] in PEOPLE_LEMMAS:
+            continue  # "Coalition advisers": the head's modifier (noun_phrase_extent grows over it)
+        found.append(Candidate(i, _of_phrase_end(doc, i), "ACTOR", 0.7))
     return found
+
+
+_PHRASE_STOPS = frozenset({"relcl", "acl", "appos", "punct", "cc", "conj", "advcl"})
+_PHRASE_REACH = 10
+
+
+def _of_phrase_end(doc: DocView, i: int) -> int:
+    """The end of the people noun at `i` with its "of/from/in Y" phrase saying whose people they
+    are ("people of Syria", "students of Westminster International University": A1), not before a
+    pronoun ("friends of those killed") or past a clause; i + 1 when it has none."""
+    children, deps = doc.children, doc.deps
+    prep = next((c for c in children.get(i, ()) if deps[c] == "prep" and c == i + 1
+                 and doc.lower[c] in ("of", "from", "in")), None)
+    if prep is None:
+        return i + 1
+    objects = [c for c in children.get(prep, ()) if deps[c] == "pobj"]
+    if not objects or doc.pos[objects[0]] not in ("NOUN", "PROPN"):
+        return i + 1
+    end, stack = objects[0], [objects[0]]
+    while stack:
+        t = stack.pop()
+        end = max(end, t)
+        stack += [c for c in children.get(t, ()) if deps[c] not in _PHRASE_STOPS and c > prep]
+    end += 1
+    if end - i > _PHRASE_REACH or doc.sentence_of(end - 1) != doc.sentence_of(i):
+        return i + 1
+    return end
 
 
 def named_events(doc: DocView) -> list[Candidate]:
