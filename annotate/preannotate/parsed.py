@@ -23,7 +23,12 @@ from __future__ import annotations
 from typing import Callable
 
 from newsgold.annotate.preannotate.view import Candidate, DocView
-from newsgold.annotate.resources.lexicon import LIGHT_VERBS, LOCATIVE_PREPOSITIONS, SPATIAL_PREPOSITIONS
+from newsgold.annotate.resources.lexicon import (
+    LIGHT_VERBS,
+    LOCATIVE_PREPOSITIONS,
+    NO_AGENT_LEMMAS,
+    SPATIAL_PREPOSITIONS,
+)
 
 _PLACE_PREPOSITIONS = LOCATIVE_PREPOSITIONS - {"of"}
 _COUNT_DEPS = frozenset({"nummod", "quantmod", "amod", "compound", "nmod", "det"})
@@ -31,6 +36,11 @@ _INHERIT_DEPS = frozenset({"conj", "xcomp"})
 _RELATIVES = frozenset({"who", "that", "which"})
 _PLACE_LINKS = frozenset({"compound", "appos", "conj", "prep", "pobj", "nmod"})
 _NOMINAL_AGENT_DEPS = frozenset({"poss", "compound", "amod", "nmod"})
+# A clause's place reaches the ACTIONs under its verb through these links, a few steps up.
+_CLAUSE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "conj", "xcomp", "advcl", "pobj", "prep", "ccomp"})
+_CLAUSE_STEPS = 5
+_EVENT_NOUN_PREPOSITIONS = frozenset({"on", "of", "against"})
+_NESTED_PLACE_PREPOSITIONS = frozenset({"of", "in", "at", "near"})
 Relation = tuple[int, int, str, float]
 # The word-order relations kept where the parse links nothing: measured on the seeds
 # (tests/bench/bench_rules_layer.py), their agents, counts and quantities add more right links
@@ -142,7 +152,7 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
     def carried_by(a: int) -> int | None:
         """The light verb (or ACTION verb) whose object the nominal ACTION at `a` is, if any."""
         verb = heads[a]
-        if deps[a] == "dobj" and verb != a and doc.pos[verb] == "VERB" and (
+        if deps[a] in ("dobj", "nsubjpass") and verb != a and doc.pos[verb] == "VERB" and (
                 doc.lemmas[verb] in LIGHT_VERBS or of(verb, "ACTION") is not None):
             return verb
         return None
@@ -163,25 +173,26 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         the provinces of Badakhshan and Dakar")."""
         if of(t, "LOCATION") is not None:
             found = [of(t, "LOCATION")]
-            for c in kids(t, "conj"):  # "Badakhshan and Takhar": every conjunct
+            for c in kids(t, "conj", "appos"):  # "Badakhshan and Takhar", "Raqqah, Syria": each (L6)
                 found += place_in(c, depth + 1) if depth < 8 else []
             return found
         found = []
         if depth < 4:
-            for c in children.get(t, ()):
-                if deps[c] in _PLACE_LINKS and (deps[c] != "prep" or lower[c] == "of"):
+            for c in children.get(t, ()):  # "an attack on a petrol station in al-Hilla"
+                if deps[c] in _PLACE_LINKS and (deps[c] != "prep" or lower[c] in _NESTED_PLACE_PREPOSITIONS):
                     found += place_in(c, depth + 1)
         return found
 
     def places(a: int) -> list[int]:
         found = []
         heads_of_preps = [a] + kids(a, "advmod", "acomp")  # "moved closer to X"
+        nominal = doc.pos[a] == "NOUN"  # "the assault on Sadah", "the assault of Husaybah"
         for h in heads_of_preps:
             for prep in kids(h, "prep"):
-                if lower[prep] in _PLACE_PREPOSITIONS:
+                if lower[prep] in _PLACE_PREPOSITIONS or (nominal and lower[prep] in _EVENT_NOUN_PREPOSITIONS):
                     for t in kids(prep, "pobj"):
                         found += place_in(t)
-        for t in kids(a, "dobj"):
+        for t in kids(a, "dobj", "nsubjpass"):  # "entered Tajikistan", "the Barrage was captured"
             found += place_in(t)
         # a spatial phrase the parser hung on an argument places the event too: "militias in
         # Badakhshan fought", "attacked by fighters near Kunduz", "seized a base near Herat"
@@ -193,12 +204,32 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
                         found += place_in(o)
         return list(dict.fromkeys(found))
 
+    def counted_thing(a: int) -> int | None:
+        """The COUNT of the event noun at `a` ("26 strikes": C1) or of what the verb at `a` hits,
+        moves or uses ("destroyed seven fighting positions", "30 Britons were murdered": C2, R6)."""
+        if doc.pos[a] == "NOUN":
+            return next((of(c, "COUNT") for c in kids(a, "nummod") if of(c, "COUNT") is not None), None)
+        for t in kids(a, "dobj", "nsubjpass"):
+            for c in kids(t, "nummod"):
+                if of(c, "COUNT") is not None:
+                    return of(c, "COUNT")
+            if of(t, "COUNT") is not None:
+                return of(t, "COUNT")
+        return None
+
     linked: set[tuple[int, str]] = set()
+    placed: dict[int, list[int]] = {}  # ACTION token -> its places
     for k, span in enumerate(spans):
         if span.label != "ACTION":
             continue
         a = span.start  # a trigger is one word, or a phrase led by its verb
+        if span.end - span.start > 1 and doc.pos[a] == "PROPN":
+            a = _head(doc, span)  # a named operation: "Operation Inherent Resolve"
         agent, count = subject(a) if doc.pos[a] != "NOUN" else (nominal_agent(a), None)
+        if doc.lemmas[a] in NO_AGENT_LEMMAS:
+            agent = None  # who dies or is hurt is never the agent (guidelines V10); the count stays
+        if count is None:
+            count = counted_thing(a)
         if agent is not None:
             relations.append((k, agent, "agent", 0.6))
             linked.add((k, "agent"))
@@ -211,9 +242,26 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         found = places(a)
         if not found and doc.pos[a] == "NOUN" and carried_by(a) is not None and of(carried_by(a), "ACTION") is None:
             found = places(carried_by(a))  # "In Syria, forces conducted 26 strikes"
+        up = a
+        for _ in range(_CLAUSE_STEPS):  # "Near Ar Raqqah, 12 strikes engaged ... and destroyed":
+            if found or heads[up] == up or deps[up] not in _CLAUSE_DEPS:  # the clause's place (L1, R5)
+                break
+            up = heads[up]
+            found = places(up)
+        placed[a] = found
         for place in found:
             relations.append((k, place, "place", 0.55))
             linked.add((k, "place"))
+    # coordinated ACTIONs share a place one of them has (R2): "to degrade and defeat ISIL in Syria"
+    for k, span in enumerate(spans):
+        a = span.start
+        if span.label == "ACTION" and not placed.get(a) and deps[a] == "conj" and placed.get(heads[a]):
+            for place in placed[heads[a]]:
+                relations.append((k, place, "place", 0.5))
+        if span.label == "ACTION" and not placed.get(a):
+            shared = next((placed[c] for c in kids(a, "conj") if placed.get(c)), [])
+            for place in shared:
+                relations.append((k, place, "place", 0.5))
     for k in counted:
         linked.add((k, "counts"))
     for relation in rest:
