@@ -147,7 +147,8 @@ def test_a_count_stays_separate_from_the_actor():
      {("advanced", "agent", "Taliban"), ("capturing", "agent", "Taliban"), ("capturing", "place", "Badakhshan")}),
     # the object of a light verb takes the verb's subject and place; a reporting verb gives none
     ("In Syria, Coalition military forces conducted 26 strikes against ISIL targets.",
-     {("strikes", "agent", "Coalition military forces"), ("strikes", "place", "Syria")}),
+     {("strikes", "agent", "Coalition military forces"), ("strikes", "place", "Syria"),
+      ("strikes", "quantity", "26")}),  # the number of events (guidelines C1)
     ("The spokesman Zabihullah Mujahid confirmed the attack.", set()),
 ])
 def test_relations_follow_the_parse(text, expected):
@@ -265,3 +266,64 @@ def test_the_merge_with_a_model_analyses_its_batch_in_one_layer_call(counted):
     documents = [make_document(f"Taliban fighters fled on day {i}.", f"m{i}", f"m{i}") for i in range(5)]
     merged = list(MergedAnnotator(RuleAnnotator(), Empty()).annotate_many(documents))
     assert counted == [5] and all(m.spans for m in merged)
+
+
+# --- the hard calls decided while annotating the starter gold (layered.py, actions.py, parsed.py)
+
+@pytest.mark.parametrize("text, label, expected", [
+    # V2 travel, V7 joining and delivery, V9 liberation, V10 death: ACTIONs by lemma
+    ("The minister will visit Baghdad and the troops joined the coalition.", "ACTION", ["visit", "joined"]),
+    ("The liberation of Mosul followed and he died there.", "ACTION", ["liberation", "died"]),
+    # V4: an event noun with words of its own is an event, a generic one is not
+    ("Soldiers are trained to survive in battle.", "ACTION", []),
+    # V5: a named operation or war is one ACTION
+    ("The strikes were part of Operation Inherent Resolve.", "ACTION", ["strikes", "Operation Inherent Resolve"]),
+    ("He fought in the 1991 Gulf War.", "ACTION", ["fought", "Gulf War"]),
+    # A9, A3: people affected and titles standing alone; A2: a title before a name is not labelled
+    ("The civilians fled and the Foreign Secretary said so.", "ACTOR", ["civilians", "Foreign Secretary"]),
+    ("Foreign Secretary Boris Johnson arrived.", "ACTOR", ["Boris Johnson"]),
+    # A1: "X of Y" is one ACTOR
+    ("The people of Syria fled.", "ACTOR", ["people of Syria"]),
+    # L2: "<direction> of X" is one LOCATION; L4: "U.S." before a thing
+    ("The village lies north of Baghdad.", "LOCATION", ["north of Baghdad"]),
+    ("A U.S. strike hit the bridge.", "LOCATION", ["U.S."]),
+    # C1: "one" counting an event; citation marks and names carry no COUNT
+    ("Near Mosul, one strike destroyed a bridge.[2]", "COUNT", ["one"]),
+    ("The council adopted Resolution 2328.", "COUNT", []),
+])
+def test_hard_calls_spans(text, label, expected):
+    spans, _ = RuleAnnotator().annotate_text(text)
+    assert [s.text for s in spans if s.label == label] == expected
+
+
+def test_definitional_passage_has_no_actions_or_counts():
+    text = ("Coalition forces conducted 12 strikes.\nA strike, as defined in the releases, means one or more "
+            "kinetic events.\nSo one aircraft is one strike.\nStrikes are not classified as a strike as defined here.")
+    spans, _ = RuleAnnotator().annotate_text(text)
+    labelled = [(s.label, s.text) for s in spans if s.label in ("ACTION", "COUNT")]
+    assert labelled == [("COUNT", "12"), ("ACTION", "strikes")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # V10: who dies is never the agent; the count of victims is the quantity
+    ("30 civilians were murdered.", {("murdered", "quantity", "30"), ("30", "counts", "civilians")}),
+    ("The soldier died in Syria.", {("died", "place", "Syria")}),
+    # C2: a verb's quantity is the number of what it hits
+    ("Coalition aircraft destroyed seven fighting positions.", {("destroyed", "quantity", "seven")}),
+    # L1, R5: the clause's place reaches every ACTION under its verb
+    ("Near Mosul, three strikes destroyed two bridges.",
+     {("strikes", "place", "Mosul"), ("destroyed", "place", "Mosul"), ("strikes", "quantity", "three"),
+      ("destroyed", "quantity", "two")}),
+    # R2: coordinated verbs with a shared object share its place
+    ("The coalition will degrade and defeat ISIL in Syria.",
+     {("degrade", "agent", "coalition"), ("defeat", "agent", "coalition"), ("defeat", "place", "Syria"),
+      ("degrade", "place", "Syria")}),
+])
+def test_hard_calls_relations(text, expected):
+    assert relations(text) == expected
+
+
+def test_surface_rules_ignore_the_hard_call_lexicon():
+    """The rules without the layer (the benchmark's "rules alone") never read the new mechanisms."""
+    spans, _ = RuleAnnotator(pipeline=False).annotate_text("The civilians will visit Baghdad in Operation Inherent Resolve.")
+    assert [s.text for s in spans if s.label in ("ACTION", "ACTOR")] == []

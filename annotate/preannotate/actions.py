@@ -34,12 +34,16 @@ _NOMINAL_OR_VERBAL = frozenset({"NOUN", "VERB"})
 
 
 _MODIFIER = frozenset({"amod", "compound"})
+_ARGUMENT = frozenset({"dobj", "nsubj", "nsubjpass"})
 _OWN_WORDS = frozenset({"det", "poss", "amod", "compound", "nmod", "nummod", "prep", "acl", "relcl"})
 
 
 def _specific(doc: DocView, i: int) -> bool:
     """Whether the event noun at `i` has words of its own that make it one event (a determiner,
-    possessor, modifier, number or prepositional phrase: guidelines V4)."""
+    possessor, modifier, number or prepositional phrase, or an argument of a verb: guidelines
+    V4); "in battle", "violence in conflict" are generic."""
+    if doc.deps[i] in _ARGUMENT:
+        return True  # the subject or object of a clause: "stepped up attacks", "fighting continued"
     return any(doc.deps[c] in _OWN_WORDS for c in doc.children.get(i, ()))
 
 

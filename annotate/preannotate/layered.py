@@ -49,7 +49,7 @@ def people_nouns(doc: DocView) -> list[Candidate]:
             continue  # "the regime", "the group": a back-reference (A4)
         if any(deps[c] == "appos" for c in children.get(i, ())) or doc.low(i - 1) == "as":
             continue  # "The Minister for Central Asia, Tobias Ellwood", "as Minister": a title (A2, A3)
-        if deps[i] == "compound" and doc.lemmas[heads[i]] in PEOPLE_LEMMAS:
+        if deps[i] in _OWN_MODIFIERS and doc.lemmas[heads[i]] in PEOPLE_LEMMAS:
             continue  # "Coalition advisers": the head's modifier (noun_phrase_extent grows over it)
         found.append(Candidate(i, _of_phrase_end(doc, i), "ACTOR", 0.7))
     return found

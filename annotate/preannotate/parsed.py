@@ -228,8 +228,13 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         agent, count = subject(a) if doc.pos[a] != "NOUN" else (nominal_agent(a), None)
         if doc.lemmas[a] in NO_AGENT_LEMMAS:
             agent = None  # who dies or is hurt is never the agent (guidelines V10); the count stays
-        if count is None:
-            count = counted_thing(a)
+            linked.add((k, "agent"))  # nor a word-order one
+        if agent is None and kids(a, "nsubjpass"):
+            linked.add((k, "agent"))  # "30 civilians were murdered": a passive's subject is no doer (R4)
+        if count is None or agent is None:
+            # "three strikes destroyed two bridges": the number of what it hits (C2) before that
+            # of a subject that is no ACTOR
+            count = counted_thing(a) if counted_thing(a) is not None else count
         if agent is not None:
             relations.append((k, agent, "agent", 0.6))
             linked.add((k, "agent"))
@@ -255,10 +260,12 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
     # coordinated ACTIONs share a place one of them has (R2): "to degrade and defeat ISIL in Syria"
     for k, span in enumerate(spans):
         a = span.start
-        if span.label == "ACTION" and not placed.get(a) and deps[a] == "conj" and placed.get(heads[a]):
+        if span.label != "ACTION" or kids(a, "dobj"):
+            continue  # "crossed the border and fled into Tajikistan": an object of its own
+        if not placed.get(a) and deps[a] == "conj" and placed.get(heads[a]):
             for place in placed[heads[a]]:
                 relations.append((k, place, "place", 0.5))
-        if span.label == "ACTION" and not placed.get(a):
+        if not placed.get(a):
             shared = next((placed[c] for c in kids(a, "conj") if placed.get(c)), [])
             for place in shared:
                 relations.append((k, place, "place", 0.5))
