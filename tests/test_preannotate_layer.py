@@ -327,3 +327,17 @@ def test_surface_rules_ignore_the_hard_call_lexicon():
     """The rules without the layer (the benchmark's "rules alone") never read the new mechanisms."""
     spans, _ = RuleAnnotator(pipeline=False).annotate_text("The civilians will visit Baghdad in Operation Inherent Resolve.")
     assert [s.text for s in spans if s.label in ("ACTION", "ACTOR")] == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    # C2: a number of things is a COUNT only when an ACTION acts on them; people always (C3)
+    ("The book contains five chapters.", []),
+    ("Strikes destroyed an IED, two bridges, 274 vehicles and 20 tunnels.", ["two", "274", "20"]),
+    ("The company has 700 employees.", ["700"]),
+    # an age after a name is no COUNT; "one of" people is (C3)
+    ("Scott Dayton, 42, died in Syria.", []),
+    ("He said one of our service members was killed.", ["one"]),
+])
+def test_counts_of_people_events_and_things_acted_on(text, expected):
+    spans, _ = RuleAnnotator().annotate_text(text)
+    assert [s.text for s in spans if s.label == "COUNT"] == expected

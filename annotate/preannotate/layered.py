@@ -123,6 +123,11 @@ def event_counts(doc: DocView) -> list[Candidate]:
         head = doc.heads[i]
         if doc.words[i] != doc.lower[i] and i not in doc.sentence_starts:
             continue
+        if doc.low(i + 1) == "of":  # "one of our service members was killed" (C3)
+            objects = [o for o in doc.children.get(i + 1, ()) if doc.deps[o] == "pobj"]
+            if objects and doc.lemmas[objects[0]] in PEOPLE_LEMMAS:
+                found.append(Candidate(i, i + 1, "COUNT", 0.75))
+            continue
         if doc.deps[i] == "nummod" and doc.pos[head] == "NOUN" and (
                 doc.lemmas[head] in ACTION_LEXEMES or doc.lemmas[head] in PEOPLE_LEMMAS):
             found.append(Candidate(i, i + 1, "COUNT", 0.8))
@@ -151,13 +156,49 @@ def _not_a_count(doc: DocView, c: Candidate) -> bool:
         and before not in doc.sentence_starts and doc.words[c.start][0].isdigit()  # "Resolution 2328"
 
 
+_COUNTED_DEPS = frozenset({"nummod", "quantmod", "amod", "compound", "nmod", "det"})
+_ARGUMENTS = frozenset({"dobj", "nsubj", "nsubjpass", "pobj", "attr", "appos", "conj"})
+_ARGUMENT_STEPS = 4
+_REPETITIONS = frozenset({"occasion"})  # a number of events (C1): "on at least three occasions"
+
+
+def _counts_nothing(doc: DocView, c: Candidate, owner: list[str]) -> bool:
+    """Whether the COUNT counts neither people nor events nor things an ACTION acts on ("the book
+    contains five chapters": guidelines C2, C3), or is an age after a name ("Dayton, 42,")."""
+    heads, deps, lemmas = doc.heads, doc.deps, doc.lemmas
+    t = next((i for i in range(c.end - 1, c.start - 1, -1) if not c.start <= heads[i] < c.end or heads[i] == i),
+             c.end - 1)  # the token heading the count
+    if deps[t] == "appos" and doc.pos[heads[t]] == "PROPN":
+        return True  # an age
+    noun = heads[t] if deps[t] in _COUNTED_DEPS and heads[t] != t else t
+    if noun == t and doc.low(t + 1) == "of":  # "two of the books", "one of our service members"
+        objects = [o for p in doc.children.get(t + 1, ()) for o in [p] if doc.deps[p] == "pobj"]
+        noun = objects[0] if objects else noun
+    if lemmas[noun] in PEOPLE_LEMMAS or lemmas[noun] in ACTION_LEXEMES or owner[noun] in ("ACTOR", "ACTION") \
+            or doc.tags[noun] == "NNPS" or lemmas[noun] in _REPETITIONS:  # "2 million Syrians", "three occasions"
+        return False
+    steps = 0
+    while steps < _ARGUMENT_STEPS:  # the counted noun is an argument of an ACTION's verb
+        if deps[noun] not in _ARGUMENTS and deps[noun] != "prep" or heads[noun] == noun:
+            return True
+        steps += deps[noun] != "conj" or heads[noun] >= noun  # a list of objects climbs freely
+        noun = heads[noun]
+        if owner[noun] == "ACTION":
+            return False
+    return True
+
+
 def refined(doc: DocView, candidates: list[Candidate]) -> list[Candidate]:
     start, end = _definitional(doc)
+    owner = [""] * (len(doc) + 1)
+    for c in candidates:
+        if c.label in ("ACTOR", "ACTION"):
+            owner[c.start : c.end] = [c.label] * (c.end - c.start)
     kept = []
     for c in candidates:
         if c.label in ("ACTION", "COUNT") and start <= c.start < end:
             continue
-        if c.label == "COUNT" and _not_a_count(doc, c):
+        if c.label == "COUNT" and (_not_a_count(doc, c) or _counts_nothing(doc, c, owner)):
             continue
         if c.label == "LOCATION" and doc.low(c.start - 1) == "of" and doc.low(c.start - 2) in COMPASS:
             new = c.start - 2  # "north of Baghdad", "north and west of Raqqah" (L2)

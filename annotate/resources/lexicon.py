@@ -232,7 +232,7 @@ PEOPLE_LEMMAS = frozenset(
     "society population member representative employee protester casualty opposition nation "
     "government council soldier troop force fighter militant official authority army police "
     "insurgent rebel commander extremist jihadist gunman worker unit team network group "
-    "militia spokesman spokeswoman regime".split()
+    "militia spokesman spokeswoman regime marine hostage prisoner".split()
 )
 # These need a modifier of their own to be an ACTOR ("the group" alone is a back-reference).
 PEOPLE_NEED_MODIFIER = frozenset("group unit team network nation member regime".split())
