@@ -341,3 +341,17 @@ def test_surface_rules_ignore_the_hard_call_lexicon():
 def test_counts_of_people_events_and_things_acted_on(text, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == "COUNT"] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A6: evaluative adjectives out, identifying ones in
+    ("The innocent civilians fled.", ["civilians"]),
+    ("The Syrian moderate opposition fought against ISIL.", ["Syrian moderate opposition", "ISIL"]),
+    # A7, A8: a group named as the modifier of a people noun is one ACTOR with it
+    ("Strikes engaged six ISIL tactical units.", ["ISIL tactical units"]),
+    # A1: "in" joins only people ("partners in the international community"), not a place
+    ("The refugees in neighbouring countries returned.", ["refugees"]),
+])
+def test_actor_extent_follows_the_hard_calls(text, expected):
+    spans, _ = RuleAnnotator().annotate_text(text)
+    assert [s.text for s in spans if s.label == "ACTOR"] == expected

@@ -17,6 +17,7 @@ from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.lexicon import (
     DEMONYMS,
     ENTITY_LABELS,
+    EVALUATIVE,
     FACILITY_WORDS,
     GROUP_HEADS,
     GROUP_MODIFIERS,
@@ -128,6 +129,16 @@ def noun_phrase_extent(doc: DocView, candidates: list[Candidate]) -> list[Candid
         if c.label == "ACTOR":
             c = _grown(doc, c, covered)
         grown.append(c)
+    # a group named as the modifier of a people noun is one ACTOR with it: "ISIL tactical units"
+    # (guidelines A7, A8); the longer candidate wins the resolution
+    ending = {c.end: c for c in grown if c.label == "ACTOR"}
+    for c in list(grown):
+        before = ending.get(c.start)
+        if c.label != "ACTOR" or before is None or doc.lemmas[_head_of(doc, c.start, c.end)] not in PEOPLE_LEMMAS:
+            continue
+        modifier = _head_of(doc, before.start, before.end)
+        if doc.deps[modifier] in ("compound", "nmod", "amod") and c.start <= doc.heads[modifier] < c.end:
+            grown.append(Candidate(before.start, c.end, "ACTOR", c.score))
     return grown
 
 
@@ -143,6 +154,8 @@ def _identity_word(doc: DocView, j: int) -> bool:
         return True  # a name or a nationality; a sentence's first word only when it is one
     if doc.lower[j] in GROUP_MODIFIERS or doc.pos[j] in ("NOUN", "CCONJ", "PUNCT"):
         return True
+    if doc.tags[j] == "JJ" and doc.deps[j] == "amod" and doc.lower[j] not in EVALUATIVE:
+        return True  # "tactical units", "moderate opposition", "ordinary citizens" (A6)
     # "Iranian-backed", "pro-Assad", "U.S.-led": a hyphenated word with a name or a group modifier
     parts = word.split("-")
     return parts[0] in DEMONYMS or any(p[:1].isupper() or p.lower() in GROUP_MODIFIERS for p in parts[1:]) \

@@ -71,6 +71,8 @@ def _of_phrase_end(doc: DocView, i: int) -> int:
     objects = [c for c in children.get(prep, ()) if deps[c] == "pobj"]
     if not objects or doc.pos[objects[0]] not in ("NOUN", "PROPN"):
         return i + 1
+    if doc.lower[prep] == "in" and doc.lemmas[objects[0]] not in PEOPLE_LEMMAS:
+        return i + 1  # "refugees in neighbouring countries": a place, not whose people
     end, stack = objects[0], [objects[0]]
     while stack:
         t = stack.pop()

@@ -236,6 +236,14 @@ PEOPLE_LEMMAS = frozenset(
 )
 # These need a modifier of their own to be an ACTOR ("the group" alone is a back-reference).
 PEOPLE_NEED_MODIFIER = frozenset("group unit team network nation member regime".split())
+# Adjectives of opinion, state or time left out of an ACTOR's extent (guidelines A6): "innocent
+# civilians" -> "civilians"; identifying ones ("tactical units", "moderate opposition") stay.
+EVALUATIVE = frozenset(
+    "innocent brave brutal heroic courageous vicious barbaric barbarous evil cowardly ruthless terrible "
+    "horrific murderous bloody savage valiant dear beloved great current former previous new old "
+    "young entire whole many numerous various other certain own same remaining additional further "
+    "key main major important only own".split()
+)
 COMPASS = frozenset(
     "north south east west northeast northwest southeast southwest north-east north-west "
     "south-east south-west".split()
