@@ -355,3 +355,15 @@ def test_counts_of_people_events_and_things_acted_on(text, expected):
 def test_actor_extent_follows_the_hard_calls(text, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == "ACTOR"] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A2: titles and ranks before a named person are left out
+    ("Army Lt. Gen. Stephen J. Townsend said the strikes continued.", ["Stephen J. Townsend"]),
+    # A1: coordinated people nouns sharing one "of" phrase are one ACTOR; others stay apart
+    ("The family and friends of the victims mourned.", ["family and friends of the victims"]),
+    ("The women and children fled.", ["women", "children"]),
+])
+def test_names_and_coordinated_people(text, expected):
+    spans, _ = RuleAnnotator().annotate_text(text)
+    assert [s.text for s in spans if s.label == "ACTOR"] == expected

@@ -28,6 +28,7 @@ from newsgold.annotate.resources.lexicon import (
     PLACE_SUFFIXES,
     PRONOUNS_AND_FUNCTION,
     SPATIAL_PREPOSITIONS,
+    TITLE_WORDS,
     WEEKDAYS,
 )
 
@@ -63,7 +64,7 @@ def _head_of(doc: DocView, start: int, end: int) -> int:
 
 def _trimmed(doc: DocView, start: int, end: int, person: bool) -> tuple[int, int]:
     while start < end and (doc.lower[start] in _LEADING or doc.pos[start] == "ADP"
-                           or (person and doc.words[start] in PERSON_CUES)):
+                           or (person and (doc.words[start] in PERSON_CUES or doc.words[start] in TITLE_WORDS))):
         start += 1
     while start < end and (doc.tags[end - 1] == "POS" or not doc.words[end - 1][0].isalnum()):
         end -= 1

@@ -26,6 +26,8 @@ from newsgold.annotate.resources.lexicon import (
     NAMED_EVENT_TAILS,
     PEOPLE_LEMMAS,
     PEOPLE_NEED_MODIFIER,
+    PERSON_CUES,
+    TITLE_WORDS,
 )
 
 _NOT_MENTIONS = frozenset({"attr", "appos"})  # "is an Iraqi General", "a middleman"
@@ -51,23 +53,37 @@ def people_nouns(doc: DocView) -> list[Candidate]:
             continue  # "The Minister for Central Asia, Tobias Ellwood", "as Minister": a title (A2, A3)
         if deps[i] in _OWN_MODIFIERS and doc.lemmas[heads[i]] in PEOPLE_LEMMAS:
             continue  # "Coalition advisers": the head's modifier (noun_phrase_extent grows over it)
-        found.append(Candidate(i, _of_phrase_end(doc, i), "ACTOR", 0.7))
+        end = _of_phrase_end(doc, i)
+        conjuncts = [c for c in children.get(i, ()) if deps[c] == "conj" and doc.lemmas[c] in PEOPLE_LEMMAS
+                     and doc.sentence_of(c) == doc.sentence_of(i)]
+        last = _conjunct_end(doc, max(conjuncts)) - 1 if conjuncts else i
+        if end == i + 1 and last > i:  # "family and friends of the victims": one "X of Y" (A1)
+            end = max(_of_phrase_end(doc, last), _of_phrase_end(doc, i, after=last))
+            end = i + 1 if end == last + 1 else end
+        found.append(Candidate(i, end, "ACTOR", 0.7))
     return found
+
+
+def _conjunct_end(doc: DocView, c: int) -> int:
+    """One past the last people conjunct chained from `c` ("friends and teammates")."""
+    more = [k for k in doc.children.get(c, ()) if doc.deps[k] == "conj" and doc.lemmas[k] in PEOPLE_LEMMAS]
+    return _conjunct_end(doc, max(more)) if more else c + 1
 
 
 _PHRASE_STOPS = frozenset({"relcl", "acl", "appos", "punct", "cc", "conj", "advcl"})
 _PHRASE_REACH = 10
 
 
-def _of_phrase_end(doc: DocView, i: int) -> int:
+def _of_phrase_end(doc: DocView, i: int, after: int | None = None) -> int:
     """The end of the people noun at `i` with its "of/from/in Y" phrase saying whose people they
     are ("people of Syria", "students of Westminster International University": A1), not before a
     pronoun ("friends of those killed") or past a clause; i + 1 when it has none."""
     children, deps = doc.children, doc.deps
-    prep = next((c for c in children.get(i, ()) if deps[c] == "prep" and c == i + 1
+    after = i if after is None else after  # the phrase follows the noun, or its last conjunct
+    prep = next((c for c in children.get(i, ()) if deps[c] == "prep" and c == after + 1
                  and doc.lower[c] in ("of", "from", "in")), None)
     if prep is None:
-        return i + 1
+        return after + 1
     objects = [c for c in children.get(prep, ()) if deps[c] == "pobj"]
     if not objects or doc.pos[objects[0]] not in ("NOUN", "PROPN"):
         return i + 1
@@ -196,10 +212,15 @@ def refined(doc: DocView, candidates: list[Candidate]) -> list[Candidate]:
     for c in candidates:
         if c.label in ("ACTOR", "ACTION"):
             owner[c.start : c.end] = [c.label] * (c.end - c.start)
+    person_at = {e: f for f, e, kind in doc.entities if kind == "PERSON"}
     kept = []
     for c in candidates:
         if c.label in ("ACTION", "COUNT") and start <= c.start < end:
             continue
+        first = person_at.get(c.end)
+        if c.label == "ACTOR" and first is not None and c.start < first < c.end and all(
+                doc.words[k] in TITLE_WORDS or doc.words[k] in PERSON_CUES for k in range(c.start, first)):
+            c = c._replace(start=first)  # "Army Lt. Gen. Stephen J. Townsend": the name only (A2)
         if c.label == "COUNT" and (_not_a_count(doc, c) or _counts_nothing(doc, c, owner)):
             continue
         if c.label == "LOCATION" and doc.low(c.start - 1) == "of" and doc.low(c.start - 2) in COMPASS:

@@ -242,7 +242,17 @@ EVALUATIVE = frozenset(
     "innocent brave brutal heroic courageous vicious barbaric barbarous evil cowardly ruthless terrible "
     "horrific murderous bloody savage valiant dear beloved great current former previous new old "
     "young entire whole many numerous various other certain own same remaining additional further "
-    "key main major important only own".split()
+    "key main major important only own dedicated".split()
+)
+# Words of a title or rank before a person's name, left out of the name (guidelines A2): "Army Lt.
+# Gen. Stephen J. Townsend" -> "Stephen J. Townsend" (the layer's PERSON entities; with PERSON_CUES).
+TITLE_WORDS = frozenset(
+    "Army Navy Air Marine Marines Petty Officer Senior Junior Chief Deputy Foreign Office Defence "
+    "Defense Spokesperson Staff Sgt. Sergeant Cpl. Corporal Pvt. Private Gen. Brig. Lt. Col. Maj. "
+    "Capt. Cmdr. Commodore Rear Vice Adm. Admiral Ambassador Special Envoy Representative HE Dr "
+    "Dr. Prof. Professor Sir Lord Lady Excellency His Her King Queen Prince Emir Sheikh Ayatollah "
+    "Secretary-General Undersecretary Under Assistant State Home Interior Prime Minister "
+    "Secretary General Commander".split()
 )
 COMPASS = frozenset(
     "north south east west northeast northwest southeast southwest north-east north-west "
