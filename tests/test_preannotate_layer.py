@@ -367,3 +367,17 @@ def test_actor_extent_follows_the_hard_calls(text, expected):
 def test_names_and_coordinated_people(text, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == "ACTOR"] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A5: the group named as a vehicle's modifier is the ACTOR and the agent
+    ("He was killed by coalition aircraft.", {("killed", "agent", "coalition")}),
+    # R2: coordinated agents each get the relation; "at the hands of" names the agent
+    ("Thousands of Syrians have been killed at the hands of Assad and ISIL.",
+     {("Thousands", "counts", "Syrians"), ("killed", "quantity", "Thousands"), ("killed", "agent", "Assad"),
+      ("killed", "agent", "ISIL")}),
+    # R4: who faces an event is not its agent
+    ("The civilians are facing shelling.", set()),
+])
+def test_agents_follow_the_hard_calls(text, expected):
+    assert relations(text) == expected

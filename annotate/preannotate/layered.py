@@ -30,6 +30,7 @@ from newsgold.annotate.resources.lexicon import (
     TITLE_WORDS,
 )
 
+_GROUPS_AS_MODIFIERS = frozenset({"coalition"})  # a group that crews its vehicles (A5, A7)
 _NOT_MENTIONS = frozenset({"attr", "appos"})  # "is an Iraqi General", "a middleman"
 _OWN_MODIFIERS = frozenset({"amod", "compound", "nmod", "poss"})
 _DEFINING = frozenset({"define", "classify"})
@@ -44,8 +45,8 @@ def people_nouns(doc: DocView) -> list[Candidate]:
             continue
         if deps[i] == "compound" and pos[heads[i]] == "PROPN":
             continue  # a title before a name: "Foreign Secretary Boris Johnson" (A2)
-        if deps[i] == "compound" and doc.lemmas[heads[i]] not in PEOPLE_LEMMAS:
-            continue  # "partner nation" is the head's; "coalition aircraft": not a person's word
+        if deps[i] == "compound" and doc.lemmas[heads[i]] not in PEOPLE_LEMMAS and doc.lemmas[i] not in _GROUPS_AS_MODIFIERS:
+            continue  # "fighter jets", "council building": a thing's modifier; "coalition aircraft" stays (A5)
         if doc.lemmas[i] in PEOPLE_NEED_MODIFIER and not any(
                 deps[c] in _OWN_MODIFIERS and c < i for c in children.get(i, ())):
             continue  # "the regime", "the group": a back-reference (A4)

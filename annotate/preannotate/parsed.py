@@ -28,6 +28,7 @@ from newsgold.annotate.resources.lexicon import (
     LOCATIVE_PREPOSITIONS,
     NO_AGENT_LEMMAS,
     SPATIAL_PREPOSITIONS,
+    SUFFERING_VERBS,
 )
 
 _PLACE_PREPOSITIONS = LOCATIVE_PREPOSITIONS - {"of"}
@@ -124,12 +125,23 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
             for t in kids(by, "pobj"):
                 if of(t, "ACTOR") is not None:
                     return of(t, "ACTOR"), counts_of.get(of(t, "ACTOR"))
+                owner_of = crew(t)  # "killed by U.S.-led coalition aircraft": the group (A5)
+                if owner_of is not None:
+                    return owner_of, counts_of.get(owner_of)
+        for prep in kids(a, "prep"):  # "killed at the hands of Assad"
+            for hands in kids(prep, "pobj"):
+                if lower[hands] == "hands":
+                    inner = through_of(hands, "ACTOR")
+                    if inner is not None:
+                        return inner, counts_of.get(inner)
         if kids(a, "nsubjpass"):
             return None, None
         if deps[a] == "xcomp" and heads[a] != a:  # "authorized the forces to enter": the object
             for t in kids(heads[a], "dobj"):
                 if of(t, "ACTOR") is not None:
                     return of(t, "ACTOR"), counts_of.get(of(t, "ACTOR"))
+        if doc.lemmas[heads[a]] in SUFFERING_VERBS:
+            return None, None  # "civilians are facing shelling": who suffers is no agent (R4)
         if heads[a] != a and depth < 3 and (deps[a] in _INHERIT_DEPS or (deps[a] == "advcl" and doc.tags[a] == "VBG")):
             return subject(heads[a], depth + 1)  # "fled and crossed", "began to flee", ", capturing"
         if deps[a] == "pcomp" and heads[a] != a and depth < 3 and heads[heads[a]] != heads[a]:
@@ -204,6 +216,24 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
                         found += place_in(o)
         return list(dict.fromkeys(found))
 
+    def crew(t: int) -> int | None:
+        """The ACTOR named as the modifier of a vehicle or weapon at `t` ("coalition aircraft")."""
+        for c in kids(t, "compound", "nmod", "amod", "poss"):
+            if of(c, "ACTOR") is not None:
+                return of(c, "ACTOR")
+        return None
+
+    def coordinated(k: int) -> list[int]:
+        """The ACTORs coordinated with ACTOR span k ("Assad and ISIL")."""
+        found, t = [], _head(doc, spans[k])
+        for _ in range(4):
+            nxt = next((c for c in kids(t, "conj") if of(c, "ACTOR") is not None and of(c, "ACTOR") != k), None)
+            if nxt is None:
+                break
+            found.append(of(nxt, "ACTOR"))
+            t = nxt
+        return found
+
     def counted_thing(a: int) -> int | None:
         """The COUNT of the event noun at `a` ("26 strikes": C1) or of what the verb at `a` hits,
         moves or uses ("destroyed seven fighting positions", "30 Britons were murdered": C2, R6)."""
@@ -238,6 +268,8 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         if agent is not None:
             relations.append((k, agent, "agent", 0.6))
             linked.add((k, "agent"))
+            for other in coordinated(agent):  # "by the Asad regime and militias": each (R2)
+                relations.append((k, other, "agent", 0.55))
             count = counts_of.get(agent) if count is None else count
         if count is None and doc.pos[a] == "NOUN":
             count = through_of(a, "COUNT")

@@ -123,6 +123,9 @@ SPECIFIC_ONLY = frozenset("operation conflict campaign war violence battle fight
                           "strike raid bombardment attack".split())
 # Events whose subject is the one who dies or is hurt, never their agent (guidelines V10).
 NO_AGENT_LEMMAS = frozenset("die death injure wound loss lose".split())
+# Verbs whose subject undergoes the event of their object or clause ("civilians are facing
+# shelling"): it is never that event's agent (guidelines R4).
+SUFFERING_VERBS = frozenset("face suffer endure experience undergo witness flee escape".split())
 # Heads of named events, one ACTION span with the capitalised words around them (guidelines V5):
 # "Operation Inherent Resolve", "Exercise Eager Lion 16" (led), "the Gulf War" (ended).
 NAMED_EVENT_LEADS = frozenset({"Operation", "Exercise"})
