@@ -381,3 +381,11 @@ def test_names_and_coordinated_people(text, expected):
 ])
 def test_agents_follow_the_hard_calls(text, expected):
     assert relations(text) == expected
+
+
+def test_a_sentence_opened_by_a_place_places_each_of_its_actions():
+    """L1, R5: "Near X, ..." places every ACTION of the bullet, however the parser hung "Near"."""
+    found = relations(". Near Ar Raqqah, 12 strikes engaged six ISIL tactical units; destroyed an IED, "
+                      "seven fighting positions, and a VBIED; and damaged four supply routes.")
+    assert {(h, t) for h, label, t in found if label == "place"} == {
+        ("strikes", "Ar Raqqah"), ("engaged", "Ar Raqqah"), ("destroyed", "Ar Raqqah"), ("damaged", "Ar Raqqah")}

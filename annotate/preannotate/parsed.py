@@ -58,6 +58,29 @@ def _head(doc: DocView, span: Candidate) -> int:
     return span.start
 
 
+_OPENER_REACH = 8
+
+
+def _opening_places(doc: DocView, spans: list[Candidate], owner: list[int]) -> dict[int, list[int]]:
+    """Sentence -> the LOCATIONs of its opening spatial phrase ("Near Ar Raqqah, ...", "In Syria and
+    Iraq, ..."): a spatial preposition first (after bullets), then places, then a comma."""
+    found: dict[int, list[int]] = {}
+    lower = doc.lower
+    for number, (first, end) in enumerate(doc.sentences):
+        p = first
+        while p < end and not lower[p][0].isalnum():
+            p += 1
+        if p >= end or lower[p] not in SPATIAL_PREPOSITIONS:
+            continue
+        comma = next((j for j in range(p + 1, min(end, p + _OPENER_REACH)) if lower[j] == ","), None)
+        if comma is None:
+            continue
+        places = sorted({owner[j] for j in range(p + 1, comma) if owner[j] >= 0 and spans[owner[j]].label == "LOCATION"})
+        if places:
+            found[number] = places
+    return found
+
+
 def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[], list[Relation]]) -> list[Relation]:
     """Relations as (head index, tail index, label, score) into `spans` (sorted by start), from
     the parse of `doc` (see the module); `fallback()` gives the word-order relations. Head and
@@ -289,6 +312,14 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         for place in found:
             relations.append((k, place, "place", 0.55))
             linked.add((k, "place"))
+    # a sentence opened by a place ("Near Ar Raqqah, 12 strikes engaged ...; destroyed ...") places
+    # every ACTION of it (L1, R5), however the parser hung the opener
+    opened = _opening_places(doc, spans, owner)
+    for k, span in enumerate(spans):
+        if span.label == "ACTION" and not placed.get(span.start):
+            for place in opened.get(doc.sentence_of(span.start), ()):
+                relations.append((k, place, "place", 0.5))
+            placed[span.start] = list(opened.get(doc.sentence_of(span.start), ()))
     # coordinated ACTIONs share a place one of them has (R2): "to degrade and defeat ISIL in Syria"
     for k, span in enumerate(spans):
         a = span.start
