@@ -389,3 +389,14 @@ def test_a_sentence_opened_by_a_place_places_each_of_its_actions():
                       "seven fighting positions, and a VBIED; and damaged four supply routes.")
     assert {(h, t) for h, label, t in found if label == "place"} == {
         ("strikes", "Ar Raqqah"), ("engaged", "Ar Raqqah"), ("destroyed", "Ar Raqqah"), ("damaged", "Ar Raqqah")}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # V6, V8: lexicalised pairs are one ACTION
+    ("The regime depends on Russian air support in the civil war.", ["air support", "civil war"]),
+    # an event word opening a list of things is a kind of thing
+    ("Forces conducted 15 strikes using attack, bomber, fighter and remotely piloted aircraft.", ["strikes"]),
+])
+def test_lexicalised_events_and_lists_of_things(text, expected):
+    spans, _ = RuleAnnotator().annotate_text(text)
+    assert [s.text for s in spans if s.label == "ACTION"] == expected

@@ -12,6 +12,7 @@ from newsgold.annotate.resources.lexicon import (
     ACTION_ONLY_FORMS,
     ACTION_PHRASES,
     ACTION_WORDS,
+    LEXICALISED_EVENTS,
     PEOPLE_LEMMAS,
     SPECIFIC_ONLY,
 )
@@ -78,9 +79,27 @@ def _by_lemma(doc: DocView) -> list[Candidate]:
         if doc.tags[i] == "VBG" and doc.deps[i] in _MODIFIER and pos[doc.heads[i]] == "NOUN" \
                 and lemmas[doc.heads[i]] not in PEOPLE_LEMMAS:
             continue  # "fighting positions", "attacking aircraft": a modifier of a thing
+        if pos[i] == "NOUN" and _listed_with_things(doc, i):
+            continue  # "using attack, bomber, fighter and remotely piloted aircraft": a kind of aircraft
         if pos[i] in allowed:
             found.append(Candidate(i, i + 1, "ACTION", 0.8))
+    for i in doc.lemma_positions(LEXICALISED_EVENTS):  # "civil war", "air support" (V6, V8)
+        if pos[i] == "NOUN" and i > 0 and lower[i - 1] in LEXICALISED_EVENTS[lemmas[i]]:
+            found.append(Candidate(i - 1, i + 1, "ACTION", 0.85))
     return found
+
+
+def _listed_with_things(doc: DocView, i: int) -> bool:
+    """Whether the bare noun at `i` opens a comma list of nouns none of which names an event."""
+    if doc.low(i + 1) != "," or any(doc.deps[c] in _OWN_WORDS for c in doc.children.get(i, ())):
+        return False
+    chain, t = [], i
+    for _ in range(6):
+        t = next((c for c in doc.children.get(t, ()) if doc.deps[c] == "conj"), None)
+        if t is None:
+            break
+        chain.append(t)
+    return bool(chain) and all(doc.lemmas[c] not in ACTION_LEXEMES for c in chain)
 
 
 def find_actions(doc: DocView) -> list[Candidate]:

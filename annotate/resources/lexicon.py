@@ -126,6 +126,10 @@ NO_AGENT_LEMMAS = frozenset("die death injure wound loss lose".split())
 # Verbs whose subject undergoes the event of their object or clause ("civilians are facing
 # shelling"): it is never that event's agent (guidelines R4).
 SUFFERING_VERBS = frozenset("face suffer endure experience undergo witness flee escape".split())
+# Lexicalised event pairs labelled whole (guidelines V6, V8), by the head's lemma: "civil war",
+# "air strikes", "air support", "coup attempt", "military action".
+LEXICALISED_EVENTS = {"war": frozenset({"civil"}), "strike": frozenset({"air"}), "support": frozenset({"air"}),
+                      "attempt": frozenset({"coup"}), "action": frozenset({"military"})}
 # Heads of named events, one ACTION span with the capitalised words around them (guidelines V5):
 # "Operation Inherent Resolve", "Exercise Eager Lion 16" (led), "the Gulf War" (ended).
 NAMED_EVENT_LEADS = frozenset({"Operation", "Exercise"})
