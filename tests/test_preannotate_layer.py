@@ -400,3 +400,12 @@ def test_a_sentence_opened_by_a_place_places_each_of_its_actions():
 def test_lexicalised_events_and_lists_of_things(text, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == "ACTION"] == expected
+
+
+def test_quantities_of_a_list_of_things_and_of_events():
+    """C1, C2: each counted item the verb acts on; the subject event's count stays the event's."""
+    found = relations("The airstrikes have destroyed 967 vehicle bombs, 111 tunnels and 274 vehicles.")
+    assert {(h, t) for h, label, t in found if label == "quantity"} == {
+        ("destroyed", "967"), ("destroyed", "111"), ("destroyed", "274")}
+    found = relations("Near Palmyra, one strike destroyed a VBIED.")
+    assert {(h, t) for h, label, t in found if label == "quantity"} == {("strike", "one")}

@@ -40,6 +40,7 @@ _NOMINAL_AGENT_DEPS = frozenset({"poss", "compound", "amod", "nmod"})
 # A clause's place reaches the ACTIONs under its verb through these links, a few steps up.
 _CLAUSE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "conj", "xcomp", "advcl", "pobj", "prep", "ccomp"})
 _CLAUSE_STEPS = 5
+_LIST_REACH = 12  # items of a list of objects read for their counts
 _EVENT_NOUN_PREPOSITIONS = frozenset({"on", "of", "against"})
 _NESTED_PLACE_PREPOSITIONS = frozenset({"of", "in", "at", "near"})
 Relation = tuple[int, int, str, float]
@@ -142,6 +143,8 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
                 return inner, counts_of.get(inner)
             if lower[t] in _RELATIVES and deps[a] == "relcl" and of(heads[a], "ACTOR") is not None:
                 return of(heads[a], "ACTOR"), counts_of.get(of(heads[a], "ACTOR"))  # "troops, who fled"
+            if of(t, "ACTION") is not None:
+                return None, None  # "one strike destroyed a VBIED": the count is the strike's (C1)
             number = next((of(c, "COUNT") for c in kids(t, "nummod") if of(c, "COUNT") is not None), None)
             return None, number  # a subject that is no ACTOR ("10 districts have fallen"): its count at most
         for by in kids(a, "agent"):
@@ -257,18 +260,26 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
             t = nxt
         return found
 
-    def counted_thing(a: int) -> int | None:
-        """The COUNT of the event noun at `a` ("26 strikes": C1) or of what the verb at `a` hits,
-        moves or uses ("destroyed seven fighting positions", "30 Britons were murdered": C2, R6)."""
+    def counted_things(a: int) -> list[int]:
+        """The COUNT of the event noun at `a` ("26 strikes": C1), or those of what the verb at `a`
+        hits, moves or uses, each item of a list ("destroyed 967 vehicle bombs, 111 tunnels",
+        "30 Britons were murdered": C2, R6)."""
         if doc.pos[a] == "NOUN":
-            return next((of(c, "COUNT") for c in kids(a, "nummod") if of(c, "COUNT") is not None), None)
-        for t in kids(a, "dobj", "nsubjpass"):
-            for c in kids(t, "nummod"):
-                if of(c, "COUNT") is not None:
-                    return of(c, "COUNT")
+            return [of(c, "COUNT") for c in kids(a, "nummod") if of(c, "COUNT") is not None][:1]
+        found, objects = [], kids(a, "dobj", "nsubjpass")
+        for _ in range(_LIST_REACH):
+            if not objects:
+                break
+            t = objects.pop(0)
+            found += [of(c, "COUNT") for c in kids(t, "nummod") if of(c, "COUNT") is not None][:1]
             if of(t, "COUNT") is not None:
-                return of(t, "COUNT")
-        return None
+                found.append(of(t, "COUNT"))
+            objects += kids(t, "conj")
+        return list(dict.fromkeys(found))
+
+    def counted_thing(a: int) -> int | None:
+        things = counted_things(a)
+        return things[0] if things else None
 
     linked: set[tuple[int, str]] = set()
     placed: dict[int, list[int]] = {}  # ACTION token -> its places
@@ -299,6 +310,8 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         if count is not None:
             relations.append((k, count, "quantity", 0.55))
             linked.add((k, "quantity"))
+            for other in counted_things(a)[1:] if count == counted_thing(a) else ():
+                relations.append((k, other, "quantity", 0.5))  # every counted item of the list
         found = places(a)
         if not found and doc.pos[a] == "NOUN" and carried_by(a) is not None and of(carried_by(a), "ACTION") is None:
             found = places(carried_by(a))  # "In Syria, forces conducted 26 strikes"
