@@ -409,3 +409,9 @@ def test_quantities_of_a_list_of_things_and_of_events():
         ("destroyed", "967"), ("destroyed", "111"), ("destroyed", "274")}
     found = relations("Near Palmyra, one strike destroyed a VBIED.")
     assert {(h, t) for h, label, t in found if label == "quantity"} == {("strike", "one")}
+
+
+def test_a_pronoun_carries_the_agent_of_its_antecedent_in_the_sentence():
+    """R3: "they" and "their" stand for the ACTOR subject of the clause they are embedded in."""
+    found = relations("The Syrian Democratic Forces announced that they began their advance toward Raqqah.")
+    assert ("advance", "agent", "Syrian Democratic Forces") in found

@@ -40,7 +40,8 @@ _NOMINAL_AGENT_DEPS = frozenset({"poss", "compound", "amod", "nmod"})
 # A clause's place reaches the ACTIONs under its verb through these links, a few steps up.
 _CLAUSE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "conj", "xcomp", "advcl", "pobj", "prep", "ccomp"})
 _CLAUSE_STEPS = 5
-_LIST_REACH = 12  # items of a list of objects read for their counts
+_LIST_REACH = 12
+_PRONOUNS = frozenset("they their it its we our".split())  # pronouns standing for a group (R3)  # items of a list of objects read for their counts
 _EVENT_NOUN_PREPOSITIONS = frozenset({"on", "of", "against"})
 _NESTED_PLACE_PREPOSITIONS = frozenset({"of", "in", "at", "near"})
 Relation = tuple[int, int, str, float]
@@ -131,9 +132,26 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         elif relation[2] in _FALLBACK:
             rest.append(relation)
 
+    def antecedent(t: int) -> int | None:
+        """The ACTOR a pronoun at `t` stands for: the ACTOR subject of a clause it is embedded in
+        ("The SDF announced that they began their advance": R3), same sentence only."""
+        if lower[t] not in _PRONOUNS:
+            return None
+        up = heads[t]
+        for _ in range(_CLAUSE_STEPS):
+            if heads[up] == up:
+                break
+            up = heads[up]
+            for s in kids(up, "nsubj"):
+                if s != t and of(s, "ACTOR") is not None:
+                    return of(s, "ACTOR")
+        return None
+
     def subject(a: int, depth: int = 0) -> tuple[int | None, int | None]:
         """(ACTOR, COUNT) of the verb at `a`'s subject."""
         for t in kids(a, "nsubj"):
+            if antecedent(t) is not None:
+                return antecedent(t), counts_of.get(antecedent(t))
             if of(t, "ACTOR") is not None:
                 return of(t, "ACTOR"), counts_of.get(of(t, "ACTOR"))
             if of(t, "COUNT") is not None and of(t, "COUNT") in counted:
@@ -199,6 +217,8 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         for t in kids(a, *_NOMINAL_AGENT_DEPS):
             if t < a and of(t, "ACTOR") is not None:
                 return of(t, "ACTOR")
+            if t < a and deps[t] == "poss" and antecedent(t) is not None:
+                return antecedent(t)  # "the SDF ... their advance"
         for prep in kids(a, "prep", "agent"):
             if lower[prep] in ("of", "by"):
                 for t in kids(prep, "pobj"):
