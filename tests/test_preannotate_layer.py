@@ -415,3 +415,13 @@ def test_a_pronoun_carries_the_agent_of_its_antecedent_in_the_sentence():
     """R3: "they" and "their" stand for the ACTOR subject of the clause they are embedded in."""
     found = relations("The Syrian Democratic Forces announced that they began their advance toward Raqqah.")
     assert ("advance", "agent", "Syrian Democratic Forces") in found
+
+
+@pytest.mark.parametrize("text, expected", [
+    # L5: named features and areas keep their type word
+    ("ISIL fighters fled from the Damascus suburbs to Mosul Dam.", ["Damascus suburbs", "Mosul Dam"]),
+    ("Ships patrolled the Gulf of Aden.", ["Gulf of Aden"]),
+])
+def test_named_features_keep_their_type_word(text, expected):
+    spans, _ = RuleAnnotator().annotate_text(text)
+    assert [s.text for s in spans if s.label == "LOCATION"] == expected

@@ -22,6 +22,7 @@ from newsgold.annotate.resources.lexicon import (
     ACTION_LEXEMES,
     COMPASS,
     COUNTRY_MODIFIERS,
+    FEATURE_WORDS,
     NAMED_EVENT_LEADS,
     NAMED_EVENT_TAILS,
     PEOPLE_LEMMAS,
@@ -31,6 +32,7 @@ from newsgold.annotate.resources.lexicon import (
 )
 
 _GROUPS_AS_MODIFIERS = frozenset({"coalition"})  # a group that crews its vehicles (A5, A7)
+_NAMED_AREAS = frozenset({"Gulf", "Kingdom", "Sea", "Bay", "Strait", "Republic"})
 _NOT_MENTIONS = frozenset({"attr", "appos"})  # "is an Iraqi General", "a middleman"
 _OWN_MODIFIERS = frozenset({"amod", "compound", "nmod", "poss"})
 _DEFINING = frozenset({"define", "classify"})
@@ -224,6 +226,12 @@ def refined(doc: DocView, candidates: list[Candidate]) -> list[Candidate]:
             c = c._replace(start=first)  # "Army Lt. Gen. Stephen J. Townsend": the name only (A2)
         if c.label == "COUNT" and (_not_a_count(doc, c) or _counts_nothing(doc, c, owner)):
             continue
+        if c.label == "LOCATION" and doc.low(c.end) in FEATURE_WORDS and doc.pos[c.end] in ("NOUN", "PROPN"):
+            c = c._replace(end=c.end + 1)  # "Tigris river", "Mosul Dam", "Damascus suburbs" (L5)
+        if c.label == "LOCATION" and doc.low(c.start - 1) == "of" and doc.word(c.start - 2) in _NAMED_AREAS:
+            c = c._replace(start=c.start - 2)  # "Gulf of Aden", "Hashemite Kingdom of Jordan" (L5)
+            if doc.is_capitalised(c.start - 1) and c.start - 1 not in doc.sentence_starts:
+                c = c._replace(start=c.start - 1)
         if c.label == "LOCATION" and doc.low(c.start - 1) == "of" and doc.low(c.start - 2) in COMPASS:
             new = c.start - 2  # "north of Baghdad", "north and west of Raqqah" (L2)
             if doc.low(new - 1) == "and" and doc.low(new - 2) in COMPASS:

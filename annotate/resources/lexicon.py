@@ -261,6 +261,11 @@ TITLE_WORDS = frozenset(
     "Secretary-General Undersecretary Under Assistant State Home Interior Prime Minister "
     "Secretary General Commander".split()
 )
+# Type words after a place name that belong to the LOCATION (guidelines L5): "Tigris river".
+FEATURE_WORDS = frozenset(
+    "river mountains mountain dam barrage suburbs suburb region area lake lakes depression regulator "
+    "desert plain plains island islands canal reservoir basin corridor highway road crossing".split()
+)
 COMPASS = frozenset(
     "north south east west northeast northwest southeast southwest north-east north-west "
     "south-east south-west".split()
