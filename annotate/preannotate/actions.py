@@ -12,6 +12,9 @@ from newsgold.annotate.resources.lexicon import (
     ACTION_ONLY_FORMS,
     ACTION_PHRASES,
     ACTION_WORDS,
+    LEXICALISED_EVENTS,
+    PEOPLE_LEMMAS,
+    SPECIFIC_ONLY,
 )
 from newsgold.annotate.preannotate.view import Candidate, DocView, register_triggers
 
@@ -29,6 +32,20 @@ for _phrase in ACTION_LEMMA_PHRASES:  # longest first, as listed
     _LEMMA_PHRASES.setdefault(_phrase[0], []).append(_phrase[1:])
 _LEMMA_TRIGGERS = frozenset(ACTION_LEXEMES) | frozenset(_LEMMA_PHRASES)
 _NOMINAL_OR_VERBAL = frozenset({"NOUN", "VERB"})
+
+
+_MODIFIER = frozenset({"amod", "compound"})
+_ARGUMENT = frozenset({"dobj", "nsubj", "nsubjpass"})
+_OWN_WORDS = frozenset({"det", "poss", "amod", "compound", "nmod", "nummod", "prep", "acl", "relcl"})
+
+
+def _specific(doc: DocView, i: int) -> bool:
+    """Whether the event noun at `i` has words of its own that make it one event (a determiner,
+    possessor, modifier, number or prepositional phrase, or an argument of a verb: guidelines
+    V4); "in battle", "violence in conflict" are generic."""
+    if doc.deps[i] in _ARGUMENT:
+        return True  # the subject or object of a clause: "stepped up attacks", "fighting continued"
+    return any(doc.deps[c] in _OWN_WORDS for c in doc.children.get(i, ()))
 
 
 def _by_lemma(doc: DocView) -> list[Candidate]:
@@ -57,9 +74,32 @@ def _by_lemma(doc: DocView) -> list[Candidate]:
             continue
         if pos[i] == "NOUN" and doc.deps[i] == "compound":
             continue  # a noun modifying another: "strike releases", "bomb attacks" (the head fires)
+        if lemma in SPECIFIC_ONLY and pos[i] == "NOUN" and not _specific(doc, i):
+            continue  # "in battle", "violence in conflict": generic (guidelines V4)
+        if doc.tags[i] == "VBG" and doc.deps[i] in _MODIFIER and pos[doc.heads[i]] == "NOUN" \
+                and lemmas[doc.heads[i]] not in PEOPLE_LEMMAS:
+            continue  # "fighting positions", "attacking aircraft": a modifier of a thing
+        if pos[i] == "NOUN" and _listed_with_things(doc, i):
+            continue  # "using attack, bomber, fighter and remotely piloted aircraft": a kind of aircraft
         if pos[i] in allowed:
             found.append(Candidate(i, i + 1, "ACTION", 0.8))
+    for i in doc.lemma_positions(LEXICALISED_EVENTS):  # "civil war", "air support" (V6, V8)
+        if pos[i] == "NOUN" and i > 0 and lower[i - 1] in LEXICALISED_EVENTS[lemmas[i]]:
+            found.append(Candidate(i - 1, i + 1, "ACTION", 0.85))
     return found
+
+
+def _listed_with_things(doc: DocView, i: int) -> bool:
+    """Whether the bare noun at `i` opens a comma list of nouns none of which names an event."""
+    if doc.low(i + 1) != "," or any(doc.deps[c] in _OWN_WORDS for c in doc.children.get(i, ())):
+        return False
+    chain, t = [], i
+    for _ in range(6):
+        t = next((c for c in doc.children.get(t, ()) if doc.deps[c] == "conj"), None)
+        if t is None:
+            break
+        chain.append(t)
+    return bool(chain) and all(doc.lemmas[c] not in ACTION_LEXEMES for c in chain)
 
 
 def find_actions(doc: DocView) -> list[Candidate]:

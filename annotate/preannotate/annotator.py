@@ -20,6 +20,13 @@ from newsgold.annotate.preannotate.actions import find_actions
 from newsgold.annotate.preannotate.actors import find_actors
 from newsgold.annotate.preannotate.counts import find_counts
 from newsgold.annotate.preannotate.entities import entity_candidates, noun_phrase_extent
+from newsgold.annotate.preannotate.layered import (
+    country_modifiers,
+    event_counts,
+    named_events,
+    people_nouns,
+    refined,
+)
 from newsgold.annotate.preannotate.locations import find_locations
 from newsgold.annotate.preannotate.relations import find_relations
 from newsgold.annotate.preannotate.view import Candidate, DocView
@@ -113,7 +120,11 @@ class RuleAnnotator:
         for label in self.labels:
             found += families[label](doc)
         if doc.analysis is not None:
-            found = noun_phrase_extent(doc, found)
+            layered = {"ACTOR": people_nouns, "LOCATION": country_modifiers, "COUNT": event_counts,
+                       "ACTION": named_events}
+            for label in self.labels:
+                found += layered[label](doc)
+            found = noun_phrase_extent(doc, refined(doc, found))
         return found
 
     def annotate(self, document: Document) -> AnnotatedDocument:

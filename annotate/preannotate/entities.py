@@ -17,15 +17,18 @@ from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.lexicon import (
     DEMONYMS,
     ENTITY_LABELS,
+    EVALUATIVE,
     FACILITY_WORDS,
     GROUP_HEADS,
     GROUP_MODIFIERS,
     MONTHS,
     NP_QUANTIFIERS,
+    PEOPLE_LEMMAS,
     PERSON_CUES,
     PLACE_SUFFIXES,
     PRONOUNS_AND_FUNCTION,
     SPATIAL_PREPOSITIONS,
+    TITLE_WORDS,
     WEEKDAYS,
 )
 
@@ -33,7 +36,8 @@ _LEADING = frozenset("the a an this that these those its their his her our".spli
 _NOT_NAMES = PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS | DEMONYMS
 _NOUNS = frozenset({"NOUN", "PROPN"})
 _MODIFIER_DEPS = frozenset({"amod", "compound", "nmod", "cc", "conj", "punct", "npadvmod", "advmod"})
-_GROUP_LEMMAS = frozenset(GROUP_HEADS)  # the lexicon lists singular and plural; lemmas are singular
+# the lexicon lists singular and plural; lemmas are singular; the layer's people nouns (layered.py)
+_GROUP_LEMMAS = frozenset(GROUP_HEADS) | PEOPLE_LEMMAS
 ENTITY_SCORE = 0.6
 _SUBTREE_STEPS = 6
 
@@ -60,7 +64,7 @@ def _head_of(doc: DocView, start: int, end: int) -> int:
 
 def _trimmed(doc: DocView, start: int, end: int, person: bool) -> tuple[int, int]:
     while start < end and (doc.lower[start] in _LEADING or doc.pos[start] == "ADP"
-                           or (person and doc.words[start] in PERSON_CUES)):
+                           or (person and (doc.words[start] in PERSON_CUES or doc.words[start] in TITLE_WORDS))):
         start += 1
     while start < end and (doc.tags[end - 1] == "POS" or not doc.words[end - 1][0].isalnum()):
         end -= 1
@@ -126,6 +130,16 @@ def noun_phrase_extent(doc: DocView, candidates: list[Candidate]) -> list[Candid
         if c.label == "ACTOR":
             c = _grown(doc, c, covered)
         grown.append(c)
+    # a group named as the modifier of a people noun is one ACTOR with it: "ISIL tactical units"
+    # (guidelines A7, A8); the longer candidate wins the resolution
+    ending = {c.end: c for c in grown if c.label == "ACTOR"}
+    for c in list(grown):
+        before = ending.get(c.start)
+        if c.label != "ACTOR" or before is None or doc.lemmas[_head_of(doc, c.start, c.end)] not in PEOPLE_LEMMAS:
+            continue
+        modifier = _head_of(doc, before.start, before.end)
+        if doc.deps[modifier] in ("compound", "nmod", "amod") and c.start <= doc.heads[modifier] < c.end:
+            grown.append(Candidate(before.start, c.end, "ACTOR", c.score))
     return grown
 
 
@@ -141,6 +155,8 @@ def _identity_word(doc: DocView, j: int) -> bool:
         return True  # a name or a nationality; a sentence's first word only when it is one
     if doc.lower[j] in GROUP_MODIFIERS or doc.pos[j] in ("NOUN", "CCONJ", "PUNCT"):
         return True
+    if doc.tags[j] == "JJ" and doc.deps[j] == "amod" and doc.lower[j] not in EVALUATIVE:
+        return True  # "tactical units", "moderate opposition", "ordinary citizens" (A6)
     # "Iranian-backed", "pro-Assad", "U.S.-led": a hyphenated word with a name or a group modifier
     parts = word.split("-")
     return parts[0] in DEMONYMS or any(p[:1].isupper() or p.lower() in GROUP_MODIFIERS for p in parts[1:]) \

@@ -23,7 +23,13 @@ from __future__ import annotations
 from typing import Callable
 
 from newsgold.annotate.preannotate.view import Candidate, DocView
-from newsgold.annotate.resources.lexicon import LIGHT_VERBS, LOCATIVE_PREPOSITIONS, SPATIAL_PREPOSITIONS
+from newsgold.annotate.resources.lexicon import (
+    LIGHT_VERBS,
+    LOCATIVE_PREPOSITIONS,
+    NO_AGENT_LEMMAS,
+    SPATIAL_PREPOSITIONS,
+    SUFFERING_VERBS,
+)
 
 _PLACE_PREPOSITIONS = LOCATIVE_PREPOSITIONS - {"of"}
 _COUNT_DEPS = frozenset({"nummod", "quantmod", "amod", "compound", "nmod", "det"})
@@ -31,6 +37,13 @@ _INHERIT_DEPS = frozenset({"conj", "xcomp"})
 _RELATIVES = frozenset({"who", "that", "which"})
 _PLACE_LINKS = frozenset({"compound", "appos", "conj", "prep", "pobj", "nmod"})
 _NOMINAL_AGENT_DEPS = frozenset({"poss", "compound", "amod", "nmod"})
+# A clause's place reaches the ACTIONs under its verb through these links, a few steps up.
+_CLAUSE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "conj", "xcomp", "advcl", "pobj", "prep", "ccomp"})
+_CLAUSE_STEPS = 5
+_LIST_REACH = 12
+_PRONOUNS = frozenset("they their it its we our".split())  # pronouns standing for a group (R3)  # items of a list of objects read for their counts
+_EVENT_NOUN_PREPOSITIONS = frozenset({"on", "of", "against"})
+_NESTED_PLACE_PREPOSITIONS = frozenset({"of", "in", "at", "near"})
 Relation = tuple[int, int, str, float]
 # The word-order relations kept where the parse links nothing: measured on the seeds
 # (tests/bench/bench_rules_layer.py), their agents, counts and quantities add more right links
@@ -45,6 +58,29 @@ def _head(doc: DocView, span: Candidate) -> int:
         if not span.start <= heads[i] < span.end or heads[i] == i:
             return i
     return span.start
+
+
+_OPENER_REACH = 8
+
+
+def _opening_places(doc: DocView, spans: list[Candidate], owner: list[int]) -> dict[int, list[int]]:
+    """Sentence -> the LOCATIONs of its opening spatial phrase ("Near Ar Raqqah, ...", "In Syria and
+    Iraq, ..."): a spatial preposition first (after bullets), then places, then a comma."""
+    found: dict[int, list[int]] = {}
+    lower = doc.lower
+    for number, (first, end) in enumerate(doc.sentences):
+        p = first
+        while p < end and not lower[p][0].isalnum():
+            p += 1
+        if p >= end or lower[p] not in SPATIAL_PREPOSITIONS:
+            continue
+        comma = next((j for j in range(p + 1, min(end, p + _OPENER_REACH)) if lower[j] == ","), None)
+        if comma is None:
+            continue
+        places = sorted({owner[j] for j in range(p + 1, comma) if owner[j] >= 0 and spans[owner[j]].label == "LOCATION"})
+        if places:
+            found[number] = places
+    return found
 
 
 def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[], list[Relation]]) -> list[Relation]:
@@ -96,9 +132,26 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         elif relation[2] in _FALLBACK:
             rest.append(relation)
 
+    def antecedent(t: int) -> int | None:
+        """The ACTOR a pronoun at `t` stands for: the ACTOR subject of a clause it is embedded in
+        ("The SDF announced that they began their advance": R3), same sentence only."""
+        if lower[t] not in _PRONOUNS:
+            return None
+        up = heads[t]
+        for _ in range(_CLAUSE_STEPS):
+            if heads[up] == up:
+                break
+            up = heads[up]
+            for s in kids(up, "nsubj"):
+                if s != t and of(s, "ACTOR") is not None:
+                    return of(s, "ACTOR")
+        return None
+
     def subject(a: int, depth: int = 0) -> tuple[int | None, int | None]:
         """(ACTOR, COUNT) of the verb at `a`'s subject."""
         for t in kids(a, "nsubj"):
+            if antecedent(t) is not None:
+                return antecedent(t), counts_of.get(antecedent(t))
             if of(t, "ACTOR") is not None:
                 return of(t, "ACTOR"), counts_of.get(of(t, "ACTOR"))
             if of(t, "COUNT") is not None and of(t, "COUNT") in counted:
@@ -108,18 +161,31 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
                 return inner, counts_of.get(inner)
             if lower[t] in _RELATIVES and deps[a] == "relcl" and of(heads[a], "ACTOR") is not None:
                 return of(heads[a], "ACTOR"), counts_of.get(of(heads[a], "ACTOR"))  # "troops, who fled"
+            if of(t, "ACTION") is not None:
+                return None, None  # "one strike destroyed a VBIED": the count is the strike's (C1)
             number = next((of(c, "COUNT") for c in kids(t, "nummod") if of(c, "COUNT") is not None), None)
             return None, number  # a subject that is no ACTOR ("10 districts have fallen"): its count at most
         for by in kids(a, "agent"):
             for t in kids(by, "pobj"):
                 if of(t, "ACTOR") is not None:
                     return of(t, "ACTOR"), counts_of.get(of(t, "ACTOR"))
+                owner_of = crew(t)  # "killed by U.S.-led coalition aircraft": the group (A5)
+                if owner_of is not None:
+                    return owner_of, counts_of.get(owner_of)
+        for prep in kids(a, "prep"):  # "killed at the hands of Assad"
+            for hands in kids(prep, "pobj"):
+                if lower[hands] == "hands":
+                    inner = through_of(hands, "ACTOR")
+                    if inner is not None:
+                        return inner, counts_of.get(inner)
         if kids(a, "nsubjpass"):
             return None, None
         if deps[a] == "xcomp" and heads[a] != a:  # "authorized the forces to enter": the object
             for t in kids(heads[a], "dobj"):
                 if of(t, "ACTOR") is not None:
                     return of(t, "ACTOR"), counts_of.get(of(t, "ACTOR"))
+        if doc.lemmas[heads[a]] in SUFFERING_VERBS:
+            return None, None  # "civilians are facing shelling": who suffers is no agent (R4)
         if heads[a] != a and depth < 3 and (deps[a] in _INHERIT_DEPS or (deps[a] == "advcl" and doc.tags[a] == "VBG")):
             return subject(heads[a], depth + 1)  # "fled and crossed", "began to flee", ", capturing"
         if deps[a] == "pcomp" and heads[a] != a and depth < 3 and heads[heads[a]] != heads[a]:
@@ -142,7 +208,7 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
     def carried_by(a: int) -> int | None:
         """The light verb (or ACTION verb) whose object the nominal ACTION at `a` is, if any."""
         verb = heads[a]
-        if deps[a] == "dobj" and verb != a and doc.pos[verb] == "VERB" and (
+        if deps[a] in ("dobj", "nsubjpass") and verb != a and doc.pos[verb] == "VERB" and (
                 doc.lemmas[verb] in LIGHT_VERBS or of(verb, "ACTION") is not None):
             return verb
         return None
@@ -151,6 +217,8 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         for t in kids(a, *_NOMINAL_AGENT_DEPS):
             if t < a and of(t, "ACTOR") is not None:
                 return of(t, "ACTOR")
+            if t < a and deps[t] == "poss" and antecedent(t) is not None:
+                return antecedent(t)  # "the SDF ... their advance"
         for prep in kids(a, "prep", "agent"):
             if lower[prep] in ("of", "by"):
                 for t in kids(prep, "pobj"):
@@ -163,25 +231,26 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
         the provinces of Badakhshan and Dakar")."""
         if of(t, "LOCATION") is not None:
             found = [of(t, "LOCATION")]
-            for c in kids(t, "conj"):  # "Badakhshan and Takhar": every conjunct
+            for c in kids(t, "conj", "appos"):  # "Badakhshan and Takhar", "Raqqah, Syria": each (L6)
                 found += place_in(c, depth + 1) if depth < 8 else []
             return found
         found = []
         if depth < 4:
-            for c in children.get(t, ()):
-                if deps[c] in _PLACE_LINKS and (deps[c] != "prep" or lower[c] == "of"):
+            for c in children.get(t, ()):  # "an attack on a petrol station in al-Hilla"
+                if deps[c] in _PLACE_LINKS and (deps[c] != "prep" or lower[c] in _NESTED_PLACE_PREPOSITIONS):
                     found += place_in(c, depth + 1)
         return found
 
     def places(a: int) -> list[int]:
         found = []
         heads_of_preps = [a] + kids(a, "advmod", "acomp")  # "moved closer to X"
+        nominal = doc.pos[a] == "NOUN"  # "the assault on Sadah", "the assault of Husaybah"
         for h in heads_of_preps:
             for prep in kids(h, "prep"):
-                if lower[prep] in _PLACE_PREPOSITIONS:
+                if lower[prep] in _PLACE_PREPOSITIONS or (nominal and lower[prep] in _EVENT_NOUN_PREPOSITIONS):
                     for t in kids(prep, "pobj"):
                         found += place_in(t)
-        for t in kids(a, "dobj"):
+        for t in kids(a, "dobj", "nsubjpass"):  # "entered Tajikistan", "the Barrage was captured"
             found += place_in(t)
         # a spatial phrase the parser hung on an argument places the event too: "militias in
         # Badakhshan fought", "attacked by fighters near Kunduz", "seized a base near Herat"
@@ -193,27 +262,109 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
                         found += place_in(o)
         return list(dict.fromkeys(found))
 
+    def crew(t: int) -> int | None:
+        """The ACTOR named as the modifier of a vehicle or weapon at `t` ("coalition aircraft")."""
+        for c in kids(t, "compound", "nmod", "amod", "poss"):
+            if of(c, "ACTOR") is not None:
+                return of(c, "ACTOR")
+        return None
+
+    def coordinated(k: int) -> list[int]:
+        """The ACTORs coordinated with ACTOR span k ("Assad and ISIL")."""
+        found, t = [], _head(doc, spans[k])
+        for _ in range(4):
+            nxt = next((c for c in kids(t, "conj") if of(c, "ACTOR") is not None and of(c, "ACTOR") != k), None)
+            if nxt is None:
+                break
+            found.append(of(nxt, "ACTOR"))
+            t = nxt
+        return found
+
+    def counted_things(a: int) -> list[int]:
+        """The COUNT of the event noun at `a` ("26 strikes": C1), or those of what the verb at `a`
+        hits, moves or uses, each item of a list ("destroyed 967 vehicle bombs, 111 tunnels",
+        "30 Britons were murdered": C2, R6)."""
+        if doc.pos[a] == "NOUN":
+            return [of(c, "COUNT") for c in kids(a, "nummod") if of(c, "COUNT") is not None][:1]
+        found, objects = [], kids(a, "dobj", "nsubjpass")
+        for _ in range(_LIST_REACH):
+            if not objects:
+                break
+            t = objects.pop(0)
+            found += [of(c, "COUNT") for c in kids(t, "nummod") if of(c, "COUNT") is not None][:1]
+            if of(t, "COUNT") is not None:
+                found.append(of(t, "COUNT"))
+            objects += kids(t, "conj")
+        return list(dict.fromkeys(found))
+
+    def counted_thing(a: int) -> int | None:
+        things = counted_things(a)
+        return things[0] if things else None
+
     linked: set[tuple[int, str]] = set()
+    placed: dict[int, list[int]] = {}  # ACTION token -> its places
     for k, span in enumerate(spans):
         if span.label != "ACTION":
             continue
         a = span.start  # a trigger is one word, or a phrase led by its verb
+        if span.end - span.start > 1 and doc.pos[a] == "PROPN":
+            a = _head(doc, span)  # a named operation: "Operation Inherent Resolve"
         agent, count = subject(a) if doc.pos[a] != "NOUN" else (nominal_agent(a), None)
+        if doc.lemmas[a] in NO_AGENT_LEMMAS:
+            agent = None  # who dies or is hurt is never the agent (guidelines V10); the count stays
+            linked.add((k, "agent"))  # nor a word-order one
+        if agent is None and kids(a, "nsubjpass"):
+            linked.add((k, "agent"))  # "30 civilians were murdered": a passive's subject is no doer (R4)
+        if count is None or agent is None:
+            # "three strikes destroyed two bridges": the number of what it hits (C2) before that
+            # of a subject that is no ACTOR
+            count = counted_thing(a) if counted_thing(a) is not None else count
         if agent is not None:
             relations.append((k, agent, "agent", 0.6))
             linked.add((k, "agent"))
+            for other in coordinated(agent):  # "by the Asad regime and militias": each (R2)
+                relations.append((k, other, "agent", 0.55))
             count = counts_of.get(agent) if count is None else count
         if count is None and doc.pos[a] == "NOUN":
             count = through_of(a, "COUNT")
         if count is not None:
             relations.append((k, count, "quantity", 0.55))
             linked.add((k, "quantity"))
+            for other in counted_things(a)[1:] if count == counted_thing(a) else ():
+                relations.append((k, other, "quantity", 0.5))  # every counted item of the list
         found = places(a)
         if not found and doc.pos[a] == "NOUN" and carried_by(a) is not None and of(carried_by(a), "ACTION") is None:
             found = places(carried_by(a))  # "In Syria, forces conducted 26 strikes"
+        up = a
+        for _ in range(_CLAUSE_STEPS):  # "Near Ar Raqqah, 12 strikes engaged ... and destroyed":
+            if found or heads[up] == up or deps[up] not in _CLAUSE_DEPS:  # the clause's place (L1, R5)
+                break
+            up = heads[up]
+            found = places(up)
+        placed[a] = found
         for place in found:
             relations.append((k, place, "place", 0.55))
             linked.add((k, "place"))
+    # a sentence opened by a place ("Near Ar Raqqah, 12 strikes engaged ...; destroyed ...") places
+    # every ACTION of it (L1, R5), however the parser hung the opener
+    opened = _opening_places(doc, spans, owner)
+    for k, span in enumerate(spans):
+        if span.label == "ACTION" and not placed.get(span.start):
+            for place in opened.get(doc.sentence_of(span.start), ()):
+                relations.append((k, place, "place", 0.5))
+            placed[span.start] = list(opened.get(doc.sentence_of(span.start), ()))
+    # coordinated ACTIONs share a place one of them has (R2): "to degrade and defeat ISIL in Syria"
+    for k, span in enumerate(spans):
+        a = span.start
+        if span.label != "ACTION" or kids(a, "dobj"):
+            continue  # "crossed the border and fled into Tajikistan": an object of its own
+        if not placed.get(a) and deps[a] == "conj" and placed.get(heads[a]):
+            for place in placed[heads[a]]:
+                relations.append((k, place, "place", 0.5))
+        if not placed.get(a):
+            shared = next((placed[c] for c in kids(a, "conj") if placed.get(c)), [])
+            for place in shared:
+                relations.append((k, place, "place", 0.5))
     for k in counted:
         linked.add((k, "counts"))
     for relation in rest:

@@ -96,6 +96,13 @@ collapse:VN incursion:N invade:V invasion:N bomb:V bombing:N shell:V shelling:N 
 overrun:V abandon:V evacuate:V evacuation:N deploy:V deployment:N sweep:V raid:VN ambush:VN
 reinforcement:N return:V fire:V firing:N explode:V explosion:N blast:N battle:VN
 bombard:V bombardment:N target:V retake:V shoot:V shooting:N fall:V leave:V
+destroy:V destruction:N engage:V damage:V isolate:V isolation:N suppress:V eliminate:V
+degrade:V assault:VN liberate:V liberation:N regain:V recapture:V besiege:V siege:N
+confront:V clear:V disable:V scatter:V pursue:V crackdown:N uprising:N insurgency:N
+die:V death:N injure:V wound:V murder:VN slaughter:VN torture:N execution:N behead:V
+kidnap:V atrocity:N bloodshed:N brutalize:V oppress:V displace:V lose:V loss:N victory:N
+visit:VN fly:V travel:V deliver:V delivery:N join:V integrate:V integration:N exercise:N
+operation:N conflict:N campaign:N war:N violence:N
 """
 _POS_CODES = {"V": "VERB", "N": "NOUN", "A": "ADJ"}
 ACTION_LEXEMES: dict[str, frozenset[str]] = {
@@ -108,6 +115,25 @@ ACTION_LEXEMES: dict[str, frozenset[str]] = {
 ACTION_ONLY_FORMS = {"leave": frozenset({"leaving", "leaves"}), "fall": frozenset({"fell", "fallen"})}
 # "fall" names an event only as "the fall of ..."; elsewhere it is a season or a verb of price.
 ACTION_NEEDS_NEXT = {"fall": frozenset({"of"})}
+# Event nouns that are ACTIONs only where they refer to a particular event (guidelines V4: "their
+# operation", "the Syrian conflict", "the civil war in Syria"), not used generically ("in battle",
+# "violence in conflict"): with the layer they fire only with a determiner, possessor, modifier or
+# prepositional phrase of their own.
+SPECIFIC_ONLY = frozenset("operation conflict campaign war violence battle fight fighting offensive "
+                          "strike raid bombardment attack".split())
+# Events whose subject is the one who dies or is hurt, never their agent (guidelines V10).
+NO_AGENT_LEMMAS = frozenset("die death injure wound loss lose".split())
+# Verbs whose subject undergoes the event of their object or clause ("civilians are facing
+# shelling"): it is never that event's agent (guidelines R4).
+SUFFERING_VERBS = frozenset("face suffer endure experience undergo witness flee escape".split())
+# Lexicalised event pairs labelled whole (guidelines V6, V8), by the head's lemma: "civil war",
+# "air strikes", "air support", "coup attempt", "military action".
+LEXICALISED_EVENTS = {"war": frozenset({"civil"}), "strike": frozenset({"air"}), "support": frozenset({"air"}),
+                      "attempt": frozenset({"coup"}), "action": frozenset({"military"})}
+# Heads of named events, one ACTION span with the capitalised words around them (guidelines V5):
+# "Operation Inherent Resolve", "Exercise Eager Lion 16" (led), "the Gulf War" (ended).
+NAMED_EVENT_LEADS = frozenset({"Operation", "Exercise"})
+NAMED_EVENT_TAILS = frozenset({"War"})
 # Verbs whose object names the event they carry out ("forces conducted 26 strikes", "launched an
 # offensive"): the object ACTION takes the verb's subject as its agent (preannotate/parsed.py).
 LIGHT_VERBS = frozenset("conduct launch carry stage mount begin continue intensify wage undertake "
@@ -203,6 +229,48 @@ PRONOUNS_AND_FUNCTION = frozenset(
     "But And Or If When While As In On At For From By With Since After Before According "
     "Even Yet Still Also So Then Last Next".split()
 )
+
+# With the layer: people nouns that are ACTORs as common nouns, by lemma (guidelines A3, A9: the
+# people affected, forces and institutions, titles standing alone); "regime" only with a name (A4).
+PEOPLE_LEMMAS = frozenset(
+    "civilian people community party partner ally leader medium media journalist refugee terrorist "
+    "navy resident child woman victim citizen individual person student organisation organization "
+    "coalition minister secretary adviser advisor officer family friend backer donor activist "
+    "society population member representative employee protester casualty opposition nation "
+    "government council soldier troop force fighter militant official authority army police "
+    "insurgent rebel commander extremist jihadist gunman worker unit team network group "
+    "militia spokesman spokeswoman regime marine hostage prisoner".split()
+)
+# These need a modifier of their own to be an ACTOR ("the group" alone is a back-reference).
+PEOPLE_NEED_MODIFIER = frozenset("group unit team network nation member regime".split())
+# Adjectives of opinion, state or time left out of an ACTOR's extent (guidelines A6): "innocent
+# civilians" -> "civilians"; identifying ones ("tactical units", "moderate opposition") stay.
+EVALUATIVE = frozenset(
+    "innocent brave brutal heroic courageous vicious barbaric barbarous evil cowardly ruthless terrible "
+    "horrific murderous bloody savage valiant dear beloved great current former previous new old "
+    "young entire whole many numerous various other certain own same remaining additional further "
+    "key main major important only own dedicated".split()
+)
+# Words of a title or rank before a person's name, left out of the name (guidelines A2): "Army Lt.
+# Gen. Stephen J. Townsend" -> "Stephen J. Townsend" (the layer's PERSON entities; with PERSON_CUES).
+TITLE_WORDS = frozenset(
+    "Army Navy Air Marine Marines Petty Officer Senior Junior Chief Deputy Foreign Office Defence "
+    "Defense Spokesperson Staff Sgt. Sergeant Cpl. Corporal Pvt. Private Gen. Brig. Lt. Col. Maj. "
+    "Capt. Cmdr. Commodore Rear Vice Adm. Admiral Ambassador Special Envoy Representative HE Dr "
+    "Dr. Prof. Professor Sir Lord Lady Excellency His Her King Queen Prince Emir Sheikh Ayatollah "
+    "Secretary-General Undersecretary Under Assistant State Home Interior Prime Minister "
+    "Secretary General Commander".split()
+)
+# Type words after a place name that belong to the LOCATION (guidelines L5): "Tigris river".
+FEATURE_WORDS = frozenset(
+    "river mountains mountain dam barrage suburbs suburb region area lake lakes depression regulator "
+    "desert plain plains island islands canal reservoir basin corridor highway road crossing".split()
+)
+COMPASS = frozenset(
+    "north south east west northeast northwest southeast southwest north-east north-west "
+    "south-east south-west".split()
+)
+COUNTRY_MODIFIERS = frozenset({"U.S.", "US", "U.K.", "UK"})
 
 # ---------------------------------------------------------------- LOCATION
 DIRECTIONS = frozenset(
