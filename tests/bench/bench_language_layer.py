@@ -27,6 +27,8 @@ One function per part, each returning the rows of its table; `main` prints them.
 - `throughput`: a cold and a warm `annotate preannotate` (whole processes) of the re3d texts four
   times over, each copy numbered so every text is new to an empty cache: the warm run's share of
   the cold one, and the words per second the layer parsed ((cold - warm) / words).
+- `ops`: the pipeline on thinc's default blis ops and on numpy's (one BLAS thread), one process
+  over the re3d texts twice: words per second, and how many tokens get another analysis.
 - `tagger_speed`: what `train predict` does per document (`TaggerAnnotator.annotate_many`:
   tokens, the layer's analysis of each batch in one call, features, tags, spans with scores),
   on 300 news-sized documents (`tests/bench/corpus.news_documents`, ~700 words), for the taggers
@@ -297,15 +299,45 @@ def throughput_part(copies: int = 4) -> list[list[str]]:
     return rows
 
 
+def ops_part() -> list[list[str]]:
+    """Rows: thinc ops, words/s in one process, tokens whose analysis differs from blis's."""
+    import warnings
+
+    import spacy
+    from thinc.api import use_ops
+    from threadpoolctl import threadpool_limits
+
+    from newsgold.annotate.language import DEFAULT
+
+    texts = re3d_texts() * 2
+    words = sum(len(t.split()) for t in texts)
+    rows, first = [], None
+    for name, options in (("blis (thinc's default)", {"use_blis": True}), ("numpy, one BLAS thread (the layer's)", {"use_blis": False})):
+        with warnings.catch_warnings(), use_ops("numpy", **options):
+            warnings.simplefilter("ignore")
+            nlp = spacy.load(DEFAULT)
+        list(nlp.pipe(texts[:10]))
+        with threadpool_limits(limits=1, user_api="blas"):
+            started = time.perf_counter()
+            docs = list(nlp.pipe(texts))
+            seconds = time.perf_counter() - started
+        seen = [(t.tag_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_, t.lemma_) for d in docs for t in d]
+        differ = "–" if first is None else str(sum(a != b for a, b in zip(first, seen)))
+        first = first or seen
+        rows.append([name, f"{words / seconds:,.0f}", f"{differ} of {len(seen):,}" if differ != "–" else "–"])
+    return rows
+
+
 RULES_HEADER = ["rules", "corpus", "strict P", "strict R", "strict F1", "overlap P", "overlap R", "overlap F1", "relations F1"]
 THROUGHPUT_HEADER = ["run", "docs", "words", "seconds"]
+OPS_HEADER = ["ops", "words/s, one process", "tokens analysed otherwise"]
 TAGGER_HEADER = ["split", "features", *(f"{s} {l}" for s in SCHEMES for l in ("ACT", "LOC", "CNT", "micro")), "fit s"]
 SPEED_HEADER = ["features", "cache", "docs", "words", "seconds", "docs/s", "words/s"]
 CV_HEADER = ["variant", "strict micro F1", "vs chosen", "won"]
 PARTS = {"tagger": (tagger_part, TAGGER_HEADER), "tagger_cv": (tagger_cv_part, CV_HEADER),
          "tagger_speed": (tagger_speed_part, SPEED_HEADER), "rules": (rules_part, RULES_HEADER),
-         "throughput": (throughput_part, THROUGHPUT_HEADER)}
-DEFAULT = ("tagger", "tagger_speed", "rules", "throughput")
+         "throughput": (throughput_part, THROUGHPUT_HEADER), "ops": (ops_part, OPS_HEADER)}
+DEFAULT = ("tagger", "tagger_speed", "rules", "throughput", "ops")
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
