@@ -12,7 +12,10 @@ and micro; relation P/R/F1 (annotate.relscoring: both endpoints and the type rig
 edits an annotator needs to turn the pre-annotation into the gold (`status.compare_spans`:
 changed + deleted + added spans) against annotating from scratch (every gold span added).
 
-    .venv/bin/python tests/bench/bench_starter.py [--dev]
+    .venv/bin/python tests/bench/bench_starter.py [--dev [--policies]]
+
+`--policies` (with `--dev`) also scores rules + starter under every merge policy, the choice of
+`merge.STARTER_POLICY`.
 """
 
 from __future__ import annotations
@@ -114,6 +117,20 @@ def main() -> None:
     if "--dev" in sys.argv:  # while tuning: the development split only, the test split untouched
         sets = [("starter development split (tuned on)", GOLD / "starter" / "validation.jsonl")]
     results = {title: table(title, read(path), annotators) for title, path in sets}
+    if "--policies" in sys.argv and "--dev" in sys.argv:
+        from newsgold.annotate.preannotate.merge import POLICIES, MergedAnnotator
+
+        gold = read(GOLD / "starter" / "validation.jsonl")
+        print("\n## rules + starter under each merge policy, development split\n"
+              "| policy | strict F1 | overlap P | overlap R | overlap F1 | ACTION overlap R | edits | relations F1 |\n"
+              "|---|---|---|---|---|---|---|---|")
+        for name in POLICIES:
+            report = scored(gold, MergedAnnotator(rules, annotators["starter"], name))
+            o, s = report["micro"]["ent_type"], report["micro"]["strict"]
+            needed, scratch = report["edits"]
+            print(f"| {name} | {s.f1:.3f} | {o.precision:.3f} | {o.recall:.3f} | {o.f1:.3f} | "
+                  f"{report['labels']['ACTION']['ent_type'].recall:.3f} | {needed / scratch:.3f} | "
+                  f"{report['relations']['micro']['strict'].f1:.3f} |")
     print(f"\nTargets (issue 21): {TARGETS}")
     for title, reports in results.items():
         print(f"- {title}, rules + starter: {verdict(reports['rules + starter'])}")
