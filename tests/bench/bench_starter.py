@@ -7,7 +7,8 @@ never tuned on) and the older held-out texts (seeds/gold/heldout.jsonl); `--dev`
 development split instead (what the rules are tuned on, with the train split), leaving the test
 split untouched until the final figures.
 
-Per pre-annotator: strict and overlap (the label right, boundaries overlapping) P/R/F1 per label
+The surface rules (`RuleAnnotator(pipeline=False)`: the rules before the language layer) are
+scored beside them, for issue 26's gain over them. Per pre-annotator: strict and overlap (the label right, boundaries overlapping) P/R/F1 per label
 and micro; relation P/R/F1 (annotate.relscoring: both endpoints and the type right); and the
 edits an annotator needs to turn the pre-annotation into the gold (`status.compare_spans`:
 changed + deleted + added spans) against annotating from scratch (every gold span added).
@@ -105,7 +106,8 @@ def verdict(report: dict) -> str:
 
 def main() -> None:
     rules = RuleAnnotator().warm_up()
-    annotators = {"rules": rules, "starter": load_preannotator("starter", SCHEMA.hash),
+    annotators = {"surface rules (no layer)": RuleAnnotator(pipeline=False).warm_up(), "rules": rules,
+                  "starter": load_preannotator("starter", SCHEMA.hash),
                   "rules + starter": load_merged("starter", SCHEMA.hash, rules)}
     agreement = json.loads((GOLD / "starter" / "agreement.json").read_text())
     human = agreement["first_vs_second"]
