@@ -25,10 +25,10 @@ from tests.e2e.test_loop import region_key, run
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 PROJECT = "browser correction"
-TEXT = ("A storm struck as 200 displaced families fled Kunduz on Tuesday, while Taliban fighters "
+TEXT = ("A storm struck as 200 nomad herders fled Kunduz on Tuesday, while Taliban fighters "
         "clashed with border guards near the Tajik border.")
 DELETE = ("struck", "ACTION")  # what a storm did is not what an actor did: the annotator deletes it
-ADD = ("displaced families", "ACTOR")  # people affected are ACTORs: the rules miss this one
+ADD = ("nomad herders", "ACTOR")  # people affected are ACTORs: the rules miss this one
 # As root (CI) Chromium runs only without its sandbox; containers give /dev/shm little room; the
 # closed network of the test machines refuses Chromium's background connections.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic", "--no-first-run",
