@@ -90,3 +90,17 @@ def test_push_with_a_model_reaches_documents_the_project_already_held(ls_env, ls
     project = ls_client.find_project("model later")
     assert ls_client.shown_model_version(project) == versions[1]
     assert f"now pre-labels tasks with, and orders tab 'least confident first' by, {versions[1]!r}" in result.output
+
+
+def test_push_with_the_starter_model(ls_env, ls_client, tmp_path):
+    """`annotate push --model starter`, as the demo runs it: one merged round per task under the
+    version `annotate preannotate --model starter` gives, the same on a second push (nothing added)."""
+    expected = tmp_path / "starter.jsonl"
+    run("preannotate", SEEDS, "--model", "starter", "-o", expected)
+    (version,) = {json.loads(line)["model_version"] for line in expected.read_text().splitlines()}
+    assert version.startswith(rules_version() + "+starter-")
+    run("push", SEEDS, "--project", "starter round", "--model", "starter")
+    again = run("push", SEEDS, "--project", "starter round", "--model", "starter")
+    assert "0 new tasks" in again.output
+    stored = predictions_by_document(ls_client, "starter round")
+    assert len(stored) == 2 and all([v for v, _ in rounds] == [version] for rounds in stored.values())
