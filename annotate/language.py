@@ -65,6 +65,15 @@ class PipelineError(NewsgoldError):
     """The language pipeline is missing, is not the pinned one, or cannot be loaded."""
 
 
+def head_of(heads: Sequence[int], start: int, end: int) -> int:
+    """The token of [start, end) whose syntactic head (`heads[i]`) lies outside it, the rightmost
+    when several do (English heads come last); the last token when none does."""
+    for i in range(end - 1, start - 1, -1):
+        if not start <= heads[i] < end or heads[i] == i:
+            return i
+    return end - 1
+
+
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """One analysed text. Tokens are the pipeline's, whitespace tokens left out; `starts`/`ends`
@@ -108,12 +117,7 @@ class Analysis:
             if first > last or first >= len(self.starts):
                 found.append(-1)
                 continue
-            chosen = last  # English heads come last: the rightmost token whose head lies outside
-            for i in range(last, first - 1, -1):
-                if not first <= self.heads[i] <= last or self.heads[i] == i:
-                    chosen = i
-                    break
-            found.append(chosen)
+            found.append(head_of(self.heads, first, last + 1))
         return found
 
     def to_bytes(self) -> bytes:
@@ -238,8 +242,8 @@ _WORKER_LIMITS = None
 
 def _load(name: str):
     """The pipeline, on thinc's numpy ops without blis: numpy's BLAS (held to one thread per
-    process, `_one_thread`) parses about 1.4x faster than blis on these machines
-    (tests/bench/bench_language_layer.py, part `ops`)."""
+    process, `_one_thread`) parses faster than blis on these machines, to the same analysis
+    (tests/bench/bench_language_layer.py, part `ops`; its figures are in the README)."""
     import spacy
     from thinc.api import use_ops
 
@@ -342,19 +346,17 @@ class Pipeline:
         return [results[key] for key in keys]
 
     def _parse(self, texts: dict[str, str], progress: Progress, processes: int | None, total: int):
-        """(key, Analysis) of every text, parsed piece by piece."""
-        if not texts:
-            return
-        jobs = []  # (key, piece, shift)
+        """(key, Analysis) of every text (at least one), parsed piece by piece."""
+        jobs, needed = [], {}  # (key, piece, shift); key -> how many pieces
         for key, text in texts.items():
-            for start, end in pieces(text, PIECE_CHARS):
-                jobs.append((key, text[start:end], start))
+            cuts = pieces(text, PIECE_CHARS)
+            needed[key] = len(cuts)
+            jobs += [(key, text[start:end], start) for start, end in cuts]
         words = sum(len(piece.split()) for _, piece, _ in jobs)
         if processes is None:
             processes = (os.cpu_count() or 1) if words >= PARALLEL_WORDS else 1
         processes = max(1, min(processes, (len(jobs) + CHUNK - 1) // CHUNK))
         parts: dict[str, list[Analysis]] = {}
-        needed = {key: len(pieces(text, PIECE_CHARS)) for key, text in texts.items()}
         # strict: the generator is run to its end, so its worker pool closes when parsing does
         for (key, piece, _), data in zip(jobs, self._parsed_pieces(jobs, processes), strict=True):
             parts.setdefault(key, []).append(data if isinstance(data, Analysis) else Analysis.from_bytes(piece, data))

@@ -20,6 +20,15 @@ def cache_dir() -> Path:
     return Path(base) / "newsgold"
 
 
+def source_digest(seed: str, paths) -> str:
+    """SHA-256 (hex) of `seed` and the name and bytes of each file in `paths`, in order: what a
+    version or a cache key says of the code and word lists that decide a result."""
+    digest = hashlib.sha256(seed.encode())
+    for path in paths:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -73,11 +73,11 @@ def code_version() -> str:
     and the CRF library: changes whenever a model fitted on the same data could predict otherwise."""
     from newsgold.annotate.resources.gazetteer import gazetteer_versions
 
-    digest = hashlib.sha256(f"{gazetteer_versions()}+python-crfsuite-{version('python-crfsuite')}".encode())
+    from newsgold.annotate.layercache import source_digest
+
     sources = [_TRAIN / name for name in _CODE] + [_ANNOTATE / name for name in _ANNOTATE_CODE]
-    for path in sources + sorted((_ANNOTATE / "resources").glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
+    paths = sources + sorted((_ANNOTATE / "resources").glob("*.py"))
+    return source_digest(f"{gazetteer_versions()}+python-crfsuite-{version('python-crfsuite')}", paths)[:16]
 
 
 def model_version(dataset_fingerprint: str, params: dict, unlabelled: str | None = None,

@@ -9,13 +9,13 @@ batch at a time in one call of the layer (`annotate_many`), so its cache and wor
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from newsgold.annotate.documents import Document
+from newsgold.annotate.layercache import source_digest
 from newsgold.annotate.preannotate.actions import find_actions
 from newsgold.annotate.preannotate.actors import find_actors
 from newsgold.annotate.preannotate.counts import find_counts
@@ -29,7 +29,7 @@ from newsgold.annotate.preannotate.layered import (
 )
 from newsgold.annotate.preannotate.locations import find_locations
 from newsgold.annotate.preannotate.relations import find_relations
-from newsgold.annotate.preannotate.view import Candidate, DocView
+from newsgold.annotate.preannotate.view import Candidate, DocView, covered, mark, overlaps
 from newsgold.annotate.preannotator import AnnotatedDocument, mean_score
 from newsgold.annotate.progress import Progress, silent
 from newsgold.annotate.resources.gazetteer import gazetteer_versions, place_index
@@ -42,11 +42,9 @@ _LABEL_RANK = {"ACTOR": 0, "LOCATION": 1, "COUNT": 2, "ACTION": 3}
 @lru_cache(maxsize=1)
 def rules_version() -> str:
     """`rules-<hash>`: changes whenever a rule module, a word list or a gazetteer changes."""
-    digest = hashlib.sha256(gazetteer_versions().encode())
     resources = Path(__file__).parent.parent / "resources"
-    for path in sorted(Path(__file__).parent.glob("*.py")) + sorted(resources.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return "rules-" + digest.hexdigest()[:10]
+    paths = sorted(Path(__file__).parent.glob("*.py")) + sorted(resources.glob("*.py"))
+    return "rules-" + source_digest(gazetteer_versions(), paths)[:10]
 
 
 def resolve(candidates: list[Candidate]) -> list[Candidate]:
@@ -59,8 +57,8 @@ def resolve(candidates: list[Candidate]) -> list[Candidate]:
     taken = bytearray(max((c.end for c in candidates), default=0))
     kept = []
     for candidate in ordered:
-        if not any(taken[candidate.start : candidate.end]):
-            taken[candidate.start : candidate.end] = b"\x01" * (candidate.end - candidate.start)
+        if not overlaps(taken, candidate):
+            mark(taken, candidate)
             kept.append(candidate)
     return sorted(kept, key=lambda c: c.start)
 
@@ -153,10 +151,8 @@ class RuleAnnotator:
         kept = resolve(self.candidates(doc))
         if doc.analysis is None:
             return kept
-        taken = bytearray(len(doc) + 1)
-        for c in kept:
-            taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-        added = [c for c in entity_candidates(doc, self.labels) if not any(taken[c.start : c.end])]
+        taken = covered(kept, len(doc) + 1)
+        added = [c for c in entity_candidates(doc, self.labels) if not overlaps(taken, c)]
         return resolve(kept + added) if added else kept
 
     def finish(self, doc: DocView, kept: list[Candidate]) -> tuple[tuple[Span, ...], tuple[Relation, ...]]:

@@ -13,7 +13,8 @@
 
 from __future__ import annotations
 
-from newsgold.annotate.preannotate.view import Candidate, DocView
+from newsgold.annotate.language import head_of
+from newsgold.annotate.preannotate.view import Candidate, DocView, covered
 from newsgold.annotate.resources.lexicon import (
     DEMONYMS,
     ENTITY_LABELS,
@@ -55,11 +56,8 @@ def _under(doc: DocView, j: int, head: int) -> bool:
 
 
 def _head_of(doc: DocView, start: int, end: int) -> int:
-    """The token of [start, end) whose head lies outside it (the last one when none does)."""
-    for i in range(end - 1, start - 1, -1):
-        if not start <= doc.heads[i] < end or doc.heads[i] == i:
-            return i
-    return end - 1
+    """The token of [start, end) whose head lies outside it (`language.head_of`)."""
+    return head_of(doc.heads, start, end)
 
 
 def _trimmed(doc: DocView, start: int, end: int, person: bool) -> tuple[int, int]:
@@ -122,13 +120,11 @@ def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candid
 
 def noun_phrase_extent(doc: DocView, candidates: list[Candidate]) -> list[Candidate]:
     """The candidates, each ACTOR grown leftwards over the modifiers of its head noun (module)."""
-    covered = bytearray(len(doc) + 1)
-    for c in candidates:
-        covered[c.start : c.end] = b"\x01" * (c.end - c.start)
+    taken = covered(candidates, len(doc) + 1)
     grown = []
     for c in candidates:
         if c.label == "ACTOR":
-            c = _grown(doc, c, covered)
+            c = _grown(doc, c, taken)
         grown.append(c)
     # a group named as the modifier of a people noun is one ACTOR with it: "ISIL tactical units"
     # (guidelines A7, A8); the longer candidate wins the resolution
@@ -163,14 +159,14 @@ def _identity_word(doc: DocView, j: int) -> bool:
         or any(ch.isupper() for ch in word[1:])
 
 
-def _grown(doc: DocView, c: Candidate, covered: bytearray) -> Candidate:
+def _grown(doc: DocView, c: Candidate, taken: bytearray) -> Candidate:
     head = _head_of(doc, c.start, c.end)
     if doc.pos[head] not in _NOUNS or (doc.lemmas[head] not in _GROUP_LEMMAS and doc.lower[head] not in GROUP_HEADS):
         return c
     start = c.start
     j = start - 1
     sentence_first = doc.sentences[doc.sentence_of(start)][0] if doc.sentences else 0
-    while j >= sentence_first and not covered[j]:
+    while j >= sentence_first and not taken[j]:
         word, pos = doc.words[j], doc.pos[j]
         if not _identity_word(doc, j) or (doc.deps[j] not in _MODIFIER_DEPS or pos in ("DET", "NUM", "PRON", "ADP", "AUX", "PART")
                 or doc.tags[j] == "POS" or doc.lower[j] in NP_QUANTIFIERS or doc.lower[j] in _LEADING
@@ -185,5 +181,5 @@ def _grown(doc: DocView, c: Candidate, covered: bytearray) -> Candidate:
         new += 1
     if new >= start:
         return c
-    covered[new:start] = b"\x01" * (start - new)
+    taken[new:start] = b"\x01" * (start - new)
     return c._replace(start=new)

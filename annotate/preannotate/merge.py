@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 from newsgold.annotate.documents import Document
 from newsgold.annotate.errors import SpanError
 from newsgold.annotate.preannotate.annotator import RuleAnnotator, resolve
-from newsgold.annotate.preannotate.view import Candidate, DocView
+from newsgold.annotate.preannotate.view import Candidate, DocView, covered, mark, overlaps
 from newsgold.annotate.resources.lexicon import PRONOUNS_AND_FUNCTION
 from newsgold.annotate.preannotator import AnnotatedDocument, Preannotator, annotate_all, mean_score
 
@@ -62,14 +62,6 @@ def conform(doc: DocView, spans: list[Candidate]) -> list[Candidate]:
     return kept
 
 
-def _overlaps(taken: bytearray, c: Candidate) -> bool:
-    return any(taken[c.start : c.end])
-
-
-def _mark(taken: bytearray, c: Candidate) -> None:
-    taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-
-
 def rules_alone(rules: list[Candidate], model: list[Candidate], learned: frozenset) -> list[Candidate]:
     return rules
 
@@ -90,10 +82,8 @@ def fill(rules: list[Candidate], model: list[Candidate], learned: frozenset, min
     """Every rule span (raised where the model agrees), and the model's spans of labels it learned
     (those the merge takes from it: `MergedAnnotator.learned`) scoring at least `minimum` where no rule span lies: the model only
     adds what the rules missed."""
-    taken = bytearray(max((c.end for c in rules + model), default=0))
-    for c in rules:
-        _mark(taken, c)
-    added = [c for c in model if c.label in learned and c.score >= minimum and not _overlaps(taken, c)]
+    taken = covered(rules, max((c.end for c in rules + model), default=0))
+    added = [c for c in model if c.label in learned and c.score >= minimum and not overlaps(taken, c)]
     return sorted(_agreed(rules, model) + added, key=lambda c: c.start)
 
 
@@ -115,8 +105,8 @@ def union(rules: list[Candidate], model: list[Candidate], learned: frozenset) ->
     taken = bytearray(max((c.end for c in pool), default=0))
     kept = []
     for c in ordered:
-        if not _overlaps(taken, c):
-            _mark(taken, c)
+        if not overlaps(taken, c):
+            mark(taken, c)
             kept.append(c)
     return sorted(kept, key=lambda c: c.start)
 

@@ -35,6 +35,25 @@ DIGITS = frozenset()  # marker for `DocView.positions`: words that start with a 
 _LINE_BREAK = re.compile(r"\n")
 
 
+def mark(taken: bytearray, c: "Candidate") -> None:
+    """Mark the tokens of `c` as taken."""
+    taken[c.start : c.end] = b"\x01" * (c.end - c.start)
+
+
+def overlaps(taken: bytearray, c: "Candidate") -> bool:
+    """Whether `c` covers a token already taken."""
+    return any(taken[c.start : c.end])
+
+
+def covered(candidates, size: int | None = None) -> bytearray:
+    """The tokens the candidates cover, one byte per token up to `size` (default: the last end)."""
+    candidates = list(candidates)
+    taken = bytearray(max((c.end for c in candidates), default=0) if size is None else size)
+    for c in candidates:
+        mark(taken, c)
+    return taken
+
+
 def register_triggers(words) -> frozenset[str]:
     words = frozenset(words)
     TRIGGER_WORDS.update(words)

@@ -44,19 +44,16 @@ def place_index() -> Index:
     """First token → (name lengths in tokens, longest first; {token sequence: tier}). Built once
     per version of the gazetteers and of the code and word lists that shape it, then read from
     the cache (`annotate.layercache.cache_dir()`): about a second at every start otherwise."""
-    import hashlib
     import os
     from pathlib import Path
 
     import orjson
 
-    from newsgold.annotate.layercache import cache_dir
+    from newsgold.annotate.layercache import cache_dir, source_digest
 
     here = Path(__file__).resolve()
-    digest = hashlib.sha256(gazetteer_versions().encode())
-    for path in (here, here.parent / "lexicon.py", here.parent.parent / "tokens.py"):
-        digest.update(path.read_bytes())
-    cached = cache_dir() / "gazetteer" / f"places-{digest.hexdigest()[:16]}.json"
+    key = source_digest(gazetteer_versions(), (here, here.parent / "lexicon.py", here.parent.parent / "tokens.py"))
+    cached = cache_dir() / "gazetteer" / f"places-{key[:16]}.json"
     try:
         stored = orjson.loads(cached.read_bytes())
         return {first: (tuple(lengths), {tuple(words): tier for *words, tier in names})
