@@ -4,7 +4,7 @@
 
 - seeds/gold/seeds.jsonl (2 articles, all four labels and relations; the rules were written
   looking at them): strict and overlap span P/R/F1 by the project's scorer (`api.score`), and
-  relation P/R/F1 (a relation is right when its label and both spans' offsets and labels match);
+  relation P/R/F1 as `annotate score` counts them (its label and both endpoints exact: strict);
 - the re3d corpus's own annotations (ACTOR = Person + Organisation, LOCATION = Location, COUNT =
   Quantity: other conventions, so read it for the recall of names and places, not as truth).
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -44,27 +43,6 @@ def predict(annotator: RuleAnnotator, gold: list[dict], out: Path) -> Path:
     return out
 
 
-def relation_scores(gold: list[dict], predicted: Path) -> dict[str, tuple[int, int, int]]:
-    """(gold, predicted, correct) relations per label and in all."""
-    found = {r["id"]: r for r in records(predicted)}
-    counts: dict[str, Counter] = {"gold": Counter(), "predicted": Counter(), "correct": Counter()}
-    for record in gold:
-        def keyed(rec):
-            ends = {s["id"]: (s["start"], s["end"], s["label"]) for s in rec["spans"]}
-            return {(ends[r["head"]], ends[r["tail"]], r["label"]) for r in rec.get("relations", [])}
-        g, p = keyed(record), keyed(found[record["id"]])
-        for name, items in (("gold", g), ("predicted", p), ("correct", g & p)):
-            for item in items:
-                counts[name][item[2]] += 1
-                counts[name]["all"] += 1
-    return {label: (counts["gold"][label], counts["predicted"][label], counts["correct"][label])
-            for label in sorted(counts["gold"] | counts["predicted"])}
-
-
-def f1(p: float, r: float) -> float:
-    return 2 * p * r / (p + r) if p + r else 0.0
-
-
 def span_line(report: dict, label: str) -> str:
     row = report["labels"][label] if label in report["labels"] else report["micro"]
     strict, overlap = row["strict"], row["partial"]
@@ -89,11 +67,13 @@ def main() -> None:
                 print(f"{corpus}: spans")
                 for label in labels + ["micro"]:
                     print("  " + span_line(report, label))
-                if corpus == "seeds":
+                if corpus == "seeds":  # relations as `annotate score` counts them (annotate.relscoring), strict
                     print("seeds: relations (gold, predicted, P, R, F1)")
-                    for label, (g, p, c) in relation_scores(gold, predicted).items():
-                        prec, rec = c / p if p else 0.0, c / g if g else 0.0
-                        print(f"  {label:9s} {g:4d} {p:4d}  P {prec:.3f} R {rec:.3f} F1 {f1(prec, rec):.3f}")
+                    relations = report["relations"]
+                    for label, schemes in [*relations["types"].items(), ("all", relations["micro"])]:
+                        r = schemes["strict"]
+                        print(f"  {label:9s} {r.gold:4d} {r.predicted:4d}  P {r.precision or 0:.3f} "
+                              f"R {r.recall or 0:.3f} F1 {r.f1 or 0:.3f}")
             print()
 
 
