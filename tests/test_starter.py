@@ -71,3 +71,38 @@ def test_two_fresh_caches_build_the_same_version_at_once(tmp_path):
     assert len(versions) == 1 and next(iter(versions)).startswith("starter-")
     built = [p.name for p in (tmp_path / "one" / "models").iterdir() if not p.name.startswith(".")]
     assert len(built) == 1  # no half-built or second folder left beside it
+
+
+def test_a_cache_the_starter_cannot_be_built_in_is_one_line(monkeypatch, tmp_path):
+    from tests.hostile.kit import assert_refused, invoke
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("NEWSGOLD_CACHE", str(blocked / "below"))
+    out = tmp_path / "out.jsonl"
+    for argv in (["annotate", "preannotate", SEED, "--model", "starter", "-o", out],
+                 ["train", "predict", "starter", SEED, "-o", out]):
+        assert_refused(invoke(argv), "starter model cannot be built", "NEWSGOLD_CACHE")
+    assert not out.exists()
+
+
+def test_a_full_disk_while_the_starter_is_built_leaves_nothing_half_built(monkeypatch, tmp_path):
+    import errno
+    from pathlib import Path
+
+    from tests.hostile.kit import assert_refused, invoke
+
+    monkeypatch.setenv("NEWSGOLD_CACHE", str(tmp_path / "cache"))
+    replace = Path.replace
+
+    def full(self, target):
+        if Path(target).name.startswith("starter-"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", full)
+    out = tmp_path / "out.jsonl"
+    assert_refused(invoke(["annotate", "preannotate", SEED, "--model", "starter", "-o", out]),
+                   "No space left on device")
+    assert not out.exists()
+    assert [p.name for p in (tmp_path / "cache" / "models").iterdir()] == [".starter.lock"]

@@ -38,34 +38,46 @@ def _key() -> str:
 
 
 def starter_folder() -> Path:
-    """The starter model's folder, built first if this version of it is not in the cache yet."""
-    from newsgold.annotate.export import export_dataset
+    """The starter model's folder, built first if this version of it is not in the cache yet.
+    A cache it cannot be built in (not a folder, read-only, full) is one ModelError line."""
     from newsgold.annotate.language import cache_dir
-    from newsgold.train.model import METADATA_FILE, fit_model
+    from newsgold.train.model import METADATA_FILE, ModelError
 
     key = _key()
     models = cache_dir() / "models"
     folder = models / f"{NAME}-{key}"
     if (folder / METADATA_FILE).is_file():
         return folder
-    models.mkdir(parents=True, exist_ok=True)
-    with open(models / f".{NAME}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another run building it: wait, then use its folder
-        if (folder / METADATA_FILE).is_file():
-            return folder
-        work = Path(tempfile.mkdtemp(prefix=f".{NAME}-", dir=models))
-        try:
-            export_dataset(work / "dataset", from_file=gold_file(), ratios=(1.0, 0.0, 0.0))
-            fit_model(work / "dataset", work / "model")
-            metadata_path = work / "model" / METADATA_FILE
-            metadata = json.loads(metadata_path.read_text())
-            metadata.update(model_version=f"{NAME}-{key}", annotated_in=ANNOTATED_IN, dataset=f"newsgold {NAME} gold",
-                            starter_gold=str(gold_file().name))
-            metadata_path.write_text(json.dumps(metadata, indent=2))
-            (work / "model").replace(folder)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    try:
+        models.mkdir(parents=True, exist_ok=True)
+        with open(models / f".{NAME}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another run building it: wait, then use its folder
+            if not (folder / METADATA_FILE).is_file():
+                _build(folder, key)
+    except OSError as exc:
+        raise ModelError(f"{models}: the starter model cannot be built there ({exc.strerror or exc}); set "
+                         "NEWSGOLD_CACHE to a writable folder with room, or pass --model a folder `train fit` "
+                         "wrote") from None
     return folder
+
+
+def _build(folder: Path, key: str) -> None:
+    """Fit the starter model beside `folder` and move it into place whole."""
+    from newsgold.annotate.export import export_dataset
+    from newsgold.train.model import METADATA_FILE, fit_model
+
+    work = Path(tempfile.mkdtemp(prefix=f".{NAME}-", dir=folder.parent))
+    try:
+        export_dataset(work / "dataset", from_file=gold_file(), ratios=(1.0, 0.0, 0.0))
+        fit_model(work / "dataset", work / "model")
+        metadata_path = work / "model" / METADATA_FILE
+        metadata = json.loads(metadata_path.read_text())
+        metadata.update(model_version=f"{NAME}-{key}", annotated_in=ANNOTATED_IN, dataset=f"newsgold {NAME} gold",
+                        starter_gold=str(gold_file().name))
+        metadata_path.write_text(json.dumps(metadata, indent=2))
+        (work / "model").replace(folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def resolve(model: str | Path) -> Path:
