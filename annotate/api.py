@@ -175,8 +175,7 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     from newsgold.annotate.export.lsfile import detect_file_kind
     from newsgold.annotate.goldformats import FORMATS, gold_documents
     from newsgold.annotate.outputs import check_regular
-    from newsgold.annotate.relscoring import relation_scores
-    from newsgold.annotate.scoring import check_predictions, document_key, score_documents
+    from newsgold.annotate.scoring import check_predictions, score_documents
 
     schema = as_schema(schema)
     labels = list(schema.label_names)
@@ -192,9 +191,8 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     lines = ((f"{predicted} line {line}", record) for line, record in iter_jsonl(predicted))
     checked = check_predictions(gold_records, lines, labels, {d.document.id: f"{gold} line {d.line}" for d in documents},
                                 schema.relation_ends)
-    report = score_documents(gold_records, checked, labels, str(predicted), gold_source=str(gold))
-    report["relations"] = relation_scores([{**r, "id": document_key(r, str(gold))} for r in gold_records], checked,
-                                          schema.relation_ends, labels)
+    report = score_documents(gold_records, checked, labels, str(predicted), gold_source=str(gold),
+                             relation_ends=schema.relation_ends)
     report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
     report["skipped"] = [asdict(item) for item in skipped]
     return report

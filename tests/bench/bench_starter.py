@@ -32,7 +32,6 @@ from newsgold.annotate.documents import Document  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
 from newsgold.annotate.preannotator import annotate_all  # noqa: E402
 from newsgold.annotate.preannotate.merge import load_merged  # noqa: E402
-from newsgold.annotate.relscoring import relation_scores  # noqa: E402
 from newsgold.annotate.schema import load_schema  # noqa: E402
 from newsgold.annotate.scoring import cell, score_documents  # noqa: E402
 from newsgold.annotate.spans import Span  # noqa: E402
@@ -66,9 +65,7 @@ def edits(gold: list[dict], predicted: list[dict]) -> tuple[int, int]:
 
 def scored(gold: list[dict], annotator) -> dict:
     predicted = [a.to_record() for a in annotate_all(annotator, [document(r) for r in gold])]
-    report = score_documents(gold, predicted, LABELS, schemes=SCHEMES)
-    by_id = {p["id"]: p for p in predicted}
-    report["relations"] = relation_scores(gold, by_id, SCHEMA.relation_ends, LABELS)
+    report = score_documents(gold, predicted, LABELS, schemes=SCHEMES, relation_ends=SCHEMA.relation_ends)
     report["edits"] = edits(gold, predicted)
     return report
 
