@@ -395,8 +395,3 @@ def language(name: str | None = None) -> Pipeline:
     """The pipeline named `name`, else by `NEWSGOLD_PIPELINE`, else the pinned default (loaded
     once per process; PipelineError, one line, when it is missing or not the pinned one)."""
     return _pipeline(name or os.environ.get("NEWSGOLD_PIPELINE") or DEFAULT)
-
-
-def analyse(texts: Iterable[str], progress: Progress = silent, name: str | None = None) -> list[Analysis]:
-    """`language(name).analyse(texts, progress)`."""
-    return language(name).analyse(texts, progress)
