@@ -185,3 +185,24 @@ def test_the_place_index_is_cached_and_rebuilt_when_damaged(monkeypatch, tmp_pat
         assert stored.read_bytes().startswith(b"{") and stored.stat().st_size > 1000
     finally:
         gazetteer.place_index.cache_clear()
+
+
+def test_two_runs_share_one_cache_at_once(tmp_path):
+    """Two processes parsing the same new texts into one cache at the same time both finish with
+    the same analyses, and the cache holds each text once."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from newsgold.annotate.language import language; "
+            "texts = [f'Convoy {i} left Kunduz for the Tajik border.' for i in range(300)]; "
+            "print(json.dumps([a.words for a in language().analyse(texts, processes=1)]))")
+    env = {**os.environ, "NEWSGOLD_CACHE": str(tmp_path)}
+    runs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
+    assert outputs[0][0] == outputs[1][0] and len(json.loads(outputs[0][0])) == 300
+    db = sqlite3.connect(next((tmp_path / "language").glob("*.sqlite3")))
+    assert db.execute("SELECT count(*) FROM analyses").fetchone()[0] == 300
