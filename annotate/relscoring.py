@@ -35,24 +35,31 @@ def _overlap(a: tuple, b: tuple) -> bool:
     return a[2] == b[2] and a[0] < b[1] and b[0] < a[1]
 
 
+def pairs(gold: list, predicted: list, scheme: str, overlaps) -> list[tuple[int, int]]:
+    """(predicted index, gold index) of each predicted item that finds a gold item, each gold
+    item used once: equal items first, in order; under `overlap`, then the first free gold item
+    `overlaps(predicted item, gold item)` holds for, in document order."""
+    free, rest, found = dict(enumerate(gold)), [], []
+    for i, item in enumerate(predicted):
+        j = next((j for j, g in free.items() if g == item), None)
+        if j is None:
+            rest.append(i)
+        else:
+            found.append((i, j))
+            del free[j]
+    if scheme == "overlap":
+        for i in rest:
+            j = next((j for j, g in free.items() if overlaps(predicted[i], g)), None)
+            if j is not None:
+                found.append((i, j))
+                del free[j]
+    return found
+
+
 def _matched(gold: list, predicted: list, scheme: str) -> int:
     """How many predicted relations find a gold relation of their type, each gold used once."""
-    free, rest, hits = list(gold), [], 0
-    for p in predicted:
-        if p in free:
-            free.remove(p)
-            hits += 1
-        else:
-            rest.append(p)
-    if scheme == "strict":
-        return hits
-    for label, head, tail in rest:
-        for g in free:
-            if g[0] == label and _overlap(head, g[1]) and _overlap(tail, g[2]):
-                free.remove(g)
-                hits += 1
-                break
-    return hits
+    return len(pairs(gold, predicted, scheme,
+                     lambda p, g: g[0] == p[0] and _overlap(p[1], g[1]) and _overlap(p[2], g[2])))
 
 
 def relation_scores(gold: list[dict], predicted: dict[str, dict], relation_ends: dict[str, tuple[str, str]],
