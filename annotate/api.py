@@ -191,8 +191,7 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     lines = ((f"{predicted} line {line}", record) for line, record in iter_jsonl(predicted))
     checked = check_predictions(gold_records, lines, labels, {d.document.id: f"{gold} line {d.line}" for d in documents},
                                 schema.relation_ends)
-    report = score_documents(gold_records, checked, labels, str(predicted), gold_source=str(gold),
-                             relation_ends=schema.relation_ends)
+    report = score_documents(gold_records, checked, labels, str(predicted), gold_source=str(gold), schema=schema)
     report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
     report["skipped"] = [asdict(item) for item in skipped]
     return report

@@ -194,11 +194,16 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
     Prints strict (exact boundaries and label) and partial (overlapping boundaries) precision,
     recall and F1 per label and micro-averaged, computed with nervaluate; then the relations':
     a relation is right when its type and both endpoints match (strict: exact endpoints;
-    overlap: endpoints of the same label that overlap), per type and micro. A gold document is
-    scored only on its `annotated_labels`. GOLD is read as `annotate export --from` reads it
-    (gold JSONL, doccano, spaCy/Prodigy or CoNLL; texts normalised, offsets carried); a document
-    without an id is matched by the content hash of its text, as `annotate documents` gives it.
+    overlap: endpoints of the same label that overlap), per type and micro; then the events'
+    (Ji & Grishman 2008, as TextEE computes them): trigger identification, argument
+    identification (the span, attached to a matching trigger) and classification (and the
+    role), per role and micro, strict and overlap, and the relations that are no role (counts).
+    A gold document is scored only on its `annotated_labels`. GOLD is read as `annotate export
+    --from` reads it (gold JSONL, doccano, spaCy/Prodigy or CoNLL; texts normalised, offsets
+    carried); a document without an id is matched by the content hash of its text, as `annotate
+    documents` gives it.
     """
+    from newsgold.annotate.eventscoring import events_table, scored
     from newsgold.annotate.relscoring import relations_table
     from newsgold.annotate.scoring import notes, plain, scores_table
 
@@ -209,6 +214,10 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
         click.echo(scores_table(report))
         if report["relations"]["types"]:
             click.echo("\n" + relations_table(report["relations"]))
+        if scored(report["events"]):
+            click.echo("\n" + events_table(report["events"]))
+        for name, reason in report["events"]["unscored"].items():
+            click.echo(f"note: events: {name} not scored: {reason}", err=True)
         for line in notes(report):
             click.echo(f"note: {line}", err=True)
         if report["predictions_without_gold"]:

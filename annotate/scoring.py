@@ -350,7 +350,7 @@ def nervaluate_counts(result) -> Counts:
 
 def score_documents(gold: list[dict], predicted: list[dict] | dict[str, dict], labels: list[str],
                     source: str = "predictions", schemes: tuple[str, ...] = ("strict", "partial"),
-                    gold_source: str = "the gold", relation_ends: dict | None = None) -> dict:
+                    gold_source: str = "the gold", relation_ends: dict | None = None, schema=None) -> dict:
     """P/R/F1 per label and micro- and macro-averaged over `labels` under nervaluate's `schemes`
     (strict, partial; also exact, ent_type: the label right and the boundaries overlapping),
     figures that cannot be computed None with their reason (see `summarise`).
@@ -360,8 +360,10 @@ def score_documents(gold: list[dict], predicted: list[dict] | dict[str, dict], l
     `document_key`), the predictions checked against the gold (`check_predictions`; a dict is
     taken as checked), and every gold document needs a prediction. `source` names the
     predictions in errors, `gold_source` the gold. A label no gold document is gold for is not
-    scored, and said so. With `relation_ends` (`Schema.relation_ends`), `relations` holds the
-    relation scores too (`annotate.relscoring.relation_scores`).
+    scored, and said so. With `relation_ends` (`Schema.relation_ends`) or the `schema`,
+    `relations` holds the relation scores too (`annotate.relscoring.relation_scores`) and
+    `events` the event scores (`annotate.eventscoring.event_scores`, trigger and roles the
+    schema's).
     """
     gold = [{**doc, "id": document_key(doc, f"gold document {n}")} for n, doc in enumerate(gold, 1)]
     if not gold:
@@ -375,8 +377,12 @@ def score_documents(gold: list[dict], predicted: list[dict] | dict[str, dict], l
     report = summarise(counts, [label for label in labels if label not in unscored], unscored, schemes, labels, pooled)
     report["documents"] = len(gold)
     report["predictions_without_gold"] = len(set(predicted) - {doc["id"] for doc in gold})
+    if schema is not None and relation_ends is None:
+        relation_ends = schema.relation_ends
     if relation_ends is not None:
+        from newsgold.annotate.eventscoring import event_scores
         from newsgold.annotate.relscoring import relation_scores
 
         report["relations"] = relation_scores(gold, predicted, relation_ends, labels)
+        report["events"] = event_scores(gold, predicted, schema if schema is not None else relation_ends, labels)
     return report

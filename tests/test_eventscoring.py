@@ -143,3 +143,30 @@ def test_relations_whose_endpoints_are_not_spans_are_no_argument():
     report = scores(predicted)
     assert fig(report["argument_identification"]["strict"], C, PRED, G) == (1, 1, 5)
     assert report["relations"]["micro"]["strict"]["predicted"] == 0
+
+
+def test_score_documents_and_annotate_score_report_the_events(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from newsgold.annotate.cli import cli
+    from newsgold.annotate.scoring import score_documents
+
+    gold = dict(GOLD, relations=[r for r in GOLD["relations"] if r["label"] != "target"])  # the schema's roles
+    predicted = dict(gold, relations=gold["relations"][:1])  # attacked's agent alone
+    report = score_documents([gold], [predicted], LABELS, schema=SCHEMA)
+    # 3 gold arguments (attacked: Militants, Kabul; seized: Militants), 1 predicted and right
+    assert fig(report["events"]["argument_classification"]["micro"]["strict"], C, PRED, G) == (1, 1, 3)
+    assert report["events"]["triggers"]["strict"]["f1"] == 1.0
+    assert "events" not in score_documents([gold], [predicted], LABELS)  # neither ends nor schema: spans only
+    gold_file, pred_file = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    gold_file.write_text(json.dumps(gold) + "\n")
+    pred_file.write_text(json.dumps(predicted) + "\n")
+    result = CliRunner().invoke(cli, ["score", str(gold_file), str(pred_file)])
+    assert result.exit_code == 0, result.output
+    assert "| trigger identification = classification (ACTION) | 1.000 | 1.000 | 1.000 |" in result.output
+    assert "| **argument classification (micro)** | 1.000 | 0.333 | 0.500 |" in result.output
+    as_json = json.loads(CliRunner().invoke(cli, ["score", str(gold_file), str(pred_file), "--json"]).output)
+    assert as_json["events"]["argument_identification"]["overlap"]["recall"] == 0.3333
+    assert as_json["events"]["roles"] == ["agent", "place", "quantity"]
