@@ -203,7 +203,7 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
     carried); a document without an id is matched by the content hash of its text, as `annotate
     documents` gives it.
     """
-    from newsgold.annotate.eventscoring import events_table, scored
+    from newsgold.annotate.eventscoring import event_notes, events_table, scored
     from newsgold.annotate.relscoring import relations_table
     from newsgold.annotate.scoring import notes, plain, scores_table
 
@@ -216,8 +216,8 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
             click.echo("\n" + relations_table(report["relations"]))
         if scored(report["events"]):
             click.echo("\n" + events_table(report["events"]))
-        for name, reason in report["events"]["unscored"].items():
-            click.echo(f"note: events: {name} not scored: {reason}", err=True)
+        for line in event_notes(report["events"]):
+            click.echo(f"note: {line}", err=True)
         for line in notes(report):
             click.echo(f"note: {line}", err=True)
         if report["predictions_without_gold"]:

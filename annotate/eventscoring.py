@@ -152,12 +152,8 @@ def scored(report: dict) -> bool:
     return report["trigger"] not in report["unscored"] or bool(report["relations"]["types"])
 
 
-def events_table(report: dict) -> str:
-    """A Markdown table of `event_scores`: strict and overlap P/R/F1 of trigger identification,
-    argument identification, argument classification per role and micro, and the relations that
-    are no role, with the gold and predicted counts (strict's; overlap counts the same items)."""
-    lines = ["| event measure | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |",
-             "|---|---|---|---|---|---|---|---|---|"]
+def _rows(report: dict) -> list[tuple[str, dict]]:
+    """(name, scheme -> Scores) of each row of `events_table`: what the report scores."""
     rows = []
     if report["trigger"] not in report["unscored"]:
         classification = report["argument_classification"]
@@ -165,8 +161,26 @@ def events_table(report: dict) -> str:
                  ("argument identification", report["argument_identification"]),
                  *((f"argument classification: {role}", s) for role, s in classification["roles"].items()),
                  ("**argument classification (micro)**", classification["micro"])]
-    rows += [(f"relation: {name}", s) for name, s in report["relations"]["types"].items()]
-    for name, schemes in rows:
+    return rows + [(f"relation: {name}", s) for name, s in report["relations"]["types"].items()]
+
+
+def event_notes(report: dict) -> list[str]:
+    """One line per trigger or role not scored, and per reason a figure of a row of
+    `events_table` cannot be computed (what its "–" means)."""
+    lines = [f"events: {name} not scored: {reason}" for name, reason in report["unscored"].items()]
+    for name, schemes in _rows(report):
+        reasons = dict.fromkeys(s["reason"] for s in schemes.values() if s["reason"])
+        lines += [f"events: {name.strip('*')}: {reason}" for reason in reasons]
+    return lines
+
+
+def events_table(report: dict) -> str:
+    """A Markdown table of `event_scores`: strict and overlap P/R/F1 of trigger identification,
+    argument identification, argument classification per role and micro, and the relations that
+    are no role, with the gold and predicted counts (strict's; overlap counts the same items)."""
+    lines = ["| event measure | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, schemes in _rows(report):
         s, o = schemes["strict"], schemes["overlap"]
         lines.append(f"| {name} | {cell(s['precision'])} | {cell(s['recall'])} | {cell(s['f1'])} | "
                      f"{cell(o['precision'])} | {cell(o['recall'])} | {cell(o['f1'])} | {s['gold']} | {s['predicted']} |")

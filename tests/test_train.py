@@ -79,6 +79,15 @@ def test_fit_evaluate_predict_cli_round_trip(tmp_path):
     report = json.loads((model / "eval-train" / "report.json").read_text())
     assert set(report["labels"]) == set(metadata["labels"]) and "micro" in report["averages"]
     assert (model / "eval-train" / "f1_per_label.png").exists()
+    # the event scores of the model's predictions (none drawn by the tagger alone: F1 0, the gold counted)
+    events, gold_relations = report["events"], sum(len(json.loads(line)["relations"])
+                                                   for line in (dataset.parent / "all.jsonl").read_text().splitlines())
+    assert events["documents"] >= 1 and events["triggers"]["strict"]["gold"] > 0
+    arguments = events["argument_classification"]["micro"]["strict"]
+    assert 0 < arguments["gold"] <= gold_relations and arguments["f1"] is not None
+    assert arguments["predicted"] or (arguments["f1"] == 0 and arguments["recall"] == 0)
+    assert "## Events" in (model / "eval-train" / "report.md").read_text()
+    assert "| trigger identification = classification (ACTION) |" in result.output
     out = tmp_path / "pred.jsonl"
     result = runner.invoke(train_cli, ["predict", str(model), str(GOLD.parent), "-o", str(out)])
     assert result.exit_code == 0, result.output

@@ -50,25 +50,29 @@ class Evaluation:
         return table(self.report)
 
     def notes(self) -> list[str]:
-        """What each "–" in the table means, and the labels not scored and why."""
+        """What each "–" in the table means, and the labels (and event measures) not scored and why."""
+        from newsgold.annotate.eventscoring import event_notes
         from newsgold.annotate.scoring import notes
 
-        return notes(self.report)
+        return notes(self.report) + (event_notes(self.report["events"]) if self.report.get("events") else [])
 
 
 def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out: str | Path | None = None) -> Evaluation:
     """Score `model` on a split of `dataset`: strict (seqeval, IOB2) and partial (nervaluate)
-    entity P/R/F1 per label, micro/macro averages and token confusion, written to `out`
+    entity P/R/F1 per label, micro/macro averages and token confusion, and the event scores
+    (`events`: `annotate.eventscoring`) of its predictions as `predict` makes them, written to `out`
     (default MODEL/eval-SPLIT) as report.json, report.md and PNG plots. The labels the model
     learned and the split is gold for are scored; the others are listed in `unscored` with why,
     and a figure that cannot be computed is None with its reason (`annotate.scoring`). An empty
     split, or no label in common, is refused before anything is written (`train.checks`); so is
     an output folder that is or holds an input, or holds files newsgold did not write (`annotate.outputs`)."""
     from newsgold.annotate.outputs import check_folder
+    from newsgold.annotate.schema import load_schema
     from newsgold.train.checks import held_split, shared_labels
-    from newsgold.train.evaluate import REPORT_FOLDER, evaluate as score, write_report
+    from newsgold.train.evaluate import REPORT_FOLDER, evaluate as score, event_report, gold_records, write_report
     from newsgold.train.features import context_for
     from newsgold.train.model import load_model, model_files
+    from newsgold.train.predict import TaggerAnnotator
 
     from newsgold.train.starter import resolve
 
@@ -81,6 +85,8 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     shared_labels(tagger.labels_, dataset, split, part, f"{model}: the model")
     predicted = tagger.predict(part.tokens, context_for(tagger.features, part.texts, part.offsets))
     report = score(part.tags, predicted, part.annotated_labels, tagger.labels_, metadata.get("not_learned_because"))
+    annotator = TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"))  # as `predict` runs it
+    report["events"] = event_report(gold_records(dataset, split), annotator, load_schema())
     report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split,
                   features=tagger.features, pipeline=metadata.get("pipeline"))
     written = write_report(report, folder, f"{metadata['model_version']} on {split}", inputs)

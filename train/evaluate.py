@@ -6,6 +6,8 @@ confusion. A document is scored only on the labels it is gold for and the model 
 labels are masked to O in both gold and prediction. The figures, averages and notes come from
 the scoring core `annotate.scoring` (`summarise`), as `annotate score`'s do: a figure that
 cannot be computed is None with its reason, and a label only one side has is named, not scored.
+The event scores (`event_report`: `annotate.eventscoring`, as `annotate score` has them) are the
+model's predictions, drawn the way `train predict` draws them, against the split's gold records.
 """
 
 from __future__ import annotations
@@ -84,8 +86,37 @@ def evaluate(gold: list[list[str]], predicted: list[list[str]], annotated: list[
     return report
 
 
+def gold_records(dataset: str | Path, split: str) -> list[dict]:
+    """The documents of a split of `dataset` as JSONL records: id, source, story_id, text,
+    spans (with their ids), relations (by span id) and annotated_labels."""
+    from newsgold.annotate.dataset import open_dataset, reading
+
+    part = open_dataset(dataset)[split]
+    with reading(dataset):
+        return part.select_columns(["id", "source", "story_id", "text", "spans", "relations",
+                                    "annotated_labels"]).to_list()
+
+
+def event_report(gold: list[dict], annotator, schema) -> dict:
+    """The event scores (`eventscoring.event_scores`, trigger and roles the `schema`'s) of the
+    pre-annotator `annotator` (the model as `train predict` runs it) on the `gold` records."""
+    from newsgold.annotate.documents import Document
+    from newsgold.annotate.eventscoring import event_scores
+    from newsgold.annotate.preannotator import annotate_all
+
+    documents = [Document(r["id"], r["text"], r.get("source") or "dataset", r.get("story_id")) for r in gold]
+    predicted = {doc.document.id: doc.to_record() for doc in annotate_all(annotator, documents)}
+    return plain(event_scores(gold, predicted, schema, list(schema.label_names)))
+
+
 def table(report: dict) -> str:
-    return scores_table(report)
+    """The span table, and the events table when the report scores events."""
+    from newsgold.annotate.eventscoring import events_table, scored
+
+    text = scores_table(report)
+    if report.get("events") and scored(report["events"]):
+        text += "\n\n" + events_table(report["events"])
+    return text
 
 
 def markdown(report: dict, title: str) -> str:
@@ -96,7 +127,14 @@ def markdown(report: dict, title: str) -> str:
     text = f"# {title}\n\n"
     if "features" in report:  # a model's report: which features, which language pipeline
         text += f"Model {report.get('model_version')}: {features_note(report)}.\n\n"
-    text += f"{table(report)}\n"
+    text += f"{scores_table(report)}\n"
+    events = report.get("events")
+    if events:
+        from newsgold.annotate.eventscoring import event_notes, events_table, scored
+
+        text += "\n## Events\n\n" + events["definition"] + "\n\n"
+        text += (events_table(events) + "\n") if scored(events) else ""
+        lines += event_notes(events)
     if lines:
         text += "\n– : cannot be computed. Notes:\n\n" + "".join(f"- {line}\n" for line in lines)
     return text
