@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
+from newsgold.annotate.chance import ChanceAgreement, chance_table
 from newsgold.annotate.documents import id_key
 from newsgold.annotate.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, from_ls_result, usable_annotations
 from newsgold.annotate.resolve import latest_by_person, recency
@@ -64,13 +65,15 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None,
     """Agreement over `tasks` (Label Studio task dicts with annotations, their regions read as
     `config` says): `documents` compared,
     `pairs` ("a vs b" -> label -> {strict, partial} F1), `ground_truth` (annotator -> the same,
-    against the ground truth) and the `disagreements`."""
+    against the ground truth), `chance` (Krippendorff's α, Cohen's κ and relation F1 between the
+    annotators, the ground truth aside: `annotate.chance`) and the `disagreements`."""
     users = users or {}
     pairs: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     against_truth: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     disagreements: list[Disagreement] = []
     documents = 0
     known = set(labels)
+    chance = ChanceAgreement(labels)
     for task in tasks:
         text = config.task_text(task.get("data") or {})
         if not isinstance(text, str):
@@ -79,7 +82,9 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None,
         if len(own) + (truth is not None) < 2:
             continue
         documents += 1
-        spans = {name: from_ls_result(text, a.get("result") or [], config)[0] for name, a in own.items()}
+        drawn = {name: from_ls_result(text, a.get("result") or [], config)[:2] for name, a in own.items()}
+        spans = {name: found for name, (found, _) in drawn.items()}
+        chance.add(text, drawn)
         scored = {name: nervaluate_spans([s.to_dict() for s in found], known) for name, found in spans.items()}
         for a, b in combinations(scored, 2):  # names are sorted
             pairs[f"{a} vs {b}"][0].append(scored[a])
@@ -96,7 +101,7 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None,
     return {"documents": documents, "definition": DEFINITION,
             "pairs": {pair: pair_scores(*lists, labels) for pair, lists in sorted(pairs.items())},
             "ground_truth": {name: pair_scores(*lists, labels) for name, lists in sorted(against_truth.items())},
-            "disagreements": disagreements}
+            "chance": chance.report(), "disagreements": disagreements}
 
 
 def _disagreements(doc_id: str, task_id, text: str, spans: dict[str, list]) -> list[Disagreement]:
@@ -161,4 +166,6 @@ def agreement_tables(report: dict, labels: list[str]) -> str:
     if report.get("ground_truth"):
         parts.append(agreement_table(report["ground_truth"], labels, first=f"annotator vs {GROUND_TRUTH}"))
     parts.append(DEFINITION)
+    if report.get("chance") and report.get("pairs"):
+        parts += [chance_table(report["chance"]), report["chance"]["definition"]]
     return "\n\n".join(parts)

@@ -304,11 +304,13 @@ class ProjectAgreement:
     labels: list[str]
     ground_truth: dict  # annotator -> label -> {strict, partial}, against the ground truth
     definition: str  # what strict and partial mean
+    chance: dict  # Krippendorff's alpha, Cohen's kappa and relation F1 (annotate.chance)
 
     def table(self) -> str:
         from newsgold.annotate.agreement import agreement_tables
 
-        return agreement_tables({"pairs": self.pairs, "ground_truth": self.ground_truth}, self.labels)
+        return agreement_tables({"pairs": self.pairs, "ground_truth": self.ground_truth, "chance": self.chance},
+                                self.labels)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -328,7 +330,7 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
     with closing(ls.export_chunks(found)) as chunks:
         report = agreement(iter_json_array(chunks), labels, ls.users())
     return ProjectAgreement(report["documents"], report["pairs"], report["disagreements"], labels,
-                            report["ground_truth"], report["definition"])
+                            report["ground_truth"], report["definition"], report["chance"])
 
 
 def convert_re3d(folder: str | Path, output: str | Path) -> Re3dReport:

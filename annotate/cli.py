@@ -528,8 +528,10 @@ def agreement_command(project, as_json, schema_path, data_dir):
     Pairwise span F1 per label, strict (same boundaries and label) and partial (same label,
     overlapping: an exact match counts 1, an overlap 1/2), each annotator counted once per task
     (their latest annotation); each annotator against the ground truth, which is the reference and
-    not an annotator; and one line per disagreement to adjudicate: the span, who drew it and who
-    did not.
+    not an annotator; chance-corrected, between the annotators: Krippendorff's alpha over the
+    tokens' IOB2 tags (all tags and per label), Cohen's kappa and relation F1 (type and both
+    endpoints the same) per pair; and one line per disagreement to adjudicate: the span, who drew
+    it and who did not.
     """
     from dataclasses import asdict
 

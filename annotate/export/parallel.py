@@ -86,7 +86,7 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
         labels = list(conversion.labels)
         agreed = agreement(several, labels, conversion.users, conversion.config)
         if agreed["documents"]:
-            report.agreement = {key: agreed[key] for key in ("documents", "definition", "pairs", "ground_truth")}
+            report.agreement = {key: agreed[key] for key in ("documents", "definition", "pairs", "ground_truth", "chance")}
 
 
 def _writes_while_converting(path: Path, peek: int = 64) -> bool:

@@ -61,7 +61,13 @@ def test_people_not_annotations_and_the_ground_truth_is_no_annotator(ls_env, ls_
     assert list(report["ground_truth"]) == [vote[0]]  # the owner is the reference, in no pair
     assert report["ground_truth"][vote[0]][key(xc)[2]] == {"strict": 1.0, "partial": 1.0}
     assert owner not in json.dumps(report["pairs"]) and "an overlap 1/2" in report["definition"]
+    # chance-corrected: the three voters are the coders (the owner's ground truth is none); on A
+    # and B vote1 drew a span the others did not, so agreement is below perfect but defined
+    chance = report["chance"]
+    assert sorted(chance["kappa"]) == sorted(report["pairs"]) and set(chance["relations"]) == set(report["pairs"])
+    assert chance["alpha"]["tags"] is not None and -1 <= chance["alpha"]["tags"] < 1
     human = run("agreement", "--project", "agreement people").output
+    assert "Krippendorff's α" in human and "Cohen's κ" in human
     assert "annotator vs ground truth" in human and "partial: the same label and overlapping" in human
 
     out = tmp_path / "majority"
@@ -81,3 +87,5 @@ def test_people_not_annotations_and_the_ground_truth_is_no_annotator(ls_env, ls_
     assert spans[b["data"]["source"]] == [key(xb)]
     assert spans[c["data"]["source"]] == [key(xc)]  # the ground truth wins
     assert rows[a["data"]["source"]]["annotators"] == sorted(vote[:2])
+    card = (out / "README.md").read_text()
+    assert "## Agreement" in card and "Krippendorff's α" in card and f"| {vote[0]} vs {vote[1]} |" in card
