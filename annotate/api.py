@@ -201,6 +201,7 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
                    preannotator: Preannotator | None | bool = True, model: str | Path | None = None,
                    batch_size: int = BATCH_SIZE, text_field: str = "text", skip_bad: bool = False,
                    story_threshold: float = STORY_THRESHOLD, data_dir: str | Path | None = None,
+                   overlap: int | None = None, overlap_share: int | None = None,
                    progress: Progress = silent) -> PushReport:
     """Push documents to the Label Studio project titled `project`, pre-annotated by the rules
     (`preannotator=True`), by another pre-annotator, or not at all (False); with `model` (a
@@ -212,12 +213,19 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     With `model`, documents the project already holds get the merged pre-annotations too, as a
     new round under the merged model_version (once per task and version, as `push_predictions`
     adds them), so retraining and pushing again reaches every task; `predictions_added` counts them.
-    Only the held documents whose task lacks that version are pre-annotated (`push.import_round`)."""
+    Only the held documents whose task lacks that version are pre-annotated (`push.import_round`).
+
+    `overlap` (different annotators per task of the overlap cohort) and `overlap_share` (the
+    percent of tasks in it) set the project's `maximum_annotations` and
+    `overlap_cohort_percentage`, which Label Studio Community's task queue honours; the one not
+    given keeps the project's value (a new project: 1 annotator, 100 percent). `overlap` in the
+    report is the project's (annotators, share) after the push."""
     from newsgold.annotate.push import check_title, import_documents, import_round
     from newsgold.annotate.server import connect, data_dir as resolve_data_dir
 
     check_title(project)
     batch_size, story_threshold = check("batch_size", batch_size), check("story_threshold", story_threshold)
+    overlap, overlap_share = check("overlap", overlap), check("overlap_share", overlap_share)
     schema = as_schema(schema)
     if model is not None and preannotator is not True:
         raise NewsgoldError("give either a preannotator or a model folder, not both")
@@ -236,7 +244,13 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
         added = import_round(ls, project, held, annotate, merged.model_version, batch_size,
                              lambda n: progress("pushing predictions", n, len(held)), schema=schema)
         report = replace(report, predictions_added=added.predictions, notes=report.notes + added.notes)
-    return replace(report, url=ls.tasks_url(report.project_id, report.view_id), skipped=tuple(read.skipped))
+    found = ls.get_project(project)
+    settings = ls.overlap(found)
+    wanted = (overlap or settings[0], overlap_share or settings[1])
+    if wanted != settings:
+        ls.set_overlap(found, *wanted)
+    return replace(report, url=ls.tasks_url(report.project_id, report.view_id), skipped=tuple(read.skipped),
+                   overlap=wanted)
 
 
 def push_predictions(predictions: str | Path, project: str, *, schema: Schema | str | Path | None = None,
@@ -273,6 +287,9 @@ class ProjectStatus:
     acceptance: dict  # model_version -> label -> {kept, changed, deleted, added}
     # model_version started from -> {annotations, skipped, timed, mean_seconds, median_seconds}
     annotation_time: dict = field(default_factory=dict)
+    # overlap needed (annotators per task) -> {tasks, reached}; and the project's settings
+    overlap_tasks: dict = field(default_factory=dict)
+    overlap: dict = field(default_factory=dict)  # {"annotators": maximum_annotations, "share": cohort percent}
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -284,13 +301,16 @@ def project_status(project: str, *, data_dir: str | Path | None = None) -> Proje
     model_version, per model_version and label how many predicted spans annotators kept
     exactly, changed or deleted, and how many spans they added, and per model_version the mean
     and median seconds annotators spent on an annotation started from its pre-annotation
-    (Label Studio's `lead_time`; `annotate.status.started_from`)."""
+    (Label Studio's `lead_time`; `annotate.status.started_from`), and the overlap: the project's
+    settings and per number of annotators a task needs, how many tasks reached it."""
     from newsgold.annotate.server import connect
     from newsgold.annotate.status import project_status as compute
 
     ls = connect(data_dir)
     found = ls.get_project(project)
-    return ProjectStatus(project, **compute(ls.iter_tasks(found, fields="all"), ls.users()))
+    annotators, share = ls.overlap(found)
+    return ProjectStatus(project, **compute(ls.iter_tasks(found, fields="all"), ls.users()),
+                         overlap={"annotators": annotators, "share": share})
 
 
 @dataclass(frozen=True)

@@ -328,12 +328,18 @@ def server(data_dir, port, database, action):
 @model_option
 @click.option("--batch-size", type=checked("batch_size"), default=250, show_default=True,
               help="Tasks per bulk import request.")
+@click.option("--overlap", type=checked("overlap"), default=None, metavar="N",
+              help="Different annotators each task of the overlap cohort gets from Label Studio's task queue "
+              "(\"Label All Tasks\"); default: the project's setting (new project: 1).")
+@click.option("--overlap-share", type=checked("overlap_share"), default=None, metavar="PCT",
+              help="Percent of the tasks in the overlap cohort (the others get one annotator); default: the "
+              "project's setting (new project: 100). A later push can change both.")
 @_input_options
 @story_option
 @schema_option
 @data_dir_option
-def push(paths, project, predictions_file, no_preannotate, model, batch_size, text_field, skip_bad, story_threshold,
-         schema_path, data_dir):
+def push(paths, project, predictions_file, no_preannotate, model, batch_size, overlap, overlap_share, text_field,
+         skip_bad, story_threshold, schema_path, data_dir):
     """Push documents with rule pre-annotations to a Label Studio project.
 
     Creates the project from the schema if it is missing (labeling config, guidelines as
@@ -355,6 +361,9 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, te
     if predictions_file:
         if paths:
             raise click.UsageError("give either PATHS (documents) or --predictions FILE, not both")
+        if overlap or overlap_share:
+            raise click.UsageError("--overlap and --overlap-share are set with a push of documents (PATHS), "
+                                   "not with --predictions")
         with Bars() as bars:
             report = api.push_predictions(predictions_file, project, schema=schema_path, batch_size=batch_size,
                                           data_dir=data_dir, progress=bars)
@@ -372,7 +381,8 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, te
     with Bars() as bars:
         report = api.push_documents(paths, project, schema=schema_path, preannotator=not no_preannotate,
                                     model=model, batch_size=batch_size, text_field=text_field, skip_bad=skip_bad,
-                                    story_threshold=story_threshold, data_dir=data_dir, progress=bars)
+                                    story_threshold=story_threshold, data_dir=data_dir, overlap=overlap,
+                                    overlap_share=overlap_share, progress=bars)
     _report_skipped(report.skipped)
     what = "created" if report.project_created else ("config updated" if report.config_updated else "exists")
     known = {"ledger": " (known from the ledger of the last push)", "server": " (listed from the server)"}
@@ -393,6 +403,9 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, te
         click.echo(f"note: could not save the push ledger ({report.ledger_error}); the next push will "
                    "list the project's tasks instead", err=True)
     _view_line(report)
+    if report.overlap and report.overlap[0] > 1:
+        click.echo(f"overlap: {report.overlap[1]}% of the tasks go to {report.overlap[0]} different annotators, "
+                   "the others to one (`annotate status` shows how many reached it)")
     click.echo(f"open {report.url} to annotate")
 
 
@@ -416,7 +429,8 @@ def status(project, as_json, data_dir):
     model_version, per model_version and label how many predicted spans annotators kept
     exactly, changed, deleted, and how many spans they added, and the mean and median seconds
     an annotation took (Label Studio's lead_time) per model_version it was started from, or
-    "(no pre-annotation)" when the annotator began from an empty annotation.
+    "(no pre-annotation)" when the annotator began from an empty annotation; and the overlap
+    (`push --overlap`): per number of different annotators a task needs, how many tasks reached it.
     """
     from newsgold.annotate.status import OUTCOMES
 
@@ -431,6 +445,10 @@ def status(project, as_json, data_dir):
         click.echo(f"  {name}: {counts.get('annotations', 0)} annotations, {counts.get('cancelled', 0)} skipped")
     for version, n in report.predictions.items():
         click.echo(f"  predictions {version}: {n}")
+    if report.overlap.get("annotators", 1) > 1:
+        click.echo(f"overlap: {report.overlap['share']}% of the tasks to {report.overlap['annotators']} annotators")
+    for needed, counts in report.overlap_tasks.items():
+        click.echo(f"  {counts['tasks']} tasks need {needed} annotator(s): {counts['reached']} reached it")
     for version, by_label in report.acceptance.items():
         click.echo(f"acceptance of {version}:")
         click.echo(f"  {'label':10} " + " ".join(f"{o:>8}" for o in OUTCOMES))

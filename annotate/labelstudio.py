@@ -330,6 +330,22 @@ class LabelStudio:
         self._call(f"choose model version {version!r} in project {project.title!r}", self._client.projects.update,
                    id=project.id, model_version=version)
 
+    def overlap(self, project: Project) -> tuple[int, int]:
+        """(maximum_annotations, overlap_cohort_percentage) of the project: how many different
+        annotators a task of the overlap cohort gets, and the percent of tasks in that cohort."""
+        found = self._call(f"read project {project.title!r}", self._client.projects.get, id=project.id)
+        return int(found.maximum_annotations or 1), int(100 if found.overlap_cohort_percentage is None
+                                                         else found.overlap_cohort_percentage)
+
+    def set_overlap(self, project: Project, annotators: int, share: int) -> None:
+        """Set the project's overlap: Label Studio Community's task queue (`next_task`) keeps a
+        task open until `annotators` different people finished it (its `overlap`), for `share`
+        percent of the tasks (the cohort, `Project._rearrange_overlap_cohort`), the others until
+        one did. Its settings page hides these two; the API takes them, and the server
+        recomputes every task's overlap when they change, and on each import."""
+        self._call(f"set the overlap of project {project.title!r}", self._client.projects.update, id=project.id,
+                   maximum_annotations=annotators, overlap_cohort_percentage=share, show_overlap_first=True)
+
     def used_labels(self, project: Project) -> set[str]:
         """Labels used by annotations in the project."""
         used = set()

@@ -84,6 +84,8 @@ LIMITS: dict[str, Bound] = {
     "max_story": Bound(int, 1, 10**9, "documents in one story"),
     # annotate push
     "batch_size": Bound(int, 1, 5000, "tasks per import request"),
+    "overlap": Bound(int, 1, 100, "different annotators each task of the overlap cohort gets"),
+    "overlap_share": Bound(int, 1, 100, "the percent of tasks in the overlap cohort"),
     # annotate server
     "port": Bound(int, 1, 65535, "a TCP port"),
     # annotate export

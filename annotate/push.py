@@ -74,6 +74,7 @@ class PushReport:
     predictions_added: int = 0  # a new round's predictions added to tasks the project already held
     view: str = ""  # the tab "least confident first": "created", "repaired" or "kept" (annotate.views)
     view_id: int | None = None
+    overlap: tuple | None = None  # the project's (annotators per overlap task, percent of tasks in the cohort)
 
 
 def describe(schema: Schema) -> str:

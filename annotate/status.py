@@ -6,7 +6,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 
-from newsgold.annotate.resolve import resolve_annotations
+from newsgold.annotate.resolve import latest_by_person, resolve_annotations
 from newsgold.annotate.lsformat import annotator_name, from_ls_result, usable_annotations
 
 OUTCOMES = ("kept", "changed", "deleted", "added")
@@ -21,6 +21,11 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
     (`started_from`) and gives, per group, the mean and median of Label Studio's `lead_time` over
     the submitted annotations that have one; skipped (cancelled) annotations are counted apart.
 
+    `overlap_tasks`: per number of different annotators a task needs (Label Studio's task
+    `overlap`, from the project's overlap settings) how many tasks need it and how many have
+    reached it: that many different people submitted (the ground truth aside), as agreement
+    counts them.
+
     Acceptance compares each prediction with the task's human truth (ground truth, else the
     latest annotation) span by span, as `compare_spans` pairs them.
     """
@@ -30,10 +35,14 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
     predictions = Counter()
     acceptance: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     times: dict[str, list] = defaultdict(list)
+    overlap: dict[int, Counter] = defaultdict(Counter)
     for task in tasks:
         totals["tasks"] += 1
         annotations = task.get("annotations") or []
         usable = usable_annotations(annotations)
+        needed = int(task.get("overlap") or 1)
+        overlap[needed]["tasks"] += 1
+        overlap[needed]["reached"] += len(latest_by_person([a for a in usable if not a.get("ground_truth")], users)) >= needed
         if usable:
             totals["annotated"] += 1
         elif annotations:
@@ -63,6 +72,7 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
         "predictions": dict(predictions),
         "acceptance": {v: {label: dict(c) for label, c in sorted(by_label.items())} for v, by_label in acceptance.items()},
         "annotation_time": {version: _time(times[version]) for version in sorted(times)},
+        "overlap_tasks": {n: {"tasks": c["tasks"], "reached": c["reached"]} for n, c in sorted(overlap.items())},
     }
 
 
