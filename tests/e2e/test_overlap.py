@@ -119,3 +119,30 @@ def test_overlap_values_are_checked_before_anything_is_pushed(ls_env, ls_client,
         result = CliRunner().invoke(cli, ["push", str(doc), "--project", "overlap refused", option, str(value)])
         assert result.exit_code == 2 and option in result.output, result.output
     assert ls_client.find_project("overlap refused") is None
+
+
+def test_on_postgresql_the_cohort_holds_across_two_app_servers(pg_servers, tmp_path, monkeypatch):
+    """The team behind a load balancer: the owner pushes through one app server, the annotators
+    draw their tasks through the other, status is read through the first."""
+    from newsgold.annotate import api
+    from newsgold.annotate.labelstudio import LabelStudio
+
+    for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", server.DATA_DIR_ENV, "NEWSGOLD_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    running, token = pg_servers
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n, text in enumerate(TEXTS[:6]):
+        (folder / f"{n}.txt").write_text(text)
+    report = api.push_documents([folder], "overlap on postgres", preannotator=False, overlap=3, overlap_share=50,
+                                data_dir=running[0].data_dir)
+    assert report.overlap == (3, 50) and report.new_tasks == 6
+    client = LabelStudio(running[1].url, token)
+    project = client.find_project("overlap on postgres")
+    invite = requests.get(f"{running[1].url}/api/invite", headers={"Authorization": f"Token {token}"}, timeout=30)
+    people = [Annotator(running[1].url, invite.json()["invite_url"], f"pg-team{n}@example.com") for n in (1, 2, 3)]
+    assert label_all_tasks(people, project.id) == 3 * 3 + 3 * 1
+    assert annotators_per_task(client, project) == [1, 1, 1, 3, 3, 3]
+    status = api.project_status("overlap on postgres", data_dir=running[0].data_dir)
+    assert status.overlap == {"annotators": 3, "share": 50}
+    assert status.overlap_tasks == {1: {"tasks": 3, "reached": 3}, 3: {"tasks": 3, "reached": 3}}
