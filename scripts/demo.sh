@@ -5,12 +5,20 @@
 # model (the tagger fit on newsgold's starter gold, built on first use) together, and export the
 # project's human corrections. Re-running it reuses the
 # server and creates no duplicate task and no second round.
+# Usage: scripts/demo.sh [PORT]  (or NEWSGOLD_PORT=PORT; default 8080): the port of the server on
+# 127.0.0.1. NEWSGOLD_LS_DIR moves its data folder (default .labelstudio/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ $# -gt 1 ] || { [ $# -eq 1 ] && ! [[ "$1" =~ ^[0-9]+$ ]]; }; then
+    echo "usage: scripts/demo.sh [PORT]  (a TCP port for the local Label Studio, default 8080)" >&2
+    exit 2
+fi
+if [ $# -eq 1 ]; then export NEWSGOLD_PORT="$1"; fi
 scripts/setup.sh server
 source .venv/bin/activate
 PROJECT="${NEWSGOLD_DEMO_PROJECT:-newsgold demo}"
 OUT="${NEWSGOLD_DEMO_EXPORTS:-exports}"
+LS_DIR="${NEWSGOLD_LS_DIR:-.labelstudio}"
 
 echo "== 1. the schema, validated by Label Studio's own parser ==" >&2
 annotate schema --format labelstudio > /dev/null
@@ -38,7 +46,7 @@ cat >&2 <<NEXT
 
 == next ==
 Open the project URL printed in step 5 and log in with the user and password in
-.labelstudio/newsgold-credentials.json. Each seed article carries the pre-annotations of the
+$LS_DIR/newsgold-credentials.json. Each seed article carries the pre-annotations of the
 rules and the starter model merged (one model_version); correct them. Then:
 
   source .venv/bin/activate
@@ -47,7 +55,7 @@ rules and the starter model merged (one model_version); correct them. Then:
   annotate check $OUT/demo                                     # before training
   train fit $OUT/demo --out $OUT/demo-model --unlabelled seeds/  # once there is enough to train on
   annotate push seeds/ --project "$PROJECT" --model $OUT/demo-model  # the next round, your own tagger
-  annotate server --stop                                       # when you are done
+  annotate server --stop                                       # when you are done (the server's data: $LS_DIR)
 
 The evaluation report and plots of step 4 are in $OUT/re3d-model/eval-test/.
 NEXT
