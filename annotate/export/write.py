@@ -66,7 +66,7 @@ def _fill(tmp: Path, batches: Iterable[Batch], schema: Schema, report: ExportRep
     batches = iter(batches)
     first = next(batches, None)
     batches = chain([first] if first is not None else [], batches)
-    writers = open_writers(tmp, dataset_features(schema.tag_names), batch)
+    writers = open_writers(tmp, dataset_features(schema), batch)
     problems_path = tmp / "problems.jsonl"
     try:
         _stream(batches, writers, tmp, problems_path, report, (story_threshold, max_story), progress,
