@@ -92,9 +92,10 @@ def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> st
 
 def assign_split(row: dict, seed: int, ratios: tuple[float, float, float], report: ExportReport,
                  tag_names: tuple[str, ...]) -> str:
-    """The split of a row with a story, counted in `report` (`count_rows`)."""
+    """The split of a row with a story, counted in `report` (`count_rows`, and its events)."""
     split = split_of(row["story_id"], seed, ratios)
     count_rows(report, split, 1, Counter(row["ner_tags"]).items(), tag_names)  # counted in C: thousands of tokens
+    report.count_events(split, row.get("events"))
     return split
 
 

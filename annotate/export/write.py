@@ -152,6 +152,9 @@ def _write_staged(lines_path: Path, tables_path: Path, stories: list[str], write
                 tags = part.column("ner_tags").flatten().to_numpy()
                 count_rows(report, split, len(rows), enumerate(np.bincount(tags, minlength=len(tag_names)).tolist()),
                            tag_names)
+                if "events" in part.schema.names:
+                    for events in part.column("events").to_pylist():
+                        report.count_events(split, events)
                 writers.add(split, [_with_story(staged[i], mine[i]) for i in rows], part)
 
 
