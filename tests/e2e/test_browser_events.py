@@ -14,7 +14,9 @@ Relations.tsx and RegionItem.tsx, libs/ui/src/lib/select/select.tsx): the region
 `aria-label="Create Relation"`, the panel tab `#Relations-draggable`, one `.lsf-relations__item`
 per relation with its regions' indexes, its button "Show Relation Labels", and in
 `.lsf-relation-meta` a Select whose options are `[role=option][data-value]` in
-`[data-testid=select-popup]`."""
+`[data-testid=select-popup]`. The config asks for one type per relation (`<Relations
+choice="single">`; Label Studio's default lets a relation hold several, which the export would
+leave out as a problem)."""
 
 import json
 import re
@@ -73,7 +75,8 @@ def choose_label(page, item, name: str) -> list[str]:
     expect(options.first).to_be_visible()
     offered = [option.get_attribute("data-value") for option in options.all()]
     options.filter(has=page.locator("[data-testid=select-option-label]", has_text=re.compile(f"^{name}$"))).click()
-    page.keyboard.press("Escape")  # closes the menu if it stays open (a menu of several choices)
+    # one type per relation (choice="single"): the menu closes on the pick; a menu of several
+    # choices would stay open for more
     expect(page.locator(OPTIONS)).to_have_count(0)
     return offered
 
