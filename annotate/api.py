@@ -98,7 +98,7 @@ def render_schema(fmt: str = "labelstudio", schema: Schema | str | Path | None =
     if fmt == "labelstudio":
         return config
     if fmt == "features":
-        return json.dumps(features(schema.tag_names).to_dict(), indent=2)
+        return json.dumps(features(schema).to_dict(), indent=2)
     if fmt == "guidelines":
         return guidelines_markdown(schema)
     if fmt == "json":

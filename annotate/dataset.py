@@ -1,9 +1,11 @@
 """The exported dataset: the contract between `annotate export` (which writes it) and everything
 that reads it (`annotate check`, `annotate status`, `train`).
 
-One row per document. The columns are stated once, in `COLUMNS`; both the Hugging Face
-`Features` and the Arrow schema are derived from that table (the Arrow one without importing
-`datasets`, which costs a second of start-up that the export's worker processes do not pay).
+One row per document. The columns are stated once, in `COLUMNS`, and `columns(schema)` adds the
+`events` column a schema with `[events]` has (its roles and links by the schema's relations,
+`event_type`); both the Hugging Face `Features` and the Arrow schema are derived from that table
+(the Arrow one without importing `datasets`, which costs a second of start-up that the export's
+worker processes do not pay).
 Splits are `train`, `validation`, `test`, assigned by story. A dataset folder also holds its card
 (`README.md`), whose YAML header records the schema hash.
 """
@@ -45,9 +47,36 @@ class DatasetError(NewsgoldError):
     """A folder is not a newsgold dataset, or lacks what is asked of it."""
 
 
-def features(tag_names):
-    """The Hugging Face `Features` of the dataset, with `ner_tags` a ClassLabel over `tag_names`."""
+def event_type(schema) -> dict:
+    """The type of one event record (`annotate.events`): its id, the trigger span, and per role
+    (`Schema.event_roles`) a list of arguments, each a span with, per link its label starts
+    (`Schema.argument_links`), a list of spans."""
+    links = schema.argument_links
+    record = {"id": "string", "trigger": _SPAN}
+    for role in schema.event_roles:
+        record[role.name] = [{**_SPAN, **{name: [_SPAN] for name in links.get(role.tail, [])}}]
+    return record
+
+
+def columns(schema) -> dict:
+    """`COLUMNS` of a dataset of `schema`, with `events` (a list of `event_type`) after
+    `relations` when the schema has `[events]`; without, no `events` column (as before events)."""
+    if schema.event_trigger is None:
+        return dict(COLUMNS)
+    found = {}
+    for name, spec in COLUMNS.items():
+        found[name] = spec
+        if name == "relations":
+            found["events"] = [event_type(schema)]
+    return found
+
+
+def features(schema):
+    """The Hugging Face `Features` of a dataset of `schema` (`columns`), with `ner_tags` a
+    ClassLabel over its IOB2 tags."""
     from datasets import ClassLabel, Features, Sequence, Value
+
+    tag_names = schema.tag_names
 
     def build(spec, in_list: bool = False):
         if spec == "tag":
@@ -61,11 +90,11 @@ def features(tag_names):
         inner = spec[0]
         return [build(inner)] if isinstance(inner, dict) else Sequence(build(inner))
 
-    return Features({name: build(spec) for name, spec in COLUMNS.items()})
+    return Features({name: build(spec) for name, spec in columns(schema).items()})
 
 
-def arrow_schema():
-    """The Arrow schema of `features`, built with pyarrow alone (a test holds the two equal)."""
+def arrow_schema(schema):
+    """The Arrow schema of `features(schema)`, built with pyarrow alone (a test holds the two equal)."""
     import pyarrow as pa
 
     def build(spec):
@@ -79,7 +108,7 @@ def arrow_schema():
             return pa.struct({name: build(inner) for name, inner in spec.items()})
         return pa.list_(build(spec[0]))
 
-    return pa.schema({name: build(spec) for name, spec in COLUMNS.items()})
+    return pa.schema({name: build(spec) for name, spec in columns(schema).items()})
 
 
 def require_dataset(path: str | Path) -> Path:

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -32,7 +32,7 @@ _RESERVED_LABELS = {"O": "it is the IOB2 tag outside every span, and --label-map
 _RELATION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # The keys a schema file may hold, at the top, in each [[labels]] and in each [[relations]] table.
-_KEYS = ("name", "version", "description", "guidelines", "labels", "relations")
+_KEYS = ("name", "version", "description", "guidelines", "labels", "relations", "events")
 _LABEL_KEYS = ("name", "description", "color", "hotkey", "examples")
 _RELATION_KEYS = ("name", "from", "to", "description")
 
@@ -55,6 +55,17 @@ class RelationType:
 
 
 @dataclass(frozen=True)
+class EventExample:
+    """The worked example of an event the guidelines show (`[events.example]`): a sentence, the
+    text of its trigger, and per role or argument link (a relation name) the texts of the spans
+    it joins (`annotate.events.example_record` finds them in the sentence)."""
+
+    text: str
+    trigger: str
+    arguments: tuple[tuple[str, tuple[str, ...]], ...]  # relation name -> texts, in the file's order
+
+
+@dataclass(frozen=True)
 class Schema:
     name: str
     version: str
@@ -63,6 +74,29 @@ class Schema:
     relations: tuple[RelationType, ...]
     guidelines: str
     path: Path
+    # `[events] trigger`: the label of the spans that name an event (None: the schema has no
+    # events, and the dataset no `events` column); a view of the relations, not hashed
+    event_trigger: str | None = None
+    event_example: EventExample | None = None
+
+    @property
+    def event_roles(self) -> tuple[RelationType, ...]:
+        """The relation types an event's arguments come by: those whose `from` is the trigger
+        label, in schema order (each names a role of the event record, `annotate.events`)."""
+        if self.event_trigger is None:
+            return ()
+        return tuple(r for r in self.relations if r.head == self.event_trigger)
+
+    @property
+    def argument_links(self) -> dict[str, list[str]]:
+        """The other relation types by the label they start from: an argument of that label
+        carries, per relation named here, the spans it links to ({"COUNT": ["counts"]})."""
+        links: dict[str, list[str]] = {}
+        if self.event_trigger is not None:
+            for r in self.relations:
+                if r.head != self.event_trigger:
+                    links.setdefault(r.head, []).append(r.name)
+        return links
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -86,6 +120,12 @@ class Schema:
         for relation in data["relations"]:
             relation["from"] = relation.pop("head")
             relation["to"] = relation.pop("tail")
+        trigger, example = data.pop("event_trigger"), data.pop("event_example")
+        if trigger is not None:  # as the file says it: [events] trigger, [events.example]
+            data["events"] = {"trigger": trigger}
+            if example is not None:
+                data["events"]["example"] = {"text": example["text"], "trigger": example["trigger"],
+                                             **{name: list(texts) for name, texts in example["arguments"]}}
         return data
 
     @cached_property
@@ -93,7 +133,8 @@ class Schema:
         """A stable hash of labels and relations: changes when the data contract changes.
 
         Descriptions, colors, hotkeys, examples and guidelines are presentation: editing them
-        keeps existing annotations valid, so they are not hashed.
+        keeps existing annotations valid, so they are not hashed; nor is `[events]`, a view of
+        the relations (which relations give an event's roles).
         """
         contract = {
             "name": self.name,
@@ -259,7 +300,13 @@ def _parse(raw: dict, path: Path) -> Schema:
         )
 
     guidelines = _guidelines(raw, path) if "guidelines" in raw else ""
-    return Schema(name, version, description, tuple(labels), tuple(relations), guidelines, path)
+    schema = Schema(name, version, description, tuple(labels), tuple(relations), guidelines, path)
+    if "events" in raw:
+        from newsgold.annotate.events import parse_events
+
+        trigger, example = parse_events(raw["events"], schema, path)
+        schema = replace(schema, event_trigger=trigger, event_example=example)
+    return schema
 
 
 def labelstudio_config(schema: Schema) -> str:
@@ -300,6 +347,10 @@ def guidelines_markdown(schema: Schema) -> str:
         out += ["", "| relation | from | to | meaning |", "|---|---|---|---|"]
         for r in schema.relations:
             out.append(f"| `{r.name}` | {r.head} | {r.tail} | {r.description} |")
+    if schema.event_trigger is not None:
+        from newsgold.annotate.events import example_markdown
+
+        out += example_markdown(schema)
     out += ["", f"Schema hash: `{schema.hash}`", ""]
     if schema.guidelines:
         out += ["", schema.guidelines.rstrip(), ""]

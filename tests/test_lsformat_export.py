@@ -291,11 +291,15 @@ def test_a_task_lookalike_at_a_region_boundary_falls_back_to_one_process(tmp_pat
 
 
 def test_the_workers_arrow_schema_is_the_features_schema():
+    from dataclasses import replace
+
     from newsgold.annotate.dataset import arrow_schema, features
     from newsgold.annotate.schema import load_schema
 
-    stated = features(load_schema().tag_names).arrow_schema
-    assert arrow_schema().equals(stated.remove_metadata(), check_metadata=True)
+    schema = load_schema()
+    for each in (schema, replace(schema, event_trigger=None)):  # with the events column, and without
+        stated = features(each).arrow_schema
+        assert arrow_schema(each).equals(stated.remove_metadata(), check_metadata=True)
 
 
 def test_annotators_given_as_user_objects_are_told_apart(tmp_path):

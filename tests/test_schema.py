@@ -40,7 +40,7 @@ def test_sdk_rejects_broken_config():
 
 
 def test_features_have_nine_iob2_tags():
-    features = dataset_features(load_schema().tag_names)
+    features = dataset_features(load_schema())
     names = features["ner_tags"].feature.names
     assert len(names) == 9
     assert names[0] == "O" and "B-COUNT" in names and "I-ACTION" in names

@@ -65,6 +65,7 @@ class Conversion:
     batch: int = BATCH  # rows per batch, and per record batch and row group written
     config: LabelingConfig | None = None  # how to read Label Studio regions (None: newsgold's own config)
     label_map: dict = field(default_factory=dict)  # a gold file's label -> a schema label ("O" leaves it out)
+    schema: Schema | None = None  # the schema: with `[events]`, the rows get their events (`rows.build_row`)
 
 
 def conversion(schema: Schema, policy: str = "latest", users: dict | None = None, seed: int = DEFAULT_SEED,
@@ -73,8 +74,8 @@ def conversion(schema: Schema, policy: str = "latest", users: dict | None = None
     """How to convert an export: the resolution policy, user names, split seed and ratios, the
     labeling config its regions are read with (default: the one newsgold generates), and the
     label names of a gold file to map onto the schema."""
-    return Conversion(schema.label_names, schema.tag_names, policy, users or {}, seed, ratios, arrow_schema(), BATCH,
-                      config or newsgold_config(schema), dict(label_map or {}))
+    return Conversion(schema.label_names, schema.tag_names, policy, users or {}, seed, ratios, arrow_schema(schema), BATCH,
+                      config or newsgold_config(schema), dict(label_map or {}), schema)
 
 
 def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> str:
@@ -91,9 +92,10 @@ def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> st
 
 def assign_split(row: dict, seed: int, ratios: tuple[float, float, float], report: ExportReport,
                  tag_names: tuple[str, ...]) -> str:
-    """The split of a row with a story, counted in `report` (`count_rows`)."""
+    """The split of a row with a story, counted in `report` (`count_rows`, and its events)."""
     split = split_of(row["story_id"], seed, ratios)
     count_rows(report, split, 1, Counter(row["ner_tags"]).items(), tag_names)  # counted in C: thousands of tokens
+    report.count_events(split, row.get("events"))
     return split
 
 
@@ -179,7 +181,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 def batches_from_gold(path: Path, fmt: str, conversion: Conversion, report: ExportReport) -> Iterator[Batch]:
     """The documents of a gold file in format `fmt` (`annotate.goldformats`), in batches."""
     rows = rows_from_gold(path, fmt, list(conversion.labels), report, conversion.label_map,
-                          conversion.config.relations)
+                          conversion.config.relations, conversion.schema)
     for chunk in _chunks(rows, conversion.batch):
         batch = serialise(chunk, conversion, report)
         batch.tasks = len(chunk)
@@ -196,7 +198,7 @@ def task_batches(path: Path, region: tuple[int, int | None], conversion: Convers
         if census is not None:
             census.add(chunk)
         rows = rows_from_ls_tasks(chunk, list(conversion.labels), conversion.policy, conversion.users, report,
-                                  conversion.config, identities)
+                                  conversion.config, identities, conversion.schema)
         batch = serialise(rows, conversion, report)
         batch.tasks = len(chunk)
         batch.identities, identities.seen = identities.seen, []

@@ -62,6 +62,8 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
             "documents": report.documents,
             "splits": report.split_counts,
             "entities": {name: {label: report.label_counts[name][label] for label in labels} for name in SPLITS},
+            **({"events": {name: _event_counts(schema, report.event_counts[name]) for name in SPLITS}}
+               if schema.event_trigger else {}),
             "problems": report.problems,
             **({"story_grouping": report.grouped} if report.grouped else {}),
             **extra,
@@ -100,6 +102,7 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
         lines += ["", f"Empty splits (kept, with the same features): {', '.join(report.empty_splits)}."]
     if report.skipped:
         lines += ["", "Not exported:"] + [f"- {reason}: {n}" for reason, n in sorted(report.skipped.items())]
+    lines += _events_section(schema, report)
     lines += ["", "## Resolution", "", f"Ground truth wins; with several annotators, `{report.policy}`: "
               f"{RULES[report.policy]}."]
     if report.policy == "majority":
@@ -115,9 +118,48 @@ def dataset_card(schema: Schema, report: ExportReport, problems_path: Path) -> s
     lines += ["", "## Fields", "",
               "`id`, `story_id`, `source`, `text`, `tokens`, `token_offsets` ([start, end) per token), "
               "`ner_tags` (IOB2 `ClassLabel`), `spans` (character offsets, end exclusive, all human spans "
-              "including those listed as problems), `relations` (span ids), `annotated_labels` (labels the "
-              "document is gold for), `annotators`, `provenance` (JSON).", ""]
+              "including those listed as problems), `relations` (span ids), "
+              + ("`events` (one record per event, see Events), " if schema.event_trigger else "")
+              + "`annotated_labels` (labels the document is gold for), `annotators`, `provenance` (JSON).", ""]
     return "\n".join(lines)
+
+
+def _links(schema: Schema) -> list[str]:
+    """The links an argument of the schema's events carries (`Schema.argument_links`)."""
+    tails = {role.tail for role in schema.event_roles}
+    return [name for label, names in schema.argument_links.items() if label in tails for name in names]
+
+
+def _event_counts(schema: Schema, counts: Counter) -> dict:
+    """One split's event counts (`ExportReport.count_events`) for the card's header."""
+    return {"events": counts["events"], "without_arguments": counts["no_arguments"],
+            "arguments": {role.name: counts[f"role:{role.name}"] for role in schema.event_roles},
+            "links": {name: counts[f"link:{name}"] for name in _links(schema)}}
+
+
+def _events_section(schema: Schema, report: ExportReport) -> list[str]:
+    """The card's events: per split, the events, their arguments per role, the links on the
+    arguments, and the events without any argument."""
+    if not schema.event_trigger:
+        return []
+    roles, links = [role.name for role in schema.event_roles], _links(schema)
+    lines = ["", "## Events", "",
+             f"`events` holds one record per {schema.event_trigger} span (its `id`, the `trigger` span), with "
+             "its arguments by role, each a span the trigger's relation of that name points to"
+             + (f" ({', '.join(f'`{r.name}` → {r.tail}' for r in schema.event_roles)})" if roles else "")
+             + (f", and on each argument the spans its own relations point to ({', '.join(f'`{n}`' for n in links)})"
+                if links else "")
+             + ". Built from the relations that passed the relation validator: a relation listed under "
+             "Problems is in no event.", "",
+             "| split | events | " + " | ".join(f"`{r}`" for r in roles) + (" | " if roles else "")
+             + " | ".join(f"`{n}` links" for n in links) + (" | " if links else "") + "without any argument |",
+             "|---|---|" + "---|" * (len(roles) + len(links) + 1)]
+    for name in SPLITS:
+        counts = report.event_counts.get(name, Counter())
+        cells = [counts["events"], *(counts[f"role:{r}"] for r in roles), *(counts[f"link:{n}"] for n in links),
+                 counts["no_arguments"]]
+        lines.append(f"| {name} | " + " | ".join(map(str, cells)) + " |")
+    return lines
 
 
 def _problems(report: ExportReport, problems_path: Path) -> list[str]:

@@ -12,6 +12,7 @@ from newsgold.annotate.resolve import OUTVOTED
 
 DEFAULT_SEED = 13
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)
+_SPAN_KEYS = frozenset({"id", "start", "end", "label", "text"})
 
 
 class ExportError(NewsgoldError):
@@ -49,6 +50,29 @@ class ExportReport:
     notes: list[str] = field(default_factory=list)  # what the export did that a user should know
     # documents grouped by content (no story id), their stories and the largest story's size
     grouped: dict | None = None
+    # split -> Counter of the event records (`count_events`): "events", "no_arguments", "role:<role>"
+    # (arguments), "link:<relation>" (links carried on arguments)
+    event_counts: dict = field(default_factory=lambda: {name: Counter() for name in SPLITS})
+
+    def count_events(self, split: str, events) -> None:
+        """Count the event records of one row (`annotate.events`) in `split`: the events, those
+        without any argument, the arguments per role and the links per relation on them. The
+        records say their roles and links themselves (every key besides an event's id and trigger
+        is a role, every key of an argument besides a span's is a link)."""
+        counts = self.event_counts[split]
+        for event in events or ():
+            counts["events"] += 1
+            arguments = 0
+            for role, found in event.items():
+                if role in ("id", "trigger"):
+                    continue
+                counts[f"role:{role}"] += len(found)
+                arguments += len(found)
+                for argument in found:
+                    for link, spans in argument.items():
+                        if link not in _SPAN_KEYS:
+                            counts[f"link:{link}"] += len(spans)
+            counts["no_arguments"] += not arguments
 
     @property
     def outvoted(self) -> dict[str, int]:
@@ -69,3 +93,4 @@ class ExportReport:
         for name in SPLITS:
             self.split_counts[name] += other.split_counts[name]
             self.label_counts[name].update(other.label_counts[name])
+            self.event_counts[name].update(other.event_counts[name])

@@ -1,7 +1,9 @@
 """Dataset rows from the two kinds of source: Label Studio tasks (live or exported) and gold
 files (`annotate.goldformats`). A row holds the text, our tokens and their offsets, IOB2 tags,
 spans and relations; every span that cannot be tagged as it is (overlapping, misaligned,
-offsets that disagree with the text) is listed as a problem, never dropped silently."""
+offsets that disagree with the text) is listed as a problem, never dropped silently. Under a schema
+with `[events]` a row also holds its event records (`annotate.events.events_of`), built from the
+relations the readers kept: those that passed the relation validator (`spans.relation_faults`)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from newsgold.annotate.events import events_of
 from newsgold.annotate.documents import Identities, Skipped, document_id, normalize_id, normalize_text, text_digest
 from newsgold.annotate.export.report import ExportReport
 from newsgold.annotate.goldformats import gold_documents
@@ -32,8 +35,9 @@ def _offset_pairs(starts: list[int], ends: list[int]) -> np.ndarray:
 
 
 def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolved: Resolved,
-              annotated_labels: list[str], provenance: dict) -> Row:
-    """One dataset row and the problems found while aligning its spans to tokens."""
+              annotated_labels: list[str], provenance: dict, schema=None) -> Row:
+    """One dataset row and the problems found while aligning its spans to tokens; with the
+    `events` of its spans and relations when `schema` has `[events]` (`dataset.columns`)."""
     words, starts, ends = token_arrays(text)
     problems = [
         {**p.to_dict(), "document": doc_id, "source": source} for p in resolved.problems
@@ -51,6 +55,8 @@ def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolve
         problems.append({"kind": "misaligned", "span": span.to_dict(), "document": doc_id, "source": source,
                          "detail": "span edges fall inside a token; kept in spans, left out of ner_tags"})
     spans = sorted(resolved.spans, key=lambda s: (s.start, s.end))
+    spans = [(s if s.id else s._replace(id=f"s{i}")).to_dict() for i, s in enumerate(spans, start=1)]
+    relations = [r.to_dict() for r in resolved.relations]
     row = {
         "id": doc_id,
         "story_id": story_id,
@@ -59,8 +65,9 @@ def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolve
         "tokens": words,
         "token_offsets": _offset_pairs(starts, ends),
         "ner_tags": alignment.tags,
-        "spans": [(s if s.id else s._replace(id=f"s{i}")).to_dict() for i, s in enumerate(spans, start=1)],
-        "relations": [r.to_dict() for r in resolved.relations],
+        "spans": spans,
+        "relations": relations,
+        **({"events": events_of(spans, relations, schema)} if schema is not None and schema.event_trigger else {}),
         "annotated_labels": annotated_labels,
         "annotators": resolved.annotators,
         "provenance": json.dumps(provenance, sort_keys=True),
@@ -100,11 +107,11 @@ class TaskIdentities:
 
 def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, users: dict[int, str],
                        report: ExportReport, config: LabelingConfig = NEWSGOLD_CONFIG,
-                       identities: TaskIdentities | None = None) -> Iterator[Row]:
+                       identities: TaskIdentities | None = None, schema=None) -> Iterator[Row]:
     """Rows from Label Studio tasks (live or exported): human annotations only, their regions
     read as `config` says; each document is gold for the schema `labels` the config offers.
     One row per document, by the identity rule (`TaskIdentities`, shared by the calls of one
-    conversion)."""
+    conversion); with their events under a `schema` with `[events]` (`build_row`)."""
     annotated = config.annotated_labels(labels)
     identities = identities or TaskIdentities()
     for task in tasks:
@@ -139,15 +146,16 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
         provenance = {"task_id": task.get("id"), "resolution": resolved.how,
                       "annotations": resolved.candidates}
         row, problems = build_row(doc_id, text, str(data.get("source") or f"task-{task.get('id')}"),
-                                  data.get("story_id"), resolved, annotated, provenance)
+                                  data.get("story_id"), resolved, annotated, provenance, schema)
         yield row, [{**problem, "task_id": task.get("id")} for problem in problems]  # each names its task
 
 
 def rows_from_gold(path: Path, fmt: str, labels: list[str], report: ExportReport,
-                   label_map: dict[str, str] | None = None, relation_types=None) -> Iterator[Row]:
+                   label_map: dict[str, str] | None = None, relation_types=None, schema=None) -> Iterator[Row]:
     """Rows from a gold file in format `fmt` (`annotate.goldformats`: newsgold gold JSONL, doccano,
     spaCy/Prodigy, CoNLL): texts normalised with their spans carried, labels mapped; records
-    skipped (rejected Prodigy examples, exact copies) are counted in `report.skipped`."""
+    skipped (rejected Prodigy examples, exact copies) are counted in `report.skipped`; events as
+    in `build_row`."""
     def skipped(item: Skipped) -> None:
         report.skipped[item.reason] += 1
 
@@ -155,4 +163,4 @@ def rows_from_gold(path: Path, fmt: str, labels: list[str], report: ExportReport
         doc = gold.document
         resolved = Resolved(gold.spans, gold.relations, gold.annotators, "gold", gold.problems)
         yield build_row(doc.id, doc.text, doc.source, doc.story_id, resolved, gold.annotated_labels,
-                        {"file": str(path), "line": gold.line, "format": fmt})
+                        {"file": str(path), "line": gold.line, "format": fmt}, schema)

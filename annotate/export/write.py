@@ -66,7 +66,7 @@ def _fill(tmp: Path, batches: Iterable[Batch], schema: Schema, report: ExportRep
     batches = iter(batches)
     first = next(batches, None)
     batches = chain([first] if first is not None else [], batches)
-    writers = open_writers(tmp, dataset_features(schema.tag_names), batch)
+    writers = open_writers(tmp, dataset_features(schema), batch)
     problems_path = tmp / "problems.jsonl"
     try:
         _stream(batches, writers, tmp, problems_path, report, (story_threshold, max_story), progress,
@@ -152,6 +152,9 @@ def _write_staged(lines_path: Path, tables_path: Path, stories: list[str], write
                 tags = part.column("ner_tags").flatten().to_numpy()
                 count_rows(report, split, len(rows), enumerate(np.bincount(tags, minlength=len(tag_names)).tolist()),
                            tag_names)
+                if "events" in part.schema.names:
+                    for events in part.column("events").to_pylist():
+                        report.count_events(split, events)
                 writers.add(split, [_with_story(staged[i], mine[i]) for i in rows], part)
 
 

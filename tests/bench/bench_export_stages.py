@@ -58,7 +58,7 @@ def main() -> None:
         resolved = [resolve_annotations(t["data"]["text"], t["annotations"], "latest", {}) for t in tasks]
 
         def build_rows():
-            return [build_row(str(i), text, "s", "story", r, list(schema.label_names), {})[0]
+            return [build_row(str(i), text, "s", "story", r, list(schema.label_names), {}, schema)[0]
                     for i, (text, r) in enumerate(zip(texts, resolved))]
 
         rows = build_rows()
