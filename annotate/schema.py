@@ -313,7 +313,8 @@ def labelstudio_config(schema: Schema) -> str:
     """The Label Studio labeling config: `Labels` and `Relations` over one `Text`."""
     lines = ["<View>"]
     if schema.relations:
-        lines.append("  <Relations>")
+        # one type per relation: Label Studio's default (choice="multiple") lets a relation hold several
+        lines.append('  <Relations choice="single">')
         for relation in schema.relations:
             lines.append(f"    <Relation value={quoteattr(relation.name)}/>")
         lines.append("  </Relations>")

@@ -30,7 +30,7 @@ def test_labelstudio_config_validates_in_sdk():
     validate_config(config)
     for label in schema.labels:
         assert f'value="{label.name}"' in config
-    assert "<Relations>" in config and 'toName="text"' in config
+    assert '<Relations choice="single">' in config and 'toName="text"' in config
 
 
 def test_sdk_rejects_broken_config():

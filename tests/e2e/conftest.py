@@ -2,6 +2,7 @@
 127.0.0.1, started once per test session (the first start runs migrations, ~40 s)."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -155,3 +156,24 @@ def pg_servers(postgres, tmp_path_factory):
     yield running, first["token"]
     for folder in folders:
         server.stop(folder)
+
+
+# ---------------------------------------------------------------- Chromium (browser tests)
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The Chromium executable, once playwright is importable; a failure in CI, else a skip."""
+    reasons = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reasons.append("playwright is not installed (pip install -e '.[browser]')")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        reasons.append("Chromium is not installed (apt-get install chromium; playwright's own "
+                       "browser download is not used)")
+    if reasons:
+        if in_ci():
+            pytest.fail(f"CI must run the browser tests, but {' and '.join(reasons)}: scripts/test.sh installs them (scripts/system.sh)")
+        pytest.skip("; ".join(reasons))
+    return executable

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from newsgold.annotate import server
-from tests.e2e.conftest import in_ci
 from tests.e2e.test_loop import region_key, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -60,25 +59,6 @@ HIGHLIGHTS = """els => els.map(e => [Number(e.dataset.start), Number(e.dataset.e
 OUTLINER = """els => els.map(e => [e.querySelector('.lsf-labels-list').textContent,
                                  e.querySelector('.lsf-outliner-item__text').textContent,
                                  (e.querySelector('.lsf-outliner-item__control_type_score') || {}).textContent])"""
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """The Chromium executable, once playwright is importable; a failure in CI, else a skip."""
-    reasons = []
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        reasons.append("playwright is not installed (pip install -e '.[browser]')")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        reasons.append("Chromium is not installed (apt-get install chromium; playwright's own "
-                       "browser download is not used)")
-    if reasons:
-        if in_ci():
-            pytest.fail(f"CI must run the browser tests, but {' and '.join(reasons)}: scripts/test.sh installs them (scripts/system.sh)")
-        pytest.skip("; ".join(reasons))
-    return executable
 
 
 def pushed_task(ls_client, tmp_path, project: str, text: str):
