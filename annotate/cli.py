@@ -170,19 +170,20 @@ label_map_option = click.option(
     "--label-map", "label_map", multiple=True, callback=_label_map, metavar="OLD=NEW|FILE",
     help="Rename a label or relation type onto the schema's, e.g. PER=ACTOR, or leave it out with OLD=O "
     "(listed as a problem); repeatable, or a FILE of such OLD=NEW lines.")
-GOLD_FORMATS = ["auto", "gold", "doccano", "spacy", "prodigy", "conll"]
+GOLD_FORMATS = ["auto", "gold", "doccano", "spacy", "prodigy", "conll", "brat"]
 
 
 def gold_format_option(choices: list[str]):
     return click.option(
         "--format", "fmt", type=click.Choice(choices), default="auto", show_default=True,
         help="Format of the file: detected from its content (auto), or newsgold gold JSONL, doccano JSONL, "
-        "spaCy/Prodigy JSONL (spacy = prodigy), CoNLL-2003/IOB token-per-line"
+        "spaCy/Prodigy JSONL (spacy = prodigy), CoNLL-2003/IOB token-per-line, BRAT standoff (a folder of "
+        ".txt + .ann, or one .ann; auto for a folder or .ann)"
         + (", a Label Studio JSON export." if "labelstudio" in choices else "."))
 
 
 @cli.command()
-@click.argument("gold", type=InputFile())
+@click.argument("gold", type=InputFile(folders=True))
 @click.argument("predicted", type=InputFile())
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of a table.")
 @gold_format_option(GOLD_FORMATS)
@@ -225,10 +226,13 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
                        "(not scored)", err=True)
     for item in report["skipped"]:
         click.echo(f"note: not scored: {item['item']}: {item['reason']}", err=True)
-    if report["gold_problems"]:
-        first = report["gold_problems"][0]
-        click.echo(f"note: {len(report['gold_problems'])} gold span(s) could not be scored (the first, in "
-                   f"{first['document']}: {first['span'].get('text')!r}: {first['detail']}); --json lists them",
+    kinds: dict[str, list[dict]] = {}
+    for problem in report["gold_problems"]:  # one line per kind: how many, and the first
+        kinds.setdefault(problem["kind"], []).append(problem)
+    for kind, found in kinds.items():
+        first = found[0]
+        click.echo(f"note: {len(found)} gold {kind} not scored as given (the first, in {first['document']}: "
+                   f"{first['span'].get('text', first['span'].get('label'))!r}: {first['detail']}); --json lists them",
                    err=True)
 
 
@@ -465,9 +469,9 @@ def status(project, as_json, data_dir):
 
 @cli.command()
 @click.option("--project", "project", default=None, help="Export this Label Studio project.")
-@click.option("--from", "from_file", type=InputFile(), default=None,
+@click.option("--from", "from_file", type=InputFile(folders=True), default=None,
               help="Build the dataset from a file instead: a Label Studio JSON export, or gold from a file "
-              "(newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB; see --format).")
+              "(newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB) or a BRAT folder; see --format.")
 @gold_format_option(["auto", "labelstudio", *GOLD_FORMATS[1:]])
 @label_map_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Dataset folder to write.")

@@ -151,8 +151,8 @@ class InputFile(click.Path):
     PREDICTED, `--schema`): a folder, a named pipe or a device is refused before any work
     (`jsonl.check_regular`: reading a pipe or /dev/zero would never end)."""
 
-    def __init__(self, exists: bool = True):
-        super().__init__(exists=exists, dir_okay=False)
+    def __init__(self, exists: bool = True, folders: bool = False):  # folders: a BRAT collection
+        super().__init__(exists=exists, dir_okay=folders)
 
     def convert(self, value, param, ctx):
         from newsgold.annotate.errors import DocumentError

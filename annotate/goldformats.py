@@ -2,7 +2,7 @@
 
 One reader per format turns a file into raw documents (the text as the file has it, character
 spans into that text): `read_gold` (newsgold JSONL), `read_doccano`, `read_spacy` (spaCy and
-Prodigy JSONL) and `read_conll` (CoNLL-2003 / IOB token-per-line). `gold_documents` then treats
+Prodigy JSONL), `read_conll` (CoNLL-2003 / IOB) and `read_brat` (`annotate.brat`). `gold_documents` treats
 every format alike: it normalises each text as `annotate documents` does, so ids and texts agree
 with what `annotate push` produced; carries every span offset through the normalisation exactly
 (`Normalised.carry`); maps label names onto the schema; and checks the file. What makes the file
@@ -17,11 +17,12 @@ import json
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
+from newsgold.annotate.brat import read_brat
 from newsgold.annotate.documents import Document, Identities, Skipped, make_document, normalize_text
 from newsgold.annotate.errors import DocumentError
 from newsgold.annotate.jsonl import iter_jsonl, iter_lines
@@ -181,6 +182,8 @@ class RawDocument:
     spans: list[RawSpan]
     relations: list[Relation]
     fields: dict  # id, source, story_id, annotated_labels, annotators, meta (those given)
+    where: str | None = None  # how messages name it, when not by its line in the file (a BRAT .ann)
+    problems: list[Problem] = field(default_factory=list)  # found while reading it
 
 
 Reader = Callable[[Path], Iterator["RawDocument | Skipped"]]
@@ -358,9 +361,11 @@ FORMATS: dict[str, tuple[Reader, bool]] = {
     "spacy": (read_spacy, False),
     "prodigy": (read_spacy, False),
     "conll": (read_conll, False),
+    "brat": (read_brat, False),
 }
 FORMAT_NAMES = {"gold": "gold JSONL", "doccano": "doccano JSONL", "spacy": "spaCy/Prodigy JSONL",
-                "prodigy": "spaCy/Prodigy JSONL", "conll": "CoNLL/IOB file"}
+                "prodigy": "spaCy/Prodigy JSONL", "conll": "CoNLL/IOB file",
+                "brat": "BRAT standoff"}
 
 
 # ------------------------------------------------------------------ checked, normalised documents
@@ -403,6 +408,8 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
     if fmt not in FORMATS:
         raise DocumentError(f"{path}: format {fmt!r} is unknown; use one of {', '.join(FORMATS)}")
     reader, all_labels = FORMATS[fmt]
+    if path.is_dir() and fmt != "brat":
+        raise DocumentError(f"{path}: a folder, and only BRAT gold is read from one; give the {fmt} file, or --format brat")
     used = _used_labels(reader(path), labels, label_map, path)
     default = list(labels) if all_labels else [label for label in labels if label in used]
     identities = Identities()  # one id names one text, as for every reader (annotate.documents)
@@ -417,7 +424,7 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
         annotation = json.dumps([gold.to_record()[key] for key in ("spans", "relations", "annotated_labels")],
                                 sort_keys=True)
         digest = hashlib.sha256(annotation.encode()).digest()
-        item = f"{path} line {raw.line}"
+        item = raw.where or f"{path} line {raw.line}"
         if identities.check(doc.id, doc.text, item) is not None:
             line, first_annotation = annotations[doc.id]
             if first_annotation != digest:
@@ -439,15 +446,16 @@ def _used_labels(documents: Iterator[RawDocument | Skipped], labels: list[str], 
     for raw in documents:
         if isinstance(raw, Skipped):
             continue
-        named = [(span.label, span.line or raw.line) for span in raw.spans]
-        for label, line in named + [(label, raw.line) for label in _annotated(raw, path)]:
+        at = f"{raw.where} line" if raw.where else "line"  # a BRAT document names its file
+        named = [(span.label, f"{at} {span.line or raw.line}") for span in raw.spans]
+        for label, line in named + [(label, f"line {raw.line}") for label in _annotated(raw, path)]:
             mapped = label_map.get(label, label)
             if mapped in known:
                 used.add(mapped)
             elif mapped != LEAVE_OUT:
                 unknown.setdefault(mapped, line)
     if unknown:
-        found = ", ".join(f"{label} (line {line})" for label, line in sorted(unknown.items()))
+        found = ", ".join(f"{label} ({line})" for label, line in sorted(unknown.items()))
         raise DocumentError(f"{path}: label(s) {found} are not in the schema ({', '.join(labels)}); map each "
                             f"with --label-map OLD=NEW (OLD={LEAVE_OUT} leaves a label out)")
     return used
@@ -464,13 +472,13 @@ def _annotated(raw: RawDocument, path: Path) -> list[str]:
 
 def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], default: list[str],
                    types: RelationEnds | None = None) -> GoldDocument:
-    item, fields = f"{path} line {raw.line}", raw.fields
+    item, fields = raw.where or f"{path} line {raw.line}", raw.fields
     if not raw.text.strip():
         raise DocumentError(f"{item}: the text is empty; remove the document or fill in its text")
     normalised = Normalised.of(raw.text)
     doc = make_document(raw.text, source=str(fields.get("source") or f"{path.name}:{raw.line}"), item=item,
                         id=fields.get("id"), story_id=fields.get("story_id") or None)
-    problems, spans = [], []
+    problems, spans = list(raw.problems), []
     for k, span in enumerate(raw.spans, 1):
         label = label_map.get(span.label, span.label)
         shown = {"start": span.start, "end": span.end, "label": span.label, "text": raw.text[span.start:span.end]}

@@ -151,7 +151,9 @@ def detect_file_kind(path: Path) -> str:
     Studio export), for JSONL by the keys of its first object 'doccano' (`label`/`labels`
     triples or `entities`), 'spacy' (spaCy/Prodigy: Prodigy's keys, or `spans` without their
     `text`) or 'gold' (newsgold gold JSONL), and 'conll' for token-per-line files whose first
-    line is `-DOCSTART-` or a token with an IOB tag last."""
+    line is `-DOCSTART-` or a token with an IOB tag last; 'brat' for a folder or a `.ann` file."""
+    if path.is_dir() or path.suffix.lower() == ".ann":
+        return "brat"
     try:
         with open(path, "rb") as handle:
             head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
