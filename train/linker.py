@@ -30,7 +30,7 @@ from newsgold.train.linkfeatures import Features, candidate_pairs, label_pairs
 
 NONE = "none"
 SHARE = 0.95  # the decoding limits cover this share of the train gold's heads (tails)
-FOLDS = 5  # cross-validation folds when there is no validation split to choose on
+FOLDS = 3  # cross-validation folds when there is no validation split to choose on
 
 
 class ArgumentLinker(BaseEstimator):
@@ -44,8 +44,11 @@ class ArgumentLinker(BaseEstimator):
         self.reach = reach
         self.pipeline = pipeline
 
+    def _pairs(self) -> dict[tuple[str, str], list[str]]:
+        return label_pairs(self.relation_ends_)
+
     def _examples(self, doc: DocView, spans: list[Candidate], gold_for=None):
-        pairs = candidate_pairs(doc, spans, self.pairs_, self.same_sentence, self.reach)
+        pairs = candidate_pairs(doc, spans, self._pairs(), self.same_sentence, self.reach)
         if gold_for is not None:  # a document is gold for a type only when it is gold for both its labels
             pairs = [(i, j) for i, j in pairs if spans[i].label in gold_for and spans[j].label in gold_for]
         rules = {(h, t): label for h, t, label, _ in find_relations(doc, spans)}
@@ -60,7 +63,6 @@ class ArgumentLinker(BaseEstimator):
         from sklearn.linear_model import LogisticRegression
 
         self.relation_ends_ = {name: list(ends) for name, ends in relation_ends.items()}
-        self.pairs_ = label_pairs(relation_ends)
         X, y = [], []
         for doc, found, links, labels in zip(docs, spans, relations, gold_for):
             gold = {(h, t): label for h, t, label in links}
@@ -89,7 +91,7 @@ class ArgumentLinker(BaseEstimator):
         none = column.get(NONE)
         scored = []
         for (i, j), p in zip(pairs, probabilities):
-            for name in self.pairs_[spans[i].label, spans[j].label]:
+            for name in self._pairs()[spans[i].label, spans[j].label]:
                 if name not in column:
                     continue
                 yes, no = p[column[name]], p[none] if none is not None else 0.0
