@@ -85,7 +85,10 @@ def predict_cli(model: Path, trained, tmp_path):
 
 
 def test_the_allowlist_is_exactly_what_a_fitted_tagger_holds(trained):
-    assert sio.get_untrusted_types(file=trained[0] / "model" / MODEL_FILE) == list(TRUSTED_TYPES)
+    from newsgold.train.model import FILE_TYPES
+
+    assert sio.get_untrusted_types(file=trained[0] / "model" / MODEL_FILE) == list(FILE_TYPES[MODEL_FILE])
+    assert set(TRUSTED_TYPES) == {t for types in FILE_TYPES.values() for t in types}
 
 
 @pytest.mark.parametrize("update_hash", [True, False], ids=["hash-updated", "no-hash"])

@@ -72,7 +72,7 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     from newsgold.train.evaluate import REPORT_FOLDER, evaluate as score, event_report, gold_records, write_report
     from newsgold.train.features import context_for
     from newsgold.train.model import load_model, model_files
-    from newsgold.train.predict import TaggerAnnotator
+    from newsgold.train.predict import annotator_for
 
     from newsgold.train.starter import resolve
 
@@ -85,7 +85,7 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     shared_labels(tagger.labels_, dataset, split, part, f"{model}: the model")
     predicted = tagger.predict(part.tokens, context_for(tagger.features, part.texts, part.offsets))
     report = score(part.tags, predicted, part.annotated_labels, tagger.labels_, metadata.get("not_learned_because"))
-    annotator = TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"))  # as `predict` runs it
+    annotator = annotator_for(model, tagger, metadata)  # as `predict` runs it (its linker drawing relations)
     report["events"] = event_report(gold_records(dataset, split), annotator, load_schema())
     report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split,
                   features=tagger.features, pipeline=metadata.get("pipeline"))
@@ -104,21 +104,23 @@ class Prediction:
 def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, *, text_field: str = "text",
             skip_bad: bool = False, progress: Progress = silent) -> Prediction:
     """Spans predicted by `model` for raw documents (.txt, folders, JSONL, CSV), written to the
-    JSONL file `output` under the model's model_version, the shape `annotate push --predictions`
+    JSONL file `output` under the model's model_version (with the relations of its argument
+    linker when its metadata chose the linker over the rules), the shape `annotate push --predictions`
     sends to Label Studio. With `skip_bad`, unreadable or empty items are left out and listed
     in `skipped` instead of stopping at the first."""
     from newsgold.annotate.api import preannotate_documents
     from newsgold.annotate.outputs import check_file
     from newsgold.annotate.schema import load_schema
     from newsgold.train.model import load_model, model_files
-    from newsgold.train.predict import TaggerAnnotator
+    from newsgold.train.predict import annotator_for
 
     from newsgold.train.starter import resolve
 
     paths, model = list(paths), resolve(model)
     check_file(output, [*paths, *model_files(model)])  # before any work (the paths again when written)
     tagger, metadata = load_model(model, expected_hash=load_schema().hash)
-    annotator = TaggerAnnotator(tagger, metadata["model_version"])  # pipeline features: analysed batch by batch
+    # pipeline features: analysed batch by batch; the linker draws the relations when chosen
+    annotator = annotator_for(model, tagger, {**metadata, "annotated_in": None})
     result = preannotate_documents(paths, output, preannotator=annotator, text_field=text_field,
                                   skip_bad=skip_bad, progress=progress)
     return Prediction(result.output, result.documents, result.model_version, result.skipped)

@@ -61,10 +61,23 @@ def fit(dataset, out, c1, c2, unlabelled, text_field, skip_bad, features):
     click.echo(f"trained {metadata['model_version']} on {metadata['train_documents']} documents in "
                f"{metadata['fit_seconds']} s; labels {', '.join(metadata['labels'])}; {features_note(metadata)}; "
                f"saved to {out}")
+    click.echo(relations_note(metadata["linker"]))
     from newsgold.train.checks import RULE
 
     for label, reason in metadata["not_learned_because"].items():
         click.echo(f"not learned: {label} ({reason}; {RULE})", err=True)
+
+
+def relations_note(linking: dict) -> str:
+    """One line: what draws the relations, and why (the linker's and the rules' relation F1)."""
+    if linking.get("reason"):
+        return f"relations: the rules' (no argument linker: {linking['reason']})"
+    from newsgold.annotate.scoring import cell
+
+    figures = linking["scores"]
+    return (f"relations: the {'argument linker' if linking['relations'] == 'linker' else 'rules'}' (relation F1 on "
+            f"gold spans, {linking['chosen_on']}: linker {cell(figures['linker']['relation_f1'])}, rules "
+            f"{cell(figures['rules']['relation_f1'])}; linker fit in {linking['fit_seconds']} s)")
 
 
 class ModelFolder(click.Path):

@@ -42,6 +42,7 @@ from newsgold.train.evaluate import REPORT_FOLDER
 from newsgold.train.tagger import SequenceTagger
 
 MODEL_FILE = "model.skops"
+LINKER_FILE = "linker.skops"  # the argument linker (train/linker.py), beside the tagger
 METADATA_FILE = "metadata.json"
 MODEL_MARKER = ".newsgold-model"
 # the folder `train fit --out` writes: replaced by the next fit only when newsgold wrote it (its
@@ -49,18 +50,25 @@ MODEL_MARKER = ".newsgold-model"
 # has the model and metadata but no marker
 MODEL_FOLDER = FolderKind(
     what="a model folder `train fit` wrote", marker=MODEL_MARKER,
-    written=frozenset({MODEL_MARKER, MODEL_FILE, METADATA_FILE}), legacy=frozenset({MODEL_FILE, METADATA_FILE}),
+    written=frozenset({MODEL_MARKER, MODEL_FILE, LINKER_FILE, METADATA_FILE}), legacy=frozenset({MODEL_FILE, METADATA_FILE}),
     subfolders=(("eval-*", REPORT_FOLDER),))
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-# The exact types a tagger file holds beyond skops' own safe defaults (str, int, float, bool,
-# list, dict, numpy arrays): `skops.io.get_untrusted_types` of a fitted model. Any other type in
-# a file is refused before anything in it is constructed.
-TRUSTED_TYPES = ("newsgold.train.tagger.SequenceTagger",)
+# The exact types each file of a model holds beyond skops' own safe defaults (str, int, float,
+# bool, list, dict, numpy arrays, scikit-learn's DictVectorizer and LogisticRegression):
+# `skops.io.get_untrusted_types` of a fitted tagger and linker. Any other type in a file is
+# refused before anything in it is constructed.
+FILE_TYPES = {MODEL_FILE: ("newsgold.train.tagger.SequenceTagger",),
+              LINKER_FILE: ("newsgold.train.linker.ArgumentLinker",)}
+TRUSTED_TYPES = tuple(t for types in FILE_TYPES.values() for t in types)
+_DIGESTS = {MODEL_FILE: "model_sha256", LINKER_FILE: "linker_sha256"}
 # Code whose change changes the predictions of a model fitted on the same data.
 _TRAIN = Path(__file__).parent
 _ANNOTATE = _TRAIN.parent / "annotate"
-_CODE = ("tagger.py", "features.py", "clusters.py", "predict.py")
-_ANNOTATE_CODE = ("tokens.py", "language.py")  # our tokens, and how the pipeline's are read and aligned
+_CODE = ("tagger.py", "features.py", "clusters.py", "predict.py", "linker.py", "linkfeatures.py")
+# our tokens, how the pipeline's are read and aligned, the rules' relation builder (a feature of the
+# linker) and the scores the linker is chosen by
+_ANNOTATE_CODE = ("tokens.py", "language.py", "preannotate/view.py", "preannotate/relations.py",
+                  "preannotate/parsed.py", "relscoring.py", "eventscoring.py")
 
 
 class ModelError(NewsgoldError):
@@ -81,15 +89,18 @@ def code_version() -> str:
 
 
 def model_version(dataset_fingerprint: str, params: dict, unlabelled: str | None = None,
-                  pipeline: str | None = None) -> str:
+                  pipeline: str | None = None, linker: dict | None = None) -> str:
     """`tagger-<hash>` of the training data, the hyper-parameters and the code version (and the
     digest of the unlabelled texts the word clusters also learned from, when there were any, and
-    the identity of the language pipeline whose features it learned from, when it did)."""
+    the identity of the language pipeline whose features it learned from, when it did, and the
+    argument linker's parameters and what draws the relations, when a linker was fitted)."""
     decided_by = {"data": dataset_fingerprint, "params": params, "code": code_version()}
     if unlabelled is not None:
         decided_by["unlabelled"] = unlabelled
     if pipeline is not None:
         decided_by["pipeline"] = pipeline
+    if linker is not None:
+        decided_by["linker"] = linker
     return "tagger-" + hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:10]
 
 
@@ -141,16 +152,21 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     started = time.perf_counter()
     tagger = fit_tagger(train, c1, c2, features, extra)
     seconds = time.perf_counter() - started
+    linker, linking = fit_dataset_linker(dataset, features == "pipeline")
     data_fingerprint = fingerprint(dataset)
     metadata = {
         "model_version": model_version(data_fingerprint, tagger.get_params(), extra_digest,
-                                       pipeline and pipeline["identity"]),
+                                       pipeline and pipeline["identity"],
+                                       linker and {"params": linker.get_params(), "relations": linking["relations"]}),
         "schema_hash": schema_hash(dataset),
         "dataset": str(dataset),
         "dataset_fingerprint": data_fingerprint,
         "annotated_in": annotated_in(dataset),
         "code_version": code_version(),
         "model_sha256": None,  # set once the model file is written
+        "relations": linking["relations"],  # what draws the relations: "linker" or "rules"
+        "linker": linking,
+        "linker_sha256": None,  # set once the linker file is written (when a linker was fitted)
         "train_documents": len(train.tokens),
         "unlabelled_documents": len(extra),
         "unlabelled_skipped": [[item.item, item.reason] for item in skipped],
@@ -171,13 +187,38 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     with output_folder(out, MODEL_FOLDER, inputs=inputs) as tmp:
         sio.dump(tagger, tmp / MODEL_FILE)
         metadata["model_sha256"] = hashlib.sha256((tmp / MODEL_FILE).read_bytes()).hexdigest()
+        if linker is not None:
+            sio.dump(linker, tmp / LINKER_FILE)
+            metadata["linker_sha256"] = hashlib.sha256((tmp / LINKER_FILE).read_bytes()).hexdigest()
         (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2))
     return metadata
 
 
+def fit_dataset_linker(dataset: Path, pipeline: bool):
+    """The argument linker fitted on the train split's gold relations and the record of what
+    draws relations (`linker.choose`: on the validation split's gold spans, else by
+    cross-validation of train), with its fit time."""
+    from newsgold.annotate.dataset import open_dataset
+    from newsgold.annotate.schema import load_schema
+    from newsgold.train.evaluate import gold_records
+    from newsgold.train.linker import choose
+
+    schema = load_schema()
+    started = time.perf_counter()
+    validation = gold_records(dataset, "validation") if "validation" in open_dataset(dataset) else []
+    linker, linking = choose(gold_records(dataset, "train"), validation, schema.relation_ends,
+                             list(schema.label_names), pipeline)
+    linking["file"] = LINKER_FILE if linker is not None else None
+    if linker is not None:
+        linking.update(params=linker.get_params(), limits=linker.limits_, candidates=linker.candidates_,
+                       positives=linker.positives_)
+    linking["fit_seconds"] = round(time.perf_counter() - started, 2)
+    return linker, linking
+
+
 def model_files(model: str | Path) -> list[Path]:
     """The files a model is read from (what an output may not replace)."""
-    return [Path(model) / MODEL_FILE, Path(model) / METADATA_FILE]
+    return [Path(model) / MODEL_FILE, Path(model) / LINKER_FILE, Path(model) / METADATA_FILE]
 
 
 def _retrain(model: Path) -> str:
@@ -203,18 +244,22 @@ def _metadata(model: Path) -> dict:
     return metadata
 
 
-def _read_skops(model: Path, metadata: dict) -> bytes:
-    """The bytes of MODEL_FILE, refused unless they are a skops archive matching the metadata."""
-    path = model / MODEL_FILE
+def _read_skops(model: Path, metadata: dict, name: str = MODEL_FILE) -> bytes:
+    """The bytes of the file `name` (MODEL_FILE, LINKER_FILE), refused unless they are a skops
+    archive matching its digest in the metadata."""
+    path = model / name
     retrain = _retrain(model)
+    key = _DIGESTS[name]
+    if not path.is_file():
+        raise ModelError(f"{path}: missing, though {METADATA_FILE} records it; {retrain}")
     data = path.read_bytes()
     if not zipfile.is_zipfile(io.BytesIO(data)):
         cause = "truncated or damaged (an incomplete zip archive)" if data[:2] == b"PK" else (
             "not a skops file (no zip archive: a pickle or a text file?); newsgold loads only models saved by `train fit`")
         raise ModelError(f"{path}: {cause}; {retrain}")
-    expected = metadata.get("model_sha256")
+    expected = metadata.get(key)
     if not isinstance(expected, str) or not _SHA256.fullmatch(expected.lower()):
-        found = "no model_sha256" if expected is None else f"a model_sha256 that is no SHA-256 ({json.dumps(expected)[:40]})"
+        found = f"no {key}" if expected is None else f"a {key} that is no SHA-256 ({json.dumps(expected)[:40]})"
         raise ModelError(f"{model / METADATA_FILE}: has {found}, so {path} cannot be checked against the model "
                          f"`train fit` saved (a model is loaded only with its digest); {retrain}")
     if hashlib.sha256(data).hexdigest() != expected.lower():
@@ -249,9 +294,8 @@ def require_pipeline(model: Path, tagger: SequenceTagger, metadata: dict) -> Non
 def load_model(model: str | Path, dataset: str | Path | None = None, expected_hash: str | None = None):
     """The tagger and its metadata; refuses a model whose schema differs from the dataset's, one
     with pipeline features whose pipeline is not the one installed (`require_pipeline`), a file
-    that is not the skops archive `fit_model` wrote, and any type in it beyond TRUSTED_TYPES."""
-    import skops.io as sio
-
+    that is not the skops archive `fit_model` wrote, and any type in it beyond FILE_TYPES
+    (the argument linker beside it: `load_linker`)."""
     from newsgold.train.starter import resolve
 
     model = resolve(model)
@@ -264,20 +308,41 @@ def load_model(model: str | Path, dataset: str | Path | None = None, expected_ha
             f"{model}: trained with schema hash {metadata['schema_hash']}, but "
             f"{dataset or 'the schema'} has {expected}; retrain the model on data of this schema"
         )
-    data = _read_skops(model, metadata)
-    path = model / MODEL_FILE
+    tagger = _load_file(model, metadata, MODEL_FILE, SequenceTagger, "tagger")
+    require_pipeline(model, tagger, metadata)
+    return tagger, metadata
+
+
+def _load_file(model: Path, metadata: dict, name: str, cls: type, what: str):
+    """The object in the skops file `name`, checked against its digest, holding no type beyond
+    FILE_TYPES[name], and an instance of `cls`."""
+    import skops.io as sio
+
+    data = _read_skops(model, metadata, name)
+    path = model / name
+    trusted = FILE_TYPES[name]
     try:
-        refused = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
+        refused = sorted(set(sio.get_untrusted_types(data=data)) - set(trusted))
     except Exception as exc:  # a zip that is not a skops archive: any parsing error
         raise _unreadable(path, model, "not a readable skops file", exc) from None
     if refused:
-        raise ModelError(f"{path}: holds types a newsgold tagger never contains ({', '.join(refused)}); "
+        raise ModelError(f"{path}: holds types a newsgold {what} never contains ({', '.join(refused)}); "
                          "refusing to load it: it may run code. Use a model you trained with `train fit`")
     try:
-        tagger = sio.loads(data, trusted=list(TRUSTED_TYPES))
+        found = sio.loads(data, trusted=list(trusted))
     except Exception as exc:  # damaged content of a well-formed archive
         raise _unreadable(path, model, "cannot be loaded", exc) from None
-    if not isinstance(tagger, SequenceTagger):
-        raise ModelError(f"{path}: holds a {type(tagger).__name__}, not a newsgold tagger; {_retrain(model)}")
-    require_pipeline(model, tagger, metadata)
-    return tagger, metadata
+    if not isinstance(found, cls):
+        raise ModelError(f"{path}: holds a {type(found).__name__}, not a newsgold {what}; {_retrain(model)}")
+    return found
+
+
+def load_linker(model: str | Path, metadata: dict):
+    """The argument linker of a model folder when its metadata says it draws the relations
+    (`relations: "linker"`), else None; refused as the tagger is (digest, types, class)."""
+    from newsgold.train.linker import ArgumentLinker
+    from newsgold.train.starter import resolve
+
+    if metadata.get("relations") != "linker":
+        return None
+    return _load_file(resolve(model), metadata, LINKER_FILE, ArgumentLinker, "argument linker")

@@ -1,4 +1,5 @@
-"""The trained tagger as a pre-annotator (the `Preannotator` protocol of `annotate`)."""
+"""The trained tagger as a pre-annotator (the `Preannotator` protocol of `annotate`), with the
+argument linker of its folder drawing the relations when the folder's metadata chose it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Iterable, Iterator
 
 from newsgold.annotate.documents import Document
 from newsgold.annotate.preannotator import AnnotatedDocument
-from newsgold.annotate.spans import Span
+from newsgold.annotate.spans import Relation, Span
 from newsgold.annotate.tokens import token_arrays
 from newsgold.train.features import context_for
 
@@ -20,13 +21,29 @@ class TaggerAnnotator:
     tagger's confidence in it (`tagger.confidence`: the mean token margin of the CRF marginals).
     `labels` are the labels the tagger learned (it never predicts the others); `annotated_in` where
     its training gold was made ("label-studio", "gold-file", None if unknown), which decides how
-    `MergedAnnotator` merges it with the rules."""
+    `MergedAnnotator` merges it with the rules.
 
-    def __init__(self, tagger, model_version: str, annotated_in: str | None = None):
+    With a `linker` (train/linker.py), `relations` is "linker": its spans get the relations the
+    linker draws, and `link(doc, spans)` is what `MergedAnnotator` calls to link the merged spans
+    instead of the rules' relation builder; without, "rules" (and no relations of its own)."""
+
+    def __init__(self, tagger, model_version: str, annotated_in: str | None = None, linker=None):
         self.tagger = tagger
         self.model_version = model_version
         self.labels = tuple(tagger.labels_)
         self.annotated_in = annotated_in
+        self.linker = linker
+        self.relations = "rules" if linker is None else "linker"
+
+    def link(self, doc, spans) -> list[tuple[int, int, str, float]]:
+        """The linker's relations (head index, tail index, type, score) between `spans`, the
+        rules' `Candidate`s over the DocView `doc` (analysed again when the linker reads the
+        language layer and `doc` was made without it)."""
+        if self.linker.pipeline and doc.analysis is None:
+            from newsgold.train.linker import views
+
+            doc = views([doc.text])[0]
+        return self.linker.link(doc, spans)
 
     def annotate(self, document: Document) -> AnnotatedDocument:
         return next(self.annotate_many([document]))
@@ -40,13 +57,32 @@ class TaggerAnnotator:
             context = context_for(self.tagger.features, [d.text for d in batch],
                                   [list(zip(starts, ends)) for _, starts, ends in arrays])
             found = self.tagger.predict_documents([words for words, _, _ in arrays], context=context)
-            for doc, (_, starts, ends), (entities, sure) in zip(batch, arrays, found):
+            views = self._views(batch)
+            for k, (doc, (_, starts, ends), (entities, sure)) in enumerate(zip(batch, arrays, found)):
                 spans = []
                 for number, (first, last, label, score) in enumerate(entities, start=1):
                     start, end = starts[first], ends[last - 1]
                     spans.append(Span(start, end, label, doc.text[start:end], round(score, 3), f"t{number}"))
+                relations = ()
+                if views is not None:
+                    relations = self._relations(views[k], entities, spans)
                 score = None if sure is None else round(sure, 4)
-                yield AnnotatedDocument(doc, tuple(spans), (), self.model_version, score=score)
+                yield AnnotatedDocument(doc, tuple(spans), relations, self.model_version, score=score)
+
+    def _views(self, batch):
+        """The DocViews the linker reads, the batch analysed in one call (None without a linker)."""
+        if self.linker is None:
+            return None
+        from newsgold.train.linker import views
+
+        return views([d.text for d in batch], self.linker.pipeline)
+
+    def _relations(self, view, entities, spans) -> tuple[Relation, ...]:
+        from newsgold.annotate.preannotate.view import Candidate
+
+        candidates = [Candidate(first, last, label, score) for first, last, label, score in entities]
+        return tuple(Relation(spans[h].id, spans[t].id, label, score)
+                     for h, t, label, score in self.linker.link(view, candidates))
 
 
 def load_preannotator(folder, schema_hash: str | None = None) -> TaggerAnnotator:
@@ -58,4 +94,13 @@ def load_preannotator(folder, schema_hash: str | None = None) -> TaggerAnnotator
     from newsgold.train.model import load_model
 
     tagger, metadata = load_model(folder, expected_hash=schema_hash)
-    return TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"))
+    return annotator_for(folder, tagger, metadata)
+
+
+def annotator_for(folder, tagger, metadata: dict) -> TaggerAnnotator:
+    """The tagger of a model folder as a pre-annotator, with the folder's argument linker when
+    its metadata says the linker draws the relations (`model.load_linker`)."""
+    from newsgold.train.model import load_linker
+
+    return TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"),
+                           load_linker(folder, metadata))

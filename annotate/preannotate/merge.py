@@ -9,6 +9,11 @@ every label). Both propose spans; a policy (`POLICIES`) decides which survive, a
 relation builder then links the kept spans, so an ACTION the rules found still gets the ACTOR
 the model found as its agent. `tests/bench/bench_merge.py` measures every policy; the default
 is the one chosen there (see `DEFAULT_POLICY`).
+
+A model that says it draws relations itself (`relations == "linker"`: a tagger whose folder's
+argument linker scored better than the rules on its development gold, train/linker.py) links
+the kept spans instead, through its duck-typed `link(doc, spans)` (the rules' interface:
+(head index, tail index, type, score) into the kept Candidates); `annotate` never imports `train`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from newsgold.annotate.preannotate.annotator import RuleAnnotator, resolve
 from newsgold.annotate.preannotate.view import Candidate, DocView, covered, mark, overlaps
 from newsgold.annotate.resources.lexicon import PRONOUNS_AND_FUNCTION
 from newsgold.annotate.preannotator import AnnotatedDocument, Preannotator, annotate_all, mean_score
+from newsgold.annotate.spans import Relation
 
 # Labels the rules keep even where a model of other conventions learned them (re3d-style corpora
 # mark every quantity, and their actions are not ours); a model trained on gold under our own
@@ -164,6 +170,8 @@ class MergedAnnotator:
         # what the policies may take from the model: every label it learned when its gold follows
         # our guidelines, else those labels but COUNT and ACTION
         self.learned = learned if getattr(model, "annotated_in", None) in OWN_GOLD else learned - RULES_ONLY
+        # the model's own relation builder replaces the rules' when it says it draws the relations
+        self.links = getattr(model, "relations", None) == "linker" and callable(getattr(model, "link", None))
 
     @property
     def model_version(self) -> str:
@@ -196,6 +204,9 @@ class MergedAnnotator:
             model = conform(doc, model)
         kept = POLICIES[self.policy](self.rules.resolved(doc), model, self.learned)
         spans, relations = self.rules.finish(doc, kept)
+        if self.links:
+            relations = tuple(Relation(spans[head].id, spans[tail].id, label, score)
+                              for head, tail, label, score in self.model.link(doc, kept))
         score = predicted.score if predicted.score is not None else mean_score(spans)
         return AnnotatedDocument(document, spans, relations, self.model_version, score=score)
 

@@ -1,0 +1,142 @@
+"""The learned argument linker against the rules' relation builder (issue 22, item 4).
+
+On the starter gold (seeds/gold/starter/): the linker is fitted on the train split and its window
+and C chosen on the validation split's gold spans. Without `--final` everything is scored on the
+validation split; with `--final` (once, at the end) on the TEST split: the rules and the linker
+on gold spans (linking alone) and end to end (spans predicted by rules + the starter model as
+`--model starter` merges them), with the event scores (annotate.eventscoring: trigger
+identification, argument classification per role and micro, strict and overlap, counts), the
+differences against the rules measured in the same run, and a learning curve of the linker over
+fractions of the training gold (exports/bench_events_curve.png).
+
+    .venv/bin/python tests/bench/bench_events.py [--final]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from newsgold.annotate.eventscoring import event_scores  # noqa: E402
+from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
+from newsgold.annotate.preannotate.merge import MergedAnnotator  # noqa: E402
+from newsgold.annotate.preannotate.relations import find_relations  # noqa: E402
+from newsgold.annotate.preannotator import annotate_all  # noqa: E402
+from newsgold.annotate.schema import load_schema  # noqa: E402
+from newsgold.annotate.scoring import cell  # noqa: E402
+from newsgold.train.linker import compare, fit_linker, linked_records, views  # noqa: E402
+from newsgold.train.model import load_model  # noqa: E402
+from newsgold.train.predict import TaggerAnnotator  # noqa: E402
+
+GOLD = ROOT / "seeds" / "gold" / "starter"
+SCHEMA = load_schema()
+ENDS, LABELS = SCHEMA.relation_ends, list(SCHEMA.label_names)
+GRID = [dict(C=c, same_sentence=True, reach=r) for c in (1.0, 3.0) for r in (None, 20, 30)] + [
+    dict(C=3.0, same_sentence=False, reach=15)]
+
+
+def read(name: str) -> list[dict]:
+    return [json.loads(line) for line in (GOLD / f"{name}.jsonl").read_text().splitlines() if line.strip()]
+
+
+def figures(gold: list[dict], predicted: dict) -> dict:
+    report = event_scores(gold, predicted, SCHEMA, LABELS)
+    arg = report["argument_classification"]
+    row = {"trigger_strict": report["triggers"]["strict"]["f1"],
+           "arg_strict": arg["micro"]["strict"]["f1"], "arg_overlap": arg["micro"]["overlap"]["f1"]}
+    for role, schemes in arg["roles"].items():
+        row[f"{role}_strict"] = schemes["strict"]["f1"]
+    for name, schemes in report["relations"]["types"].items():
+        row[f"{name}_strict"] = schemes["strict"]["f1"]
+    return row
+
+
+def show(title: str, rows: dict[str, dict]) -> None:
+    keys = list(next(iter(rows.values())))
+    print(f"\n## {title}\n| relations by | " + " | ".join(keys) + " |\n|---|" + "---|" * len(keys))
+    for name, row in rows.items():
+        print(f"| {name} | " + " | ".join(cell(row[k]) for k in keys) + " |")
+    rules, linker = rows["rules"], rows["linker"]
+    if rules["arg_strict"] is not None and linker["arg_strict"] is not None:
+        print(f"argument classification F1 (strict): linker - rules = {linker['arg_strict'] - rules['arg_strict']:+.3f}"
+              + (f", linker / rules = {linker['arg_strict'] / rules['arg_strict']:.2f}" if rules["arg_strict"] else ""))
+
+
+def end_to_end(gold: list[dict], linker) -> dict[str, dict]:
+    """Rules + starter spans; relations by the rules, then by the linker."""
+    from newsgold.annotate.documents import Document
+
+    tagger, metadata = load_model("starter", expected_hash=SCHEMA.hash)
+    rules = RuleAnnotator().warm_up()
+    documents = [Document(r["id"], r["text"], r.get("source") or "", r.get("story_id"), {}) for r in gold]
+    rows = {}
+    for name, link in (("rules", None), ("linker", linker)):
+        model = TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"), link)
+        predicted = {a.document.id: a.to_record() for a in annotate_all(MergedAnnotator(rules, model), documents)}
+        rows[name] = figures(gold, predicted)
+    return rows
+
+
+def curve(train, train_docs, gold, gold_docs, params, out: Path) -> list[tuple[int, float]]:
+    points = []
+    for fraction in (0.1, 0.25, 0.5, 0.75, 1.0):
+        n = max(2, round(fraction * len(train)))
+        linker = fit_linker(train[:n], ENDS, LABELS, True, train_docs[:n], **params)
+        points.append((n, figures(gold, linked_records(gold, linker.link, gold_docs))["arg_strict"]))
+    rules = figures(gold, linked_records(gold, find_relations, gold_docs))["arg_strict"]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: no PNG")
+        return points
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label="learned linker")
+    ax.axhline(rules, color="grey", linestyle="--", label="rules")
+    ax.set_xlabel("training documents (starter gold train split)")
+    ax.set_ylabel("argument classification F1 (strict, gold spans)")
+    ax.legend()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=120, bbox_inches="tight")
+    print(f"wrote {out}")
+    return points
+
+
+def main() -> None:
+    final = "--final" in sys.argv
+    train, validation = read("train"), read("validation")
+    train_docs, validation_docs = views([r["text"] for r in train]), views([r["text"] for r in validation])
+    print("## choice on the validation split (gold spans; relation F1 strict)")
+    best, best_f1 = None, -1.0
+    for params in GRID:
+        started = time.perf_counter()
+        linker = fit_linker(train, ENDS, LABELS, True, train_docs, **params)
+        seconds = time.perf_counter() - started
+        f1 = compare(linker, validation, ENDS, LABELS, validation_docs)["linker"]["relation_f1"]
+        print(f"{params}: linker relation F1 {f1:.3f} (fit {seconds:.2f} s)")
+        if f1 > best_f1:
+            best, best_f1 = params, f1
+    print(f"chosen: {best}")
+    gold = read("test") if final else validation
+    gold_docs = views([r["text"] for r in gold]) if final else validation_docs
+    where = "TEST split (final)" if final else "validation split"
+    linker = fit_linker(train, ENDS, LABELS, True, train_docs, **best)
+    show(f"{where}: gold spans (linking alone)", {
+        "rules": figures(gold, linked_records(gold, find_relations, gold_docs)),
+        "linker": figures(gold, linked_records(gold, linker.link, gold_docs))})
+    show(f"{where}: end to end (rules + starter spans)", end_to_end(gold, linker))
+    points = curve(train, train_docs, gold, gold_docs, best,
+                   ROOT / "exports" / f"bench_events_curve{'' if final else '_validation'}.png")
+    print("learning curve (documents: arg F1 strict on gold spans): "
+          + ", ".join(f"{n}: {cell(f)}" for n, f in points))
+
+
+if __name__ == "__main__":
+    main()

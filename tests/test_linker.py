@@ -1,0 +1,122 @@
+"""The argument linker (train/linker.py): it learns a link from gold, and is saved, loaded and
+refused through the model folder's trusted-type loading; the merge uses it only when chosen."""
+
+import json
+import zipfile
+
+import pytest
+
+from newsgold.annotate.schema import load_schema
+from newsgold.train.linker import ArgumentLinker, fit_linker, linked_records, views
+
+SCHEMA = load_schema()
+
+
+def record(k: int, text: str, actor: str, action: str, place: str) -> dict:
+    spans = []
+    for n, (word, label) in enumerate(((actor, "ACTOR"), (action, "ACTION"), (place, "LOCATION")), 1):
+        start = text.index(word)
+        spans.append({"id": f"s{n}", "start": start, "end": start + len(word), "label": label, "text": word})
+    return {"id": f"d{k}", "text": text, "spans": spans, "annotated_labels": list(SCHEMA.label_names),
+            "relations": [{"head": "s2", "tail": "s1", "label": "agent"}, {"head": "s2", "tail": "s3", "label": "place"}]}
+
+
+GOLD = [record(k, f"{a} {v} in {p} on Monday.", a, v, p) for k, (a, v, p) in enumerate([
+    ("Rebels", "attacked", "Kunduz"), ("Soldiers", "advanced", "Mosul"), ("Militants", "fled", "Raqqa"),
+    ("Troops", "withdrew", "Kabul"), ("Fighters", "seized", "Aleppo"), ("Police", "raided", "Herat")])]
+
+
+def test_fit_learns_the_links_it_then_predicts():
+    linker = fit_linker(GOLD, SCHEMA.relation_ends, list(SCHEMA.label_names), pipeline=False)
+    held = [record(9, "Insurgents shelled Homs on Monday.", "Insurgents", "shelled", "Homs")]
+    predicted = linked_records(held, linker.link, views([held[0]["text"]], pipeline=False))["d9"]
+    assert sorted((r["head"], r["tail"], r["label"]) for r in predicted["relations"]) == [
+        ("s2", "s1", "agent"), ("s2", "s3", "place")]
+
+
+def test_a_linker_with_nothing_to_learn_is_refused():
+    bare = [{**r, "relations": []} for r in GOLD]
+    with pytest.raises(ValueError, match="nothing to learn"):
+        fit_linker(bare, SCHEMA.relation_ends, list(SCHEMA.label_names), pipeline=False)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    from newsgold.annotate.export import export_dataset
+    from newsgold.train.model import fit_model
+
+    tmp = tmp_path_factory.mktemp("linker")
+    (tmp / "gold.jsonl").write_text("".join(json.dumps(r) + "\n" for r in GOLD * 2))
+    export_dataset(tmp / "dataset", from_file=tmp / "gold.jsonl", ratios=(1.0, 0.0, 0.0))
+    fit_model(tmp / "dataset", tmp / "model", features="plain")
+    return tmp / "model"
+
+
+def test_metadata_records_the_choice_and_the_linker_round_trips(model):
+    from newsgold.train.model import LINKER_FILE, load_linker, load_model
+
+    _, metadata = load_model(model)
+    assert metadata["relations"] in ("linker", "rules") and metadata["linker"]["file"] == LINKER_FILE
+    assert set(metadata["linker"]["scores"]) == {"linker", "rules"} and len(metadata["linker_sha256"]) == 64
+    linker = load_linker(model, {**metadata, "relations": "linker"})
+    assert isinstance(linker, ArgumentLinker) and linker.limits_["head"]["agent"] == 1
+    assert load_linker(model, {**metadata, "relations": "rules"}) is None
+
+
+def test_an_extra_type_in_the_linker_file_is_refused(model, tmp_path):
+    import hashlib
+    import shutil
+
+    from newsgold.train.model import LINKER_FILE, ModelError, load_linker, load_model
+
+    copy = tmp_path / "model"
+    shutil.copytree(model, copy)
+    path = copy / LINKER_FILE
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(files["schema.json"])
+    schema["content"]["key_types"]["content"].append({"__class__": "str", "__module__": "builtins",
+                                                      "__loader__": "TypeNode"})
+    schema["content"]["content"]["evil"] = {  # a working node that would run code if its type were trusted
+        "__class__": "exec", "__module__": "builtins", "__loader__": "ConstructorFromReduceNode",
+        "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
+                    "content": [{"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode",
+                                 "content": json.dumps("1"), "is_json": True}]}}
+    files["schema.json"] = json.dumps(schema).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    metadata = json.loads((copy / "metadata.json").read_text())
+    metadata.update(relations="linker", linker_sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    (copy / "metadata.json").write_text(json.dumps(metadata))
+    _, metadata = load_model(copy)
+    with pytest.raises(ModelError, match="never contains \\(builtins.exec\\)"):
+        load_linker(copy, metadata)
+
+
+def test_the_merge_links_with_the_model_only_when_it_draws_the_relations():
+    from newsgold.annotate.documents import Document
+    from newsgold.annotate.preannotate import RuleAnnotator
+    from newsgold.annotate.preannotate.merge import MergedAnnotator
+    from newsgold.annotate.preannotator import AnnotatedDocument
+
+    class Model:
+        labels, annotated_in, model_version = ("ACTOR",), "label-studio", "m1"
+
+        def __init__(self, relations):
+            self.relations, self.calls = relations, 0
+
+        def annotate(self, document):
+            return AnnotatedDocument(document, (), (), self.model_version)
+
+        def link(self, doc, spans):
+            self.calls += 1
+            return [(0, 0, "linked", 0.9)] if spans else []
+
+    rules = RuleAnnotator(pipeline=False).warm_up()
+    document = Document("d", "Taliban fighters attacked Kunduz on Monday.", "t", None, {})
+    for relations, expected in (("linker", 1), ("rules", 0)):
+        model = Model(relations)
+        merged = next(MergedAnnotator(rules, model, policy="rules").annotate_many([document]))
+        assert model.calls == expected
+        assert any(r.label == "linked" for r in merged.relations) == bool(expected)
