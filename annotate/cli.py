@@ -254,8 +254,7 @@ def _notes(notes) -> None:
 
 @cli.command()
 @data_dir_option
-@click.option("--port", type=checked("port"), default=None, envvar="NEWSGOLD_PORT", show_envvar=True,
-              help="Port on 127.0.0.1 (default 8080).")
+@click.option("--port", type=checked("port"), default=None, help="Port on 127.0.0.1 (default 8080).")
 @click.option("--database", metavar="URL", envvar="NEWSGOLD_DATABASE_URL", show_envvar=True,
               help="Run on this PostgreSQL database, postgresql://USER:PASSWORD@HOST:PORT/DB, instead of SQLite "
               "(set $NEWSGOLD_DATABASE_URL rather than typing the password here).")

@@ -24,7 +24,7 @@ echo "== 1. the schema, validated by Label Studio's own parser ==" >&2
 annotate schema --format labelstudio > /dev/null
 
 echo "== 2. the embedded Label Studio on 127.0.0.1 (first start: ~1 minute of migrations) ==" >&2
-annotate server
+annotate server ${NEWSGOLD_PORT:+--port "$NEWSGOLD_PORT"}
 
 echo "== 3. an annotated corpus to train on: re3d (ACTOR, LOCATION, COUNT) -> $OUT/re3d ==" >&2
 annotate re3d seeds/corpora/re3d -o "$OUT/re3d.jsonl"
