@@ -207,7 +207,8 @@ def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
     # a schema change that would orphan annotations (the ground truth uses LOCATION) is refused
     schema_toml = (SEEDS.parent / "schema" / "newsgold.toml").read_text()
     blocks = [b for b in schema_toml.split("\n\n") if 'name = "LOCATION"' not in b and 'name = "place"' not in b]
-    (tmp_path / "broken.toml").write_text("\n\n".join(blocks))
+    kept = "\n\n".join(blocks).replace('place = "Tajikistan"\n', "")  # the worked event's place goes too
+    (tmp_path / "broken.toml").write_text(kept)
     (tmp_path / "guidelines.md").write_text("# guidelines\n")
     refused = run("push", SEEDS, "--project", "full loop", "--schema", tmp_path / "broken.toml", ok=False)
     assert refused.exit_code == 1 and "LOCATION" in refused.output and "no longer has" in refused.output
