@@ -6,7 +6,8 @@ import math
 import statistics
 from collections import Counter, defaultdict
 
-from newsgold.annotate.resolve import latest_by_person, resolve_annotations
+from newsgold.annotate.agreement import compared_annotations
+from newsgold.annotate.resolve import resolve_annotations
 from newsgold.annotate.lsformat import annotator_name, from_ls_result, usable_annotations
 
 OUTCOMES = ("kept", "changed", "deleted", "added")
@@ -42,7 +43,7 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
         usable = usable_annotations(annotations)
         needed = int(task.get("overlap") or 1)
         overlap[needed]["tasks"] += 1
-        overlap[needed]["reached"] += len(latest_by_person([a for a in usable if not a.get("ground_truth")], users)) >= needed
+        overlap[needed]["reached"] += len(compared_annotations(task, users)[0]) >= needed
         if usable:
             totals["annotated"] += 1
         elif annotations:

@@ -193,9 +193,7 @@ def test_annotator_corrects_pre_annotations_in_the_browser_and_export_holds_it(c
         assert new.text_content() == ADD[0] and new.get_attribute("data-label").endswith(f":{ADD[1]}")
         page.screenshot(path=str(steps / "2-corrected.png"))
 
-        with page.expect_response(lambda r: r.request.method == "POST" and "/annotations" in r.url) as answer:
-            page.click("button[aria-label='Submit current annotation']")
-        assert answer.value.status == 201, answer.value.text()
+        submit(page)
 
     out = tmp_path / "dataset"
     run("export", "--project", PROJECT, "--out", out)
@@ -274,8 +272,13 @@ def test_label_tasks_as_displayed_in_the_tab_starts_with_the_least_confident(chr
         page.screenshot(path=str(steps / "2-first-task.png"))
         assert_shows(page, order[0], prediction, tab=False)
 
-        with page.expect_response(lambda r: r.request.method == "POST" and "/annotations" in r.url) as answer:
-            page.click("button[aria-label='Submit current annotation']")
-        assert answer.value.status == 201, answer.value.text()
+        submit(page)
         expect(editor).to_have_text(order[1], timeout=TIMEOUT_MS)
         page.screenshot(path=str(steps / "3-next-task.png"))
+
+
+def submit(page) -> None:
+    """Press the editor's Submit, as an annotator does, and wait for the server to store it."""
+    with page.expect_response(lambda r: r.request.method == "POST" and "/annotations" in r.url) as answer:
+        page.click("button[aria-label='Submit current annotation']")
+    assert answer.value.status == 201, answer.value.text()

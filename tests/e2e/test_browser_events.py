@@ -25,7 +25,7 @@ import pytest
 
 from newsgold.annotate import server
 from newsgold.annotate.schema import load_schema
-from tests.e2e.test_browser import TIMEOUT_MS, annotator, drag_over
+from tests.e2e.test_browser import TIMEOUT_MS, annotator, drag_over, submit
 from tests.e2e.test_loop import run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -145,9 +145,7 @@ def test_an_event_drawn_in_the_browser_is_exported_with_exactly_its_arguments(ch
             expect(shown).to_have_text(relation.name)
         page.screenshot(path=str(steps / "2-relations.png"))
 
-        with page.expect_response(lambda r: r.request.method == "POST" and "/annotations" in r.url) as answer:
-            page.click("button[aria-label='Submit current annotation']")
-        assert answer.value.status == 201, answer.value.text()
+        submit(page)
 
     out = tmp_path / "dataset"
     run("export", "--project", PROJECT, "--out", out)
