@@ -475,6 +475,9 @@ def status(project, as_json, data_dir):
 @label_map_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Dataset folder to write.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--to", "to", default="hf,parquet,jsonl", show_default=True, metavar="FORMAT,...",
+              help="Output formats, comma-separated: hf (the DatasetDict), parquet, jsonl, conll (CoNLL-2003 "
+              "token and IOB2 tag; no relations or events, said on stderr).")
 @click.option("--policy", type=click.Choice(["latest", "majority"]), default="latest", show_default=True,
               help="With several annotators (and no ground truth): the latest annotation, or the "
               "spans more than half of them drew, one vote per annotator (their latest annotation); "
@@ -494,7 +497,7 @@ def status(project, as_json, data_dir):
               "stricter threshold (stops single-link chaining from swallowing the corpus).")
 @schema_option
 @data_dir_option
-def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios, workers, story_threshold, max_story,
+def export(project, from_file, fmt, label_map, out, force, to, policy, seed, ratios, workers, story_threshold, max_story,
            config, schema_path, data_dir):
     """Export human annotations as a Hugging Face DatasetDict (plus parquet, JSONL and a card).
 
@@ -516,7 +519,7 @@ def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios,
         report = api.export_dataset(out, project=project, from_file=from_file, force=force, policy=policy,
                                     seed=seed, ratios=ratios, workers=workers, schema=schema_path,
                                     data_dir=data_dir, fmt=fmt, label_map=label_map, config=config,
-                                    story_threshold=story_threshold, max_story=max_story, progress=bars)
+                                    story_threshold=story_threshold, max_story=max_story, to=to, progress=bars)
     _notes(report.notes)
     counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
     click.echo(f"wrote {report.documents} documents to {report.out} ({counts})")

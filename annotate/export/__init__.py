@@ -38,6 +38,7 @@ from newsgold.annotate.export.report import (
     ExportReport,
     RegionsUnreadable,
 )
+from newsgold.annotate.export.targets import chosen
 from newsgold.annotate.export.write import EXPORT_FOLDER, write_dataset
 from newsgold.annotate.goldformats import FORMAT_NAMES, FORMATS
 from newsgold.annotate.lsformat import LabelingConfig
@@ -67,6 +68,7 @@ def export_dataset(
     fmt: str = "auto",
     label_map: LabelMap | str | Path | None = None,
     config: str | Path | None = None,
+    to: str | list[str] | None = None,
     progress: Progress = silent,
 ) -> ExportReport:
     """Export the human annotations of a Label Studio `project`, or of `from_file`, into the
@@ -88,7 +90,8 @@ def export_dataset(
     file, by `workers` processes (default: the CPUs, at most 8;
     one for a file under 8 MB). Where a file cannot be cut into regions, it is converted again in
     one process (said in `report.notes`). `progress("exporting", n, total)` counts the tasks
-    converted (of the project's `total` tasks; None for a file). `out` is written atomically; an existing `out` needs
+    converted (of the project's `total` tasks; None for a file). `to` names the output formats
+    (`annotate.export.targets`; default hf, parquet, jsonl); what one cannot hold is in `report.notes`. `out` is written atomically; an existing `out` needs
     `force`. Raises ExportError (or LabelStudioError) with a one-line message.
     """
     if (project is None) == (from_file is None):
@@ -98,6 +101,7 @@ def export_dataset(
     seed, ratios = check("seed", seed, ExportError), check_ratios(ratios, ExportError)
     workers, max_story = check("workers", workers, ExportError), check("max_story", max_story, ExportError)
     story_threshold = check("story_threshold", story_threshold, ExportError)
+    chosen(to)  # an unknown output format stops before any work
     schema, out = as_schema(schema), Path(out)
     # every file read; `out` may not be one, nor hold one (checked before any work, and again when written)
     inputs = [from_file, config, schema.path, label_map if isinstance(label_map, (str, Path)) else None]
@@ -148,7 +152,7 @@ def export_dataset(
                 batches = batches_from_gold(from_file, kind, how, report)
             return write_dataset(batches, schema, report, force, story_threshold,
                                  lambda n: progress("exporting", n, total), how.batch,
-                                 max_story, inputs)
+                                 max_story, inputs, to)
 
         processes = workers or (default_workers(ls_file) if ls_file is not None else 1)
         try:

@@ -21,6 +21,7 @@ from newsgold.annotate.documents import STORY_THRESHOLD
 from newsgold.annotate.export.batches import BATCH, Batch, count_rows, split_of
 from newsgold.annotate.export.card import dataset_card
 from newsgold.annotate.export.report import ExportError, ExportReport
+from newsgold.annotate.export.targets import chosen, written_paths
 from newsgold.annotate.export.writers import Rebatcher, open_writers
 from newsgold.annotate import outputs
 from newsgold.annotate.outputs import FolderKind
@@ -29,8 +30,9 @@ from newsgold.annotate.stories import StoryStats, TermMatrix, story_ids, uneven_
 
 
 MARKER = ".newsgold-export"
-# every name an export folder holds (a folder of an older newsgold has all but the marker)
-_WRITTEN = frozenset({MARKER, "README.md", "problems.jsonl", "dataset_dict.json", "jsonl", "parquet", *SPLITS})
+# every name an export folder holds: the marker, card, problems and what every writer writes
+# (a folder of an older newsgold has all but the marker)
+_WRITTEN = frozenset({MARKER, "README.md", "problems.jsonl"}) | written_paths()
 
 
 EXPORT_FOLDER = FolderKind(
@@ -41,16 +43,18 @@ EXPORT_FOLDER = FolderKind(
 
 def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport, force: bool = False,
                   story_threshold: float = STORY_THRESHOLD, progress: Callable[[int], None] | None = None,
-                  batch: int = BATCH, max_story: int | None = None, inputs: outputs.Inputs = ()) -> ExportReport:
+                  batch: int = BATCH, max_story: int | None = None, inputs: outputs.Inputs = (), to=None) -> ExportReport:
     """Stream batches into every writer, group the rows that came without a story, write the
     card, and rename the folder into place as `report.out`. A story grouped by content above
     `max_story` documents is regrouped inside at a stricter threshold (`annotate.stories`); a
     largest story suspiciously big, and splits far from the ratios, are said in `report.notes`.
-    `out` is refused when it is or holds one of `inputs` (`outputs.check_folder`)."""
-    out, source = Path(report.out), batches
+    `out` is refused when it is or holds one of `inputs` (`outputs.check_folder`). `to`: the
+    output formats (`annotate.export.targets.chosen`); what a format cannot hold is said in
+    `report.notes`."""
+    out, source, kinds = Path(report.out), batches, chosen(to)
     try:
         with outputs.output_folder(out, EXPORT_FOLDER, inputs=inputs, force=force) as tmp:
-            _fill(tmp, batches, schema, report, story_threshold, progress, batch, max_story)
+            _fill(tmp, batches, schema, report, story_threshold, progress, batch, max_story, kinds)
     except BaseException:
         close = getattr(source, "close", None)
         if close is not None:  # a generator: stop its workers and remove their spools now
@@ -60,19 +64,20 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
 
 
 def _fill(tmp: Path, batches: Iterable[Batch], schema: Schema, report: ExportReport, story_threshold: float,
-          progress: Callable[[int], None] | None, batch: int, max_story: int | None) -> None:
+          progress: Callable[[int], None] | None, batch: int, max_story: int | None, kinds=()) -> None:
     """The dataset folder `tmp`: every writer, the problems, the card."""
     # the first batch starts the conversion (and its workers) before `datasets` is imported
     batches = iter(batches)
     first = next(batches, None)
     batches = chain([first] if first is not None else [], batches)
-    writers = open_writers(tmp, dataset_features(schema), batch)
+    writers = open_writers(tmp, dataset_features(schema), batch, kinds)
     problems_path = tmp / "problems.jsonl"
     try:
         _stream(batches, writers, tmp, problems_path, report, (story_threshold, max_story), progress,
                 schema.tag_names)
     finally:
         writers.close()
+    report.notes += writers.notes()
     uneven = uneven_splits(report.split_counts, report.ratios)
     if uneven:
         report.notes.append(uneven)

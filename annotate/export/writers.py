@@ -3,7 +3,7 @@
 Every writer receives each split's rows in order, as Arrow tables of exactly `BATCH` rows (the
 last one of a split shorter) together with the same rows as JSONL lines, so that the files do not
 depend on how the rows were produced (how many worker processes converted them). A new format is
-one more class here, listed in `WRITERS`.
+one more class (here or in a module of its own), listed in `annotate.export.targets.WRITERS`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from newsgold.annotate.dataset import SPLITS
 
 
 class Writer:
-    """One output format of the export, written into the dataset folder being built."""
+    """One output format of the export, written into the dataset folder being built.
+
+    `name` is its value in `annotate export --to`; `paths` the names it writes at the top of the
+    dataset folder (the export's "replace only what newsgold wrote" rule is derived from them);
+    `notes()`, after `close()`, says what the format could not hold."""
+
+    name: str = ""
+    paths: tuple[str, ...] = ()
 
     def __init__(self, folder: Path, schema, features) -> None:
         """`schema`: the Arrow schema (with the features' metadata); `features`: the HF Features."""
@@ -26,6 +33,10 @@ class Writer:
 
     def close(self) -> None:
         """Every row is written: complete the files (called also for splits without rows)."""
+
+    def notes(self) -> list[str]:
+        """What this format could not hold of the rows written (one line each)."""
+        return []
 
 
 class _FilePerSplit(Writer):
@@ -64,6 +75,8 @@ class _FilePerSplit(Writer):
 class JsonlWriter(_FilePerSplit):
     """`jsonl/<split>.jsonl`: one JSON object per row."""
 
+    name, paths = "jsonl", ("jsonl",)
+
     def __init__(self, folder: Path, schema, features) -> None:
         (folder / "jsonl").mkdir()
         self._open(lambda name: open(folder / "jsonl" / f"{name}.jsonl", "wb"))
@@ -77,6 +90,7 @@ class ParquetWriter(_FilePerSplit):
     group per batch; dictionaries and min/max statistics only for the short columns (on texts and
     tokens they cost a fifth of the time, for nothing)."""
 
+    name, paths = "parquet", ("parquet",)
     SHORT = ["id", "story_id", "source", "annotated_labels", "annotators"]
 
     def __init__(self, folder: Path, schema, features) -> None:
@@ -98,6 +112,7 @@ class DatasetWriter(Writer):
     Arrow files ourselves, instead of letting `save_to_disk` copy them through a memory map, keeps
     the export's memory flat."""
 
+    name, paths = "hf", ("dataset_dict.json", *SPLITS)
     SHARD = "data-00000-of-00001.arrow"
 
     def __init__(self, folder: Path, schema, features) -> None:
@@ -137,7 +152,6 @@ class DatasetWriter(Writer):
         (self.folder / "dataset_dict.json").write_text(json.dumps({"splits": list(SPLITS)}))
 
 
-WRITERS: tuple[type[Writer], ...] = (JsonlWriter, DatasetWriter, ParquetWriter)
 
 
 class Rebatcher:
@@ -170,6 +184,9 @@ class Rebatcher:
         rest = table.slice(rows)
         self.pending[split] = (rest.to_batches(), lines[rows:], rest.num_rows)
 
+    def notes(self) -> list[str]:
+        return [note for writer in self.writers for note in writer.notes()]
+
     def close(self) -> None:
         """Flush and close every writer, each also when another failed (a full disk); the first
         error is raised after, so no open file is left to fail again when collected."""
@@ -189,12 +206,12 @@ class Rebatcher:
             raise failed
 
 
-def open_writers(folder: Path, features, size: int) -> Rebatcher:
-    """Every format of `WRITERS`, opened in `folder`, behind one rebatcher."""
+def open_writers(folder: Path, features, size: int, kinds) -> Rebatcher:
+    """The writers `kinds` (classes, see `annotate.export.targets`), opened in `folder`, behind one rebatcher."""
     schema = features.arrow_schema
     opened: list[Writer] = []
     try:
-        for kind in WRITERS:
+        for kind in kinds:
             opened.append(kind(folder, schema, features))
     except BaseException:
         for writer in opened:
