@@ -48,7 +48,7 @@ REJECTED = ("Officials", "Taliban")  # what the reviewer deletes; "Taliban fight
 
 
 def test_reviewer_settles_a_disputed_task_in_the_browser_and_export_holds_the_decision(
-        chromium, ls_env, ls_client, tmp_path):
+        chromium, ls_env, ls_client, tmp_path):  # noqa: F811 (the chromium fixture)
     from playwright.sync_api import expect
 
     folder = tmp_path / "docs"
