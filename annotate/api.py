@@ -31,11 +31,10 @@ from newsgold.annotate.re3d import Re3dReport
 from newsgold.annotate.schema import Schema, as_schema
 
 __all__ = [
-    "CheckReport", "DocumentSet", "ExportReport", "PreannotateResult", "ProjectAgreement", "ProjectStatus",
+    "AdjudicationReport", "CheckReport", "DocumentSet", "ExportReport", "PreannotateResult", "ProjectAgreement", "ProjectStatus",
     "PushReport", "Re3dReport", "check_dataset", "convert_re3d", "export_dataset", "load_documents",
     "preannotate_documents", "project_agreement", "project_status", "push_documents", "push_predictions",
-    "render_schema",
-    "score",
+    "adjudicate_project", "render_schema", "score",
 ]
 
 Paths = Iterable[str | Path]
@@ -351,6 +350,67 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
         report = agreement(iter_json_array(chunks), labels, ls.users())
     return ProjectAgreement(report["documents"], report["pairs"], report["disagreements"], labels,
                             report["ground_truth"], report["definition"], report["chance"])
+
+
+@dataclass(frozen=True)
+class AdjudicationReport:
+    """What `adjudicate_project` found and did (see `annotate.adjudicate`)."""
+
+    project: str
+    to_adjudicate: list  # task ids whose annotators disagree, now in the tab
+    added: int  # vote predictions added
+    replaced: int  # stale vote predictions replaced (the annotations changed since)
+    withdrawn: int  # vote predictions deleted: their annotators no longer disagree
+    settled: list  # task ids whose reviewer's annotation became the ground truth in this run
+    view: str  # the tab "to adjudicate": "created", "updated" or "kept"
+    url: str  # the tab's address
+    decisions: list = field(default_factory=list)  # annotate.adjudicate.Decision, one per task acted on
+
+    def to_dict(self) -> dict:
+        found = asdict(self)
+        for decision in found["decisions"]:
+            decision.pop("payload", None)
+        return found
+
+
+def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Schema | str | Path | None = None,
+                       data_dir: str | Path | None = None) -> AdjudicationReport:
+    """Settle what reviewers decided and queue what annotators dispute: every task whose vote
+    prediction a reviewer started an annotation from (or, with `reviewer`, that person annotated
+    after it) gets that annotation as its ground truth; every other task without a ground truth
+    whose annotators disagree gets a prediction holding the vote and the disputed spans (model
+    version `adjudicate.VERSION`), and the tab "to adjudicate" holds exactly those tasks. The
+    tasks are read from an export snapshot, as `project_agreement` reads them."""
+    from newsgold.annotate.adjudicate import plan
+    from newsgold.annotate.export.controls import config_from_xml
+    from newsgold.annotate.labelstudio import iter_json_array
+    from newsgold.annotate.server import connect
+    from newsgold.annotate.views import ensure_adjudication_view
+
+    ls = connect(data_dir)
+    found = ls.get_project(project)
+    users = ls.users()
+    if reviewer is not None and reviewer not in users.values():
+        from newsgold.annotate.labelstudio import LabelStudioError
+
+        raise LabelStudioError(f"--reviewer {reviewer}: no such user on {ls.url}; give the email the reviewer logs in with")
+    config, _ = config_from_xml(found.label_config, f"project {project!r}", as_schema(schema), {})
+    with closing(ls.export_chunks(found, predictions=True)) as chunks:
+        decisions = plan(iter_json_array(chunks), users, reviewer, config)
+    for d in decisions:
+        if d.action == "settle":
+            ls.set_ground_truth(d.settling)
+        for prediction in d.stale:
+            ls.delete_prediction(prediction)
+    payloads = [d.payload for d in decisions if d.payload is not None]
+    for first in range(0, len(payloads), BATCH_SIZE):
+        ls.import_predictions(found, payloads[first:first + BATCH_SIZE])
+    queued = [d.task_id for d in decisions if d.to_adjudicate]
+    view_id, view = ensure_adjudication_view(ls, found, queued)
+    count = lambda action: sum(d.action == action for d in decisions)  # noqa: E731
+    return AdjudicationReport(project, queued, count("add"), count("replace"), count("withdraw"),
+                              [d.task_id for d in decisions if d.action == "settle"], view,
+                              ls.tasks_url(found.id, view_id), decisions)
 
 
 def convert_re3d(folder: str | Path, output: str | Path) -> Re3dReport:

@@ -569,6 +569,39 @@ def agreement_command(project, as_json, schema_path, data_dir):
                    f"drawn by {', '.join(d.drawn_by)}, not by {', '.join(d.not_by)}")
 
 
+@cli.command(name="adjudicate")
+@project_option
+@click.option("--reviewer", "reviewer", default=None, metavar="EMAIL",
+              help="Also settle a task by any annotation this person submitted after its vote prediction.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was found and done as JSON.")
+@schema_option
+@data_dir_option
+def adjudicate_command(project, reviewer, as_json, schema_path, data_dir):
+    """Queue the tasks whose annotators disagree for a reviewer, and settle the reviewed ones.
+
+    A task whose annotators disagree (as `annotate agreement` compares them) gets a prediction
+    (model version `adjudication`) holding the vote, spans and relations more than half drew, and
+    the disputed spans, scored by their share of the votes (0.50 or less: disputed) with who drew
+    them in their meta; the tab "to adjudicate" holds exactly these tasks. The reviewer opens a
+    task there, chooses the `adjudication` tab, "Duplicate Annotation", deletes what to reject and
+    submits; the next run makes that annotation the task's ground truth, which `annotate export`
+    takes over the votes. Run it again after reviewing: settled tasks get nothing new.
+    """
+    report = api.adjudicate_project(project, reviewer=reviewer, schema=schema_path, data_dir=data_dir)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    click.echo(f"{len(report.settled)} task(s) settled: the reviewer's annotation is now their ground truth"
+               + (f" ({', '.join(map(str, report.settled))})" if report.settled else ""))
+    click.echo(f"{len(report.to_adjudicate)} task(s) to adjudicate; {report.added} vote prediction(s) added, "
+               f"{report.replaced} replaced, {report.withdrawn} withdrawn")
+    for d in report.decisions:
+        if d.to_adjudicate:
+            click.echo(f"  {d.document} (task {d.task_id}): {d.disputed} disputed span(s) or relation(s) between "
+                       f"{', '.join(d.annotators)}")
+    click.echo(f"tab 'to adjudicate' ({report.view}): {report.url}")
+
+
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
 @click.option("--show", "show", type=checked("show"), default=10, show_default=True,

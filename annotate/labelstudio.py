@@ -537,6 +537,22 @@ class LabelStudio:
         )
         return created.id
 
+    def set_ground_truth(self, annotation_id: int) -> None:
+        """Make an annotation its task's ground truth (`PATCH /api/annotations/{id}/`; Label Studio
+        unsets any other ground truth of the task)."""
+        self._call(f"set annotation {annotation_id} as ground truth", self._client.annotations.update,
+                   id=annotation_id, ground_truth=True)
+
+    def delete_prediction(self, prediction_id: int) -> None:
+        """Delete a prediction; one deleted meanwhile counts as deleted."""
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            self._call(f"delete prediction {prediction_id}", self._client.predictions.delete, id=prediction_id,
+                       _allow=(404,))
+        except ApiError:  # 404 only: deleted meanwhile
+            pass
+
     def create_user(self, email: str, password: str) -> int:
         user = self._call(
             f"create user {email}", self._client.users.create, username=email.split("@")[0], email=email, password=password

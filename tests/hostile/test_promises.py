@@ -238,10 +238,11 @@ def _commands(tmp_path):
         "status": "annotate status --project demo",
         "export --project": f"annotate export --project demo --out {tmp_path / 'ds'}",
         "agreement": "annotate agreement --project demo",
+        "adjudicate": "annotate adjudicate --project demo",
     }
 
 
-COMMANDS = ["server", "push", "push --predictions", "status", "export --project", "agreement"]
+COMMANDS = ["server", "push", "push --predictions", "status", "export --project", "agreement", "adjudicate"]
 
 
 def _assert_one_line(result, url, words, tmp_path):
