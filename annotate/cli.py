@@ -591,6 +591,59 @@ def check(dataset, show, schema_path):
     click.echo(f"{dataset}: no errors")
 
 
+def _loop_line(record: dict) -> str:
+    """One line on stderr per event of `annotate loop`."""
+    event, r = record["event"], record
+    if event == "round":
+        dev = r.get("dev")
+        score = (f"dev strict F1 {dev['strict']['f1'] if dev['strict']['f1'] is not None else '–'} "
+                 f"(partial {dev['partial']['f1'] if dev['partial']['f1'] is not None else '–'}, "
+                 f"{dev['documents']} validation documents)") if dev else (r.get("dev_note") or "no dev score")
+        return (f"round {r['round']}: {r['annotations']} annotations used ({r['documents']} documents, "
+                f"{r.get('train_documents')} to train), model_version {r['model_version']}, {score}, "
+                f"{r['tasks_predicted']} of {r['unannotated_tasks']} unannotated tasks predicted, {r['seconds']} s")
+    fields = ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("time", "event") and v is not None)
+    return f"{event}" + (f": {fields}" if fields else "")
+
+
+@cli.command()
+@project_option
+@click.option("--every", type=checked("every"), required=True, metavar="N",
+              help="Start a round after every N new submitted annotations.")
+@click.option("--poll", type=checked("poll"), default=30, show_default=True, metavar="SECONDS",
+              help="Seconds between two looks at the project's annotation count.")
+@click.option("--work", type=click.Path(file_okay=False), default=None,
+              help="The loop's folder: state.json, loop.jsonl, the latest export and model "
+                   "(default: .newsgold-loop/<project> of the current folder).")
+@click.option("--lease", type=checked("lease"), default=60, show_default=True, metavar="SECONDS",
+              help="How long the lease lasts unless renewed (a loop killed with -9 is replaced after it).")
+@click.option("--features", type=click.Choice(["pipeline", "plain"]), default="pipeline", show_default=True,
+              help="The tagger's features (as train fit --features).")
+@click.option("--seed", type=checked("seed"), default=None, help="Seed of the export's story-to-split assignment.")
+@click.option("--ratios", type=RATIOS, default=None, help="The export's train,validation,test shares (default 0.8,0.1,0.1).")
+@schema_option
+@data_dir_option
+def loop(project, every, poll, work, lease, features, seed, ratios, schema_path, data_dir):
+    """Retrain the team's model after every N new annotations and push its predictions.
+
+    Polls the project; after N new submitted annotations it exports them, fits the tagger, and
+    pushes the rules merged with it to the tasks nobody has annotated yet, as a new round the
+    project shows (tab "least confident first" orders by it). One line per event on stderr,
+    the same as JSON in WORK/loop.jsonl. Only one loop per project trains at a time, also across
+    machines (a lease held in Label Studio); a restarted loop goes on from WORK/state.json. Runs
+    until Ctrl-C (exit 130) or SIGTERM (exit 143), releasing the lease.
+    """
+    from pathlib import Path
+
+    if work is None:
+        import re
+
+        work = Path(".newsgold-loop") / (re.sub(r"[^A-Za-z0-9._-]+", "-", project).strip("-.") or "project")
+    api.run_loop(project, work, every, poll=poll, lease=lease, features=features, seed=seed, ratios=ratios,
+                 schema=schema_path, data_dir=data_dir, log=lambda record: click.echo(f"loop: {_loop_line(record)}",
+                                                                                    err=True))
+
+
 @cli.command(name="re3d")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Gold JSONL to write.")
