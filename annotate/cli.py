@@ -591,17 +591,39 @@ def check(dataset, show, schema_path):
     click.echo(f"{dataset}: no errors")
 
 
+def _f1(value) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
 def _loop_line(record: dict) -> str:
-    """One line on stderr per event of `annotate loop`."""
+    """One line on stderr per event of `annotate loop` (WORK/loop.jsonl has every field)."""
     event, r = record["event"], record
     if event == "round":
         dev = r.get("dev")
-        score = (f"dev strict F1 {dev['strict']['f1'] if dev['strict']['f1'] is not None else '–'} "
-                 f"(partial {dev['partial']['f1'] if dev['partial']['f1'] is not None else '–'}, "
-                 f"{dev['documents']} validation documents)") if dev else (r.get("dev_note") or "no dev score")
+        score = (f"dev strict F1 {_f1(dev['strict']['f1'])}, partial {_f1(dev['partial']['f1'])} "
+                 f"({dev['documents']} validation documents)") if dev else (r.get("dev_note") or "no dev score")
         return (f"round {r['round']}: {r['annotations']} annotations used ({r['documents']} documents, "
                 f"{r.get('train_documents')} to train), model_version {r['model_version']}, {score}, "
-                f"{r['tasks_predicted']} of {r['unannotated_tasks']} unannotated tasks predicted, {r['seconds']} s")
+                f"{r['tasks_predicted']} of {r['unannotated_tasks']} unannotated tasks predicted "
+                f"({r.get('tasks_without_spans', 0)} with no span found), {r['seconds']} s")
+    lines = {
+        "started": lambda: (f"started on project {r['project']!r}: a round every {r['every']} new annotations, "
+                            f"looking every {r['poll']} s; last round {r['round']} ({r['annotations']} annotations)"),
+        "waiting": lambda: f"waiting: {r['why']}",
+        "lease-acquired": lambda: (f"lease acquired ({r['owner']}); last round {r['round']} "
+                                   f"({r['annotations']} annotations, {r.get('model_version') or 'no model yet'})"),
+        "lease-released": lambda: f"lease released ({r['owner']})",
+        "lease-not-released": lambda: f"lease not released ({r['error']}); it expires in {r['expires_in']} s",
+        "lease-lost": lambda: f"lease lost: {r.get('detail') or 'held by ' + str(r.get('holder'))}",
+        "round-started": lambda: f"round {r['round']} started: {r['annotations']} annotations",
+        "round-failed": lambda: (f"round {r['round']} not done: {r['error']}; trying again after more annotations"),
+        "server-unreachable": lambda: (f"server unreachable: {r['error']}; asking again in {r['retry_seconds']} s, "
+                                       f"then less often (up to every {r['backoff_max']} s)"),
+        "server-back": lambda: f"server answers again after {r['seconds']} s; going on",
+        "stopped": lambda: f"stopped after round {r['round']}",
+    }
+    if event in lines:
+        return lines[event]()
     fields = ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("time", "event") and v is not None)
     return f"{event}" + (f": {fields}" if fields else "")
 

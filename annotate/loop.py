@@ -166,6 +166,7 @@ class Loop:
         self.state = read_state(self.work)
         self.ls = self.found = self.lease = self.lock = None
         self.outage: str | None = None
+        self.outage_since = 0.0
         self.failed_at: int | None = None  # the count a round failed at: tried again only with more
         self.waiting_for: str | None = None
 
@@ -181,11 +182,12 @@ class Loop:
         return self.ls
 
     def _trouble(self, exc: Exception, backoff: float) -> float:
-        """Log an outage once (and the retry time), forget the connection; the next backoff."""
+        """Log an outage once, forget the connection, wait `backoff`; the next backoff."""
         if self.outage is None:
-            self.outage = str(exc)
-            self.event("server-unreachable", error=str(exc), retry_seconds=backoff)
+            self.outage, self.outage_since = str(exc), time.monotonic()
+            self.event("server-unreachable", error=str(exc), retry_seconds=backoff, backoff_max=MAX_BACKOFF)
         self.ls = None
+        self.sleep(backoff)
         return min(backoff * 2, MAX_BACKOFF)
 
     # ---------------------------------------------------------------- the loop
@@ -199,7 +201,8 @@ class Loop:
                 try:
                     ls = self._connected()
                     if self.outage is not None:
-                        self.event("server-back", after=self.outage)
+                        self.event("server-back", seconds=round(time.monotonic() - self.outage_since, 1),
+                                   after=self.outage)
                         self.outage, backoff = None, self.poll
                     if self._hold():
                         count = ls.annotation_count(self.found)
@@ -210,13 +213,11 @@ class Loop:
                     self.event("lease-lost", detail=str(exc))
                 except (UnreachableError, ServerError) as exc:
                     backoff = self._trouble(exc, backoff)
-                    self.sleep(backoff)
                     continue
                 except LabelStudioError as exc:  # an answer, but not the one expected (a restart's 502)
                     if self.found is None:
                         raise
                     backoff = self._trouble(exc, backoff)
-                    self.sleep(backoff)
                     continue
                 self.sleep(self.poll)
         finally:
@@ -312,7 +313,7 @@ class Loop:
                 "train_documents": fitted.get("train_documents"), "dev": fitted.get("dev"),
                 "dev_note": fitted.get("dev_note"), "tasks_predicted": report.predictions,
                 "notes": list(report.notes),
-                "tasks_already_predicted": report.already_present, "unannotated_tasks": len(documents)}
+                "tasks_without_spans": report.without_spans, "tasks_already_predicted": report.already_present, "unannotated_tasks": len(documents)}
 
     def _check(self, renewer: Renewer) -> None:
         if renewer.lost or not self.lease.held:

@@ -20,7 +20,6 @@ from newsgold.annotate.preannotator import AnnotatedDocument
 from newsgold.annotate.push import prediction_payload
 from newsgold.annotate.schema import load_schema
 from newsgold.annotate.spans import Span
-from newsgold.annotate.tokens import token_arrays
 from newsgold.train.features import document_features
 from newsgold.train.tagger import SequenceTagger, confidence
 
@@ -65,7 +64,6 @@ def test_invalid_iob_moves_get_zero():
     for tokens, marginals in zip(TEXTS, model.marginals(TEXTS)):
         if tokens:
             assert (marginals[0, inside] == 0).all()  # no I- opens a document
-        tags = np.argmax(marginals, axis=1)
         for t in range(1, len(tokens)):  # an I-X after O has probability 0 wherever O is certain
             if marginals[t - 1, 0] == 1.0:
                 assert (marginals[t, inside] == 0).all()

@@ -3,7 +3,6 @@ balancer: push through one, annotate through the other, push through both at onc
 either; the database password is never shown; wrong URLs and a second database are refused with
 one line and leave nothing running; open sign-up stays closed, the invite link works on both."""
 
-import json
 import re
 import subprocess
 import sys
