@@ -630,7 +630,7 @@ def _loop_line(record: dict) -> str:
 
 @cli.command()
 @project_option
-@click.option("--every", type=checked("every"), required=True, metavar="N",
+@click.option("--every", type=checked("every"), default=20, show_default=True, metavar="N",
               help="Start a round after every N new submitted annotations.")
 @click.option("--poll", type=checked("poll"), default=30, show_default=True, metavar="SECONDS",
               help="Seconds between two looks at the project's annotation count.")

@@ -224,3 +224,25 @@ def test_rounds_come_every_n_annotations_and_a_failed_round_waits_for_more(tmp_p
     polls = []
     again.run(stop=lambda: polls.append(1) or len(polls) > 3)
     assert again.state.round == 2 and tried == []
+
+
+def test_sigterm_in_a_round_leaves_the_state_and_releases_the_lease(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSGOLD_CACHE", str(tmp_path / "cache"))
+    server = Outage(0)
+    server.annotation_count = lambda project: 2
+
+    def terminated(self, ls, number, count, renewer):  # what clikit's SIGTERM handler raises mid-round
+        raise SystemExit(143)
+
+    monkeypatch.setattr(Loop, "_train_and_push", terminated)
+    records = []
+    loop = Loop("sigterm test", tmp_path / "work", 2, poll=1, log=records.append, sleep=lambda s: None,
+                connect=server, trainer=lambda *a, **k: None)
+    with pytest.raises(SystemExit) as exit:
+        loop.run()
+    assert exit.value.code == 143
+    assert [r["event"] for r in records][-3:] == ["round-started", "lease-released", "stopped"]
+    assert not (tmp_path / "work" / "state.json").exists()
+    claim = loop.lease.claims.list()[0]
+    assert claim.expires == 0 and claim.state["round"] == 0  # released; no round recorded
+    assert loop.lock.acquire()  # the lock file was let go (a new LocalLock would get it too)
