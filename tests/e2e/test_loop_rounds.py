@@ -61,11 +61,12 @@ def wait_for(work: Path, event: str, after: int = 0, timeout: float = 240, proce
     pytest.fail(f"no {event!r} within {timeout} s: {events(work)}")
 
 
-def start_loop(work: Path, env: dict) -> subprocess.Popen:
+def start_loop(work: Path, env: dict, *extra: str) -> subprocess.Popen:
     annotate = Path(sys.executable).parent / "annotate"
+    work.mkdir(exist_ok=True)
     return subprocess.Popen(
         [str(annotate), "loop", "--project", PROJECT, "--every", "2", "--poll", "1", "--work", str(work),
-         "--features", "plain", "--seed", str(SEED), "--ratios", ",".join(map(str, RATIOS))],
+         "--features", "plain", "--seed", str(SEED), "--ratios", ",".join(map(str, RATIOS)), *extra],
         env=env, stdout=subprocess.PIPE, stderr=open(work.parent / f"{work.name}.stderr", "w"), text=True)
 
 
@@ -115,9 +116,8 @@ def test_rounds_start_themselves_one_trainer_at_a_time_through_a_restart(ls_env,
     other_cache = tmp_path / "other-machine-cache"  # a second machine: its own lock file
     shutil.copytree(env["NEWSGOLD_CACHE"], other_cache, ignore=shutil.ignore_patterns("loop-locks"))
     one, two = tmp_path / "one", tmp_path / "two"
-    one.mkdir(), two.mkdir()
     loop_one = start_loop(one, env)
-    loop_two = None
+    loop_two = loop_three = loop_four = None
     try:
         wait_for(one, "lease-acquired", process=loop_one)
         annotate_tasks(ls_client, first)
@@ -174,8 +174,22 @@ def test_rounds_start_themselves_one_trainer_at_a_time_through_a_restart(ls_env,
         loop_two.send_signal(signal.SIGTERM)
         assert loop_two.wait(timeout=60) == 143
         assert not [c for c in claims(ls_client, project) if c["expires"]]  # released: nobody holds it
+
+        # a holder killed with -9 releases nothing: its claim expires (--lease 5) and the next takes over
+        three, four = tmp_path / "three", tmp_path / "four"
+        loop_three = start_loop(three, env, "--lease", "5")
+        wait_for(three, "lease-acquired", process=loop_three)
+        loop_three.kill()
+        loop_three.wait()
+        killed_at = time.monotonic()
+        loop_four = start_loop(four, {**env, "NEWSGOLD_CACHE": str(other_cache)}, "--lease", "5")
+        taken = wait_for(four, "lease-acquired", process=loop_four, timeout=60)
+        assert taken["round"] == 2 and time.monotonic() - killed_at >= 4  # not before the claim expired
+        assert not [r for r in events(four) if r["event"] == "round-started"]
+        loop_four.send_signal(signal.SIGTERM)
+        assert loop_four.wait(timeout=60) == 143
     finally:
-        stop(loop_one)
-        if loop_two is not None:
-            stop(loop_two)
+        for process in (loop_one, loop_two, loop_three, loop_four):
+            if process is not None:
+                stop(process)
     print(f"test_loop_rounds: {time.monotonic() - started:.0f} s")
