@@ -34,7 +34,7 @@ __all__ = [
     "AdjudicationReport", "CheckReport", "DocumentSet", "ExportReport", "PreannotateResult", "ProjectAgreement", "ProjectStatus",
     "PushReport", "Re3dReport", "check_dataset", "convert_re3d", "export_dataset", "load_documents",
     "preannotate_documents", "project_agreement", "project_status", "push_documents", "push_predictions",
-    "adjudicate_project", "render_schema", "score",
+    "adjudicate_project", "render_schema", "run_loop", "score",
 ]
 
 Paths = Iterable[str | Path]
@@ -411,6 +411,26 @@ def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Sch
     return AdjudicationReport(project, queued, count("add"), count("replace"), count("withdraw"),
                               [d.task_id for d in decisions if d.action == "settle"], view,
                               ls.tasks_url(found.id, view_id), decisions)
+
+
+def run_loop(project: str, work: str | Path, every: int, *, poll: float = 30.0, lease: float = 60.0,
+             features: str = "pipeline", seed: int | None = None, ratios: tuple[float, float, float] | None = None,
+             schema: Schema | str | Path | None = None, data_dir: str | Path | None = None,
+             log=lambda record: None, rounds: int | None = None):
+    """Rounds that start themselves (`annotate.loop`): every `every` new submitted annotations,
+    export the project, fit the team's model (the trainer of the entry point group
+    `newsgold.trainers`) and push its predictions, merged with the rules, to the tasks nobody has
+    annotated, as a new round the project shows. Only the holder of the project's lease trains
+    (`annotate.lease`); its state is kept in `work`. Each event is a record passed to `log`
+    (and appended to `work/loop.jsonl`); runs until interrupted, or `rounds` rounds. Returns the
+    last round's `LoopState`."""
+    from newsgold.annotate.loop import Loop
+
+    every, poll, lease = check("every", every), check("poll", poll), check("lease", lease)
+    if seed is not None:
+        seed = check("seed", seed)
+    return Loop(project, work, every, poll=poll, ttl=lease, features=features, seed=seed, ratios=ratios,
+                schema=schema, data_dir=data_dir, log=log).run(rounds)
 
 
 def convert_re3d(folder: str | Path, output: str | Path) -> Re3dReport:

@@ -628,6 +628,81 @@ def check(dataset, show, schema_path):
     click.echo(f"{dataset}: no errors")
 
 
+def _f1(value) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _loop_line(record: dict) -> str:
+    """One line on stderr per event of `annotate loop` (WORK/loop.jsonl has every field)."""
+    event, r = record["event"], record
+    if event == "round":
+        dev = r.get("dev")
+        score = (f"dev strict F1 {_f1(dev['strict']['f1'])}, partial {_f1(dev['partial']['f1'])} "
+                 f"({dev['documents']} validation documents)") if dev else (r.get("dev_note") or "no dev score")
+        return (f"round {r['round']}: {r['annotations']} annotations used ({r['documents']} documents, "
+                f"{r.get('train_documents')} to train), model_version {r['model_version']}, {score}, "
+                f"{r['tasks_predicted']} of {r['unannotated_tasks']} unannotated tasks predicted "
+                f"({r.get('tasks_without_spans', 0)} with no span found), {r['seconds']} s")
+    lines = {
+        "started": lambda: (f"started on project {r['project']!r}: a round every {r['every']} new annotations, "
+                            f"looking every {r['poll']} s; last round {r['round']} ({r['annotations']} annotations)"),
+        "waiting": lambda: f"waiting: {r['why']}",
+        "lease-acquired": lambda: (f"lease acquired ({r['owner']}); last round {r['round']} "
+                                   f"({r['annotations']} annotations, {r.get('model_version') or 'no model yet'})"),
+        "lease-released": lambda: f"lease released ({r['owner']})",
+        "lease-not-released": lambda: f"lease not released ({r['error']}); it expires in {r['expires_in']} s",
+        "lease-lost": lambda: f"lease lost: {r.get('detail') or 'held by ' + str(r.get('holder'))}",
+        "round-started": lambda: f"round {r['round']} started: {r['annotations']} annotations",
+        "round-failed": lambda: (f"round {r['round']} not done: {r['error']}; trying again after more annotations"),
+        "server-unreachable": lambda: (f"server unreachable: {r['error']}; asking again in {r['retry_seconds']} s, "
+                                       f"then less often (up to every {r['backoff_max']} s)"),
+        "server-back": lambda: f"server answers again after {r['seconds']} s; going on",
+        "stopped": lambda: f"stopped after round {r['round']}",
+    }
+    if event in lines:
+        return lines[event]()
+    fields = ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("time", "event") and v is not None)
+    return f"{event}" + (f": {fields}" if fields else "")
+
+
+@cli.command()
+@project_option
+@click.option("--every", type=checked("every"), default=20, show_default=True, metavar="N",
+              help="Start a round after every N new submitted annotations.")
+@click.option("--poll", type=checked("poll"), default=30, show_default=True, metavar="SECONDS",
+              help="Seconds between two looks at the project's annotation count.")
+@click.option("--work", type=click.Path(file_okay=False), default=None,
+              help="The loop's folder: state.json, loop.jsonl, the latest export and model "
+                   "(default: .newsgold-loop/<project> of the current folder).")
+@click.option("--lease", type=checked("lease"), default=60, show_default=True, metavar="SECONDS",
+              help="How long the lease lasts unless renewed (a loop killed with -9 is replaced after it).")
+@click.option("--features", type=click.Choice(["pipeline", "plain"]), default="pipeline", show_default=True,
+              help="The tagger's features (as train fit --features).")
+@click.option("--seed", type=checked("seed"), default=None, help="Seed of the export's story-to-split assignment.")
+@click.option("--ratios", type=RATIOS, default=None, help="The export's train,validation,test shares (default 0.8,0.1,0.1).")
+@schema_option
+@data_dir_option
+def loop(project, every, poll, work, lease, features, seed, ratios, schema_path, data_dir):
+    """Retrain the team's model after every N new annotations and push its predictions.
+
+    Polls the project; after N new submitted annotations it exports them, fits the tagger, and
+    pushes the rules merged with it to the tasks nobody has annotated yet, as a new round the
+    project shows (tab "least confident first" orders by it). One line per event on stderr,
+    the same as JSON in WORK/loop.jsonl. Only one loop per project trains at a time, also across
+    machines (a lease held in Label Studio); a restarted loop goes on from WORK/state.json. Runs
+    until Ctrl-C (exit 130) or SIGTERM (exit 143), releasing the lease.
+    """
+    from pathlib import Path
+
+    if work is None:
+        import re
+
+        work = Path(".newsgold-loop") / (re.sub(r"[^A-Za-z0-9._-]+", "-", project).strip("-.") or "project")
+    api.run_loop(project, work, every, poll=poll, lease=lease, features=features, seed=seed, ratios=ratios,
+                 schema=schema_path, data_dir=data_dir, log=lambda record: click.echo(f"loop: {_loop_line(record)}",
+                                                                                    err=True))
+
+
 @cli.command(name="re3d")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Gold JSONL to write.")

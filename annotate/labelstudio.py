@@ -32,6 +32,10 @@ class LabelStudioError(NewsgoldError):
     """Label Studio refused a request or could not be reached."""
 
 
+class UnreachableError(LabelStudioError):
+    """The server did not answer at all (refused, reset, timed out): it may be restarting."""
+
+
 class ConfigIncompatibleError(LabelStudioError):
     """A labeling config change would orphan existing annotations."""
 
@@ -203,12 +207,12 @@ class LabelStudio:
             raise LabelStudioError(f"{self.url}: the answer to {what!r} redirects in a loop (last to "
                                    f"{self._seen.redirect or '?'}), not Label Studio's API; {ANSWER_FIX}") from None
         except httpx.TimeoutException as exc:
-            raise LabelStudioError(
+            raise UnreachableError(
                 f"{self.url}: Label Studio did not answer in time while trying to {what} ({type(exc).__name__}); "
                 "check that the server runs and is not overloaded (its log says why), then try again"
             ) from None
         except httpx.TransportError as exc:  # refused, reset, name not found, protocol garbage
-            raise LabelStudioError(
+            raise UnreachableError(
                 f"{self.url}: Label Studio is unreachable while trying to {what} ({type(exc).__name__}: "
                 f"{_one_line(str(exc), 120)}); start it with `annotate server` or check LABEL_STUDIO_URL"
             ) from None
@@ -329,6 +333,13 @@ class LabelStudio:
     def show_model_version(self, project: Project, version: str) -> None:
         self._call(f"choose model version {version!r} in project {project.title!r}", self._client.projects.update,
                    id=project.id, model_version=version)
+
+    def annotation_count(self, project: Project) -> int:
+        """How many submitted (not cancelled) annotations the project holds, ground truth
+        included, in one small request: Label Studio counts them from the annotations themselves
+        (`total_annotations_number`), not from the tasks' counters."""
+        found = self._call(f"read project {project.title!r}", self._client.projects.get, id=project.id)
+        return int(getattr(found, "total_annotations_number", None) or 0)
 
     def overlap(self, project: Project) -> tuple[int, int]:
         """(maximum_annotations, overlap_cohort_percentage) of the project: how many different

@@ -67,7 +67,7 @@ def _pg_unavailable(reason: str):
     pytest.skip(f"PostgreSQL cannot start: {reason}")
 
 
-def _pg_bin() -> "Path | None":
+def _pg_bin():  # -> Path | None
     import glob
     from pathlib import Path
 
