@@ -61,11 +61,11 @@ def wait_for(work: Path, event: str, after: int = 0, timeout: float = 240, proce
     pytest.fail(f"no {event!r} within {timeout} s: {events(work)}")
 
 
-def start_loop(work: Path, env: dict, *extra: str) -> subprocess.Popen:
+def start_loop(work: Path, env: dict, *extra: str, project: str = PROJECT) -> subprocess.Popen:
     annotate = Path(sys.executable).parent / "annotate"
     work.mkdir(exist_ok=True)
     return subprocess.Popen(
-        [str(annotate), "loop", "--project", PROJECT, "--every", "2", "--poll", "1", "--work", str(work),
+        [str(annotate), "loop", "--project", project, "--every", "2", "--poll", "1", "--work", str(work),
          "--features", "plain", "--seed", str(SEED), "--ratios", ",".join(map(str, RATIOS)), *extra],
         env=env, stdout=subprocess.PIPE, stderr=open(work.parent / f"{work.name}.stderr", "w"), text=True)
 
