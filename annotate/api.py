@@ -26,7 +26,7 @@ from newsgold.annotate.limits import check
 from newsgold.annotate.outputs import check_file
 from newsgold.annotate.preannotator import Preannotator, annotate_all
 from newsgold.annotate.progress import Progress, silent
-from newsgold.annotate.push import BATCH_SIZE, PushReport
+from newsgold.annotate.studio.push import BATCH_SIZE, PushReport
 from newsgold.annotate.re3d import Re3dReport
 from newsgold.annotate.schema import Schema, as_schema
 
@@ -88,7 +88,7 @@ def render_schema(fmt: str = "labelstudio", schema: Schema | str | Path | None =
     import json
 
     from newsgold.annotate.dataset import features
-    from newsgold.annotate.labelstudio import validate_config
+    from newsgold.annotate.studio.client import validate_config
     from newsgold.annotate.schema import guidelines_markdown, labelstudio_config
 
     schema = as_schema(schema)
@@ -207,7 +207,7 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     folder `train fit` wrote) by the rules and that model merged. Creates the project
     from the schema, or updates its config when the schema changed compatibly; never creates a
     task twice for one document, also when another push of them runs at once, from this machine
-    or another (see `annotate.push`). A title Label Studio would refuse is refused first.
+    or another (see `annotate.studio.push`). A title Label Studio would refuse is refused first.
 
     With `model`, documents the project already holds get the merged pre-annotations too, as a
     new round under the merged model_version (once per task and version, as `push_predictions`
@@ -219,8 +219,8 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     `overlap_cohort_percentage`, which Label Studio Community's task queue honours; the one not
     given keeps the project's value (a new project: 1 annotator, 100 percent). `overlap` in the
     report is the project's (annotators, share) after the push."""
-    from newsgold.annotate.push import check_title, import_documents, import_round
-    from newsgold.annotate.server import connect, data_dir as resolve_data_dir
+    from newsgold.annotate.studio.push import check_title, import_documents, import_round
+    from newsgold.annotate.studio.server import connect, data_dir as resolve_data_dir
 
     check_title(project)
     batch_size, story_threshold = check("batch_size", batch_size), check("story_threshold", story_threshold)
@@ -260,8 +260,8 @@ def push_predictions(predictions: str | Path, project: str, *, schema: Schema | 
     checked against the schema and the tasks' texts first: a span outside its text, a label or
     relation outside the schema, a record without model_version, a project built from another
     schema refuse it with nothing stored."""
-    from newsgold.annotate.push import check_predictions, check_title, import_predictions
-    from newsgold.annotate.server import connect
+    from newsgold.annotate.studio.push import check_predictions, check_title, import_predictions
+    from newsgold.annotate.studio.server import connect
 
     check_title(project)
     batch_size = check("batch_size", batch_size)
@@ -300,10 +300,10 @@ def project_status(project: str, *, data_dir: str | Path | None = None) -> Proje
     model_version, per model_version and label how many predicted spans annotators kept
     exactly, changed or deleted, and how many spans they added, and per model_version the mean
     and median seconds annotators spent on an annotation started from its pre-annotation
-    (Label Studio's `lead_time`; `annotate.status.started_from`), and the overlap: the project's
+    (Label Studio's `lead_time`; `annotate.studio.status.started_from`), and the overlap: the project's
     settings and per number of annotators a task needs, how many tasks reached it."""
-    from newsgold.annotate.server import connect
-    from newsgold.annotate.status import project_status as compute
+    from newsgold.annotate.studio.server import connect
+    from newsgold.annotate.studio.status import project_status as compute
 
     ls = connect(data_dir)
     found = ls.get_project(project)
@@ -323,10 +323,10 @@ class ProjectAgreement:
     labels: list[str]
     ground_truth: dict  # annotator -> label -> {strict, partial}, against the ground truth
     definition: str  # what strict and partial mean
-    chance: dict  # Krippendorff's alpha, Cohen's kappa and relation F1 (annotate.chance)
+    chance: dict  # Krippendorff's alpha, Cohen's kappa and relation F1 (annotate.studio.chance)
 
     def table(self) -> str:
-        from newsgold.annotate.agreement import agreement_tables
+        from newsgold.annotate.studio.agreement import agreement_tables
 
         return agreement_tables({"pairs": self.pairs, "ground_truth": self.ground_truth, "chance": self.chance},
                                 self.labels)
@@ -339,9 +339,9 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
                       data_dir: str | Path | None = None) -> ProjectAgreement:
     """Inter-annotator agreement of a project, its tasks streamed from an export snapshot (see
     `LabelStudio.export_chunks`) and parsed as they arrive."""
-    from newsgold.annotate.agreement import agreement
-    from newsgold.annotate.labelstudio import iter_json_array
-    from newsgold.annotate.server import connect
+    from newsgold.annotate.studio.agreement import agreement
+    from newsgold.annotate.studio.client import iter_json_array
+    from newsgold.annotate.studio.server import connect
 
     labels = list(as_schema(schema).label_names)
     ls = connect(data_dir)
@@ -354,7 +354,7 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
 
 @dataclass(frozen=True)
 class AdjudicationReport:
-    """What `adjudicate_project` found and did (see `annotate.adjudicate`)."""
+    """What `adjudicate_project` found and did (see `annotate.studio.adjudicate`)."""
 
     project: str
     to_adjudicate: list  # task ids whose annotators disagree, now in the tab
@@ -364,7 +364,7 @@ class AdjudicationReport:
     settled: list  # task ids whose reviewer's annotation became the ground truth in this run
     view: str  # the tab "to adjudicate": "created", "updated" or "kept"
     url: str  # the tab's address
-    decisions: list = field(default_factory=list)  # annotate.adjudicate.Decision, one per task acted on
+    decisions: list = field(default_factory=list)  # annotate.studio.adjudicate.Decision, one per task acted on
 
     def to_dict(self) -> dict:
         found = asdict(self)
@@ -381,17 +381,17 @@ def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Sch
     whose annotators disagree gets a prediction holding the vote and the disputed spans (model
     version `adjudicate.VERSION`), and the tab "to adjudicate" holds exactly those tasks. The
     tasks are read from an export snapshot, as `project_agreement` reads them."""
-    from newsgold.annotate.adjudicate import plan
+    from newsgold.annotate.studio.adjudicate import plan
     from newsgold.annotate.export.controls import config_from_xml
-    from newsgold.annotate.labelstudio import iter_json_array
-    from newsgold.annotate.server import connect
-    from newsgold.annotate.views import ensure_adjudication_view
+    from newsgold.annotate.studio.client import iter_json_array
+    from newsgold.annotate.studio.server import connect
+    from newsgold.annotate.studio.views import ensure_adjudication_view
 
     ls = connect(data_dir)
     found = ls.get_project(project)
     users = ls.users()
     if reviewer is not None and reviewer not in users.values():
-        from newsgold.annotate.labelstudio import LabelStudioError
+        from newsgold.annotate.studio.client import LabelStudioError
 
         raise LabelStudioError(f"--reviewer {reviewer}: no such user on {ls.url}; give the email the reviewer logs in with")
     config, _ = config_from_xml(found.label_config, f"project {project!r}", as_schema(schema), {})
@@ -417,14 +417,14 @@ def run_loop(project: str, work: str | Path, every: int, *, poll: float = 30.0, 
              features: str = "pipeline", seed: int | None = None, ratios: tuple[float, float, float] | None = None,
              schema: Schema | str | Path | None = None, data_dir: str | Path | None = None,
              log=lambda record: None, rounds: int | None = None):
-    """Rounds that start themselves (`annotate.loop`): every `every` new submitted annotations,
+    """Rounds that start themselves (`annotate.studio.loop`): every `every` new submitted annotations,
     export the project, fit the team's model (the trainer of the entry point group
     `newsgold.trainers`) and push its predictions, merged with the rules, to the tasks nobody has
     annotated, as a new round the project shows. Only the holder of the project's lease trains
-    (`annotate.lease`); its state is kept in `work`. Each event is a record passed to `log`
+    (`annotate.studio.lease`); its state is kept in `work`. Each event is a record passed to `log`
     (and appended to `work/loop.jsonl`); runs until interrupted, or `rounds` rounds. Returns the
     last round's `LoopState`."""
-    from newsgold.annotate.loop import Loop
+    from newsgold.annotate.studio.loop import Loop
 
     every, poll, lease = check("every", every), check("poll", poll), check("lease", lease)
     if seed is not None:

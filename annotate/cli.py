@@ -269,8 +269,8 @@ def server(data_dir, port, database, action):
     runs database migrations (about 30-60 s). When LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are
     set, nothing is started: the commands use that server.
     """
-    from newsgold.annotate import server as local
-    from newsgold.annotate.server import CREDENTIALS_FILE, external_connection
+    from newsgold.annotate.studio import server as local
+    from newsgold.annotate.studio.server import CREDENTIALS_FILE, external_connection
 
     external = external_connection()
     if external:
@@ -414,8 +414,8 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, ov
 
 
 def _view_line(report) -> None:
-    """Say when a push made or mended the tab "least confident first" (annotate.views)."""
-    from newsgold.annotate.views import TITLE
+    """Say when a push made or mended the tab "least confident first" (annotate.studio.views)."""
+    from newsgold.annotate.studio.views import TITLE
 
     if report.view in ("created", "repaired"):
         what = "created" if report.view == "created" else "repaired (its order and score column put back)"
@@ -436,7 +436,7 @@ def status(project, as_json, data_dir):
     "(no pre-annotation)" when the annotator began from an empty annotation; and the overlap
     (`push --overlap`): per number of different annotators a task needs, how many tasks reached it.
     """
-    from newsgold.annotate.status import OUTCOMES
+    from newsgold.annotate.studio.status import OUTCOMES
 
     report = api.project_status(project, data_dir=data_dir)
     if as_json:

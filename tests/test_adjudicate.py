@@ -3,10 +3,10 @@ prediction (the majority's spans and relations, the disputed ones scored by thei
 votes and explained in their meta) and settles a task by the reviewer's annotation. Tasks are
 built by hand as Label Studio exports them (tests/test_agreement.py's helpers)."""
 
-from newsgold.annotate.adjudicate import VERSION, decide, plan, vote_prediction
-from newsgold.annotate.lsformat import from_ls_result
-from newsgold.annotate.resolve import resolve_annotations
-from newsgold.annotate.views import id_filters
+from newsgold.annotate.studio.adjudicate import VERSION, decide, plan, vote_prediction
+from newsgold.annotate.studio.lsformat import from_ls_result
+from newsgold.annotate.studio.resolve import resolve_annotations
+from newsgold.annotate.studio.views import id_filters
 from tests.test_agreement import ACTOR, FLED, PLACE, TEXT, USERS, annotation, task
 
 OTHER_ACTOR = (0, 6, "ACTOR")  # "Afghan": another boundary

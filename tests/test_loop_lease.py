@@ -6,9 +6,9 @@ import multiprocessing
 
 import pytest
 
-from newsgold.annotate.labelstudio import UnreachableError
-from newsgold.annotate.lease import Claim, Lease, LocalLock, newest_state
-from newsgold.annotate.loop import Loop, LoopState, due, read_state, write_state
+from newsgold.annotate.studio.client import UnreachableError
+from newsgold.annotate.studio.lease import Claim, Lease, LocalLock, newest_state
+from newsgold.annotate.studio.loop import Loop, LoopState, due, read_state, write_state
 
 
 class Clock:
@@ -152,7 +152,7 @@ class Outage:
         return self
 
     def get_project(self, title, fix=""):
-        from newsgold.annotate.labelstudio import Project
+        from newsgold.annotate.studio.client import Project
 
         return Project(1, title, "", "")
 

@@ -17,7 +17,7 @@ from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.preannotate import MergedAnnotator, RuleAnnotator
 from newsgold.annotate.preannotate.merge import load_merged
 from newsgold.annotate.preannotator import AnnotatedDocument
-from newsgold.annotate.push import prediction_payload
+from newsgold.annotate.studio.push import prediction_payload
 from newsgold.annotate.schema import load_schema
 from newsgold.annotate.spans import Span
 from newsgold.train.features import document_features

@@ -152,7 +152,7 @@ def vocabulary(sizes) -> None:
 
 def export_file(path: Path, texts: list[str], with_story: bool) -> None:
     from newsgold.annotate.documents import document_id
-    from newsgold.annotate.lsformat import to_ls_result
+    from newsgold.annotate.studio.lsformat import to_ls_result
     from newsgold.annotate.preannotate import RuleAnnotator
 
     annotator = RuleAnnotator().warm_up()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from newsgold.annotate import server
-from newsgold.annotate.labelstudio import LabelStudio
+from newsgold.annotate.studio import server
+from newsgold.annotate.studio.client import LabelStudio
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from newsgold.annotate.adjudicate import VERSION
-from newsgold.annotate.views import ADJUDICATE_TITLE
+from newsgold.annotate.studio.adjudicate import VERSION
+from newsgold.annotate.studio.views import ADJUDICATE_TITLE
 from tests.e2e.test_browser import OUTLINER, TIMEOUT_MS, annotator, submit
 from tests.e2e.test_loop import run
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
 from newsgold.annotate.export.batches import split_of
-from newsgold.annotate.lease import KEY, TITLE as LEASE_TITLE
+from newsgold.annotate.studio.lease import KEY, TITLE as LEASE_TITLE
 
 pytestmark = pytest.mark.e2e
 

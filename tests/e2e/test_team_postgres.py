@@ -10,10 +10,11 @@ import signal
 
 import pytest
 
-from newsgold.annotate import api, server
-from newsgold.annotate.adjudicate import VERSION
+from newsgold.annotate import api
+from newsgold.annotate.studio import server
+from newsgold.annotate.studio.adjudicate import VERSION
 from newsgold.annotate.export.batches import split_of
-from newsgold.annotate.labelstudio import LabelStudio
+from newsgold.annotate.studio.client import LabelStudio
 from tests.e2e.test_adjudicate_browser import COMMON, DISPUTED, FIRST, SECOND, key, span
 from tests.e2e.test_loop_rounds import (RATIOS, SEED, TEXTS, annotate_tasks, claims, events, start_loop, stop,
                                         wait_for)

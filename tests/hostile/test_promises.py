@@ -23,10 +23,10 @@ import orjson
 import pytest
 
 from newsgold.annotate.errors import SpanError
-from newsgold.annotate.labelstudio import LabelStudio, LabelStudioError, Project, distinct_titles, title_key
+from newsgold.annotate.studio.client import LabelStudio, LabelStudioError, Project, distinct_titles, title_key
 from newsgold.annotate.preannotate import RuleAnnotator
 from newsgold.annotate.documents import make_document
-from newsgold.annotate.push import Ledger, check_predictions, check_title, prediction_payload
+from newsgold.annotate.studio.push import Ledger, check_predictions, check_title, prediction_payload
 from newsgold.annotate.schema import load_schema
 from tests.hostile.kit import assert_refused, invoke
 

@@ -230,7 +230,7 @@ def test_the_majority_vote_checks_the_relations_it_joins():
     """The vote joins relations by their spans' offsets: two regions of one span (a duplicate)
     joined by a relation become a relation from a span to itself, which is left out."""
     from newsgold.annotate.export.controls import newsgold_config
-    from newsgold.annotate.resolve import resolve_annotations
+    from newsgold.annotate.studio.resolve import resolve_annotations
 
     schema = SCHEMA.__class__(**{**SCHEMA.__dict__, "relations": SCHEMA.relations + (
         type(SCHEMA.relations[0])("same", "ACTION", "ACTION", ""),)})
@@ -320,7 +320,7 @@ def test_score_refuses_predictions_with_an_impossible_relation(tmp_path, case):
 @pytest.mark.parametrize("case", BAD, ids=[case[0] for case in BAD])
 def test_push_predictions_refuses_an_impossible_relation_before_reaching_a_server(tmp_path, case):
     from newsgold.annotate.errors import SpanError
-    from newsgold.annotate.push import check_predictions
+    from newsgold.annotate.studio.push import check_predictions
 
     name, head, tail, label, _ = case
     records = [prediction("fine", IDS["ACTION"], IDS["ACTOR"], "agent"), prediction(name, head, tail, label)]
@@ -335,7 +335,7 @@ def test_push_predictions_refuses_an_impossible_relation_before_reaching_a_serve
 
 
 def test_push_predictions_takes_the_relations_that_hold():
-    from newsgold.annotate.push import check_predictions
+    from newsgold.annotate.studio.push import check_predictions
 
     check_predictions([prediction(name, head, tail, label) for name, head, tail, label, kind in CASES if kind is None],
                       "preds.jsonl", SCHEMA)

@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 
 from newsgold.annotate.errors import NewsgoldError, SchemaError
 from newsgold.annotate.documents import id_key
-from newsgold.annotate.lsformat import DOC_ID_FIELD
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.progress import Progress, silent
 
 PAGE_SIZE = 1000

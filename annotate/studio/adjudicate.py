@@ -43,11 +43,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from newsgold.annotate.agreement import compared_annotations
+from newsgold.annotate.studio.agreement import compared_annotations
 from newsgold.annotate.documents import id_key
-from newsgold.annotate.lsformat import (DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, from_ls_result,
+from newsgold.annotate.studio.lsformat import (DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, from_ls_result,
                                         to_ls_result, usable_annotations)
-from newsgold.annotate.resolve import person, recency, resolve_annotations
+from newsgold.annotate.studio.resolve import person, recency, resolve_annotations
 from newsgold.annotate.spans import Relation, Span
 
 VERSION = "adjudication"  # the model_version of the vote predictions

@@ -15,7 +15,7 @@ Polling, not Label Studio's webhooks: a webhook needs the server to reach the lo
 project), polling works from anywhere the API is reachable, and a loop that was down misses
 nothing: it counts again.
 
-Only the holder of the lease (`annotate.lease`) trains. The state (round, annotations counted
+Only the holder of the lease (`annotate.studio.lease`) trains. The state (round, annotations counted
 when it started, model_version, dev score) is written atomically to `state.json` in the work
 folder and recorded in the lease's claim, so a restarted loop, or one taking over on another
 machine, does not train again on annotations already used. A server that does not answer is
@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Callable
 
 from newsgold.annotate.errors import NewsgoldError
-from newsgold.annotate.labelstudio import LabelStudioError, UnreachableError
-from newsgold.annotate.lease import Lease, LocalLock, ViewClaims
-from newsgold.annotate.server import ServerError
+from newsgold.annotate.studio.client import LabelStudioError, UnreachableError
+from newsgold.annotate.studio.lease import Lease, LocalLock, ViewClaims
+from newsgold.annotate.studio.server import ServerError
 
 TRAINERS = "newsgold.trainers"
 STATE_FILE, LOG_FILE = "state.json", "loop.jsonl"
@@ -154,7 +154,7 @@ class Loop:
                  log: Log = lambda record: None, sleep: Callable[[float], None] = time.sleep,
                  connect: Callable | None = None, trainer: Callable | None = None):
         from newsgold.annotate.schema import as_schema
-        from newsgold.annotate.server import connect as server_connect
+        from newsgold.annotate.studio.server import connect as server_connect
 
         self.project, self.work, self.every, self.poll, self.ttl = project, Path(work), every, poll, ttl
         self.features, self.seed, self.ratios = features, seed, ratios
@@ -291,7 +291,7 @@ class Loop:
         from newsgold.annotate.jsonl import write_jsonl
         from newsgold.annotate.preannotate.merge import load_merged
         from newsgold.annotate.preannotator import annotate_all
-        from newsgold.annotate.push import import_round
+        from newsgold.annotate.studio.push import import_round
 
         extra = {k: v for k, v in (("seed", self.seed), ("ratios", self.ratios)) if v is not None}
         dataset, model = self.work / "dataset", self.work / "model"

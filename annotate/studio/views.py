@@ -23,7 +23,7 @@ longer ours, and the next push adds a new one.
 
 from __future__ import annotations
 
-from newsgold.annotate.labelstudio import LabelStudio, Project
+from newsgold.annotate.studio.client import LabelStudio, Project
 
 TITLE = "least confident first"
 ORDERING = ["tasks:predictions_score"]  # ascending: the least confident first

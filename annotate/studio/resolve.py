@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from newsgold.annotate.lsformat import (
+from newsgold.annotate.studio.lsformat import (
     NEWSGOLD_CONFIG,
     LabelingConfig,
     Problem,

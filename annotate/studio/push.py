@@ -39,13 +39,13 @@ from newsgold.annotate.documents import (Document, Identities, check_record, doc
                                          normalize_text)
 from newsgold.annotate.outputs import atomic_file
 from newsgold.annotate.errors import DocumentError, SpanError
-from newsgold.annotate.labelstudio import (ConfigIncompatibleError, LabelStudio, LabelStudioError, Project,
+from newsgold.annotate.studio.client import (ConfigIncompatibleError, LabelStudio, LabelStudioError, Project,
                                           distinct_titles)
-from newsgold.annotate.lsformat import DOC_ID_FIELD, to_ls_result
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD, to_ls_result
 from newsgold.annotate.preannotator import mean_score
 from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
 from newsgold.annotate.spans import Relation, Span, check_spans, refuse_bad_relations
-from newsgold.annotate.views import ensure_view, shown_version
+from newsgold.annotate.studio.views import ensure_view, shown_version
 
 BATCH_SIZE = 250
 _HASH = re.compile(r"schema hash ([0-9a-f]{16})")
@@ -72,7 +72,7 @@ class PushReport:
     without_spans: int = 0  # predictions records with no span: nothing to add
     held: frozenset = frozenset()  # ids of the pushed documents the project already held
     predictions_added: int = 0  # a new round's predictions added to tasks the project already held
-    view: str = ""  # the tab "least confident first": "created", "repaired" or "kept" (annotate.views)
+    view: str = ""  # the tab "least confident first": "created", "repaired" or "kept" (annotate.studio.views)
     view_id: int | None = None
     overlap: tuple | None = None  # the project's (annotators per overlap task, percent of tasks in the cohort)
 
