@@ -40,14 +40,12 @@ prediction was made. The latest such annotation becomes the task's ground truth 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from newsgold.annotate.studio.agreement import compared_annotations
 from newsgold.annotate.documents import id_key
-from newsgold.annotate.studio.lsformat import (DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, from_ls_result,
-                                        to_ls_result, usable_annotations)
-from newsgold.annotate.studio.resolve import person, recency, resolve_annotations
+from newsgold.annotate.studio.lsformat import (DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, to_ls_result, usable_annotations)
+from newsgold.annotate.studio.resolve import drawn_by, person, recency, resolve_annotations
 from newsgold.annotate.spans import Relation, Span
 
 VERSION = "adjudication"  # the model_version of the vote predictions
@@ -77,27 +75,12 @@ class Decision:
 Key = tuple[int, int, str]  # a span's start, end, label
 
 
-def _drawn(text: str, votes: dict[str, dict], config: LabelingConfig):
-    """Who drew each span key and each relation (head key, tail key, type)."""
-    spans: dict[Key, set[str]] = defaultdict(set)
-    relations: dict[tuple[Key, Key, str], set[str]] = defaultdict(set)
-    for name, annotation in votes.items():
-        found, linked, _ = from_ls_result(text, annotation.get("result") or [], config)
-        keys = {s.id: (s.start, s.end, s.label) for s in found}
-        for key in keys.values():
-            spans[key].add(name)
-        for r in linked:
-            if r.head in keys and r.tail in keys:
-                relations[(keys[r.head], keys[r.tail], r.label)].add(name)
-    return spans, relations
-
-
 def vote_prediction(task_id: int, text: str, votes: dict[str, dict], users: dict[int, str],
                     config: LabelingConfig = NEWSGOLD_CONFIG) -> tuple[dict | None, int]:
     """The adjudication prediction of a task (None when its annotators agree) and how many spans
     and relations are disputed; `votes`: each person's latest annotation, by name."""
     people = sorted(votes)
-    drawn, related = _drawn(text, votes, config)
+    drawn, related, _ = drawn_by(text, votes, config)
     disputed = sum(len(n) < len(people) for n in drawn.values()) + sum(len(n) < len(people) for n in related.values())
     if not disputed:
         return None, 0
