@@ -38,11 +38,12 @@ class ArgumentLinker(BaseEstimator):
     layer's analysis (the parse); without it, words and spans alone."""
 
     def __init__(self, C: float = 3.0, same_sentence: bool = True, reach: int | None = 20,
-                 pipeline: bool = True):
+                 pipeline: bool = True, noisy: bool = True):
         self.C = C
         self.same_sentence = same_sentence
         self.reach = reach
         self.pipeline = pipeline
+        self.noisy = noisy
 
     def _pairs(self) -> dict[tuple[str, str], list[str]]:
         return label_pairs(self.relation_ends_)
@@ -58,13 +59,20 @@ class ArgumentLinker(BaseEstimator):
     def fit(self, docs: list[DocView], spans: list[list[Candidate]], relations: list[list[tuple[int, int, str]]],
             gold_for: list[set[str]], relation_ends: dict[str, tuple[str, str]]) -> "ArgumentLinker":
         """Learn from documents' views, their gold spans (Candidates sorted by start), gold relations
-        as (head index, tail index, type) and the labels each document is gold for."""
+        as (head index, tail index, type) and the labels each document is gold for; with `noisy`,
+        also from the rules' spans of the same documents (`rule_spans`), their pairs labelled by
+        the gold relations they carry (`carried`)."""
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
 
         self.relation_ends_ = {name: list(ends) for name, ends in relation_ends.items()}
+        examples = list(zip(docs, spans, relations, gold_for))
+        if self.noisy:
+            predicted = rule_spans(docs, self.pipeline)
+            examples += [(doc, found, carried(gold, links, found), labels)
+                         for (doc, gold, links, labels), found in zip(examples, predicted)]
         X, y = [], []
-        for doc, found, links, labels in zip(docs, spans, relations, gold_for):
+        for doc, found, links, labels in examples:
             gold = {(h, t): label for h, t, label in links}
             pairs, features = self._examples(doc, found, labels)
             X += features
@@ -108,6 +116,31 @@ class ArgumentLinker(BaseEstimator):
             tails[name, j] += 1
             found.append((i, j, name, round(float(score), 3)))
         return sorted(found)
+
+
+def rule_spans(docs: list[DocView], pipeline: bool = True) -> list[list[Candidate]]:
+    """The spans the rules predict for each document (`RuleAnnotator.resolved`): the spans the
+    linker links at use are these, with the model's where the merge adds them. The rules learn
+    nothing from the gold, so their spans on the training documents are as noisy (partial, split,
+    missing, spurious) as on unseen ones: no cross-fitting is needed to learn from them."""
+    from newsgold.annotate.preannotate import RuleAnnotator
+
+    rules = RuleAnnotator(pipeline=pipeline).warm_up()
+    return [rules.resolved(doc) for doc in docs]
+
+
+def carried(gold: list[Candidate], links: list[tuple[int, int, str]], predicted: list[Candidate]) -> list[tuple[int, int, str]]:
+    """The gold relations carried onto `predicted` spans: (head index, tail index, type) into
+    `predicted` for each gold relation whose head and tail spans were both predicted exactly (the
+    same tokens and label: what strict scoring credits). A pair touching a partial or spurious
+    span is no relation: linking it would be wrong under strict scoring."""
+    at = {(c.start, c.end, c.label): k for k, c in enumerate(predicted)}
+    found = []
+    for h, t, name in links:
+        i, j = at.get(gold[h][:3]), at.get(gold[t][:3])
+        if i is not None and j is not None and i != j:
+            found.append((i, j, name))
+    return found
 
 
 def limits(relations: list[list[tuple[int, int, str]]]) -> dict[str, dict[str, int]]:

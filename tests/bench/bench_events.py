@@ -10,6 +10,12 @@ differences against the rules measured in the same run, and a learning curve of 
 fractions of the training gold (exports/bench_events_curve.png).
 
     .venv/bin/python tests/bench/bench_events.py [--final]
+    .venv/bin/python tests/bench/bench_events.py --time   # the starter build's fit times
+
+The linker learns from the gold spans and from the rules' spans of the training documents
+(`noisy`); the row "linker (gold spans only)" is the same linker without those. The end-to-end
+table also scores `--model starter` as it ships (its relation builder chosen on the validation
+split) and prints the ceiling of any linker on the predicted spans.
 """
 
 from __future__ import annotations
@@ -67,19 +73,88 @@ def show(title: str, rows: dict[str, dict]) -> None:
               + (f", linker / rules = {linker['arg_strict'] / rules['arg_strict']:.2f}" if rules["arg_strict"] else ""))
 
 
-def end_to_end(gold: list[dict], linker) -> dict[str, dict]:
-    """Rules + starter spans; relations by the rules, then by the linker."""
+def end_to_end(gold: list[dict], linkers: dict) -> tuple[dict[str, dict], dict]:
+    """Rules + starter spans; relations by the rules, then by each linker of `linkers` (name ->
+    linker), then as `--model starter` ships them (its own choice); and the records predicted
+    with the rules' relations (their spans are every row's)."""
     from newsgold.annotate.documents import Document
+    from newsgold.annotate.preannotate.merge import load_merged
 
     tagger, metadata = load_model("starter", expected_hash=SCHEMA.hash)
     rules = RuleAnnotator().warm_up()
     documents = [Document(r["id"], r["text"], r.get("source") or "", r.get("story_id"), {}) for r in gold]
-    rows = {}
-    for name, link in (("rules", None), ("linker", linker)):
+    rows, spans = {}, None
+    for name, link in (("rules", None), *linkers.items()):
         model = TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"), link)
         predicted = {a.document.id: a.to_record() for a in annotate_all(MergedAnnotator(rules, model), documents)}
         rows[name] = figures(gold, predicted)
-    return rows
+        spans = spans or predicted
+    shipped = load_merged("starter", SCHEMA.hash, rules)
+    predicted = {a.document.id: a.to_record() for a in annotate_all(shipped, documents)}
+    rows[f"--model starter (draws with the {metadata.get('relations')})"] = figures(gold, predicted)
+    return rows, spans
+
+
+def _roles(record: dict) -> list[tuple[tuple, tuple]]:
+    """(trigger span, argument span) of each gold argument (a relation of a role), spans as
+    (start, end, label)."""
+    at = {s["id"]: (s["start"], s["end"], s["label"]) for s in record.get("spans") or []}
+    roles = {name for name, (head, _) in ENDS.items() if head == SCHEMA.event_trigger}
+    return [(at[r["head"]], at[r["tail"]]) for r in record.get("relations") or []
+            if r["label"] in roles and r["head"] in at and r["tail"] in at]
+
+
+def ceiling(gold: list[dict], predicted: dict) -> str:
+    """What any linker can reach on the predicted spans: the share of gold arguments whose
+    trigger and argument spans are both predicted exactly (strict), and the F1 of a perfect
+    linker on them (every such argument, nothing else)."""
+    arguments = reachable = 0
+    for record in gold:
+        spans = {(s["start"], s["end"], s["label"]) for s in predicted.get(record["id"], {}).get("spans") or []}
+        for head, tail in _roles(record):
+            arguments += 1
+            reachable += head in spans and tail in spans
+    share = reachable / arguments if arguments else 0.0
+    return (f"ceiling on these spans: {reachable}/{arguments} gold arguments ({share:.3f}) have both their trigger "
+            f"and argument predicted exactly; a perfect linker on them: argument classification F1 (strict) "
+            f"{2 * share / (1 + share):.3f}")
+
+
+def outside_window(gold: list[dict], docs, params: dict) -> str:
+    """The share of gold arguments the linker's window leaves out (on gold spans)."""
+    from newsgold.train.linker import record_relations, record_spans
+    from newsgold.train.linkfeatures import candidate_pairs, label_pairs
+
+    pairs = label_pairs(ENDS)
+    total = out = 0
+    for record, doc in zip(gold, docs):
+        spans, ids = record_spans(record, doc)
+        window = set(candidate_pairs(doc, spans, pairs, params["same_sentence"], params["reach"]))
+        for h, t, name in record_relations(record, ids):
+            if ENDS[name][0] == SCHEMA.event_trigger:
+                total += 1
+                out += (h, t) not in window
+    return f"gold arguments outside the linker's window ({params}): {out}/{total}"
+
+
+def fit_time() -> None:
+    """The starter model's build steps timed alone, in one run: its gold exported as the starter
+    builds it, then `fit_model` (the tagger's fit, then the linker's step: fit and choice)."""
+    import tempfile
+
+    from newsgold.annotate.export import export_dataset
+    from newsgold.train.model import fit_model
+    from newsgold.train.starter import gold_file
+
+    development = [json.loads(line) for line in gold_file("validation").read_text().splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        export_dataset(Path(tmp) / "dataset", from_file=gold_file(), ratios=(1.0, 0.0, 0.0))
+        metadata = fit_model(Path(tmp) / "dataset", Path(tmp) / "model", development=development)
+    linking = metadata["linker"]
+    print(f"\n## fit time on the starter gold ({metadata['train_documents']} train documents)\n"
+          f"tagger fit: {metadata['fit_seconds']:.2f} s; linker step (fit on {linking.get('candidates')} candidate "
+          f"pairs, choice on {linking.get('chosen_on')}): {linking['fit_seconds']:.2f} s; draws the relations: "
+          f"{linking['relations']}")
 
 
 def curve(train, train_docs, gold, gold_docs, params, out: Path) -> list[tuple[int, float]]:
@@ -111,6 +186,9 @@ def curve(train, train_docs, gold, gold_docs, params, out: Path) -> list[tuple[i
 
 def main() -> None:
     final = "--final" in sys.argv
+    if "--time" in sys.argv:
+        fit_time()
+        return
     train, validation = read("train"), read("validation")
     train_docs, validation_docs = views([r["text"] for r in train]), views([r["text"] for r in validation])
     print("## choice on the validation split (gold spans; relation F1 strict)")
@@ -131,7 +209,11 @@ def main() -> None:
     show(f"{where}: gold spans (linking alone)", {
         "rules": figures(gold, linked_records(gold, find_relations, gold_docs)),
         "linker": figures(gold, linked_records(gold, linker.link, gold_docs))})
-    show(f"{where}: end to end (rules + starter spans)", end_to_end(gold, linker))
+    print(outside_window(gold, gold_docs, best))
+    alone = fit_linker(train, ENDS, LABELS, True, train_docs, **{**best, "noisy": False})
+    rows, spans = end_to_end(gold, {"linker": linker, "linker (gold spans only)": alone})
+    show(f"{where}: end to end (rules + starter spans)", rows)
+    print(ceiling(gold, spans))
     points = curve(train, train_docs, gold, gold_docs, best,
                    ROOT / "exports" / f"bench_events_curve{'' if final else '_validation'}.png")
     print("learning curve (documents: arg F1 strict on gold spans): "
