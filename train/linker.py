@@ -57,18 +57,20 @@ class ArgumentLinker(BaseEstimator):
         return pairs, [features.of(i, j) for i, j in pairs]
 
     def fit(self, docs: list[DocView], spans: list[list[Candidate]], relations: list[list[tuple[int, int, str]]],
-            gold_for: list[set[str]], relation_ends: dict[str, tuple[str, str]]) -> "ArgumentLinker":
+            gold_for: list[set[str]], relation_ends: dict[str, tuple[str, str]],
+            predicted: list[list[Candidate]] | None = None) -> "ArgumentLinker":
         """Learn from documents' views, their gold spans (Candidates sorted by start), gold relations
         as (head index, tail index, type) and the labels each document is gold for; with `noisy`,
-        also from the rules' spans of the same documents (`rule_spans`), their pairs labelled by
-        the gold relations they carry (`carried`)."""
+        also from spans predicted for the same documents by what did not learn from them
+        (`predicted`, by default the rules' spans: `rule_spans`), their pairs labelled by the gold
+        relations they carry (`carried`)."""
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
 
         self.relation_ends_ = {name: list(ends) for name, ends in relation_ends.items()}
         examples = list(zip(docs, spans, relations, gold_for))
         if self.noisy:
-            predicted = rule_spans(docs, self.pipeline)
+            predicted = predicted if predicted is not None else rule_spans(docs, self.pipeline)
             examples += [(doc, found, carried(gold, links, found), labels)
                          for (doc, gold, links, labels), found in zip(examples, predicted)]
         X, y = [], []
@@ -194,9 +196,10 @@ def record_relations(record: dict, ids: list[str]) -> list[tuple[int, int, str]]
 
 
 def fit_linker(records: list[dict], relation_ends: dict, labels, pipeline: bool = True, docs=None,
-               **params) -> ArgumentLinker:
+               predicted=None, **params) -> ArgumentLinker:
     """An ArgumentLinker fitted on gold `records` (JSONL shape: spans with ids, relations by id,
-    annotated_labels; `labels`: what a record without annotated_labels is gold for)."""
+    annotated_labels; `labels`: what a record without annotated_labels is gold for), and on the
+    `predicted` spans of each record (`ArgumentLinker.fit`)."""
     docs = docs if docs is not None else views([r["text"] for r in records], pipeline)
     spans, relations = [], []
     for record, doc in zip(records, docs):
@@ -204,7 +207,7 @@ def fit_linker(records: list[dict], relation_ends: dict, labels, pipeline: bool 
         spans.append(found)
         relations.append(record_relations(record, ids))
     gold_for = [set(r.get("annotated_labels") or labels) for r in records]
-    return ArgumentLinker(pipeline=pipeline, **params).fit(docs, spans, relations, gold_for, relation_ends)
+    return ArgumentLinker(pipeline=pipeline, **params).fit(docs, spans, relations, gold_for, relation_ends, predicted)
 
 
 def linked_records(records: list[dict], link, docs: list[DocView]) -> dict[str, dict]:

@@ -13,7 +13,9 @@ fractions of the training gold (exports/bench_events_curve.png).
     .venv/bin/python tests/bench/bench_events.py --time   # the starter build's fit times
 
 The linker learns from the gold spans and from the rules' spans of the training documents
-(`noisy`); the row "linker (gold spans only)" is the same linker without those. The end-to-end
+(`noisy`); the row "linker (gold spans only)" is the same linker without those, the row "linker
+(+ cross-fitted tagger spans)" learns from the spans rules + tagger predict for each training
+document with the tagger fitted on the other folds (3, by story) instead of the rules' spans. The end-to-end
 table also scores `--model starter` as it ships (its relation builder chosen on the validation
 split) and prints the ceiling of any linker on the predicted spans.
 """
@@ -137,6 +139,37 @@ def outside_window(gold: list[dict], docs, params: dict) -> str:
     return f"gold arguments outside the linker's window ({params}): {out}/{total}"
 
 
+def crossfitted(train: list[dict], docs, folds: int = 3) -> list:
+    """The spans rules + the starter's tagger (merged as `--model starter` merges them) predict for
+    each training document, the tagger fitted on the other folds (whole stories per fold)."""
+    import tempfile
+
+    from newsgold.annotate.dataset import Split, load_split
+    from newsgold.annotate.documents import Document
+    from newsgold.annotate.export import export_dataset
+    from newsgold.train.linker import record_spans
+    from newsgold.train.model import fit_tagger
+    from newsgold.train.starter import ANNOTATED_IN, gold_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        export_dataset(Path(tmp) / "dataset", from_file=gold_file(), ratios=(1.0, 0.0, 0.0))
+        split = load_split(Path(tmp) / "dataset", "train")
+    row = {text: k for k, text in enumerate(split.texts)}
+    stories = sorted({r.get("story_id") or r["id"] for r in train})
+    fold = [stories.index(r.get("story_id") or r["id"]) % folds for r in train]
+    rules, found = RuleAnnotator().warm_up(), [None] * len(train)
+    for f in range(folds):
+        rest = [row[r["text"]] for r, k in zip(train, fold) if k != f]
+        part = Split(*([getattr(split, name)[k] for k in rest] for name in ("tokens", "tags", "annotated_labels",
+                                                                             "texts", "offsets")))
+        model = TaggerAnnotator(fit_tagger(part, features="pipeline"), "crossfit", ANNOTATED_IN)
+        held = [k for k in range(len(train)) if fold[k] == f]
+        documents = [Document(train[k]["id"], train[k]["text"], "", None, {}) for k in held]
+        for k, annotated in zip(held, annotate_all(MergedAnnotator(rules, model), documents)):
+            found[k] = record_spans(annotated.to_record(), docs[k])[0]
+    return found
+
+
 def fit_time() -> None:
     """The starter model's build steps timed alone, in one run: its gold exported as the starter
     builds it, then `fit_model` (the tagger's fit, then the linker's step: fit and choice)."""
@@ -205,13 +238,16 @@ def main() -> None:
     gold = read("test") if final else validation
     gold_docs = views([r["text"] for r in gold]) if final else validation_docs
     where = "TEST split (final)" if final else "validation split"
-    linker = fit_linker(train, ENDS, LABELS, True, train_docs, **best)
+    linkers = {"linker": fit_linker(train, ENDS, LABELS, True, train_docs, **best),
+               "linker (gold spans only)": fit_linker(train, ENDS, LABELS, True, train_docs, **{**best, "noisy": False}),
+               "linker (+ cross-fitted tagger spans)": fit_linker(train, ENDS, LABELS, True, train_docs,
+                                                                  crossfitted(train, train_docs), **best)}
+    linker = linkers["linker"]
     show(f"{where}: gold spans (linking alone)", {
         "rules": figures(gold, linked_records(gold, find_relations, gold_docs)),
-        "linker": figures(gold, linked_records(gold, linker.link, gold_docs))})
+        **{name: figures(gold, linked_records(gold, one.link, gold_docs)) for name, one in linkers.items()}})
     print(outside_window(gold, gold_docs, best))
-    alone = fit_linker(train, ENDS, LABELS, True, train_docs, **{**best, "noisy": False})
-    rows, spans = end_to_end(gold, {"linker": linker, "linker (gold spans only)": alone})
+    rows, spans = end_to_end(gold, linkers)
     show(f"{where}: end to end (rules + starter spans)", rows)
     print(ceiling(gold, spans))
     points = curve(train, train_docs, gold, gold_docs, best,
