@@ -6,9 +6,14 @@
 For each candidate pair of spans (`linkfeatures.candidate_pairs`: labels a relation type of the
 schema joins, within the window) a logistic regression over the pair's features
 (`linkfeatures.Features`) gives each type joining those labels, or none, a probability. Decoding
-keeps, best first, each pair whose type is likelier than none, within the limits the train gold
-shows (`limits`): at most as many tails per head, and heads per tail, of a type as 95% of the
-gold's heads (tails) have. The classifier, the features and the limits know the relation types
+keeps, best first, each pair whose type's share of (type + none) passes `threshold` (0.5: likelier
+than none), within the limits the train gold shows (`limits`): at most as many tails per head,
+and heads per tail, of a type as 95% of the gold's heads (tails) have.
+
+At use the linker links predicted spans (partial, split, missing, spurious), so it learns from
+both the gold spans and the spans the rules predict for the same training documents (`noisy`,
+`rule_spans`): a pair of predicted spans is a relation when both are exactly the ends of a gold
+relation (`carried`), else none. The classifier, the features and the limits know the relation types
 only through the schema's relation ends.
 
 `compare` scores the linker and the rules' relation builder on the gold spans of held-out
@@ -38,12 +43,13 @@ class ArgumentLinker(BaseEstimator):
     layer's analysis (the parse); without it, words and spans alone."""
 
     def __init__(self, C: float = 3.0, same_sentence: bool = True, reach: int | None = 20,
-                 pipeline: bool = True, noisy: bool = True):
+                 pipeline: bool = True, noisy: bool = True, threshold: float = 0.5):
         self.C = C
         self.same_sentence = same_sentence
         self.reach = reach
         self.pipeline = pipeline
         self.noisy = noisy
+        self.threshold = threshold
 
     def _pairs(self) -> dict[tuple[str, str], list[str]]:
         return label_pairs(self.relation_ends_)
@@ -106,7 +112,7 @@ class ArgumentLinker(BaseEstimator):
                     continue
                 yes, no = p[column[name]], p[none] if none is not None else 0.0
                 score = yes / (yes + no) if yes + no > 0 else 0.0
-                if score > 0.5:
+                if score > self.threshold:
                     scored.append((score, i, j, name))
         heads, tails, taken, found = Counter(), Counter(), set(), []
         head_limit, tail_limit = self.limits_["head"], self.limits_["tail"]

@@ -250,6 +250,13 @@ def main() -> None:
     rows, spans = end_to_end(gold, linkers)
     show(f"{where}: end to end (rules + starter spans)", rows)
     print(ceiling(gold, spans))
+    predicted = [spans[r["id"]] for r in gold]
+    sweep = []
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
+        linker.threshold = threshold
+        sweep.append(f"{threshold}: {cell(figures(gold, linked_records(predicted, linker.link, gold_docs))['arg_strict'])}")
+    linker.threshold = 0.5
+    print("linker end to end at decision thresholds (arg F1 strict): " + ", ".join(sweep))
     points = curve(train, train_docs, gold, gold_docs, best,
                    ROOT / "exports" / f"bench_events_curve{'' if final else '_validation'}.png")
     print("learning curve (documents: arg F1 strict on gold spans): "
