@@ -202,5 +202,7 @@ def import_predictions(
             progress(len(batch))
     view_id, view = ensure_view(ls, project)
     note = shown_version(ls, project, {payload["model_version"] for payload in payloads}, switch=True)
-    return PushReport(title, project.id, False, False, len(numbered), 0, already, added, unknown, without_spans=empty,
-                      view=view, view_id=view_id, notes=(note,) if note else ())
+    return PushReport(project=title, project_id=project.id, project_created=False, config_updated=False,
+                      documents=len(numbered), new_tasks=0, already_present=already, predictions=added,
+                      unknown_documents=unknown, without_spans=empty, view=view, view_id=view_id,
+                      notes=(note,) if note else ())

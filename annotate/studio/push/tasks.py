@@ -97,7 +97,9 @@ def import_documents(
         except OSError as exc:  # the tasks are in; only the next push's shortcut is lost
             ledger_error = f"{ledger.path}: {exc.strerror or exc}"
     return PushReport(
-        title, project.id, created, updated, len(documents), new_tasks, len(documents) - len(missing), predictions,
+        project=title, project_id=project.id, project_created=created, config_updated=updated,
+        documents=len(documents), new_tasks=new_tasks, already_present=len(documents) - len(missing),
+        predictions=predictions,
         dedup=dedup, ledger_error=ledger_error, duplicates_removed=outcome.removed,
         held=frozenset(d.id for d in documents) - {d.id for d in missing},
         predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes), view=view, view_id=view_id,
