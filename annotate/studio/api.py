@@ -134,7 +134,7 @@ def project_status(project: str, *, data_dir: str | Path | None = None) -> Proje
     ls = connect(data_dir)
     found = ls.get_project(project)
     annotators, share = ls.overlap(found)
-    return ProjectStatus(project, **compute(ls.iter_tasks(found, fields="all"), ls.users()),
+    return ProjectStatus(project=project, **compute(ls.iter_tasks(found, fields="all"), ls.users()),
                          overlap={"annotators": annotators, "share": share})
 
 
@@ -174,8 +174,9 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
     found = ls.get_project(project)
     with closing(ls.export_chunks(found)) as chunks:
         report = agreement(iter_json_array(chunks), labels, ls.users())
-    return ProjectAgreement(report["documents"], report["pairs"], report["disagreements"], labels,
-                            report["ground_truth"], report["definition"], report["chance"])
+    return ProjectAgreement(documents=report["documents"], pairs=report["pairs"], disagreements=report["disagreements"],
+                            labels=labels, ground_truth=report["ground_truth"], definition=report["definition"],
+                            chance=report["chance"])
 
 
 @dataclass(frozen=True)
@@ -234,9 +235,10 @@ def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Sch
     queued = [d.task_id for d in decisions if d.to_adjudicate]
     view_id, view = ensure_adjudication_view(ls, found, queued)
     count = lambda action: sum(d.action == action for d in decisions)  # noqa: E731
-    return AdjudicationReport(project, queued, count("add"), count("replace"), count("withdraw"),
-                              [d.task_id for d in decisions if d.action == "settle"], view,
-                              ls.tasks_url(found.id, view_id), decisions)
+    return AdjudicationReport(project=project, to_adjudicate=queued, added=count("add"), replaced=count("replace"),
+                              withdrawn=count("withdraw"),
+                              settled=[d.task_id for d in decisions if d.action == "settle"], view=view,
+                              url=ls.tasks_url(found.id, view_id), decisions=decisions)
 
 
 def run_loop(project: str, work: str | Path, every: int, *, poll: float = 30.0, lease: float = 60.0,
