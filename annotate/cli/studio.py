@@ -1,9 +1,4 @@
-"""The `annotate` command line: thin commands over the library.
-
-Each command parses options, calls one function of the Python API (`annotate.api`) and prints
-its result. Library errors (NewsgoldError) become a one-line `Error: ...` on stderr and a
-non-zero exit code.
-"""
+"""The commands that talk to Label Studio: server, push, status, agreement, adjudicate, loop."""
 
 from __future__ import annotations
 
@@ -11,245 +6,18 @@ import json
 
 import click
 
-from newsgold.annotate import __version__
-from newsgold.annotate.clikit import RATIOS, Bars, InputFile, NewsgoldGroup, checked, lazy_module, run, schema_option
-from newsgold.annotate.documents import STORY_THRESHOLD
-
-api = lazy_module("newsgold.annotate.api")  # loaded by the command that uses it, so Ctrl-C then is exit 130
-
-
-@click.group(cls=NewsgoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="newsgold")
-def cli():
-    """Build gold training data for event extraction from news.
-
-    Labels ACTOR, LOCATION, COUNT and ACTION spans plus event relations. Typical flow:
-
-    \b
-      annotate schema                      check the schema, print the Label Studio config
-      annotate documents seeds/ -o d.jsonl read, normalise, id and group documents into stories
-
-    Run `annotate COMMAND --help` for the options of each command.
-    """
-
-
-@cli.command()
-@schema_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["labelstudio", "features", "guidelines", "json"]),
-    default="labelstudio",
-    show_default=True,
-    help="What to print: the Label Studio labeling config (XML), the Hugging Face dataset "
-    "features, the annotator guidelines (Markdown) or the schema as JSON.",
+from newsgold.annotate.cli import cli
+from newsgold.annotate.cli.common import (
+    _input_options,
+    _notes,
+    _report_skipped,
+    api,
+    data_dir_option,
+    model_option,
+    project_option,
+    story_option,
 )
-def schema(schema_path, fmt):
-    """Validate the labeling schema and print what is generated from it.
-
-    The schema is checked for missing keys, unknown labels and repeated hotkeys, and the generated
-    labeling config is validated by Label Studio's own parser (offline). The schema hash is
-    printed on stderr.
-    """
-    from newsgold.annotate.schema import load_schema
-
-    loaded = load_schema(schema_path)
-    text = api.render_schema(fmt, loaded)
-    click.echo(text, nl=fmt != "labelstudio")
-    click.echo(
-        f"schema {loaded.name} {loaded.version} is valid; hash {loaded.hash}; "
-        f"{len(loaded.labels)} labels, {len(loaded.relations)} relations",
-        err=True,
-    )
-
-
-story_option = click.option(
-    "--story-threshold",
-    type=checked("story_threshold"),
-    default=STORY_THRESHOLD,
-    show_default=True,
-    help="TF-IDF cosine at which two documents count as the same story.",
-)
-
-
-def _input_options(command):
-    command = click.option(
-        "--skip-bad",
-        is_flag=True,
-        help="Skip unreadable or empty items and report them, instead of stopping at the first.",
-    )(command)
-    command = click.option(
-        "--text-field",
-        default="text",
-        show_default=True,
-        help="Field (JSONL) or column (CSV) that holds the article text.",
-    )(command)
-    return command
-
-
-def _report_skipped(skipped) -> None:
-    for item in skipped:
-        click.echo(f"skipped {item.item}: {item.reason}", err=True)
-
-
-model_option = click.option(
-    "--model", type=click.Path(), metavar="DIR|starter",
-    help="A model folder `train fit` wrote, or `starter` (the tagger newsgold fits on its own starter gold, "
-    "built on first use): pre-annotate with the rules and this tagger merged "
-    "(its confident spans where the rules found none; the tagger's confidence as the document score).")
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    help="Write the documents as JSONL (id, text, source, story_id, meta) to this file.",
-)
-@_input_options
-@story_option
-def documents(paths, output, text_field, skip_bad, story_threshold):
-    """Read PATHS (.txt files, folders of .txt, .jsonl, .csv), normalise and group them.
-
-    Each document gets a content-hash `id` (the same text always gets the same id) and a
-    `story_id` shared by reports of the same story. Prints one line per document with its token
-    and sentence counts.
-    """
-    from newsgold.annotate.tokens import sentence_spans, tokenize
-
-    with Bars() as bars:
-        read = api.load_documents(paths, text_field=text_field, skip_bad=skip_bad,
-                                  story_threshold=story_threshold, output=output, progress=bars)
-    _report_skipped(read.skipped)
-    click.echo(f"{'id':16}  {'story_id':22}  {'tokens':>6}  {'sents':>5}  source")
-    for doc in read.documents:
-        tokens = tokenize(doc.text)
-        sentences = sentence_spans(doc.text, tokens)
-        click.echo(f"{doc.id:16}  {doc.story_id:22}  {len(tokens):6}  {len(sentences):5}  {doc.source}")
-    click.echo(f"{len(read.documents)} documents in {read.stories} stories; {len(read.skipped)} skipped", err=True)
-    if output:
-        click.echo(f"wrote {output}", err=True)
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="JSONL file to write: each input document with `spans`, `relations`, `model_version`.",
-)
-@model_option
-@_input_options
-@story_option
-def preannotate(paths, output, model, text_field, skip_bad, story_threshold):
-    """Pre-annotate PATHS with the rules: ACTOR, LOCATION, COUNT, ACTION spans and relations.
-
-    PATHS are .txt files, folders of .txt, .jsonl or .csv. Each document keeps its `id` and
-    `source` (and `story_id` when given) and gains `spans` (character offsets, label, score),
-    `relations`, the rules' `model_version`, which changes whenever the rules change, and a
-    document `score` (confidence). With --model DIR the rules and that trained tagger together,
-    under `<rules version>+<tagger version>`.
-    """
-    with Bars() as bars:
-        result = api.preannotate_documents(paths, output, model=model, text_field=text_field, skip_bad=skip_bad,
-                                           story_threshold=story_threshold, progress=bars)
-    _report_skipped(result.skipped)
-    click.echo(f"wrote {result.documents} documents to {output} ({result.model_version})", err=True)
-
-
-def _label_map(ctx, param, values) -> dict[str, str]:
-    from newsgold.annotate.export.controls import read_label_map
-
-    return read_label_map(values)
-
-
-label_map_option = click.option(
-    "--label-map", "label_map", multiple=True, callback=_label_map, metavar="OLD=NEW|FILE",
-    help="Rename a label or relation type onto the schema's, e.g. PER=ACTOR, or leave it out with OLD=O "
-    "(listed as a problem); repeatable, or a FILE of such OLD=NEW lines.")
-GOLD_FORMATS = ["auto", "gold", "doccano", "spacy", "prodigy", "conll", "brat"]
-
-
-def gold_format_option(choices: list[str]):
-    return click.option(
-        "--format", "fmt", type=click.Choice(choices), default="auto", show_default=True,
-        help="Format of the file: detected from its content (auto), or newsgold gold JSONL, doccano JSONL, "
-        "spaCy/Prodigy JSONL (spacy = prodigy), CoNLL-2003/IOB token-per-line, BRAT standoff (a folder of "
-        ".txt + .ann, or one .ann; auto for a folder or .ann)"
-        + (", a Label Studio JSON export." if "labelstudio" in choices else "."))
-
-
-@cli.command()
-@click.argument("gold", type=InputFile(folders=True))
-@click.argument("predicted", type=InputFile())
-@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of a table.")
-@gold_format_option(GOLD_FORMATS)
-@label_map_option
-@schema_option
-def score(gold, predicted, as_json, fmt, label_map, schema_path):
-    """Score PREDICTED spans (JSONL) against GOLD spans, matched by document id.
-
-    Prints strict (exact boundaries and label) and partial (overlapping boundaries) precision,
-    recall and F1 per label and micro-averaged, computed with nervaluate; then the relations':
-    a relation is right when its type and both endpoints match (strict: exact endpoints;
-    overlap: endpoints of the same label that overlap), per type and micro; then the events'
-    (Ji & Grishman 2008, as TextEE computes them): trigger identification, argument
-    identification (the span, attached to a matching trigger) and classification (and the
-    role), per role and micro, strict and overlap, and the relations that are no role (counts).
-    A gold document is scored only on its `annotated_labels`. GOLD is read as `annotate export
-    --from` reads it (gold JSONL, doccano, spaCy/Prodigy or CoNLL; texts normalised, offsets
-    carried); a document without an id is matched by the content hash of its text, as `annotate
-    documents` gives it.
-    """
-    from newsgold.annotate.eventscoring import event_notes, events_table, scored
-    from newsgold.annotate.relscoring import relations_table
-    from newsgold.annotate.scoring import notes, plain, scores_table
-
-    report = api.score(gold, predicted, schema=schema_path, fmt=fmt, label_map=label_map)
-    if as_json:  # the reasons are in the JSON: each figure's `reason`, and `unscored`
-        click.echo(json.dumps(plain(report), indent=2))
-    else:
-        click.echo(scores_table(report))
-        if report["relations"]["types"]:
-            click.echo("\n" + relations_table(report["relations"]))
-        if scored(report["events"]):
-            click.echo("\n" + events_table(report["events"]))
-        for line in event_notes(report["events"]):
-            click.echo(f"note: {line}", err=True)
-        for line in notes(report):
-            click.echo(f"note: {line}", err=True)
-        if report["predictions_without_gold"]:
-            click.echo(f"note: {report['predictions_without_gold']} predicted document(s) have no gold document "
-                       "(not scored)", err=True)
-    for item in report["skipped"]:
-        click.echo(f"note: not scored: {item['item']}: {item['reason']}", err=True)
-    kinds: dict[str, list[dict]] = {}
-    for problem in report["gold_problems"]:  # one line per kind: how many, and the first
-        kinds.setdefault(problem["kind"], []).append(problem)
-    for kind, found in kinds.items():
-        first = found[0]
-        click.echo(f"note: {len(found)} gold {kind} not scored as given (the first, in {first['document']}: "
-                   f"{first['span'].get('text', first['span'].get('label'))!r}: {first['detail']}); --json lists them",
-                   err=True)
-
-
-# ---------------------------------------------------------------------- Label Studio loop
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Folder of the local Label Studio (SQLite, media, credentials). "
-    "Default: $NEWSGOLD_LS_DIR, else .labelstudio in the current folder.",
-)
-project_option = click.option("--project", "project", required=True, help="Label Studio project title.")
-
-
-def _notes(notes) -> None:
-    for note in notes:
-        click.echo(f"note: {note}", err=True)
+from newsgold.annotate.clikit import RATIOS, Bars, InputFile, checked, schema_option
 
 
 @cli.command()
@@ -466,79 +234,6 @@ def status(project, as_json, data_dir):
             click.echo(f"  {version:32} {t['annotations']:9} {t['skipped']:8} {t['timed']:6} {mean} {median}")
 
 
-@cli.command()
-@click.option("--project", "project", default=None, help="Export this Label Studio project.")
-@click.option("--from", "from_file", type=InputFile(folders=True), default=None,
-              help="Build the dataset from a file instead: a Label Studio JSON export, or gold from a file "
-              "(newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB) or a BRAT folder; see --format.")
-@gold_format_option(["auto", "labelstudio", *GOLD_FORMATS[1:]])
-@label_map_option
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Dataset folder to write.")
-@click.option("--force", is_flag=True, help="Replace --out if it exists.")
-@click.option("--policy", type=click.Choice(["latest", "majority"]), default="latest", show_default=True,
-              help="With several annotators (and no ground truth): the latest annotation, or the "
-              "spans more than half of them drew, one vote per annotator (their latest annotation); "
-              "spans and relations not kept are listed in problems.jsonl.")
-@click.option("--seed", type=checked("seed"), default=13, show_default=True, help="Seed of the story-to-split assignment.")
-@click.option("--ratios", type=RATIOS, default="0.8,0.1,0.1", show_default=True,
-              help="train,validation,test shares of the stories; they sum to 1, train above 0.")
-@click.option("--workers", type=checked("workers"), default=None,
-              help="Processes converting a Label Studio export (default: the CPUs available, at most 8; "
-              "one for an export under 8 MB). The files written do not depend on it.")
-@click.option("--config", "config", type=InputFile(), default=None,
-              help="The project's labeling config (XML) for a --from Label Studio export; without it, the "
-              "labels each control offers are read from the regions.")
-@story_option
-@click.option("--max-story", type=checked("max_story"), default=None,
-              help="Documents without a story id: regroup a story of more documents than this inside it at a "
-              "stricter threshold (stops single-link chaining from swallowing the corpus).")
-@schema_option
-@data_dir_option
-def export(project, from_file, fmt, label_map, out, force, policy, seed, ratios, workers, story_threshold, max_story,
-           config, schema_path, data_dir):
-    """Export human annotations as a Hugging Face DatasetDict (plus parquet, JSONL and a card).
-
-    Predictions never become gold; cancelled annotations are ignored; ground truth wins. Tokens,
-    IOB2 ner_tags (ClassLabel), character spans and relations per document; train / validation /
-    test split by story_id. Spans that do not align with tokens, overlap, or disagree with the text
-    are listed in problems.jsonl and the card. Written atomically; --force replaces.
-
-    A project newsgold did not create is read through its own labeling config (its control
-    names, several Labels controls); --label-map renames its labels onto the schema or leaves
-    them out (OLD=O). A label outside the schema stops the export with one line; regions that
-    cannot be taken are listed as problems; documents are gold only for the labels the config
-    offers. A gold file's texts are normalised as `annotate documents` does (NFC, \\n line
-    endings, no byte-order mark, trimmed) and its span offsets carried along.
-    """
-    if bool(project) == bool(from_file):
-        raise click.UsageError("give exactly one of --project NAME or --from FILE")
-    with Bars() as bars:
-        report = api.export_dataset(out, project=project, from_file=from_file, force=force, policy=policy,
-                                    seed=seed, ratios=ratios, workers=workers, schema=schema_path,
-                                    data_dir=data_dir, fmt=fmt, label_map=label_map, config=config,
-                                    story_threshold=story_threshold, max_story=max_story, progress=bars)
-    _notes(report.notes)
-    counts = ", ".join(f"{name} {n}" for name, n in report.split_counts.items())
-    click.echo(f"wrote {report.documents} documents to {report.out} ({counts})")
-    for reason, n in sorted(report.skipped.items()):
-        click.echo(f"  not exported: {n} task(s) with {reason}")
-    if report.problem_kinds:
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.problem_kinds.items()))
-        click.echo(f"  problems listed in {report.out / 'problems.jsonl'}: {kinds}", err=True)
-    if policy == "majority":
-        not_kept = report.outvoted
-        click.echo(f"  majority vote (one per annotator, their latest annotation): not kept "
-                   f"{not_kept['minority']} span(s) drawn by a minority, {not_kept['tie']} tied span(s), "
-                   f"{not_kept['outvoted-relation']} relation(s); each listed in problems.jsonl with who drew it "
-                   "and its votes", err=True)
-    if report.grouped:
-        g = report.grouped
-        click.echo(f"  grouped {g['documents']} document(s) without a story id into {g['stories']} stories; "
-                   f"the largest holds {g['largest_story']} ({g['largest_story'] / g['documents']:.0%})", err=True)
-    if report.empty_splits:
-        click.echo(f"  empty splits (kept): {', '.join(report.empty_splits)} — too few stories to fill them", err=True)
-
-
 @cli.command(name="agreement")
 @project_option
 @click.option("--json", "as_json", is_flag=True, help="Print the agreement as JSON.")
@@ -600,32 +295,6 @@ def adjudicate_command(project, reviewer, as_json, schema_path, data_dir):
             click.echo(f"  {d.document} (task {d.task_id}): {d.disputed} disputed span(s) or relation(s) between "
                        f"{', '.join(d.annotators)}")
     click.echo(f"tab 'to adjudicate' ({report.view}): {report.url}")
-
-
-@cli.command()
-@click.argument("dataset", type=click.Path(exists=True, file_okay=False))
-@click.option("--show", "show", type=checked("show"), default=10, show_default=True,
-              help="Warnings to print one by one (0: all); the rest are counted.")
-@schema_option
-def check(dataset, show, schema_path):
-    """Check an exported dataset before training: label counts, empty documents, misaligned
-    spans, relations between missing spans or of unknown types, stories leaking across splits.
-    Exits 1 when it finds errors."""
-    report = api.check_dataset(dataset, schema_path)
-    labels = sorted({label for counts in report.labels.values() for label in counts})
-    click.echo(f"{'split':12} {'docs':>6} " + " ".join(f"{l:>9}" for l in labels))
-    for name, n in report.splits.items():
-        click.echo(f"{name:12} {n:6} " + " ".join(f"{report.labels[name][l]:9}" for l in labels))
-    shown = report.warnings if show == 0 else report.warnings[:show]
-    for warning in shown:
-        click.echo(f"warning: {warning}")
-    if len(shown) < len(report.warnings):
-        click.echo(f"... and {len(report.warnings) - len(shown)} more warnings (--show 0 prints all)")
-    for error in report.errors:
-        click.echo(f"error: {error}")
-    if not report.ok:
-        raise SystemExit(1)
-    click.echo(f"{dataset}: no errors")
 
 
 def _f1(value) -> str:
@@ -701,24 +370,3 @@ def loop(project, every, poll, work, lease, features, seed, ratios, schema_path,
     api.run_loop(project, work, every, poll=poll, lease=lease, features=features, seed=seed, ratios=ratios,
                  schema=schema_path, data_dir=data_dir, log=lambda record: click.echo(f"loop: {_loop_line(record)}",
                                                                                     err=True))
-
-
-@cli.command(name="re3d")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Gold JSONL to write.")
-def re3d_command(folder, output):
-    """Convert the re3d corpus (FOLDER with */documents.json, entities.json) to gold JSONL.
-
-    Person/Organisation → ACTOR, Location → LOCATION, counting Quantity → COUNT; each document is
-    gold for ACTOR, LOCATION and COUNT only (re3d has no actions). Build a dataset from it with
-    `annotate export --from OUTPUT --out DIR`.
-    """
-    report = api.convert_re3d(folder, output)
-    kept = ", ".join(f"{n} {label}" for label, n in sorted(report.kept.items()))
-    click.echo(f"wrote {report.documents} documents to {output}: {kept}")
-    for reason, n in sorted(report.dropped.items()):
-        click.echo(f"  not kept: {n} × {reason}")
-
-
-def main():
-    run(cli, "annotate")
