@@ -5,7 +5,6 @@ guidelines."""
 
 import json
 import re
-from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner

@@ -69,7 +69,6 @@ def _pg_unavailable(reason: str):
 
 def _pg_bin():  # -> Path | None
     import glob
-    from pathlib import Path
 
     found = shutil.which("initdb")
     if found:
@@ -84,7 +83,6 @@ def postgres():
     import os
     import subprocess
     import tempfile
-    from pathlib import Path
 
     bin_dir = _pg_bin()
     if bin_dir is None:
