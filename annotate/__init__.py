@@ -17,7 +17,7 @@ _API = (
     "CheckReport", "DocumentSet", "ExportReport", "PreannotateResult", "ProjectAgreement", "ProjectStatus",
     "PushReport", "Re3dReport", "check_dataset", "convert_re3d", "export_dataset", "load_documents",
     "preannotate_documents", "project_agreement", "project_status", "push_documents", "push_predictions",
-    "render_schema",
+    "render_schema", "run_loop",
     "score",
 )
 __all__ = ["__version__", *_API]

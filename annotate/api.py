@@ -12,8 +12,7 @@ LABEL_STUDIO_API_KEY select an existing server instead).
 
 from __future__ import annotations
 
-from contextlib import closing
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -21,22 +20,22 @@ from newsgold.annotate.check import CheckReport, check_dataset
 from newsgold.annotate.documents import STORY_THRESHOLD, Document, Skipped, group_stories, iter_documents
 from newsgold.annotate.errors import DocumentError, NewsgoldError
 from newsgold.annotate.export import ExportReport, export_dataset
-from newsgold.annotate.jsonl import iter_jsonl, read_jsonl, write_jsonl
+from newsgold.annotate.jsonl import iter_jsonl, write_jsonl
 from newsgold.annotate.limits import check
 from newsgold.annotate.outputs import check_file
 from newsgold.annotate.preannotator import Preannotator, annotate_all
 from newsgold.annotate.progress import Progress, silent
-from newsgold.annotate.push import BATCH_SIZE, PushReport
 from newsgold.annotate.re3d import Re3dReport
 from newsgold.annotate.schema import Schema, as_schema
+from newsgold.annotate.studio.push import PushReport
 
 __all__ = [
-    "CheckReport", "DocumentSet", "ExportReport", "PreannotateResult", "ProjectAgreement", "ProjectStatus",
+    "AdjudicationReport", "CheckReport", "DocumentSet", "ExportReport", "PreannotateResult", "ProjectAgreement", "ProjectStatus",
     "PushReport", "Re3dReport", "check_dataset", "convert_re3d", "export_dataset", "load_documents",
     "preannotate_documents", "project_agreement", "project_status", "push_documents", "push_predictions",
-    "render_schema",
-    "score",
+    "adjudicate_project", "render_schema", "run_loop", "score",
 ]
+
 
 Paths = Iterable[str | Path]
 
@@ -89,8 +88,8 @@ def render_schema(fmt: str = "labelstudio", schema: Schema | str | Path | None =
     import json
 
     from newsgold.annotate.dataset import features
-    from newsgold.annotate.labelstudio import validate_config
     from newsgold.annotate.schema import guidelines_markdown, labelstudio_config
+    from newsgold.annotate.studio.client import validate_config
 
     schema = as_schema(schema)
     config = labelstudio_config(schema)
@@ -197,162 +196,6 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     return report
 
 
-def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | None = None,
-                   preannotator: Preannotator | None | bool = True, model: str | Path | None = None,
-                   batch_size: int = BATCH_SIZE, text_field: str = "text", skip_bad: bool = False,
-                   story_threshold: float = STORY_THRESHOLD, data_dir: str | Path | None = None,
-                   overlap: int | None = None, overlap_share: int | None = None,
-                   progress: Progress = silent) -> PushReport:
-    """Push documents to the Label Studio project titled `project`, pre-annotated by the rules
-    (`preannotator=True`), by another pre-annotator, or not at all (False); with `model` (a
-    folder `train fit` wrote) by the rules and that model merged. Creates the project
-    from the schema, or updates its config when the schema changed compatibly; never creates a
-    task twice for one document, also when another push of them runs at once, from this machine
-    or another (see `annotate.push`). A title Label Studio would refuse is refused first.
-
-    With `model`, documents the project already holds get the merged pre-annotations too, as a
-    new round under the merged model_version (once per task and version, as `push_predictions`
-    adds them), so retraining and pushing again reaches every task; `predictions_added` counts them.
-    Only the held documents whose task lacks that version are pre-annotated (`push.import_round`).
-
-    `overlap` (different annotators per task of the overlap cohort) and `overlap_share` (the
-    percent of tasks in it) set the project's `maximum_annotations` and
-    `overlap_cohort_percentage`, which Label Studio Community's task queue honours; the one not
-    given keeps the project's value (a new project: 1 annotator, 100 percent). `overlap` in the
-    report is the project's (annotators, share) after the push."""
-    from newsgold.annotate.push import check_title, import_documents, import_round
-    from newsgold.annotate.server import connect, data_dir as resolve_data_dir
-
-    check_title(project)
-    batch_size, story_threshold = check("batch_size", batch_size), check("story_threshold", story_threshold)
-    overlap, overlap_share = check("overlap", overlap), check("overlap_share", overlap_share)
-    schema = as_schema(schema)
-    if model is not None and preannotator is not True:
-        raise NewsgoldError("give either a preannotator or a model folder, not both")
-    merged = _with_model(model, schema)
-    read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
-                          progress=progress)  # before the server is asked: bad input is refused without one
-    ls = connect(data_dir)
-    chosen = merged or (_rules(progress) if preannotator is True else (preannotator or None))
-    annotate = None if chosen is None else (lambda docs: [a.to_record() for a in annotate_all(chosen, docs)])
-    total = len(read.documents)
-    report = import_documents(ls, project, schema, read.documents, annotate, batch_size,
-                              lambda n: progress("pushing", n, total),
-                              ledger_dir=resolve_data_dir(data_dir) / "push-ledgers", new_round=merged is not None)
-    held = [doc for doc in read.documents if doc.id in report.held]
-    if merged is not None and held:  # only the held tasks lacking the merged round are pre-annotated
-        added = import_round(ls, project, held, annotate, merged.model_version, batch_size,
-                             lambda n: progress("pushing predictions", n, len(held)), schema=schema)
-        report = replace(report, predictions_added=added.predictions, notes=report.notes + added.notes)
-    found = ls.get_project(project)
-    settings = ls.overlap(found)
-    wanted = (overlap or settings[0], overlap_share or settings[1])
-    if wanted != settings:
-        ls.set_overlap(found, *wanted)
-    return replace(report, url=ls.tasks_url(report.project_id, report.view_id), skipped=tuple(read.skipped),
-                   overlap=wanted)
-
-
-def push_predictions(predictions: str | Path, project: str, *, schema: Schema | str | Path | None = None,
-                     batch_size: int = BATCH_SIZE, data_dir: str | Path | None = None,
-                     progress: Progress = silent) -> PushReport:
-    """Add a round of predictions (JSONL from `preannotate` or `train predict`) to the project's
-    existing tasks, under its own model_version, once per task and version. The whole file is
-    checked against the schema and the tasks' texts first: a span outside its text, a label or
-    relation outside the schema, a record without model_version, a project built from another
-    schema refuse it with nothing stored."""
-    from newsgold.annotate.push import check_predictions, check_title, import_predictions
-    from newsgold.annotate.server import connect
-
-    check_title(project)
-    batch_size = check("batch_size", batch_size)
-    schema = as_schema(schema)
-    records = read_jsonl(predictions)
-    check_predictions(records, str(predictions), schema)
-    ls = connect(data_dir)
-    report = import_predictions(ls, project, records, batch_size,
-                                lambda n: progress("pushing predictions", n, len(records)), source=str(predictions),
-                                schema=schema)
-    return replace(report, url=ls.tasks_url(report.project_id, report.view_id))
-
-
-@dataclass(frozen=True)
-class ProjectStatus:
-    """Progress of a project and how annotators treat each model_version's pre-annotations."""
-
-    project: str
-    totals: dict  # tasks, annotated, skipped, remaining
-    annotators: dict  # name -> {annotations, cancelled}
-    predictions: dict  # model_version -> predictions
-    acceptance: dict  # model_version -> label -> {kept, changed, deleted, added}
-    # model_version started from -> {annotations, skipped, timed, mean_seconds, median_seconds}
-    annotation_time: dict = field(default_factory=dict)
-    # overlap needed (annotators per task) -> {tasks, reached}; and the project's settings
-    overlap_tasks: dict = field(default_factory=dict)
-    overlap: dict = field(default_factory=dict)  # {"annotators": maximum_annotations, "share": cohort percent}
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def project_status(project: str, *, data_dir: str | Path | None = None) -> ProjectStatus:
-    """Tasks total / annotated / skipped / remaining (the tasks streamed a page at a time, see
-    `LabelStudio.iter_tasks`), annotations per annotator, predictions per
-    model_version, per model_version and label how many predicted spans annotators kept
-    exactly, changed or deleted, and how many spans they added, and per model_version the mean
-    and median seconds annotators spent on an annotation started from its pre-annotation
-    (Label Studio's `lead_time`; `annotate.status.started_from`), and the overlap: the project's
-    settings and per number of annotators a task needs, how many tasks reached it."""
-    from newsgold.annotate.server import connect
-    from newsgold.annotate.status import project_status as compute
-
-    ls = connect(data_dir)
-    found = ls.get_project(project)
-    annotators, share = ls.overlap(found)
-    return ProjectStatus(project, **compute(ls.iter_tasks(found, fields="all"), ls.users()),
-                         overlap={"annotators": annotators, "share": share})
-
-
-@dataclass(frozen=True)
-class ProjectAgreement:
-    """Pairwise span F1 per label on documents with two or more annotators, each annotator's F1
-    against the ground truth, and every span not drawn by all of them (to adjudicate)."""
-
-    documents: int
-    pairs: dict  # "a vs b" -> label -> {strict, partial}
-    disagreements: list
-    labels: list[str]
-    ground_truth: dict  # annotator -> label -> {strict, partial}, against the ground truth
-    definition: str  # what strict and partial mean
-    chance: dict  # Krippendorff's alpha, Cohen's kappa and relation F1 (annotate.chance)
-
-    def table(self) -> str:
-        from newsgold.annotate.agreement import agreement_tables
-
-        return agreement_tables({"pairs": self.pairs, "ground_truth": self.ground_truth, "chance": self.chance},
-                                self.labels)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def project_agreement(project: str, *, schema: Schema | str | Path | None = None,
-                      data_dir: str | Path | None = None) -> ProjectAgreement:
-    """Inter-annotator agreement of a project, its tasks streamed from an export snapshot (see
-    `LabelStudio.export_chunks`) and parsed as they arrive."""
-    from newsgold.annotate.agreement import agreement
-    from newsgold.annotate.labelstudio import iter_json_array
-    from newsgold.annotate.server import connect
-
-    labels = list(as_schema(schema).label_names)
-    ls = connect(data_dir)
-    found = ls.get_project(project)
-    with closing(ls.export_chunks(found)) as chunks:
-        report = agreement(iter_json_array(chunks), labels, ls.users())
-    return ProjectAgreement(report["documents"], report["pairs"], report["disagreements"], labels,
-                            report["ground_truth"], report["definition"], report["chance"])
-
-
 def convert_re3d(folder: str | Path, output: str | Path) -> Re3dReport:
     """The re3d corpus (a folder of */documents.json, entities.json) as gold JSONL in `output`:
     Person/Organisation → ACTOR, Location → LOCATION, counting Quantity → COUNT; each document
@@ -364,3 +207,17 @@ def convert_re3d(folder: str | Path, output: str | Path) -> Re3dReport:
     write_jsonl(output, records, inputs=[folder])
     return report
 
+
+# The Label Studio side's functions, part of the one API; imported after the definitions above,
+# which they use.
+from newsgold.annotate.studio.api import (  # noqa: E402
+    AdjudicationReport,
+    ProjectAgreement,
+    ProjectStatus,
+    adjudicate_project,
+    project_agreement,
+    project_status,
+    push_documents,
+    push_predictions,
+    run_loop,
+)

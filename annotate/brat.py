@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Iterator
 
 from newsgold.annotate.errors import DocumentError
-from newsgold.annotate.lsformat import Problem
+from newsgold.annotate.studio.lsformat import Problem
 from newsgold.annotate.spans import Relation
 
 CONF = "annotation.conf"

@@ -26,7 +26,7 @@ from newsgold.annotate.brat import read_brat
 from newsgold.annotate.documents import Document, Identities, Skipped, make_document, normalize_text
 from newsgold.annotate.errors import DocumentError
 from newsgold.annotate.jsonl import iter_jsonl, iter_lines
-from newsgold.annotate.lsformat import LEAVE_OUT, Problem, whole_number
+from newsgold.annotate.studio.lsformat import LEAVE_OUT, Problem, whole_number
 from newsgold.annotate.spans import Relation, RelationEnds, Span, relation_faults, span_labels
 
 # ------------------------------------------------------------------ normalising with an offset map

@@ -93,6 +93,10 @@ LIMITS: dict[str, Bound] = {
     "workers": Bound(int, 1, 256, "converting processes"),
     # annotate check
     "show": Bound(int, 0, 10**9, "warnings to print, 0 for all"),
+    # annotate loop
+    "every": Bound(int, 1, 10**6, "new submitted annotations that start a round"),
+    "poll": Bound(float, 0.5, 86400, "seconds between two looks at the project"),
+    "lease": Bound(float, 5, 86400, "seconds a loop's lease lasts unless renewed"),
     # train fit
     "c1": Bound(float, 0, 1000, "the CRF's L1 regularisation weight"),
     "c2": Bound(float, 0, 1000, "the CRF's L2 regularisation weight"),

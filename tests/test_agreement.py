@@ -9,10 +9,10 @@ from collections import Counter
 import yaml
 from click.testing import CliRunner
 
-from newsgold.annotate.agreement import DEFINITION, agreement, agreement_tables, several_annotators
+from newsgold.annotate.studio.agreement import DEFINITION, agreement, agreement_tables, several_annotators
 from newsgold.annotate.check import check_dataset
 from newsgold.annotate.cli import cli
-from newsgold.annotate.resolve import resolve_annotations
+from newsgold.annotate.studio.resolve import resolve_annotations
 
 TEXT = "Afghan soldiers fled to Tajikistan after the attack."
 USERS = {1: "ann1", 2: "ann2", 3: "ann3", 9: "owner"}

@@ -7,8 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate.agreement import agreement, agreement_tables
-from newsgold.annotate.chance import ChanceAgreement, chance_table, token_tags
+from newsgold.annotate.studio.agreement import agreement, agreement_tables
+from newsgold.annotate.studio.chance import ChanceAgreement, chance_table, token_tags
 from newsgold.annotate.spans import Relation, Span
 from tests.test_agreement import ACTOR, FLED, PLACE, TEXT, USERS, annotation, task
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate import database, server
+from newsgold.annotate.studio import database, server
 from newsgold.annotate.cli import cli
 
 SECRET = "s3cret-Pa55"

@@ -5,7 +5,6 @@ guidelines."""
 
 import json
 import re
-from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +14,7 @@ from newsgold.annotate.dataset import columns, features
 from newsgold.annotate.errors import SchemaError
 from newsgold.annotate.events import events_of, example_document
 from newsgold.annotate.export import export_dataset
-from newsgold.annotate.lsformat import to_ls_result
+from newsgold.annotate.studio.lsformat import to_ls_result
 from newsgold.annotate.schema import guidelines_markdown, load_schema
 from newsgold.annotate.spans import Relation, Span
 
@@ -260,7 +259,7 @@ def test_the_guidelines_work_the_schemas_example_through(tmp_path):
 
 
 def test_the_project_instructions_show_the_worked_example():
-    from newsgold.annotate.push import instructions_html
+    from newsgold.annotate.studio.push import instructions_html
 
     html = instructions_html(SCHEMA)
     assert "worked through" in html and SCHEMA.event_example.text in html and "&quot;quantity&quot;" in html

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from newsgold.annotate.cli import cli
 from newsgold.annotate.export.controls import config_from_xml, newsgold_config, read_label_map
 from newsgold.annotate.export.report import ExportError
-from newsgold.annotate.lsformat import from_ls_result
+from newsgold.annotate.studio.lsformat import from_ls_result
 from newsgold.annotate.schema import load_schema
 
 TEXT = "Afghan soldiers fled to Tajikistan, officials said."
@@ -304,8 +304,8 @@ def test_check_reports_relations_to_missing_spans_and_unknown_types(tmp_path):
 
 
 def test_majority_and_agreement_read_the_foreign_config(tmp_path):
-    from newsgold.annotate.agreement import agreement
-    from newsgold.annotate.resolve import resolve_annotations
+    from newsgold.annotate.studio.agreement import agreement
+    from newsgold.annotate.studio.resolve import resolve_annotations
 
     mapping = {"PER": "ACTOR", "GPE": "LOCATION", "FLEE": "ACTION", "MISC": "O"}
     config, _ = config_from_xml(FOREIGN_CONFIG, "config", load_schema(), mapping)

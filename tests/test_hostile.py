@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -197,5 +196,5 @@ def test_bad_input_gives_one_line_and_no_traceback(corpus, case, argv, expect, n
 def test_the_corpus_covers_every_command():
     covered = {tuple(argv.split()[:2]) for _, argv, _, _ in CASES}
     commands = {("annotate", name) for name in annotate_cli.commands} | {("train", name) for name in train_cli.commands}
-    server_side = {("annotate", name) for name in ("server", "push", "status", "agreement")}  # tests/e2e
+    server_side = {("annotate", name) for name in ("server", "push", "status", "agreement", "adjudicate", "loop")}  # tests/e2e
     assert commands - server_side - {("train", "curve")} <= covered

@@ -120,3 +120,27 @@ def test_the_merge_links_with_the_model_only_when_it_draws_the_relations():
         merged = next(MergedAnnotator(rules, model, policy="rules").annotate_many([document]))
         assert model.calls == expected
         assert any(r.label == "linked" for r in merged.relations) == bool(expected)
+
+
+def test_gold_relations_are_carried_onto_exactly_predicted_spans_only():
+    from newsgold.annotate.preannotate.view import Candidate
+    from newsgold.train.linker import carried
+
+    gold = [Candidate(0, 2, "ACTOR", 1.0), Candidate(2, 3, "ACTION", 1.0), Candidate(4, 5, "LOCATION", 1.0)]
+    links = [(1, 0, "agent"), (1, 2, "place")]
+    # the actor predicted partially, the action and place exactly, a spurious span between
+    predicted = [Candidate(1, 2, "ACTOR", 0.7), Candidate(2, 3, "ACTION", 0.9), Candidate(3, 4, "ACTOR", 0.6),
+                 Candidate(4, 5, "LOCATION", 0.8)]
+    assert carried(gold, links, predicted) == [(1, 3, "place")]
+    assert carried(gold, links, [c._replace(label="ACTOR") if c.label == "LOCATION" else c for c in predicted]) == []
+
+
+def test_the_linker_also_learns_from_the_rules_spans_and_keeps_the_gold_limits():
+    from newsgold.train.linker import rule_spans
+
+    docs = views([r["text"] for r in GOLD], pipeline=False)
+    assert all(spans for spans in rule_spans(docs, pipeline=False))  # the rules find spans in each text
+    noisy = fit_linker(GOLD, SCHEMA.relation_ends, list(SCHEMA.label_names), pipeline=False, docs=docs)
+    alone = fit_linker(GOLD, SCHEMA.relation_ends, list(SCHEMA.label_names), pipeline=False, docs=docs, noisy=False)
+    assert noisy.candidates_ > alone.candidates_ and noisy.positives_ >= alone.positives_
+    assert noisy.limits_ == alone.limits_  # the decoding limits are the gold's alone

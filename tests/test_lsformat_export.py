@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
-from newsgold.annotate.resolve import resolve_annotations
-from newsgold.annotate.lsformat import from_ls_result, to_ls_result
+from newsgold.annotate.studio.resolve import resolve_annotations
+from newsgold.annotate.studio.lsformat import from_ls_result, to_ls_result
 from newsgold.annotate.spans import Relation, Span
 
 TEXT = "😀 Afghan soldiers fled to Tajikistan, officials said."

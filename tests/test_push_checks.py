@@ -12,7 +12,7 @@ from newsgold.annotate.cli import cli
 from newsgold.annotate.errors import DocumentError, NewsgoldError, SpanError
 from newsgold.annotate.preannotate import RuleAnnotator
 from newsgold.annotate.documents import make_document
-from newsgold.annotate.push import check_predictions, check_title
+from newsgold.annotate.studio.push import check_predictions, check_title
 from newsgold.annotate.schema import load_schema
 
 TEXT = "Officials said 40 Taliban fighters attacked a police post in Kunduz on Tuesday."

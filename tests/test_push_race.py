@@ -6,8 +6,8 @@ copies for unannotated ones)."""
 
 from __future__ import annotations
 
-from newsgold.annotate.labelstudio import Project
-from newsgold.annotate.push import describe, ensure_project
+from newsgold.annotate.studio.client import Project
+from newsgold.annotate.studio.push import describe, ensure_project
 from newsgold.annotate.schema import labelstudio_config, load_schema
 
 SCHEMA = load_schema(None)

@@ -6,12 +6,12 @@ import pytest
 
 from newsgold.annotate.documents import make_document
 from newsgold.annotate.errors import DocumentError
-from newsgold.annotate.labelstudio import Project
-from newsgold.annotate.lsformat import DOC_ID_FIELD
+from newsgold.annotate.studio.client import Project
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.preannotator import AnnotatedDocument
-from newsgold.annotate.push import import_round
+from newsgold.annotate.studio.push import import_round
 from newsgold.annotate.spans import Span
-from newsgold.annotate.views import ORDERING, TITLE
+from newsgold.annotate.studio.views import ORDERING, TITLE
 
 ROUND = "rules-1+tagger-2"
 PROJECT = Project(3, "news", "<View/>", "")

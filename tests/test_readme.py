@@ -1,4 +1,5 @@
-"""The README's command examples use commands and options that exist (checked against --help)."""
+"""The examples of README.md and docs/*.md: commands and options exist (checked against --help),
+the Python blocks run. Each block is named by its file in failures."""
 
 import re
 import shlex
@@ -10,21 +11,39 @@ from click.testing import CliRunner
 from newsgold.annotate.cli import cli as annotate_cli
 from newsgold.train.cli import cli as train_cli
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]  # the README first, then docs/
 CLIS = {"annotate": annotate_cli, "train": train_cli}
 
 
+class Block(str):
+    """A fenced block's text, knowing the page it came from (for failure messages)."""
+
+    page: str
+
+
+def blocks(language: str) -> list[Block]:
+    """The ```LANGUAGE blocks of every page (indented ones too), in page order."""
+    found = []
+    for page in PAGES:
+        for text in re.findall(rf"^( *)```{language}\n(.*?)^\1```", page.read_text(), re.S | re.M):
+            block = Block("\n".join(line[len(text[0]):] for line in text[1].splitlines()) + "\n")
+            block.page = str(page.relative_to(ROOT))
+            found.append(block)
+    return found
+
+
 def examples():
-    for block in re.findall(r"```bash\n(.*?)```", README, re.S):
+    for block in blocks("bash"):
         for line in block.splitlines():
             line = line.split("#", 1)[0].strip()
             if line.split(" ", 1)[0] in CLIS:
-                yield line
+                yield f"{line}  # {block.page}"
 
 
 @pytest.mark.parametrize("line", sorted(set(examples())))
 def test_readme_example_matches_help(line):
-    words = shlex.split(line)
+    words = shlex.split(line, comments=True)
     program, command = words[0], words[1]
     result = CliRunner().invoke(CLIS[program], [command, "--help"])
     assert result.exit_code == 0, f"{program} {command} is not a command"
@@ -36,9 +55,9 @@ def test_readme_shows_examples():
     assert len(set(examples())) >= 15
 
 
-def python_examples() -> list[str]:
-    """The README's ```python blocks, in order."""
-    return re.findall(r"```python\n(.*?)```", README, re.S)
+def python_examples() -> list[Block]:
+    """The ```python blocks of README.md, then of docs/*.md, in order."""
+    return blocks("python")
 
 
 def run_python_example(block: str, env: dict | None = None) -> str:
@@ -47,10 +66,9 @@ def run_python_example(block: str, env: dict | None = None) -> str:
     import subprocess
     import sys
 
-    root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, "-c", block], cwd=root, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", block], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, **(env or {})}, timeout=600)
-    assert result.returncode == 0, f"README example failed:\n{block}\n{result.stderr}"
+    assert result.returncode == 0, f"{getattr(block, 'page', 'README.md')} example failed:\n{block}\n{result.stderr}"
     return result.stdout
 
 
@@ -68,11 +86,11 @@ def test_readme_python_examples_run():
 def test_readme_commands_run_as_written_after_the_demo():
     """The README's loop names the project the demo pushes to, reads only files the demo wrote
     or the command before it writes, and replaces (--force) the folders the demo wrote."""
-    demo = (Path(__file__).resolve().parent.parent / "scripts" / "demo.sh").read_text()
+    demo = (ROOT / "scripts" / "demo.sh").read_text()
     project = re.search(r'PROJECT="\$\{NEWSGOLD_DEMO_PROJECT:-([^}]+)\}"', demo).group(1)
     out = re.search(r'OUT="\$\{NEWSGOLD_DEMO_EXPORTS:-([^}]+)\}"', demo).group(1)
     demo_writes = {path.replace("$OUT", out) for path in re.findall(r'(?:--out|-o) "(\$OUT/[^"]+)"', demo)}
-    lines = [shlex.split(line) for line in examples()]
+    lines = [shlex.split(line, comments=True) for line in examples()]
     written = set(demo_writes)
     for words in lines:
         options = dict(zip(words, words[1:]))

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
 from newsgold.annotate.errors import SchemaError
-from newsgold.annotate.labelstudio import validate_config
+from newsgold.annotate.studio.client import validate_config
 from newsgold.annotate.dataset import features as dataset_features
 from newsgold.annotate.schema import guidelines_markdown, labelstudio_config, load_schema
 

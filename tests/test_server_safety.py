@@ -13,7 +13,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
 from newsgold.annotate.errors import NewsgoldError
 

@@ -4,7 +4,7 @@ the timeout's setting, and the temporary download removed when an export is inte
 import pytest
 
 import newsgold.annotate.export as export
-from newsgold.annotate.labelstudio import (
+from newsgold.annotate.studio.client import (
     SNAPSHOT_TIMEOUT,
     TIMEOUT_ENV,
     LabelStudioError,
@@ -107,7 +107,7 @@ class Interrupted:
 
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
 def test_an_interrupted_download_leaves_no_file_and_closes_the_snapshot(tmp_path, monkeypatch, stop):
-    from newsgold.annotate.labelstudio import Project
+    from newsgold.annotate.studio.client import Project
     from newsgold.annotate.schema import labelstudio_config, load_schema
 
     connection = Interrupted(stop)

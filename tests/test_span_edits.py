@@ -4,7 +4,7 @@ shows as acceptance and what tests/bench/bench_loop.py counts as edits."""
 from collections import Counter
 
 from newsgold.annotate.spans import Span
-from newsgold.annotate.status import compare_spans, project_status
+from newsgold.annotate.studio.status import compare_spans, project_status
 
 TEXT = "The Syrian army shelled Aleppo and Homs, killing 12 people near the Turkish border."
 

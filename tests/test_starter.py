@@ -106,3 +106,14 @@ def test_a_full_disk_while_the_starter_is_built_leaves_nothing_half_built(monkey
                    "No space left on device")
     assert not out.exists()
     assert [p.name for p in (tmp_path / "cache" / "models").iterdir()] == [".starter.lock"]
+
+
+def test_the_starter_chooses_its_relation_builder_on_the_validation_split():
+    """Its gold's validation file, held out from the fit, decides whether the linker or the rules
+    draw the relations (never a cross-validation of the train split)."""
+    from newsgold.train.model import load_model
+
+    _, metadata = load_model("starter")
+    validation = records(starter.gold_file("validation"))
+    assert metadata["linker"]["chosen_on"] == f"validation ({len(validation)} documents)"
+    assert metadata["relations"] in ("linker", "rules") and set(metadata["linker"]["scores"]) == {"linker", "rules"}

@@ -2,7 +2,7 @@
 
 import math
 
-from newsgold.annotate.status import NO_PREANNOTATION, UNKNOWN_PREDICTION, project_status, started_from
+from newsgold.annotate.studio.status import NO_PREANNOTATION, UNKNOWN_PREDICTION, project_status, started_from
 
 TEXT = "Officials said 40 Taliban fighters crossed into Pakistan."
 

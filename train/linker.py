@@ -6,9 +6,14 @@
 For each candidate pair of spans (`linkfeatures.candidate_pairs`: labels a relation type of the
 schema joins, within the window) a logistic regression over the pair's features
 (`linkfeatures.Features`) gives each type joining those labels, or none, a probability. Decoding
-keeps, best first, each pair whose type is likelier than none, within the limits the train gold
-shows (`limits`): at most as many tails per head, and heads per tail, of a type as 95% of the
-gold's heads (tails) have. The classifier, the features and the limits know the relation types
+keeps, best first, each pair whose type's share of (type + none) passes `threshold` (0.5: likelier
+than none), within the limits the train gold shows (`limits`): at most as many tails per head,
+and heads per tail, of a type as 95% of the gold's heads (tails) have.
+
+At use the linker links predicted spans (partial, split, missing, spurious), so it learns from
+both the gold spans and the spans the rules predict for the same training documents (`noisy`,
+`rule_spans`): a pair of predicted spans is a relation when both are exactly the ends of a gold
+relation (`carried`), else none. The classifier, the features and the limits know the relation types
 only through the schema's relation ends.
 
 `compare` scores the linker and the rules' relation builder on the gold spans of held-out
@@ -38,11 +43,13 @@ class ArgumentLinker(BaseEstimator):
     layer's analysis (the parse); without it, words and spans alone."""
 
     def __init__(self, C: float = 3.0, same_sentence: bool = True, reach: int | None = 20,
-                 pipeline: bool = True):
+                 pipeline: bool = True, noisy: bool = True, threshold: float = 0.5):
         self.C = C
         self.same_sentence = same_sentence
         self.reach = reach
         self.pipeline = pipeline
+        self.noisy = noisy
+        self.threshold = threshold
 
     def _pairs(self) -> dict[tuple[str, str], list[str]]:
         return label_pairs(self.relation_ends_)
@@ -56,15 +63,24 @@ class ArgumentLinker(BaseEstimator):
         return pairs, [features.of(i, j) for i, j in pairs]
 
     def fit(self, docs: list[DocView], spans: list[list[Candidate]], relations: list[list[tuple[int, int, str]]],
-            gold_for: list[set[str]], relation_ends: dict[str, tuple[str, str]]) -> "ArgumentLinker":
+            gold_for: list[set[str]], relation_ends: dict[str, tuple[str, str]],
+            predicted: list[list[Candidate]] | None = None) -> "ArgumentLinker":
         """Learn from documents' views, their gold spans (Candidates sorted by start), gold relations
-        as (head index, tail index, type) and the labels each document is gold for."""
+        as (head index, tail index, type) and the labels each document is gold for; with `noisy`,
+        also from spans predicted for the same documents by what did not learn from them
+        (`predicted`, by default the rules' spans: `rule_spans`), their pairs labelled by the gold
+        relations they carry (`carried`)."""
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.linear_model import LogisticRegression
 
         self.relation_ends_ = {name: list(ends) for name, ends in relation_ends.items()}
+        examples = list(zip(docs, spans, relations, gold_for))
+        if self.noisy:
+            predicted = predicted if predicted is not None else rule_spans(docs, self.pipeline)
+            examples += [(doc, found, carried(gold, links, found), labels)
+                         for (doc, gold, links, labels), found in zip(examples, predicted)]
         X, y = [], []
-        for doc, found, links, labels in zip(docs, spans, relations, gold_for):
+        for doc, found, links, labels in examples:
             gold = {(h, t): label for h, t, label in links}
             pairs, features = self._examples(doc, found, labels)
             X += features
@@ -96,7 +112,7 @@ class ArgumentLinker(BaseEstimator):
                     continue
                 yes, no = p[column[name]], p[none] if none is not None else 0.0
                 score = yes / (yes + no) if yes + no > 0 else 0.0
-                if score > 0.5:
+                if score > self.threshold:
                     scored.append((score, i, j, name))
         heads, tails, taken, found = Counter(), Counter(), set(), []
         head_limit, tail_limit = self.limits_["head"], self.limits_["tail"]
@@ -108,6 +124,31 @@ class ArgumentLinker(BaseEstimator):
             tails[name, j] += 1
             found.append((i, j, name, round(float(score), 3)))
         return sorted(found)
+
+
+def rule_spans(docs: list[DocView], pipeline: bool = True) -> list[list[Candidate]]:
+    """The spans the rules predict for each document (`RuleAnnotator.resolved`): the spans the
+    linker links at use are these, with the model's where the merge adds them. The rules learn
+    nothing from the gold, so their spans on the training documents are as noisy (partial, split,
+    missing, spurious) as on unseen ones: no cross-fitting is needed to learn from them."""
+    from newsgold.annotate.preannotate import RuleAnnotator
+
+    rules = RuleAnnotator(pipeline=pipeline).warm_up()
+    return [rules.resolved(doc) for doc in docs]
+
+
+def carried(gold: list[Candidate], links: list[tuple[int, int, str]], predicted: list[Candidate]) -> list[tuple[int, int, str]]:
+    """The gold relations carried onto `predicted` spans: (head index, tail index, type) into
+    `predicted` for each gold relation whose head and tail spans were both predicted exactly (the
+    same tokens and label: what strict scoring credits). A pair touching a partial or spurious
+    span is no relation: linking it would be wrong under strict scoring."""
+    at = {(c.start, c.end, c.label): k for k, c in enumerate(predicted)}
+    found = []
+    for h, t, name in links:
+        i, j = at.get(gold[h][:3]), at.get(gold[t][:3])
+        if i is not None and j is not None and i != j:
+            found.append((i, j, name))
+    return found
 
 
 def limits(relations: list[list[tuple[int, int, str]]]) -> dict[str, dict[str, int]]:
@@ -161,9 +202,10 @@ def record_relations(record: dict, ids: list[str]) -> list[tuple[int, int, str]]
 
 
 def fit_linker(records: list[dict], relation_ends: dict, labels, pipeline: bool = True, docs=None,
-               **params) -> ArgumentLinker:
+               predicted=None, **params) -> ArgumentLinker:
     """An ArgumentLinker fitted on gold `records` (JSONL shape: spans with ids, relations by id,
-    annotated_labels; `labels`: what a record without annotated_labels is gold for)."""
+    annotated_labels; `labels`: what a record without annotated_labels is gold for), and on the
+    `predicted` spans of each record (`ArgumentLinker.fit`)."""
     docs = docs if docs is not None else views([r["text"] for r in records], pipeline)
     spans, relations = [], []
     for record, doc in zip(records, docs):
@@ -171,7 +213,7 @@ def fit_linker(records: list[dict], relation_ends: dict, labels, pipeline: bool 
         spans.append(found)
         relations.append(record_relations(record, ids))
     gold_for = [set(r.get("annotated_labels") or labels) for r in records]
-    return ArgumentLinker(pipeline=pipeline, **params).fit(docs, spans, relations, gold_for, relation_ends)
+    return ArgumentLinker(pipeline=pipeline, **params).fit(docs, spans, relations, gold_for, relation_ends, predicted)
 
 
 def linked_records(records: list[dict], link, docs: list[DocView]) -> dict[str, dict]:

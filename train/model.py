@@ -133,10 +133,13 @@ def fit_tagger(train, c1: float = 0.1, c2: float = 0.1, features: str = KINDS[0]
 
 
 def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float = 0.1, unlabelled=(),
-              text_field: str = "text", skip_bad: bool = False, features: str = KINDS[0]) -> dict:
+              text_field: str = "text", skip_bad: bool = False, features: str = KINDS[0],
+              development: list[dict] | None = None) -> dict:
     """Fit on the train split of `dataset`; the word clusters learn from its texts and from the
     documents in the paths `unlabelled` (raw news, e.g. what was pushed), whose labels are unused.
-    `features`: "pipeline" (the language layer's as well as the plain ones) or "plain"."""
+    `features`: "pipeline" (the language layer's as well as the plain ones) or "plain".
+    `development`: gold records (JSONL shape) the relation builder is chosen on, in place of
+    the dataset's validation split (the starter model's: its gold's validation file)."""
     import sklearn
     import skops.io as sio
 
@@ -152,7 +155,7 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     started = time.perf_counter()
     tagger = fit_tagger(train, c1, c2, features, extra)
     seconds = time.perf_counter() - started
-    linker, linking = fit_dataset_linker(dataset, features == "pipeline")
+    linker, linking = fit_dataset_linker(dataset, features == "pipeline", development)
     data_fingerprint = fingerprint(dataset)
     metadata = {
         "model_version": model_version(data_fingerprint, tagger.get_params(), extra_digest,
@@ -194,10 +197,10 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     return metadata
 
 
-def fit_dataset_linker(dataset: Path, pipeline: bool):
+def fit_dataset_linker(dataset: Path, pipeline: bool, development: list[dict] | None = None):
     """The argument linker fitted on the train split's gold relations and the record of what
-    draws relations (`linker.choose`: on the validation split's gold spans, else by
-    cross-validation of train), with its fit time."""
+    draws relations (`linker.choose`: on the gold spans of `development`, else of the validation
+    split, else by cross-validation of train), with its fit time."""
     from newsgold.annotate.dataset import open_dataset
     from newsgold.annotate.schema import load_schema
     from newsgold.train.evaluate import gold_records
@@ -205,7 +208,8 @@ def fit_dataset_linker(dataset: Path, pipeline: bool):
 
     schema = load_schema()
     started = time.perf_counter()
-    validation = gold_records(dataset, "validation") if "validation" in open_dataset(dataset) else []
+    validation = development if development is not None else (
+        gold_records(dataset, "validation") if "validation" in open_dataset(dataset) else [])
     linker, linking = choose(gold_records(dataset, "train"), validation, schema.relation_ends,
                              list(schema.label_names), pipeline)
     linking["file"] = LINKER_FILE if linker is not None else None

@@ -3,7 +3,8 @@ newsgold (`seeds/gold/starter/`, annotated under our own guidelines), named `sta
 model folder is accepted (`annotate preannotate|push --model starter`, `train predict|evaluate`).
 
 It is built on first use into the cache (`annotate.language.cache_dir()/models`), once per
-version of what decides it: the gold's bytes, the tagger's code and the language pipeline. Its
+version of what decides it: the gold's bytes (train, and validation for the relation builder's
+choice), the tagger's code and the language pipeline. Its
 `model_version` is `starter-<hash>` of exactly those, so every machine with the same newsgold
 builds the same version; a second use loads the folder built the first time. Two runs that build
 it at once take turns (a file lock); the folder appears whole or not at all.
@@ -23,9 +24,12 @@ NAME = "starter"
 ANNOTATED_IN = "starter-gold"  # what the merge reads to trust it as gold under our guidelines
 
 
-def gold_file() -> Path:
-    """The starter gold's train split (JSONL), shipped as package data."""
-    return Path(str(resources.files("newsgold.starter_gold") / "train.jsonl"))
+def gold_file(split: str = "train") -> Path:
+    """A split of the starter gold (JSONL), shipped as package data: the model learns from
+    `train`; the relation builder it ships (the rules' or the argument linker) is chosen on the
+    gold spans of `validation`, held-out gold (by cross-validation of train the rules scored above
+    the linker, on validation below it: tests/bench/bench_events.py)."""
+    return Path(str(resources.files("newsgold.starter_gold") / f"{split}.jsonl"))
 
 
 def _key() -> str:
@@ -33,7 +37,8 @@ def _key() -> str:
     from newsgold.train.model import code_version
 
     decided_by = {"gold": hashlib.sha256(gold_file().read_bytes()).hexdigest(), "code": code_version(),
-                  "pipeline": language().identity}
+                  "pipeline": language().identity,
+                  "development": hashlib.sha256(gold_file("validation").read_bytes()).hexdigest()}
     return hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -69,7 +74,8 @@ def _build(folder: Path, key: str) -> None:
     work = Path(tempfile.mkdtemp(prefix=f".{NAME}-", dir=folder.parent))
     try:
         export_dataset(work / "dataset", from_file=gold_file(), ratios=(1.0, 0.0, 0.0))
-        fit_model(work / "dataset", work / "model")
+        development = [json.loads(line) for line in gold_file("validation").read_text().splitlines() if line.strip()]
+        fit_model(work / "dataset", work / "model", development=development)
         metadata_path = work / "model" / METADATA_FILE
         metadata = json.loads(metadata_path.read_text())
         metadata.update(model_version=f"{NAME}-{key}", annotated_in=ANNOTATED_IN, dataset=f"newsgold {NAME} gold",

@@ -6,7 +6,7 @@
 
 The stages, one module each: reading Label Studio export files (`lsfile`), the project's labeling
 config and label map (`controls`), building rows from
-tasks or gold documents (`rows`, with `annotate.resolve` choosing the human truth), batching and
+tasks or gold documents (`rows`, with `annotate.studio.resolve` choosing the human truth), batching and
 splitting them (`batches`), converting one file in several processes (`parallel`), the output
 formats (`writers`), the dataset card (`card`), and writing the folder atomically (`write`).
 """
@@ -41,10 +41,10 @@ from newsgold.annotate.export.report import (
 from newsgold.annotate.export.targets import chosen
 from newsgold.annotate.export.write import EXPORT_FOLDER, write_dataset
 from newsgold.annotate.goldformats import FORMAT_NAMES, FORMATS
-from newsgold.annotate.lsformat import LabelingConfig
+from newsgold.annotate.studio.lsformat import LabelingConfig
 from newsgold.annotate.outputs import check_folder
 from newsgold.annotate.progress import Progress, silent
-from newsgold.annotate.resolve import POLICIES
+from newsgold.annotate.studio.resolve import POLICIES
 from newsgold.annotate.schema import Schema, as_schema
 
 __all__ = ["ExportError", "ExportReport", "export_dataset"]
@@ -215,7 +215,7 @@ def _read_config(path: Path) -> str:
 
 def _project(project: str, data_dir):
     """The connection to Label Studio and the project titled `project`."""
-    from newsgold.annotate.server import connect
+    from newsgold.annotate.studio.server import connect
 
     ls = connect(data_dir)
     return ls, ls.get_project(project)

@@ -13,13 +13,13 @@ from typing import Iterable, Iterator
 import numpy as np
 import orjson
 
-from newsgold.annotate.agreement import several_annotators
+from newsgold.annotate.studio.agreement import several_annotators
 from newsgold.annotate.dataset import SPLITS, arrow_schema
 from newsgold.annotate.export.lsfile import iter_ls_export_file
 from newsgold.annotate.export.controls import RegionCensus, newsgold_config
 from newsgold.annotate.export.report import DEFAULT_RATIOS, DEFAULT_SEED, ExportReport
 from newsgold.annotate.export.rows import Row, TaskIdentities, rows_from_gold, rows_from_ls_tasks
-from newsgold.annotate.lsformat import LabelingConfig
+from newsgold.annotate.studio.lsformat import LabelingConfig
 from newsgold.annotate.schema import Schema
 from newsgold.annotate.stories import TermCounts, term_counts
 

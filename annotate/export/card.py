@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 from newsgold.annotate import __version__
-from newsgold.annotate.agreement import agreement_tables
+from newsgold.annotate.studio.agreement import agreement_tables
 from newsgold.annotate.dataset import SPLITS
 from newsgold.annotate.export.report import ExportReport
-from newsgold.annotate.resolve import RULES
+from newsgold.annotate.studio.resolve import RULES
 from newsgold.annotate.schema import Schema
 
 

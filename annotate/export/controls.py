@@ -21,7 +21,7 @@ from typing import Iterable, Iterator, Mapping
 
 from newsgold.annotate.export.lsfile import iter_ls_export_file
 from newsgold.annotate.export.report import ExportError
-from newsgold.annotate.lsformat import DOC_ID_FIELD, LEAVE_OUT, LabelingConfig
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD, LEAVE_OUT, LabelingConfig
 from newsgold.annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME, Schema
 
 LabelMap = Mapping[str, str]
@@ -77,7 +77,7 @@ def newsgold_config(schema: Schema, label_map: LabelMap | None = None) -> Labeli
 def config_from_xml(xml: str, source: str, schema: Schema, label_map: LabelMap) -> tuple[LabelingConfig, list[str]]:
     """The `LabelingConfig` of a project's labeling config (XML), and notes for the user;
     refused when the config offers a label the label map does not bring onto the schema."""
-    from newsgold.annotate.labelstudio import span_controls
+    from newsgold.annotate.studio.client import span_controls
 
     controls, texts = span_controls(xml, source)
     over_text = {name: labels for name, (targets, labels) in controls.items() if set(targets) & texts.keys()}

@@ -23,9 +23,9 @@ from pathlib import Path
 from queue import Empty
 from typing import Iterator
 
-from newsgold.annotate.agreement import agreement
+from newsgold.annotate.studio.agreement import agreement
 from newsgold.annotate.documents import Identities
-from newsgold.annotate.lsformat import DOC_ID_FIELD
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.export.batches import Batch, Conversion, task_batches
 from newsgold.annotate.export.controls import RegionCensus
 from newsgold.annotate.export.lsfile import iter_ls_export_file, task_regions

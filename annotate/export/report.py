@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsgold.annotate.dataset import SPLITS
 from newsgold.annotate.errors import NewsgoldError
-from newsgold.annotate.resolve import OUTVOTED
+from newsgold.annotate.studio.resolve import OUTVOTED
 
 DEFAULT_SEED = 13
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)

@@ -17,8 +17,8 @@ from newsgold.annotate.events import events_of
 from newsgold.annotate.documents import Identities, Skipped, document_id, normalize_id, normalize_text, text_digest
 from newsgold.annotate.export.report import ExportReport
 from newsgold.annotate.goldformats import gold_documents
-from newsgold.annotate.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, MisshapenTask
-from newsgold.annotate.resolve import Resolved, resolve_annotations
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, MisshapenTask
+from newsgold.annotate.studio.resolve import Resolved, resolve_annotations
 from newsgold.annotate.spans import Span, offsets_to_iob
 from newsgold.annotate.tokens import token_arrays
 

@@ -167,7 +167,7 @@ def starter_agreement() -> dict:
     (span F1 as `annotate agreement` computes it, strict and partial, per label and micro;
     relation F1, strict and overlap endpoints, per type and micro), and both annotations against
     the adjudicated one (what the annotators would score against the gold)."""
-    from newsgold.annotate.agreement import pair_scores
+    from newsgold.annotate.studio.agreement import pair_scores
     from newsgold.annotate.relscoring import relation_scores
     from newsgold.annotate.scoring import nervaluate_spans
 

@@ -10,6 +10,14 @@ differences against the rules measured in the same run, and a learning curve of 
 fractions of the training gold (exports/bench_events_curve.png).
 
     .venv/bin/python tests/bench/bench_events.py [--final]
+    .venv/bin/python tests/bench/bench_events.py --time   # the starter build's fit times
+
+The linker learns from the gold spans and from the rules' spans of the training documents
+(`noisy`); the row "linker (gold spans only)" is the same linker without those, the row "linker
+(+ cross-fitted tagger spans)" learns from the spans rules + tagger predict for each training
+document with the tagger fitted on the other folds (3, by story) instead of the rules' spans. The end-to-end
+table also scores `--model starter` as it ships (its relation builder chosen on the validation
+split) and prints the ceiling of any linker on the predicted spans.
 """
 
 from __future__ import annotations
@@ -67,19 +75,119 @@ def show(title: str, rows: dict[str, dict]) -> None:
               + (f", linker / rules = {linker['arg_strict'] / rules['arg_strict']:.2f}" if rules["arg_strict"] else ""))
 
 
-def end_to_end(gold: list[dict], linker) -> dict[str, dict]:
-    """Rules + starter spans; relations by the rules, then by the linker."""
+def end_to_end(gold: list[dict], linkers: dict) -> tuple[dict[str, dict], dict]:
+    """Rules + starter spans; relations by the rules, then by each linker of `linkers` (name ->
+    linker), then as `--model starter` ships them (its own choice); and the records predicted
+    with the rules' relations (their spans are every row's)."""
     from newsgold.annotate.documents import Document
+    from newsgold.annotate.preannotate.merge import load_merged
 
     tagger, metadata = load_model("starter", expected_hash=SCHEMA.hash)
     rules = RuleAnnotator().warm_up()
     documents = [Document(r["id"], r["text"], r.get("source") or "", r.get("story_id"), {}) for r in gold]
-    rows = {}
-    for name, link in (("rules", None), ("linker", linker)):
+    rows, spans = {}, None
+    for name, link in (("rules", None), *linkers.items()):
         model = TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"), link)
         predicted = {a.document.id: a.to_record() for a in annotate_all(MergedAnnotator(rules, model), documents)}
         rows[name] = figures(gold, predicted)
-    return rows
+        spans = spans or predicted
+    shipped = load_merged("starter", SCHEMA.hash, rules)
+    predicted = {a.document.id: a.to_record() for a in annotate_all(shipped, documents)}
+    rows[f"--model starter (draws with the {metadata.get('relations')})"] = figures(gold, predicted)
+    return rows, spans
+
+
+def _roles(record: dict) -> list[tuple[tuple, tuple]]:
+    """(trigger span, argument span) of each gold argument (a relation of a role), spans as
+    (start, end, label)."""
+    at = {s["id"]: (s["start"], s["end"], s["label"]) for s in record.get("spans") or []}
+    roles = {name for name, (head, _) in ENDS.items() if head == SCHEMA.event_trigger}
+    return [(at[r["head"]], at[r["tail"]]) for r in record.get("relations") or []
+            if r["label"] in roles and r["head"] in at and r["tail"] in at]
+
+
+def ceiling(gold: list[dict], predicted: dict) -> str:
+    """What any linker can reach on the predicted spans: the share of gold arguments whose
+    trigger and argument spans are both predicted exactly (strict), and the F1 of a perfect
+    linker on them (every such argument, nothing else)."""
+    arguments = reachable = 0
+    for record in gold:
+        spans = {(s["start"], s["end"], s["label"]) for s in predicted.get(record["id"], {}).get("spans") or []}
+        for head, tail in _roles(record):
+            arguments += 1
+            reachable += head in spans and tail in spans
+    share = reachable / arguments if arguments else 0.0
+    return (f"ceiling on these spans: {reachable}/{arguments} gold arguments ({share:.3f}) have both their trigger "
+            f"and argument predicted exactly; a perfect linker on them: argument classification F1 (strict) "
+            f"{2 * share / (1 + share):.3f}")
+
+
+def outside_window(gold: list[dict], docs, params: dict) -> str:
+    """The share of gold arguments the linker's window leaves out (on gold spans)."""
+    from newsgold.train.linker import record_relations, record_spans
+    from newsgold.train.linkfeatures import candidate_pairs, label_pairs
+
+    pairs = label_pairs(ENDS)
+    total = out = 0
+    for record, doc in zip(gold, docs):
+        spans, ids = record_spans(record, doc)
+        window = set(candidate_pairs(doc, spans, pairs, params["same_sentence"], params["reach"]))
+        for h, t, name in record_relations(record, ids):
+            if ENDS[name][0] == SCHEMA.event_trigger:
+                total += 1
+                out += (h, t) not in window
+    return f"gold arguments outside the linker's window ({params}): {out}/{total}"
+
+
+def crossfitted(train: list[dict], docs, folds: int = 3) -> list:
+    """The spans rules + the starter's tagger (merged as `--model starter` merges them) predict for
+    each training document, the tagger fitted on the other folds (whole stories per fold)."""
+    import tempfile
+
+    from newsgold.annotate.dataset import Split, load_split
+    from newsgold.annotate.documents import Document
+    from newsgold.annotate.export import export_dataset
+    from newsgold.train.linker import record_spans
+    from newsgold.train.model import fit_tagger
+    from newsgold.train.starter import ANNOTATED_IN, gold_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        export_dataset(Path(tmp) / "dataset", from_file=gold_file(), ratios=(1.0, 0.0, 0.0))
+        split = load_split(Path(tmp) / "dataset", "train")
+    row = {text: k for k, text in enumerate(split.texts)}
+    stories = sorted({r.get("story_id") or r["id"] for r in train})
+    fold = [stories.index(r.get("story_id") or r["id"]) % folds for r in train]
+    rules, found = RuleAnnotator().warm_up(), [None] * len(train)
+    for f in range(folds):
+        rest = [row[r["text"]] for r, k in zip(train, fold) if k != f]
+        part = Split(*([getattr(split, name)[k] for k in rest] for name in ("tokens", "tags", "annotated_labels",
+                                                                             "texts", "offsets")))
+        model = TaggerAnnotator(fit_tagger(part, features="pipeline"), "crossfit", ANNOTATED_IN)
+        held = [k for k in range(len(train)) if fold[k] == f]
+        documents = [Document(train[k]["id"], train[k]["text"], "", None, {}) for k in held]
+        for k, annotated in zip(held, annotate_all(MergedAnnotator(rules, model), documents)):
+            found[k] = record_spans(annotated.to_record(), docs[k])[0]
+    return found
+
+
+def fit_time() -> None:
+    """The starter model's build steps timed alone, in one run: its gold exported as the starter
+    builds it, then `fit_model` (the tagger's fit, then the linker's step: fit and choice)."""
+    import tempfile
+
+    from newsgold.annotate.export import export_dataset
+    from newsgold.train.model import fit_model
+    from newsgold.train.starter import gold_file
+
+    development = [json.loads(line) for line in gold_file("validation").read_text().splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        export_dataset(Path(tmp) / "dataset", from_file=gold_file(), ratios=(1.0, 0.0, 0.0))
+        metadata = fit_model(Path(tmp) / "dataset", Path(tmp) / "model", development=development)
+    linking = metadata["linker"]
+    print(f"\n## fit time on the starter gold ({metadata['train_documents']} train documents)\n"
+          f"tagger fit: {metadata['fit_seconds']:.2f} s; linker step (fit on {linking.get('candidates')} candidate "
+          f"pairs, choice on {linking.get('chosen_on')}): {linking['fit_seconds']:.2f} s; draws the relations: "
+          f"{linking['relations']}")
 
 
 def curve(train, train_docs, gold, gold_docs, params, out: Path) -> list[tuple[int, float]]:
@@ -111,6 +219,9 @@ def curve(train, train_docs, gold, gold_docs, params, out: Path) -> list[tuple[i
 
 def main() -> None:
     final = "--final" in sys.argv
+    if "--time" in sys.argv:
+        fit_time()
+        return
     train, validation = read("train"), read("validation")
     train_docs, validation_docs = views([r["text"] for r in train]), views([r["text"] for r in validation])
     print("## choice on the validation split (gold spans; relation F1 strict)")
@@ -127,11 +238,25 @@ def main() -> None:
     gold = read("test") if final else validation
     gold_docs = views([r["text"] for r in gold]) if final else validation_docs
     where = "TEST split (final)" if final else "validation split"
-    linker = fit_linker(train, ENDS, LABELS, True, train_docs, **best)
+    linkers = {"linker": fit_linker(train, ENDS, LABELS, True, train_docs, **best),
+               "linker (gold spans only)": fit_linker(train, ENDS, LABELS, True, train_docs, **{**best, "noisy": False}),
+               "linker (+ cross-fitted tagger spans)": fit_linker(train, ENDS, LABELS, True, train_docs,
+                                                                  crossfitted(train, train_docs), **best)}
+    linker = linkers["linker"]
     show(f"{where}: gold spans (linking alone)", {
         "rules": figures(gold, linked_records(gold, find_relations, gold_docs)),
-        "linker": figures(gold, linked_records(gold, linker.link, gold_docs))})
-    show(f"{where}: end to end (rules + starter spans)", end_to_end(gold, linker))
+        **{name: figures(gold, linked_records(gold, one.link, gold_docs)) for name, one in linkers.items()}})
+    print(outside_window(gold, gold_docs, best))
+    rows, spans = end_to_end(gold, linkers)
+    show(f"{where}: end to end (rules + starter spans)", rows)
+    print(ceiling(gold, spans))
+    predicted = [spans[r["id"]] for r in gold]
+    sweep = []
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
+        linker.threshold = threshold
+        sweep.append(f"{threshold}: {cell(figures(gold, linked_records(predicted, linker.link, gold_docs))['arg_strict'])}")
+    linker.threshold = 0.5
+    print("linker end to end at decision thresholds (arg F1 strict): " + ", ".join(sweep))
     points = curve(train, train_docs, gold, gold_docs, best,
                    ROOT / "exports" / f"bench_events_curve{'' if final else '_validation'}.png")
     print("learning curve (documents: arg F1 strict on gold spans): "

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from newsgold.annotate.documents import document_id  # noqa: E402
-from newsgold.annotate.lsformat import to_ls_result  # noqa: E402
+from newsgold.annotate.studio.lsformat import to_ls_result  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 

@@ -29,7 +29,7 @@ from newsgold.annotate.export import ExportReport  # noqa: E402
 from newsgold.annotate.export.batches import conversion, serialise  # noqa: E402
 from newsgold.annotate.export.lsfile import iter_ls_export_file  # noqa: E402
 from newsgold.annotate.export.rows import build_row  # noqa: E402
-from newsgold.annotate.resolve import resolve_annotations  # noqa: E402
+from newsgold.annotate.studio.resolve import resolve_annotations  # noqa: E402
 from newsgold.annotate.schema import load_schema  # noqa: E402
 from newsgold.annotate.tokens import token_arrays  # noqa: E402
 from tests.bench.bench_export import synthetic_export  # noqa: E402

@@ -33,12 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from newsgold.annotate import server  # noqa: E402
+from newsgold.annotate.studio import server  # noqa: E402
 from newsgold.annotate.documents import make_document  # noqa: E402
-from newsgold.annotate.labelstudio import LabelStudio  # noqa: E402
-from newsgold.annotate.lsformat import to_ls_result  # noqa: E402
+from newsgold.annotate.studio.client import LabelStudio  # noqa: E402
+from newsgold.annotate.studio.lsformat import to_ls_result  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
-from newsgold.annotate.push import task_payload  # noqa: E402
+from newsgold.annotate.studio.push import task_payload  # noqa: E402
 from tests.bench.bench_export import CONVERTER, measure  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 
@@ -47,9 +47,9 @@ import sys, json
 sys.path.insert(0, {root!r})
 from pathlib import Path
 from newsgold.annotate.documents import make_document
-from newsgold.annotate.labelstudio import LabelStudio
+from newsgold.annotate.studio.client import LabelStudio
 from newsgold.annotate.preannotate import RuleAnnotator
-from newsgold.annotate.push import import_documents
+from newsgold.annotate.studio.push import import_documents
 from newsgold.annotate.schema import load_schema
 url, token, source, ledgers = sys.argv[1:5]
 docs = [make_document(r["text"], r["source"], r["source"], story_id=r["story_id"])

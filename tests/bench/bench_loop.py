@@ -47,10 +47,10 @@ from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
 from newsgold.annotate.preannotate.merge import OWN_GOLD_POLICY, POLICIES, MergedAnnotator  # noqa: E402
 from newsgold.annotate.preannotator import AnnotatedDocument, annotate_all  # noqa: E402
 from newsgold.annotate.re3d import ANNOTATED, convert  # noqa: E402
-from newsgold.annotate.resolve import Resolved  # noqa: E402
+from newsgold.annotate.studio.resolve import Resolved  # noqa: E402
 from newsgold.annotate.scoring import score_documents  # noqa: E402
 from newsgold.annotate.spans import Span  # noqa: E402
-from newsgold.annotate.status import compare_spans  # noqa: E402
+from newsgold.annotate.studio.status import compare_spans  # noqa: E402
 from newsgold.train.evaluate import evaluate  # noqa: E402
 from newsgold.train.predict import TaggerAnnotator  # noqa: E402
 from newsgold.train.tagger import SequenceTagger  # noqa: E402

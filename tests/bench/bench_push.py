@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from newsgold.annotate import server  # noqa: E402
+from newsgold.annotate.studio import server  # noqa: E402
 from newsgold.annotate.documents import group_stories, make_document  # noqa: E402
-from newsgold.annotate.labelstudio import LabelStudio  # noqa: E402
+from newsgold.annotate.studio.client import LabelStudio  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
-from newsgold.annotate.push import import_documents, task_payload  # noqa: E402
+from newsgold.annotate.studio.push import import_documents, task_payload  # noqa: E402
 from newsgold.annotate.schema import labelstudio_config, load_schema  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 

@@ -26,7 +26,8 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from newsgold.annotate import api, convert_re3d, export_dataset, push, server  # noqa: E402
+from newsgold.annotate import api, convert_re3d, export_dataset  # noqa: E402
+from newsgold.annotate.studio import push, server  # noqa: E402
 from newsgold.annotate.preannotate import merge  # noqa: E402
 from tests.bench.corpus import SEEDS, news_documents  # noqa: E402
 

@@ -35,7 +35,7 @@ from newsgold.annotate.preannotate.merge import load_merged  # noqa: E402
 from newsgold.annotate.schema import load_schema  # noqa: E402
 from newsgold.annotate.scoring import cell, score_documents  # noqa: E402
 from newsgold.annotate.spans import Span  # noqa: E402
-from newsgold.annotate.status import compare_spans  # noqa: E402
+from newsgold.annotate.studio.status import compare_spans  # noqa: E402
 from newsgold.train.predict import load_preannotator  # noqa: E402
 
 GOLD = ROOT / "seeds" / "gold"

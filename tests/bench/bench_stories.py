@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -153,7 +152,7 @@ def vocabulary(sizes) -> None:
 
 def export_file(path: Path, texts: list[str], with_story: bool) -> None:
     from newsgold.annotate.documents import document_id
-    from newsgold.annotate.lsformat import to_ls_result
+    from newsgold.annotate.studio.lsformat import to_ls_result
     from newsgold.annotate.preannotate import RuleAnnotator
 
     annotator = RuleAnnotator().warm_up()

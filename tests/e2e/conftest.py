@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from newsgold.annotate import server
-from newsgold.annotate.labelstudio import LabelStudio
+from newsgold.annotate.studio import server
+from newsgold.annotate.studio.client import LabelStudio
 
 pytestmark = pytest.mark.e2e
 
@@ -67,9 +67,8 @@ def _pg_unavailable(reason: str):
     pytest.skip(f"PostgreSQL cannot start: {reason}")
 
 
-def _pg_bin() -> "Path | None":
+def _pg_bin():  # -> Path | None
     import glob
-    from pathlib import Path
 
     found = shutil.which("initdb")
     if found:
@@ -84,7 +83,6 @@ def postgres():
     import os
     import subprocess
     import tempfile
-    from pathlib import Path
 
     bin_dir = _pg_bin()
     if bin_dir is None:

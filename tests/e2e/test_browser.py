@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from tests.e2e.test_loop import region_key, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -239,7 +239,7 @@ def test_label_tasks_as_displayed_in_the_tab_starts_with_the_least_confident(chr
     and the next one after submitting."""
     from playwright.sync_api import expect
 
-    from newsgold.annotate.views import TITLE
+    from newsgold.annotate.studio.views import TITLE
     from tests.e2e.test_view import SCORES, TEXTS, documents, scored_round
 
     title = "browser least confident"
@@ -277,8 +277,10 @@ def test_label_tasks_as_displayed_in_the_tab_starts_with_the_least_confident(chr
         page.screenshot(path=str(steps / "3-next-task.png"))
 
 
-def submit(page) -> None:
-    """Press the editor's Submit, as an annotator does, and wait for the server to store it."""
+def submit(page) -> dict:
+    """Press the editor's Submit, as an annotator does, wait for the server to store it, and
+    return the annotation it stored."""
     with page.expect_response(lambda r: r.request.method == "POST" and "/annotations" in r.url) as answer:
         page.click("button[aria-label='Submit current annotation']")
     assert answer.value.status == 201, answer.value.text()
+    return answer.value.json()

@@ -23,7 +23,7 @@ import re
 
 import pytest
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from newsgold.annotate.schema import load_schema
 from tests.e2e.test_browser import TIMEOUT_MS, annotator, drag_over, submit
 from tests.e2e.test_loop import run

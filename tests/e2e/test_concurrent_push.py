@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
-from newsgold.annotate.labelstudio import LabelStudio
+from newsgold.annotate.studio.client import LabelStudio
 from tests.conftest import rules_version
 
 pytestmark = pytest.mark.e2e
@@ -107,7 +107,7 @@ def test_pushes_creating_a_project_at_once_leave_one_and_a_server_that_counts_an
     runs."""
     import threading
 
-    from newsgold.annotate.push import ensure_project
+    from newsgold.annotate.studio.push import ensure_project
     from newsgold.annotate.schema import as_schema
 
     token = server.credentials(ls_server.data_dir)["token"]
@@ -175,7 +175,7 @@ def test_reconciliation_keeps_an_annotated_copy_and_restores_the_pre_annotation(
         _uncount(ls_env, newer[0])
     ledger = tmp_path / "ledger"
     from newsgold.annotate.preannotate import RuleAnnotator
-    from newsgold.annotate.push import import_documents, reconcile
+    from newsgold.annotate.studio.push import import_documents, reconcile
     from newsgold.annotate.schema import as_schema
 
     rules = RuleAnnotator().warm_up()

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
-from newsgold.annotate.labelstudio import LabelStudio
+from newsgold.annotate.studio.client import LabelStudio
 
 pytestmark = pytest.mark.e2e
 DOCUMENTS = 1500

@@ -236,7 +236,7 @@ def test_wrong_token_and_unreachable_server_fail_clearly(ls_server, monkeypatch)
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "wrong-token")
     result = run("push", SEEDS, "--project", "nope", ok=False)
     assert result.exit_code == 1 and "API key was refused" in result.output
-    from newsgold.annotate.server import free_port
+    from newsgold.annotate.studio.server import free_port
 
     monkeypatch.setenv("LABEL_STUDIO_URL", f"http://127.0.0.1:{free_port()}")
     result = run("status", "--project", "nope", ok=False)

@@ -11,7 +11,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
 
 pytestmark = pytest.mark.e2e
@@ -125,7 +125,7 @@ def test_on_postgresql_the_cohort_holds_across_two_app_servers(pg_servers, tmp_p
     """The team behind a load balancer: the owner pushes through one app server, the annotators
     draw their tasks through the other, status is read through the first."""
     from newsgold.annotate import api
-    from newsgold.annotate.labelstudio import LabelStudio
+    from newsgold.annotate.studio.client import LabelStudio
 
     for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", server.DATA_DIR_ENV, "NEWSGOLD_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)

@@ -13,9 +13,10 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from newsgold.annotate import api, server
+from newsgold.annotate import api
+from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
-from newsgold.annotate.labelstudio import LabelStudio
+from newsgold.annotate.studio.client import LabelStudio
 from tests.e2e.test_concurrent_push import _assert_each_document_once, _documents
 
 pytestmark = pytest.mark.e2e

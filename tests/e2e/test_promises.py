@@ -24,7 +24,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from tests.hostile.kit import assert_ok, assert_refused, invoke
 
 pytestmark = pytest.mark.e2e
@@ -48,7 +48,7 @@ def _env(ls_server) -> dict:
 @pytest.fixture(scope="module")
 def big_project(ls_server, tmp_path_factory):
     """A project of TASKS tasks, three of them annotated, pushed once for the module."""
-    from newsgold.annotate.labelstudio import LabelStudio
+    from newsgold.annotate.studio.client import LabelStudio
 
     folder = tmp_path_factory.mktemp("big")
     docs = folder / "docs.jsonl"

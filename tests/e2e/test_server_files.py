@@ -8,7 +8,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-import newsgold.annotate.labelstudio as labelstudio
+import newsgold.annotate.studio.client as labelstudio
 from newsgold.annotate import api
 from newsgold.annotate.cli import cli
 from tests.conftest import SEEDS

@@ -8,12 +8,12 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate import server
+from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
-from newsgold.annotate.labelstudio import LabelStudio
-from newsgold.annotate.push import describe
+from newsgold.annotate.studio.client import LabelStudio
+from newsgold.annotate.studio.push import describe
 from newsgold.annotate.schema import labelstudio_config, load_schema
-from newsgold.annotate.views import ORDERING, SCORE_COLUMN, TITLE, ensure_view
+from newsgold.annotate.studio.views import ORDERING, SCORE_COLUMN, TITLE, ensure_view
 
 pytestmark = pytest.mark.e2e
 

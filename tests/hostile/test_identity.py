@@ -269,7 +269,7 @@ def test_re3d_one_text_in_two_sources_is_one_document_and_counted(tmp_path):
 
 @pytest.mark.parametrize("spelling", ONE_ID)
 def test_predictions_ids_are_read_by_the_one_rule(spelling):
-    from newsgold.annotate.push import check_predictions
+    from newsgold.annotate.studio.push import check_predictions
     from newsgold.annotate.errors import DocumentError
     from newsgold.annotate.schema import load_schema
 
@@ -296,8 +296,8 @@ def test_an_id_of_another_type_is_refused_naming_item_and_field(tmp_path, bad):
 def test_a_ledger_whose_ids_are_not_as_a_push_wrote_them_is_not_trusted(tmp_path):
     import orjson
 
-    from newsgold.annotate.labelstudio import Project
-    from newsgold.annotate.push import Ledger
+    from newsgold.annotate.studio.client import Project
+    from newsgold.annotate.studio.push import Ledger
 
     project = Project(id=3, title="t", label_config="", description="", created_at="2026-01-01")
     ledger = Ledger(tmp_path, "http://x", project)

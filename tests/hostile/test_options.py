@@ -240,7 +240,8 @@ def test_the_api_takes_the_boundary_values(name):
 def test_api_functions_check_before_reading_anything(tmp_path):
     """Each API function refuses a meaningless number before it reads a path or calls a server
     (the paths here do not exist; the server is not there)."""
-    from newsgold.annotate import api, server
+    from newsgold.annotate import api
+    from newsgold.annotate.studio import server
     from newsgold.annotate.export import ExportError, export_dataset
     from newsgold.train import api as train_api
     from newsgold.train.curve import learning_curve

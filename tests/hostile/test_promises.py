@@ -23,10 +23,10 @@ import orjson
 import pytest
 
 from newsgold.annotate.errors import SpanError
-from newsgold.annotate.labelstudio import LabelStudio, LabelStudioError, Project, distinct_titles, title_key
+from newsgold.annotate.studio.client import LabelStudio, LabelStudioError, Project, distinct_titles, title_key
 from newsgold.annotate.preannotate import RuleAnnotator
 from newsgold.annotate.documents import make_document
-from newsgold.annotate.push import Ledger, check_predictions, check_title, prediction_payload
+from newsgold.annotate.studio.push import Ledger, check_predictions, check_title, prediction_payload
 from newsgold.annotate.schema import load_schema
 from tests.hostile.kit import assert_refused, invoke
 
@@ -238,10 +238,11 @@ def _commands(tmp_path):
         "status": "annotate status --project demo",
         "export --project": f"annotate export --project demo --out {tmp_path / 'ds'}",
         "agreement": "annotate agreement --project demo",
+        "adjudicate": "annotate adjudicate --project demo",
     }
 
 
-COMMANDS = ["server", "push", "push --predictions", "status", "export --project", "agreement"]
+COMMANDS = ["server", "push", "push --predictions", "status", "export --project", "agreement", "adjudicate"]
 
 
 def _assert_one_line(result, url, words, tmp_path):

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from newsgold.annotate import database as db
+from newsgold.annotate.studio import database as db
 from newsgold.annotate.errors import NewsgoldError
 
 DATA_DIR_ENV = "NEWSGOLD_LS_DIR"
@@ -424,7 +424,7 @@ def connection(folder: str | Path | None = None) -> Connection:
 def connect(folder: str | Path | None = None):
     """A checked client of the Label Studio to talk to: LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY,
     else the local server of `folder`."""
-    from newsgold.annotate.labelstudio import LabelStudio
+    from newsgold.annotate.studio.client import LabelStudio
 
     conn = connection(folder)
     client = LabelStudio(conn.url, conn.api_key)

@@ -6,9 +6,9 @@ import math
 import statistics
 from collections import Counter, defaultdict
 
-from newsgold.annotate.agreement import compared_annotations
-from newsgold.annotate.resolve import resolve_annotations
-from newsgold.annotate.lsformat import annotator_name, from_ls_result, usable_annotations
+from newsgold.annotate.studio.agreement import compared_annotations
+from newsgold.annotate.studio.resolve import resolve_annotations
+from newsgold.annotate.studio.lsformat import annotator_name, from_ls_result, usable_annotations
 
 OUTCOMES = ("kept", "changed", "deleted", "added")
 NO_PREANNOTATION = "(no pre-annotation)"

@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 
 from newsgold.annotate.errors import NewsgoldError, SchemaError
 from newsgold.annotate.documents import id_key
-from newsgold.annotate.lsformat import DOC_ID_FIELD
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.progress import Progress, silent
 
 PAGE_SIZE = 1000
@@ -30,6 +30,10 @@ PAGE_SIZE = 1000
 
 class LabelStudioError(NewsgoldError):
     """Label Studio refused a request or could not be reached."""
+
+
+class UnreachableError(LabelStudioError):
+    """The server did not answer at all (refused, reset, timed out): it may be restarting."""
 
 
 class ConfigIncompatibleError(LabelStudioError):
@@ -203,12 +207,12 @@ class LabelStudio:
             raise LabelStudioError(f"{self.url}: the answer to {what!r} redirects in a loop (last to "
                                    f"{self._seen.redirect or '?'}), not Label Studio's API; {ANSWER_FIX}") from None
         except httpx.TimeoutException as exc:
-            raise LabelStudioError(
+            raise UnreachableError(
                 f"{self.url}: Label Studio did not answer in time while trying to {what} ({type(exc).__name__}); "
                 "check that the server runs and is not overloaded (its log says why), then try again"
             ) from None
         except httpx.TransportError as exc:  # refused, reset, name not found, protocol garbage
-            raise LabelStudioError(
+            raise UnreachableError(
                 f"{self.url}: Label Studio is unreachable while trying to {what} ({type(exc).__name__}: "
                 f"{_one_line(str(exc), 120)}); start it with `annotate server` or check LABEL_STUDIO_URL"
             ) from None
@@ -329,6 +333,13 @@ class LabelStudio:
     def show_model_version(self, project: Project, version: str) -> None:
         self._call(f"choose model version {version!r} in project {project.title!r}", self._client.projects.update,
                    id=project.id, model_version=version)
+
+    def annotation_count(self, project: Project) -> int:
+        """How many submitted (not cancelled) annotations the project holds, ground truth
+        included, in one small request: Label Studio counts them from the annotations themselves
+        (`total_annotations_number`), not from the tasks' counters."""
+        found = self._call(f"read project {project.title!r}", self._client.projects.get, id=project.id)
+        return int(getattr(found, "total_annotations_number", None) or 0)
 
     def overlap(self, project: Project) -> tuple[int, int]:
         """(maximum_annotations, overlap_cohort_percentage) of the project: how many different
@@ -536,6 +547,22 @@ class LabelStudio:
             **who,
         )
         return created.id
+
+    def set_ground_truth(self, annotation_id: int) -> None:
+        """Make an annotation its task's ground truth (`PATCH /api/annotations/{id}/`; Label Studio
+        unsets any other ground truth of the task)."""
+        self._call(f"set annotation {annotation_id} as ground truth", self._client.annotations.update,
+                   id=annotation_id, ground_truth=True)
+
+    def delete_prediction(self, prediction_id: int) -> None:
+        """Delete a prediction; one deleted meanwhile counts as deleted."""
+        from label_studio_sdk.core.api_error import ApiError
+
+        try:
+            self._call(f"delete prediction {prediction_id}", self._client.predictions.delete, id=prediction_id,
+                       _allow=(404,))
+        except ApiError:  # 404 only: deleted meanwhile
+            pass
 
     def create_user(self, email: str, password: str) -> int:
         user = self._call(

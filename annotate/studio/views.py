@@ -23,7 +23,7 @@ longer ours, and the next push adds a new one.
 
 from __future__ import annotations
 
-from newsgold.annotate.labelstudio import LabelStudio, Project
+from newsgold.annotate.studio.client import LabelStudio, Project
 
 TITLE = "least confident first"
 ORDERING = ["tasks:predictions_score"]  # ascending: the least confident first
@@ -68,19 +68,11 @@ def ensure_view(ls: LabelStudio, project: Project) -> tuple[int | None, str]:
     """Make the project hold exactly one tab `TITLE`, ordered and showing the score; returns its
     id (None if someone deleted it meanwhile) and what was done: "created", "repaired" (its
     ordering or score column put back) or "kept"."""
-    ours = [view for view in ls.views(project) if view["data"].get("title") == TITLE]
-    outcome = "kept"
-    if not ours:
-        data = {"title": TITLE, "ordering": ORDERING, "type": "list", "target": "tasks",
-                "hiddenColumns": _shown(None, ls.hidden_columns(project))}
-        created = ls.create_view(project, data)
-        ours = [view for view in ls.views(project) if view["data"].get("title") == TITLE]
-        outcome = "created" if ours and ours[0]["id"] == created else "kept"
-    for duplicate in ours[1:]:  # made by a concurrent push (or one interrupted before it cleaned up)
-        ls.delete_view(project, duplicate["id"])
-    if not ours:  # deleted meanwhile by someone else: the next push makes it again
+    view, outcome = _one_tab(ls, project, TITLE, lambda: {
+        "title": TITLE, "ordering": ORDERING, "type": "list", "target": "tasks",
+        "hiddenColumns": _shown(None, ls.hidden_columns(project))})
+    if view is None:  # deleted meanwhile by someone else: the next push makes it again
         return None, outcome
-    view = ours[0]
     data = {key: value for key, value in view["data"].items() if key not in ("filters", "selectedItems")}
     hidden = data.get("hiddenColumns") if isinstance(data.get("hiddenColumns"), dict) else None
     if data.get("ordering") != ORDERING or hidden is None or SCORE_COLUMN in (hidden.get("explore") or []):
@@ -88,4 +80,54 @@ def ensure_view(ls: LabelStudio, project: Project) -> tuple[int | None, str]:
         data["hiddenColumns"] = _shown(hidden, ls.hidden_columns(project) if hidden is None else {})
         ls.update_view(project, view["id"], data)
         outcome = "repaired" if outcome == "kept" else outcome
+    return view["id"], outcome
+
+
+def _one_tab(ls: LabelStudio, project: Project, title: str, make) -> tuple[dict | None, str]:
+    """The project's one tab titled `title` (created from `make()` when missing; the oldest kept
+    and the others deleted, as concurrent runs may each create one) and "created" or "kept"."""
+    ours = [view for view in ls.views(project) if view["data"].get("title") == title]
+    outcome = "kept"
+    if not ours:
+        created = ls.create_view(project, make())
+        ours = [view for view in ls.views(project) if view["data"].get("title") == title]
+        outcome = "created" if ours and ours[0]["id"] == created else "kept"
+    for duplicate in ours[1:]:  # made by a concurrent run (or one interrupted before it cleaned up)
+        ls.delete_view(project, duplicate["id"])
+    return (ours[0] if ours else None), outcome
+
+
+ADJUDICATE_TITLE = "to adjudicate"
+
+
+def id_filters(task_ids) -> dict:
+    """Data Manager filters holding exactly `task_ids`: one id range per run of consecutive ids,
+    any of them (`or`); none matches no task (id 0)."""
+    runs: list[list[int]] = []
+    for tid in sorted(set(task_ids)):
+        if runs and tid == runs[-1][1] + 1:
+            runs[-1][1] = tid
+        else:
+            runs.append([tid, tid])
+    items = [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": low} if low == high else
+             {"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": {"min": low, "max": high}}
+             for low, high in runs] or [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": 0}]
+    return {"conjunction": "or", "items": items}
+
+
+def ensure_adjudication_view(ls: LabelStudio, project: Project, task_ids) -> tuple[int | None, str]:
+    """Make the project hold exactly one tab `ADJUDICATE_TITLE` whose filters hold exactly
+    `task_ids` (the tasks `annotate adjudicate` found, by id: Label Studio Community's Data
+    Manager has no filter on ground truth), ordered by id; returns its id and "created",
+    "updated" (its tasks changed) or "kept"."""
+    filters = id_filters(task_ids)
+    view, outcome = _one_tab(ls, project, ADJUDICATE_TITLE, lambda: {
+        "title": ADJUDICATE_TITLE, "ordering": ["tasks:id"], "type": "list", "target": "tasks",
+        "filters": filters, "hiddenColumns": ls.hidden_columns(project)})
+    if view is None:
+        return None, outcome
+    if view["data"].get("filters") != filters:
+        data = {key: value for key, value in view["data"].items() if key != "selectedItems"}
+        ls.update_view(project, view["id"], {**data, "filters": filters})
+        outcome = "updated" if outcome == "kept" else outcome
     return view["id"], outcome

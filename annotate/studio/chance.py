@@ -1,6 +1,6 @@
 """Chance-corrected agreement and relation agreement between annotators.
 
-Beside the pairwise span F1 of `annotate.agreement`, which credits agreement that chance alone
+Beside the pairwise span F1 of `annotate.studio.agreement`, which credits agreement that chance alone
 would produce, this module reports what reviewers of annotation papers ask for:
 
 - **Krippendorff's α** (nominal), token level: each token of a compared document is a unit, each

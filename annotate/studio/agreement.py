@@ -15,10 +15,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from newsgold.annotate.chance import ChanceAgreement, chance_table
+from newsgold.annotate.studio.chance import ChanceAgreement, chance_table
 from newsgold.annotate.documents import id_key
-from newsgold.annotate.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, from_ls_result, usable_annotations
-from newsgold.annotate.resolve import latest_by_person, recency
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, from_ls_result, usable_annotations
+from newsgold.annotate.studio.resolve import latest_by_person, recency
 from newsgold.annotate.scoring import nervaluate_spans
 
 GROUND_TRUTH = "ground truth"
@@ -66,7 +66,7 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None,
     `config` says): `documents` compared,
     `pairs` ("a vs b" -> label -> {strict, partial} F1), `ground_truth` (annotator -> the same,
     against the ground truth), `chance` (Krippendorff's α, Cohen's κ and relation F1 between the
-    annotators, the ground truth aside: `annotate.chance`) and the `disagreements`."""
+    annotators, the ground truth aside: `annotate.studio.chance`) and the `disagreements`."""
     users = users or {}
     pairs: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     against_truth: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from newsgold.annotate.lsformat import (
+from newsgold.annotate.studio.lsformat import (
     NEWSGOLD_CONFIG,
     LabelingConfig,
     Problem,
@@ -84,9 +84,9 @@ def resolve_annotations(text: str, annotations: list[dict], policy: str, users: 
     return Resolved(spans, relations, [person(latest, users)], how, problems, len(usable))
 
 
-def _majority(text: str, votes: dict[str, dict], candidates: int, config: LabelingConfig) -> Resolved:
-    """A span stays when more than half of the annotators drew it exactly; so does a relation
-    between two kept spans. What stays out is reported with who drew it and its votes."""
+def drawn_by(text: str, votes: dict[str, dict], config: LabelingConfig):
+    """Who drew each span (start, end, label) and each relation (head key, tail key, label) among
+    `votes` (each person's annotation, by name), and the regions that could not be read."""
     drawn: dict[tuple, set[str]] = defaultdict(set)  # (start, end, label) -> who drew it
     related: dict[tuple, set[str]] = defaultdict(set)  # (head key, tail key, label) -> who drew it
     problems: list[Problem] = []
@@ -99,6 +99,13 @@ def _majority(text: str, votes: dict[str, dict], candidates: int, config: Labeli
         for r in relations:
             if r.head in keys and r.tail in keys:
                 related[(keys[r.head], keys[r.tail], r.label)].add(name)
+    return drawn, related, problems
+
+
+def _majority(text: str, votes: dict[str, dict], candidates: int, config: LabelingConfig) -> Resolved:
+    """A span stays when more than half of the annotators drew it exactly; so does a relation
+    between two kept spans. What stays out is reported with who drew it and its votes."""
+    drawn, related, problems = drawn_by(text, votes, config)
     people = len(votes)
     kept = sorted(k for k, names in drawn.items() if 2 * len(names) > people)
     ids = {k: f"m{i}" for i, k in enumerate(kept, start=1)}
