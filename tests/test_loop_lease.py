@@ -6,7 +6,7 @@ import multiprocessing
 
 import pytest
 
-from newsgold.annotate.studio.client import UnreachableError
+from newsgold.annotate.studio.errors import UnreachableError
 from newsgold.annotate.studio.lease import Claim, Lease, LocalLock, newest_state
 from newsgold.annotate.studio.loop import Loop, LoopState, due, read_state, write_state
 
@@ -152,7 +152,7 @@ class Outage:
         return self
 
     def get_project(self, title, fix=""):
-        from newsgold.annotate.studio.client import Project
+        from newsgold.annotate.studio.errors import Project
 
         return Project(1, title, "", "")
 

@@ -1,6 +1,6 @@
 """The push ledger is believed only under the exact fingerprint it was stamped with."""
 
-from newsgold.annotate.studio.client import Project
+from newsgold.annotate.studio.errors import Project
 from newsgold.annotate.studio.push import Ledger
 
 PROJECT = Project(7, "news", "<View/>", "", "2026-11-22 10:00:00+00:00")

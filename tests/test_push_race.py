@@ -6,9 +6,9 @@ copies for unannotated ones)."""
 
 from __future__ import annotations
 
-from newsgold.annotate.studio.client import Project
-from newsgold.annotate.studio.push import describe, ensure_project
 from newsgold.annotate.schema import labelstudio_config, load_schema
+from newsgold.annotate.studio.errors import Project
+from newsgold.annotate.studio.push import describe, ensure_project
 
 SCHEMA = load_schema(None)
 TITLE = "raced project"

@@ -6,11 +6,11 @@ import pytest
 
 from newsgold.annotate.documents import make_document
 from newsgold.annotate.errors import DocumentError
-from newsgold.annotate.studio.client import Project
-from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.preannotator import AnnotatedDocument
-from newsgold.annotate.studio.push import import_round
 from newsgold.annotate.spans import Span
+from newsgold.annotate.studio.errors import Project
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
+from newsgold.annotate.studio.push import import_round
 from newsgold.annotate.studio.views import ORDERING, TITLE
 
 ROUND = "rules-1+tagger-2"

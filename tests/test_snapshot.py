@@ -4,13 +4,8 @@ the timeout's setting, and the temporary download removed when an export is inte
 import pytest
 
 import newsgold.annotate.export as export
-from newsgold.annotate.studio.client import (
-    SNAPSHOT_TIMEOUT,
-    TIMEOUT_ENV,
-    LabelStudioError,
-    export_timeout,
-    wait_for_snapshot,
-)
+from newsgold.annotate.studio.errors import LabelStudioError
+from newsgold.annotate.studio.snapshot import SNAPSHOT_TIMEOUT, TIMEOUT_ENV, export_timeout, wait_for_snapshot
 
 
 class Clock:
@@ -107,8 +102,8 @@ class Interrupted:
 
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
 def test_an_interrupted_download_leaves_no_file_and_closes_the_snapshot(tmp_path, monkeypatch, stop):
-    from newsgold.annotate.studio.client import Project
     from newsgold.annotate.schema import labelstudio_config, load_schema
+    from newsgold.annotate.studio.errors import Project
 
     connection = Interrupted(stop)
     project = Project(1, "p", labelstudio_config(load_schema()), "")

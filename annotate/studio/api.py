@@ -166,8 +166,8 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
     """Inter-annotator agreement of a project, its tasks streamed from an export snapshot (see
     `LabelStudio.export_chunks`) and parsed as they arrive."""
     from newsgold.annotate.studio.agreement import agreement
-    from newsgold.annotate.studio.client import iter_json_array
     from newsgold.annotate.studio.server import connect
+    from newsgold.annotate.studio.snapshot import iter_json_array
 
     labels = list(as_schema(schema).label_names)
     ls = connect(data_dir)
@@ -210,15 +210,15 @@ def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Sch
     tasks are read from an export snapshot, as `project_agreement` reads them."""
     from newsgold.annotate.export.controls import config_from_xml
     from newsgold.annotate.studio.adjudicate import plan
-    from newsgold.annotate.studio.client import iter_json_array
     from newsgold.annotate.studio.server import connect
+    from newsgold.annotate.studio.snapshot import iter_json_array
     from newsgold.annotate.studio.views import ensure_adjudication_view
 
     ls = connect(data_dir)
     found = ls.get_project(project)
     users = ls.users()
     if reviewer is not None and reviewer not in users.values():
-        from newsgold.annotate.studio.client import LabelStudioError
+        from newsgold.annotate.studio.errors import LabelStudioError
 
         raise LabelStudioError(f"--reviewer {reviewer}: no such user on {ls.url}; give the email the reviewer logs in with")
     config, _ = config_from_xml(found.label_config, f"project {project!r}", as_schema(schema), {})

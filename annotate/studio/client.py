@@ -8,36 +8,42 @@ Every SDK or HTTP failure becomes a LabelStudioError that names the server, the 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import threading
 import time
-import unicodedata
 import uuid
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
-from newsgold.annotate.errors import NewsgoldError, SchemaError
 from newsgold.annotate.documents import id_key
-from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
+from newsgold.annotate.errors import SchemaError
 from newsgold.annotate.progress import Progress, silent
+from newsgold.annotate.studio.errors import (
+    ANSWER_FIX,
+    ConfigIncompatibleError,
+    LabelingConfigError,
+    LabelStudioError,
+    Project,
+    UnreachableError,
+    _detail,
+    _one_line,
+    distinct_titles,
+    title_key,
+    wrong_answer,
+)
+from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
+from newsgold.annotate.studio.snapshot import (
+    CLEANUP_STAGE,
+    DOWNLOAD_CHUNK,
+    SNAPSHOT_MARKER,
+    SNAPSHOT_OPTIONS,
+    SNAPSHOT_STAGE,
+    _signals_deferred,
+    export_timeout,
+    wait_for_snapshot,
+)
 
 PAGE_SIZE = 1000
-
-
-class LabelStudioError(NewsgoldError):
-    """Label Studio refused a request or could not be reached."""
-
-
-class UnreachableError(LabelStudioError):
-    """The server did not answer at all (refused, reset, timed out): it may be restarting."""
-
-
-class ConfigIncompatibleError(LabelStudioError):
-    """A labeling config change would orphan existing annotations."""
 
 
 def validate_config(config: str, source: str = "labeling config") -> None:
@@ -51,10 +57,6 @@ def validate_config(config: str, source: str = "labeling config") -> None:
         raise SchemaError(
             f"{source}: Label Studio rejects the generated config ({exc}); fix the schema"
         ) from None
-
-
-class LabelingConfigError(NewsgoldError):
-    """A labeling config that Label Studio cannot parse."""
 
 
 def span_controls(config: str, source: str) -> tuple[dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
@@ -75,15 +77,6 @@ def span_controls(config: str, source: str) -> tuple[dict[str, tuple[tuple[str, 
     return controls, texts
 
 
-@dataclass(frozen=True)
-class Project:
-    id: int
-    title: str
-    label_config: str
-    description: str
-    created_at: str = ""  # tells a project apart from a later one that reuses its id or title
-
-
 def _filters(*conditions: tuple) -> dict:
     """Data Manager filters, all to hold: (field, operator, value) on a task field, a number, a
     boolean (`("annotators", "empty", True)`) or, for a field ending in `_at`, a UTC datetime."""
@@ -95,78 +88,6 @@ def _filters(*conditions: tuple) -> dict:
             kind = "Boolean" if isinstance(value, bool) else "Number"
         items.append({"filter": f"filter:tasks:{name}", "operator": operator, "type": kind, "value": value})
     return {"conjunction": "and", "items": items}
-
-
-def _detail(exc) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        errors = body.get("validation_errors") or body.get("detail") or body
-        return _one_line(str(errors))
-    return _one_line(str(body or exc))
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    """`text` on one line, at most `limit` characters: an answer quoted in an error message."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def title_key(title: str) -> str:
-    """The title rule: two project titles name one project when they are equal after Unicode
-    NFC normalisation and with surrounding whitespace removed (Label Studio trims it), so
-    "Café" typed composed or decomposed (NFD, as some file systems and keyboards give it) is one
-    title. Every lookup of a project by title (push, export, status, agreement) compares these."""
-    return unicodedata.normalize("NFC", str(title)).strip()
-
-
-ANSWER_FIX = ("check that LABEL_STUDIO_URL is the address Label Studio's web UI opens at (e.g. "
-              "http://localhost:8080, no path), or unset it to use the local server of `annotate server`")
-
-
-def _json_detail(body) -> str:
-    """": the detail" of a JSON error answer, on one line, or ""."""
-    detail = (body.get("validation_errors") or body.get("detail") or body) if isinstance(body, dict) else body
-    return f": {_one_line(str(detail))}" if detail not in (None, "", {}, []) else ""
-
-
-def wrong_answer(url: str, what: str, status: int | None, content_type: str, body, redirected: str = "") -> "LabelStudioError":
-    """The one-line error for an HTTP answer that is not what Label Studio's API gives to `what`:
-    it names the URL, the status and content type (never an HTML page's body; a JSON error's
-    detail, shortened to one line) and the fix."""
-    kind = (content_type or "").split(";")[0].strip().lower() or "no content type"
-    got = f"HTTP {status}, {kind}" + (f", after a redirect to {redirected}" if redirected else "")
-    is_json = kind.endswith("json")
-    if status in (401, 403):
-        return LabelStudioError(f"{url}: the API key was refused ({got}) while trying to {what}; "
-                                "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)")
-    if status is not None and status >= 500 and not redirected:
-        detail = "" if not is_json else _json_detail(body)
-        return LabelStudioError(f"{url}: the server failed to {what} ({got}{detail}); its log says why "
-                                "(`annotate server` writes it in its data folder), or LABEL_STUDIO_URL is not "
-                                "Label Studio's address; try again once it is fixed")
-    if not is_json or redirected or (status is not None and status < 400):  # < 400: an answer it could not read
-        login = " (a login page?)" if redirected and "login" in redirected.lower() else ""
-        return LabelStudioError(f"{url}: the answer to {what!r} is not Label Studio's API ({got}{login}); {ANSWER_FIX}")
-    detail = _json_detail(body)
-    if status == 404:
-        return LabelStudioError(f"{url}: Label Studio has no such item while trying to {what} ({got}{detail}); "
-                                "it was deleted meanwhile, or LABEL_STUDIO_URL points at another server")
-    return LabelStudioError(f"{url}: could not {what} ({got}{detail})")
-
-
-def distinct_titles(url: str, title: str, found: list[Project]) -> None:
-    """Refuse, in one line naming both ids, two projects whose stored titles differ but are
-    one title under the title rule (made before the rule, or in the web UI): which one is
-    meant cannot be told. Two projects of the very same title (two pushes that created one each
-    at once, see `push.ensure_project`) are not refused: the oldest is the project."""
-    for other in found[1:]:
-        if other.title != found[0].title:
-            raise LabelStudioError(
-                f"{url}: project title {title!r} names two projects that look alike, id {found[0].id} "
-                f"({found[0].title!r}) and id {other.id} ({other.title!r}), titles equal after Unicode NFC "
-                f"normalisation and trimming; rename or delete one in Label Studio ({url}/projects/"
-                f"{other.id}/settings)"
-            )
 
 
 class LabelStudio:
@@ -726,100 +647,3 @@ class LabelStudio:
         found = self._call(f"list the export snapshots of {project.title!r}", self._client.projects.exports.list,
                            id=project.id)
         return sorted(item.id for item in found or [])
-
-
-SNAPSHOT_STAGE = "export snapshot"
-SNAPSHOT_MARKER = "newsgold export "  # the title of every snapshot newsgold makes, then a unique id
-CLEANUP_STAGE = "removing the export snapshot (Ctrl-C again to leave it)"
-
-
-@contextmanager
-def _signals_deferred():
-    """Run the block with Ctrl-C and SIGTERM held back (in the main thread): the cleanup of an
-    export snapshot must not itself be cut short by a second Ctrl-C; the block gets the list of
-    signals held back, to end a wait early. A signal held back is raised after the block (KeyboardInterrupt, or SystemExit 128+N for SIGTERM) unless
-    an exception is already on its way out, which stops the command anyway."""
-    import sys
-
-    if threading.current_thread() is not threading.main_thread():
-        yield []
-        return
-    held: list[int] = []  # the block may read it: a second Ctrl-C that should cut a wait short
-    wanted = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
-    before = {number: signal.getsignal(number) for number in wanted}
-    for number in wanted:
-        signal.signal(number, lambda signum, frame: held.append(signum))
-    try:
-        yield held
-    finally:
-        for number, handler in before.items():
-            signal.signal(number, signal.SIG_DFL if handler is None else handler)
-    if held and sys.exc_info()[0] is None:
-        if held[0] == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise SystemExit(128 + held[0])
-SNAPSHOT_TIMEOUT = 3600.0  # seconds; Label Studio gives its own export jobs 3 hours
-TIMEOUT_ENV = "NEWSGOLD_EXPORT_TIMEOUT"
-DOWNLOAD_CHUNK = 1 << 20
-# What a snapshot holds: every task, every annotation (also ground truth and skipped ones: the
-# export resolves them itself), predictions, drafts and annotators as ids only (the export never
-# reads them; a prediction's full result would double the download; an annotator's id is what
-# the synchronous export gave too), no annotation history.
-SNAPSHOT_OPTIONS = {
-    "task_filter_options": {"only_with_annotations": False},
-    "annotation_filter_options": {"usual": True, "ground_truth": True, "skipped": True},
-    "serialization_options": {"predictions": {"only_id": True}, "drafts": {"only_id": True},
-                              "include_annotation_history": False},
-}
-
-
-def export_timeout() -> float:
-    """Seconds an export snapshot may take: $NEWSGOLD_EXPORT_TIMEOUT, else SNAPSHOT_TIMEOUT."""
-    value = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not value:
-        return SNAPSHOT_TIMEOUT
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not seconds > 0:
-        raise LabelStudioError(f"${TIMEOUT_ENV}={value!r} is not a number of seconds above 0; "
-                               f"set it to e.g. {SNAPSHOT_TIMEOUT:.0f}, or unset it")
-    return seconds
-
-
-def wait_for_snapshot(status: Callable[[], str], title: str, timeout: float, tick: Callable[[], None] = lambda: None,
-                      sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
-    """Poll `status()` of the export snapshot of project `title` until it is "completed": first
-    after a quarter of a second, then less often, at most every 5 s, calling `tick()` at each
-    wait. A LabelStudioError when the server says it failed or after `timeout` seconds."""
-    deadline, pause = clock() + timeout, 0.25
-    while True:
-        found = status()
-        if found == "completed":
-            return
-        if found == "failed":
-            raise LabelStudioError(f"project {title!r}: Label Studio could not write the export snapshot "
-                                   "(status failed); its log says why; export again once it is fixed")
-        left = deadline - clock()
-        if left <= 0:
-            raise LabelStudioError(
-                f"project {title!r}: the export snapshot is still {found!r} after {timeout:.0f} s; check that "
-                f"the server's export worker runs, or allow more seconds with ${TIMEOUT_ENV}")
-        tick()
-        sleep(min(pause, left))
-        pause = min(pause * 2, 5.0)
-
-
-def iter_json_array(chunks: Iterable[bytes]) -> Iterator[dict]:
-    """Items of a JSON array arriving as byte chunks, parsed incrementally (constant memory)."""
-    import ijson
-
-    events = ijson.sendable_list()
-    coroutine = ijson.items_coro(events, "item", use_float=True)
-    for chunk in chunks:
-        coroutine.send(chunk)
-        yield from events
-        del events[:]
-    coroutine.close()
-    yield from events

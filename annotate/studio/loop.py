@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable
 
 from newsgold.annotate.errors import NewsgoldError
-from newsgold.annotate.studio.client import LabelStudioError, UnreachableError
+from newsgold.annotate.studio.errors import LabelStudioError, UnreachableError
 from newsgold.annotate.studio.lease import Lease, LocalLock, ViewClaims
 from newsgold.annotate.studio.server import ServerError
 

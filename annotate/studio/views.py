@@ -23,7 +23,8 @@ longer ours, and the next push adds a new one.
 
 from __future__ import annotations
 
-from newsgold.annotate.studio.client import LabelStudio, Project
+from newsgold.annotate.studio.client import LabelStudio
+from newsgold.annotate.studio.errors import Project
 
 TITLE = "least confident first"
 ORDERING = ["tasks:predictions_score"]  # ascending: the least confident first

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.kit import seed_model, assert_ok, assert_refused, digests, invoke
+from tests.hostile.kit import assert_ok, assert_refused, digests, invoke, seed_model
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT_A = "Taliban fighters seized Kabul on Sunday, officials said."
@@ -228,8 +228,8 @@ def test_ls_export_two_tasks_of_one_document_give_one_row_and_are_listed(tmp_pat
 
 def test_ls_export_conflict_is_found_across_worker_regions(tmp_path):
     """With several converting processes, the tasks of one id meet in the parent (parallel._one_identity)."""
-    from newsgold.annotate.export import export_dataset
     from newsgold.annotate.errors import DocumentError
+    from newsgold.annotate.export import export_dataset
 
     tasks = ls_tasks(["a", "b"], (TEXT_A, TEXT_B))  # two tasks, then enough for two regions, then a conflict
     filler = ls_tasks([f"f{k}" for k in range(600)], [f"{TEXT_B} Report {k}." for k in range(600)],
@@ -269,9 +269,9 @@ def test_re3d_one_text_in_two_sources_is_one_document_and_counted(tmp_path):
 
 @pytest.mark.parametrize("spelling", ONE_ID)
 def test_predictions_ids_are_read_by_the_one_rule(spelling):
-    from newsgold.annotate.studio.push import check_predictions
     from newsgold.annotate.errors import DocumentError
     from newsgold.annotate.schema import load_schema
+    from newsgold.annotate.studio.push import check_predictions
 
     first, second = ONE_ID[spelling]
     records = [{"id": first, "text": TEXT_A, "spans": []}]
@@ -296,7 +296,7 @@ def test_an_id_of_another_type_is_refused_naming_item_and_field(tmp_path, bad):
 def test_a_ledger_whose_ids_are_not_as_a_push_wrote_them_is_not_trusted(tmp_path):
     import orjson
 
-    from newsgold.annotate.studio.client import Project
+    from newsgold.annotate.studio.errors import Project
     from newsgold.annotate.studio.push import Ledger
 
     project = Project(id=3, title="t", label_config="", description="", created_at="2026-01-01")

@@ -22,12 +22,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import orjson
 import pytest
 
-from newsgold.annotate.errors import SpanError
-from newsgold.annotate.studio.client import LabelStudio, LabelStudioError, Project, distinct_titles, title_key
-from newsgold.annotate.preannotate import RuleAnnotator
 from newsgold.annotate.documents import make_document
-from newsgold.annotate.studio.push import Ledger, check_predictions, check_title, prediction_payload
+from newsgold.annotate.errors import SpanError
+from newsgold.annotate.preannotate import RuleAnnotator
 from newsgold.annotate.schema import load_schema
+from newsgold.annotate.studio.client import LabelStudio
+from newsgold.annotate.studio.errors import LabelStudioError, Project, distinct_titles, title_key
+from newsgold.annotate.studio.push import Ledger, check_predictions, check_title, prediction_payload
 from tests.hostile.kit import assert_refused, invoke
 
 SCHEMA = load_schema(None)

@@ -10,7 +10,7 @@ import orjson
 
 from newsgold.annotate.documents import id_key
 from newsgold.annotate.outputs import atomic_file
-from newsgold.annotate.studio.client import Project
+from newsgold.annotate.studio.errors import Project
 
 
 class Ledger:

@@ -10,7 +10,8 @@ from newsgold.annotate.documents import Document, Identities, check_record, norm
 from newsgold.annotate.errors import DocumentError, SpanError
 from newsgold.annotate.schema import Schema
 from newsgold.annotate.spans import Span, check_spans, refuse_bad_relations
-from newsgold.annotate.studio.client import ConfigIncompatibleError, LabelStudio, LabelStudioError, Project
+from newsgold.annotate.studio.client import LabelStudio
+from newsgold.annotate.studio.errors import ConfigIncompatibleError, LabelStudioError, Project
 from newsgold.annotate.studio.push.payloads import _unique, check_scores, prediction_payload
 from newsgold.annotate.studio.push.project import check_title, project_schema_hash
 from newsgold.annotate.studio.push.report import BATCH_SIZE, PushReport

@@ -7,13 +7,8 @@ import re
 import unicodedata
 
 from newsgold.annotate.schema import Schema, guidelines_markdown, labelstudio_config
-from newsgold.annotate.studio.client import (
-    ConfigIncompatibleError,
-    LabelStudio,
-    LabelStudioError,
-    Project,
-    distinct_titles,
-)
+from newsgold.annotate.studio.client import LabelStudio
+from newsgold.annotate.studio.errors import ConfigIncompatibleError, LabelStudioError, Project, distinct_titles
 
 _HASH = re.compile(r"schema hash ([0-9a-f]{16})")
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from newsgold.annotate.documents import Document
-from newsgold.annotate.studio.client import LabelStudio, Project
+from newsgold.annotate.studio.client import LabelStudio
+from newsgold.annotate.studio.errors import Project
 from newsgold.annotate.studio.push.payloads import prediction_payload
 
 

@@ -10,7 +10,8 @@ from typing import Callable, Iterable
 from newsgold.annotate.documents import Document, document_id, normalize_text
 from newsgold.annotate.errors import DocumentError
 from newsgold.annotate.schema import Schema
-from newsgold.annotate.studio.client import LabelStudio, Project
+from newsgold.annotate.studio.client import LabelStudio
+from newsgold.annotate.studio.errors import Project
 from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.studio.push.ledger import Ledger
 from newsgold.annotate.studio.push.payloads import _unique, task_payload
