@@ -9,8 +9,8 @@ from newsgold.annotate.errors import DocumentError
 from newsgold.annotate.preannotator import AnnotatedDocument
 from newsgold.annotate.spans import Span
 from newsgold.annotate.studio.errors import Project
-from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.studio.push import import_round
+from newsgold.annotate.studio.tasks import DOC_ID_FIELD
 from newsgold.annotate.studio.views import ORDERING, TITLE
 
 ROUND = "rules-1+tagger-2"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from newsgold.annotate.export.report import ExportError
-from newsgold.annotate.studio.lsformat import checked_task
+from newsgold.annotate.studio.tasks import checked_task
 
 _BLOCK = 1 << 20  # bytes read at a time from an export file
 _SPACE = re.compile(r"\s*")

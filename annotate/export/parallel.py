@@ -23,13 +23,13 @@ from pathlib import Path
 from queue import Empty
 from typing import Iterator
 
-from newsgold.annotate.studio.agreement import agreement
 from newsgold.annotate.documents import Identities
-from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.export.batches import Batch, Conversion, task_batches
 from newsgold.annotate.export.controls import RegionCensus
 from newsgold.annotate.export.lsfile import iter_ls_export_file, task_regions
 from newsgold.annotate.export.report import ExportError, ExportReport, RegionsUnreadable
+from newsgold.annotate.studio.agreement import agreement
+from newsgold.annotate.studio.tasks import DOC_ID_FIELD
 
 _SMALL_FILE = 8 << 20  # bytes: below this an export file is converted in this process
 _WRITE_COST = 0.25  # writing a row (JSONL, Arrow, Parquet; measured with start-up) / converting its task

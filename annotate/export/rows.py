@@ -13,13 +13,14 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from newsgold.annotate.events import events_of
 from newsgold.annotate.documents import Identities, Skipped, document_id, normalize_id, normalize_text, text_digest
+from newsgold.annotate.events import events_of
 from newsgold.annotate.export.report import ExportReport
 from newsgold.annotate.goldformats import gold_documents
-from newsgold.annotate.studio.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, MisshapenTask
-from newsgold.annotate.studio.resolve import Resolved, resolve_annotations
 from newsgold.annotate.spans import Span, offsets_to_iob
+from newsgold.annotate.studio.lsformat import NEWSGOLD_CONFIG, LabelingConfig
+from newsgold.annotate.studio.resolve import Resolved, resolve_annotations
+from newsgold.annotate.studio.tasks import DOC_ID_FIELD, MisshapenTask
 from newsgold.annotate.tokens import token_arrays
 
 Row = tuple[dict | None, list[dict]]  # a dataset row (None: not exported) and its problems

@@ -42,11 +42,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newsgold.annotate.studio.agreement import compared_annotations
 from newsgold.annotate.documents import id_key
-from newsgold.annotate.studio.lsformat import (DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, to_ls_result, usable_annotations)
-from newsgold.annotate.studio.resolve import drawn_by, person, recency, resolve_annotations
 from newsgold.annotate.spans import Relation, Span
+from newsgold.annotate.studio.agreement import compared_annotations
+from newsgold.annotate.studio.lsformat import NEWSGOLD_CONFIG, LabelingConfig, to_ls_result
+from newsgold.annotate.studio.resolve import drawn_by, person, recency, resolve_annotations
+from newsgold.annotate.studio.tasks import DOC_ID_FIELD, usable_annotations
 
 VERSION = "adjudication"  # the model_version of the vote predictions
 ACTIONS = ("settle", "add", "replace", "keep", "withdraw")

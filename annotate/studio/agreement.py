@@ -15,11 +15,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from newsgold.annotate.studio.chance import ChanceAgreement, chance_table
 from newsgold.annotate.documents import id_key
-from newsgold.annotate.studio.lsformat import DOC_ID_FIELD, NEWSGOLD_CONFIG, LabelingConfig, from_ls_result, usable_annotations
-from newsgold.annotate.studio.resolve import latest_by_person, recency
 from newsgold.annotate.scoring import nervaluate_spans
+from newsgold.annotate.studio.chance import ChanceAgreement, chance_table
+from newsgold.annotate.studio.lsformat import NEWSGOLD_CONFIG, LabelingConfig, from_ls_result
+from newsgold.annotate.studio.resolve import latest_by_person, recency
+from newsgold.annotate.studio.tasks import DOC_ID_FIELD, usable_annotations
 
 GROUND_TRUTH = "ground truth"
 SCHEMES = ("strict", "partial")

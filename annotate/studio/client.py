@@ -31,7 +31,6 @@ from newsgold.annotate.studio.errors import (
     title_key,
     wrong_answer,
 )
-from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.studio.snapshot import (
     CLEANUP_STAGE,
     DOWNLOAD_CHUNK,
@@ -42,6 +41,7 @@ from newsgold.annotate.studio.snapshot import (
     export_timeout,
     wait_for_snapshot,
 )
+from newsgold.annotate.studio.tasks import DOC_ID_FIELD
 
 PAGE_SIZE = 1000
 

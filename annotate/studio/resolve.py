@@ -14,15 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from newsgold.annotate.studio.lsformat import (
-    NEWSGOLD_CONFIG,
-    LabelingConfig,
-    Problem,
-    annotator_name,
-    from_ls_result,
-    usable_annotations,
-)
 from newsgold.annotate.spans import Relation, Span, relation_faults, span_labels
+from newsgold.annotate.studio.lsformat import NEWSGOLD_CONFIG, LabelingConfig, Problem, from_ls_result
+from newsgold.annotate.studio.tasks import annotator_name, usable_annotations
 
 POLICIES = ("latest", "majority")
 VOTES = "one vote per annotator: their latest annotation on the task"

@@ -7,8 +7,9 @@ import statistics
 from collections import Counter, defaultdict
 
 from newsgold.annotate.studio.agreement import compared_annotations
+from newsgold.annotate.studio.lsformat import from_ls_result
 from newsgold.annotate.studio.resolve import resolve_annotations
-from newsgold.annotate.studio.lsformat import annotator_name, from_ls_result, usable_annotations
+from newsgold.annotate.studio.tasks import annotator_name, usable_annotations
 
 OUTCOMES = ("kept", "changed", "deleted", "added")
 NO_PREANNOTATION = "(no pre-annotation)"

@@ -1,6 +1,6 @@
 """Issue 20, class 5 (Label Studio exports): inputs of the wrong shape. A task, annotation or
 region whose fields have types Label Studio never writes is never read as gold and never a
-traceback: a task of the wrong shape (`lsformat.task_fault`, checked as `lsfile` parses each
+traceback: a task of the wrong shape (`studio.tasks.task_fault`, checked as `lsfile` parses each
 task, in every converting process) is left out and listed in problems.jsonl naming the task,
 its document and the field; a region of the wrong shape is left out and listed; a file that
 cannot be parsed into tasks (nested too deeply, a task that is not an object) is refused with

@@ -8,7 +8,8 @@ from typing import Iterable
 from newsgold.annotate.errors import SpanError
 from newsgold.annotate.preannotator import mean_score
 from newsgold.annotate.spans import Relation, Span
-from newsgold.annotate.studio.lsformat import DOC_ID_FIELD, to_ls_result
+from newsgold.annotate.studio.lsformat import to_ls_result
+from newsgold.annotate.studio.tasks import DOC_ID_FIELD
 
 
 def task_payload(record: dict) -> dict:

@@ -12,12 +12,12 @@ from newsgold.annotate.errors import DocumentError
 from newsgold.annotate.schema import Schema
 from newsgold.annotate.studio.client import LabelStudio
 from newsgold.annotate.studio.errors import Project
-from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.studio.push.ledger import Ledger
 from newsgold.annotate.studio.push.payloads import _unique, task_payload
 from newsgold.annotate.studio.push.project import ensure_project
 from newsgold.annotate.studio.push.reconciliation import RECONCILE_MARGIN, reconcile
 from newsgold.annotate.studio.push.report import BATCH_SIZE, PushReport
+from newsgold.annotate.studio.tasks import DOC_ID_FIELD
 from newsgold.annotate.studio.views import ensure_view, shown_version
 
 
