@@ -22,9 +22,30 @@ def cli():
 
     \b
       annotate schema                      check the schema, print the Label Studio config
-      annotate documents seeds/ -o d.jsonl read, normalise, id and group documents into stories
+      annotate server                      start the local Label Studio (or set LABEL_STUDIO_URL)
+      annotate push seeds/ --project P     documents + rule pre-annotations, idempotent
+      (annotators correct them in Label Studio)
+      annotate export --project P --out D  human annotations -> Hugging Face DatasetDict
+      annotate check D                     re-check the exported gold
+      train fit D --out M                  fit the baseline tagger on the export
+      train evaluate M D                   span and event scores on the test split
+      train predict M seeds/ -o pred.jsonl
+                                           the tagger's predictions
+      annotate push --predictions pred.jsonl --project P
+                                           the next round (or push seeds/ --model M)
 
-    Run `annotate COMMAND --help` for the options of each command.
+    \b
+    A team:
+      annotate push seeds/ --project P --overlap 2 --overlap-share 30
+                                           30% of the tasks to 2 annotators
+      annotate status --project P          how many tasks reached their overlap
+      annotate agreement --project P       span F1, Krippendorff's alpha, Cohen's kappa
+      annotate adjudicate --project P      disputed tasks to a reviewer, settled = ground truth
+      annotate loop --project P --every 20
+                                           retrain and push a round every 20 annotations
+
+    Run `annotate COMMAND --help` for the options of each command; the whole
+    reference is in docs/commands.md and docs/team.md.
     """
 
 
