@@ -32,7 +32,8 @@ def fitted():
 def test_estimator_contract():
     tagger = SequenceTagger(c1=0.3, random_state=7)
     assert tagger.get_params()["c1"] == 0.3 and not hasattr(tagger, "state_weights_")
-    assert fitted() is not None
+    X, y = [d[0] for d in DOCS], [d[1] for d in DOCS]
+    assert tagger.fit(X, y) is tagger and hasattr(tagger, "state_weights_")  # fit returns the fitted estimator
     model = fitted()
     assert model.labels_ == ["ACTOR", "LOCATION"] and model.tags_[0] == "O"
     assert model.predict([DOCS[0][0]]) == [DOCS[0][1]]  # it can learn its training data
