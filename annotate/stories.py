@@ -10,8 +10,8 @@ filter, exact), restricted to terms of at most `MAX_DF` documents plus each docu
 `MIN_TERMS` rarest, so the work grows linearly with the documents. On a corpus of at most
 `MAX_DF` documents the result is exactly that of comparing every pair (`_exact_pairs`, tested);
 on larger ones a link is missed only when two documents share no rare term in their prefixes,
-e.g. unrelated reports that reach the threshold through common words alone (measured in
-tests/bench/bench_stories.py, README).
+e.g. unrelated reports that reach the threshold through common words alone (docs/decisions.md,
+"Story grouping").
 
 Single-link chaining can swallow a corpus into one story; `max_story` caps a story's size by
 regrouping an oversized story at a stricter threshold inside it (steps of `CAP_STEP`).
@@ -158,9 +158,8 @@ def tfidf(texts: list[str]):
     """The documents' TF-IDF vectors, as scikit-learn's `TfidfVectorizer(stop_words="english",
     dtype=np.float32)` makes them (tested, up to the order of the columns): words of two or more
     word characters, lowercased, English stop words removed, raw term frequencies, smooth idf,
-    rows of unit length. Of the settings measured, the one that best separates the seed story
-    from unrelated re3d pairs. Built here, counts in compact arrays, so that grouping does not
-    import scikit-learn (150 MiB and a second, in an export that otherwise never needs it)."""
+    rows of unit length (why these settings, and why not scikit-learn itself: docs/decisions.md,
+    "Story grouping"). Built here, counts in compact arrays."""
     matrix = TermMatrix()
     matrix.add(term_counts(texts))
     return matrix.tfidf()
@@ -260,8 +259,8 @@ def _candidate_pairs(vectors, threshold: float, threads: int = 1):
     computed only for the pairs sharing a prefix term (`_prefixes`); those of `_exact_pairs` when
     no prefix term was left out for its frequency. A block where the candidates are most of the
     pairs (a corpus whose every term is frequent) is computed as one exact product instead.
-    Blocks are computed by `threads` threads (numpy and scipy release the GIL in their loops:
-    two threads measured 1.7x one on two free CPUs), `threads` blocks in memory at most."""
+    Blocks are computed by `threads` threads (numpy and scipy release the GIL in their loops),
+    `threads` blocks in memory at most."""
     import scipy.sparse as sp
 
     vectors = sp.csr_matrix(vectors, dtype=np.float32)

@@ -131,12 +131,8 @@ def document_features(tokens: list[str], clusters=None) -> list[list[str]]:
 
 # ------------------------------------------------------------------ the language layer's features
 PIPELINE_WINDOW = 1  # neighbours whose pipeline attributes are features
-# What a token's own features take of `pipeline_attributes`, and what a neighbour's do. Chosen on
-# re3d: by story-grouped 5-fold cross-validation on the train split (2 shuffles), these beat
-# plain features by +0.034 ± 0.017 strict micro F1, and a window of 2, the neighbours' lemmas or
-# the head's tag and dependency label moved it by less than the fold noise (±0.009); on the
-# bench's story split and leave-one-source-out (tests/bench/bench_language_layer.py) those, and
-# sentence starts, the head's direction or BILU entity positions, moved it by less than 0.015.
+# What a token's own features take of `pipeline_attributes`, and what a neighbour's do (how they
+# were chosen: docs/decisions.md, "The tagger's pipeline features").
 OWN = ("t", "l", "d", "e", "hl")
 NEAR = ("t", "d", "e")
 

@@ -32,15 +32,15 @@ from newsgold.annotate.studio.agreement import agreement
 from newsgold.annotate.studio.tasks import DOC_ID_FIELD
 
 _SMALL_FILE = 8 << 20  # bytes: below this an export file is converted in this process
-_WRITE_COST = 0.25  # writing a row (JSONL, Arrow, Parquet; measured with start-up) / converting its task
+_WRITE_COST = 0.25  # writing a row (JSONL, Arrow, Parquet, with start-up) / converting its task (docs/decisions.md)
 
 
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
     """The cyclic garbage collector paused (on entry as it was found): an export allocates
     millions of objects that reference counting frees (parsed tasks, rows), and the collector
-    traversed them over and over, about a quarter of the export's time (measured). Forked
-    workers inherit the pause."""
+    traversed them over and over (docs/decisions.md, "Exporting in parallel"). Forked workers
+    inherit the pause."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -69,7 +69,7 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
     RegionsUnreadable after some batches are out: start again with `workers=1`."""
     several: list[dict] = []
     # this process converts the first region and also writes every row with a story id as it
-    # comes (and starts up), which costs about a quarter of converting it (measured): its region
+    # comes (and starts up), which costs about `_WRITE_COST` of converting it: its region
     # is smaller, so that all processes finish together; rows without one are written after
     # workers are forked (they inherit the loaded modules): on Linux only, where that is safe
     parallel = workers > 1 and sys.platform.startswith("linux")

@@ -130,8 +130,7 @@ for _minimum in (0.5, 0.7, 0.8, 0.9):
 DEFAULT_POLICY = "fill+guidelines>=0.9"
 # A model trained on gold made in Label Studio, people correcting newsgold's pre-annotations under
 # its guidelines, has learned those conventions: it is trusted for the labels it learned and the
-# rules keep COUNT, ACTION and the rest (measured: tests/bench/bench_merge.py (b), where the tagger
-# and its gold share conventions, and tests/bench/bench_loop.py, rounds of a team's corrections).
+# rules keep COUNT, ACTION and the rest (why: docs/decisions.md, "Merging a model trained on our gold").
 OWN_GOLD_POLICY = "split"
 # Where gold under our guidelines was made: in Label Studio by a team correcting newsgold's
 # pre-annotations, or the starter gold newsgold ships (train/starter.py).

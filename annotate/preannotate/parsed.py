@@ -45,9 +45,8 @@ _PRONOUNS = frozenset("they their it its we our".split())  # pronouns standing f
 _EVENT_NOUN_PREPOSITIONS = frozenset({"on", "of", "against"})
 _NESTED_PLACE_PREPOSITIONS = frozenset({"of", "in", "at", "near"})
 Relation = tuple[int, int, str, float]
-# The word-order relations kept where the parse links nothing: measured on the seeds
-# (tests/bench/bench_rules_layer.py), their agents, counts and quantities add more right links
-# than wrong ones; their places do not (place P 0.909 -> 0.840 for R 0.800 -> 0.840).
+# The word-order relations kept where the parse links nothing (why: docs/decisions.md, "Word-order
+# relations").
 _FALLBACK = frozenset({"agent", "quantity"})
 
 

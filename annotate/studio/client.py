@@ -415,8 +415,8 @@ class LabelStudio:
         once, has been seen to store a batch's tasks without its predictions and answer 201).
 
         The request goes through the SDK's own HTTP client and headers (`_raw`), but its body is
-        encoded here with `json.dumps`: the SDK's generic `jsonable_encoder` walks every nested value in
-        Python and measured 2.7 ms per news-sized task, a third of the whole bulk import.
+        encoded here with `json.dumps`, not by the SDK's generic `jsonable_encoder` (why:
+        docs/decisions.md, "Importing tasks").
         """
         response = self._raw(
             f"import {len(tasks)} tasks into {project.title!r}", "post", f"api/projects/{project.id}/import",
