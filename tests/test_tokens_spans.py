@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from newsgold.annotate.errors import OverlappingSpansError, SpanError
 from newsgold.annotate.spans import Span, offsets_to_iob
+from newsgold.annotate.tokens import sentence_spans, tokenize
 
 
 def make_span(text, start, end, label, **extra):
@@ -20,7 +21,6 @@ def iob_to_spans(text, tokens, tags):
 
     return [make_span(text, tokens[first].start, tokens[last].end, label)
             for label, first, last in get_entities(list(tags))]
-from newsgold.annotate.tokens import sentence_spans, tokenize
 
 
 def texts(s):
