@@ -58,16 +58,40 @@ label_map_option = click.option(
     "(listed as a problem); repeatable, or a FILE of such OLD=NEW lines.")
 
 
-GOLD_FORMATS = ["auto", "gold", "doccano", "spacy", "prodigy", "conll", "brat"]
+class FormatChoice(click.Choice):
+    """`auto` and the names of the registered input formats (`annotate.formats`), read from the
+    registry whenever click asks (a format registered after import is a choice too)."""
+
+    def __init__(self, gold: bool):
+        self.gold = gold  # only the gold formats (score); else the Label Studio export too
+        super().__init__([], case_sensitive=True)
+
+    @property
+    def choices(self):
+        from newsgold.annotate import formats
+
+        return ("auto", *formats.names(gold=self.gold))
+
+    @choices.setter
+    def choices(self, value) -> None:  # click.Choice sets them; the registry holds them
+        pass
 
 
-def gold_format_option(choices: list[str]):
-    return click.option(
-        "--format", "fmt", type=click.Choice(choices), default="auto", show_default=True,
-        help="Format of the file: detected from its content (auto), or newsgold gold JSONL, doccano JSONL, "
-        "spaCy/Prodigy JSONL (spacy = prodigy), CoNLL-2003/IOB token-per-line, BRAT standoff (a folder of "
-        ".txt + .ann, or one .ann; auto for a folder or .ann)"
-        + (", a Label Studio JSON export." if "labelstudio" in choices else "."))
+class FormatOption(click.Option):
+    """The option naming a file's format; its help is derived from the registry when shown."""
+
+    def get_help_record(self, ctx):
+        from newsgold.annotate import formats
+
+        self.help = formats.help_text(gold=self.type.gold)
+        return super().get_help_record(ctx)
+
+
+def gold_format_option(gold: bool):
+    """The option naming the format of an input file: `gold` for the gold formats only (score),
+    else the Label Studio JSON export too (export)."""
+    return click.option("--format", "fmt", cls=FormatOption, type=FormatChoice(gold), default="auto",
+                        show_default=True)
 
 
 # ---------------------------------------------------------------------- Label Studio loop

@@ -8,7 +8,6 @@ import click
 
 from newsgold.annotate.cli import cli
 from newsgold.annotate.cli.common import (
-    GOLD_FORMATS,
     _input_options,
     _report_skipped,
     api,
@@ -115,7 +114,7 @@ def preannotate(paths, output, model, text_field, skip_bad, story_threshold):
 @click.argument("gold", type=InputFile(folders=True))
 @click.argument("predicted", type=InputFile())
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of a table.")
-@gold_format_option(GOLD_FORMATS)
+@gold_format_option(gold=True)
 @label_map_option
 @schema_option
 def score(gold, predicted, as_json, fmt, label_map, schema_path):

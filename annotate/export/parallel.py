@@ -28,7 +28,7 @@ from newsgold.annotate.documents import Identities
 from newsgold.annotate.studio.lsformat import DOC_ID_FIELD
 from newsgold.annotate.export.batches import Batch, Conversion, task_batches
 from newsgold.annotate.export.controls import RegionCensus
-from newsgold.annotate.export.lsfile import iter_ls_export_file, task_regions
+from newsgold.annotate.formats.labelstudio import iter_ls_export_file, task_regions
 from newsgold.annotate.export.report import ExportError, ExportReport, RegionsUnreadable
 
 _SMALL_FILE = 8 << 20  # bytes: below this an export file is converted in this process

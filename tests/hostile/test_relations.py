@@ -182,7 +182,7 @@ def _relations(row: dict):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_label_studio_export_leaves_out_and_lists_every_impossible_relation(tmp_path, workers):
-    from newsgold.annotate.export.lsfile import task_regions
+    from newsgold.annotate.formats.labelstudio import task_regions
 
     source = ls_export(tmp_path / "export.json")
     if workers > 1:
