@@ -260,12 +260,12 @@ def test_format_can_be_named_and_content_that_is_no_format_is_one_line(tmp_path)
     source = write_lines(tmp_path / "plain.jsonl",
                          [{"text": TEXT, "spans": [{"start": 0, "end": 15, "label": "ACTOR"}]}])
     assert detect(source) == "spacy"
-    _, rows = export(source, tmp_path / "ds", "--format", "gold")
+    _, rows = export(source, tmp_path / "ds", "--from-format", "gold")
     assert rows[0]["annotated_labels"] == LABELS  # newsgold gold: every label unless it says otherwise
     prose = tmp_path / "notes.txt"
     prose.write_text("just some notes\nabout nothing\n")
     result = CliRunner().invoke(cli, ["export", "--from", str(prose), "--out", str(tmp_path / "x")])
-    assert result.exit_code == 1 and "--format" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "--from-format" in result.output and "Traceback" not in result.output
     unmapped = tmp_path / "unmapped.conll"
     unmapped.write_text(CONLL)
     result = CliRunner().invoke(cli, ["export", "--from", str(unmapped), "--out", str(tmp_path / "z")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from click.core import ParameterSource
 
 from newsgold.annotate.clikit import checked, lazy_module
 from newsgold.annotate.documents import STORY_THRESHOLD
@@ -87,11 +88,38 @@ class FormatOption(click.Option):
         return super().get_help_record(ctx)
 
 
-def gold_format_option(gold: bool):
-    """The option naming the format of an input file: `gold` for the gold formats only (score),
-    else the Label Studio JSON export too (export)."""
-    return click.option("--format", "fmt", cls=FormatOption, type=FormatChoice(gold), default="auto",
-                        show_default=True)
+_DEPRECATED = "newsgold.deprecated_format"  # ctx.meta: the value of the old --format, when given
+
+
+def _old_format(ctx, param, value):
+    """`--format` (eager, so read before `--from-format`): noted as deprecated, kept for it."""
+    if value is not None:
+        click.echo("note: --format is deprecated; use --from-format", err=True)
+        ctx.meta[_DEPRECATED] = value
+
+
+def _from_format(ctx, param, value):
+    old = ctx.meta.pop(_DEPRECATED, None)
+    if old is None:
+        return value
+    if ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT and value != old:
+        raise click.BadOptionUsage("fmt", f"--from-format {value} and --format {old} name different formats; "
+                                   "give --from-format alone")
+    return old
+
+
+def from_format_option(gold: bool):
+    """`--from-format`, the format of an input file (`gold`: the gold formats only, for score;
+    else the Label Studio JSON export too), with its deprecated spelling `--format`: the same
+    value as a note on stderr, a different one given with --from-format an error."""
+
+    def decorate(command):
+        command = click.option("--format", "old_fmt", type=FormatChoice(gold), default=None, hidden=True,
+                               is_eager=True, expose_value=False, callback=_old_format)(command)
+        return click.option("--from-format", "fmt", cls=FormatOption, type=FormatChoice(gold), default="auto",
+                            show_default=True, callback=_from_format)(command)
+
+    return decorate
 
 
 # ---------------------------------------------------------------------- Label Studio loop

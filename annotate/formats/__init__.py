@@ -138,7 +138,7 @@ def detect(path: str | Path) -> str:
             return fmt.name
     titles = ", ".join(fmt.title for fmt in formats())
     raise ExportError(f"{path}: not a file of a format newsgold reads ({titles}); check the file, or name "
-                      "its format with --format")
+                      "its format with --from-format")
 
 
 def help_text(gold: bool = False) -> str:

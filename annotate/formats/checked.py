@@ -67,7 +67,7 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
     if path.is_dir() and not spec.folders:
         folders = [f for f in formats.formats(gold=True) if f.folders]
         raise DocumentError(f"{path}: a folder, and only {' or '.join(f.title for f in folders)} gold is read from "
-                            f"one; give the {fmt} file, or --format {' or '.join(f.name for f in folders)}")
+                            f"one; give the {fmt} file, or --from-format {' or '.join(f.name for f in folders)}")
     reader = spec.read
     used = _used_labels(reader(path), labels, label_map, path)
     default = list(labels) if spec.every_label else [label for label in labels if label in used]

@@ -246,7 +246,7 @@ def test_the_majority_vote_checks_the_relations_it_joins():
 def test_gold_jsonl_export_leaves_out_and_lists_every_impossible_relation(tmp_path, fmt):
     out = tmp_path / "ds"
     assert_ok(invoke(["annotate", "export", "--from", gold_jsonl(tmp_path / "gold.jsonl"), "--out", out,
-                      "--format", fmt]))
+                      "--from-format", fmt]))
     assert_gold_holds_only_possible_relations(out)
 
 
