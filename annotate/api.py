@@ -171,18 +171,19 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     outside the text or not covering its `text`, a label outside the schema stop with a
     NewsgoldError naming the line); a figure that cannot be computed is None, its reason in the
     Scores, and a label no gold document is gold for is listed in `unscored`."""
-    from newsgold.annotate.export.lsfile import detect_file_kind
-    from newsgold.annotate.goldformats import FORMATS, gold_documents
+    from newsgold.annotate import formats
+    from newsgold.annotate.formats.checked import gold_documents
     from newsgold.annotate.outputs import check_regular
     from newsgold.annotate.scoring import check_predictions, score_documents
 
     schema = as_schema(schema)
     labels = list(schema.label_names)
     check_regular(gold), check_regular(predicted)  # a pipe or a device would never finish reading
-    kind = detect_file_kind(Path(gold)) if fmt == "auto" else fmt
-    if kind not in FORMATS:
-        raise NewsgoldError(f"{gold}: {'a Label Studio export' if kind == 'labelstudio' else f'format {kind!r}'} "
-                            f"is not a gold file score reads ({', '.join(FORMATS)}); export the project with "
+    kind = formats.detect(Path(gold)) if fmt == "auto" else fmt
+    spec = formats.get(kind)
+    if spec is None or not spec.gold:
+        raise NewsgoldError(f"{gold}: {f'a {spec.title}' if spec else f'format {kind!r}'} is not a gold file score "
+                            f"reads ({', '.join(formats.names(gold=True))}); export the project with "
                             "`annotate export` and score against its JSONL")
     skipped: list[Skipped] = []
     documents = list(gold_documents(gold, kind, labels, label_map, skipped.append, schema.relation_ends))

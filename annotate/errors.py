@@ -19,6 +19,10 @@ class DocumentError(NewsgoldError):
     """An input document could not be read: empty, undecodable, missing a field."""
 
 
+class ExportError(NewsgoldError):
+    """The export could not be written or its input is unusable."""
+
+
 class SpanError(NewsgoldError):
     """A span is out of range, empty, or its text disagrees with the document."""
 

@@ -235,7 +235,7 @@ def _checked_spans(record: dict, item: str, labels: list[str]) -> list[dict]:
 def _on_gold(record: dict, spans: list[dict], gold: dict, item: str) -> list[dict]:
     """`spans` of the prediction `record` in offsets of the gold text, or a ScoringError when the
     prediction's text is not the gold document's or a span does not lie in it as it says."""
-    from newsgold.annotate.goldformats import Normalised
+    from newsgold.annotate.formats.normalised import Normalised
 
     text, where = gold.get("text"), f"{item} (document {gold['id']})"
     if not isinstance(text, str):  # gold without its text (a caller's own records): nothing to check against

@@ -1,4 +1,4 @@
-"""BRAT standoff gold (annotate/brat.py) through goldformats, `annotate export --from` and `annotate score`."""
+"""BRAT standoff gold (annotate/formats/brat.py) through gold_documents, `annotate export --from` and `annotate score`."""
 
 import json
 
@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
 from newsgold.annotate.errors import DocumentError
-from newsgold.annotate.goldformats import gold_documents
+from newsgold.annotate.formats.checked import gold_documents
 
 LABELS = ["ACTOR", "LOCATION", "COUNT", "ACTION"]
 TEXT = "Rebels attacked Homs on Monday, killing 12 soldiers.\n"
@@ -136,7 +136,7 @@ def test_bad_lines_and_missing_text_are_one_line_errors(tmp_path):
     (tmp_path / "brat" / "doc.txt").unlink()
     with pytest.raises(DocumentError, match="doc.txt: no such file"):
         read(tmp_path / "brat")
-    with pytest.raises(DocumentError, match="only BRAT gold"):
+    with pytest.raises(DocumentError, match="only BRAT standoff gold"):
         list(gold_documents(tmp_path / "brat", "gold", LABELS))
 
 

@@ -363,7 +363,7 @@ def test_an_invalid_relation_drawn_in_label_studio_never_reaches_the_events(tmp_
 
 
 def test_a_file_converted_in_two_processes_has_the_same_events(tmp_path):
-    from newsgold.annotate.export.lsfile import task_regions
+    from newsgold.annotate.formats.labelstudio import task_regions
 
     long_text = TEXT + " " + "Officials said more." * 400
     relations = [Relation("e1", "a1", "agent"), Relation("e2", "c2", "quantity"), Relation("c2", "a2", "counts")]

@@ -12,7 +12,7 @@ import pytest
 from newsgold.annotate import export
 from newsgold.annotate.export import export_dataset
 from newsgold.annotate.export.controls import config_from_regions
-from newsgold.annotate.export.lsfile import task_regions
+from newsgold.annotate.formats.labelstudio import task_regions
 from newsgold.annotate.export.report import ExportError
 from newsgold.annotate.schema import load_schema
 

@@ -11,7 +11,7 @@ from newsgold.annotate.cli import cli
 from newsgold.annotate.export import ExportError, export_dataset
 from newsgold.annotate.export.targets import WRITERS, chosen
 from newsgold.annotate.export.write import EXPORT_FOLDER
-from newsgold.annotate.goldformats import read_conll
+from newsgold.annotate.formats.conll import read_conll
 from newsgold.annotate.schema import load_schema
 
 STARTER = Path(__file__).resolve().parent.parent / "seeds" / "gold" / "starter"

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from newsgold.annotate.cli import cli
 from newsgold.annotate.documents import document_id, normalize_text
 from newsgold.annotate.errors import DocumentError
-from newsgold.annotate.export.lsfile import detect_file_kind
-from newsgold.annotate.goldformats import Normalised, gold_documents
+from newsgold.annotate.formats import detect
+from newsgold.annotate.formats.checked import gold_documents
+from newsgold.annotate.formats.normalised import Normalised
 
 LABELS = ["ACTOR", "LOCATION", "COUNT", "ACTION"]
 TEXT = "Afghan soldiers fled to Tajikistan."
@@ -175,7 +176,7 @@ def test_doccano_label_labels_and_entities_with_relations(tmp_path):
          "relations": [{"id": 1, "from_id": 11, "to_id": 12, "type": "place"},
                        {"id": 2, "from_id": 11, "to_id": 12, "type": "SEIZED"}]},
     ])
-    assert detect_file_kind(source) == "doccano"
+    assert detect(source) == "doccano"
     _, rows = export(source, tmp_path / "ds", "--label-map", "PER=ACTOR", "--label-map", "LOC=LOCATION",
                      "--label-map", "SEIZED=O")
     assert [r["id"] for r in rows] == ["7", document_id("Kabul fell."), document_id("Taliban fighters took Kabul.")]
@@ -199,7 +200,7 @@ def test_spacy_and_prodigy_spans_skip_rejected_examples_and_say_so(tmp_path):
         {"text": "Herat fell.", "spans": [], "answer": "ignore"},
         {"text": "Three towns fell.", "spans": [{"start": 0, "end": 5, "label": "COUNT"}]},
     ])
-    assert detect_file_kind(source) == "spacy"
+    assert detect(source) == "spacy"
     result, rows = export(source, tmp_path / "ds")
     assert [r["text"] for r in rows] == [TEXT, "Three towns fell."]
     assert [r["tags"] for r in rows] == [["B-ACTOR", "I-ACTOR", "O", "O", "O", "O"], ["B-COUNT", "O", "O", "O"]]
@@ -229,7 +230,7 @@ BRUSSELS NNP B-NP I-LOC
 def test_conll_2003_documents_sentences_iob1_and_label_map(tmp_path):
     source = tmp_path / "eng.train"
     source.write_text(CONLL)
-    assert detect_file_kind(source) == "conll"
+    assert detect(source) == "conll"
     result, rows = export(source, tmp_path / "ds", "--label-map", "PER=ACTOR", "--label-map", "ORG=ACTOR",
                           "--label-map", "LOC=LOCATION", "--label-map", "MISC=O")
     assert [r["text"] for r in rows] == ["EU rejects German call .\nPeter Blackburn", "BRUSSELS 1996-08-22"]
@@ -258,13 +259,13 @@ def test_iob2_and_bioes_without_docstart_make_one_document_per_sentence(tmp_path
 def test_format_can_be_named_and_content_that_is_no_format_is_one_line(tmp_path):
     source = write_lines(tmp_path / "plain.jsonl",
                          [{"text": TEXT, "spans": [{"start": 0, "end": 15, "label": "ACTOR"}]}])
-    assert detect_file_kind(source) == "spacy"
-    _, rows = export(source, tmp_path / "ds", "--format", "gold")
+    assert detect(source) == "spacy"
+    _, rows = export(source, tmp_path / "ds", "--from-format", "gold")
     assert rows[0]["annotated_labels"] == LABELS  # newsgold gold: every label unless it says otherwise
     prose = tmp_path / "notes.txt"
     prose.write_text("just some notes\nabout nothing\n")
     result = CliRunner().invoke(cli, ["export", "--from", str(prose), "--out", str(tmp_path / "x")])
-    assert result.exit_code == 1 and "--format" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "--from-format" in result.output and "Traceback" not in result.output
     unmapped = tmp_path / "unmapped.conll"
     unmapped.write_text(CONLL)
     result = CliRunner().invoke(cli, ["export", "--from", str(unmapped), "--out", str(tmp_path / "z")])

@@ -174,7 +174,7 @@ def test_check_counts_the_warnings_it_does_not_print(tmp_path):
 
 # ---------------------------------------------------------------- reading export files, workers
 def test_export_file_reader_matches_json_load_in_any_layout(tmp_path, monkeypatch):
-    import newsgold.annotate.export.lsfile as export
+    import newsgold.annotate.formats.labelstudio as export
 
     monkeypatch.setattr(export, "_BLOCK", 64)  # tasks longer than a block: parsed again with more
     tasks = [{"id": i, "data": {"text": f"Task {i} ’ {'x' * (i * 37)}"}, "annotations": []} for i in range(12)]
@@ -195,7 +195,7 @@ def test_export_file_reader_matches_json_load_in_any_layout(tmp_path, monkeypatc
 ])
 def test_export_file_reader_names_what_is_wrong(tmp_path, content, cause):
     from newsgold.annotate.export import ExportError
-    from newsgold.annotate.export.lsfile import iter_ls_export_file
+    from newsgold.annotate.formats.labelstudio import iter_ls_export_file
 
     path = tmp_path / "export.json"
     path.write_text(content)
@@ -260,7 +260,7 @@ def test_a_worker_error_stops_the_export_and_writes_nothing(tmp_path):
 
 
 def test_task_regions_cover_every_task_once(tmp_path):
-    from newsgold.annotate.export.lsfile import iter_ls_export_file, task_regions
+    from newsgold.annotate.formats.labelstudio import iter_ls_export_file, task_regions
 
     tasks = many_tasks(50)
     path = tmp_path / "export.json"
@@ -277,7 +277,7 @@ def test_a_task_lookalike_at_a_region_boundary_falls_back_to_one_process(tmp_pat
     fake = [{"id": n, "data": {"text": "x"}, "annotations": []} for n in range(400)]
     tasks[15]["data"]["nested"] = fake
     source = write_export(tmp_path / "export.json", tasks)
-    from newsgold.annotate.export.lsfile import task_regions
+    from newsgold.annotate.formats.labelstudio import task_regions
 
     assert task_regions(source, 2, first_share=1 / 3)[1][0] > source.read_text().index('"nested"')  # inside task 16
     out = tmp_path / "ds"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from click.core import ParameterSource
 
 from newsgold.annotate.clikit import checked, lazy_module
 from newsgold.annotate.documents import STORY_THRESHOLD
@@ -58,16 +59,67 @@ label_map_option = click.option(
     "(listed as a problem); repeatable, or a FILE of such OLD=NEW lines.")
 
 
-GOLD_FORMATS = ["auto", "gold", "doccano", "spacy", "prodigy", "conll", "brat"]
+class FormatChoice(click.Choice):
+    """`auto` and the names of the registered input formats (`annotate.formats`), read from the
+    registry whenever click asks (a format registered after import is a choice too)."""
+
+    def __init__(self, gold: bool):
+        self.gold = gold  # only the gold formats (score); else the Label Studio export too
+        super().__init__([], case_sensitive=True)
+
+    @property
+    def choices(self):
+        from newsgold.annotate import formats
+
+        return ("auto", *formats.names(gold=self.gold))
+
+    @choices.setter
+    def choices(self, value) -> None:  # click.Choice sets them; the registry holds them
+        pass
 
 
-def gold_format_option(choices: list[str]):
-    return click.option(
-        "--format", "fmt", type=click.Choice(choices), default="auto", show_default=True,
-        help="Format of the file: detected from its content (auto), or newsgold gold JSONL, doccano JSONL, "
-        "spaCy/Prodigy JSONL (spacy = prodigy), CoNLL-2003/IOB token-per-line, BRAT standoff (a folder of "
-        ".txt + .ann, or one .ann; auto for a folder or .ann)"
-        + (", a Label Studio JSON export." if "labelstudio" in choices else "."))
+class FormatOption(click.Option):
+    """The option naming a file's format; its help is derived from the registry when shown."""
+
+    def get_help_record(self, ctx):
+        from newsgold.annotate import formats
+
+        self.help = formats.help_text(gold=self.type.gold)
+        return super().get_help_record(ctx)
+
+
+_DEPRECATED = "newsgold.deprecated_format"  # ctx.meta: the value of the old --format, when given
+
+
+def _old_format(ctx, param, value):
+    """`--format` (eager, so read before `--from-format`): noted as deprecated, kept for it."""
+    if value is not None:
+        click.echo("note: --format is deprecated; use --from-format", err=True)
+        ctx.meta[_DEPRECATED] = value
+
+
+def _from_format(ctx, param, value):
+    old = ctx.meta.pop(_DEPRECATED, None)
+    if old is None:
+        return value
+    if ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT and value != old:
+        raise click.BadOptionUsage("fmt", f"--from-format {value} and --format {old} name different formats; "
+                                   "give --from-format alone")
+    return old
+
+
+def from_format_option(gold: bool):
+    """`--from-format`, the format of an input file (`gold`: the gold formats only, for score;
+    else the Label Studio JSON export too), with its deprecated spelling `--format`: the same
+    value as a note on stderr, a different one given with --from-format an error."""
+
+    def decorate(command):
+        command = click.option("--format", "old_fmt", type=FormatChoice(gold), default=None, hidden=True,
+                               is_eager=True, expose_value=False, callback=_old_format)(command)
+        return click.option("--from-format", "fmt", cls=FormatOption, type=FormatChoice(gold), default="auto",
+                            show_default=True, callback=_from_format)(command)
+
+    return decorate
 
 
 # ---------------------------------------------------------------------- Label Studio loop

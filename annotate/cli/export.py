@@ -6,11 +6,10 @@ import click
 
 from newsgold.annotate.cli import cli
 from newsgold.annotate.cli.common import (
-    GOLD_FORMATS,
     _notes,
     api,
     data_dir_option,
-    gold_format_option,
+    from_format_option,
     label_map_option,
     story_option,
 )
@@ -20,9 +19,9 @@ from newsgold.annotate.clikit import RATIOS, Bars, InputFile, checked, schema_op
 @cli.command()
 @click.option("--project", "project", default=None, help="Export this Label Studio project.")
 @click.option("--from", "from_file", type=InputFile(folders=True), default=None,
-              help="Build the dataset from a file instead: a Label Studio JSON export, or gold from a file "
-              "(newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB) or a BRAT folder; see --format.")
-@gold_format_option(["auto", "labelstudio", *GOLD_FORMATS[1:]])
+              help="Build the dataset from a file instead: a Label Studio JSON export, or gold from a file or "
+              "a BRAT folder, in a format of --from-format.")
+@from_format_option(gold=False)
 @label_map_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Dataset folder to write.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")

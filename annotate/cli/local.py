@@ -8,11 +8,10 @@ import click
 
 from newsgold.annotate.cli import cli
 from newsgold.annotate.cli.common import (
-    GOLD_FORMATS,
     _input_options,
     _report_skipped,
     api,
-    gold_format_option,
+    from_format_option,
     label_map_option,
     model_option,
     story_option,
@@ -115,7 +114,7 @@ def preannotate(paths, output, model, text_field, skip_bad, story_threshold):
 @click.argument("gold", type=InputFile(folders=True))
 @click.argument("predicted", type=InputFile())
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON instead of a table.")
-@gold_format_option(GOLD_FORMATS)
+@from_format_option(gold=True)
 @label_map_option
 @schema_option
 def score(gold, predicted, as_json, fmt, label_map, schema_path):
@@ -129,8 +128,7 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
     identification (the span, attached to a matching trigger) and classification (and the
     role), per role and micro, strict and overlap, and the relations that are no role (counts).
     A gold document is scored only on its `annotated_labels`. GOLD is read as `annotate export
-    --from` reads it (gold JSONL, doccano, spaCy/Prodigy or CoNLL; texts normalised, offsets
-    carried); a document without an id is matched by the content hash of its text, as `annotate
+    --from` reads it (any gold format of --from-format; texts normalised, offsets carried); a document without an id is matched by the content hash of its text, as `annotate
     documents` gives it.
     """
     from newsgold.annotate.eventscoring import event_notes, events_table, scored

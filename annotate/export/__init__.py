@@ -4,7 +4,7 @@
     report = export_dataset("exports/re3d", from_file="re3d.jsonl")  # gold JSONL or an LS export file
     report = export_dataset("exports/x", from_file="export.json", label_map={"PER": "ACTOR"})  # a foreign project
 
-The stages, one module each: reading Label Studio export files (`lsfile`), the project's labeling
+The stages, one module each (the input formats are read by `annotate.formats`): the project's labeling
 config and label map (`controls`), building rows from
 tasks or gold documents (`rows`, with `annotate.studio.resolve` choosing the human truth), batching and
 splitting them (`batches`), converting one file in several processes (`parallel`), the output
@@ -28,7 +28,6 @@ from newsgold.annotate.export.controls import (
     config_from_regions,
     config_from_xml,
 )
-from newsgold.annotate.export.lsfile import detect_file_kind
 from newsgold.annotate.limits import check, check_ratios
 from newsgold.annotate.export.parallel import batches_from_ls_file, default_workers, no_cycle_collection
 from newsgold.annotate.export.report import (
@@ -40,7 +39,7 @@ from newsgold.annotate.export.report import (
 )
 from newsgold.annotate.export.targets import chosen
 from newsgold.annotate.export.write import EXPORT_FOLDER, write_dataset
-from newsgold.annotate.goldformats import FORMAT_NAMES, FORMATS
+from newsgold.annotate import formats
 from newsgold.annotate.studio.lsformat import LabelingConfig
 from newsgold.annotate.outputs import check_folder
 from newsgold.annotate.progress import Progress, silent
@@ -73,7 +72,7 @@ def export_dataset(
 ) -> ExportReport:
     """Export the human annotations of a Label Studio `project`, or of `from_file`, into the
     dataset folder `out`. The file is a Label Studio JSON export or gold from a file
-    (`annotate.goldformats`: newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB), of format
+    (`annotate.formats`: newsgold gold JSONL, doccano, spaCy/Prodigy, CoNLL/IOB, BRAT), of format
     `fmt` ("auto": detected from its content).
 
     Regions are read as the project's labeling config says: a live project's own, the XML file
@@ -110,6 +109,7 @@ def export_dataset(
     if config is not None and project is not None:
         raise ExportError("--config is for an export file; a live project's labeling config is read from Label Studio")
     kind = "labelstudio" if from_file is None else _file_kind(Path(from_file), fmt)
+    spec = formats.get(kind)
     users, download, notes, total, inferring = {}, None, [], None, False
     try:
         if project is not None:
@@ -120,12 +120,12 @@ def export_dataset(
             source = f"Label Studio project {project!r} at {ls.url}"
         else:
             from_file = Path(from_file)
-            ls_file = from_file if kind == "labelstudio" else None
-            source = f"{'Label Studio export' if ls_file else FORMAT_NAMES[kind]} {from_file}"
+            ls_file = None if spec.gold else from_file  # not gold: Label Studio tasks
+            source = f"{spec.title} {from_file}"
             if ls_file is None:
                 if config is not None:
                     raise ExportError(f"{from_file}: --config applies to Label Studio exports, and this is "
-                                      f"{FORMAT_NAMES[kind]}; drop --config")
+                                      f"{spec.title}; drop --config")
                 reading = None
             elif config is not None:
                 reading, notes = config_from_xml(_read_config(Path(config)), str(config), schema, label_map)
@@ -199,9 +199,9 @@ def _confirmed(batches: Iterator[Batch], census: RegionCensus, path: Path, guess
 def _file_kind(path: Path, fmt: str) -> str:
     """The format of the file `path`: `fmt`, or with "auto" the one its content shows."""
     if fmt == "auto":
-        return detect_file_kind(path)
-    if fmt not in ("labelstudio", *FORMATS):
-        raise ExportError(f"format {fmt!r} is unknown; use auto, labelstudio, {', '.join(FORMATS)}")
+        return formats.detect(path)
+    if formats.get(fmt) is None:
+        raise ExportError(f"format {fmt!r} is unknown; use auto, {', '.join(formats.names())}")
     return fmt
 
 

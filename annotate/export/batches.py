@@ -15,7 +15,7 @@ import orjson
 
 from newsgold.annotate.studio.agreement import several_annotators
 from newsgold.annotate.dataset import SPLITS, arrow_schema
-from newsgold.annotate.export.lsfile import iter_ls_export_file
+from newsgold.annotate.formats.labelstudio import iter_ls_export_file
 from newsgold.annotate.export.controls import RegionCensus, newsgold_config
 from newsgold.annotate.export.report import DEFAULT_RATIOS, DEFAULT_SEED, ExportReport
 from newsgold.annotate.export.rows import Row, TaskIdentities, rows_from_gold, rows_from_ls_tasks
@@ -179,7 +179,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def batches_from_gold(path: Path, fmt: str, conversion: Conversion, report: ExportReport) -> Iterator[Batch]:
-    """The documents of a gold file in format `fmt` (`annotate.goldformats`), in batches."""
+    """The documents of a gold file in format `fmt` (`annotate.formats`), in batches."""
     rows = rows_from_gold(path, fmt, list(conversion.labels), report, conversion.label_map,
                           conversion.config.relations, conversion.schema)
     for chunk in _chunks(rows, conversion.batch):

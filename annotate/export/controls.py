@@ -19,7 +19,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
-from newsgold.annotate.export.lsfile import iter_ls_export_file
+from newsgold.annotate.formats.labelstudio import iter_ls_export_file
 from newsgold.annotate.export.report import ExportError
 from newsgold.annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME, Schema
 from newsgold.annotate.studio.lsformat import LEAVE_OUT, LabelingConfig

@@ -26,7 +26,7 @@ from typing import Iterator
 from newsgold.annotate.documents import Identities
 from newsgold.annotate.export.batches import Batch, Conversion, task_batches
 from newsgold.annotate.export.controls import RegionCensus
-from newsgold.annotate.export.lsfile import iter_ls_export_file, task_regions
+from newsgold.annotate.formats.labelstudio import iter_ls_export_file, task_regions
 from newsgold.annotate.export.report import ExportError, ExportReport, RegionsUnreadable
 from newsgold.annotate.studio.agreement import agreement
 from newsgold.annotate.studio.tasks import DOC_ID_FIELD

@@ -7,16 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsgold.annotate.dataset import SPLITS
-from newsgold.annotate.errors import NewsgoldError
+from newsgold.annotate.errors import ExportError
 from newsgold.annotate.studio.resolve import OUTVOTED
 
 DEFAULT_SEED = 13
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)
 _SPAN_KEYS = frozenset({"id", "start", "end", "label", "text"})
-
-
-class ExportError(NewsgoldError):
-    """The export could not be written or its input is unusable."""
 
 
 class RegionsUnreadable(ExportError):

@@ -1,5 +1,5 @@
 """Dataset rows from the two kinds of source: Label Studio tasks (live or exported) and gold
-files (`annotate.goldformats`). A row holds the text, our tokens and their offsets, IOB2 tags,
+files (`annotate.formats`). A row holds the text, our tokens and their offsets, IOB2 tags,
 spans and relations; every span that cannot be tagged as it is (overlapping, misaligned,
 offsets that disagree with the text) is listed as a problem, never dropped silently. Under a schema
 with `[events]` a row also holds its event records (`annotate.events.events_of`), built from the
@@ -16,7 +16,7 @@ import numpy as np
 from newsgold.annotate.documents import Identities, Skipped, document_id, normalize_id, normalize_text, text_digest
 from newsgold.annotate.events import events_of
 from newsgold.annotate.export.report import ExportReport
-from newsgold.annotate.goldformats import gold_documents
+from newsgold.annotate.formats.checked import gold_documents
 from newsgold.annotate.spans import Span, offsets_to_iob
 from newsgold.annotate.studio.lsformat import NEWSGOLD_CONFIG, LabelingConfig
 from newsgold.annotate.studio.resolve import Resolved, resolve_annotations
@@ -116,7 +116,7 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
     annotated = config.annotated_labels(labels)
     identities = identities or TaskIdentities()
     for task in tasks:
-        if isinstance(task, MisshapenTask):  # lsfile: its shape is wrong, so nothing in it is read as gold
+        if isinstance(task, MisshapenTask):  # formats.labelstudio: its shape is wrong, so nothing in it is read as gold
             report.skipped["a field of the wrong type (listed in problems.jsonl)"] += 1
             yield None, [{"kind": "bad-shape", "document": task.document, "task": task.get("id"),
                           "task_id": task.get("id"), "span": {}, "field": task.field,
@@ -153,7 +153,7 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
 
 def rows_from_gold(path: Path, fmt: str, labels: list[str], report: ExportReport,
                    label_map: dict[str, str] | None = None, relation_types=None, schema=None) -> Iterator[Row]:
-    """Rows from a gold file in format `fmt` (`annotate.goldformats`: newsgold gold JSONL, doccano,
+    """Rows from a gold file in format `fmt` (`annotate.formats`: newsgold gold JSONL, doccano,
     spaCy/Prodigy, CoNLL): texts normalised with their spans carried, labels mapped; records
     skipped (rejected Prodigy examples, exact copies) are counted in `report.skipped`; events as
     in `build_row`."""

@@ -3,7 +3,7 @@
 Each document starts with a `-DOCSTART- O` line and a blank line; then one `TOKEN TAG` line per
 token (its IOB2 tag from `ner_tags`), a blank line after each sentence: a sentence ends where
 the text between two tokens holds a line break and no entity continues across it. The CoNLL
-reader (`annotate.goldformats.read_conll`) and seqeval's `get_entities` read the same entities
+reader (`annotate.formats.conll.read_conll`) and seqeval's `get_entities` read the same entities
 back. The format has no place for relations or events, nor for spans left out of `ner_tags`
 (overlapping, or not on token boundaries: listed in problems.jsonl); `notes()` counts them.
 """

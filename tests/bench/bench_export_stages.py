@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from newsgold.annotate.export import ExportReport  # noqa: E402
 from newsgold.annotate.export.batches import conversion, serialise  # noqa: E402
-from newsgold.annotate.export.lsfile import iter_ls_export_file  # noqa: E402
+from newsgold.annotate.formats.labelstudio import iter_ls_export_file  # noqa: E402
 from newsgold.annotate.export.rows import build_row  # noqa: E402
 from newsgold.annotate.studio.resolve import resolve_annotations  # noqa: E402
 from newsgold.annotate.schema import load_schema  # noqa: E402

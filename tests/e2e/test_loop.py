@@ -192,7 +192,7 @@ def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
     # the same conversion from a Label Studio JSON export file, as downloaded from the UI
     export_file = tmp_path / "project-export.json"
     export_file.write_bytes(b"".join(ls_client.export_chunks(project)))
-    from newsgold.annotate.export.lsfile import task_regions
+    from newsgold.annotate.formats.labelstudio import task_regions
 
     assert len(task_regions(export_file, 2, first_share=0.375)) == 2  # Label Studio's layout can be cut
     from_file = tmp_path / "from-file"

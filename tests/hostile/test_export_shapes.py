@@ -1,6 +1,6 @@
 """Issue 20, class 5 (Label Studio exports): inputs of the wrong shape. A task, annotation or
 region whose fields have types Label Studio never writes is never read as gold and never a
-traceback: a task of the wrong shape (`studio.tasks.task_fault`, checked as `lsfile` parses each
+traceback: a task of the wrong shape (`studio.tasks.task_fault`, checked as `formats.labelstudio` parses each
 task, in every converting process) is left out and listed in problems.jsonl naming the task,
 its document and the field; a region of the wrong shape is left out and listed; a file that
 cannot be parsed into tasks (nested too deeply, a task that is not an object) is refused with
@@ -145,7 +145,7 @@ def test_the_cases_cover_every_field_the_export_reads():
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_tasks_and_regions_of_the_wrong_shape_are_listed_and_left_out(tmp_path, workers):
-    from newsgold.annotate.export.lsfile import task_regions
+    from newsgold.annotate.formats.labelstudio import task_regions
 
     source, spoiled, hostile = shapes_file(tmp_path / "export.json")
     if workers > 1:

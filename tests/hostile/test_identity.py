@@ -143,8 +143,8 @@ def test_gold_one_id_two_texts_is_refused_by_export_and_score(tmp_path, spelling
     gold = gold_files(tmp_path, first, second, same_text=False)[fmt]
     predicted = write_jsonl(tmp_path / "p.jsonl", [{"id": SHOWN[spelling], "text": TEXT_A, "spans": []}])
     before = digests(tmp_path)
-    for argv in (f"annotate export --from {gold} --format {fmt} --out {tmp_path}/ds",
-                 f"annotate score {gold} {predicted} --format {fmt}"):
+    for argv in (f"annotate export --from {gold} --from-format {fmt} --out {tmp_path}/ds",
+                 f"annotate score {gold} {predicted} --from-format {fmt}"):
         assert_refused(invoke(argv), f"{gold.name} lines 1 and 2", repr(SHOWN[spelling]), "different texts")
         assert digests(tmp_path) == before
 

@@ -40,7 +40,7 @@ DOCUMENT_READERS = {
 }
 # every command that reads a JSONL of documents with spans (gold or predictions)
 SPAN_READERS = {
-    "export-gold": "annotate export --from {input} --format gold --out {out}/ds",
+    "export-gold": "annotate export --from {input} --from-format gold --out {out}/ds",
     "score-gold": "annotate score {input} {good}",
     "score-predictions": "annotate score {good} {input}",
     "push-predictions": "annotate push --predictions {input} --project shapes-test --data-dir {out}/ls",

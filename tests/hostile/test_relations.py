@@ -182,7 +182,7 @@ def _relations(row: dict):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_label_studio_export_leaves_out_and_lists_every_impossible_relation(tmp_path, workers):
-    from newsgold.annotate.export.lsfile import task_regions
+    from newsgold.annotate.formats.labelstudio import task_regions
 
     source = ls_export(tmp_path / "export.json")
     if workers > 1:
@@ -246,7 +246,7 @@ def test_the_majority_vote_checks_the_relations_it_joins():
 def test_gold_jsonl_export_leaves_out_and_lists_every_impossible_relation(tmp_path, fmt):
     out = tmp_path / "ds"
     assert_ok(invoke(["annotate", "export", "--from", gold_jsonl(tmp_path / "gold.jsonl"), "--out", out,
-                      "--format", fmt]))
+                      "--from-format", fmt]))
     assert_gold_holds_only_possible_relations(out)
 
 

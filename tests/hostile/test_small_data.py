@@ -377,7 +377,7 @@ def test_score_refuses_two_predictions_of_one_document(gold, tmp_path):
 def test_score_of_an_empty_gold_file_is_refused(tmp_path):
     empty = write(tmp_path / "gold.jsonl")
     predicted = write(tmp_path / "pred.jsonl", {"id": "a", "spans": []})
-    assert_refused(invoke(["annotate", "score", empty, predicted, "--format", "gold"]), str(empty), "no gold document")
+    assert_refused(invoke(["annotate", "score", empty, predicted, "--from-format", "gold"]), str(empty), "no gold document")
 
 
 def test_score_prints_no_nan_when_nothing_is_predicted(gold, tmp_path):

@@ -1,5 +1,6 @@
-"""Reading Label Studio JSON export files: task by task in bounded memory, and cut into regions
-at task boundaries so that several processes can convert one file."""
+"""The Label Studio JSON export (a JSON array of tasks): read task by task in bounded memory,
+and cut into regions at task boundaries so that several processes can convert one file
+(`annotate.export.parallel`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from newsgold.annotate.export.report import ExportError
+from newsgold.annotate.errors import ExportError
+from newsgold.annotate.formats import InputFormat, Sample
 from newsgold.annotate.studio.tasks import checked_task
 
 _BLOCK = 1 << 20  # bytes read at a time from an export file
@@ -142,48 +144,10 @@ def task_regions(path: Path, parts: int, first_share: float | None = None) -> li
     return [(begin, end) for begin, end in zip(cuts, cuts[1:] + [None])]
 
 
-_TAGGED_LINE = re.compile(rb"\S+(?:[ \t]+\S+)*[ \t]+(?:O|[BIES]-\S+)\s*")
-_PRODIGY_KEYS = frozenset({"answer", "tokens", "_input_hash", "_task_hash"})
+def is_labelstudio(sample: Sample) -> bool:
+    """A file that starts with a JSON array (after a byte-order mark and whitespace)."""
+    return sample.head.startswith(b"[")
 
 
-def detect_file_kind(path: Path) -> str:
-    """The format of an input file, from its content: 'labelstudio' (a JSON array: a Label
-    Studio export), for JSONL by the keys of its first object 'doccano' (`label`/`labels`
-    triples or `entities`), 'spacy' (spaCy/Prodigy: Prodigy's keys, or `spans` without their
-    `text`) or 'gold' (newsgold gold JSONL), and 'conll' for token-per-line files whose first
-    line is `-DOCSTART-` or a token with an IOB tag last; 'brat' for a folder or a `.ann` file."""
-    if path.is_dir() or path.suffix.lower() == ".ann":
-        return "brat"
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
-            if head.startswith(b"["):
-                return "labelstudio"
-            if head.startswith(b"{"):
-                handle.seek(0)
-                first = next(line for line in handle if line.strip())  # the whole first object
-                return _jsonl_kind(first)
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot be read ({exc.strerror}); check the path") from None
-    line = head.split(b"\n", 1)[0]
-    if line.startswith(b"-DOCSTART-") or _TAGGED_LINE.fullmatch(line):
-        return "conll"
-    raise ExportError(f"{path}: neither a Label Studio JSON export, JSONL (gold, doccano, spaCy/Prodigy) nor "
-                      "CoNLL/IOB token-per-line; check the file, or name its format with --format")
-
-
-def _jsonl_kind(line: bytes) -> str:
-    try:
-        record = json.loads(line.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return "gold"  # reading it names what is wrong with the line
-    if not isinstance(record, dict):
-        return "gold"
-    if isinstance(record.get("entities"), list) or (
-            "spans" not in record and isinstance(record.get("label", record.get("labels")), list)):
-        return "doccano"
-    spans = record.get("spans")
-    if _PRODIGY_KEYS & record.keys() or (
-            isinstance(spans, list) and any(isinstance(s, dict) and "text" not in s for s in spans)):
-        return "spacy"
-    return "gold"
+FORMAT = InputFormat(name="labelstudio", title="Label Studio export", help="a Label Studio JSON export",
+                     detect=is_labelstudio, read=iter_ls_export_file, order=20, gold=False)

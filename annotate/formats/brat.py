@@ -1,5 +1,5 @@
 """BRAT standoff gold: a folder of `.txt` + `.ann` pairs (or one `.ann` with its `.txt` beside
-it), and the `annotation.conf` BRAT would use, read as raw gold documents (`annotate.goldformats`).
+it), and the `annotation.conf` BRAT would use, read as raw gold documents (`formats.raw`).
 
 - The `.txt` is read as BRAT reads it: UTF-8 bytes decoded as they are (no newline translation,
   a byte-order mark kept as a character), offsets are character (code point) indices into it.
@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Iterator
 
 from newsgold.annotate.errors import DocumentError
-from newsgold.annotate.studio.lsformat import Problem
+from newsgold.annotate.formats import InputFormat, Sample
+from newsgold.annotate.formats.raw import RawDocument, RawSpan
 from newsgold.annotate.spans import Relation
+from newsgold.annotate.studio.lsformat import Problem
 
 CONF = "annotation.conf"
 _ID = re.compile(r"([TREAMN]\d+|#\d*|\*)$")
@@ -144,11 +146,9 @@ def _read(path: Path, what: str) -> str:
                             "save it as UTF-8") from None
 
 
-def read_brat(path: Path) -> Iterator:
+def read_brat(path: Path) -> Iterator[RawDocument]:
     """The documents of a BRAT folder or .ann file `path` (see the module): one per .ann, its
     text the .txt beside it, spans and relations as the module says, and the problems found."""
-    from newsgold.annotate.goldformats import RawDocument, RawSpan
-
     confs: dict[Path, Conf | None] = {}
     for number, ann in enumerate(ann_files(Path(path)), 1):
         txt = ann.with_suffix(".txt")
@@ -293,3 +293,12 @@ def _textbound(parsed: _Parsed, where: str, number: int, ident: str, data: str, 
         listed("discontinuous", number, f"{ident} {label} {offsets}", f"{ident} has {len(fragments)} fragments "
                f"({offsets}); taken as the span covering them, [{start}, {end})")
     parsed.spans[ident] = (start, end, label, None if len(fragments) > 1 else text[start:end], number)
+
+
+def is_brat(sample: Sample) -> bool:
+    """A folder (of .txt + .ann pairs) or a .ann file; the file is not opened."""
+    return sample.path.is_dir() or sample.path.suffix.lower() == ".ann"
+
+
+FORMAT = InputFormat(name="brat", title="BRAT standoff", help="BRAT standoff (a folder of .txt + .ann, or one "
+                     ".ann; auto for a folder or .ann)", detect=is_brat, read=read_brat, order=10, folders=True)
