@@ -39,7 +39,7 @@ class ConllWriter(_FilePerSplit):
 
     name, paths = "conll", ("conll",)
 
-    def __init__(self, folder: Path, schema, features) -> None:
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
         self.tag_names = features["ner_tags"].feature.names
         self.relations = self.events = self.untagged = 0
         (folder / "conll").mkdir()

@@ -25,8 +25,9 @@ class Writer:
     name: str = ""
     paths: tuple[str, ...] = ()
 
-    def __init__(self, folder: Path, schema, features) -> None:
-        """`schema`: the Arrow schema (with the features' metadata); `features`: the HF Features."""
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
+        """`schema`: the Arrow schema (with the features' metadata); `features`: the HF Features;
+        `gold`: the labeling schema (`annotate.schema.Schema`) the rows follow."""
 
     def write(self, split: str, table, lines: list[bytes]) -> None:
         """The next rows of `split`, as an Arrow table and as JSONL lines."""
@@ -77,7 +78,7 @@ class JsonlWriter(_FilePerSplit):
 
     name, paths = "jsonl", ("jsonl",)
 
-    def __init__(self, folder: Path, schema, features) -> None:
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
         (folder / "jsonl").mkdir()
         self._open(lambda name: open(folder / "jsonl" / f"{name}.jsonl", "wb"))
 
@@ -93,7 +94,7 @@ class ParquetWriter(_FilePerSplit):
     name, paths = "parquet", ("parquet",)
     SHORT = ["id", "story_id", "source", "annotated_labels", "annotators"]
 
-    def __init__(self, folder: Path, schema, features) -> None:
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
         import pyarrow.parquet as pq
 
         (folder / "parquet").mkdir()
@@ -115,7 +116,7 @@ class DatasetWriter(Writer):
     name, paths = "hf", ("dataset_dict.json", *SPLITS)
     SHARD = "data-00000-of-00001.arrow"
 
-    def __init__(self, folder: Path, schema, features) -> None:
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
         import pyarrow as pa
 
         self.folder, self.features = folder, features
@@ -206,13 +207,14 @@ class Rebatcher:
             raise failed
 
 
-def open_writers(folder: Path, features, size: int, kinds) -> Rebatcher:
-    """The writers `kinds` (classes, see `annotate.export.targets`), opened in `folder`, behind one rebatcher."""
+def open_writers(folder: Path, features, size: int, kinds, gold=None) -> Rebatcher:
+    """The writers `kinds` (classes, see `annotate.export.targets`), opened in `folder`, behind one
+    rebatcher; `gold`: the labeling schema of the rows."""
     schema = features.arrow_schema
     opened: list[Writer] = []
     try:
         for kind in kinds:
-            opened.append(kind(folder, schema, features))
+            opened.append(kind(folder, schema, features, gold))
     except BaseException:
         for writer in opened:
             writer.close()
