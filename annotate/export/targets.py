@@ -13,9 +13,10 @@ from typing import Iterable
 from newsgold.annotate.export.report import ExportError
 from newsgold.annotate.export.to_brat import BratWriter
 from newsgold.annotate.export.to_conll import ConllWriter
+from newsgold.annotate.export.to_spacy import SpacyWriter
 from newsgold.annotate.export.writers import DatasetWriter, JsonlWriter, ParquetWriter, Writer
 
-WRITERS: tuple[type[Writer], ...] = (JsonlWriter, DatasetWriter, ParquetWriter, ConllWriter, BratWriter)
+WRITERS: tuple[type[Writer], ...] = (JsonlWriter, DatasetWriter, ParquetWriter, ConllWriter, SpacyWriter, BratWriter)
 DEFAULT = ("hf", "parquet", "jsonl")  # what `annotate export` writes without --to
 
 
