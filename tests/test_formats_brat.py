@@ -158,3 +158,13 @@ def test_cli_reads_its_own_brat_back(exported, tmp_path):
     for row in _rows(out):
         assert _keyed(again[row["text"]]["spans"], again[row["text"]]["relations"]) == \
             _keyed(row["spans"], row["relations"])
+
+
+def test_help_of_to_is_the_writers_registry():
+    from newsgold.annotate.export.targets import DEFAULT, WRITERS
+
+    result = CliRunner().invoke(cli, ["export", "--help"])
+    assert result.exit_code == 0
+    line = " ".join(result.output.split("--to", 1)[1].split("--policy")[0].split())  # unwrapped
+    assert all(" ".join(f"{kind.name} ({kind.summary})".split()) in line for kind in WRITERS)
+    assert f"[default: {','.join(DEFAULT)}]" in line

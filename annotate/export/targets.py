@@ -39,6 +39,12 @@ def chosen(names: Iterable[str] | str | None) -> tuple[type[Writer], ...]:
     return tuple(kind for kind in WRITERS if kind.name in names)
 
 
+def help_text() -> str:
+    """`--to`'s help, from every writer's name and summary."""
+    formats = "; ".join(f"{kind.name} ({kind.summary})" for kind in WRITERS)
+    return f"Output formats, comma-separated: {formats}. What a format cannot hold is said on stderr."
+
+
 def written_paths() -> frozenset[str]:
     """Every name a writer writes at the top of a dataset folder."""
     return frozenset(path for kind in WRITERS for path in kind.paths)

@@ -130,6 +130,7 @@ class BratWriter(Writer):
     """`brat/` (module docstring)."""
 
     name, paths = "brat", ("brat",)
+    summary = "brat/<split>/<id>.txt + .ann with annotation.conf: spans, relations, events"
 
     def __init__(self, folder: Path, schema, features, gold=None) -> None:
         if gold is None:

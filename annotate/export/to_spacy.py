@@ -105,6 +105,8 @@ class SpacyWriter(Writer):
     """`spacy/<split>.spacy` (module docstring)."""
 
     name, paths = "spacy", ("spacy",)
+    summary = ("spacy/<split>.spacy, a spaCy DocBin: doc.ents, every span in doc.spans['sc'], relations and "
+               "events in doc.user_data")
 
     def __init__(self, folder: Path, schema, features, gold=None) -> None:
         from spacy.tokens import DocBin

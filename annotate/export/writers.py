@@ -20,10 +20,12 @@ class Writer:
 
     `name` is its value in `annotate export --to`; `paths` the names it writes at the top of the
     dataset folder (the export's "replace only what newsgold wrote" rule is derived from them);
-    `notes()`, after `close()`, says what the format could not hold."""
+    `summary` what it holds, for `--to`'s help; `notes()`, after `close()`, says what the format
+    could not hold."""
 
     name: str = ""
     paths: tuple[str, ...] = ()
+    summary: str = ""
 
     def __init__(self, folder: Path, schema, features, gold=None) -> None:
         """`schema`: the Arrow schema (with the features' metadata); `features`: the HF Features;
@@ -77,6 +79,7 @@ class JsonlWriter(_FilePerSplit):
     """`jsonl/<split>.jsonl`: one JSON object per row."""
 
     name, paths = "jsonl", ("jsonl",)
+    summary = "jsonl/<split>.jsonl, every column"
 
     def __init__(self, folder: Path, schema, features, gold=None) -> None:
         (folder / "jsonl").mkdir()
@@ -92,6 +95,7 @@ class ParquetWriter(_FilePerSplit):
     tokens they cost a fifth of the time, for nothing)."""
 
     name, paths = "parquet", ("parquet",)
+    summary = "parquet/<split>.parquet, every column"
     SHORT = ["id", "story_id", "source", "annotated_labels", "annotators"]
 
     def __init__(self, folder: Path, schema, features, gold=None) -> None:
@@ -114,6 +118,7 @@ class DatasetWriter(Writer):
     the export's memory flat."""
 
     name, paths = "hf", ("dataset_dict.json", *SPLITS)
+    summary = "the Hugging Face DatasetDict, datasets.load_from_disk"
     SHARD = "data-00000-of-00001.arrow"
 
     def __init__(self, folder: Path, schema, features, gold=None) -> None:
