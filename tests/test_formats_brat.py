@@ -151,7 +151,7 @@ def test_cli_to_brat_alone_and_force_keeps_a_users_file(tmp_path):
 
 def test_cli_reads_its_own_brat_back(exported, tmp_path):
     report, out = exported
-    result = CliRunner().invoke(cli, ["export", "--from", str(out / "brat"), "--format", "brat", "--out",
+    result = CliRunner().invoke(cli, ["export", "--from", str(out / "brat"), "--out",  # detected as BRAT
                                       str(tmp_path / "again"), "--to", "jsonl"])
     assert result.exit_code == 0, result.output
     again = {row["text"]: row for row in _rows(tmp_path / "again")}

@@ -20,7 +20,7 @@ a configuration up from a document's folder upwards, so the three splits share t
 A file is named by the document id where it is a plain name (letters, digits, `._-`, at most 100
 characters, not starting with `.`), else by a readable part of it and a hash of the id; two ids
 that only differ in case get distinct names too. The BRAT reader (`annotate.brat`, `annotate
-export --from DIR --format brat`) reads the folder back to the same spans, relations and events.
+export --from DIR`, detected) reads the folder back to the same spans, relations and events.
 BRAT has no place for tokens, IOB2 tags, span ids, story ids, annotators or which labels a
 document is gold for: `notes()` names what was lost of the rows written.
 """
