@@ -168,3 +168,16 @@ def test_help_of_to_is_the_writers_registry():
     line = " ".join(result.output.split("--to", 1)[1].split("--policy")[0].split())  # unwrapped
     assert all(" ".join(f"{kind.name} ({kind.summary})".split()) in line for kind in WRITERS)
     assert f"[default: {','.join(DEFAULT)}]" in line
+
+
+
+def test_conf_without_events_declares_every_label_and_relation(tmp_path):
+    from dataclasses import replace
+
+    from newsgold.annotate.export.to_brat import conf_text
+
+    schema = load_schema(None)
+    (tmp_path / "annotation.conf").write_text(conf_text(replace(schema, event_trigger=None)))
+    conf = read_conf(tmp_path / "annotation.conf")
+    assert conf.entities == set(schema.label_names) and conf.relations == set(schema.relation_ends)
+    assert conf.events == {}
