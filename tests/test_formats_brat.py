@@ -181,3 +181,26 @@ def test_conf_without_events_declares_every_label_and_relation(tmp_path):
     conf = read_conf(tmp_path / "annotation.conf")
     assert conf.entities == set(schema.label_names) and conf.relations == set(schema.relation_ends)
     assert conf.events == {}
+
+
+def test_what_brat_cannot_write_is_one_line():
+    from dataclasses import replace
+
+    from newsgold.annotate.export.to_brat import ann_lines
+
+    schema = load_schema(None)
+    span = {"start": 0, "end": 2, "text": "ab"}
+    row = {"id": "d", "text": "ab cd ef", "relations": [],
+           "spans": [{**span, "id": "e", "label": "ACTION"}, {"id": "a", "start": 3, "end": 5, "label": "ACTOR"},
+                     {"id": "b", "start": 6, "end": 8, "label": "ACTOR"}]}
+    renamed = replace(schema, relations=tuple(replace(r, name="agent1") if r.name == "agent" else r
+                                              for r in schema.relations))
+    trigger = {**span, "id": "e", "label": "ACTION"}
+    row["events"] = [{"id": "e", "trigger": trigger, "agent1": [{"id": "a"}], "place": [], "quantity": []}]
+    assert ann_lines(row, renamed)[0][-1] == "E1\tACTION:T1 agent1:T2"  # one argument: unambiguous
+    row["events"][0]["agent1"].append({"id": "b"})
+    with pytest.raises(ExportError, match="role 'agent1' has several arguments"):
+        ann_lines(row, renamed)
+    with pytest.raises(ExportError, match="only line breaks"):
+        ann_lines({"id": "d", "text": "a\n\nb", "spans": [{"id": "x", "start": 1, "end": 3, "label": "ACTOR"}],
+                   "relations": []}, schema)

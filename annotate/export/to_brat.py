@@ -34,6 +34,7 @@ from pathlib import Path
 import orjson
 
 from newsgold.annotate.dataset import SPLITS
+from newsgold.annotate.export.report import ExportError
 from newsgold.annotate.export.writers import Writer
 
 _PLAIN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
@@ -99,8 +100,8 @@ def ann_lines(row: dict, gold) -> tuple[list[str], int]:
     for number, span in enumerate(row["spans"], 1):
         pieces = fragments(text, span["start"], span["end"])
         if not pieces:
-            raise ValueError(f"span {span['id']} [{span['start']}, {span['end']}) of document {row['id']} holds "
-                             "only line breaks: BRAT cannot write it")
+            raise ExportError(f"span {span['id']} [{span['start']}, {span['end']}) of document {row['id']} holds "
+                              "only line breaks, which a BRAT T line cannot hold; export without brat or fix the span")
         cut += len(pieces) > 1
         ident = f"T{number}"
         if span["id"] is not None:
@@ -114,6 +115,10 @@ def ann_lines(row: dict, gold) -> tuple[list[str], int]:
         arguments = []
         for role in roles:
             for n, argument in enumerate(event.get(role.name) or [], 1):
+                if n > 1 and role.name[-1].isdigit():
+                    raise ExportError(f"event {trigger['id']} of document {row['id']}: role {role.name!r} has several "
+                                      f"arguments, and BRAT numbers them ({role.name}2), which a role name ending in a "
+                                      "digit makes ambiguous; rename the relation type in the schema")
                 arguments.append(f"{role.name}{n if n > 1 else ''}:{ids[argument['id']]}")
                 covered.add((trigger["id"], argument["id"], role.name))
         lines.append(f"E{number}\t{trigger['label']}:{ids[trigger['id']]}" + "".join(f" {a}" for a in arguments))

@@ -28,6 +28,7 @@ from pathlib import Path
 import orjson
 
 from newsgold.annotate.dataset import SPLITS
+from newsgold.annotate.export.report import ExportError
 from newsgold.annotate.export.writers import Writer
 
 SPANS_KEY = "sc"
@@ -81,8 +82,8 @@ def row_doc(row: dict, vocab, tag_names):
     words, spaces = words_and_spaces(row["text"], row["token_offsets"])
     doc = Doc(vocab, words=words, spaces=spaces)
     if doc.text != row["text"]:
-        raise ValueError(f"document {row['id']}: its tokens do not rebuild its text; the spacy writer needs "
-                         "token offsets into the text")
+        raise ExportError(f"document {row['id']}: its tokens do not rebuild its text (overlapping token "
+                          "offsets); the spacy writer needs increasing token offsets into the text")
     entities = tagged(row, tag_names)
     doc.ents = [doc.char_span(start, end, label=label) for start, end, label in entities]
     group, off = [], 0
