@@ -16,6 +16,18 @@ from newsgold.annotate.cli.common import (
 from newsgold.annotate.clikit import RATIOS, Bars, InputFile, checked, schema_option
 
 
+class _ToOption(click.Option):
+    """`--to`: its help and default from the writers' registry (`annotate.export.targets`),
+    imported only when the help is shown (the export package costs half a second to import)."""
+
+    def get_help_record(self, ctx):
+        if not self.help:
+            from newsgold.annotate.export.targets import DEFAULT, help_text
+
+            self.help, self.default, self.show_default = help_text(), ",".join(DEFAULT), True
+        return super().get_help_record(ctx)
+
+
 @cli.command()
 @click.option("--project", "project", default=None, help="Export this Label Studio project.")
 @click.option("--from", "from_file", type=InputFile(folders=True), default=None,
@@ -25,9 +37,7 @@ from newsgold.annotate.clikit import RATIOS, Bars, InputFile, checked, schema_op
 @label_map_option
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Dataset folder to write.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
-@click.option("--to", "to", default="hf,parquet,jsonl", show_default=True, metavar="FORMAT,...",
-              help="Output formats, comma-separated: hf (the DatasetDict), parquet, jsonl, conll (CoNLL-2003 "
-              "token and IOB2 tag; no relations or events, said on stderr).")
+@click.option("--to", "to", cls=_ToOption, default=None, metavar="FORMAT,...")
 @click.option("--policy", type=click.Choice(["latest", "majority"]), default="latest", show_default=True,
               help="With several annotators (and no ground truth): the latest annotation, or the "
               "spans more than half of them drew, one vote per annotator (their latest annotation); "

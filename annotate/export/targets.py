@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Iterable
 
 from newsgold.annotate.export.report import ExportError
+from newsgold.annotate.export.to_brat import BratWriter
 from newsgold.annotate.export.to_conll import ConllWriter
+from newsgold.annotate.export.to_spacy import SpacyWriter
 from newsgold.annotate.export.writers import DatasetWriter, JsonlWriter, ParquetWriter, Writer
 
-WRITERS: tuple[type[Writer], ...] = (JsonlWriter, DatasetWriter, ParquetWriter, ConllWriter)
+WRITERS: tuple[type[Writer], ...] = (JsonlWriter, DatasetWriter, ParquetWriter, ConllWriter, SpacyWriter, BratWriter)
 DEFAULT = ("hf", "parquet", "jsonl")  # what `annotate export` writes without --to
 
 
@@ -35,6 +37,12 @@ def chosen(names: Iterable[str] | str | None) -> tuple[type[Writer], ...]:
         raise ExportError(f"--to {','.join(names)}: {', '.join(map(repr, unknown)) or 'no format'} is not an output "
                           f"format; choose among {','.join(writer_names())}")
     return tuple(kind for kind in WRITERS if kind.name in names)
+
+
+def help_text() -> str:
+    """`--to`'s help, from every writer's name and summary."""
+    formats = "; ".join(f"{kind.name} ({kind.summary})" for kind in WRITERS)
+    return f"Output formats, comma-separated: {formats}. What a format cannot hold is said on stderr."
 
 
 def written_paths() -> frozenset[str]:

@@ -38,8 +38,9 @@ class ConllWriter(_FilePerSplit):
     """`conll/<split>.conll` (module docstring)."""
 
     name, paths = "conll", ("conll",)
+    summary = "conll/<split>.conll, CoNLL-2003 token and IOB2 tag; no relations or events"
 
-    def __init__(self, folder: Path, schema, features) -> None:
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
         self.tag_names = features["ner_tags"].feature.names
         self.relations = self.events = self.untagged = 0
         (folder / "conll").mkdir()

@@ -70,7 +70,7 @@ def _fill(tmp: Path, batches: Iterable[Batch], schema: Schema, report: ExportRep
     batches = iter(batches)
     first = next(batches, None)
     batches = chain([first] if first is not None else [], batches)
-    writers = open_writers(tmp, dataset_features(schema), batch, kinds)
+    writers = open_writers(tmp, dataset_features(schema), batch, kinds, schema)
     problems_path = tmp / "problems.jsonl"
     try:
         _stream(batches, writers, tmp, problems_path, report, (story_threshold, max_story), progress,

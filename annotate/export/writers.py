@@ -20,13 +20,16 @@ class Writer:
 
     `name` is its value in `annotate export --to`; `paths` the names it writes at the top of the
     dataset folder (the export's "replace only what newsgold wrote" rule is derived from them);
-    `notes()`, after `close()`, says what the format could not hold."""
+    `summary` what it holds, for `--to`'s help; `notes()`, after `close()`, says what the format
+    could not hold."""
 
     name: str = ""
     paths: tuple[str, ...] = ()
+    summary: str = ""
 
-    def __init__(self, folder: Path, schema, features) -> None:
-        """`schema`: the Arrow schema (with the features' metadata); `features`: the HF Features."""
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
+        """`schema`: the Arrow schema (with the features' metadata); `features`: the HF Features;
+        `gold`: the labeling schema (`annotate.schema.Schema`) the rows follow."""
 
     def write(self, split: str, table, lines: list[bytes]) -> None:
         """The next rows of `split`, as an Arrow table and as JSONL lines."""
@@ -76,8 +79,9 @@ class JsonlWriter(_FilePerSplit):
     """`jsonl/<split>.jsonl`: one JSON object per row."""
 
     name, paths = "jsonl", ("jsonl",)
+    summary = "jsonl/<split>.jsonl, every column"
 
-    def __init__(self, folder: Path, schema, features) -> None:
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
         (folder / "jsonl").mkdir()
         self._open(lambda name: open(folder / "jsonl" / f"{name}.jsonl", "wb"))
 
@@ -91,9 +95,10 @@ class ParquetWriter(_FilePerSplit):
     tokens they cost a fifth of the time, for nothing)."""
 
     name, paths = "parquet", ("parquet",)
+    summary = "parquet/<split>.parquet, every column"
     SHORT = ["id", "story_id", "source", "annotated_labels", "annotators"]
 
-    def __init__(self, folder: Path, schema, features) -> None:
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
         import pyarrow.parquet as pq
 
         (folder / "parquet").mkdir()
@@ -113,9 +118,10 @@ class DatasetWriter(Writer):
     the export's memory flat."""
 
     name, paths = "hf", ("dataset_dict.json", *SPLITS)
+    summary = "the Hugging Face DatasetDict, datasets.load_from_disk"
     SHARD = "data-00000-of-00001.arrow"
 
-    def __init__(self, folder: Path, schema, features) -> None:
+    def __init__(self, folder: Path, schema, features, gold=None) -> None:
         import pyarrow as pa
 
         self.folder, self.features = folder, features
@@ -206,13 +212,14 @@ class Rebatcher:
             raise failed
 
 
-def open_writers(folder: Path, features, size: int, kinds) -> Rebatcher:
-    """The writers `kinds` (classes, see `annotate.export.targets`), opened in `folder`, behind one rebatcher."""
+def open_writers(folder: Path, features, size: int, kinds, gold=None) -> Rebatcher:
+    """The writers `kinds` (classes, see `annotate.export.targets`), opened in `folder`, behind one
+    rebatcher; `gold`: the labeling schema of the rows."""
     schema = features.arrow_schema
     opened: list[Writer] = []
     try:
         for kind in kinds:
-            opened.append(kind(folder, schema, features))
+            opened.append(kind(folder, schema, features, gold))
     except BaseException:
         for writer in opened:
             writer.close()
