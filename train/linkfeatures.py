@@ -14,7 +14,10 @@ head words' lemmas (the trigger's lemma), their part of speech and dependency, w
 head word governs the other's and by which dependency, the dependency path between them, the
 words between (a bag, up to `_BAG` words), punctuation, verbs and the other spans between (their
 labels, and whether a span of the tail's label lies closer), the words around both spans, and
-the rules' own decision for the pair (the relation `find_relations` draws, or none).
+the rules' own decision for the pair (the relation `find_relations` draws, or none), and how sure
+each span is (its score in fifths: a gold span's 1, a predicted one the rules' or the model's
+score, so the linker learns how rarely an unsure predicted span carries a relation; measured by
+tests/bench/bench_events.py on validation and by 3-fold cross-validation on train).
 """
 
 from __future__ import annotations
@@ -146,6 +149,8 @@ class Features:
             f"rule={self.rules.get((i, j), 'none')}": 1.0,
             f"tail_rank={bucket(self.rank(i, j, tail.label))}": 1.0,
             f"head_rank={bucket(self.rank(j, i, head.label))}": 1.0,
+            f"h_score={min(int(head.score * 5), 4)}": 1.0,
+            f"t_score={min(int(tail.score * 5), 4)}": 1.0,
         }
         if (i, j) not in self.rules:
             for label in {label for (h, label) in self.drawn_from if h == i}:

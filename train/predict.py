@@ -1,5 +1,11 @@
-"""The trained tagger as a pre-annotator (the `Preannotator` protocol of `annotate`), with the
-argument linker of its folder drawing the relations when the folder's metadata chose it."""
+"""The trained tagger as a pre-annotator (the `Preannotator` protocol of `annotate`), its spans
+linked by the relation builder its folder's metadata chose: the argument linker, or the rules'.
+
+Both builders have one interface, `link(doc, spans)` -> (head index, tail index, type, score)
+into the Candidates `spans` over the DocView `doc`, and `pipeline` (whether `doc` carries the
+language layer's analysis): `train predict` and `train evaluate` draw the relations of the
+tagger's spans through it, and `MergedAnnotator` through the same `link` of the linker, or
+through the rules' `finish` (the same `find_relations`) when the rules were chosen."""
 
 from __future__ import annotations
 
@@ -7,12 +13,26 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 from newsgold.annotate.documents import Document
+from newsgold.annotate.preannotate.relations import find_relations
+from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.preannotator import AnnotatedDocument
 from newsgold.annotate.spans import Relation, Span
 from newsgold.annotate.tokens import token_arrays
-from newsgold.train.features import context_for
+from newsgold.train.features import pipeline_attributes, pipeline_features
 
 BATCH = 256  # documents decoded together (see SequenceTagger._viterbi_batch)
+
+
+class RuleLinks:
+    """The rules' relation builder (`find_relations`, what `RuleAnnotator.finish` links with)
+    behind the linker's interface; `pipeline`: the DocViews it links over carry the language
+    layer's analysis (the parse the rules read), as the merged pre-annotator's do."""
+
+    def __init__(self, pipeline: bool = True):
+        self.pipeline = pipeline
+
+    def link(self, doc: DocView, spans: list[Candidate]) -> list[tuple[int, int, str, float]]:
+        return find_relations(doc, spans)
 
 
 class TaggerAnnotator:
@@ -23,21 +43,22 @@ class TaggerAnnotator:
     its training gold was made ("label-studio", "gold-file", None if unknown), which decides how
     `MergedAnnotator` merges it with the rules.
 
-    With a `linker` (train/linker.py), `relations` is "linker": its spans get the relations the
-    linker draws, and `link(doc, spans)` is what `MergedAnnotator` calls to link the merged spans
-    instead of the rules' relation builder; without, "rules" (and no relations of its own)."""
+    Its spans are linked by `linker`, the relation builder (`link(doc, spans)`, `pipeline`): an
+    `ArgumentLinker` (train/linker.py), and `relations` is "linker", `link` what `MergedAnnotator`
+    calls to link the merged spans; or by default the rules' (`RuleLinks`, reading the language
+    layer when the tagger does), and `relations` is "rules": the merge links with its own rules."""
 
     def __init__(self, tagger, model_version: str, annotated_in: str | None = None, linker=None):
         self.tagger = tagger
         self.model_version = model_version
         self.labels = tuple(tagger.labels_)
         self.annotated_in = annotated_in
-        self.linker = linker
         self.relations = "rules" if linker is None else "linker"
+        self.linker = RuleLinks(tagger.features == "pipeline") if linker is None else linker
 
     def link(self, doc, spans) -> list[tuple[int, int, str, float]]:
-        """The linker's relations (head index, tail index, type, score) between `spans`, the
-        rules' `Candidate`s over the DocView `doc` (analysed again when the linker reads the
+        """The builder's relations (head index, tail index, type, score) between `spans`, the
+        rules' `Candidate`s over the DocView `doc` (analysed again when the builder reads the
         language layer and `doc` was made without it)."""
         if self.linker.pipeline and doc.analysis is None:
             from newsgold.train.linker import views
@@ -49,40 +70,39 @@ class TaggerAnnotator:
         return next(self.annotate_many([document]))
 
     def annotate_many(self, documents: Iterable[Document]) -> Iterator[AnnotatedDocument]:
-        """Documents pre-annotated in order, decoded BATCH at a time (a tagger with pipeline
-        features: each batch analysed in one call of the language layer)."""
+        """Documents pre-annotated in order, decoded BATCH at a time, each batch analysed in one
+        call of the language layer when the tagger's features or the relation builder read it."""
         documents = iter(documents)
         while batch := list(islice(documents, BATCH)):
-            arrays = [token_arrays(d.text) for d in batch]
-            context = context_for(self.tagger.features, [d.text for d in batch],
-                                  [list(zip(starts, ends)) for _, starts, ends in arrays])
+            texts = [d.text for d in batch]
+            arrays = [token_arrays(text) for text in texts]
+            analyses = self._analyses(texts)
+            context = None
+            if self.tagger.features == "pipeline":
+                context = [pipeline_features(pipeline_attributes(analysis, list(starts), list(ends)))
+                           for analysis, (_, starts, ends) in zip(analyses, arrays)]
             found = self.tagger.predict_documents([words for words, _, _ in arrays], context=context)
-            views = self._views(batch)
-            for k, (doc, (_, starts, ends), (entities, sure)) in enumerate(zip(batch, arrays, found)):
+            views = [DocView(text, analysis) for text, analysis in
+                     zip(texts, analyses if self.linker.pipeline else [None] * len(texts))]
+            for doc, view, (_, starts, ends), (entities, sure) in zip(batch, views, arrays, found):
                 spans = []
                 for number, (first, last, label, score) in enumerate(entities, start=1):
                     start, end = starts[first], ends[last - 1]
                     spans.append(Span(start, end, label, doc.text[start:end], round(score, 3), f"t{number}"))
-                relations = ()
-                if views is not None:
-                    relations = self._relations(views[k], entities, spans)
+                candidates = [Candidate(first, last, label, score) for first, last, label, score in entities]
+                relations = tuple(Relation(spans[h].id, spans[t].id, label, score)
+                                  for h, t, label, score in self.linker.link(view, candidates))
                 score = None if sure is None else round(sure, 4)
                 yield AnnotatedDocument(doc, tuple(spans), relations, self.model_version, score=score)
 
-    def _views(self, batch):
-        """The DocViews the linker reads, the batch analysed in one call (None without a linker)."""
-        if self.linker is None:
-            return None
-        from newsgold.train.linker import views
+    def _analyses(self, texts: list[str]) -> list:
+        """The language layer's analyses of `texts` in one call, when the tagger or the relation
+        builder reads them (else None for each: no pipeline is loaded)."""
+        if self.tagger.features != "pipeline" and not self.linker.pipeline:
+            return [None] * len(texts)
+        from newsgold.annotate.language import language
 
-        return views([d.text for d in batch], self.linker.pipeline)
-
-    def _relations(self, view, entities, spans) -> tuple[Relation, ...]:
-        from newsgold.annotate.preannotate.view import Candidate
-
-        candidates = [Candidate(first, last, label, score) for first, last, label, score in entities]
-        return tuple(Relation(spans[h].id, spans[t].id, label, score)
-                     for h, t, label, score in self.linker.link(view, candidates))
+        return language().analyse(texts)
 
 
 def load_preannotator(folder, schema_hash: str | None = None) -> TaggerAnnotator:
@@ -98,8 +118,9 @@ def load_preannotator(folder, schema_hash: str | None = None) -> TaggerAnnotator
 
 
 def annotator_for(folder, tagger, metadata: dict) -> TaggerAnnotator:
-    """The tagger of a model folder as a pre-annotator, with the folder's argument linker when
-    its metadata says the linker draws the relations (`model.load_linker`)."""
+    """The tagger of a model folder as a pre-annotator, its spans linked by the folder's argument
+    linker when its metadata says the linker draws the relations (`model.load_linker`), else by
+    the rules' relation builder."""
     from newsgold.train.model import load_linker
 
     return TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"),
