@@ -211,26 +211,12 @@ class MergedAnnotator:
         return AnnotatedDocument(document, spans, relations, self.model_version, score=score)
 
 
-ENTRY_POINTS = "newsgold.preannotators"
-STARTER = "starter"  # the starter model (train/starter.py): its loader builds it on first use
-
-
 def load_merged(folder, schema_hash: str, rules: RuleAnnotator | None = None) -> MergedAnnotator:
-    """The rules merged with the model in `folder` (written by `train fit`), loaded by the loader
-    registered in the entry point group `newsgold.preannotators` (`annotate` never imports
-    `train`). A NewsgoldError naming the folder when it is not a folder, no loader is installed,
-    or the loader refuses the model (not a model, forged or damaged, another schema)."""
-    from importlib.metadata import entry_points
-    from pathlib import Path
+    """The rules merged with the model in `folder`, opened by the loader of the model kind its
+    manifest names (`annotate.preannotate.models`: an entry point of the group `newsgold.models`;
+    `annotate` never imports `train`). A NewsgoldError naming the folder when it is not a folder,
+    its kind is not installed, or the loader refuses the model (not a model, forged or damaged,
+    another schema)."""
+    from newsgold.annotate.preannotate.models import load_preannotator
 
-    from newsgold.annotate.errors import NewsgoldError
-
-    folder = Path(folder)
-    if str(folder) != STARTER and not folder.is_dir():
-        raise NewsgoldError(f"{folder}: not a folder; pass --model the folder `train fit DATASET --out DIR` wrote")
-    loaders = list(entry_points(group=ENTRY_POINTS, name="tagger"))
-    if not loaders:
-        raise NewsgoldError(f"{folder}: no model loader is installed (entry point 'tagger' in group "
-                            f"{ENTRY_POINTS}); reinstall newsgold (pip install newsgold) and try again")
-    model = loaders[0].load()(folder, schema_hash)
-    return MergedAnnotator(rules or RuleAnnotator().warm_up(), model)
+    return MergedAnnotator(rules or RuleAnnotator().warm_up(), load_preannotator(folder, schema_hash))
