@@ -117,13 +117,30 @@ def union(rules: list[Candidate], model: list[Candidate], learned: frozenset) ->
     return sorted(kept, key=lambda c: c.start)
 
 
-POLICIES: dict[str, Policy] = {"rules": rules_alone, "model": model_alone, "fill": fill, "split": split,
-                               "union": union}
-# Policies whose model spans are first read under our guidelines (`conform`).
-CONFORMED = {f"{name}+guidelines": policy for name, policy in POLICIES.items() if name not in ("rules",)}
-POLICIES.update(CONFORMED)
+POLICIES: dict[str, Policy] = {}  # name -> policy, in the order registered
+CONFORMED: dict[str, Policy] = {}  # the policies whose model spans are first read under our guidelines (`conform`)
+
+
+def register_policy(name: str, policy: Policy, *, conformed: bool = False) -> Policy:
+    """Add the merge policy `name` to POLICIES (and to CONFORMED when the model's spans are first
+    read under our guidelines); a name is registered once."""
+    if name in POLICIES:
+        raise ValueError(f"merge policy {name!r} is registered already")
+    POLICIES[name] = policy
+    if conformed:
+        CONFORMED[name] = policy
+    return policy
+
+
+# The merge policies, registered in this one place (tests/bench/bench_merge.py measures each).
+_PLAIN = {"rules": rules_alone, "model": model_alone, "fill": fill, "split": split, "union": union}
+for _name, _policy in _PLAIN.items():
+    register_policy(_name, _policy)
+for _name, _policy in _PLAIN.items():
+    if _name != "rules":
+        register_policy(f"{_name}+guidelines", _policy, conformed=True)
 for _minimum in (0.5, 0.7, 0.8, 0.9):
-    POLICIES[f"fill+guidelines>={_minimum}"] = CONFORMED[f"fill+guidelines>={_minimum}"] = partial(fill, minimum=_minimum)
+    register_policy(f"fill+guidelines>={_minimum}", partial(fill, minimum=_minimum), conformed=True)
 # Chosen by tests/bench/bench_merge.py: the lowest threshold at which a tagger trained on re3d
 # costs no precision on our own gold (seeds + held-out) against the rules alone; every lower
 # threshold, and every policy without one, did (see the README's figures).
