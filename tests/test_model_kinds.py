@@ -184,3 +184,14 @@ def test_a_broken_entry_point_is_one_line(monkeypatch):
     with pytest.raises(NewsgoldError, match=r"^entry point 'gone' of group newsgold.models \(gone:load\) cannot be "
                                             r"loaded \(ModuleNotFoundError: No module named 'gone'\); reinstall"):
         plugins.load(GROUP, "gone")
+
+
+def test_the_loops_trainer_is_found_the_same_way(monkeypatch):
+    from newsgold.annotate.errors import NewsgoldError
+    from newsgold.annotate.studio.loop import load_trainer
+    from newsgold.train.rounds import fit_round
+
+    assert load_trainer() is fit_round
+    monkeypatch.setattr(plugins, "found", lambda group: [])
+    with pytest.raises(NewsgoldError, match=r"^no trainer is installed \(entry point 'tagger' in group newsgold.trainers\)"):
+        load_trainer()
