@@ -1,5 +1,5 @@
 """Document confidence (CRF marginals), the merged pre-annotator (rules + a trained tagger), its
-version, and loading a model folder through the entry point."""
+version, and loading a model folder through the entry point of its kind."""
 
 import json
 import shutil
@@ -223,6 +223,18 @@ def test_preannotate_with_a_model(models, tmp_path):
     version = load_merged(models / "one", load_schema().hash, RuleAnnotator().warm_up()).model_version
     assert len(records) == 2 and {r["model_version"] for r in records} == {version}
     assert all(0 < r["score"] <= 1 and r["spans"] for r in records)
+
+
+def test_a_folder_written_before_the_manifest_named_its_kind_still_loads(models, tmp_path):
+    """`train fit` names the kind in metadata.json; a folder without the field is a tagger."""
+    assert json.loads((models / "one" / "metadata.json").read_text())["kind"] == "tagger"
+    old = tmp_path / "old"
+    shutil.copytree(models / "one", old)
+    metadata = json.loads((old / "metadata.json").read_text())
+    del metadata["kind"]
+    (old / "metadata.json").write_text(json.dumps(metadata))
+    hash_ = load_schema().hash
+    assert load_merged(old, hash_, rules()).model_version == load_merged(models / "one", hash_, rules()).model_version
 
 
 def bad_model(models, tmp_path, damage):

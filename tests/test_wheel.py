@@ -59,6 +59,15 @@ def test_the_wheel_runs_from_any_folder(installed, tmp_path):
     run(installed, "annotate", "preannotate", "news", "--model", "starter", "-o", "starter.jsonl", cwd=work)
     versions = {json.loads(line)["model_version"] for line in (work / "starter.jsonl").read_text().splitlines()}
     assert len(versions) == 1 and "+starter-" in versions.pop()
+    # a model folder is opened by the loader of the kind its metadata.json names, an entry point of
+    # the wheel's `newsgold.models` group
+    code = ("import json; from newsgold.annotate.preannotate.models import kinds, model_kind; "
+            "from newsgold.train.starter import starter_folder; f = starter_folder(); "
+            "print(json.dumps([kinds(), model_kind(f), str(f)]))")
+    found, kind, folder = json.loads(run(installed, "python", "-c", code, cwd=work).stdout)
+    assert found == ["tagger"] and kind == "tagger"
+    run(installed, "annotate", "preannotate", "news", "--model", folder, "-o", "folder.jsonl", cwd=work)
+    assert (work / "folder.jsonl").read_text() == (work / "starter.jsonl").read_text()
     # the library is importable under its namespace, and comes from the wheel
     code = "import newsgold.annotate as a, newsgold.train as t; print(a.__file__); print(a.load_documents, t.fit)"
     where = run(installed, "python", "-c", code, cwd=work).stdout

@@ -1,6 +1,8 @@
 """Fitting, saving and loading a tagger against a newsgold dataset on disk.
 
-A model folder holds `model.skops` (skops, not pickle) and `metadata.json`: schema hash, dataset
+A model folder holds `model.skops` (skops, not pickle) and `metadata.json`, the folder's manifest:
+its model kind (`kind`: `KIND`, the entry point of the group `newsgold.models` through which
+`annotate` opens it, `annotate.preannotate.models`; a folder without one is of this kind), schema hash, dataset
 fingerprint, tags, feature description, versions, training time, the SHA-256 of `model.skops`
 (checked on load: a folder without it, or with a malformed one, is refused like one whose file
 differs) and the `model_version` under which its predictions go back to Label Studio. It is
@@ -36,6 +38,7 @@ from newsgold.annotate.dataset import annotated_in, fingerprint, schema_hash
 from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.outputs import FolderKind, check_folder, output_folder
 from newsgold.annotate.language import PipelineError, language
+from newsgold.annotate.preannotate.models import MANIFEST, model_kind
 from newsgold.train import features as feature_module
 from newsgold.train.features import KINDS, context_for
 from newsgold.train.evaluate import REPORT_FOLDER
@@ -43,7 +46,8 @@ from newsgold.train.tagger import SequenceTagger
 
 MODEL_FILE = "model.skops"
 LINKER_FILE = "linker.skops"  # the argument linker (train/linker.py), beside the tagger
-METADATA_FILE = "metadata.json"
+METADATA_FILE = MANIFEST  # metadata.json
+KIND = "tagger"  # the model kind of the folders `fit_model` writes (pyproject's `newsgold.models`)
 MODEL_MARKER = ".newsgold-model"
 # the folder `train fit --out` writes: replaced by the next fit only when newsgold wrote it (its
 # model, its metadata, the reports `train evaluate` put beside them); one of an older newsgold
@@ -158,6 +162,7 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     linker, linking = fit_dataset_linker(dataset, features == "pipeline", development)
     data_fingerprint = fingerprint(dataset)
     metadata = {
+        "kind": KIND,
         "model_version": model_version(data_fingerprint, tagger.get_params(), extra_digest,
                                        pipeline and pipeline["identity"],
                                        linker and {"params": linker.get_params(), "relations": linking["relations"]}),
@@ -303,6 +308,9 @@ def load_model(model: str | Path, dataset: str | Path | None = None, expected_ha
     from newsgold.train.starter import resolve
 
     model = resolve(model)
+    if (kind := model_kind(model)) != KIND:
+        raise ModelError(f"{model}: a model of kind {json.dumps(kind)[:60]}, not the tagger `train fit` writes; "
+                         f"`train` reads tagger folders only: pre-annotate with `annotate preannotate --model {model}`")
     if not (model / MODEL_FILE).is_file():
         raise ModelError(f"{model}: no {MODEL_FILE}; train one with `train fit DATASET --out {model}`")
     metadata = _metadata(model)

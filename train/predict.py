@@ -107,7 +107,7 @@ class TaggerAnnotator:
 
 def load_preannotator(folder, schema_hash: str | None = None) -> TaggerAnnotator:
     """The model folder `train fit` wrote, as a pre-annotator: the entry point `tagger` of the
-    group `newsgold.preannotators`, through which `annotate ... --model DIR` loads it without
+    group `newsgold.models`, through which `annotate ... --model DIR` loads it without
     importing `train`. Refused (ModelError, one line) as `train.model.load_model` refuses: not a
     model folder, a forged or damaged model file, a model of another schema, a model trained with
     another language pipeline than the one installed."""

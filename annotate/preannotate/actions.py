@@ -16,14 +16,15 @@ from newsgold.annotate.resources.lexicon import (
     PEOPLE_LEMMAS,
     SPECIFIC_ONLY,
 )
-from newsgold.annotate.preannotate.view import Candidate, DocView, register_triggers
+from newsgold.annotate.preannotate.view import Candidate, DocView
 
 _PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in sorted(ACTION_PHRASES, key=len, reverse=True):
     _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
 
 
-_TRIGGERS = register_triggers(ACTION_WORDS | set(_PHRASES_BY_FIRST) | set(ACTION_NEEDS_NEXT))
+# the words the surface rules fire at (registered with every family's in annotator.py)
+TRIGGERS = frozenset(ACTION_WORDS | set(_PHRASES_BY_FIRST) | set(ACTION_NEEDS_NEXT))
 _SURFACE = frozenset(ACTION_WORDS)
 
 
@@ -107,7 +108,7 @@ def find_actions(doc: DocView) -> list[Candidate]:
         return _by_lemma(doc)
     found = []
     words, lower = doc.words, doc.lower
-    for i in doc.positions(_TRIGGERS):
+    for i in doc.positions(TRIGGERS):
         low = lower[i]
         # Lower-case words only, or a capitalised one opening a sentence: "March" and "May"
         # are months, "Fall" a season or a name.

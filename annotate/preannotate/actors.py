@@ -23,7 +23,7 @@ from newsgold.annotate.resources.lexicon import (
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
-from newsgold.annotate.preannotate.view import Candidate, DocView, register_triggers
+from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.tokens import tokenize
 
 _ORGS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
@@ -157,7 +157,8 @@ def _person(doc: DocView, i: int) -> Candidate | None:
     return Candidate(i, j, "ACTOR", 0.75)
 
 
-_LOWER_TRIGGERS = register_triggers(
+# the lower-case words the actor rules fire at (registered with every family's in annotator.py)
+TRIGGERS = frozenset(
     GROUP_MODIFIERS
     | GROUP_HEADS
     | {w.lower() for w in DEMONYMS | COUNTRY_ABBREVIATIONS}
@@ -174,7 +175,7 @@ def find_actors(doc: DocView) -> list[Candidate]:
     covered = 0
     org_heads = [k for k in doc.capitalised if doc.words[k] in ORGANISATION_HEADS]
     capitalised = set(doc.capitalised)
-    group_words = set(doc.positions(_LOWER_TRIGGERS))
+    group_words = set(doc.positions(TRIGGERS))
     words, lower = doc.words, doc.lower
     for i in sorted(capitalised | group_words):
         if i < covered:

@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 
 from newsgold.annotate.documents import Document
 from newsgold.annotate.layercache import source_digest
+from newsgold.annotate.preannotate import actions, actors, counts, locations
 from newsgold.annotate.preannotate.actions import find_actions
 from newsgold.annotate.preannotate.actors import find_actors
 from newsgold.annotate.preannotate.counts import find_counts
@@ -29,11 +30,16 @@ from newsgold.annotate.preannotate.layered import (
 )
 from newsgold.annotate.preannotate.locations import find_locations
 from newsgold.annotate.preannotate.relations import find_relations
-from newsgold.annotate.preannotate.view import Candidate, DocView, covered, mark, overlaps
+from newsgold.annotate.preannotate.view import Candidate, DocView, covered, mark, overlaps, register_triggers
 from newsgold.annotate.preannotator import AnnotatedDocument, mean_score
 from newsgold.annotate.progress import Progress, silent
 from newsgold.annotate.resources.gazetteer import gazetteer_versions, place_index
 from newsgold.annotate.spans import Relation, Span
+
+# Every rule family's trigger words, registered in this one place: the positions a DocView lists
+# for the rules to visit (`DocView.positions`). A new family adds its TRIGGERS here.
+for _family in (actions, actors, counts, locations):
+    register_triggers(_family.TRIGGERS)
 
 # When candidates tie on length and score, the more specific family wins.
 _LABEL_RANK = {"ACTOR": 0, "LOCATION": 1, "COUNT": 2, "ACTION": 3}

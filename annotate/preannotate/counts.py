@@ -19,7 +19,7 @@ from newsgold.annotate.resources.lexicon import (
     UNITS,
     VAGUE_MAGNITUDES,
 )
-from newsgold.annotate.preannotate.view import DIGITS, Candidate, DocView, register_triggers
+from newsgold.annotate.preannotate.view import DIGITS, Candidate, DocView
 
 _INTEGER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
 _YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
@@ -90,14 +90,15 @@ def _extend_left(doc: DocView, start: int, by_last: dict[str, list[tuple[str, ..
     return start
 
 
-_TRIGGERS = register_triggers(NUMBER_WORDS | VAGUE_MAGNITUDES | FRACTIONS | {"one"})
+# the words the count rules fire at besides numbers (registered with every family's in annotator.py)
+TRIGGERS = frozenset(NUMBER_WORDS | VAGUE_MAGNITUDES | FRACTIONS | {"one"})
 _MAGNITUDE_WORDS = MAGNITUDES | VAGUE_MAGNITUDES
 
 
 def find_counts(doc: DocView) -> list[Candidate]:
     found: list[Candidate] = []
     covered = 0
-    for i in sorted(doc.positions(_TRIGGERS) + doc.positions(DIGITS)):
+    for i in sorted(doc.positions(TRIGGERS) + doc.positions(DIGITS)):
         if i < covered:
             continue
         low = doc.lower[i]

@@ -17,10 +17,11 @@ from newsgold.annotate.resources.lexicon import (
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
-from newsgold.annotate.preannotate.view import Candidate, DocView, register_triggers
+from newsgold.annotate.preannotate.view import Candidate, DocView
 
 _NOT_NAME_WORDS = DEMONYMS | PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS
-_CONTEXT_TRIGGERS = register_triggers(PLACE_SUFFIXES | PLACE_TYPES | {"border", ","})
+# the context words the location rules fire at (registered with every family's in annotator.py)
+TRIGGERS = frozenset(PLACE_SUFFIXES | PLACE_TYPES | {"border", ","})
 
 
 def _place_context(doc: DocView, start: int, end: int) -> bool:
@@ -105,7 +106,7 @@ def _unknown_places(doc: DocView) -> list[Candidate]:
     """Places the gazetteers lack, named by their context: "Nawa district", "the town of X",
     "X, a town in ...", and borders named by a demonym ("the Tajik border")."""
     found = []
-    for i in doc.positions(_CONTEXT_TRIGGERS):
+    for i in doc.positions(TRIGGERS):
         low = doc.lower[i]
         if low in PLACE_SUFFIXES and _name_word(doc, i - 1):
             found.append(_extend(doc, _name_start(doc, i - 1), i, 0.75))

@@ -117,13 +117,30 @@ def union(rules: list[Candidate], model: list[Candidate], learned: frozenset) ->
     return sorted(kept, key=lambda c: c.start)
 
 
-POLICIES: dict[str, Policy] = {"rules": rules_alone, "model": model_alone, "fill": fill, "split": split,
-                               "union": union}
-# Policies whose model spans are first read under our guidelines (`conform`).
-CONFORMED = {f"{name}+guidelines": policy for name, policy in POLICIES.items() if name not in ("rules",)}
-POLICIES.update(CONFORMED)
+POLICIES: dict[str, Policy] = {}  # name -> policy, in the order registered
+CONFORMED: dict[str, Policy] = {}  # the policies whose model spans are first read under our guidelines (`conform`)
+
+
+def register_policy(name: str, policy: Policy, *, conformed: bool = False) -> Policy:
+    """Add the merge policy `name` to POLICIES (and to CONFORMED when the model's spans are first
+    read under our guidelines); a name is registered once."""
+    if name in POLICIES:
+        raise ValueError(f"merge policy {name!r} is registered already")
+    POLICIES[name] = policy
+    if conformed:
+        CONFORMED[name] = policy
+    return policy
+
+
+# The merge policies, registered in this one place (tests/bench/bench_merge.py measures each).
+_PLAIN = {"rules": rules_alone, "model": model_alone, "fill": fill, "split": split, "union": union}
+for _name, _policy in _PLAIN.items():
+    register_policy(_name, _policy)
+for _name, _policy in _PLAIN.items():
+    if _name != "rules":
+        register_policy(f"{_name}+guidelines", _policy, conformed=True)
 for _minimum in (0.5, 0.7, 0.8, 0.9):
-    POLICIES[f"fill+guidelines>={_minimum}"] = CONFORMED[f"fill+guidelines>={_minimum}"] = partial(fill, minimum=_minimum)
+    register_policy(f"fill+guidelines>={_minimum}", partial(fill, minimum=_minimum), conformed=True)
 # Chosen by tests/bench/bench_merge.py: the lowest threshold at which a tagger trained on re3d
 # costs no precision on our own gold (seeds + held-out) against the rules alone; every lower
 # threshold, and every policy without one, did (see the README's figures).
@@ -210,26 +227,12 @@ class MergedAnnotator:
         return AnnotatedDocument(document, spans, relations, self.model_version, score=score)
 
 
-ENTRY_POINTS = "newsgold.preannotators"
-STARTER = "starter"  # the starter model (train/starter.py): its loader builds it on first use
-
-
 def load_merged(folder, schema_hash: str, rules: RuleAnnotator | None = None) -> MergedAnnotator:
-    """The rules merged with the model in `folder` (written by `train fit`), loaded by the loader
-    registered in the entry point group `newsgold.preannotators` (`annotate` never imports
-    `train`). A NewsgoldError naming the folder when it is not a folder, no loader is installed,
-    or the loader refuses the model (not a model, forged or damaged, another schema)."""
-    from importlib.metadata import entry_points
-    from pathlib import Path
+    """The rules merged with the model in `folder`, opened by the loader of the model kind its
+    manifest names (`annotate.preannotate.models`: an entry point of the group `newsgold.models`;
+    `annotate` never imports `train`). A NewsgoldError naming the folder when it is not a folder,
+    its kind is not installed, or the loader refuses the model (not a model, forged or damaged,
+    another schema)."""
+    from newsgold.annotate.preannotate.models import load_preannotator
 
-    from newsgold.annotate.errors import NewsgoldError
-
-    folder = Path(folder)
-    if str(folder) != STARTER and not folder.is_dir():
-        raise NewsgoldError(f"{folder}: not a folder; pass --model the folder `train fit DATASET --out DIR` wrote")
-    loaders = list(entry_points(group=ENTRY_POINTS, name="tagger"))
-    if not loaders:
-        raise NewsgoldError(f"{folder}: no model loader is installed (entry point 'tagger' in group "
-                            f"{ENTRY_POINTS}); reinstall newsgold (pip install newsgold) and try again")
-    model = loaders[0].load()(folder, schema_hash)
-    return MergedAnnotator(rules or RuleAnnotator().warm_up(), model)
+    return MergedAnnotator(rules or RuleAnnotator().warm_up(), load_preannotator(folder, schema_hash))

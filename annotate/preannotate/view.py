@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from newsgold.annotate.language import Analysis
 
 
-# The lower-case words at which some rule may fire; rule modules register theirs at import.
+# The lower-case words at which some rule may fire: each rule family's TRIGGERS, registered in
+# one place, annotator.py (imported with the package, before any DocView is built).
 TRIGGER_WORDS: set[str] = set()
 DIGITS = frozenset()  # marker for `DocView.positions`: words that start with a digit
 
@@ -55,6 +56,7 @@ def covered(candidates, size: int | None = None) -> bytearray:
 
 
 def register_triggers(words) -> frozenset[str]:
+    """Add a rule family's trigger words to TRIGGER_WORDS (the call is in annotator.py)."""
     words = frozenset(words)
     TRIGGER_WORDS.update(words)
     return words

@@ -102,13 +102,13 @@ class EventLog:
 
 def load_trainer():
     """The trainer of the entry point group `newsgold.trainers` (`train.rounds.fit_round`)."""
-    from importlib.metadata import entry_points
+    from newsgold.annotate import plugins
 
-    found = list(entry_points(group=TRAINERS, name="tagger"))
-    if not found:
+    trainer = plugins.load(TRAINERS, "tagger")
+    if trainer is None:
         raise NewsgoldError(f"no trainer is installed (entry point 'tagger' in group {TRAINERS}); reinstall "
                             "newsgold (pip install newsgold) and try again")
-    return found[0].load()
+    return trainer
 
 
 def lock_path(url: str, project_id: int) -> Path:

@@ -1,7 +1,7 @@
 """Issue 20, class 7: a model folder is loaded only with the SHA-256 of its model file.
 
 Every command that loads a model (train predict, train evaluate, annotate preannotate --model,
-annotate push --model, the last two through the `newsgold.preannotators` entry point) refuses, with
+annotate push --model, the last two through the `newsgold.models` entry point) refuses, with
 one line naming metadata.json or model.skops and the fix, a folder whose `model_sha256` is removed,
 emptied, of the wrong type or malformed, or whose model.skops was swapped for another model's
 under the original metadata; and writes nothing.
