@@ -103,3 +103,20 @@ def test_readme_commands_run_as_written_after_the_demo():
             assert options["--predictions"] in written, f"{shlex.join(words)}: nothing wrote that file"
         if target:
             written.add(target)
+
+
+def test_event_records_shown_are_the_export_s(tmp_path):
+    """Each ```json event record of the README is one the export of the shipped starter gold's
+    validation split really holds (not typed by hand)."""
+    import json
+
+    from newsgold.annotate.export import export_dataset
+
+    shown = [json.loads(block) for block in blocks("json") if block.page == "README.md"]
+    shown = [record for record in shown if isinstance(record, dict) and "trigger" in record]
+    assert shown, "the README shows an event record"
+    export_dataset(tmp_path / "v", from_file=ROOT / "seeds" / "gold" / "starter" / "validation.jsonl", to="jsonl")
+    held = [event for part in (tmp_path / "v" / "jsonl").iterdir() for line in part.read_text().splitlines()
+            for event in json.loads(line)["events"]]
+    for record in shown:
+        assert record in held, record
