@@ -96,3 +96,16 @@ def test_hf_writer_gives_a_datasetdict_of_the_rows(rows, tmp_path):
         if lines:
             assert loaded[split][0]["tokens"] == json.loads(lines[0])["tokens"]
     assert loaded["train"].features == features(load_schema(None))
+
+
+@pytest.mark.parametrize("to", ["", ",,", "HF", "hf,nope", "conll;spacy"])
+def test_export_to_refuses_a_name_no_writer_has_before_writing(to, tmp_path):
+    from click.testing import CliRunner
+
+    from newsgold.annotate.cli import cli
+
+    result = CliRunner().invoke(cli, ["export", "--from", str(STARTER / "validation.jsonl"),
+                                      "--out", str(tmp_path / "out"), "--to", to])
+    assert result.exit_code != 0 and not (tmp_path / "out").exists()
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --to") and "choose among jsonl,hf" in lines[0]

@@ -33,9 +33,11 @@ def chosen(names: Iterable[str] | str | None) -> tuple[type[Writer], ...]:
         names = [name.strip() for name in names.split(",") if name.strip()]
     names = list(names)
     unknown = [name for name in names if name not in writer_names()]
-    if unknown or not names:
-        raise ExportError(f"--to {','.join(names)}: {', '.join(map(repr, unknown)) or 'no format'} is not an output "
-                          f"format; choose among {','.join(writer_names())}")
+    if not names:
+        raise ExportError(f"--to names no format; choose among {','.join(writer_names())}")
+    if unknown:
+        raise ExportError(f"--to {','.join(names)}: {', '.join(map(repr, unknown))} is not an output format; "
+                          f"choose among {','.join(writer_names())}")
     return tuple(kind for kind in WRITERS if kind.name in names)
 
 
