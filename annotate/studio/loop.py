@@ -30,7 +30,7 @@ import hashlib
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -67,23 +67,84 @@ class LoopState:
 
 
 def due(count: int, state: LoopState, every: int) -> bool:
-    """Whether `count` submitted annotations hold `every` new ones since the last round (fewer
-    than then, after deletions, start the count again from there)."""
+    """Whether `count` submitted annotations hold `every` new ones since the last round (after
+    deletions, `Loop.run` lowers the state's count to what is left, so N new ones count from there)."""
     return count - state.annotations >= every
 
 
-def read_state(folder: Path) -> LoopState:
-    try:
-        return LoopState.of(json.loads((folder / STATE_FILE).read_text()))
-    except (OSError, ValueError):
+class LoopStateError(NewsgoldError):
+    """The loop's folder cannot be used, or holds a state this loop did not write for this project."""
+
+
+STATE_FIX = "delete it (the project's lease in Label Studio keeps the last round) or give another --work"
+
+
+def _state_problem(data, project: str | None) -> str | None:
+    """What makes `data` no state `write_state` wrote for `project` (None: nothing)."""
+    if not isinstance(data, dict):
+        return f"holds a JSON {type(data).__name__}, not the loop's state object"
+    for key in ("round", "annotations"):
+        value = data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            return f"its {key!r} is {value!r}, not a count (a whole number, 0 or more)"
+    for key, kinds, what in (("model_version", (str, type(None)), "a text"), ("dev", (dict, type(None)), "an object"),
+                             ("project", (str, type(None)), "a project title")):
+        if not isinstance(data.get(key), kinds):
+            return f"its {key!r} is {data.get(key)!r}, not {what} or null"
+    owner = data.get("project")  # absent in a state written before the project was recorded
+    if project is not None and owner is not None and owner != project:
+        return f"is the state of the loop of project {owner!r}, not of {project!r}"
+    return None
+
+
+def read_state(folder: Path, project: str | None = None) -> LoopState:
+    """The state in `folder` (none yet: round 0); a file that is not one `write_state` wrote for
+    `project` is refused (LoopStateError) rather than trusted or silently forgotten."""
+    path = Path(folder) / STATE_FILE
+    if not path.exists() and not path.is_symlink():
         return LoopState()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise LoopStateError(f"{path}: not a state `annotate loop` wrote ({cause}); {STATE_FIX}") from None
+    problem = _state_problem(data, project)
+    if problem:
+        raise LoopStateError(f"{path}: {problem}; {STATE_FIX}")
+    return LoopState.of(data)
 
 
-def write_state(folder: Path, state: LoopState) -> None:
+def write_state(folder: Path, state: LoopState, project: str | None = None) -> None:
     from newsgold.annotate.outputs import atomic_file
 
     with atomic_file(folder / STATE_FILE) as out:
-        out.write(json.dumps(asdict(state), indent=2) + "\n")
+        out.write(json.dumps({**({"project": project} if project is not None else {}), **asdict(state)}, indent=2)
+                  + "\n")
+
+
+def prepare_work(folder: Path, project: str) -> LoopState:
+    """Make `folder` the loop's folder, checked before the loop starts: it exists or can be made,
+    a file can be written in it, its log can be appended to; and its state (`read_state`)."""
+    import os
+    import tempfile
+
+    fix = "give a folder you can write to as --work"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".newsgold-loop-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise LoopStateError(f"--work {folder}: cannot be the loop's folder ({exc.strerror or type(exc).__name__}); "
+                             f"{fix}") from None
+    state = read_state(folder, project)  # refused before anything is written in the folder
+    try:
+        with open(folder / LOG_FILE, "a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise LoopStateError(f"{folder / LOG_FILE}: the loop's log cannot be appended to "
+                             f"({exc.strerror or type(exc).__name__}); remove it or {fix}") from None
+    return state
 
 
 class EventLog:
@@ -154,16 +215,23 @@ class Loop:
                  log: Log = lambda record: None, sleep: Callable[[float], None] = time.sleep,
                  connect: Callable | None = None, trainer: Callable | None = None):
         from newsgold.annotate.schema import as_schema
-        from newsgold.annotate.studio.server import connect as server_connect
+        from newsgold.annotate.studio.server import connect as server_connect, external_connection
 
         self.project, self.work, self.every, self.poll, self.ttl = project, Path(work), every, poll, ttl
         self.features, self.seed, self.ratios = features, seed, ratios
         self.schema, self.data_dir = as_schema(schema), data_dir
-        self.work.mkdir(parents=True, exist_ok=True)
+        if poll >= ttl:
+            from newsgold.annotate.limits import OptionError
+
+            raise OptionError(f"--poll {poll:g} is not shorter than --lease {ttl:g}: the lease would lapse between two "
+                              "looks at the project and another loop take it; give a --lease longer than --poll "
+                              "(twice it or more)")
+        if connect is None:  # a half-set or misspelt LABEL_STUDIO_URL never mends: refused, not waited out
+            external_connection()
+        self.trainer = trainer or load_trainer()
+        self.state = prepare_work(self.work, project)
         self.event = EventLog(self.work / LOG_FILE, log)
         self.sleep, self.connect = sleep, connect or (lambda: server_connect(data_dir))
-        self.trainer = trainer or load_trainer()
-        self.state = read_state(self.work)
         self.ls = self.found = self.lease = self.lock = None
         self.outage: str | None = None
         self.outage_since = 0.0
@@ -206,6 +274,10 @@ class Loop:
                         self.outage, backoff = None, self.poll
                     if self._hold():
                         count = ls.annotation_count(self.found)
+                        if count < self.state.annotations:  # some deleted: the next N count from here
+                            self.event("fewer-annotations", was=self.state.annotations, now=count)
+                            self.state = replace(self.state, annotations=count)
+                            write_state(self.work, self.state, self.project)
                         if due(count, self.state, self.every) and count != self.failed_at:
                             ran += self._round(ls, count)
                             continue
@@ -277,7 +349,7 @@ class Loop:
             self.event("round-failed", round=number, annotations=count, error=str(exc))
             return 0
         self.state = LoopState(number, count, result["model_version"], result.get("dev"))
-        write_state(self.work, self.state)
+        write_state(self.work, self.state, self.project)
         if not self.lease.renew(asdict(self.state)):
             self.event("lease-lost", detail="after the round, which is complete")
         self.failed_at = None
