@@ -155,7 +155,9 @@ class Outage:
     def get_project(self, title, fix=""):
         from newsgold.annotate.studio.client import Project
 
-        return Project(1, title, "", "")
+        from newsgold.annotate.schema import labelstudio_config, load_schema
+
+        return Project(1, title, labelstudio_config(load_schema()), "")  # a project push made
 
     def views(self, project):
         return [{"id": k, "data": v} for k, v in sorted(self.tabs.items())]

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Callable
 
 from newsgold.annotate.errors import NewsgoldError
+from newsgold.annotate.studio.agreement import project_config
 from newsgold.annotate.studio.client import LabelStudioError, UnreachableError
 from newsgold.annotate.studio.lease import Lease, LocalLock, ViewClaims
 from newsgold.annotate.studio.server import ServerError
@@ -243,6 +244,7 @@ class Loop:
         if self.ls is None:
             ls = self.connect()
             found = ls.get_project(self.project, "push documents first: annotate push PATHS --project NAME")
+            project_config(found, self.schema, "loop")  # a project push did not make: refused, not retried
             self.ls, self.found = ls, found
             self.lease = self.lease or Lease(ViewClaims(ls, found), ttl=self.ttl)
             self.lease.claims = ViewClaims(ls, found)

@@ -305,3 +305,63 @@ def test_after_deletions_the_next_round_counts_n_new_annotations_from_what_is_le
     assert tried == [5] and state == LoopState(2, 5, "v5") == read_state(tmp_path / "work", PROJECT)
     (fewer,) = [r for r in records if r["event"] == "fewer-annotations"]
     assert (fewer["was"], fewer["now"]) == (6, 3)
+
+
+# ---------------------------------------------------------------------------- nothing drawn, nobody to compare
+def _task(task_id, text, *drawn):
+    """A Label Studio task whose annotator k+1 drew `drawn[k]` ((start, end, label) triples)."""
+    return {"id": task_id, "data": {"text": text, "newsgold_id": f"d{task_id}"},
+            "annotations": [{"id": 10 * task_id + k, "completed_by": k + 1, "was_cancelled": False,
+                             "ground_truth": False, "updated_at": f"2026-01-01T00:00:0{k}Z",
+                             "result": [{"id": f"r{n}", "from_name": "label", "to_name": "text", "type": "labels",
+                                         "value": {"start": s, "end": e, "text": text[s:e], "labels": [label]}}
+                                        for n, (s, e, label) in enumerate(spans)]}
+                            for k, spans in enumerate(drawn)]}
+
+
+LABELS = ["ACTOR", "LOCATION", "COUNT", "ACTION"]
+USERS = {1: "ann1@newsgold.local", 2: "ann2@newsgold.local"}
+
+
+def test_agreement_on_tasks_where_both_annotators_drew_nothing_first(tmp_path):
+    """Two people who agree there is nothing in the first task (nervaluate could not infer its
+    input from an empty first document) and one span in the second."""
+    from newsgold.annotate.studio.agreement import agreement
+
+    text = "Soldiers fled to Kabul."
+    tasks = [_task(1, "Nothing happened.", [], []), _task(2, text, [(0, 8, "ACTOR")], [(0, 8, "ACTOR")])]
+    report = agreement(tasks, LABELS, USERS)
+    assert report["documents"] == 2 and report["disagreements"] == []
+    (pair,) = report["pairs"].values()
+    assert pair["ACTOR"] == {"strict": 1.0, "partial": 1.0} and pair["LOCATION"] == {"strict": None, "partial": None}
+    assert report["chance"]["alpha"]["labels"]["ACTOR"] == 1.0
+    empty = agreement([_task(1, "Nothing happened.", [], [])], LABELS, USERS)  # nothing drawn anywhere
+    assert empty["pairs"][f"{USERS[1]} vs {USERS[2]}"]["micro"] == {"strict": None, "partial": None}
+    assert empty["chance"]["alpha"]["tags"] is None and "one value" in empty["chance"]["unscored"]["alpha: all tags"]
+
+
+@pytest.mark.parametrize("tasks, why", [
+    ([], "no token annotated by two or more annotators"),
+    ([_task(1, "Soldiers fled.", [(0, 8, "ACTOR")])], "no token annotated by two or more annotators"),
+])
+def test_alpha_with_nobody_to_compare_is_none_and_says_why(tasks, why):
+    """0 or 1 annotator: α is undefined, said as such (not NaN, not 'one value everywhere')."""
+    from newsgold.annotate.studio.agreement import agreement, agreement_tables
+
+    report = agreement(tasks, LABELS, USERS)
+    alpha = report["chance"]["alpha"]
+    assert alpha["tags"] is None and set(alpha["labels"].values()) == {None}
+    assert all(why in reason for reason in report["chance"]["unscored"].values())
+    assert report["pairs"] == {} and report["chance"]["kappa"] == {}
+    json.dumps(report["chance"], allow_nan=False)  # no NaN anywhere
+    assert "No document has two or more annotators" in agreement_tables(report, LABELS)
+
+
+def test_score_with_a_first_document_without_spans(tmp_path):
+    """`annotate score` shares the nervaluate call: a gold whose first document has no span."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "a", "text": "Nothing here.", "spans": [], "relations": []}) + "\n"
+                    + json.dumps({"id": "b", "text": "Soldiers came.", "relations": [],
+                                  "spans": [{"start": 0, "end": 8, "label": "ACTOR"}]}) + "\n")
+    result = invoke(["annotate", "score", gold, gold])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
