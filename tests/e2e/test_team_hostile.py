@@ -156,9 +156,9 @@ def test_adjudicate_runs_at_once_leave_one_vote_and_deletions_are_followed(ls_en
 
     annotate = Path(sys.executable).parent / "annotate"
     runs = [subprocess.Popen([str(annotate), "adjudicate", "--project", title, "--json"], env=dict(os.environ),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     answers = [run.communicate(timeout=120) for run in runs]
-    assert [run.returncode for run in runs] == [0, 0, 0], answers
+    assert [run.returncode for run in runs] == [0, 0], answers
     assert all(json.loads(out)["to_adjudicate"] == [task["id"]] for out, _ in answers)
     (vote,) = votes(ls_client, project, task["id"])  # one vote, however many runs added one
     assert len([v for v in ls_client.views(project) if v["data"].get("title") == ADJUDICATE_TITLE]) == 1
@@ -186,7 +186,7 @@ def test_adjudicate_runs_at_once_leave_one_vote_and_deletions_are_followed(ls_en
 def test_a_loop_killed_with_9_mid_round_is_taken_over_after_its_lease_and_sigterm_stops_the_next(
         ls_env, ls_client, tmp_path):
     """Same machine, same --work: the killed loop's lock goes with its process, its lease claim
-    only when it expires (--lease 15); the next loop waits for it, takes over, runs the round the
+    only when it expires (--lease 10); the next loop waits for it, takes over, runs the round the
     killed one did not finish, and its state file is whole; then SIGTERM stops it (143), released."""
     title = "team hostile loop"
     docs = tmp_path / "docs"
@@ -202,7 +202,7 @@ def test_a_loop_killed_with_9_mid_round_is_taken_over_after_its_lease_and_sigter
     work, env = tmp_path / "work", dict(os.environ)
     first = second = None
     try:
-        first = start_loop(work, env, "--lease", "15", project=title)
+        first = start_loop(work, env, "--lease", "10", project=title)
         wait_for(work, "lease-acquired", process=first)
         annotate_tasks(ls_client, [by_split["train"][0], by_split["validation"][0]])
         seen = len(events(work))
@@ -218,7 +218,7 @@ def test_a_loop_killed_with_9_mid_round_is_taken_over_after_its_lease_and_sigter
         assert len(live) == 1  # the killed loop's claim, not released
 
         seen = len(events(work))
-        second = start_loop(work, env, "--lease", "15", project=title)
+        second = start_loop(work, env, "--lease", "10", project=title)
         waiting = wait_for(work, "waiting", after=seen, process=second, timeout=60)
         assert "lease held by" in waiting["why"] and live[0]["owner"] in waiting["why"]
         taken = wait_for(work, "lease-acquired", after=seen, process=second, timeout=90)

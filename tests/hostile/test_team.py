@@ -365,3 +365,40 @@ def test_score_with_a_first_document_without_spans(tmp_path):
                                   "spans": [{"start": 0, "end": 8, "label": "ACTOR"}]}) + "\n")
     result = invoke(["annotate", "score", gold, gold])
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+
+
+def test_runs_that_added_the_same_vote_keep_one_the_oldest():
+    """Two runs planned from the same tasks both add a vote; whichever sweeps, the oldest stays
+    (a copy deleted by the other run counts as deleted)."""
+    from types import SimpleNamespace
+
+    from newsgold.annotate.studio.adjudicate import VERSION, Decision, apply_decisions
+
+    class Server:
+        def __init__(self):
+            self.predictions, self.next = {}, 1  # id -> (task, model_version)
+
+        def import_predictions(self, project, payloads):
+            for p in payloads:
+                self.predictions[self.next] = (p["task"], p["model_version"])
+                self.next += 1
+
+        def delete_prediction(self, prediction):
+            self.predictions.pop(prediction, None)
+
+        def set_ground_truth(self, annotation):
+            pass
+
+        def _by_id(self, project, only, **kwargs):
+            for task in only:
+                yield SimpleNamespace(id=task, predictions=[SimpleNamespace(id=i, model_version=v)
+                                                            for i, (t, v) in self.predictions.items() if t == task])
+
+    server = Server()
+    server.predictions[1], server.next = (7, "rules-1"), 2  # another model's prediction: never touched
+    decisions = [Decision(7, "d7", "add", {"task": 7, "model_version": VERSION, "result": []}),
+                 Decision(8, "d8", "add", {"task": 8, "model_version": VERSION, "result": []})]
+    server.import_predictions(None, [d.payload for d in decisions])  # the other run added first (2, 3)
+    assert apply_decisions(server, None, decisions, batch_size=1) == 2  # ours (4, 5) are the copies
+    assert server.predictions == {1: (7, "rules-1"), 2: (7, VERSION), 3: (8, VERSION)}
+    assert apply_decisions(server, None, [], batch_size=1) == 0
