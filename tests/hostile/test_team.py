@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from newsgold.annotate.studio.loop import Loop, LoopState, LoopStateError, read_state, write_state
+from newsgold.annotate.studio.lease import LocalLock
+from newsgold.annotate.studio.loop import WORK_LOCK, Loop, LoopState, LoopStateError, read_state, write_state
 from tests.hostile.kit import assert_refused, digests, invoke
 
 PROJECT = "team hostile"
@@ -133,7 +134,7 @@ def test_a_wrong_server_or_key_is_one_line_for_every_team_command(place, fakes, 
     line = assert_refused(result, fakes[mode], said)
     assert "LABEL_STUDIO" in line  # the fix: which setting to check
     if command.startswith("loop"):  # the loop's own log of its start and stop, nothing else
-        assert sorted(p.name for p in (place / "work").iterdir()) == ["loop.jsonl"]
+        assert sorted(p.name for p in (place / "work").iterdir()) == [WORK_LOCK, "loop.jsonl"]
         events = [json.loads(x)["event"] for x in (place / "work" / "loop.jsonl").read_text().splitlines()]
         assert events == ["started", "stopped"]
         return
@@ -197,7 +198,7 @@ def test_sigterm_to_a_loop_waiting_for_its_server_exits_143_without_a_traceback(
     assert process.returncode == 143, err
     assert "Traceback" not in err and err.strip().splitlines()[-1] == "loop: stopped after round 0", err
     assert [json.loads(x)["event"] for x in log.read_text().splitlines()][-1] == "stopped"
-    assert sorted(p.name for p in (place / "work").iterdir()) == ["loop.jsonl"]
+    assert sorted(p.name for p in (place / "work").iterdir()) == [WORK_LOCK, "loop.jsonl"]
 
 
 # ---------------------------------------------------------------------------- the loop's folder
@@ -223,6 +224,25 @@ def test_a_log_that_is_a_folder_is_refused(place):
     before = digests(place)
     assert_refused(invoke(f"annotate loop --project '{PROJECT}' --work work"), "loop.jsonl", "cannot be appended")
     assert digests(place) == before
+
+
+def test_a_folder_another_loop_uses_is_refused_whatever_its_project(place):
+    """Two loops in one folder would overwrite each other's export and model: the second is
+    refused while the first holds the folder, and takes it once the first is gone."""
+    (place / "work").mkdir()
+    (place / "work" / "loop.jsonl").write_text("")
+    other = LocalLock(place / "work" / WORK_LOCK)
+    assert other.acquire()  # a loop of another project, running (its log there)
+    try:
+        before = digests(place)
+        assert_refused(invoke(f"annotate loop --project '{PROJECT}' --work work"), "--work work",
+                       "another loop uses this folder", f"process {os.getpid()}", "its own --work")
+        assert digests(place) == before
+    finally:
+        other.release()
+    loop = Loop(PROJECT, place / "work", 2, poll=1, sleep=lambda s: None)  # now free
+    loop.run(stop=lambda: True)
+    assert LocalLock(place / "work" / WORK_LOCK).acquire()  # and let go when it stopped
 
 
 GOOD = {"project": PROJECT, "round": 2, "annotations": 7, "model_version": "rules+tagger-2", "dev": None}
