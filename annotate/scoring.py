@@ -336,7 +336,7 @@ def count_spans(gold: list[dict], predicted: dict[str, dict], labels: list[str],
     counts: dict[str, dict[str, Counts]] = {}
     pooled = {s: Counts() for s in schemes}
     if gold:
-        results = Evaluator(true_lists, pred_lists, tags=list(labels)).evaluate()
+        results = Evaluator(true_lists, pred_lists, tags=list(labels), loader="dict").evaluate()  # a first document without spans too
         for label, by_scheme in results["entities"].items():  # nervaluate leaves out a label nobody has
             counts[label] = {s: nervaluate_counts(r) for s, r in by_scheme.items() if s in schemes}
         pooled = {s: nervaluate_counts(results["overall"][s]) for s in schemes}

@@ -8,7 +8,7 @@ import pytest
 
 from newsgold.annotate.studio.errors import UnreachableError
 from newsgold.annotate.studio.lease import Claim, Lease, LocalLock, newest_state
-from newsgold.annotate.studio.loop import Loop, LoopState, due, read_state, write_state
+from newsgold.annotate.studio.loop import Loop, LoopState, LoopStateError, due, read_state, write_state
 
 
 class Clock:
@@ -119,9 +119,10 @@ def test_state_file_is_written_whole(tmp_path):
     write_state(tmp_path, LoopState(3, 7, "v", {"f1": 0.5}))
     assert json.loads((tmp_path / "state.json").read_text())["annotations"] == 7
     assert read_state(tmp_path) == LoopState(3, 7, "v", {"f1": 0.5})
-    (tmp_path / "state.json").write_text("{broken")
-    assert read_state(tmp_path) == LoopState()
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # no temporary file left
+    (tmp_path / "state.json").write_text("{broken")  # not trusted, not forgotten: refused (tests/hostile/test_team.py)
+    with pytest.raises(LoopStateError, match="state.json"):
+        read_state(tmp_path)
 
 
 def _try_lock(path, queue):
@@ -154,7 +155,9 @@ class Outage:
     def get_project(self, title, fix=""):
         from newsgold.annotate.studio.errors import Project
 
-        return Project(1, title, "", "")
+        from newsgold.annotate.schema import labelstudio_config, load_schema
+
+        return Project(1, title, labelstudio_config(load_schema()), "")  # a project push made
 
     def views(self, project):
         return [{"id": k, "data": v} for k, v in sorted(self.tabs.items())]

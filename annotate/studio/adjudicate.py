@@ -36,6 +36,11 @@ prediction (Label Studio records that prediction as the annotation's `parent_pre
 editor duplicates it), or, with `reviewer`, any annotation that person submitted after the
 prediction was made. The latest such annotation becomes the task's ground truth when
 `adjudicate` runs again; a task with a ground truth is settled and never adjudicated again.
+
+Runs at once (two reviewers, a cron job and a person) read the same tasks and both add a vote
+prediction: after adding, each run lists the adjudication predictions of the tasks it added to and
+keeps the oldest of each task, deleting the others (a copy already deleted by the other run counts
+as deleted), so the task ends with one, whichever run finishes first.
 """
 
 from __future__ import annotations
@@ -159,3 +164,30 @@ def plan(tasks, users: dict[int, str], reviewer: str | None = None,
     """The decisions for every task that needs one, in task order."""
     decisions = (decide(task, users, reviewer, config) for task in tasks)
     return sorted((d for d in decisions if d is not None), key=lambda d: d.task_id)
+
+
+def apply_decisions(ls, project, decisions: list[Decision], batch_size: int) -> int:
+    """Carry `decisions` out on the server (ground truths set, stale predictions deleted, vote
+    predictions added), then delete the vote predictions a concurrent run added to the same tasks
+    (the module); how many copies were deleted."""
+    for d in decisions:
+        if d.action == "settle":
+            ls.set_ground_truth(d.settling)
+        for prediction in d.stale:
+            ls.delete_prediction(prediction)
+    payloads = [d.payload for d in decisions if d.payload is not None]
+    for first in range(0, len(payloads), batch_size):
+        ls.import_predictions(project, payloads[first:first + batch_size])
+    return drop_copies(ls, project, [p["task"] for p in payloads])
+
+
+def drop_copies(ls, project, task_ids: list[int]) -> int:
+    """Keep the oldest vote prediction of each of `task_ids`, delete the others."""
+    dropped = 0
+    for first in range(0, len(task_ids), 200):  # short addresses, as `task_summaries` asks
+        for task in ls._by_id(project, only=task_ids[first:first + 200], fields="all", include="id,predictions"):
+            ours = sorted(p.id for p in task.predictions or [] if p.model_version == VERSION)
+            for copy in ours[1:]:
+                ls.delete_prediction(copy)
+                dropped += 1
+    return dropped

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
+from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.documents import id_key
 from newsgold.annotate.scoring import nervaluate_spans
 from newsgold.annotate.studio.chance import ChanceAgreement, chance_table
@@ -31,6 +32,29 @@ DEFINITION = (
     "counts of all labels. Each annotator counts once per task (their latest annotation); the "
     "ground-truth annotation is the reference, not an annotator."
 )
+
+
+class ForeignProjectError(NewsgoldError):
+    """A project whose labeling config newsgold cannot read as its schema's spans and relations."""
+
+
+def project_config(project, schema, command: str) -> LabelingConfig:
+    """How `command` (agreement, adjudicate, loop) reads the regions of `project` (a client
+    `Project`): its labeling config brought onto `schema`; a project whose config is not one
+    `annotate push` made (a label outside the schema, no Labels over a Text...) is refused, since
+    comparing or voting on regions read another way would be meaningless."""
+    from newsgold.annotate.export.controls import config_from_xml
+    from newsgold.annotate.export.report import ExportError
+
+    source = f"project {project.title!r}"
+    try:
+        return config_from_xml(project.label_config, source, schema, {})[0]
+    except ExportError as exc:
+        cause = str(exc).removeprefix(f"{source}: ").split("; ")[0]
+        raise ForeignProjectError(
+            f"{source}: {cause}, so `annotate {command}` cannot read its annotations as the schema's; it works on "
+            "projects `annotate push` made (read this one with `annotate export --project NAME --label-map ...`)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -122,7 +146,7 @@ def pair_scores(true: list[list[dict]], pred: list[list[dict]], labels: list[str
     from the per-label counts so that it never credits a span drawn with another label."""
     from nervaluate import Evaluator
 
-    entities = Evaluator(true, pred, tags=labels).evaluate()["entities"]
+    entities = Evaluator(true, pred, tags=labels, loader="dict").evaluate()["entities"]  # a first task without spans too
     pooled = {scheme: Counter() for scheme in SCHEMES}
     scores: dict = {}
     for label in labels:

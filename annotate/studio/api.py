@@ -165,15 +165,16 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
                       data_dir: str | Path | None = None) -> ProjectAgreement:
     """Inter-annotator agreement of a project, its tasks streamed from an export snapshot (see
     `LabelStudio.export_chunks`) and parsed as they arrive."""
-    from newsgold.annotate.studio.agreement import agreement
+    from newsgold.annotate.studio.agreement import agreement, project_config
     from newsgold.annotate.studio.server import connect
     from newsgold.annotate.studio.snapshot import iter_json_array
 
     labels = list(as_schema(schema).label_names)
     ls = connect(data_dir)
     found = ls.get_project(project)
+    config = project_config(found, as_schema(schema), "agreement")
     with closing(ls.export_chunks(found)) as chunks:
-        report = agreement(iter_json_array(chunks), labels, ls.users())
+        report = agreement(iter_json_array(chunks), labels, ls.users(), config)
     return ProjectAgreement(documents=report["documents"], pairs=report["pairs"], disagreements=report["disagreements"],
                             labels=labels, ground_truth=report["ground_truth"], definition=report["definition"],
                             chance=report["chance"])
@@ -208,8 +209,8 @@ def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Sch
     whose annotators disagree gets a prediction holding the vote and the disputed spans (model
     version `adjudicate.VERSION`), and the tab "to adjudicate" holds exactly those tasks. The
     tasks are read from an export snapshot, as `project_agreement` reads them."""
-    from newsgold.annotate.export.controls import config_from_xml
-    from newsgold.annotate.studio.adjudicate import plan
+    from newsgold.annotate.studio.adjudicate import apply_decisions, plan
+    from newsgold.annotate.studio.agreement import project_config
     from newsgold.annotate.studio.server import connect
     from newsgold.annotate.studio.snapshot import iter_json_array
     from newsgold.annotate.studio.views import ensure_adjudication_view
@@ -221,17 +222,10 @@ def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Sch
         from newsgold.annotate.studio.errors import LabelStudioError
 
         raise LabelStudioError(f"--reviewer {reviewer}: no such user on {ls.url}; give the email the reviewer logs in with")
-    config, _ = config_from_xml(found.label_config, f"project {project!r}", as_schema(schema), {})
+    config = project_config(found, as_schema(schema), "adjudicate")
     with closing(ls.export_chunks(found, predictions=True)) as chunks:
         decisions = plan(iter_json_array(chunks), users, reviewer, config)
-    for d in decisions:
-        if d.action == "settle":
-            ls.set_ground_truth(d.settling)
-        for prediction in d.stale:
-            ls.delete_prediction(prediction)
-    payloads = [d.payload for d in decisions if d.payload is not None]
-    for first in range(0, len(payloads), BATCH_SIZE):
-        ls.import_predictions(found, payloads[first:first + BATCH_SIZE])
+    apply_decisions(ls, found, decisions, BATCH_SIZE)
     queued = [d.task_id for d in decisions if d.to_adjudicate]
     view_id, view = ensure_adjudication_view(ls, found, queued)
     count = lambda action: sum(d.action == action for d in decisions)  # noqa: E731

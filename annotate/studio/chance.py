@@ -102,7 +102,11 @@ def _alpha(documents, coders: list[str], value, name: str, unscored: dict) -> fl
             columns.append([codes.setdefault(value(doc[c][0][i]), len(codes)) if c in doc else np.nan
                             for c in coders])
     paired = [col for col in columns if sum(v == v for v in col) >= 2]  # NaN != NaN
-    if not paired or len({v for col in paired for v in col if v == v}) < 2:
+    if not paired:
+        unscored[f"alpha: {name}"] = ("no token annotated by two or more annotators (the ground truth aside): "
+                                      "nothing to compare")
+        return None
+    if len({v for col in paired for v in col if v == v}) < 2:
         unscored[f"alpha: {name}"] = "one value on every token the annotators share: nothing to correct for chance"
         return None
     return round(float(krippendorff.alpha(reliability_data=np.array(paired, dtype=float).T,

@@ -30,60 +30,22 @@ import hashlib
 import json
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 from newsgold.annotate.errors import NewsgoldError
+from newsgold.annotate.studio.agreement import project_config
 from newsgold.annotate.studio.errors import LabelStudioError, UnreachableError
 from newsgold.annotate.studio.lease import Lease, LocalLock, ViewClaims
+from newsgold.annotate.studio.loopstate import (LOG_FILE, STATE_FILE, WORK_LOCK, LoopState, LoopStateError,  # noqa: F401
+                                                due, prepare_work, read_state, write_state)
 from newsgold.annotate.studio.server import ServerError
 
 TRAINERS = "newsgold.trainers"
-STATE_FILE, LOG_FILE = "state.json", "loop.jsonl"
 MAX_BACKOFF = 60.0
 Log = Callable[[dict], None]
-
-
-@dataclass(frozen=True)
-class LoopState:
-    round: int = 0
-    annotations: int = 0  # submitted annotations counted when the last round started
-    model_version: str | None = None
-    dev: dict | None = None
-
-    @classmethod
-    def of(cls, data: dict | None) -> "LoopState":
-        data = data if isinstance(data, dict) else {}
-        try:
-            return cls(int(data.get("round") or 0), int(data.get("annotations") or 0), data.get("model_version"),
-                       data.get("dev") if isinstance(data.get("dev"), dict) else None)
-        except (TypeError, ValueError):
-            return cls()
-
-    def newer(self, other: "LoopState") -> "LoopState":
-        return max(self, other, key=lambda s: (s.round, s.annotations))
-
-
-def due(count: int, state: LoopState, every: int) -> bool:
-    """Whether `count` submitted annotations hold `every` new ones since the last round (fewer
-    than then, after deletions, start the count again from there)."""
-    return count - state.annotations >= every
-
-
-def read_state(folder: Path) -> LoopState:
-    try:
-        return LoopState.of(json.loads((folder / STATE_FILE).read_text()))
-    except (OSError, ValueError):
-        return LoopState()
-
-
-def write_state(folder: Path, state: LoopState) -> None:
-    from newsgold.annotate.outputs import atomic_file
-
-    with atomic_file(folder / STATE_FILE) as out:
-        out.write(json.dumps(asdict(state), indent=2) + "\n")
 
 
 class EventLog:
@@ -154,16 +116,23 @@ class Loop:
                  log: Log = lambda record: None, sleep: Callable[[float], None] = time.sleep,
                  connect: Callable | None = None, trainer: Callable | None = None):
         from newsgold.annotate.schema import as_schema
-        from newsgold.annotate.studio.server import connect as server_connect
+        from newsgold.annotate.studio.server import connect as server_connect, external_connection
 
         self.project, self.work, self.every, self.poll, self.ttl = project, Path(work), every, poll, ttl
         self.features, self.seed, self.ratios = features, seed, ratios
         self.schema, self.data_dir = as_schema(schema), data_dir
-        self.work.mkdir(parents=True, exist_ok=True)
+        if poll >= ttl:
+            from newsgold.annotate.limits import OptionError
+
+            raise OptionError(f"--poll {poll:g} is not shorter than --lease {ttl:g}: the lease would lapse between two "
+                              "looks at the project and another loop take it; give a --lease longer than --poll "
+                              "(twice it or more)")
+        if connect is None:  # a half-set or misspelt LABEL_STUDIO_URL never mends: refused, not waited out
+            external_connection()
+        self.trainer = trainer or load_trainer()
+        self.state, self.work_lock = prepare_work(self.work, project)  # one loop per folder
         self.event = EventLog(self.work / LOG_FILE, log)
         self.sleep, self.connect = sleep, connect or (lambda: server_connect(data_dir))
-        self.trainer = trainer or load_trainer()
-        self.state = read_state(self.work)
         self.ls = self.found = self.lease = self.lock = None
         self.outage: str | None = None
         self.outage_since = 0.0
@@ -175,6 +144,7 @@ class Loop:
         if self.ls is None:
             ls = self.connect()
             found = ls.get_project(self.project, "push documents first: annotate push PATHS --project NAME")
+            project_config(found, self.schema, "loop")  # a project push did not make: refused, not retried
             self.ls, self.found = ls, found
             self.lease = self.lease or Lease(ViewClaims(ls, found), ttl=self.ttl)
             self.lease.claims = ViewClaims(ls, found)
@@ -206,6 +176,10 @@ class Loop:
                         self.outage, backoff = None, self.poll
                     if self._hold():
                         count = ls.annotation_count(self.found)
+                        if count < self.state.annotations:  # some deleted: the next N count from here
+                            self.event("fewer-annotations", was=self.state.annotations, now=count)
+                            self.state = replace(self.state, annotations=count)
+                            write_state(self.work, self.state, self.project)
                         if due(count, self.state, self.every) and count != self.failed_at:
                             ran += self._round(ls, count)
                             continue
@@ -259,6 +233,7 @@ class Loop:
         finally:
             if self.lock is not None:
                 self.lock.release()
+            self.work_lock.release()
             self.event("stopped", round=self.state.round)
 
     # ---------------------------------------------------------------- a round
@@ -277,7 +252,7 @@ class Loop:
             self.event("round-failed", round=number, annotations=count, error=str(exc))
             return 0
         self.state = LoopState(number, count, result["model_version"], result.get("dev"))
-        write_state(self.work, self.state)
+        write_state(self.work, self.state, self.project)
         if not self.lease.renew(asdict(self.state)):
             self.event("lease-lost", detail="after the round, which is complete")
         self.failed_at = None

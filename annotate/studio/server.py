@@ -93,11 +93,27 @@ def data_dir(path: str | Path | None = None) -> Path:
     return Path(path or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).resolve()
 
 
+def checked_url(url: str) -> str:
+    """`url` when it can be a Label Studio address (http or https, a host, a port that exists);
+    a misspelt one is refused at once instead of being asked again and again as unreachable."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port out of range or not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ServerError(f"LABEL_STUDIO_URL {url!r} is not an http(s) address with a host and a valid port; "
+                          "set it to the address Label Studio's web UI opens at (e.g. http://localhost:8080)")
+    return url
+
+
 def external_connection() -> Connection | None:
     """The server named by LABEL_STUDIO_URL / LABEL_STUDIO_API_KEY (the SDK's variables)."""
     url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
     if url and key:
-        return Connection(url.rstrip("/"), key, local=False)
+        return Connection(checked_url(url).rstrip("/"), key, local=False)
     if url or key:
         missing = "LABEL_STUDIO_API_KEY" if url else "LABEL_STUDIO_URL"
         raise ServerError(f"{missing} is not set; set both LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")
