@@ -14,10 +14,25 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 _API = (
-    "CheckReport", "DocumentSet", "ExportReport", "PreannotateResult", "ProjectAgreement", "ProjectStatus",
-    "PushReport", "Re3dReport", "check_dataset", "convert_re3d", "export_dataset", "load_documents",
-    "preannotate_documents", "project_agreement", "project_status", "push_documents", "push_predictions",
-    "render_schema", "run_loop",
+    "CheckReport",
+    "DocumentSet",
+    "ExportReport",
+    "PreannotateResult",
+    "ProjectAgreement",
+    "ProjectStatus",
+    "PushReport",
+    "Re3dReport",
+    "check_dataset",
+    "convert_re3d",
+    "export_dataset",
+    "load_documents",
+    "preannotate_documents",
+    "project_agreement",
+    "project_status",
+    "push_documents",
+    "push_predictions",
+    "render_schema",
+    "run_loop",
     "score",
 )
 __all__ = ["__version__", *_API]

@@ -30,10 +30,28 @@ from newsgold.annotate.schema import Schema, as_schema
 from newsgold.annotate.studio.push import PushReport
 
 __all__ = [
-    "AdjudicationReport", "CheckReport", "DocumentSet", "ExportReport", "PreannotateResult", "ProjectAgreement", "ProjectStatus",
-    "PushReport", "Re3dReport", "check_dataset", "convert_re3d", "export_dataset", "load_documents",
-    "preannotate_documents", "project_agreement", "project_status", "push_documents", "push_predictions",
-    "adjudicate_project", "render_schema", "run_loop", "score",
+    "AdjudicationReport",
+    "CheckReport",
+    "DocumentSet",
+    "ExportReport",
+    "PreannotateResult",
+    "ProjectAgreement",
+    "ProjectStatus",
+    "PushReport",
+    "Re3dReport",
+    "check_dataset",
+    "convert_re3d",
+    "export_dataset",
+    "load_documents",
+    "preannotate_documents",
+    "project_agreement",
+    "project_status",
+    "push_documents",
+    "push_predictions",
+    "adjudicate_project",
+    "render_schema",
+    "run_loop",
+    "score",
 ]
 
 
@@ -53,9 +71,15 @@ class DocumentSet:
         return len({doc.story_id for doc in self.documents})
 
 
-def load_documents(paths: Paths, *, text_field: str = "text", skip_bad: bool = False,
-                   story_threshold: float = STORY_THRESHOLD, output: str | Path | None = None,
-                   progress: Progress = silent) -> DocumentSet:
+def load_documents(
+    paths: Paths,
+    *,
+    text_field: str = "text",
+    skip_bad: bool = False,
+    story_threshold: float = STORY_THRESHOLD,
+    output: str | Path | None = None,
+    progress: Progress = silent,
+) -> DocumentSet:
     """Read `.txt` files, folders of them, `.jsonl` and `.csv` files; normalise each text, give
     it a content-hash `id` and a `story_id` shared by reports of one story; with `output`, also
     write them as JSONL (refused before any reading when it is one of `paths` or inside one:
@@ -130,9 +154,17 @@ def _with_model(model: str | Path | None, schema: Schema | str | Path | None = N
     return load_merged(model, as_schema(schema).hash)
 
 
-def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Preannotator | None = None,
-                          model: str | Path | None = None, text_field: str = "text", skip_bad: bool = False,
-                          story_threshold: float = STORY_THRESHOLD, progress: Progress = silent) -> PreannotateResult:
+def preannotate_documents(
+    paths: Paths,
+    output: str | Path,
+    *,
+    preannotator: Preannotator | None = None,
+    model: str | Path | None = None,
+    text_field: str = "text",
+    skip_bad: bool = False,
+    story_threshold: float = STORY_THRESHOLD,
+    progress: Progress = silent,
+) -> PreannotateResult:
     """Pre-annotate documents (the rules unless another `preannotator` is given; with `model`, a
     folder `train fit` wrote, the rules and that model merged: `MergedAnnotator`) into the JSONL
     file `output`: each document with `spans` (offsets, label, score), `relations`, the
@@ -144,8 +176,9 @@ def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Pre
     inputs = [*paths, model]
     check_file(output, inputs)
     preannotator = preannotator or _with_model(model)
-    read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
-                          progress=progress)
+    read = load_documents(
+        paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold, progress=progress
+    )
     preannotator = preannotator or _rules(progress)
     total = len(read.documents)
 
@@ -158,8 +191,14 @@ def preannotate_documents(paths: Paths, output: str | Path, *, preannotator: Pre
     return PreannotateResult(Path(output), count, preannotator.model_version, read.skipped)
 
 
-def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Path | None = None,
-          fmt: str = "auto", label_map: dict[str, str] | None = None) -> dict:
+def score(
+    gold: str | Path,
+    predicted: str | Path,
+    *,
+    schema: Schema | str | Path | None = None,
+    fmt: str = "auto",
+    label_map: dict[str, str] | None = None,
+) -> dict:
     """Strict and partial P/R/F1 per label and micro-averaged (nervaluate) of the spans of the
     JSONL file `predicted` against those of the gold file `gold`, matched by document id (a
     document without one by the content hash of its text); each gold document is scored on its
@@ -182,15 +221,18 @@ def score(gold: str | Path, predicted: str | Path, *, schema: Schema | str | Pat
     kind = formats.detect(Path(gold)) if fmt == "auto" else fmt
     spec = formats.get(kind)
     if spec is None or not spec.gold:
-        raise NewsgoldError(f"{gold}: {f'a {spec.title}' if spec else f'format {kind!r}'} is not a gold file score "
-                            f"reads ({', '.join(formats.names(gold=True))}); export the project with "
-                            "`annotate export` and score against its JSONL")
+        raise NewsgoldError(
+            f"{gold}: {f'a {spec.title}' if spec else f'format {kind!r}'} is not a gold file score "
+            f"reads ({', '.join(formats.names(gold=True))}); export the project with "
+            "`annotate export` and score against its JSONL"
+        )
     skipped: list[Skipped] = []
     documents = list(gold_documents(gold, kind, labels, label_map, skipped.append, schema.relation_ends))
     gold_records = [d.to_record() for d in documents]
     lines = ((f"{predicted} line {line}", record) for line, record in iter_jsonl(predicted))
-    checked = check_predictions(gold_records, lines, labels, {d.document.id: f"{gold} line {d.line}" for d in documents},
-                                schema.relation_ends)
+    checked = check_predictions(
+        gold_records, lines, labels, {d.document.id: f"{gold} line {d.line}" for d in documents}, schema.relation_ends
+    )
     report = score_documents(gold_records, checked, labels, str(predicted), gold_source=str(gold), schema=schema)
     report["gold_problems"] = [p.to_dict() | {"document": d.document.id} for d in documents for p in d.problems]
     report["skipped"] = [asdict(item) for item in skipped]

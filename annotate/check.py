@@ -55,7 +55,9 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
         if schema.event_trigger is not None and not events:
             report.errors.append(f"{name}: no events column, which the schema's [events] asks for; export again")
         elif schema.event_trigger is None and "events" in split.column_names:
-            report.warnings.append(f"{name}: an events column, which the schema (no [events]) does not build; not checked")
+            report.warnings.append(
+                f"{name}: an events column, which the schema (no [events]) does not build; not checked"
+            )
         counts = Counter({n[2:]: 0 for n in names if n.startswith("B-")})  # entities, as a tagger sees them
         for row in rows_of(split, path):
             ids[row["id"]] += 1
@@ -82,8 +84,10 @@ def check_dataset(path: str | Path, schema: Schema | str | Path | None = None) -
             if events:
                 difference = _events_difference(row, schema)
                 if difference:
-                    report.errors.append(f"{name}: document {row['id']} events column {difference}; it is built from the "
-                                         "spans and relations: export again")
+                    report.errors.append(
+                        f"{name}: document {row['id']} events column {difference}; it is built from the "
+                        "spans and relations: export again"
+                    )
         report.labels[name] = counts
     for story, splits in sorted(stories.items()):
         if len(splits) > 1:
@@ -126,8 +130,10 @@ def _relation_errors(split: str, row: dict, types: RelationEnds) -> list[str]:
     have, from a span to itself, of a type outside the schema, between spans of other labels."""
     relations = [Relation(str(r["head"]), str(r["tail"]), str(r["label"])) for r in row["relations"] or []]
     _, faults = relation_faults(relations, span_labels(row["spans"] or []), types)
-    return [f"{split}: document {row['id']} {fault.message} ({fault.kind}); fix it at its source and export again"
-            for fault in faults]
+    return [
+        f"{split}: document {row['id']} {fault.message} ({fault.kind}); fix it at its source and export again"
+        for fault in faults
+    ]
 
 
 def _texts(value) -> str:
@@ -148,8 +154,12 @@ def _record_difference(found: dict, built: dict, where: str) -> list[str]:
         out.append(f"{where} lacks {key!r}")
     for key in (k for k in built if k in found and found[k] != built[k]):
         mine, theirs = found[key], built[key]
-        if isinstance(mine, list) and isinstance(theirs, list) and len(mine) == len(theirs) \
-                and all(isinstance(a, dict) for a in mine):
+        if (
+            isinstance(mine, list)
+            and isinstance(theirs, list)
+            and len(mine) == len(theirs)
+            and all(isinstance(a, dict) for a in mine)
+        ):
             for i, (a, b) in enumerate(zip(mine, theirs)):
                 if a != b:
                     out += _record_difference(a, b, f"{where} {key}[{i}] {_texts(b)}")
@@ -172,9 +182,11 @@ def _events_difference(row: dict, schema: Schema) -> str | None:
     by_id = {r.get("id"): r for r in found}
     expected = {r["id"]: r for r in built}
     out = [f"lacks the event of {r['trigger']['text']!r} ({i})" for i, r in expected.items() if i not in by_id]
-    out += [f"has an event {i!r} ({_texts(r.get('trigger'))}) no {schema.event_trigger} span of the row names"
-            for i, r in by_id.items()
-            if i not in expected]
+    out += [
+        f"has an event {i!r} ({_texts(r.get('trigger'))}) no {schema.event_trigger} span of the row names"
+        for i, r in by_id.items()
+        if i not in expected
+    ]
     if len(by_id) < len(found):
         out.append("repeats an event")
     for i, record in expected.items():

@@ -34,8 +34,9 @@ class NewsgoldGroup(click.Group):
             raise error from None
         except KeyboardInterrupt:  # every `finally` inside has run: temporary output is gone
             # a terminal has echoed ^C on the line: start a new one
-            click.echo(("\n" if _is_terminal(sys.stderr) else "") + "Interrupted: stopped; no partial output left",
-                       err=True)
+            click.echo(
+                ("\n" if _is_terminal(sys.stderr) else "") + "Interrupted: stopped; no partial output left", err=True
+            )
             raise SystemExit(INTERRUPTED) from None
 
 

@@ -158,8 +158,9 @@ def fingerprint(path: str | Path) -> str:
         try:
             found = json.loads(state.read_text())["_fingerprint"]
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
-            raise DatasetError(f"{state}: not the state file of a dataset split (no _fingerprint); "
-                               "export the dataset again") from None
+            raise DatasetError(
+                f"{state}: not the state file of a dataset split (no _fingerprint); export the dataset again"
+            ) from None
         digest.update(state.parent.name.encode() + str(found).encode())
     return digest.hexdigest()[:16]
 
@@ -205,8 +206,9 @@ def reading(path: str | Path, what: str = "a file of the dataset (Arrow data, it
         yield
     except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
         cause = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise DatasetError(f"{path}: {what} is damaged or incomplete ({type(exc).__name__}: {cause}); "
-                           "export the dataset again") from None
+        raise DatasetError(
+            f"{path}: {what} is damaged or incomplete ({type(exc).__name__}: {cause}); export the dataset again"
+        ) from None
 
 
 def rows_of(part, path: str | Path) -> Iterator[dict]:

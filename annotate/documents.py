@@ -90,12 +90,16 @@ def normalize_id(value, item: str = "document", field: str = "id") -> str | None
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise DocumentError(f"{item}: field {field!r} is {type(value).__name__} {_shown(value)}, not an id; "
-                            "write ids as strings (or whole numbers), or leave them out to let newsgold hash the texts")
+        raise DocumentError(
+            f"{item}: field {field!r} is {type(value).__name__} {_shown(value)}, not an id; "
+            "write ids as strings (or whole numbers), or leave them out to let newsgold hash the texts"
+        )
     found = unicodedata.normalize("NFC", str(value)).strip()
     if any(unicodedata.category(char) == "Cc" for char in found):
-        raise DocumentError(f"{item}: field {field!r} is {_shown(value)}, which holds a control character (a line "
-                            "break, a tab, NUL); write the id without it")
+        raise DocumentError(
+            f"{item}: field {field!r} is {_shown(value)}, which holds a control character (a line "
+            "break, a tab, NUL); write the id without it"
+        )
     return found or None
 
 
@@ -143,9 +147,11 @@ class Identities:
             self._seen[doc_id] = (digest, item)
             return None
         if first[0] != digest:
-            raise IdentityConflict(f"{_together(first[1], item)}: two {self.what} with {self.key} {doc_id!r} and different "
-                                "texts; give each its own id, or drop the ids to let newsgold hash the texts "
-                                "(an id names one text)")
+            raise IdentityConflict(
+                f"{_together(first[1], item)}: two {self.what} with {self.key} {doc_id!r} and different "
+                "texts; give each its own id, or drop the ids to let newsgold hash the texts "
+                "(an id names one text)"
+            )
         return first[1]
 
     def __contains__(self, doc_id: str) -> bool:
@@ -186,8 +192,10 @@ def _mapping(record: dict, key: str, item: str) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise DocumentError(f"{item}: field {key!r} is {type(value).__name__} {_shown(value)}, not a JSON object; "
-                            "fix the field or leave it out")
+        raise DocumentError(
+            f"{item}: field {key!r} is {type(value).__name__} {_shown(value)}, not a JSON object; "
+            "fix the field or leave it out"
+        )
     return value
 
 
@@ -199,8 +207,10 @@ def check_annotations(record: dict, item: str) -> None:
     for key, kind in (("spans", list), ("relations", list), ("annotated_labels", list), ("model_version", str)):
         value = record.get(key)
         if value is not None and not isinstance(value, kind):
-            raise DocumentError(f"{item}: field {key!r} is {type(value).__name__} {_shown(value)}, not a "
-                                f"{'list' if kind is list else 'string'}; fix the field or leave it out")
+            raise DocumentError(
+                f"{item}: field {key!r} is {type(value).__name__} {_shown(value)}, not a "
+                f"{'list' if kind is list else 'string'}; fix the field or leave it out"
+            )
     for k, span in enumerate(record.get("spans") or [], 1):
         where = f"{item} span {k}"
         if not isinstance(span, dict):
@@ -211,17 +221,22 @@ def check_annotations(record: dict, item: str) -> None:
             if isinstance(value, str) and value.isascii() and value.isdigit():  # as gold files may write it
                 value = int(value)
             if type(value) is not int or not 0 <= value <= MAX_OFFSET:
-                raise DocumentError(f"{where}: field {key!r} is {_shown(span.get(key))}, not a character offset (a "
-                                    "whole number from 0 to the text's length); fix the span")
+                raise DocumentError(
+                    f"{where}: field {key!r} is {_shown(span.get(key))}, not a character offset (a "
+                    "whole number from 0 to the text's length); fix the span"
+                )
             offsets.append(value)
         if offsets[0] > offsets[1]:
             raise DocumentError(f"{where}: start {offsets[0]} is after end {offsets[1]}; fix the span")
         if not isinstance(span.get("label"), str):
-            raise DocumentError(f"{where}: field 'label' is {_shown(span.get('label'))}, not a label name; fix the span")
+            raise DocumentError(
+                f"{where}: field 'label' is {_shown(span.get('label'))}, not a label name; fix the span"
+            )
     for k, relation in enumerate(record.get("relations") or [], 1):
         if not isinstance(relation, dict):
-            raise DocumentError(f"{item} relation {k}: {_shown(relation)} is not an object with head, tail and "
-                                "label; fix the relation")
+            raise DocumentError(
+                f"{item} relation {k}: {_shown(relation)} is not an object with head, tail and label; fix the relation"
+            )
     if not all(isinstance(label, str) for label in record.get("annotated_labels") or []):
         raise DocumentError(f"{item}: field 'annotated_labels' is not a list of label names; fix the field")
 
@@ -250,9 +265,7 @@ def check_record(record: dict, item: str, text_field: str = "text", annotations:
 def _from_record(record: dict, item: str, default_source: str, text_field: str) -> Document:
     if text_field not in record:
         fields = ", ".join(sorted(record)) or "none"
-        raise DocumentError(
-            f"{item}: no {text_field!r} field (fields: {fields}); pass --text-field NAME"
-        )
+        raise DocumentError(f"{item}: no {text_field!r} field (fields: {fields}); pass --text-field NAME")
     text = record[text_field]
     if not isinstance(text, str):
         raise DocumentError(f"{item}: field {text_field!r} is {type(text).__name__}, not text")
@@ -292,8 +305,9 @@ def _iter_csv(path: Path, text_field: str) -> Iterator[tuple[str, Document] | Do
         item = f"{path} row {row_no}"
         try:
             if None in row:
-                raise DocumentError(f"{item}: more cells than the header has columns; quote the text "
-                                    "(\"...\") if it holds commas")
+                raise DocumentError(
+                    f'{item}: more cells than the header has columns; quote the text ("...") if it holds commas'
+                )
             yield item, _from_record(dict(row), item, f"{path.name}:{row_no}", text_field)
         except DocumentError as exc:
             yield exc
@@ -356,8 +370,7 @@ def iter_documents(
                 results = _iter_csv(path, text_field)
             else:
                 raise DocumentError(
-                    f"{path}: unsupported file type {suffix or '(none)'}; use "
-                    + ", ".join(READABLE_SUFFIXES)
+                    f"{path}: unsupported file type {suffix or '(none)'}; use " + ", ".join(READABLE_SUFFIXES)
                 )
             for result in results:
                 if isinstance(result, DocumentError):
@@ -370,8 +383,9 @@ def iter_documents(
             bad(error)
 
 
-def group_stories(documents: list[Document], threshold: float = STORY_THRESHOLD,
-                  max_story: int | None = None) -> list[Document]:
+def group_stories(
+    documents: list[Document], threshold: float = STORY_THRESHOLD, max_story: int | None = None
+) -> list[Document]:
     """Assign `story_id`: documents whose TF-IDF cosine reaches `threshold` share a story.
 
     Stories are the connected components of the similarity graph (`annotate.stories`); with
@@ -385,9 +399,10 @@ def group_stories(documents: list[Document], threshold: float = STORY_THRESHOLD,
     loose = [doc for doc in documents if not doc.story_id]
     if not loose:
         return list(documents)
-    found = dict(zip((doc.id for doc in loose),
-                     story_ids([doc.id for doc in loose], tfidf([doc.text for doc in loose]), threshold, max_story)))
-    return [
-        doc if doc.story_id else replace(doc, story_id=found[doc.id])
-        for doc in documents
-    ]
+    found = dict(
+        zip(
+            (doc.id for doc in loose),
+            story_ids([doc.id for doc in loose], tfidf([doc.text for doc in loose]), threshold, max_story),
+        )
+    )
+    return [doc if doc.story_id else replace(doc, story_id=found[doc.id]) for doc in documents]

@@ -34,8 +34,13 @@ def _span(span) -> dict:
     """A span (a `Span` or its dict) as an event record carries it: id, start, end, label, text."""
     if isinstance(span, Span):
         span = span.to_dict()
-    return {"id": None if span.get("id") is None else str(span["id"]), "start": int(span["start"]),
-            "end": int(span["end"]), "label": str(span["label"]), "text": str(span["text"])}
+    return {
+        "id": None if span.get("id") is None else str(span["id"]),
+        "start": int(span["start"]),
+        "end": int(span["end"]),
+        "label": str(span["label"]),
+        "text": str(span["text"]),
+    }
 
 
 def _triple(relation) -> tuple[str, str, str]:
@@ -62,16 +67,23 @@ def events_of(spans: Iterable, relations: Iterable, schema) -> list[dict]:
     linked: dict[tuple[str, str], list[dict]] = {}  # (head id, relation) -> tail spans
     for head_id, tail_id, label in dict.fromkeys(map(_triple, relations)):
         head, tail = by_id.get(head_id), by_id.get(tail_id)
-        if label in ends and head is not None and tail is not None and head is not tail \
-                and (head["label"], tail["label"]) == ends[label]:
+        if (
+            label in ends
+            and head is not None
+            and tail is not None
+            and head is not tail
+            and (head["label"], tail["label"]) == ends[label]
+        ):
             linked.setdefault((head_id, label), []).append(tail)
     for found in linked.values():
         found.sort(key=lambda s: rank[id(s)])
     links = schema.argument_links
 
     def argument(span: dict) -> dict:
-        return {**span, **{name: [dict(t) for t in linked.get((span["id"], name), [])]
-                           for name in links.get(span["label"], [])}}
+        return {
+            **span,
+            **{name: [dict(t) for t in linked.get((span["id"], name), [])] for name in links.get(span["label"], [])},
+        }
 
     records = []
     for span in ordered:
@@ -91,6 +103,7 @@ def argument_count(record: dict, schema) -> int:
 
 # ---------------------------------------------------------------------------- the schema's [events]
 
+
 def parse_events(raw, schema, path: Path):
     """`[events]` of a schema file: the trigger label (a span label), and the worked example if
     given (`_example`). The names of the trigger's relations become keys of the event record,
@@ -104,19 +117,24 @@ def parse_events(raw, schema, path: Path):
     _known_keys(raw, _EVENT_KEYS, path, "events.")
     trigger = _require(raw, "trigger", str, path, "events.")
     if trigger not in schema.label_names:
-        raise SchemaError(f"{path}: key 'events.trigger' names unknown label {trigger!r}; "
-                          f"use one of {', '.join(schema.label_names)}")
+        raise SchemaError(
+            f"{path}: key 'events.trigger' names unknown label {trigger!r}; use one of {', '.join(schema.label_names)}"
+        )
     viewed = replace(schema, event_trigger=trigger)
     for role in viewed.event_roles:
         if role.name in _EVENT_RECORD_KEYS:
-            raise SchemaError(f"{path}: relation {role.name!r} starts from the trigger {trigger} and so names a role "
-                              f"of the event record, which has a key {role.name!r} already; rename the relation")
+            raise SchemaError(
+                f"{path}: relation {role.name!r} starts from the trigger {trigger} and so names a role "
+                f"of the event record, which has a key {role.name!r} already; rename the relation"
+            )
     role_tails = {role.tail for role in viewed.event_roles}
     for label, names in viewed.argument_links.items():
         for name in names:
             if label in role_tails and name in _SPAN_KEYS:
-                raise SchemaError(f"{path}: relation {name!r} starts from {label}, an argument label, and so names a "
-                                  f"list of each {label} argument, which has a key {name!r} already; rename the relation")
+                raise SchemaError(
+                    f"{path}: relation {name!r} starts from {label}, an argument label, and so names a "
+                    f"list of each {label} argument, which has a key {name!r} already; rename the relation"
+                )
     example = _example(raw["example"], viewed, path) if "example" in raw else None
     return trigger, example
 
@@ -136,8 +154,10 @@ def _example(raw, schema, path: Path):
     trigger = _require(raw, "trigger", str, path, where)
     for role in roles:
         if role.name not in raw:
-            raise SchemaError(f"{path}: key '{where}{role.name}' is missing; the example shows every role of an "
-                              f"event: add the text of its {role.tail}")
+            raise SchemaError(
+                f"{path}: key '{where}{role.name}' is missing; the example shows every role of an "
+                f"event: add the text of its {role.tail}"
+            )
     arguments = []
     for key in ("trigger", *names):
         if key not in raw:
@@ -148,14 +168,17 @@ def _example(raw, schema, path: Path):
             raise SchemaError(f"{path}: key '{where}{key}' must be a text or a list of texts, got {value!r}")
         for found in texts:
             if found not in text:
-                raise SchemaError(f"{path}: key '{where}{key}' is {found!r}, which is not in the example's text "
-                                  f"{text!r}; quote the text exactly")
+                raise SchemaError(
+                    f"{path}: key '{where}{key}' is {found!r}, which is not in the example's text "
+                    f"{text!r}; quote the text exactly"
+                )
         if key != "trigger":
             arguments.append((key, tuple(texts)))
     return EventExample(text, trigger, tuple(arguments))
 
 
 # ---------------------------------------------------------------------------- the worked example
+
 
 def example_document(schema) -> tuple[str, list[Span], list[Relation], str]:
     """The worked example as a document: its text, spans, relations and the trigger's span id. From `[events.example]`
@@ -167,14 +190,16 @@ def example_document(schema) -> tuple[str, list[Span], list[Relation], str]:
     if example is not None:
         text, trigger_text, arguments = example.text, example.trigger, dict(example.arguments)
     else:
+
         def first(label: str) -> str:
             found = next(item for item in schema.labels if item.name == label)
             return found.examples[0] if found.examples else label.lower()
 
         trigger_text = first(schema.event_trigger)
         arguments = {role.name: (first(role.tail),) for role in roles}
-        arguments.update({name: (first(by_name[name].tail),) for role in roles
-                          for name in schema.argument_links.get(role.tail, [])})
+        arguments.update(
+            {name: (first(by_name[name].tail),) for role in roles for name in schema.argument_links.get(role.tail, [])}
+        )
         text = " … ".join(dict.fromkeys([trigger_text, *(t for texts in arguments.values() for t in texts)]))
     spans: dict[tuple[str, str], Span] = {}
 
@@ -209,14 +234,21 @@ def example_markdown(schema) -> list[str]:
     by_id = {s.id: s for s in spans}
     by_name = {r.name: r for r in schema.relations}
     trigger = by_id[trigger_id]
-    out = ["", "## An event, worked through", "",
-           f"Each **{schema.event_trigger}** span is one event. Its arguments are the relations drawn from it"
-           + (f" ({', '.join(f'`{r.name}`' for r in schema.event_roles)})" if schema.event_roles else "")
-           + "; in Label Studio, draw each one from the "
-           f"{schema.event_trigger} span to the argument's span and choose the relation's type.", "",
-           f"> {text}", "",
-           "| role | draw | from → to | span |", "|---|---|---|---|",
-           f"| trigger | (the span) | {schema.event_trigger} | `{trigger.text}` |"]
+    out = [
+        "",
+        "## An event, worked through",
+        "",
+        f"Each **{schema.event_trigger}** span is one event. Its arguments are the relations drawn from it"
+        + (f" ({', '.join(f'`{r.name}`' for r in schema.event_roles)})" if schema.event_roles else "")
+        + "; in Label Studio, draw each one from the "
+        f"{schema.event_trigger} span to the argument's span and choose the relation's type.",
+        "",
+        f"> {text}",
+        "",
+        "| role | draw | from → to | span |",
+        "|---|---|---|---|",
+        f"| trigger | (the span) | {schema.event_trigger} | `{trigger.text}` |",
+    ]
     for relation in relations:
         kind = by_name[relation.label]
         head, tail = by_id[relation.head], by_id[relation.tail]
@@ -226,6 +258,14 @@ def example_markdown(schema) -> list[str]:
         out += ["", "(Built from the labels' examples: a schema's `[events.example]` gives a real sentence.)"]
     record = next(r for r in events_of(spans, relations, schema) if r["id"] == trigger_id)
     fields = [f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}" for key, value in record.items()]
-    out += ["", "The dataset's `events` column holds this event as:", "", "```json", "{",
-            ",\n".join(fields), "}", "```"]
+    out += [
+        "",
+        "The dataset's `events` column holds this event as:",
+        "",
+        "```json",
+        "{",
+        ",\n".join(fields),
+        "}",
+        "```",
+    ]
     return out

@@ -68,8 +68,9 @@ def _events(record: dict, trigger: str, roles: set[str]) -> list[tuple[tuple, li
         if relation.get("label") in roles and head and tail and head[2] == trigger:
             arguments.setdefault(relation["head"], []).append((relation["label"], tail))
     triggers = sorted((s for s in spans if s["label"] == trigger), key=lambda s: (s["start"], s["end"]))
-    return [((s["start"], s["end"], s["label"]), arguments.get(s.get("id"), []) if s.get("id") else [])
-            for s in triggers]
+    return [
+        ((s["start"], s["end"], s["label"]), arguments.get(s.get("id"), []) if s.get("id") else []) for s in triggers
+    ]
 
 
 def _same_role_overlap(p: tuple, g: tuple) -> bool:
@@ -93,8 +94,14 @@ def _count(gold: list, predicted: list, scheme: str, counts: dict) -> None:
         counts["roles"][role] += Counts(0, 0, p_all.count(role), g_all.count(role))
 
 
-def event_scores(gold_records: list[dict], predicted_by_id: dict[str, dict], schema_or_relation_ends,
-                 labels: list[str], trigger: str | None = None, roles=None) -> dict:
+def event_scores(
+    gold_records: list[dict],
+    predicted_by_id: dict[str, dict],
+    schema_or_relation_ends,
+    labels: list[str],
+    trigger: str | None = None,
+    roles=None,
+) -> dict:
     """The event report of the predicted records (document id -> record, as
     `scoring.check_predictions` returns them; a gold document without one: nothing predicted)
     against the `gold_records` (JSONL records: spans with ids, relations by span id), each
@@ -104,8 +111,9 @@ def event_scores(gold_records: list[dict], predicted_by_id: dict[str, dict], sch
     `documents` (scored on triggers), `unscored` (trigger or role -> why), `definition`.
     Trigger and roles: `event_structure`."""
     ends, trigger, roles = event_structure(schema_or_relation_ends, trigger, roles)
-    counts = {s: {"triggers": Counts(), "identification": Counts(), "roles": {r: Counts() for r in roles}}
-              for s in SCHEMES}
+    counts = {
+        s: {"triggers": Counts(), "identification": Counts(), "roles": {r: Counts() for r in roles}} for s in SCHEMES
+    }
     documents, scored = 0, set()
     for doc in gold_records:
         gold_for = set(doc.get("annotated_labels") or labels)
@@ -133,7 +141,9 @@ def event_scores(gold_records: list[dict], predicted_by_id: dict[str, dict], sch
     kept = [role for role in roles if role in scored]
     links = relation_scores(gold_records, predicted_by_id, {n: e for n, e in ends.items() if n not in roles}, labels)
     return {
-        "trigger": trigger, "roles": roles, "documents": documents,
+        "trigger": trigger,
+        "roles": roles,
+        "documents": documents,
         "triggers": figures(lambda c: c["triggers"]),
         "trigger_classification": f"the same as trigger identification: {trigger} is the one trigger label",
         "argument_identification": figures(lambda c: c["identification"]),
@@ -157,10 +167,12 @@ def _rows(report: dict) -> list[tuple[str, dict]]:
     rows = []
     if report["trigger"] not in report["unscored"]:
         classification = report["argument_classification"]
-        rows += [(f"trigger identification = classification ({report['trigger']})", report["triggers"]),
-                 ("argument identification", report["argument_identification"]),
-                 *((f"argument classification: {role}", s) for role, s in classification["roles"].items()),
-                 ("**argument classification (micro)**", classification["micro"])]
+        rows += [
+            (f"trigger identification = classification ({report['trigger']})", report["triggers"]),
+            ("argument identification", report["argument_identification"]),
+            *((f"argument classification: {role}", s) for role, s in classification["roles"].items()),
+            ("**argument classification (micro)**", classification["micro"]),
+        ]
     return rows + [(f"relation: {name}", s) for name, s in report["relations"]["types"].items()]
 
 
@@ -178,10 +190,14 @@ def events_table(report: dict) -> str:
     """A Markdown table of `event_scores`: strict and overlap P/R/F1 of trigger identification,
     argument identification, argument classification per role and micro, and the relations that
     are no role, with the gold and predicted counts (strict's; overlap counts the same items)."""
-    lines = ["| event measure | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| event measure | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, schemes in _rows(report):
         s, o = schemes["strict"], schemes["overlap"]
-        lines.append(f"| {name} | {cell(s['precision'])} | {cell(s['recall'])} | {cell(s['f1'])} | "
-                     f"{cell(o['precision'])} | {cell(o['recall'])} | {cell(o['f1'])} | {s['gold']} | {s['predicted']} |")
+        lines.append(
+            f"| {name} | {cell(s['precision'])} | {cell(s['recall'])} | {cell(s['f1'])} | "
+            f"{cell(o['precision'])} | {cell(o['recall'])} | {cell(o['f1'])} | {s['gold']} | {s['predicted']} |"
+        )
     return "\n".join(lines)

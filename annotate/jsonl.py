@@ -10,7 +10,6 @@ from typing import Iterable, Iterator
 from newsgold.annotate.errors import DocumentError
 from newsgold.annotate.outputs import Inputs, atomic_file, check_regular  # noqa: F401 (check_regular: readers import it here)
 
-
 MAX_DEPTH = 64  # nesting of JSON arrays and objects a record may have (ours have 4)
 
 
@@ -20,8 +19,10 @@ def check_text(text: str, item: str, fix: str = "") -> str:
     at = text.find("\0")
     if at >= 0:
         order = "LE" if at % 2 else "BE"
-        raise DocumentError(f"{item}: holds NUL bytes (the first at character {at}), so it is UTF-16 without a "
-                            f"byte-order mark or not text; convert it to UTF-8 (iconv -f UTF-16{order} -t UTF-8){fix}")
+        raise DocumentError(
+            f"{item}: holds NUL bytes (the first at character {at}), so it is UTF-16 without a "
+            f"byte-order mark or not text; convert it to UTF-8 (iconv -f UTF-16{order} -t UTF-8){fix}"
+        )
     return text
 
 
@@ -53,13 +54,19 @@ def parse_json(text: str | bytes, item: str):
         value = _TOO_DEEP
     opening = (b"[", b"{") if isinstance(text, bytes) else ("[", "{")
     if value is _TOO_DEEP or (sum(map(text.count, opening)) > MAX_DEPTH and _depth(value) > MAX_DEPTH):
-        raise DocumentError(f"{item}: JSON nested more than {MAX_DEPTH} levels deep; a record is flat "
-                            "(docs/architecture.md): fix the line")
+        raise DocumentError(
+            f"{item}: JSON nested more than {MAX_DEPTH} levels deep; a record is flat "
+            "(docs/architecture.md): fix the line"
+        )
     return value
 
 
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
-         (b"\xfe\xff", "utf-16"))
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 
 
 def encoding_of(head: bytes) -> str:
@@ -80,8 +87,10 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str]]:
             for line_no, line in enumerate(lines, start=1):
                 yield line_no, check_text(line, f"{path} line {line_no}")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{path} after line {line_no}: not {encoding.removesuffix('-sig').upper()} "
-                            f"({exc.reason}); convert the file to UTF-8") from None
+        raise DocumentError(
+            f"{path} after line {line_no}: not {encoding.removesuffix('-sig').upper()} "
+            f"({exc.reason}); convert the file to UTF-8"
+        ) from None
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:

@@ -121,14 +121,35 @@ class Analysis:
         return found
 
     def to_bytes(self) -> bytes:
-        return orjson.dumps([self.starts, self.ends, self.lemmas, self.tags, self.pos, self.deps,
-                             self.heads, self.sentences, self.entities])
+        return orjson.dumps(
+            [
+                self.starts,
+                self.ends,
+                self.lemmas,
+                self.tags,
+                self.pos,
+                self.deps,
+                self.heads,
+                self.sentences,
+                self.entities,
+            ]
+        )
 
     @classmethod
     def from_bytes(cls, text: str, data: bytes) -> "Analysis":
         s, e, lemmas, tags, pos, deps, heads, sents, ents = orjson.loads(data)
-        return cls(text, tuple(s), tuple(e), tuple(lemmas), tuple(tags), tuple(pos), tuple(deps), tuple(heads),
-                   tuple(map(tuple, sents)), tuple(map(tuple, ents)))
+        return cls(
+            text,
+            tuple(s),
+            tuple(e),
+            tuple(lemmas),
+            tuple(tags),
+            tuple(pos),
+            tuple(deps),
+            tuple(heads),
+            tuple(map(tuple, sents)),
+            tuple(map(tuple, ents)),
+        )
 
 
 def _from_doc(doc, text: str, shift: int = 0) -> Analysis:
@@ -169,8 +190,9 @@ def _from_doc(doc, text: str, shift: int = 0) -> Analysis:
 def _joined(text: str, parts: list[Analysis]) -> Analysis:
     """One Analysis of `text` from the analyses of its consecutive pieces (offsets already
     shifted): token indices of each piece move by the tokens before it."""
-    fields: dict[str, list] = {k: [] for k in ("starts", "ends", "lemmas", "tags", "pos", "deps", "heads",
-                                                 "sentences", "entities")}
+    fields: dict[str, list] = {
+        k: [] for k in ("starts", "ends", "lemmas", "tags", "pos", "deps", "heads", "sentences", "entities")
+    }
     before = 0
     for part in parts:
         for name in ("starts", "ends", "lemmas", "tags", "pos", "deps"):
@@ -232,8 +254,10 @@ def _worker_parse(chunk: list[tuple[str, int]]) -> list[bytes]:
     _WORKER_CHUNKS += 1
     if _WORKER_CHUNKS % 64 == 0:
         gc.collect()
-    return [_from_doc(doc, piece, shift).to_bytes()
-            for doc, (piece, shift) in zip(_WORKER_NLP.pipe([p for p, _ in chunk]), chunk)]
+    return [
+        _from_doc(doc, piece, shift).to_bytes()
+        for doc, (piece, shift) in zip(_WORKER_NLP.pipe([p for p, _ in chunk]), chunk)
+    ]
 
 
 _WORKER_CHUNKS = 0
@@ -266,14 +290,20 @@ class Pipeline:
         try:
             import spacy.util
         except ImportError:
-            raise PipelineError(f"the language layer needs spaCy, which is not installed; install it with {INSTALL}") from None
+            raise PipelineError(
+                f"the language layer needs spaCy, which is not installed; install it with {INSTALL}"
+            ) from None
         try:
             folder = Path(spacy.util.get_package_path(name))
             self.version = metadata.version(name)
         except (ImportError, metadata.PackageNotFoundError, OSError, ValueError):
             raise PipelineError(
                 f"the language pipeline {name!r} is not installed; "
-                + (f"install it with {INSTALL}" if name == DEFAULT else f"install its package, or unset NEWSGOLD_PIPELINE to use {DEFAULT}")
+                + (
+                    f"install it with {INSTALL}"
+                    if name == DEFAULT
+                    else f"install its package, or unset NEWSGOLD_PIPELINE to use {DEFAULT}"
+                )
             ) from None
         self.name = name
         data = folder / f"{name}-{self.version}"
@@ -281,9 +311,15 @@ class Pipeline:
         self.digest = files_digest(self.folder)
         pinned = PINNED.get(name)
         if pinned and (pinned["version"], pinned["files"]) != (self.version, self.digest):
-            what = f"version {self.version}" if pinned["version"] != self.version else "files that differ from the pinned ones"
-            raise PipelineError(f"the language pipeline {name} installed here has {what}, not the pinned "
-                                f"{pinned['version']} (sha256 {pinned['files'][:12]}...); reinstall it with {INSTALL}")
+            what = (
+                f"version {self.version}"
+                if pinned["version"] != self.version
+                else "files that differ from the pinned ones"
+            )
+            raise PipelineError(
+                f"the language pipeline {name} installed here has {what}, not the pinned "
+                f"{pinned['version']} (sha256 {pinned['files'][:12]}...); reinstall it with {INSTALL}"
+            )
         import spacy
 
         self.spacy_version = spacy.__version__
@@ -296,8 +332,14 @@ class Pipeline:
 
     def describe(self) -> dict:
         """What a model folder, a card or a report records of the pipeline."""
-        return {"name": self.name, "version": self.version, "sha256": self.digest, "identity": self.identity,
-                "spacy": self.spacy_version, "licence": self._licence()}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "sha256": self.digest,
+            "identity": self.identity,
+            "spacy": self.spacy_version,
+            "licence": self._licence(),
+        }
 
     def _licence(self) -> str | None:
         try:
@@ -311,15 +353,18 @@ class Pipeline:
             try:
                 self._nlp = _load(self.name)
             except Exception as exc:  # a broken package: one line, not spaCy's traceback
-                raise PipelineError(f"the language pipeline {self.name} cannot be loaded ({type(exc).__name__}: "
-                                    f"{str(exc)[:200]}); reinstall it with {INSTALL}") from None
+                raise PipelineError(
+                    f"the language pipeline {self.name} cannot be loaded ({type(exc).__name__}: "
+                    f"{str(exc)[:200]}); reinstall it with {INSTALL}"
+                ) from None
         return self._nlp
 
     def cache(self) -> Cache:
         return Cache(cache_dir() / "language" / f"{self.identity}-spacy{self.spacy_version}-f{FORMAT}.sqlite3")
 
-    def analyse(self, texts: Iterable[str], progress: Progress = silent, processes: int | None = None,
-                cached: bool = True) -> list[Analysis]:
+    def analyse(
+        self, texts: Iterable[str], progress: Progress = silent, processes: int | None = None, cached: bool = True
+    ) -> list[Analysis]:
         """The Analysis of every text, in order: from the cache where it holds one, else parsed
         (and cached). `processes`: worker processes (default: one per core when the uncached words
         reach PARALLEL_WORDS, else parsing stays in this process)."""

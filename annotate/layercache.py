@@ -82,7 +82,8 @@ class Cache:
             for first in range(0, len(keys), 500):
                 part = keys[first : first + 500]
                 rows = self.db.execute(
-                    f"SELECT key, data FROM analyses WHERE key IN ({','.join('?' * len(part))})", part)
+                    f"SELECT key, data FROM analyses WHERE key IN ({','.join('?' * len(part))})", part
+                )
                 found.update(rows)
         except sqlite3.Error:
             self._set_aside()

@@ -39,8 +39,9 @@ class Bound:
 
     def interval(self) -> str:
         """The bounds in interval notation: [1,65535], (0,1]."""
-        return (f"{'(' if self.low_open else '['}{_number(self.low)},"
-                f"{_number(self.high)}{')' if self.high_open else ']'}")
+        return (
+            f"{'(' if self.low_open else '['}{_number(self.low)},{_number(self.high)}{')' if self.high_open else ']'}"
+        )
 
     def describe(self) -> str:
         """What a value must be, in words: 'a whole number from 1 to 65535 (a TCP port)'."""
@@ -79,8 +80,7 @@ def _finite(value) -> bool:
 
 LIMITS: dict[str, Bound] = {
     # annotate documents / preannotate / push / export
-    "story_threshold": Bound(float, 0, 1, "the TF-IDF cosine at which two documents are one story",
-                             low_open=True),
+    "story_threshold": Bound(float, 0, 1, "the TF-IDF cosine at which two documents are one story", low_open=True),
     "max_story": Bound(int, 1, 10**9, "documents in one story"),
     # annotate push
     "batch_size": Bound(int, 1, 5000, "tasks per import request"),
@@ -104,8 +104,9 @@ LIMITS: dict[str, Bound] = {
     "steps": Bound(int, 1, 50, "training sizes on the curve, each a model fitted"),
 }
 
-RATIOS_RULE = ("three non-negative numbers, the train,validation,test shares, that sum to 1, train above 0 "
-               "(e.g. 0.8,0.1,0.1)")
+RATIOS_RULE = (
+    "three non-negative numbers, the train,validation,test shares, that sum to 1, train above 0 (e.g. 0.8,0.1,0.1)"
+)
 RATIOS_TOLERANCE = 1e-6
 
 
@@ -152,6 +153,7 @@ def check(name: str, value, error: type[NewsgoldError] = OptionError):
 def ratios_problem(value) -> tuple[str | None, tuple[float, float, float] | None]:
     """(why `value` cannot be the split ratios, None) or (None, the three ratios as floats).
     `value` is a "0.8,0.1,0.1" string or a sequence of three numbers."""
+
     def refused(reason: str):
         return f"{shown(value)}: {reason}; give {RATIOS_RULE}", None
 
@@ -179,8 +181,11 @@ def ratios_problem(value) -> tuple[str | None, tuple[float, float, float] | None
 
 def check_ratios(value, error: type[NewsgoldError] = OptionError) -> tuple[float, float, float]:
     """The split ratios (train, validation, test) as three floats, or `error` (as `check`)."""
-    why, ratios = ratios_problem(value) if not isinstance(value, str) else (
-        f"{shown(value)}: a string; give {RATIOS_RULE} as a sequence", None)
+    why, ratios = (
+        ratios_problem(value)
+        if not isinstance(value, str)
+        else (f"{shown(value)}: a string; give {RATIOS_RULE} as a sequence", None)
+    )
     if why:
         raise error(f"ratios: {why}")
     return ratios

@@ -81,13 +81,16 @@ def check_regular(path: str | Path) -> Path:
     except OSError:
         return path
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise DocumentError(f"{path}: not a regular file (a named pipe, a device or a socket), which newsgold "
-                            "would wait on forever; save the input to a file and give that")
+        raise DocumentError(
+            f"{path}: not a regular file (a named pipe, a device or a socket), which newsgold "
+            "would wait on forever; save the input to a file and give that"
+        )
     return path
 
 
-def check_inputs(out: str | Path, inputs: Inputs, *, folder: bool = False,
-                 error: type[NewsgoldError] = OutputError) -> None:
+def check_inputs(
+    out: str | Path, inputs: Inputs, *, folder: bool = False, error: type[NewsgoldError] = OutputError
+) -> None:
     """Refuse `out` when it is one of `inputs` (same real path or inode), lies inside an input
     folder, or (`folder`) is a folder that holds an input. Inputs that do not exist are left to
     their readers."""
@@ -105,13 +108,16 @@ def check_inputs(out: str | Path, inputs: Inputs, *, folder: bool = False,
         source = _real(given)
         if source == real or (here is not None and os.path.samestat(found, here)):
             how = "" if os.path.abspath(given) == os.path.abspath(out) else " (the same file through a link)"
-            raise error(f"{out} is the input {given}{how}: writing it would replace what is being read; "
-                        "choose another output")
+            raise error(
+                f"{out} is the input {given}{how}: writing it would replace what is being read; choose another output"
+            )
         if stat.S_ISDIR(found.st_mode) and (real.is_relative_to(source) or (found.st_dev, found.st_ino) in above):
             raise error(f"{out} lies inside the folder {given}, which is being read; choose an output outside it")
         if folder and source.is_relative_to(real):
-            raise error(f"{out} holds the input {given}: replacing the folder would delete it; "
-                        "choose another output, or move the input out of it")
+            raise error(
+                f"{out} holds the input {given}: replacing the folder would delete it; "
+                "choose another output, or move the input out of it"
+            )
 
 
 def check_file(out: str | Path, inputs: Inputs = ()) -> Path:
@@ -187,8 +193,13 @@ def check_folder(out: str | Path, kind: FolderKind, inputs: Inputs = (), force: 
     return out
 
 
-_FIX = {errno.ENOSPC: "free disk space", errno.EDQUOT: "free disk space", errno.EROFS: "choose a writable folder",
-        errno.EACCES: "choose a folder you may write", errno.EPERM: "choose a folder you may write"}
+_FIX = {
+    errno.ENOSPC: "free disk space",
+    errno.EDQUOT: "free disk space",
+    errno.EROFS: "choose a writable folder",
+    errno.EACCES: "choose a folder you may write",
+    errno.EPERM: "choose a folder you may write",
+}
 
 
 @lru_cache(maxsize=None)
@@ -199,12 +210,16 @@ def _failure(error: type[NewsgoldError]) -> type[NewsgoldError]:
 
 
 def _failed(out: Path, exc: OSError, error: type[NewsgoldError] = OutputError) -> NewsgoldError:
-    ours = exc.filename and any(part.startswith(f".{Path(os.path.abspath(out)).name}.") for part in Path(exc.filename).parts)
+    ours = exc.filename and any(
+        part.startswith(f".{Path(os.path.abspath(out)).name}.") for part in Path(exc.filename).parts
+    )
     where = f" ({exc.filename})" if exc.filename and not ours else ""  # not our temporary's name
     cause = exc.strerror or str(exc) or type(exc).__name__
-    failed = _failure(error)(f"{out}: could not be written ({cause}{where}); it is left as it was and nothing "
-                             f"partial remains; {_FIX.get(exc.errno, 'fix the cause')} and run again, or choose "
-                             "another output")
+    failed = _failure(error)(
+        f"{out}: could not be written ({cause}{where}); it is left as it was and nothing "
+        f"partial remains; {_FIX.get(exc.errno, 'fix the cause')} and run again, or choose "
+        "another output"
+    )
     failed.errno = exc.errno
     return failed
 

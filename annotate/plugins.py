@@ -38,5 +38,7 @@ def load(group: str, name: str):
         return point.load()
     except Exception as exc:  # a broken install: the module or the object it names is missing
         cause = (str(exc).splitlines() or [""])[0]
-        raise NewsgoldError(f"entry point {name!r} of group {group} ({getattr(point, 'value', '?')}) cannot be "
-                            f"loaded ({type(exc).__name__}: {cause}); reinstall the package that provides it") from None
+        raise NewsgoldError(
+            f"entry point {name!r} of group {group} ({getattr(point, 'value', '?')}) cannot be "
+            f"loaded ({type(exc).__name__}: {cause}); reinstall the package that provides it"
+        ) from None

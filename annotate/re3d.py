@@ -74,8 +74,10 @@ def _records(path: Path, keys: dict[str, type]) -> list[tuple[str, dict]]:
             value = record.get(key)
             if not isinstance(value, kind) or isinstance(value, bool):
                 got = "missing" if key not in record else f"{type(value).__name__} {value!r:.40}"
-                raise DocumentError(f"{item}: field {key!r} is {got}, not {'a whole number' if kind is int else 'text'}; "
-                                    "fix the record (re3d's own files have it)")
+                raise DocumentError(
+                    f"{item}: field {key!r} is {got}, not {'a whole number' if kind is int else 'text'}; "
+                    "fix the record (re3d's own files have it)"
+                )
         found.append((item, record))
     return found
 
@@ -143,6 +145,8 @@ def convert(folder: str | Path) -> tuple[list[dict], Re3dReport]:
             document = Document(document_id(text), text, f"re3d/{source.name}/{doc['_id']}", meta=meta)
             records.append(AnnotatedDocument(document, tuple(spans), annotated_labels=tuple(ANNOTATED)).to_record())
     if not records:
-        raise DocumentError(f"{folder}: no document could be kept ({', '.join(sorted(report.dropped)) or 'none read'}); "
-                            "check the folder")
+        raise DocumentError(
+            f"{folder}: no document could be kept ({', '.join(sorted(report.dropped)) or 'none read'}); "
+            "check the folder"
+        )
     return records, report

@@ -58,12 +58,14 @@ def pairs(gold: list, predicted: list, scheme: str, overlaps) -> list[tuple[int,
 
 def _matched(gold: list, predicted: list, scheme: str) -> int:
     """How many predicted relations find a gold relation of their type, each gold used once."""
-    return len(pairs(gold, predicted, scheme,
-                     lambda p, g: g[0] == p[0] and _overlap(p[1], g[1]) and _overlap(p[2], g[2])))
+    return len(
+        pairs(gold, predicted, scheme, lambda p, g: g[0] == p[0] and _overlap(p[1], g[1]) and _overlap(p[2], g[2]))
+    )
 
 
-def relation_scores(gold: list[dict], predicted: dict[str, dict], relation_ends: dict[str, tuple[str, str]],
-                    labels: list[str]) -> dict:
+def relation_scores(
+    gold: list[dict], predicted: dict[str, dict], relation_ends: dict[str, tuple[str, str]], labels: list[str]
+) -> dict:
     """`types` (type -> scheme -> Scores) and `micro` (scheme -> Scores) of the predicted records
     (document id -> record, as `scoring.check_predictions` returns them) against the `gold`
     records, with `definition`; `unscored` names the types no gold document is gold for."""
@@ -86,18 +88,21 @@ def relation_scores(gold: list[dict], predicted: dict[str, dict], relation_ends:
         if name in scored:
             types[name] = {s: prf(counts[name][s]) for s in SCHEMES}
     micro = {s: prf(sum((counts[n][s] for n in scored), Counts())) for s in SCHEMES}
-    return {"types": types, "micro": micro, "definition": DEFINITION,
-            "unscored": sorted(set(relation_ends) - scored)}
+    return {"types": types, "micro": micro, "definition": DEFINITION, "unscored": sorted(set(relation_ends) - scored)}
 
 
 def relations_table(report: dict) -> str:
     """A Markdown table of `relation_scores`: strict and overlap P/R/F1 per type and micro."""
     from newsgold.annotate.scoring import cell
 
-    lines = ["| relation | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| relation | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, schemes in [*report["types"].items(), ("**micro**", report["micro"])]:
         s, o = schemes["strict"], schemes["overlap"]
-        lines.append(f"| {name} | {cell(s['precision'])} | {cell(s['recall'])} | {cell(s['f1'])} | "
-                     f"{cell(o['precision'])} | {cell(o['recall'])} | {cell(o['f1'])} | {s['gold']} | {s['predicted']} |")
+        lines.append(
+            f"| {name} | {cell(s['precision'])} | {cell(s['recall'])} | {cell(s['f1'])} | "
+            f"{cell(o['precision'])} | {cell(o['recall'])} | {cell(o['f1'])} | {s['gold']} | {s['predicted']} |"
+        )
     return "\n".join(lines)

@@ -124,8 +124,11 @@ class Schema:
         if trigger is not None:  # as the file says it: [events] trigger, [events.example]
             data["events"] = {"trigger": trigger}
             if example is not None:
-                data["events"]["example"] = {"text": example["text"], "trigger": example["trigger"],
-                                             **{name: list(texts) for name, texts in example["arguments"]}}
+                data["events"]["example"] = {
+                    "text": example["text"],
+                    "trigger": example["trigger"],
+                    **{name: list(texts) for name, texts in example["arguments"]},
+                }
         return data
 
     @cached_property
@@ -161,9 +164,7 @@ def load_schema(path: str | Path | None = None) -> Schema:
     try:
         raw = tomllib.loads(check_regular(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SchemaError(
-            f"{path}: schema file not found; pass --schema PATH or set {SCHEMA_ENV}"
-        ) from None
+        raise SchemaError(f"{path}: schema file not found; pass --schema PATH or set {SCHEMA_ENV}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SchemaError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
     return _parse(raw, path)
@@ -204,9 +205,7 @@ def _require(raw: dict, key: str, kind: type, path: Path, where: str):
         raise SchemaError(f"{path}: key '{where}{key}' is missing; add it")
     value = raw[key]
     if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
-        raise SchemaError(
-            f"{path}: key '{where}{key}' must be a non-empty {kind.__name__}, got {value!r}"
-        )
+        raise SchemaError(f"{path}: key '{where}{key}' must be a non-empty {kind.__name__}, got {value!r}")
     return value
 
 
@@ -220,9 +219,7 @@ def _labels(raw_labels: list, path: Path) -> list[SpanLabel]:
         _known_keys(item, _LABEL_KEYS, path, where)
         label_name = _require(item, "name", str, path, where)
         if not _LABEL_NAME.match(label_name):
-            raise SchemaError(
-                f"{path}: key '{where}name' is {label_name!r}; use upper case letters, digits, _"
-            )
+            raise SchemaError(f"{path}: key '{where}name' is {label_name!r}; use upper case letters, digits, _")
         if label_name in _RESERVED_LABELS:
             raise SchemaError(
                 f"{path}: key '{where}name' is {label_name!r}, which cannot name a label: {_RESERVED_LABELS[label_name]}; "
@@ -238,8 +235,7 @@ def _labels(raw_labels: list, path: Path) -> list[SpanLabel]:
             raise SchemaError(f"{path}: key '{where}hotkey' is {hotkey!r}; use a single character")
         if hotkey in seen_hotkeys:
             raise SchemaError(
-                f"{path}: key '{where}hotkey' {hotkey!r} is already used by "
-                f"{seen_hotkeys[hotkey]}; pick another key"
+                f"{path}: key '{where}hotkey' {hotkey!r} is already used by {seen_hotkeys[hotkey]}; pick another key"
             )
         seen_hotkeys[hotkey] = label_name
         examples = item.get("examples", [])
@@ -276,9 +272,7 @@ def _parse(raw: dict, path: Path) -> Schema:
         _known_keys(item, _RELATION_KEYS, path, where)
         rel_name = _require(item, "name", str, path, where)
         if not _RELATION_NAME.match(rel_name):
-            raise SchemaError(
-                f"{path}: key '{where}name' is {rel_name!r}; use lower case letters, digits, _"
-            )
+            raise SchemaError(f"{path}: key '{where}name' is {rel_name!r}; use lower case letters, digits, _")
         if rel_name in {r.name for r in relations}:
             raise SchemaError(f"{path}: key '{where}name' repeats relation {rel_name!r}; rename it")
         if rel_name.upper() in label_names:
@@ -295,9 +289,7 @@ def _parse(raw: dict, path: Path) -> Schema:
                     f"use one of {', '.join(sorted(label_names))}"
                 )
             ends.append(value)
-        relations.append(
-            RelationType(rel_name, ends[0], ends[1], item.get("description", ""))
-        )
+        relations.append(RelationType(rel_name, ends[0], ends[1], item.get("description", "")))
 
     guidelines = _guidelines(raw, path) if "guidelines" in raw else ""
     schema = Schema(name, version, description, tuple(labels), tuple(relations), guidelines, path)

@@ -82,8 +82,14 @@ def prf(counts: Counts, half_credit: bool = False) -> Scores:
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         reason = None
     rounded = [None if v is None else round(v, 4) for v in (precision, recall, f1)]
-    return Scores(*rounded, correct=counts.correct, predicted=counts.predicted, gold=counts.gold,
-                  partial=counts.partial, reason=reason)
+    return Scores(
+        *rounded,
+        correct=counts.correct,
+        predicted=counts.predicted,
+        gold=counts.gold,
+        partial=counts.partial,
+        reason=reason,
+    )
 
 
 def _unscored(gold: int, reason: str) -> Scores:
@@ -101,15 +107,32 @@ def _macro(rows: dict[str, Scores], label_names: list[str], counts: Counts) -> S
         if label_names and not defined:
             said.append(f"{metric} undefined for every label")
         elif missing:
-            said.append(f"{metric} over {', '.join(defined)} only ("
-                        + "; ".join(f"{label}: {rows[label].reason}" for label in missing) + ")")
+            said.append(
+                f"{metric} over {', '.join(defined)} only ("
+                + "; ".join(f"{label}: {rows[label].reason}" for label in missing)
+                + ")"
+            )
     reason = "no label scored" if not label_names else ("; ".join(said) or None)
-    return Scores(values["precision"], values["recall"], values["f1"], correct=counts.correct,
-                  predicted=counts.predicted, gold=counts.gold, partial=counts.partial, reason=reason)
+    return Scores(
+        values["precision"],
+        values["recall"],
+        values["f1"],
+        correct=counts.correct,
+        predicted=counts.predicted,
+        gold=counts.gold,
+        partial=counts.partial,
+        reason=reason,
+    )
 
 
-def summarise(counts: dict[str, dict[str, Counts]], scored: Iterable[str], unscored: dict[str, str],
-              schemes: Iterable[str], order: Iterable[str] = (), pooled: dict[str, Counts] | None = None) -> dict:
+def summarise(
+    counts: dict[str, dict[str, Counts]],
+    scored: Iterable[str],
+    unscored: dict[str, str],
+    schemes: Iterable[str],
+    order: Iterable[str] = (),
+    pooled: dict[str, Counts] | None = None,
+) -> dict:
     """The report of `counts` (label -> scheme -> Counts): `labels` (label -> scheme -> Scores,
     the labels scored first, then those in `unscored`, label -> why, with their gold count and no
     figure; in the order of `order`, then the rest), `micro` (the counts of the labels scored
@@ -119,7 +142,9 @@ def summarise(counts: dict[str, dict[str, Counts]], scored: Iterable[str], unsco
     labels: dict[str, dict[str, Scores]] = {}
     for label in dict.fromkeys([*(l for l in order if l in scored or l in unscored), *scored, *unscored]):
         if label in unscored:
-            labels[label] = {s: _unscored(counts.get(label, {}).get(s, Counts()).gold, unscored[label]) for s in schemes}
+            labels[label] = {
+                s: _unscored(counts.get(label, {}).get(s, Counts()).gold, unscored[label]) for s in schemes
+            }
         else:
             labels[label] = {s: prf(counts.get(label, {}).get(s, Counts()), s in HALF_CREDIT) for s in schemes}
     micro, macro = {}, {}
@@ -130,9 +155,16 @@ def summarise(counts: dict[str, dict[str, Counts]], scored: Iterable[str], unsco
         if scored:
             micro[scheme] = prf(total, scheme in HALF_CREDIT)
         else:
-            micro[scheme] = Scores(None, None, None, total.correct, total.predicted, total.gold,
-                                   reason="no label is both predicted and gold: " + "; ".join(
-                                       f"{label}: {reason}" for label, reason in unscored.items()))
+            micro[scheme] = Scores(
+                None,
+                None,
+                None,
+                total.correct,
+                total.predicted,
+                total.gold,
+                reason="no label is both predicted and gold: "
+                + "; ".join(f"{label}: {reason}" for label, reason in unscored.items()),
+            )
         macro[scheme] = _macro({label: labels[label][scheme] for label in scored}, scored, total)
     return {"labels": labels, "micro": micro, "macro": macro, "unscored": dict(unscored)}
 
@@ -160,8 +192,9 @@ def notes(report: dict) -> list[str]:
     """One line per reason in a report (per label, then the averages): what a "–" in the table
     means, and which labels were not scored and why."""
     lines: list[str] = []
-    rows = list(report["labels"].items()) + [(f"{name} average", report[name]) for name in ("micro", "macro")
-                                             if name in report]
+    rows = list(report["labels"].items()) + [
+        (f"{name} average", report[name]) for name in ("micro", "macro") if name in report
+    ]
     for name, schemes in rows:
         reasons = {scheme: scores["reason"] for scheme, scores in schemes.items() if scores["reason"]}
         if len(set(reasons.values())) == 1:
@@ -178,8 +211,9 @@ def scores_table(report: dict) -> str:
         "| label | strict P | strict R | strict F1 | partial P | partial R | partial F1 | gold | predicted |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    rows = list(report["labels"].items()) + [(f"**{name}**", report[name]) for name in ("micro", "macro")
-                                             if name in report]
+    rows = list(report["labels"].items()) + [
+        (f"**{name}**", report[name]) for name in ("micro", "macro") if name in report
+    ]
     for label, schemes in rows:
         s, p = schemes["strict"], schemes["partial"]
         counts = ("", "") if label == "**macro**" else (s["gold"], s["predicted"])
@@ -196,11 +230,7 @@ def scores_table(report: dict) -> str:
 def nervaluate_spans(spans: list[dict], labels: set[str]) -> list[dict]:
     """Spans as nervaluate reads them, keeping only `labels`."""
     # nervaluate treats `end` as inclusive; our offsets are end-exclusive.
-    return [
-        {"label": s["label"], "start": s["start"], "end": s["end"] - 1}
-        for s in spans
-        if s["label"] in labels
-    ]
+    return [{"label": s["label"], "start": s["start"], "end": s["end"] - 1} for s in spans if s["label"] in labels]
 
 
 def document_key(record: dict, item: str) -> str:
@@ -211,8 +241,10 @@ def document_key(record: dict, item: str) -> str:
         return doc_id
     if isinstance(record.get("text"), str) and normalize_text(record["text"]):
         return document_id(normalize_text(record["text"]))
-    raise ScoringError(f"{item}: the document has neither an 'id' nor a 'text' to match it by; "
-                       "score the file `annotate preannotate` or `train predict` wrote")
+    raise ScoringError(
+        f"{item}: the document has neither an 'id' nor a 'text' to match it by; "
+        "score the file `annotate preannotate` or `train predict` wrote"
+    )
 
 
 _FIX = "score the file `annotate preannotate` or `train predict` wrote for these gold documents"
@@ -223,12 +255,17 @@ def _checked_spans(record: dict, item: str, labels: list[str]) -> list[dict]:
     if not isinstance(spans, list):
         raise ScoringError(f"{item}: 'spans' is a {type(spans).__name__}, not a list of spans; {_FIX}")
     for span in spans:
-        if not (isinstance(span, dict) and isinstance(span.get("label"), str)
-                and all(isinstance(span.get(k), int) and not isinstance(span.get(k), bool) for k in ("start", "end"))):
+        if not (
+            isinstance(span, dict)
+            and isinstance(span.get("label"), str)
+            and all(isinstance(span.get(k), int) and not isinstance(span.get(k), bool) for k in ("start", "end"))
+        ):
             raise ScoringError(f"{item}: span {span!r} has no integer start and end and a label; {_FIX}")
         if span["label"] not in labels:
-            raise ScoringError(f"{item}: span {span['start']}-{span['end']} has the label {span['label']!r}, which "
-                               f"is not in the schema ({', '.join(labels)}); map it onto a schema label or leave it out")
+            raise ScoringError(
+                f"{item}: span {span['start']}-{span['end']} has the label {span['label']!r}, which "
+                f"is not in the schema ({', '.join(labels)}); map it onto a schema label or leave it out"
+            )
     return spans
 
 
@@ -245,30 +282,44 @@ def _on_gold(record: dict, spans: list[dict], gold: dict, item: str) -> list[dic
         raise ScoringError(f"{where}: 'text' is a {type(raw).__name__}, not a string; {_FIX}")
     normalised = Normalised.of(raw) if raw is not None else Normalised(text)
     if normalised.text != text:
-        at = next((i for i, (a, b) in enumerate(zip(normalised.text, text)) if a != b), min(len(normalised.text), len(text)))
+        at = next(
+            (i for i, (a, b) in enumerate(zip(normalised.text, text)) if a != b), min(len(normalised.text), len(text))
+        )
         raise ScoringError(
             f"{where}: the prediction's text differs from the gold document of that id (first at character {at}: "
-            f"{normalised.text[at:at + 20]!r} against {text[at:at + 20]!r}), so its spans do not point into the gold; "
-            "predict on the gold texts themselves (`annotate preannotate GOLD` or `train predict MODEL GOLD`)")
+            f"{normalised.text[at : at + 20]!r} against {text[at : at + 20]!r}), so its spans do not point into the gold; "
+            "predict on the gold texts themselves (`annotate preannotate GOLD` or `train predict MODEL GOLD`)"
+        )
     own = raw if raw is not None else text
     carried = []
     for span in spans:
         start, end, label = span["start"], span["end"], span["label"]
         if not 0 <= start < end <= len(own):
-            raise ScoringError(f"{where}: span {start}-{end} ({label}) lies outside the text, which has {len(own)} "
-                               f"characters (a span needs 0 <= start < end <= {len(own)}); {_FIX}")
+            raise ScoringError(
+                f"{where}: span {start}-{end} ({label}) lies outside the text, which has {len(own)} "
+                f"characters (a span needs 0 <= start < end <= {len(own)}); {_FIX}"
+            )
         if "text" in span and span["text"] != own[start:end]:
-            raise ScoringError(f"{where}: span {start}-{end} ({label}) says {span['text']!r}, but the text there reads "
-                               f"{own[start:end]!r}: its offsets do not point at its text; {_FIX}")
+            raise ScoringError(
+                f"{where}: span {start}-{end} ({label}) says {span['text']!r}, but the text there reads "
+                f"{own[start:end]!r}: its offsets do not point at its text; {_FIX}"
+            )
         edges = normalised.carry(start, end)
         if isinstance(edges, str):
-            raise ScoringError(f"{where}: span {start}-{end} ({label}) cannot be placed in the normalised text: {edges}")
+            raise ScoringError(
+                f"{where}: span {start}-{end} ({label}) cannot be placed in the normalised text: {edges}"
+            )
         carried.append({**span, "start": edges[0], "end": edges[1]})
     return carried
 
 
-def check_predictions(gold: list[dict], predictions: Iterable[tuple[str, dict]], labels: list[str],
-                      gold_items: dict[str, str] | None = None, relation_ends: dict | None = None) -> dict[str, dict]:
+def check_predictions(
+    gold: list[dict],
+    predictions: Iterable[tuple[str, dict]],
+    labels: list[str],
+    gold_items: dict[str, str] | None = None,
+    relation_ends: dict | None = None,
+) -> dict[str, dict]:
     """Document id -> prediction record (its spans in offsets of the gold text), every record of
     `predictions` ((item naming it, record) pairs) checked against the `gold` documents (JSONL
     records with their ids) and the schema `labels`: the document shape (`documents.check_record`);
@@ -292,20 +343,25 @@ def check_predictions(gold: list[dict], predictions: Iterable[tuple[str, dict]],
     seen: dict[str, tuple[str, object]] = {}
     for item, record in predictions:
         if not isinstance(record, dict):
-            raise ScoringError(f"{item}: a {type(record).__name__}, not a JSON object with 'id', 'text' and 'spans'; {_FIX}")
+            raise ScoringError(
+                f"{item}: a {type(record).__name__}, not a JSON object with 'id', 'text' and 'spans'; {_FIX}"
+            )
         check_record(record, item)
         key = document_key(record, item)
         if isinstance(record.get("text"), str):
             identities.check(key, normalize_text(record["text"]), item)
         if key in seen:
             if seen[key][1] != record.get("spans"):
-                raise DocumentError(f"{seen[key][0]} and {item}: document {key!r} is predicted twice, differently; "
-                                    "keep one prediction per document")
+                raise DocumentError(
+                    f"{seen[key][0]} and {item}: document {key!r} is predicted twice, differently; "
+                    "keep one prediction per document"
+                )
             continue  # a copy of the same prediction
         seen[key] = (item, record.get("spans"))
         if relation_ends is not None and isinstance(record.get("spans") or [], list):
-            refuse_bad_relations(record.get("relations"), record.get("spans") or [], relation_ends,
-                                 f"{item} (document {key})")
+            refuse_bad_relations(
+                record.get("relations"), record.get("spans") or [], relation_ends, f"{item} (document {key})"
+            )
         spans = _checked_spans(record, item, labels)
         if key in by_gold_id:
             spans = _on_gold(record, spans, by_gold_id[key], item)
@@ -313,8 +369,9 @@ def check_predictions(gold: list[dict], predictions: Iterable[tuple[str, dict]],
     return checked
 
 
-def count_spans(gold: list[dict], predicted: dict[str, dict], labels: list[str],
-                schemes: Iterable[str] = ("strict", "partial")) -> tuple[dict, dict[str, Counts], dict[str, int]]:
+def count_spans(
+    gold: list[dict], predicted: dict[str, dict], labels: list[str], schemes: Iterable[str] = ("strict", "partial")
+) -> tuple[dict, dict[str, Counts], dict[str, int]]:
     """Label -> scheme -> Counts of the predicted spans (document id -> record, as
     `check_predictions` returns them) against the `gold` documents under nervaluate's `schemes`,
     each document on the labels of `labels` it is gold for; scheme -> the Counts nervaluate pools
@@ -325,8 +382,10 @@ def count_spans(gold: list[dict], predicted: dict[str, dict], labels: list[str],
     documents_gold_for = {label: 0 for label in labels}
     for doc in gold:
         if doc["id"] not in predicted:
-            raise ScoringError(f"gold document {doc['id']} ({doc.get('source')}) has no prediction; "
-                               "pre-annotate the same documents you score")
+            raise ScoringError(
+                f"gold document {doc['id']} ({doc.get('source')}) has no prediction; "
+                "pre-annotate the same documents you score"
+            )
         scored = set(doc.get("annotated_labels") or labels) & set(labels)
         for label in scored:
             documents_gold_for[label] += 1
@@ -336,7 +395,9 @@ def count_spans(gold: list[dict], predicted: dict[str, dict], labels: list[str],
     counts: dict[str, dict[str, Counts]] = {}
     pooled = {s: Counts() for s in schemes}
     if gold:
-        results = Evaluator(true_lists, pred_lists, tags=list(labels), loader="dict").evaluate()  # a first document without spans too
+        results = Evaluator(
+            true_lists, pred_lists, tags=list(labels), loader="dict"
+        ).evaluate()  # a first document without spans too
         for label, by_scheme in results["entities"].items():  # nervaluate leaves out a label nobody has
             counts[label] = {s: nervaluate_counts(r) for s, r in by_scheme.items() if s in schemes}
         pooled = {s: nervaluate_counts(results["overall"][s]) for s in schemes}
@@ -348,9 +409,16 @@ def nervaluate_counts(result) -> Counts:
     return Counts(result.correct, result.partial, result.actual, result.possible)
 
 
-def score_documents(gold: list[dict], predicted: list[dict] | dict[str, dict], labels: list[str],
-                    source: str = "predictions", schemes: tuple[str, ...] = ("strict", "partial"),
-                    gold_source: str = "the gold", relation_ends: dict | None = None, schema=None) -> dict:
+def score_documents(
+    gold: list[dict],
+    predicted: list[dict] | dict[str, dict],
+    labels: list[str],
+    source: str = "predictions",
+    schemes: tuple[str, ...] = ("strict", "partial"),
+    gold_source: str = "the gold",
+    relation_ends: dict | None = None,
+    schema=None,
+) -> dict:
     """P/R/F1 per label and micro- and macro-averaged over `labels` under nervaluate's `schemes`
     (strict, partial; also exact, ent_type: the label right and the boundaries overlapping),
     figures that cannot be computed None with their reason (see `summarise`).
@@ -367,11 +435,14 @@ def score_documents(gold: list[dict], predicted: list[dict] | dict[str, dict], l
     """
     gold = [{**doc, "id": document_key(doc, f"gold document {n}")} for n, doc in enumerate(gold, 1)]
     if not gold:
-        raise ScoringError(f"{gold_source}: no gold document in it, so nothing can be scored; score against a "
-                           "file of gold documents (`annotate export` writes one as JSONL)")
+        raise ScoringError(
+            f"{gold_source}: no gold document in it, so nothing can be scored; score against a "
+            "file of gold documents (`annotate export` writes one as JSONL)"
+        )
     if not isinstance(predicted, dict):
-        predicted = check_predictions(gold, ((f"{source} document {n}", record) for n, record in enumerate(predicted, 1)),
-                                      labels)
+        predicted = check_predictions(
+            gold, ((f"{source} document {n}", record) for n, record in enumerate(predicted, 1)), labels
+        )
     counts, pooled, gold_for = count_spans(gold, predicted, labels, schemes)
     unscored = {label: "no gold document is annotated for it" for label in labels if not gold_for[label]}
     report = summarise(counts, [label for label in labels if label not in unscored], unscored, schemes, labels, pooled)

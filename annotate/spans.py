@@ -100,8 +100,9 @@ def span_labels(spans: Iterable) -> dict[str, str | None]:
     return labels
 
 
-def relation_fault(relation: Relation, labels: Mapping[str, str | None],
-                   types: RelationEnds | None) -> RelationFault | None:
+def relation_fault(
+    relation: Relation, labels: Mapping[str, str | None], types: RelationEnds | None
+) -> RelationFault | None:
     """Why `relation` is structurally impossible among spans whose labels by id are `labels`
     (`span_labels`), with `types` the schema's relation types (None: types not checked), or None
     when it is possible: its type is the schema's, both ends are spans of the document (one span
@@ -117,25 +118,32 @@ def relation_fault(relation: Relation, labels: Mapping[str, str | None],
     missing = [end for end in dict.fromkeys((head, tail)) if end not in labels]
     if missing:
         named = " and ".join(map(repr, missing))
-        return fault("broken-relation", f"{named} {'is not the id of a span' if len(missing) == 1 else 'are not ids of spans'} "
-                     "of the document (missing, or itself left out as a problem)")
+        return fault(
+            "broken-relation",
+            f"{named} {'is not the id of a span' if len(missing) == 1 else 'are not ids of spans'} "
+            "of the document (missing, or itself left out as a problem)",
+        )
     shared = [end for end in dict.fromkeys((head, tail)) if labels[end] is None]
     if shared:
-        return fault("broken-relation", f"{' and '.join(map(repr, shared))} names several spans; give each span "
-                     "its own id")
+        return fault(
+            "broken-relation", f"{' and '.join(map(repr, shared))} names several spans; give each span its own id"
+        )
     if head == tail:
         return fault("self-relation", f"head and tail are the same span {head!r}; a relation joins two spans")
     if types is not None:
         ends, found = types[label], (labels[head], labels[tail])
         if found != tuple(ends):
             turned = " (drawn the wrong way round?)" if found == tuple(ends)[::-1] else ""
-            return fault("mislabelled-relation", f"{label} joins {ends[0]} → {ends[1]}, but {head} is {found[0]} "
-                         f"and {tail} is {found[1]}{turned}")
+            return fault(
+                "mislabelled-relation",
+                f"{label} joins {ends[0]} → {ends[1]}, but {head} is {found[0]} and {tail} is {found[1]}{turned}",
+            )
     return None
 
 
-def relation_faults(relations: Iterable[Relation], labels: Mapping[str, str | None],
-                    types: RelationEnds | None) -> tuple[list[Relation], list[RelationFault]]:
+def relation_faults(
+    relations: Iterable[Relation], labels: Mapping[str, str | None], types: RelationEnds | None
+) -> tuple[list[Relation], list[RelationFault]]:
     """The relations that are possible (`relation_fault`) and the faults of the others."""
     kept, faults = [], []
     for relation in relations:
@@ -152,10 +160,14 @@ def relation_from_dict(data, item: str) -> Relation:
     it is not of that shape."""
     fields = data if isinstance(data, dict) else {}
     head, tail, label = (fields.get(key) for key in ("head", "tail", "label"))
-    if not (all(isinstance(end, (str, int)) and not isinstance(end, bool) for end in (head, tail))
-            and isinstance(label, str)):
-        raise SpanError(f"{item}: relation {str(data)[:120]} is not an object with a \"head\" and a \"tail\" "
-                        "(span ids) and a \"label\" (a relation type); fix or remove it")
+    if not (
+        all(isinstance(end, (str, int)) and not isinstance(end, bool) for end in (head, tail))
+        and isinstance(label, str)
+    ):
+        raise SpanError(
+            f'{item}: relation {str(data)[:120]} is not an object with a "head" and a "tail" '
+            '(span ids) and a "label" (a relation type); fix or remove it'
+        )
     return Relation(str(head), str(tail), label)
 
 
@@ -166,7 +178,7 @@ def refuse_bad_relations(raw_relations, spans: Iterable, types: RelationEnds | N
     if raw_relations is None:
         return []
     if not isinstance(raw_relations, list):
-        raise SpanError(f"{item}: \"relations\" is {type(raw_relations).__name__}, not a list; fix the record")
+        raise SpanError(f'{item}: "relations" is {type(raw_relations).__name__}, not a list; fix the record')
     relations = [relation_from_dict(raw, item) for raw in raw_relations]
     kept, faults = relation_faults(relations, span_labels(spans), types)
     if faults:
@@ -203,7 +215,7 @@ def check_spans(text: str, spans: Iterable[Span], item: str = "document") -> lis
         if text[span.start : span.end] != span.text:
             raise SpanError(
                 f"{item}: span {span.label} [{span.start}, {span.end}) says {span.text!r} but the "
-                f"text there is {text[span.start:span.end]!r}; fix the offsets or the span text"
+                f"text there is {text[span.start : span.end]!r}; fix the offsets or the span text"
             )
     for before, after in zip(ordered, ordered[1:]):
         if after.start < before.end:

@@ -61,9 +61,11 @@ class StoryStats:
         """A one-line warning when the largest story holds a suspicious share of the documents."""
         if self.documents < 20 or self.largest_share <= CHAINING_SHARE:
             return None
-        return (f"the largest story holds {self.largest} of {self.documents} documents "
-                f"({self.largest_share:.0%}): TF-IDF links may have chained unrelated reports; "
-                "pass a stricter --story-threshold or cap stories with --max-story")
+        return (
+            f"the largest story holds {self.largest} of {self.documents} documents "
+            f"({self.largest_share:.0%}): TF-IDF links may have chained unrelated reports; "
+            "pass a stricter --story-threshold or cap stories with --max-story"
+        )
 
 
 def uneven_splits(counts: dict, ratios) -> str | None:
@@ -75,8 +77,10 @@ def uneven_splits(counts: dict, ratios) -> str | None:
         return None
     came = " / ".join(f"{name} {share:.0%}" for name, share in shares.items())
     asked = " / ".join(f"{ratio:.0%}" for ratio in ratios)
-    return (f"the splits came out {came} against {asked} requested: a few large stories decide whole splits; "
-            "pass a stricter --story-threshold or cap stories with --max-story")
+    return (
+        f"the splits came out {came} against {asked} requested: a few large stories decide whole splits; "
+        "pass a stricter --story-threshold or cap stories with --max-story"
+    )
 
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -106,8 +110,9 @@ def term_counts(texts) -> TermCounts:
         ids.extend(vocabulary.setdefault(w, len(vocabulary)) for w in terms)
         counts.extend(terms.values())
         lengths.append(len(terms))
-    return TermCounts(list(vocabulary), np.array(ids, np.int32), np.array(counts, np.float32),
-                      np.array(lengths, np.int64))
+    return TermCounts(
+        list(vocabulary), np.array(ids, np.int32), np.array(counts, np.float32), np.array(lengths, np.int64)
+    )
 
 
 class TermMatrix:
@@ -125,8 +130,9 @@ class TermMatrix:
 
     def add(self, found: TermCounts) -> None:
         vocabulary = self.vocabulary
-        columns = np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in found.terms), np.int32,
-                              len(found.terms))
+        columns = np.fromiter(
+            (vocabulary.setdefault(t, len(vocabulary)) for t in found.terms), np.int32, len(found.terms)
+        )
         self.indices.frombytes(columns[found.ids].tobytes())
         self.counts.frombytes(found.counts.tobytes())
         self.lengths.frombytes(found.lengths.tobytes())
@@ -279,8 +285,10 @@ def _candidate_pairs(vectors, threshold: float, threads: int = 1):
             keep = (exact.data >= threshold) & (exact.col > exact.row)
             return [(exact.row[keep] + first, exact.col[keep] + first)]
         dense = vectors[first:last].toarray()  # at most BLOCK_CELLS entries
-        return [(i[cosine >= threshold] + first, j[cosine >= threshold])
-                for i, j, cosine in _cosines(dense, vectors, rows, cols)]
+        return [
+            (i[cosine >= threshold] + first, j[cosine >= threshold])
+            for i, j, cosine in _cosines(dense, vectors, rows, cols)
+        ]
 
     starts = range(0, n, step)
     if threads <= 1 or len(starts) == 1:

@@ -21,14 +21,25 @@ def key(region):
 
 
 def prediction(pid, payload, day=5):
-    return {"id": pid, "model_version": VERSION, "result": payload["result"], "score": None,
-            "created_at": f"2026-01-{day:02d}T12:00:00Z"}
+    return {
+        "id": pid,
+        "model_version": VERSION,
+        "result": payload["result"],
+        "score": None,
+        "created_at": f"2026-01-{day:02d}T12:00:00Z",
+    }
 
 
 def disputed_task(tid=1):
     """ann1 drew ACTOR, LOCATION, fled and fled → LOCATION; ann2 ACTOR and fled; ann3 ACTOR, LOCATION."""
-    return task(tid, [annotation(10, 1, [ACTOR, PLACE, FLED], 1, relations=[(2, 1, "place")]),
-                      annotation(11, 2, [ACTOR, FLED], 2), annotation(12, 3, [ACTOR, PLACE], 3)])
+    return task(
+        tid,
+        [
+            annotation(10, 1, [ACTOR, PLACE, FLED], 1, relations=[(2, 1, "place")]),
+            annotation(11, 2, [ACTOR, FLED], 2),
+            annotation(12, 3, [ACTOR, PLACE], 3),
+        ],
+    )
 
 
 def test_agreeing_annotators_and_a_single_one_need_no_adjudication():
@@ -39,8 +50,7 @@ def test_agreeing_annotators_and_a_single_one_need_no_adjudication():
 
 
 def test_a_relation_drawn_by_one_annotator_alone_is_a_disagreement():
-    one = task(1, [annotation(1, 1, [ACTOR, FLED], 1, relations=[(1, 0, "actor")]),
-                   annotation(2, 2, [ACTOR, FLED], 2)])
+    one = task(1, [annotation(1, 1, [ACTOR, FLED], 1, relations=[(1, 0, "actor")]), annotation(2, 2, [ACTOR, FLED], 2)])
     (decision,) = plan([one], USERS)
     assert decision.action == "add" and decision.disputed == 1
     relations = [r for r in decision.payload["result"] if r["type"] == "relation"]
@@ -79,8 +89,9 @@ def test_a_tie_and_a_minority_are_marked_disputed_by_score_and_meta():
     assert disputed == 2
     found = {key(r): r for r in regions(payload).values()}
     assert found[ACTOR]["score"] == 0.5 and found[OTHER_ACTOR]["score"] == 0.5
-    assert found[ACTOR]["meta"]["text"] == ("disputed (tie): drawn by ann1 (1 of 2); not by ann2; "
-                                            "delete it to leave it out")
+    assert found[ACTOR]["meta"]["text"] == (
+        "disputed (tie): drawn by ann1 (1 of 2); not by ann2; delete it to leave it out"
+    )
     assert all(r["id"].startswith("d") for r in found.values())  # none is the vote's
     minority = [annotation(1, 1, [ACTOR, FLED], 1), annotation(2, 2, [ACTOR], 2), annotation(3, 3, [ACTOR], 3)]
     payload, _ = vote_prediction(1, TEXT, {f"ann{n}": a for n, a in enumerate(minority, start=1)}, USERS)
@@ -142,8 +153,14 @@ def test_with_a_reviewer_any_annotation_of_theirs_after_the_vote_settles():
 
 
 def test_the_tab_filters_hold_exactly_the_tasks():
-    assert id_filters([5, 3, 4, 9]) == {"conjunction": "or", "items": [
-        {"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": {"min": 3, "max": 5}},
-        {"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": 9}]}
-    assert id_filters([]) == {"conjunction": "or", "items": [
-        {"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": 0}]}
+    assert id_filters([5, 3, 4, 9]) == {
+        "conjunction": "or",
+        "items": [
+            {"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": {"min": 3, "max": 5}},
+            {"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": 9},
+        ],
+    }
+    assert id_filters([]) == {
+        "conjunction": "or",
+        "items": [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": 0}],
+    }

@@ -23,10 +23,22 @@ ANN = (
     "#1\tAnnotatorNotes T1\tchecked\n"
     "*\tEquiv T1 T5\n"
 )
-MAP = {"Org": "ACTOR", "Per": "ACTOR", "GPE": "LOCATION", "Num": "COUNT", "Attack": "ACTION",
-       "Attacker": "agent", "Place": "place", "Count": "counts"}
-ENDS = {"agent": ("ACTION", "ACTOR"), "place": ("ACTION", "LOCATION"), "quantity": ("ACTION", "COUNT"),
-        "counts": ("COUNT", "ACTOR")}
+MAP = {
+    "Org": "ACTOR",
+    "Per": "ACTOR",
+    "GPE": "LOCATION",
+    "Num": "COUNT",
+    "Attack": "ACTION",
+    "Attacker": "agent",
+    "Place": "place",
+    "Count": "counts",
+}
+ENDS = {
+    "agent": ("ACTION", "ACTOR"),
+    "place": ("ACTION", "LOCATION"),
+    "quantity": ("ACTION", "COUNT"),
+    "counts": ("COUNT", "ACTOR"),
+}
 
 
 def collection(tmp_path, ann=ANN, text=TEXT, name="doc", conf=None):
@@ -53,8 +65,13 @@ def kinds(doc):
 def test_events_become_a_trigger_span_and_one_relation_per_role(tmp_path):
     [doc] = read(collection(tmp_path))
     spans = {s.id: (s.label, s.text) for s in doc.spans}
-    assert spans == {"T1": ("ACTOR", "Rebels"), "T2": ("ACTION", "attacked"), "T3": ("LOCATION", "Homs"),
-                     "T4": ("COUNT", "12"), "T5": ("ACTOR", "soldiers")}
+    assert spans == {
+        "T1": ("ACTOR", "Rebels"),
+        "T2": ("ACTION", "attacked"),
+        "T3": ("LOCATION", "Homs"),
+        "T4": ("COUNT", "12"),
+        "T5": ("ACTOR", "soldiers"),
+    }
     relations = {(r.head, r.tail, r.label) for r in doc.relations}
     # Place2 is the role Place (numeric suffix dropped), then mapped; R1 kept as a relation
     assert relations == {("T2", "T1", "agent"), ("T2", "T3", "place"), ("T4", "T5", "counts")}
@@ -92,7 +109,7 @@ def test_offsets_are_characters_of_the_utf8_text_crlf_and_bom_kept(tmp_path):
     start = text.index("Alep")
     ann = f"T1\tOrg 1 8\tL'armée\nT2\tAttack 11 17\tfrappé\nT3\tGPE {start} {start + 4}\tAlep\n"
     [doc] = read(collection(tmp_path, ann, text))
-    got = {s.id: doc.document.text[s.start:s.end] for s in doc.spans}
+    got = {s.id: doc.document.text[s.start : s.end] for s in doc.spans}
     assert got == {"T1": "L'armée", "T2": "frappé", "T3": "Alep"}
     with pytest.raises(DocumentError, match="line 1"):  # byte offsets are refused, not read shifted
         read(collection(tmp_path, "T1\tOrg 1 9\tL'armée\n", text))  # é is 2 bytes
@@ -118,8 +135,10 @@ def test_event_as_argument_and_shared_trigger_are_listed(tmp_path):
 
 
 def test_annotation_conf_reports_undeclared_types_and_roles(tmp_path):
-    conf = ("[entities]\nOrg\nPer\nGPE\n\n[relations]\nCount\tArg1:Num, Arg2:Per\n\n[events]\n"
-            "Attack\tAttacker*:Org|Per, Place?:GPE, Target:Per\n\n[attributes]\nNegation\tArg:<EVENT>\n")
+    conf = (
+        "[entities]\nOrg\nPer\nGPE\n\n[relations]\nCount\tArg1:Num, Arg2:Per\n\n[events]\n"
+        "Attack\tAttacker*:Org|Per, Place?:GPE, Target:Per\n\n[attributes]\nNegation\tArg:<EVENT>\n"
+    )
     [doc] = read(collection(tmp_path, conf=conf))
     undeclared = [p.detail for p in kinds(doc)["undeclared-type"]]
     assert len(undeclared) == 1 and "'Num'" in undeclared[0] and "annotation.conf" in undeclared[0]
@@ -151,7 +170,10 @@ def test_cli_export_from_a_brat_folder(tmp_path):
     assert result.exit_code == 0, result.output
     [row] = [json.loads(line) for path in sorted((out / "jsonl").glob("*.jsonl")) for line in path.open()]
     assert {(r["head"], r["tail"], r["label"]) for r in row["relations"]} == {
-        ("T2", "T1", "agent"), ("T2", "T3", "place"), ("T4", "T5", "counts")}
+        ("T2", "T1", "agent"),
+        ("T2", "T3", "place"),
+        ("T4", "T5", "counts"),
+    }
     listed = [json.loads(line)["kind"] for line in (out / "problems.jsonl").open()]
     assert "unknown-relation" in listed and "ignored-attribute" in listed
 
@@ -161,8 +183,12 @@ def test_cli_score_with_brat_gold(tmp_path):
     [doc] = read(folder)
     predicted = tmp_path / "pred.jsonl"
     keep = [s for s in doc.spans if s.id != "T3"]
-    record = {"id": doc.document.id, "text": doc.document.text, "spans": [s.to_dict() for s in keep],
-              "relations": [r.to_dict() for r in doc.relations if r.tail != "T3"]}
+    record = {
+        "id": doc.document.id,
+        "text": doc.document.text,
+        "spans": [s.to_dict() for s in keep],
+        "relations": [r.to_dict() for r in doc.relations if r.tail != "T3"],
+    }
     predicted.write_text(json.dumps(record) + "\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["score", str(folder), str(predicted), "--json", *label_map_args()])
     assert result.exit_code == 0, result.output

@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from newsgold.annotate.spans import Relation, Span
 from newsgold.annotate.studio.agreement import agreement, agreement_tables
 from newsgold.annotate.studio.chance import ChanceAgreement, chance_table, token_tags
-from newsgold.annotate.spans import Relation, Span
 from tests.test_agreement import ACTOR, FLED, PLACE, TEXT, USERS, annotation, task
 
 FOUR = "w1 w2 w3 w4"
@@ -54,21 +54,36 @@ def test_relation_f1_needs_the_type_and_both_endpoints():
     """a draws place(fled→Tajikistan) and agent(fled→soldiers); b draws place with the same
     endpoints and agent with another endpoint: 1 agreed of 2 + 2, F1 = 2·1/4 = 0.5."""
     text = TEXT
-    fled, actor, place = (span(*FLED, sid="f", text=text), span(*ACTOR, sid="a", text=text),
-                          span(*PLACE, sid="p", text=text))
+    fled, actor, place = (
+        span(*FLED, sid="f", text=text),
+        span(*ACTOR, sid="a", text=text),
+        span(*PLACE, sid="p", text=text),
+    )
     soldiers = span(7, 15, "ACTOR", sid="s", text=text)
     chance = ChanceAgreement(["ACTOR", "LOCATION", "ACTION"])
-    chance.add(text, {"a": ([fled, actor, place], [Relation("f", "p", "place"), Relation("f", "a", "agent")]),
-                      "b": ([fled, soldiers, place], [Relation("f", "p", "place"), Relation("f", "s", "agent")])})
+    chance.add(
+        text,
+        {
+            "a": ([fled, actor, place], [Relation("f", "p", "place"), Relation("f", "a", "agent")]),
+            "b": ([fled, soldiers, place], [Relation("f", "p", "place"), Relation("f", "s", "agent")]),
+        },
+    )
     assert chance.report()["relations"]["a vs b"] == {"agreed": 1, "first": 2, "second": 2, "f1": 0.5}
 
 
 def test_agreement_reports_chance_and_the_cli_prints_it(monkeypatch):
     """Through the task reader: two annotators and a ground truth; the ground truth is the
     reference, not a coder, so α and κ compare ann1 and ann2 alone."""
-    tasks = [task(1, [annotation(1, 1, [ACTOR, FLED, PLACE], 1, relations=[(1, 2, "place")]),
-                      annotation(2, 2, [ACTOR, FLED], 2),
-                      annotation(3, 9, [ACTOR], 3, gt=True)])]
+    tasks = [
+        task(
+            1,
+            [
+                annotation(1, 1, [ACTOR, FLED, PLACE], 1, relations=[(1, 2, "place")]),
+                annotation(2, 2, [ACTOR, FLED], 2),
+                annotation(3, 9, [ACTOR], 3, gt=True),
+            ],
+        )
+    ]
     report = agreement(tasks, ["ACTOR", "LOCATION", "ACTION"], USERS)
     chance = report["chance"]
     assert list(chance["kappa"]) == ["ann1 vs ann2"]
@@ -76,10 +91,18 @@ def test_agreement_reports_chance_and_the_cli_prints_it(monkeypatch):
     assert chance["alpha"]["labels"]["ACTOR"] == 1.0 and chance["alpha"]["labels"]["LOCATION"] < 0.5
     assert "Krippendorff" in agreement_tables(report, ["ACTOR", "LOCATION", "ACTION"])
 
-    from newsgold.annotate import api, cli as cli_module
+    from newsgold.annotate import api
+    from newsgold.annotate import cli as cli_module
 
-    found = api.ProjectAgreement(report["documents"], report["pairs"], report["disagreements"],
-                                 ["ACTOR", "LOCATION", "ACTION"], report["ground_truth"], report["definition"], chance)
+    found = api.ProjectAgreement(
+        report["documents"],
+        report["pairs"],
+        report["disagreements"],
+        ["ACTOR", "LOCATION", "ACTION"],
+        report["ground_truth"],
+        report["definition"],
+        chance,
+    )
     monkeypatch.setattr(api, "project_agreement", lambda *a, **k: found)
     out = CliRunner().invoke(cli_module.cli, ["agreement", "--project", "p", "--json"])
     assert out.exit_code == 0, out.output

@@ -10,11 +10,13 @@ from click.testing import CliRunner
 from newsgold.annotate.check import check_dataset
 from newsgold.annotate.cli import cli
 from newsgold.annotate.export import export_dataset
-
 from tests.test_events import gold_file
 
-RELATIONS = [{"head": "e1", "tail": "a1", "label": "agent"}, {"head": "e1", "tail": "c1", "label": "quantity"},
-             {"head": "c1", "tail": "a1", "label": "counts"}]
+RELATIONS = [
+    {"head": "e1", "tail": "a1", "label": "agent"},
+    {"head": "e1", "tail": "c1", "label": "quantity"},
+    {"head": "c1", "tail": "a1", "label": "counts"},
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +54,17 @@ def swap_records(events, spans):
 
 TAMPERINGS = [
     (add_argument, "event 'fled' (e1) place is ['Tajikistan'], the relations give []"),
-    (rename_role, "event 'fled' (e1) has 'actor', which no relation of the schema builds; "
-                  "event 'fled' (e1) lacks 'agent'; event 'crossed' (e2) has 'actor', which no relation of the schema "
-                  "builds; event 'crossed' (e2) lacks 'agent'"),
+    (
+        rename_role,
+        "event 'fled' (e1) has 'actor', which no relation of the schema builds; "
+        "event 'fled' (e1) lacks 'agent'; event 'crossed' (e2) has 'actor', which no relation of the schema "
+        "builds; event 'crossed' (e2) lacks 'agent'",
+    ),
     (drop_record, "lacks the event of 'crossed' (e2)"),
-    (change_text, "event 'fled' (e1) agent[0] 'Afghan soldiers' text is 'Afghan troops', "
-                  "the relations give 'Afghan soldiers'"),
+    (
+        change_text,
+        "event 'fled' (e1) agent[0] 'Afghan soldiers' text is 'Afghan troops', the relations give 'Afghan soldiers'",
+    ),
     (drop_link, "event 'fled' (e1) quantity[0] 'Thousands' counts is [], the relations give ['Afghan soldiers']"),
     (swap_records, "holds the events out of span order"),
 ]
@@ -96,16 +103,18 @@ def test_an_exported_dataset_passes_the_events_check(exported):
 
 
 @pytest.mark.parametrize("tamper, difference", TAMPERINGS, ids=[t.__name__ for t, _ in TAMPERINGS])
-def test_a_tampered_events_column_is_one_error_line_naming_split_row_and_difference(exported, tmp_path, tamper,
-                                                                                     difference):
+def test_a_tampered_events_column_is_one_error_line_naming_split_row_and_difference(
+    exported, tmp_path, tamper, difference
+):
     victim = tampered_copy(exported, tmp_path / "ds", tamper)
     report = check_dataset(tmp_path / "ds")
     flagged = [e for e in report.errors if "events column" in e]
     if tamper is rename_role:  # every row of train carries the renamed role: each is one line
         assert len(flagged) == sum(1 for e in report.errors if e.startswith("train: "))
         flagged = [e for e in flagged if f"document {victim} " in e]
-    assert flagged == [f"train: document {victim} events column {difference}; it is built from the spans and "
-                       "relations: export again"]
+    assert flagged == [
+        f"train: document {victim} events column {difference}; it is built from the spans and relations: export again"
+    ]
     assert report.errors == flagged or tamper is rename_role
     result = CliRunner().invoke(cli, ["check", str(tmp_path / "ds")])
     assert result.exit_code == 1
@@ -119,5 +128,6 @@ def test_a_dataset_without_the_events_column_fails_the_check(exported, tmp_path)
     dataset.save_to_disk(str(tmp_path / "ds"), num_shards={name: 1 for name in dataset})
     shutil.copy(exported / "README.md", tmp_path / "ds" / "README.md")
     errors = check_dataset(tmp_path / "ds").errors
-    assert sorted(errors) == sorted(f"{name}: no events column, which the schema's [events] asks for; export again"
-                                    for name in dataset)
+    assert sorted(errors) == sorted(
+        f"{name}: no events column, which the schema's [events] asks for; export again" for name in dataset
+    )

@@ -7,8 +7,18 @@ from click.testing import CliRunner
 from newsgold.annotate.cli import cli as annotate_cli
 from tests.test_readme import test_readme_example_matches_help as check_line
 
-STEPS = ["annotate push", "annotate export", "train fit", "train predict", "annotate push --predictions",
-         "annotate status", "annotate agreement", "annotate adjudicate", "annotate loop", "--overlap"]
+STEPS = [
+    "annotate push",
+    "annotate export",
+    "train fit",
+    "train predict",
+    "annotate push --predictions",
+    "annotate status",
+    "annotate agreement",
+    "annotate adjudicate",
+    "annotate loop",
+    "--overlap",
+]
 
 
 def help_text() -> str:

@@ -24,15 +24,35 @@ def export_file(path: Path, count: int, sentences: int = 1) -> Path:
     for i in range(count):
         text = f"Report {i}. " + WORDS * sentences
         start = text.index("Afghan")
-        tasks.append({
-            "id": i + 1,
-            "data": {"text": text, "newsgold_id": f"d{i}", "story_id": f"s{i // 3}", "source": f"{i}.txt"},
-            "annotations": [{"id": i + 1, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
-                             "updated_at": "2026-01-01T00:00:00Z",
-                             "result": [{"id": f"r{i}", "from_name": "label", "to_name": "text", "type": "labels",
-                                         "value": {"start": start, "end": start + 15, "text": "Afghan soldiers",
-                                                   "labels": ["ACTOR"]}}]}],
-        })
+        tasks.append(
+            {
+                "id": i + 1,
+                "data": {"text": text, "newsgold_id": f"d{i}", "story_id": f"s{i // 3}", "source": f"{i}.txt"},
+                "annotations": [
+                    {
+                        "id": i + 1,
+                        "completed_by": 1,
+                        "was_cancelled": False,
+                        "ground_truth": False,
+                        "updated_at": "2026-01-01T00:00:00Z",
+                        "result": [
+                            {
+                                "id": f"r{i}",
+                                "from_name": "label",
+                                "to_name": "text",
+                                "type": "labels",
+                                "value": {
+                                    "start": start,
+                                    "end": start + 15,
+                                    "text": "Afghan soldiers",
+                                    "labels": ["ACTOR"],
+                                },
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
     path.write_text(json.dumps(tasks))
     return path
 
@@ -64,7 +84,10 @@ def test_force_replaces_an_export_of_an_older_newsgold_without_the_marker(tmp_pa
 @pytest.mark.parametrize(
     "make, cause",
     [
-        (lambda out: (out.mkdir(), (out / "notes.md").write_text("my notes")), "holds files newsgold did not write (notes.md)"),
+        (
+            lambda out: (out.mkdir(), (out / "notes.md").write_text("my notes")),
+            "holds files newsgold did not write (notes.md)",
+        ),
         (lambda out: (out.mkdir(), (out / "train").mkdir(), (out / "code.py").write_text("x")), "(code.py)"),
         # an empty folder may be used (tests/hostile/test_outputs.py); one holding only what an export
         # holds, without its marker or dataset_dict.json, is not an export
@@ -116,7 +139,10 @@ def test_sigterm_during_an_export_leaves_nothing_behind(tmp_path):
     annotate = Path(sys.executable).parent / "annotate"
     process = subprocess.Popen(
         [str(annotate), "export", "--from", str(source), "--out", str(out), "--workers", "2"],
-        env={**os.environ, "TMPDIR": str(spools)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(spools)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while not (list(spools.iterdir()) and list(tmp_path.glob(".ds.tmp-*"))):  # workers spooling, output begun

@@ -62,8 +62,10 @@ def test_normalize_nfc_and_line_endings():
 def test_jsonl_text_field_and_metadata(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_text(
-        json.dumps({"body": "Taliban fighters advanced.", "url": "http://x", "id": "given"}) + "\n\n"
-        + json.dumps({"body": "Afghan soldiers fled."}) + "\n"
+        json.dumps({"body": "Taliban fighters advanced.", "url": "http://x", "id": "given"})
+        + "\n\n"
+        + json.dumps({"body": "Afghan soldiers fled."})
+        + "\n"
     )
     docs, _ = read_documents([path], text_field="body")
     assert [d.text for d in docs] == ["Taliban fighters advanced.", "Afghan soldiers fled."]

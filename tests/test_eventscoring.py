@@ -9,8 +9,13 @@ SCHEMA = load_schema()
 LABELS = list(SCHEMA.label_names)
 TEXT = "Militants attacked the police in Kabul and seized the station; 300 residents fled."
 # a schema with two roles onto ACTOR, so that a role can be wrong for a span of the right label
-ENDS = {"agent": ("ACTION", "ACTOR"), "target": ("ACTION", "ACTOR"), "place": ("ACTION", "LOCATION"),
-        "quantity": ("ACTION", "COUNT"), "counts": ("COUNT", "ACTOR")}
+ENDS = {
+    "agent": ("ACTION", "ACTOR"),
+    "target": ("ACTION", "ACTOR"),
+    "place": ("ACTION", "LOCATION"),
+    "quantity": ("ACTION", "COUNT"),
+    "counts": ("COUNT", "ACTOR"),
+}
 
 
 def span(sid, words, label, nth=0):
@@ -31,11 +36,26 @@ def rel(head, tail, label):
     return {"head": head, "tail": tail, "label": label}
 
 
-GOLD_SPANS = [span("m", "Militants", "ACTOR"), span("a", "attacked", "ACTION"), span("p", "the police", "ACTOR"),
-              span("k", "Kabul", "LOCATION"), span("s", "seized", "ACTION"), span("t", "the station", "ACTOR")]
-GOLD = {"id": "d", "text": TEXT, "spans": GOLD_SPANS, "relations": [
-    rel("a", "m", "agent"), rel("a", "p", "target"), rel("a", "k", "place"),
-    rel("s", "m", "agent"), rel("s", "t", "target")]}  # Militants: the argument both events share
+GOLD_SPANS = [
+    span("m", "Militants", "ACTOR"),
+    span("a", "attacked", "ACTION"),
+    span("p", "the police", "ACTOR"),
+    span("k", "Kabul", "LOCATION"),
+    span("s", "seized", "ACTION"),
+    span("t", "the station", "ACTOR"),
+]
+GOLD = {
+    "id": "d",
+    "text": TEXT,
+    "spans": GOLD_SPANS,
+    "relations": [
+        rel("a", "m", "agent"),
+        rel("a", "p", "target"),
+        rel("a", "k", "place"),
+        rel("s", "m", "agent"),
+        rel("s", "t", "target"),
+    ],
+}  # Militants: the argument both events share
 
 
 def scores(predicted, gold=GOLD, ends=ENDS):
@@ -43,13 +63,24 @@ def scores(predicted, gold=GOLD, ends=ENDS):
 
 
 def test_two_events_by_hand():
-    predicted = {"id": "d", "spans": [
-        span("m", "Militants", "ACTOR"), span("a", "attacked", "ACTION"), span("p", "the police", "ACTOR"),
-        span("k", "Kabul", "LOCATION"), span("s", "seized the", "ACTION"),  # overlaps gold "seized", not strict
-        span("t", "the station", "ACTOR")], "relations": [
-        rel("a", "m", "agent"), rel("a", "k", "place"),
-        rel("a", "p", "agent"),  # the wrong role: gold says target
-        rel("s", "m", "agent"), rel("s", "t", "target")]}
+    predicted = {
+        "id": "d",
+        "spans": [
+            span("m", "Militants", "ACTOR"),
+            span("a", "attacked", "ACTION"),
+            span("p", "the police", "ACTOR"),
+            span("k", "Kabul", "LOCATION"),
+            span("s", "seized the", "ACTION"),  # overlaps gold "seized", not strict
+            span("t", "the station", "ACTOR"),
+        ],
+        "relations": [
+            rel("a", "m", "agent"),
+            rel("a", "k", "place"),
+            rel("a", "p", "agent"),  # the wrong role: gold says target
+            rel("s", "m", "agent"),
+            rel("s", "t", "target"),
+        ],
+    }
     report = scores(predicted)
     # triggers, 2 gold and 2 predicted: strict, attacked = attacked, "seized the" != "seized": 1;
     # overlap: both: 2
@@ -91,9 +122,15 @@ def test_the_roles_are_the_relations_from_the_trigger_and_a_schema_gives_them():
 
 
 def test_each_gold_argument_counts_once_and_another_events_argument_is_wrong():
-    predicted = {"id": "d", "spans": GOLD_SPANS, "relations": [
-        rel("a", "m", "agent"), rel("a", "m", "agent"),  # twice
-        rel("a", "t", "target")]}  # the station is seized's target, not attacked's
+    predicted = {
+        "id": "d",
+        "spans": GOLD_SPANS,
+        "relations": [
+            rel("a", "m", "agent"),
+            rel("a", "m", "agent"),  # twice
+            rel("a", "t", "target"),
+        ],
+    }  # the station is seized's target, not attacked's
     report = scores(predicted)
     assert fig(report["argument_identification"]["overlap"], C, PRED, G) == (1, 3, 5)
     assert report["argument_classification"]["roles"]["agent"]["strict"]["correct"] == 1
@@ -101,10 +138,17 @@ def test_each_gold_argument_counts_once_and_another_events_argument_is_wrong():
 
 def test_a_document_gold_for_no_action_is_scored_on_counts_alone():
     spans = [*GOLD_SPANS, span("n", "300", "COUNT"), span("r", "residents", "ACTOR"), span("f", "fled", "ACTION")]
-    gold = dict(GOLD, spans=[s for s in spans if s["label"] != "ACTION"], relations=[rel("n", "r", "counts")],
-                annotated_labels=["ACTOR", "LOCATION", "COUNT"])  # as re3d
-    predicted = {"id": "d", "spans": spans, "relations": [*GOLD["relations"], rel("f", "r", "agent"),
-                                                          rel("n", "r", "counts")]}
+    gold = dict(
+        GOLD,
+        spans=[s for s in spans if s["label"] != "ACTION"],
+        relations=[rel("n", "r", "counts")],
+        annotated_labels=["ACTOR", "LOCATION", "COUNT"],
+    )  # as re3d
+    predicted = {
+        "id": "d",
+        "spans": spans,
+        "relations": [*GOLD["relations"], rel("f", "r", "agent"), rel("n", "r", "counts")],
+    }
     report = event_scores([gold], {"d": predicted}, SCHEMA, LABELS)
     assert report["documents"] == 0 and set(report["unscored"]) == {"ACTION"}
     assert report["triggers"]["strict"]["f1"] is None and report["triggers"]["strict"]["predicted"] == 0
@@ -124,8 +168,7 @@ def test_a_role_whose_argument_label_the_document_is_not_gold_for_is_not_scored(
     assert fig(report["argument_identification"]["strict"], C, PRED, G) == (4, 4, 4)
 
 
-@pytest.mark.parametrize("predicted", [None, {"id": "d", "spans": [], "relations": []}],
-                         ids=["no-record", "empty"])
+@pytest.mark.parametrize("predicted", [None, {"id": "d", "spans": [], "relations": []}], ids=["no-record", "empty"])
 def test_empty_predictions_score_zero_with_the_gold_counts(predicted):
     report = scores(predicted)
     for figures in (report["triggers"], report["argument_identification"], report["argument_classification"]["micro"]):
@@ -136,10 +179,17 @@ def test_empty_predictions_score_zero_with_the_gold_counts(predicted):
 
 
 def test_relations_whose_endpoints_are_not_spans_are_no_argument():
-    predicted = {"id": "d", "spans": GOLD_SPANS, "relations": [
-        rel("a", "m", "agent"), rel("a", "gone", "target"), rel("nowhere", "k", "place"),
-        rel("m", "p", "agent"),  # its head is no trigger
-        rel("a", "k", "unknown")]}  # no type of the schema
+    predicted = {
+        "id": "d",
+        "spans": GOLD_SPANS,
+        "relations": [
+            rel("a", "m", "agent"),
+            rel("a", "gone", "target"),
+            rel("nowhere", "k", "place"),
+            rel("m", "p", "agent"),  # its head is no trigger
+            rel("a", "k", "unknown"),
+        ],
+    }  # no type of the schema
     report = scores(predicted)
     assert fig(report["argument_identification"]["strict"], C, PRED, G) == (1, 1, 5)
     assert report["relations"]["micro"]["strict"]["predicted"] == 0

@@ -12,8 +12,8 @@ import pytest
 from newsgold.annotate import export
 from newsgold.annotate.export import export_dataset
 from newsgold.annotate.export.controls import config_from_regions
-from newsgold.annotate.formats.labelstudio import task_regions
 from newsgold.annotate.export.report import ExportError
+from newsgold.annotate.formats.labelstudio import task_regions
 from newsgold.annotate.schema import load_schema
 
 TEXT = "Afghan soldiers fled to Tajikistan, officials said. " * 40  # tasks big enough to cut a file
@@ -22,19 +22,37 @@ TEXT = "Afghan soldiers fled to Tajikistan, officials said. " * 40  # tasks big 
 def export_file(tmp_path, labels):
     """One task per label, its region of the foreign control `ner` over `TEXT`'s first word; each
     task its own text (one text is one document: tasks of one text give one row)."""
-    tasks = [{"id": i, "data": {"text": f"{TEXT}Report {i}.", "story_id": f"s{i}"},
-              "annotations": [{"id": i, "completed_by": 1, "result": [
-                  {"id": f"r{i}", "from_name": "ner", "to_name": "content", "type": "labels",
-                   "value": {"start": 0, "end": 6, "text": "Afghan", "labels": [label]}}]}]}
-             for i, label in enumerate(labels, start=1)]
+    tasks = [
+        {
+            "id": i,
+            "data": {"text": f"{TEXT}Report {i}.", "story_id": f"s{i}"},
+            "annotations": [
+                {
+                    "id": i,
+                    "completed_by": 1,
+                    "result": [
+                        {
+                            "id": f"r{i}",
+                            "from_name": "ner",
+                            "to_name": "content",
+                            "type": "labels",
+                            "value": {"start": 0, "end": 6, "text": "Afghan", "labels": [label]},
+                        }
+                    ],
+                }
+            ],
+        }
+        for i, label in enumerate(labels, start=1)
+    ]
     path = tmp_path / "export.json"
     path.write_text(json.dumps(tasks))
     return path
 
 
 def dataset_files(out):
-    return {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name != "README.md"}  # the card holds the folder's name and the time
+    return {
+        p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and p.name != "README.md"
+    }  # the card holds the folder's name and the time
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -47,8 +65,11 @@ def test_a_label_first_used_after_the_guessed_tasks_counts(tmp_path, monkeypatch
     assert guessed.notes == report.notes
     assert any("read from the regions (ner: ACTOR, LOCATION)" in note for note in guessed.notes)
     assert dataset_files(tmp_path / "guessed") == dataset_files(tmp_path / "whole")
-    rows = [json.loads(line) for p in (tmp_path / "guessed" / "jsonl").glob("*.jsonl")
-            for line in p.read_text().splitlines()]
+    rows = [
+        json.loads(line)
+        for p in (tmp_path / "guessed" / "jsonl").glob("*.jsonl")
+        for line in p.read_text().splitlines()
+    ]
     assert len(rows) == 6 and {tuple(row["annotated_labels"]) for row in rows} == {("ACTOR", "LOCATION")}
 
 

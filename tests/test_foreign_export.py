@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from newsgold.annotate.cli import cli
 from newsgold.annotate.export.controls import config_from_xml, newsgold_config, read_label_map
 from newsgold.annotate.export.report import ExportError
-from newsgold.annotate.studio.lsformat import from_ls_result
 from newsgold.annotate.schema import load_schema
+from newsgold.annotate.studio.lsformat import from_ls_result
 
 TEXT = "Afghan soldiers fled to Tajikistan, officials said."
 O, B_ACTOR, I_ACTOR, B_LOCATION, B_ACTION = "O", "B-ACTOR", "I-ACTOR", "B-LOCATION", "B-ACTION"
@@ -25,9 +25,19 @@ FOREIGN_CONFIG = """<View>
 
 
 def region(start, end, label, rid, control="label", to="text", text=None, **value):
-    return {"id": rid, "from_name": control, "to_name": to, "type": "labels",
-            "value": {"start": start, "end": end, "text": TEXT[start:end] if text is None else text,
-                      "labels": [label], **value}}
+    return {
+        "id": rid,
+        "from_name": control,
+        "to_name": to,
+        "type": "labels",
+        "value": {
+            "start": start,
+            "end": end,
+            "text": TEXT[start:end] if text is None else text,
+            "labels": [label],
+            **value,
+        },
+    }
 
 
 def relation(head, tail, label):
@@ -35,8 +45,11 @@ def relation(head, tail, label):
 
 
 def export_file(tmp_path, result, data=None, name="export.json"):
-    task = {"id": 7, "data": data or {"text": TEXT, "story_id": "s1"},
-            "annotations": [{"id": 1, "completed_by": 1, "result": result}]}
+    task = {
+        "id": 7,
+        "data": data or {"text": TEXT, "story_id": "s1"},
+        "annotations": [{"id": 1, "completed_by": 1, "result": result}],
+    }
     path = tmp_path / name
     path.write_text(json.dumps([task]))
     return path
@@ -66,8 +79,9 @@ def exported(out: Path):
 def test_foreign_control_names_are_read_from_the_regions(tmp_path):
     """Before: every region of control 'ner' was dropped and the document exported as gold for
     all four labels with every tag O."""
-    source = export_file(tmp_path, [region(0, 15, "ACTOR", "a", "ner", "content"),
-                                    region(24, 34, "LOCATION", "b", "ner", "content")])
+    source = export_file(
+        tmp_path, [region(0, 15, "ACTOR", "a", "ner", "content"), region(24, 34, "LOCATION", "b", "ner", "content")]
+    )
     out, result = run_export(tmp_path, source)
     row, problems = exported(out)
     assert row["ner_tags"] == [B_ACTOR, I_ACTOR, O, O, B_LOCATION, O, O, O, O]
@@ -82,19 +96,27 @@ def test_two_labels_controls_a_config_file_and_a_label_map(tmp_path):
     config file says what each offers, the label map renames PER, GPE and FLEE and leaves MISC
     (outside the schema) out, which is refused until the map says so."""
     text_field = {"body": TEXT, "story_id": "s1"}
-    source = export_file(tmp_path, [region(0, 15, "PER", "a", "ner", "content"),
-                                    region(16, 20, "FLEE", "b", "events", "content"),
-                                    region(24, 34, "GPE", "c", "ner", "content"),
-                                    region(36, 45, "MISC", "d", "ner", "content")], data=text_field)
+    source = export_file(
+        tmp_path,
+        [
+            region(0, 15, "PER", "a", "ner", "content"),
+            region(16, 20, "FLEE", "b", "events", "content"),
+            region(24, 34, "GPE", "c", "ner", "content"),
+            region(36, 45, "MISC", "d", "ner", "content"),
+        ],
+        data=text_field,
+    )
     config = tmp_path / "config.xml"
     config.write_text(FOREIGN_CONFIG)
     mapping = tmp_path / "map.txt"
     mapping.write_text("# PER and GPE of the NER template\nPER=ACTOR\nGPE = LOCATION\n\n")
     options = ["--config", config, "--label-map", mapping, "--label-map", "FLEE=ACTION"]
     out, refused = run_export(tmp_path, source, *options, ok=False)
-    assert refused.output == (f"Error: {config}: its labeling config offers label 'MISC', not in the schema (ACTOR, "
-                              "LOCATION, COUNT, ACTION); map it with --label-map MISC=LABEL, or leave it out with "
-                              "--label-map MISC=O\n")
+    assert refused.output == (
+        f"Error: {config}: its labeling config offers label 'MISC', not in the schema (ACTOR, "
+        "LOCATION, COUNT, ACTION); map it with --label-map MISC=LABEL, or leave it out with "
+        "--label-map MISC=O\n"
+    )
     out, result = run_export(tmp_path, source, *options, "--label-map", "MISC=O")
     row, problems = exported(out)
     assert row["ner_tags"] == [B_ACTOR, I_ACTOR, B_ACTION, O, B_LOCATION, O, O, O, O]
@@ -105,12 +127,17 @@ def test_two_labels_controls_a_config_file_and_a_label_map(tmp_path):
 
 def test_a_label_outside_the_schema_is_one_line_naming_task_and_region(tmp_path):
     """Before: KeyError: 'B-WEAPON' and a traceback."""
-    source = export_file(tmp_path, [region(0, 15, "ACTOR", "a"), region(16, 20, "WEAPON", "w")],
-                         data={"text": TEXT, "newsgold_id": "d1", "story_id": "s1"})
+    source = export_file(
+        tmp_path,
+        [region(0, 15, "ACTOR", "a"), region(16, 20, "WEAPON", "w")],
+        data={"text": TEXT, "newsgold_id": "d1", "story_id": "s1"},
+    )
     out, refused = run_export(tmp_path, source, ok=False)
-    assert refused.output == (f"Error: {source}: task 7 region w has label 'WEAPON', not in the schema (ACTOR, "
-                              "LOCATION, COUNT, ACTION); map it with --label-map WEAPON=LABEL, or leave it out with "
-                              "--label-map WEAPON=O\n")
+    assert refused.output == (
+        f"Error: {source}: task 7 region w has label 'WEAPON', not in the schema (ACTOR, "
+        "LOCATION, COUNT, ACTION); map it with --label-map WEAPON=LABEL, or leave it out with "
+        "--label-map WEAPON=O\n"
+    )
     assert not out.exists()
     out, _ = run_export(tmp_path, source, "--label-map", "WEAPON=ACTION")
     assert exported(out)[0]["ner_tags"] == [B_ACTOR, I_ACTOR, B_ACTION, O, O, O, O, O, O]
@@ -119,15 +146,18 @@ def test_a_label_outside_the_schema_is_one_line_naming_task_and_region(tmp_path)
     assert row["ner_tags"] == [B_ACTOR, I_ACTOR, O, O, O, O, O, O, O]
     assert row["annotated_labels"] == ["ACTOR", "LOCATION", "COUNT", "ACTION"]  # newsgold's own project
     assert [(p["kind"], p["task_id"], p["span"]["id"], p["span"]["labels"]) for p in problems] == [
-        ("left-out", 7, "w", ["WEAPON"])]
+        ("left-out", 7, "w", ["WEAPON"])
+    ]
 
 
 def test_a_region_label_the_given_config_does_not_offer_is_listed(tmp_path):
     """With --config, a region whose label the config does not offer (the config changed, or
     is not this project's) is listed with its task and region, not dropped."""
     config = tmp_path / "config.xml"
-    config.write_text('<View><Labels name="label" toName="text"><Label value="ACTOR"/></Labels>'
-                      '<Text name="text" value="$text"/></View>')
+    config.write_text(
+        '<View><Labels name="label" toName="text"><Label value="ACTOR"/></Labels>'
+        '<Text name="text" value="$text"/></View>'
+    )
     source = export_file(tmp_path, [region(0, 15, "ACTOR", "a"), region(16, 20, "WEAPON", "w")])
     row, problems = exported(run_export(tmp_path, source, "--config", config)[0])
     assert row["annotated_labels"] == ["ACTOR"]
@@ -144,17 +174,21 @@ def test_a_project_whose_labels_are_none_of_the_schemas_is_one_line_and_writes_n
     assert not out.exists()
 
 
-@pytest.mark.parametrize("options, cause", [
-    (["--label-map", "PER=PERSON"], "PERSON is neither a schema label"),
-    (["--label-map", "PER"], "'PER' is neither OLD=NEW nor an existing file"),
-    (["--label-map", "PER=ACTOR", "--label-map", "PER=LOCATION"], "PER is mapped to both ACTOR and LOCATION"),
-    (["--config", "{bad}"], "not a Label Studio labeling config"),
-    (["--config", "{textless}"], "no Labels control over a Text object"),
-])
+@pytest.mark.parametrize(
+    "options, cause",
+    [
+        (["--label-map", "PER=PERSON"], "PERSON is neither a schema label"),
+        (["--label-map", "PER"], "'PER' is neither OLD=NEW nor an existing file"),
+        (["--label-map", "PER=ACTOR", "--label-map", "PER=LOCATION"], "PER is mapped to both ACTOR and LOCATION"),
+        (["--config", "{bad}"], "not a Label Studio labeling config"),
+        (["--config", "{textless}"], "no Labels control over a Text object"),
+    ],
+)
 def test_bad_label_maps_and_configs_are_one_line(tmp_path, options, cause):
     (tmp_path / "bad.xml").write_text("<View><Labels name='x'")
-    (tmp_path / "textless.xml").write_text('<View><Choices name="c" toName="t"><Choice value="a"/></Choices>'
-                                           '<Text name="t" value="$text"/></View>')
+    (tmp_path / "textless.xml").write_text(
+        '<View><Choices name="c" toName="t"><Choice value="a"/></Choices><Text name="t" value="$text"/></View>'
+    )
     source = export_file(tmp_path, [region(0, 15, "PER", "a")])
     options = [o.format(bad=tmp_path / "bad.xml", textless=tmp_path / "textless.xml") for o in options]
     out, result = run_export(tmp_path, source, *options, ok=False)
@@ -176,8 +210,9 @@ def test_config_and_label_map_are_refused_where_they_do_not_apply(tmp_path):
 def test_label_map_in_the_python_api(tmp_path):
     from newsgold.annotate import export_dataset
 
-    source = export_file(tmp_path, [region(0, 15, "PER", "a", "ner", "content"),
-                                    region(24, 34, "GPE", "b", "ner", "content")])
+    source = export_file(
+        tmp_path, [region(0, 15, "PER", "a", "ner", "content"), region(24, 34, "GPE", "b", "ner", "content")]
+    )
     report = export_dataset(tmp_path / "ds", from_file=source, label_map={"PER": "ACTOR", "GPE": "LOCATION"})
     row, problems = exported(tmp_path / "ds")
     assert row["ner_tags"] == [B_ACTOR, I_ACTOR, O, O, B_LOCATION, O, O, O, O] and problems == []
@@ -192,8 +227,13 @@ def test_a_whitespace_padded_region_is_trimmed_to_the_token_and_recorded(tmp_pat
     """Label Studio #556: a double-click selects the space too. Before: listed as misaligned
     ("edges fall inside a token") and left out of ner_tags."""
     text = "Police said Jane Smith left."
-    padded = {"id": "p", "from_name": "label", "to_name": "text", "type": "labels",
-              "value": {"start": 11, "end": 23, "text": " Jane Smith ", "labels": ["ACTOR"]}}
+    padded = {
+        "id": "p",
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": 11, "end": 23, "text": " Jane Smith ", "labels": ["ACTOR"]},
+    }
     spans, _, problems = from_ls_result(text, [padded], newsgold_config(load_schema()))
     assert [(s.start, s.end, s.text) for s in spans] == [(12, 22, "Jane Smith")]
     assert [(p.kind, p.detail) for p in problems] == [("repaired", "surrounding whitespace trimmed to [12, 22)")]
@@ -207,13 +247,22 @@ def test_a_whitespace_padded_region_is_trimmed_to_the_token_and_recorded(tmp_pat
 
 def test_an_empty_region_is_listed_and_the_export_goes_on(tmp_path):
     """Before: `span ACTOR [5, 5) is empty or outside the text` stopped the whole export."""
-    source = export_file(tmp_path, [region(5, 5, "ACTOR", "e"), region(24, 34, "LOCATION", "b"),
-                                    region(46, 90, "ACTION", "long", text="said."),
-                                    region(60, 70, "ACTOR", "far", text="Kabul")])
+    source = export_file(
+        tmp_path,
+        [
+            region(5, 5, "ACTOR", "e"),
+            region(24, 34, "LOCATION", "b"),
+            region(46, 90, "ACTION", "long", text="said."),
+            region(60, 70, "ACTOR", "far", text="Kabul"),
+        ],
+    )
     row, problems = exported(run_export(tmp_path, source)[0])
     assert row["ner_tags"][4] == B_LOCATION and row["ner_tags"][-2] == B_ACTION
     assert [(p["kind"], p["span"]["id"], p["task_id"]) for p in problems] == [
-        ("empty", "e", 7), ("repaired", "long", 7), ("offset-mismatch", "far", 7)]
+        ("empty", "e", 7),
+        ("repaired", "long", 7),
+        ("offset-mismatch", "far", 7),
+    ]
     assert problems[1]["detail"] == "moved to [46, 51)"  # its end was past the text (length 51)
     assert "outside the text (length 51)" in problems[2]["detail"]
 
@@ -230,17 +279,23 @@ def test_offsets_given_as_strings(tmp_path):
     source = export_file(tmp_path, [strings, floats, words])
     row, problems = exported(run_export(tmp_path, source)[0])
     assert row["ner_tags"] == [B_ACTOR, I_ACTOR, O, O, B_LOCATION, O, O, O, O]
-    assert [(p["kind"], p["span"]["id"]) for p in problems] == [("repaired", "s"), ("repaired", "f"),
-                                                                ("bad-offsets", "w")]
+    assert [(p["kind"], p["span"]["id"]) for p in problems] == [
+        ("repaired", "s"),
+        ("repaired", "f"),
+        ("bad-offsets", "w"),
+    ]
     assert problems[0]["detail"] == "offsets given as strings, read as integers"
     assert "start='sixteen'" in problems[2]["detail"]
 
 
 def test_regions_that_are_not_spans_or_of_unknown_controls_are_listed():
     config = newsgold_config(load_schema())
-    result = [region(0, 15, "ACTOR", "a"), region(24, 34, "LOCATION", "x", "places"),
-              {"id": "c", "from_name": "mood", "to_name": "text", "type": "choices", "value": {"choices": ["calm"]}},
-              "garbage"]
+    result = [
+        region(0, 15, "ACTOR", "a"),
+        region(24, 34, "LOCATION", "x", "places"),
+        {"id": "c", "from_name": "mood", "to_name": "text", "type": "choices", "value": {"choices": ["calm"]}},
+        "garbage",
+    ]
     spans, _, problems = from_ls_result(TEXT, result, config)
     assert [s.id for s in spans] == ["a"]
     assert [p.kind for p in problems] == ["unknown-control", "not-a-span", "not-a-span"]
@@ -249,16 +304,30 @@ def test_regions_that_are_not_spans_or_of_unknown_controls_are_listed():
 
 def test_broken_relations_are_listed_in_the_export(tmp_path):
     """Before: a relation to a missing region and one of an unknown type were exported as they were."""
-    source = export_file(tmp_path, [region(0, 15, "ACTOR", "a"), region(16, 20, "ACTION", "b"),
-                                    region(24, 34, "WEAPON", "w"), relation("b", "a", "agent"),
-                                    relation("b", "zz", "agent"), relation("b", "w", "place"),
-                                    relation("b", "a", "owns"), relation("b", "a", "uses")],
-                         data={"text": TEXT, "newsgold_id": "d1", "story_id": "s1"})
+    source = export_file(
+        tmp_path,
+        [
+            region(0, 15, "ACTOR", "a"),
+            region(16, 20, "ACTION", "b"),
+            region(24, 34, "WEAPON", "w"),
+            relation("b", "a", "agent"),
+            relation("b", "zz", "agent"),
+            relation("b", "w", "place"),
+            relation("b", "a", "owns"),
+            relation("b", "a", "uses"),
+        ],
+        data={"text": TEXT, "newsgold_id": "d1", "story_id": "s1"},
+    )
     row, problems = exported(run_export(tmp_path, source, "--label-map", "WEAPON=O", "--label-map", "uses=O")[0])
     assert row["relations"] == [{"head": "b", "tail": "a", "label": "agent"}]
     kinds = [(p["kind"], p["span"].get("to_id")) for p in problems]
-    assert kinds == [("left-out", None), ("broken-relation", "zz"), ("broken-relation", "w"),
-                     ("unknown-relation", "a"), ("left-out", "a")]
+    assert kinds == [
+        ("left-out", None),
+        ("broken-relation", "zz"),
+        ("broken-relation", "w"),
+        ("unknown-relation", "a"),
+        ("left-out", "a"),
+    ]
     check = CliRunner().invoke(cli, ["check", str(tmp_path / "ds")])
     assert check.exit_code == 0, check.output  # what was exported is consistent
 
@@ -266,12 +335,23 @@ def test_broken_relations_are_listed_in_the_export(tmp_path):
 def test_check_reports_relations_to_missing_spans_and_unknown_types(tmp_path):
     """Before: `annotate check` said "no errors" for such a dataset."""
     gold = tmp_path / "gold.jsonl"
-    gold.write_text(json.dumps({
-        "id": "g1", "text": TEXT,
-        "spans": [{"id": "a", "start": 0, "end": 15, "label": "ACTOR", "text": "Afghan soldiers"},
-                  {"id": "b", "start": 16, "end": 20, "label": "ACTION", "text": "fled"}],
-        "relations": [{"head": "b", "tail": "zz", "label": "agent"}, {"head": "b", "tail": "a", "label": "owns"}],
-    }) + "\n")
+    gold.write_text(
+        json.dumps(
+            {
+                "id": "g1",
+                "text": TEXT,
+                "spans": [
+                    {"id": "a", "start": 0, "end": 15, "label": "ACTOR", "text": "Afghan soldiers"},
+                    {"id": "b", "start": 16, "end": 20, "label": "ACTION", "text": "fled"},
+                ],
+                "relations": [
+                    {"head": "b", "tail": "zz", "label": "agent"},
+                    {"head": "b", "tail": "a", "label": "owns"},
+                ],
+            }
+        )
+        + "\n"
+    )
     out, _ = run_export(tmp_path, gold)
     # the export leaves both out and lists them ...
     problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
@@ -279,7 +359,6 @@ def test_check_reports_relations_to_missing_spans_and_unknown_types(tmp_path):
     assert "no errors" in CliRunner().invoke(cli, ["check", str(out)]).output
     # ... and `check` catches them in a dataset written otherwise (here: edited after the export)
     import pyarrow as pa
-
     from datasets import load_from_disk
 
     dataset = load_from_disk(str(out))
@@ -289,8 +368,9 @@ def test_check_reports_relations_to_missing_spans_and_unknown_types(tmp_path):
     edited = tmp_path / "edited"
     shutil.copytree(out, edited)
     shutil.rmtree(edited / split)
-    type(dataset[split])(pa.Table.from_pylist(rows, schema=dataset[split].data.schema),
-                         info=dataset[split].info).save_to_disk(str(edited / split))
+    type(dataset[split])(
+        pa.Table.from_pylist(rows, schema=dataset[split].data.schema), info=dataset[split].info
+    ).save_to_disk(str(edited / split))
     check = CliRunner().invoke(cli, ["check", str(edited)])
     assert check.exit_code == 1 and "Traceback" not in check.output, check.output
     errors = [line for line in check.output.splitlines() if line.startswith("error:")]
@@ -313,8 +393,9 @@ def test_majority_and_agreement_read_the_foreign_config(tmp_path):
     annotations = [{"id": k, "completed_by": k, "result": ner[:n]} for k, n in ((1, 1), (2, 2), (3, 2))]
     resolved = resolve_annotations(TEXT, annotations, "majority", {}, config)
     assert [(s.label, s.text) for s in resolved.spans] == [("ACTOR", "Afghan soldiers"), ("LOCATION", "Tajikistan")]
-    agreed = agreement([{"id": 1, "data": {"body": TEXT}, "annotations": annotations[:2]}],
-                       list(load_schema().label_names), {}, config)
+    agreed = agreement(
+        [{"id": 1, "data": {"body": TEXT}, "annotations": annotations[:2]}], list(load_schema().label_names), {}, config
+    )
     assert agreed["documents"] == 1 and agreed["pairs"]["1 vs 2"]["ACTOR"]["strict"] == 1.0
 
 
@@ -327,26 +408,35 @@ def test_read_label_map_items_and_files(tmp_path):
     assert read_label_map(["ORG=ACTOR", mapping]) == {"ORG": "ACTOR", "PER": "ACTOR"}
 
 
-@pytest.mark.parametrize("change, kind", [
-    ({"labels": "ACTOR"}, "multi-label"),
-    ({"labels": [["ACTOR"]]}, "unknown-label"),
-    ({"start": None}, "bad-offsets"),
-    ({"start": True}, "bad-offsets"),
-    ({"start": "²"}, "bad-offsets"),  # a digit to str.isdigit, not to int(): raised ValueError
-    ({"start": 15, "end": 3}, "empty"),
-    ({"text": 5}, "offset-mismatch"),
-])
+@pytest.mark.parametrize(
+    "change, kind",
+    [
+        ({"labels": "ACTOR"}, "multi-label"),
+        ({"labels": [["ACTOR"]]}, "unknown-label"),
+        ({"start": None}, "bad-offsets"),
+        ({"start": True}, "bad-offsets"),
+        ({"start": "²"}, "bad-offsets"),  # a digit to str.isdigit, not to int(): raised ValueError
+        ({"start": 15, "end": 3}, "empty"),
+        ({"text": 5}, "offset-mismatch"),
+    ],
+)
 def test_hostile_region_values_are_listed_never_raised(change, kind):
     hostile = region(0, 15, "ACTOR", "h")
     hostile["value"].update(change)
-    spans, _, problems = from_ls_result(TEXT, [hostile, region(24, 34, "LOCATION", "ok")], newsgold_config(load_schema()))
+    spans, _, problems = from_ls_result(
+        TEXT, [hostile, region(24, 34, "LOCATION", "ok")], newsgold_config(load_schema())
+    )
     assert [s.id for s in spans] == ["ok"] and [p.kind for p in problems] == [kind]
 
 
 def test_hostile_region_shapes_are_listed_never_raised():
     config = newsgold_config(load_schema())
-    shapes = [dict(region(0, 15, "ACTOR", "v"), value=[1]), dict(region(0, 15, "ACTOR", "n"), from_name=5),
-              {"type": "relation", "labels": ["agent"]}, {"type": "relation", "from_id": "a", "to_id": "a"}]
+    shapes = [
+        dict(region(0, 15, "ACTOR", "v"), value=[1]),
+        dict(region(0, 15, "ACTOR", "n"), from_name=5),
+        {"type": "relation", "labels": ["agent"]},
+        {"type": "relation", "from_id": "a", "to_id": "a"},
+    ]
     spans, relations, problems = from_ls_result(TEXT, shapes, config)
     assert spans == [] and relations == []
     # a value that is not an object is a region of the wrong shape (it was listed as "0 labels", multi-label)

@@ -33,25 +33,44 @@ def lines(path: Path, *records) -> Path:
 
 # ------------------------------------------------------------------ one small file per format
 
+
 def gold_file(tmp_path):
-    return lines(tmp_path / "gold.jsonl", {
-        "id": "d1", "text": TEXT, "annotated_labels": ["ACTOR", "ACTION"],
-        "spans": [{"id": "s1", "start": 0, "end": 6, "label": "ACTOR", "text": "Rebels"},
-                  {"id": "s2", "start": "7", "end": 15, "label": "ACTION", "text": "attacked"}],
-        "relations": [{"head": "s2", "tail": "s1", "label": "agent"}]},
-        {"text": "Kabul fell.", "spans": [], "answer": "reject"})
+    return lines(
+        tmp_path / "gold.jsonl",
+        {
+            "id": "d1",
+            "text": TEXT,
+            "annotated_labels": ["ACTOR", "ACTION"],
+            "spans": [
+                {"id": "s1", "start": 0, "end": 6, "label": "ACTOR", "text": "Rebels"},
+                {"id": "s2", "start": "7", "end": 15, "label": "ACTION", "text": "attacked"},
+            ],
+            "relations": [{"head": "s2", "tail": "s1", "label": "agent"}],
+        },
+        {"text": "Kabul fell.", "spans": [], "answer": "reject"},
+    )
 
 
 def doccano_file(tmp_path):
-    return lines(tmp_path / "doccano.jsonl", {"text": TEXT, "label": [[16, 20, "LOC"]]},
-                 {"text": TEXT, "entities": [{"id": 3, "label": "PER", "start_offset": 0, "end_offset": 6},
-                                             {"id": 4, "label": "ACT", "start_offset": 7, "end_offset": 15}],
-                  "relations": [{"from_id": 4, "to_id": 3, "type": "agent"}]})
+    return lines(
+        tmp_path / "doccano.jsonl",
+        {"text": TEXT, "label": [[16, 20, "LOC"]]},
+        {
+            "text": TEXT,
+            "entities": [
+                {"id": 3, "label": "PER", "start_offset": 0, "end_offset": 6},
+                {"id": 4, "label": "ACT", "start_offset": 7, "end_offset": 15},
+            ],
+            "relations": [{"from_id": 4, "to_id": 3, "type": "agent"}],
+        },
+    )
 
 
 def spacy_file(tmp_path):
-    return lines(tmp_path / "prodigy.jsonl", {"text": TEXT, "_input_hash": 1, "answer": "accept",
-                                             "spans": [{"start": 16, "end": 20, "label": "LOCATION"}]})
+    return lines(
+        tmp_path / "prodigy.jsonl",
+        {"text": TEXT, "_input_hash": 1, "answer": "accept", "spans": [{"start": 16, "end": 20, "label": "LOCATION"}]},
+    )
 
 
 def conll_file(tmp_path):
@@ -64,8 +83,9 @@ def brat_file(tmp_path):
     folder = tmp_path / "brat"
     folder.mkdir()
     (folder / "a.txt").write_text(TEXT, encoding="utf-8")
-    (folder / "a.ann").write_text("T1\tOrg 0 6\tRebels\nT2\tAttack 7 15\tattacked\nR1\tagent Arg1:T2 Arg2:T1\n",
-                                  encoding="utf-8")
+    (folder / "a.ann").write_text(
+        "T1\tOrg 0 6\tRebels\nT2\tAttack 7 15\tattacked\nR1\tagent Arg1:T2 Arg2:T1\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -78,17 +98,30 @@ def labelstudio_file(tmp_path):
     return path
 
 
-FILES = {"gold": gold_file, "doccano": doccano_file, "spacy": spacy_file, "conll": conll_file, "brat": brat_file,
-         "labelstudio": labelstudio_file}
+FILES = {
+    "gold": gold_file,
+    "doccano": doccano_file,
+    "spacy": spacy_file,
+    "conll": conll_file,
+    "brat": brat_file,
+    "labelstudio": labelstudio_file,
+}
 
 
 def test_gold_reader_reads_spans_relations_fields_and_skips_rejected(tmp_path):
     path = gold_file(tmp_path)
     first, rejected = read_gold(path)
     record = json.loads(path.read_text().splitlines()[0])
-    assert first == RawDocument(1, TEXT, [RawSpan(0, 6, "ACTOR", "Rebels", "s1"),
-                                          RawSpan(7, 15, "ACTION", "attacked", "s2", "start written as text, read as a number")],
-                                [Relation("s2", "s1", "agent")], record)
+    assert first == RawDocument(
+        1,
+        TEXT,
+        [
+            RawSpan(0, 6, "ACTOR", "Rebels", "s1"),
+            RawSpan(7, 15, "ACTION", "attacked", "s2", "start written as text, read as a number"),
+        ],
+        [Relation("s2", "s1", "agent")],
+        record,
+    )
     assert rejected == Skipped(f"{path} line 2", "Prodigy answer 'reject' (not gold)")
 
 
@@ -97,7 +130,10 @@ def test_doccano_reader_reads_triples_and_entities_with_relations(tmp_path):
     triples, entities = read_doccano(path)
     assert (triples.line, triples.text, triples.spans, triples.relations) == (1, TEXT, [RawSpan(16, 20, "LOC")], [])
     assert (entities.line, entities.spans, entities.relations) == (
-        2, [RawSpan(0, 6, "PER", id="e3"), RawSpan(7, 15, "ACT", id="e4")], [Relation("e4", "e3", "agent")])
+        2,
+        [RawSpan(0, 6, "PER", id="e3"), RawSpan(7, 15, "ACT", id="e4")],
+        [Relation("e4", "e3", "agent")],
+    )
 
 
 def test_spacy_reader_reads_spans_without_their_text(tmp_path):
@@ -107,15 +143,25 @@ def test_spacy_reader_reads_spans_without_their_text(tmp_path):
 
 def test_conll_reader_rebuilds_the_text_one_document_per_sentence(tmp_path):
     assert list(read_conll(conll_file(tmp_path))) == [
-        RawDocument(1, "Rebels attacked Homs .", [RawSpan(0, 6, "ORG", line=1), RawSpan(16, 20, "LOC", line=3)], [], {}),
-        RawDocument(6, "Peter Blackburn", [RawSpan(0, 15, "PER", line=6)], [], {})]
+        RawDocument(
+            1, "Rebels attacked Homs .", [RawSpan(0, 6, "ORG", line=1), RawSpan(16, 20, "LOC", line=3)], [], {}
+        ),
+        RawDocument(6, "Peter Blackburn", [RawSpan(0, 15, "PER", line=6)], [], {}),
+    ]
 
 
 def test_brat_reader_reads_one_document_per_ann(tmp_path):
     folder = brat_file(tmp_path)
-    assert list(read_brat(folder)) == [RawDocument(
-        1, TEXT, [RawSpan(0, 6, "Org", "Rebels", "T1", line=1), RawSpan(7, 15, "Attack", "attacked", "T2", line=2)],
-        [Relation("T2", "T1", "agent")], {"source": "a.txt"}, where=str(folder / "a.ann"))]
+    assert list(read_brat(folder)) == [
+        RawDocument(
+            1,
+            TEXT,
+            [RawSpan(0, 6, "Org", "Rebels", "T1", line=1), RawSpan(7, 15, "Attack", "attacked", "T2", line=2)],
+            [Relation("T2", "T1", "agent")],
+            {"source": "a.txt"},
+            where=str(folder / "a.ann"),
+        )
+    ]
 
 
 def test_labelstudio_reader_reads_the_tasks(tmp_path):
@@ -123,6 +169,7 @@ def test_labelstudio_reader_reads_the_tasks(tmp_path):
 
 
 # ------------------------------------------------------------------ detection and the registry
+
 
 def test_every_format_module_is_registered_in_detection_order():
     assert formats.names() == ["brat", "labelstudio", "doccano", "spacy", "prodigy", "gold", "conll"]
@@ -138,8 +185,9 @@ def test_each_format_is_detected(tmp_path, name):
 
 
 def test_detection_order_decides_between_jsonl_formats_and_a_stranger_is_one_line(tmp_path):
-    with_text = lines(tmp_path / "a.jsonl", {"text": TEXT, "spans": [{"start": 0, "end": 6, "label": "ACTOR",
-                                                                       "text": "Rebels"}]})
+    with_text = lines(
+        tmp_path / "a.jsonl", {"text": TEXT, "spans": [{"start": 0, "end": 6, "label": "ACTOR", "text": "Rebels"}]}
+    )
     assert formats.detect(with_text) == "gold"  # spacy claims spans without their text only
     (tmp_path / "b.jsonl").write_text('{"text": "no end\n')
     assert formats.detect(tmp_path / "b.jsonl") == "gold"  # not JSON: reading it as gold names the line
@@ -164,8 +212,16 @@ def toy():
             text, label, start, end = line.split("\t")
             yield RawDocument(number, text, [RawSpan(int(start), int(end), label)], [], {})
 
-    fmt = formats.register(InputFormat(name="toy", title="toy file", help="the toy format of the tests",
-                                       detect=lambda sample: sample.path.suffix == ".toy", read=read, order=5))
+    fmt = formats.register(
+        InputFormat(
+            name="toy",
+            title="toy file",
+            help="the toy format of the tests",
+            detect=lambda sample: sample.path.suffix == ".toy",
+            read=read,
+            order=5,
+        )
+    )
     yield fmt
     formats.unregister("toy")
     assert "toy" not in formats.names()
@@ -193,12 +249,15 @@ def test_a_registered_format_is_a_choice_is_detected_and_read(tmp_path, toy):
 
 # ------------------------------------------------------------------ --from-format and --format
 
+
 @pytest.mark.parametrize("command", ["export", "score"])
 def test_old_format_spelling_works_with_a_note_and_a_conflict_is_one_error(tmp_path, command):
     path = gold_file(tmp_path)
     predicted = lines(tmp_path / "p.jsonl", {"id": "d1", "text": TEXT, "spans": []})
-    args = {"export": ["export", "--from", str(path), "--out", str(tmp_path / "ds"), "--force"],
-            "score": ["score", str(path), str(predicted), "--json"]}[command]
+    args = {
+        "export": ["export", "--from", str(path), "--out", str(tmp_path / "ds"), "--force"],
+        "score": ["score", str(path), str(predicted), "--json"],
+    }[command]
     new = CliRunner().invoke(cli, [*args, "--from-format", "gold"])
     old = CliRunner().invoke(cli, [*args, "--format", "gold"])
     assert new.exit_code == old.exit_code == 0, old.output

@@ -8,27 +8,49 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate.formats.brat import read_brat, read_conf
 from newsgold.annotate.cli import cli
 from newsgold.annotate.events import events_of
 from newsgold.annotate.export import ExportError, export_dataset
 from newsgold.annotate.export.to_brat import file_stem
+from newsgold.annotate.formats.brat import read_brat, read_conf
 from newsgold.annotate.schema import load_schema
 
 STARTER = Path(__file__).resolve().parent.parent / "seeds" / "gold" / "starter"
 TEXT = "Rebels and militias attacked Homs.\nThe 300\nsoldiers fled."
 CRAFTED = [  # two agents of one event, a span across a line break, a COUNT inside an ACTOR, odd ids
-    {"id": "news/2026 #1", "story_id": "s", "text": TEXT,
-     "spans": [{"id": "a1", "start": 0, "end": 6, "label": "ACTOR"}, {"id": "a2", "start": 11, "end": 19, "label": "ACTOR"},
-               {"id": "e1", "start": 20, "end": 28, "label": "ACTION"}, {"id": "l1", "start": 29, "end": 33, "label": "LOCATION"},
-               {"id": "a3", "start": 35, "end": 51, "label": "ACTOR"}, {"id": "c1", "start": 39, "end": 42, "label": "COUNT"},
-               {"id": "e2", "start": 52, "end": 56, "label": "ACTION"}],
-     "relations": [{"head": "e1", "tail": "a1", "label": "agent"}, {"head": "e1", "tail": "a2", "label": "agent"},
-                   {"head": "e1", "tail": "l1", "label": "place"}, {"head": "e2", "tail": "a3", "label": "agent"},
-                   {"head": "e2", "tail": "c1", "label": "quantity"}, {"head": "c1", "tail": "a3", "label": "counts"}]},
-    {"id": "Case", "story_id": "s", "text": "Troops withdrew.", "annotated_labels": ["ACTOR", "ACTION"],
-     "spans": [{"id": "x", "start": 0, "end": 6, "label": "ACTOR"}, {"id": "y", "start": 7, "end": 15, "label": "ACTION"}],
-     "relations": [{"head": "y", "tail": "x", "label": "agent"}]},
+    {
+        "id": "news/2026 #1",
+        "story_id": "s",
+        "text": TEXT,
+        "spans": [
+            {"id": "a1", "start": 0, "end": 6, "label": "ACTOR"},
+            {"id": "a2", "start": 11, "end": 19, "label": "ACTOR"},
+            {"id": "e1", "start": 20, "end": 28, "label": "ACTION"},
+            {"id": "l1", "start": 29, "end": 33, "label": "LOCATION"},
+            {"id": "a3", "start": 35, "end": 51, "label": "ACTOR"},
+            {"id": "c1", "start": 39, "end": 42, "label": "COUNT"},
+            {"id": "e2", "start": 52, "end": 56, "label": "ACTION"},
+        ],
+        "relations": [
+            {"head": "e1", "tail": "a1", "label": "agent"},
+            {"head": "e1", "tail": "a2", "label": "agent"},
+            {"head": "e1", "tail": "l1", "label": "place"},
+            {"head": "e2", "tail": "a3", "label": "agent"},
+            {"head": "e2", "tail": "c1", "label": "quantity"},
+            {"head": "c1", "tail": "a3", "label": "counts"},
+        ],
+    },
+    {
+        "id": "Case",
+        "story_id": "s",
+        "text": "Troops withdrew.",
+        "annotated_labels": ["ACTOR", "ACTION"],
+        "spans": [
+            {"id": "x", "start": 0, "end": 6, "label": "ACTOR"},
+            {"id": "y", "start": 7, "end": 15, "label": "ACTION"},
+        ],
+        "relations": [{"head": "y", "tail": "x", "label": "agent"}],
+    },
     {"id": "case", "story_id": "s", "text": "Nobody came."},
 ]
 
@@ -37,16 +59,21 @@ CRAFTED = [  # two agents of one event, a span across a line break, a COUNT insi
 def exported(tmp_path_factory):
     folder = tmp_path_factory.mktemp("brat")
     gold = folder / "gold.jsonl"
-    crafted = "".join(json.dumps({**d, "spans": [{**s, "text": d["text"][s["start"]:s["end"]]} for s in d.get("spans", [])]})
-                      + "\n" for d in CRAFTED)
-    gold.write_bytes(b"".join((STARTER / f"{s}.jsonl").read_bytes() for s in ("train", "validation"))
-                     + crafted.encode("utf-8"))
+    crafted = "".join(
+        json.dumps({**d, "spans": [{**s, "text": d["text"][s["start"] : s["end"]]} for s in d.get("spans", [])]}) + "\n"
+        for d in CRAFTED
+    )
+    gold.write_bytes(
+        b"".join((STARTER / f"{s}.jsonl").read_bytes() for s in ("train", "validation")) + crafted.encode("utf-8")
+    )
     report = export_dataset(folder / "out", from_file=gold, to="brat,jsonl")
     return report, folder / "out"
 
 
 def _rows(out):
-    return [json.loads(line) for path in sorted((out / "jsonl").glob("*.jsonl")) for line in path.read_text().splitlines()]
+    return [
+        json.loads(line) for path in sorted((out / "jsonl").glob("*.jsonl")) for line in path.read_text().splitlines()
+    ]
 
 
 def _keyed(spans, relations):
@@ -58,8 +85,11 @@ def _keyed(spans, relations):
             return tuple(sorted((k, strip(v)) for k, v in value.items() if k != "id"))
         return tuple(map(strip, value)) if isinstance(value, list) else value
 
-    return (sorted(by_id.values()), sorted((by_id[r["head"]], by_id[r["tail"]], r["label"]) for r in relations),
-            [strip(e) for e in events_of(spans, relations, load_schema(None))])
+    return (
+        sorted(by_id.values()),
+        sorted((by_id[r["head"]], by_id[r["tail"]], r["label"]) for r in relations),
+        [strip(e) for e in events_of(spans, relations, load_schema(None))],
+    )
 
 
 def test_brat_round_trip_by_our_reader(exported):
@@ -70,12 +100,15 @@ def test_brat_round_trip_by_our_reader(exported):
     events = arguments = 0
     for doc in read:
         row = rows[doc.text]  # the .txt is the text, exactly
-        spans = [{"id": s.id, "start": s.start, "end": s.end, "label": s.label, "text": doc.text[s.start:s.end]}
-                 for s in doc.spans]
+        spans = [
+            {"id": s.id, "start": s.start, "end": s.end, "label": s.label, "text": doc.text[s.start : s.end]}
+            for s in doc.spans
+        ]
         relations = [{"head": r.head, "tail": r.tail, "label": r.label} for r in doc.relations]
         assert _keyed(spans, relations) == _keyed(row["spans"], row["relations"])
-        assert [json.dumps(e, sort_keys=True) for e in events_of(row["spans"], row["relations"], load_schema(None))] \
-            == [json.dumps(e, sort_keys=True) for e in row["events"]]  # the column is what we compare through
+        assert [
+            json.dumps(e, sort_keys=True) for e in events_of(row["spans"], row["relations"], load_schema(None))
+        ] == [json.dumps(e, sort_keys=True) for e in row["events"]]  # the column is what we compare through
         events += len(row["events"])
         arguments += sum(len(e["agent"]) for e in row["events"])
         assert {p.kind for p in doc.problems} <= {"discontinuous"}
@@ -151,13 +184,24 @@ def test_cli_to_brat_alone_and_force_keeps_a_users_file(tmp_path):
 
 def test_cli_reads_its_own_brat_back(exported, tmp_path):
     report, out = exported
-    result = CliRunner().invoke(cli, ["export", "--from", str(out / "brat"), "--out",  # detected as BRAT
-                                      str(tmp_path / "again"), "--to", "jsonl"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "export",
+            "--from",
+            str(out / "brat"),
+            "--out",  # detected as BRAT
+            str(tmp_path / "again"),
+            "--to",
+            "jsonl",
+        ],
+    )
     assert result.exit_code == 0, result.output
     again = {row["text"]: row for row in _rows(tmp_path / "again")}
     for row in _rows(out):
-        assert _keyed(again[row["text"]]["spans"], again[row["text"]]["relations"]) == \
-            _keyed(row["spans"], row["relations"])
+        assert _keyed(again[row["text"]]["spans"], again[row["text"]]["relations"]) == _keyed(
+            row["spans"], row["relations"]
+        )
 
 
 def test_help_of_to_is_the_writers_registry():
@@ -168,7 +212,6 @@ def test_help_of_to_is_the_writers_registry():
     line = " ".join(result.output.split("--to", 1)[1].split("--policy")[0].split())  # unwrapped
     assert all(" ".join(f"{kind.name} ({kind.summary})".split()) in line for kind in WRITERS)
     assert f"[default: {','.join(DEFAULT)}]" in line
-
 
 
 def test_conf_without_events_declares_every_label_and_relation(tmp_path):
@@ -190,11 +233,19 @@ def test_what_brat_cannot_write_is_one_line():
 
     schema = load_schema(None)
     span = {"start": 0, "end": 2, "text": "ab"}
-    row = {"id": "d", "text": "ab cd ef", "relations": [],
-           "spans": [{**span, "id": "e", "label": "ACTION"}, {"id": "a", "start": 3, "end": 5, "label": "ACTOR"},
-                     {"id": "b", "start": 6, "end": 8, "label": "ACTOR"}]}
-    renamed = replace(schema, relations=tuple(replace(r, name="agent1") if r.name == "agent" else r
-                                              for r in schema.relations))
+    row = {
+        "id": "d",
+        "text": "ab cd ef",
+        "relations": [],
+        "spans": [
+            {**span, "id": "e", "label": "ACTION"},
+            {"id": "a", "start": 3, "end": 5, "label": "ACTOR"},
+            {"id": "b", "start": 6, "end": 8, "label": "ACTOR"},
+        ],
+    }
+    renamed = replace(
+        schema, relations=tuple(replace(r, name="agent1") if r.name == "agent" else r for r in schema.relations)
+    )
     trigger = {**span, "id": "e", "label": "ACTION"}
     row["events"] = [{"id": "e", "trigger": trigger, "agent1": [{"id": "a"}], "place": [], "quantity": []}]
     assert ann_lines(row, renamed)[0][-1] == "E1\tACTION:T1 agent1:T2"  # one argument: unambiguous
@@ -202,5 +253,12 @@ def test_what_brat_cannot_write_is_one_line():
     with pytest.raises(ExportError, match="role 'agent1' has several arguments"):
         ann_lines(row, renamed)
     with pytest.raises(ExportError, match="only line breaks"):
-        ann_lines({"id": "d", "text": "a\n\nb", "spans": [{"id": "x", "start": 1, "end": 3, "label": "ACTOR"}],
-                   "relations": []}, schema)
+        ann_lines(
+            {
+                "id": "d",
+                "text": "a\n\nb",
+                "spans": [{"id": "x", "start": 1, "end": 3, "label": "ACTOR"}],
+                "relations": [],
+            },
+            schema,
+        )

@@ -30,7 +30,7 @@ def _tagged(row, names):
     """The dataset's entities from its ner_tags: (label, their tokens joined by one space, as
     the CoNLL reader rebuilds the text) in order."""
     tags = [names[t] for t in row["ner_tags"]]
-    return [(label, " ".join(row["tokens"][a:b + 1])) for label, a, b in get_entities(tags)]
+    return [(label, " ".join(row["tokens"][a : b + 1])) for label, a, b in get_entities(tags)]
 
 
 def test_conll_round_trip_by_our_reader_and_seqeval(exported):
@@ -42,18 +42,22 @@ def test_conll_round_trip_by_our_reader_and_seqeval(exported):
     entities = 0
     for row, doc in zip(rows, read):
         expected = _tagged(row, names)
-        assert [(s.label, doc.text[s.start:s.end]) for s in doc.spans] == expected
+        assert [(s.label, doc.text[s.start : s.end]) for s in doc.spans] == expected
         entities += len(expected)
         assert doc.text.split() == row["tokens"]
-    tags = [line.split()[-1] for line in (out / "conll" / "train.conll").read_text().splitlines()
-            if line and not line.startswith("-DOCSTART-")]
+    tags = [
+        line.split()[-1]
+        for line in (out / "conll" / "train.conll").read_text().splitlines()
+        if line and not line.startswith("-DOCSTART-")
+    ]
     assert len(get_entities(tags)) == entities > 100
 
 
 def test_conll_says_what_it_cannot_hold(exported):
     report, out = exported
-    assert any(note.startswith("conll holds tokens and IOB2 tags only") and "relation(s)" in note
-               for note in report.notes)
+    assert any(
+        note.startswith("conll holds tokens and IOB2 tags only") and "relation(s)" in note for note in report.notes
+    )
     assert not (out / "parquet").exists() and not (out / "dataset_dict.json").exists()  # only what --to asked
 
 
@@ -66,6 +70,7 @@ def test_written_names_derive_from_the_writers():
 
 
 def test_cli_to_refuses_an_unknown_format(tmp_path):
-    result = CliRunner().invoke(cli, ["export", "--from", str(STARTER / "validation.jsonl"), "--out",
-                                      str(tmp_path / "o"), "--to", "xml"])
+    result = CliRunner().invoke(
+        cli, ["export", "--from", str(STARTER / "validation.jsonl"), "--out", str(tmp_path / "o"), "--to", "xml"]
+    )
     assert result.exit_code != 0 and "not an output format" in result.output

@@ -15,24 +15,36 @@ from newsgold.annotate.schema import load_schema
 
 STARTER = Path(__file__).resolve().parent.parent / "seeds" / "gold" / "starter"
 TEXT = "Rebels  attacked Homs.\n\nThe 300 soldiers fled\tto Hom-Bay."
-CRAFTED = {"id": "x1", "story_id": "s", "text": TEXT,  # two spaces, a blank line, a tab
-           "spans": [{"id": "a1", "start": 0, "end": 6, "label": "ACTOR"},
-                     {"id": "e1", "start": 8, "end": 16, "label": "ACTION"},
-                     {"id": "a2", "start": 24, "end": 40, "label": "ACTOR"},
-                     {"id": "c1", "start": 28, "end": 31, "label": "COUNT"},  # inside a2: not in ents
-                     {"id": "e2", "start": 41, "end": 45, "label": "ACTION"},
-                     {"id": "l1", "start": 49, "end": 52, "label": "LOCATION"}],  # "Hom" of "Hom-Bay"?
-           "relations": [{"head": "e1", "tail": "a1", "label": "agent"}, {"head": "e2", "tail": "a2", "label": "agent"},
-                         {"head": "e2", "tail": "c1", "label": "quantity"}, {"head": "c1", "tail": "a2", "label": "counts"}]}
+CRAFTED = {
+    "id": "x1",
+    "story_id": "s",
+    "text": TEXT,  # two spaces, a blank line, a tab
+    "spans": [
+        {"id": "a1", "start": 0, "end": 6, "label": "ACTOR"},
+        {"id": "e1", "start": 8, "end": 16, "label": "ACTION"},
+        {"id": "a2", "start": 24, "end": 40, "label": "ACTOR"},
+        {"id": "c1", "start": 28, "end": 31, "label": "COUNT"},  # inside a2: not in ents
+        {"id": "e2", "start": 41, "end": 45, "label": "ACTION"},
+        {"id": "l1", "start": 49, "end": 52, "label": "LOCATION"},
+    ],  # "Hom" of "Hom-Bay"?
+    "relations": [
+        {"head": "e1", "tail": "a1", "label": "agent"},
+        {"head": "e2", "tail": "a2", "label": "agent"},
+        {"head": "e2", "tail": "c1", "label": "quantity"},
+        {"head": "c1", "tail": "a2", "label": "counts"},
+    ],
+}
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     folder = tmp_path_factory.mktemp("spacy")
     gold = folder / "gold.jsonl"
-    crafted = {**CRAFTED, "spans": [{**s, "text": TEXT[s["start"]:s["end"]]} for s in CRAFTED["spans"]]}
-    gold.write_bytes(b"".join((STARTER / f"{s}.jsonl").read_bytes() for s in ("train", "validation"))
-                     + (json.dumps(crafted) + "\n").encode("utf-8"))
+    crafted = {**CRAFTED, "spans": [{**s, "text": TEXT[s["start"] : s["end"]]} for s in CRAFTED["spans"]]}
+    gold.write_bytes(
+        b"".join((STARTER / f"{s}.jsonl").read_bytes() for s in ("train", "validation"))
+        + (json.dumps(crafted) + "\n").encode("utf-8")
+    )
     report = export_dataset(folder / "out", from_file=gold, to="jsonl,spacy")
     return report, folder / "out"
 
@@ -42,7 +54,9 @@ def _expected(row, names):
     offsets = row["token_offsets"]
     ents = [(offsets[a][0], offsets[b][1], label) for label, a, b in get_entities([names[t] for t in row["ner_tags"]])]
     starts, ends = {s for s, _ in offsets}, {e for _, e in offsets}
-    spans = [(s["start"], s["end"], s["label"], s["id"]) for s in row["spans"] if s["start"] in starts and s["end"] in ends]
+    spans = [
+        (s["start"], s["end"], s["label"], s["id"]) for s in row["spans"] if s["start"] in starts and s["end"] in ends
+    ]
     return ents, spans
 
 
@@ -71,9 +85,12 @@ def test_docbin_loads_back_texts_ents_spans_relations_events(exported):
 
 def test_the_crafted_document_and_the_notes(exported):
     report, out = exported
-    [doc] = [d for split in ("train", "validation", "test")
-             for d in DocBin().from_disk(out / "spacy" / f"{split}.spacy").get_docs(spacy.blank("en").vocab)
-             if d.user_data["id"] == "x1"]
+    [doc] = [
+        d
+        for split in ("train", "validation", "test")
+        for d in DocBin().from_disk(out / "spacy" / f"{split}.spacy").get_docs(spacy.blank("en").vocab)
+        if d.user_data["id"] == "x1"
+    ]
     assert doc.text == TEXT
     assert "c1" in [s.id_ for s in doc.spans["sc"]] and "COUNT" not in [e.label_ for e in doc.ents]
     assert "l1" not in [s.id_ for s in doc.spans["sc"]]  # "Hom" of the token "Hom-Bay"
@@ -81,10 +98,17 @@ def test_the_crafted_document_and_the_notes(exported):
     assert any(note.startswith("spacy: 1 span(s) off the token boundaries") for note in report.notes)
 
 
-@pytest.mark.parametrize("text,offsets", [
-    ("a b", [(0, 1), (2, 3)]), ("a  b", [(0, 1), (3, 4)]), (" a\n\nb ", [(1, 2), (4, 5)]), ("ab", [(0, 1), (1, 2)]),
-    ("x \t y", [(0, 1), (4, 5)]), ("", []),
-])
+@pytest.mark.parametrize(
+    "text,offsets",
+    [
+        ("a b", [(0, 1), (2, 3)]),
+        ("a  b", [(0, 1), (3, 4)]),
+        (" a\n\nb ", [(1, 2), (4, 5)]),
+        ("ab", [(0, 1), (1, 2)]),
+        ("x \t y", [(0, 1), (4, 5)]),
+        ("", []),
+    ],
+)
 def test_words_and_spaces_rebuild_the_text(text, offsets):
     words, spaces = words_and_spaces(text, offsets)
     assert "".join(w + (" " if s else "") for w, s in zip(words, spaces)) == text

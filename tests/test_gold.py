@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import read_documents
 from newsgold.annotate.schema import load_schema
 from newsgold.annotate.spans import Span, check_spans
+from tests.conftest import read_documents
 
 GOLD = Path(__file__).resolve().parent.parent / "seeds" / "gold"
 
@@ -84,8 +84,12 @@ def test_starter_gold_is_split_by_story_and_whole():
             for relation in record["relations"]:
                 assert (by_id[relation["head"]].label, by_id[relation["tail"]].label) == ends[relation["label"]]
     assert documents >= 60
-    twice = sum(1 for split in ("train", "validation", "test") for r in load_gold(f"starter/{split}")
-                if len(r["meta"]["annotators"]) > 1)
+    twice = sum(
+        1
+        for split in ("train", "validation", "test")
+        for r in load_gold(f"starter/{split}")
+        if len(r["meta"]["annotators"]) > 1
+    )
     assert twice >= 20
     held = {json.loads(line)["text"] for line in (GOLD / "heldout.jsonl").read_text().splitlines()}
     assert not held & {r["text"] for s in ("train", "validation", "test") for r in load_gold(f"starter/{s}")}

@@ -23,17 +23,40 @@ CLIS = {"annotate": annotate_cli, "train": train_cli}
 
 
 def region(start, end, label, rid="r1", **value):
-    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": end, "text": TEXT[start:end] if isinstance(start, int) and
-                      isinstance(end, int) else "", "labels": [label], **value}}
+    return {
+        "id": rid,
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {
+            "start": start,
+            "end": end,
+            "text": TEXT[start:end] if isinstance(start, int) and isinstance(end, int) else "",
+            "labels": [label],
+            **value,
+        },
+    }
 
 
 def ls_export(*results, relations=()):
     """A Label Studio JSON export: one task per result list."""
-    return [{"id": k + 1, "data": {"text": TEXT, "newsgold_id": f"d{k}", "story_id": f"s{k}"},
-             "annotations": [{"id": k + 1, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
-                              "updated_at": "2026-01-01T00:00:00Z", "result": list(result) + list(relations)}]}
-            for k, result in enumerate(results)]
+    return [
+        {
+            "id": k + 1,
+            "data": {"text": TEXT, "newsgold_id": f"d{k}", "story_id": f"s{k}"},
+            "annotations": [
+                {
+                    "id": k + 1,
+                    "completed_by": 1,
+                    "was_cancelled": False,
+                    "ground_truth": False,
+                    "updated_at": "2026-01-01T00:00:00Z",
+                    "result": list(result) + list(relations),
+                }
+            ],
+        }
+        for k, result in enumerate(results)
+    ]
 
 
 def relation(head, tail, label="agent"):
@@ -63,14 +86,27 @@ FILES = {
     "pred-noid.jsonl": jsonl({"text": TEXT, "spans": GOLD["spans"]}),
     "pred-bare.jsonl": jsonl({"spans": GOLD["spans"]}),
     "export-object.json": {"tasks": []},
-    "export-notjson.json": "[{\"id\": 1, \"data\": ",
+    "export-notjson.json": '[{"id": 1, "data": ',
     "export-weapon.json": ls_export([region(0, 15, "WEAPON")]),
     "export-string-offsets.json": ls_export([region("0", "15", "ACTOR")]),
     "export-empty-region.json": ls_export([region(5, 5, "ACTOR"), region(24, 34, "LOCATION", "r2")]),
-    "export-bad-relations.json": ls_export([region(0, 15, "ACTOR"), region(16, 20, "ACTION", "r2")],
-                                           relations=[relation("r2", "gone"), relation("r2", "r1", "WIELDS")]),
-    "export-foreign-control.json": [{"id": 1, "data": {"content": TEXT}, "annotations": [{
-        "id": 1, "completed_by": 1, "result": [{**region(0, 15, "ACTOR"), "from_name": "ner", "to_name": "content"}]}]}],
+    "export-bad-relations.json": ls_export(
+        [region(0, 15, "ACTOR"), region(16, 20, "ACTION", "r2")],
+        relations=[relation("r2", "gone"), relation("r2", "r1", "WIELDS")],
+    ),
+    "export-foreign-control.json": [
+        {
+            "id": 1,
+            "data": {"content": TEXT},
+            "annotations": [
+                {
+                    "id": 1,
+                    "completed_by": 1,
+                    "result": [{**region(0, 15, "ACTOR"), "from_name": "ner", "to_name": "content"}],
+                }
+            ],
+        }
+    ],
     "schema-key1.toml": None,  # written below from the shipped schema
     "schema-key2.toml": None,
     "schema-escape.toml": None,
@@ -101,14 +137,17 @@ def corpus(tmp_path_factory) -> Path:
     shutil.copy(ROOT / "schema" / "guidelines.md", folder / "guidelines.md")
     (folder / "schema-key1.toml").write_text(schema.replace("[[labels]]", "[[lables]]", 1))
     (folder / "schema-key2.toml").write_text(schema.replace("color = ", "colour = ", 1))
-    (folder / "schema-escape.toml").write_text(schema.replace('guidelines = "guidelines.md"',
-                                                              'guidelines = "../../../../etc/passwd"'))
+    (folder / "schema-escape.toml").write_text(
+        schema.replace('guidelines = "guidelines.md"', 'guidelines = "../../../../etc/passwd"')
+    )
     (folder / "re3d-empty").mkdir()
     (folder / "notadataset").mkdir()
     (folder / "notadataset" / "notes.md").write_text("not a dataset")
     # a real dataset and model, then broken copies of the model
-    result = CliRunner().invoke(annotate_cli, ["export", "--from", str(ROOT / "seeds" / "gold" / "seeds.jsonl"),
-                                               "--out", str(folder / "dataset")])
+    result = CliRunner().invoke(
+        annotate_cli,
+        ["export", "--from", str(ROOT / "seeds" / "gold" / "seeds.jsonl"), "--out", str(folder / "dataset")],
+    )
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(train_cli, ["fit", str(folder / "dataset"), "--out", str(folder / "model")])
     assert result.exit_code == 0, result.output
@@ -133,8 +172,12 @@ CASES = [
     ("preannotate-binary", "annotate preannotate {c}/binary.txt -o {c}/o.jsonl", "fail", "binary.txt"),
     # documents without an id are matched by the content hash of their text, as `annotate documents` ids them
     ("score-gold-without-id", "annotate score {c}/gold-noid.jsonl {c}/pred-noid.jsonl", "ok", None),
-    ("score-prediction-without-id-or-text", "annotate score {c}/gold.jsonl {c}/pred-bare.jsonl", "fail",
-     "pred-bare.jsonl line 1"),
+    (
+        "score-prediction-without-id-or-text",
+        "annotate score {c}/gold.jsonl {c}/pred-bare.jsonl",
+        "fail",
+        "pred-bare.jsonl line 1",
+    ),
     ("score-not-json", "annotate score {c}/notjson.jsonl {c}/gold.jsonl", "fail", "notjson.jsonl"),
     ("schema-unknown-key", "annotate schema --schema {c}/schema-key1.toml", "fail", "lables"),
     ("schema-colour", "annotate schema --schema {c}/schema-key2.toml", "fail", "colour"),
@@ -150,21 +193,49 @@ CASES = [
     ("export-foreign-control", "annotate export --from {c}/export-foreign-control.json --out {c}/x", "ok", None),
     ("export-gold-label-outside-schema", "annotate export --from {c}/gold-weapon.jsonl --out {c}/x", "fail", "WEAPON"),
     ("export-gold-string-offsets", "annotate export --from {c}/gold-string-offsets.jsonl --out {c}/x", "ok", None),
-    ("export-gold-past-end", "annotate export --from {c}/gold-past-end.jsonl --out {c}/x", "fail", "gold-past-end.jsonl"),
+    (
+        "export-gold-past-end",
+        "annotate export --from {c}/gold-past-end.jsonl --out {c}/x",
+        "fail",
+        "gold-past-end.jsonl",
+    ),
     ("export-gold-duplicate-ids", "annotate export --from {c}/gold-dup-ids.jsonl --out {c}/x", "fail", "g1"),
-    ("export-force-foreign-folder", "annotate export --from {c}/gold.jsonl --out {c}/notadataset --force", "fail",
-     "notes.md"),
+    (
+        "export-force-foreign-folder",
+        "annotate export --from {c}/gold.jsonl --out {c}/notadataset --force",
+        "fail",
+        "notes.md",
+    ),
     ("check-not-a-dataset", "annotate check {c}/notadataset", "fail", "notadataset"),
     ("check-a-file", "annotate check {c}/gold.jsonl", "fail", "gold.jsonl"),
     ("re3d-empty-folder", "annotate re3d {c}/re3d-empty -o {c}/o.jsonl", "fail", "re3d-empty"),
     ("fit-not-a-dataset", "train fit {c}/notadataset --out {c}/m", "fail", "notadataset"),
     ("evaluate-not-a-dataset", "train evaluate {c}/model {c}/notadataset", "fail", "notadataset"),
-    ("predict-model-without-metadata", "train predict {c}/model-nometa {c}/gold.jsonl -o {c}/p.jsonl", "fail",
-     "metadata.json"),
-    ("predict-model-not-skops", "train predict {c}/model-notskops {c}/gold.jsonl -o {c}/p.jsonl", "fail", "model.skops"),
-    ("predict-model-truncated", "train predict {c}/model-truncated {c}/gold.jsonl -o {c}/p.jsonl", "fail", "model.skops"),
+    (
+        "predict-model-without-metadata",
+        "train predict {c}/model-nometa {c}/gold.jsonl -o {c}/p.jsonl",
+        "fail",
+        "metadata.json",
+    ),
+    (
+        "predict-model-not-skops",
+        "train predict {c}/model-notskops {c}/gold.jsonl -o {c}/p.jsonl",
+        "fail",
+        "model.skops",
+    ),
+    (
+        "predict-model-truncated",
+        "train predict {c}/model-truncated {c}/gold.jsonl -o {c}/p.jsonl",
+        "fail",
+        "model.skops",
+    ),
     ("predict-dataset-as-model", "train predict {c}/dataset {c}/gold.jsonl -o {c}/p.jsonl", "fail", "dataset"),
-    ("predict-empty-input", "train predict {c}/model {c}/predict-empty.txt -o {c}/p.jsonl", "fail", "predict-empty.txt"),
+    (
+        "predict-empty-input",
+        "train predict {c}/model {c}/predict-empty.txt -o {c}/p.jsonl",
+        "fail",
+        "predict-empty.txt",
+    ),
 ]
 
 
@@ -181,7 +252,8 @@ def test_bad_input_gives_one_line_and_no_traceback(corpus, case, argv, expect, n
     result = runner.invoke(CLIS[words[0]], words[1:])
     output = result.output
     assert "Traceback" not in output and (result.exception is None or isinstance(result.exception, SystemExit)), (
-        f"{case}: {output}{result.exception!r}")
+        f"{case}: {output}{result.exception!r}"
+    )
     if expect == "fail":
         errors = [line for line in output.splitlines() if line.startswith("Error")]
         assert result.exit_code != 0, f"{case}: exit 0 on unusable input: {output}"
@@ -196,5 +268,7 @@ def test_bad_input_gives_one_line_and_no_traceback(corpus, case, argv, expect, n
 def test_the_corpus_covers_every_command():
     covered = {tuple(argv.split()[:2]) for _, argv, _, _ in CASES}
     commands = {("annotate", name) for name in annotate_cli.commands} | {("train", name) for name in train_cli.commands}
-    server_side = {("annotate", name) for name in ("server", "push", "status", "agreement", "adjudicate", "loop")}  # tests/e2e
+    server_side = {
+        ("annotate", name) for name in ("server", "push", "status", "agreement", "adjudicate", "loop")
+    }  # tests/e2e
     assert commands - server_side - {("train", "curve")} <= covered

@@ -195,12 +195,18 @@ def test_two_runs_share_one_cache_at_once(tmp_path):
     import subprocess
     import sys
 
-    code = ("import json, sys; from newsgold.annotate.language import language; "
-            "texts = [f'Convoy {i} left Kunduz for the Tajik border.' for i in range(300)]; "
-            "print(json.dumps([a.words for a in language().analyse(texts, processes=1)]))")
+    code = (
+        "import json, sys; from newsgold.annotate.language import language; "
+        "texts = [f'Convoy {i} left Kunduz for the Tajik border.' for i in range(300)]; "
+        "print(json.dumps([a.words for a in language().analyse(texts, processes=1)]))"
+    )
     env = {**os.environ, "NEWSGOLD_CACHE": str(tmp_path)}
-    runs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
     assert outputs[0][0] == outputs[1][0] and len(json.loads(outputs[0][0])) == 300

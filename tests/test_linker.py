@@ -17,13 +17,28 @@ def record(k: int, text: str, actor: str, action: str, place: str) -> dict:
     for n, (word, label) in enumerate(((actor, "ACTOR"), (action, "ACTION"), (place, "LOCATION")), 1):
         start = text.index(word)
         spans.append({"id": f"s{n}", "start": start, "end": start + len(word), "label": label, "text": word})
-    return {"id": f"d{k}", "text": text, "spans": spans, "annotated_labels": list(SCHEMA.label_names),
-            "relations": [{"head": "s2", "tail": "s1", "label": "agent"}, {"head": "s2", "tail": "s3", "label": "place"}]}
+    return {
+        "id": f"d{k}",
+        "text": text,
+        "spans": spans,
+        "annotated_labels": list(SCHEMA.label_names),
+        "relations": [{"head": "s2", "tail": "s1", "label": "agent"}, {"head": "s2", "tail": "s3", "label": "place"}],
+    }
 
 
-GOLD = [record(k, f"{a} {v} in {p} on Monday.", a, v, p) for k, (a, v, p) in enumerate([
-    ("Rebels", "attacked", "Kunduz"), ("Soldiers", "advanced", "Mosul"), ("Militants", "fled", "Raqqa"),
-    ("Troops", "withdrew", "Kabul"), ("Fighters", "seized", "Aleppo"), ("Police", "raided", "Herat")])]
+GOLD = [
+    record(k, f"{a} {v} in {p} on Monday.", a, v, p)
+    for k, (a, v, p) in enumerate(
+        [
+            ("Rebels", "attacked", "Kunduz"),
+            ("Soldiers", "advanced", "Mosul"),
+            ("Militants", "fled", "Raqqa"),
+            ("Troops", "withdrew", "Kabul"),
+            ("Fighters", "seized", "Aleppo"),
+            ("Police", "raided", "Herat"),
+        ]
+    )
+]
 
 
 def test_fit_learns_the_links_it_then_predicts():
@@ -31,7 +46,9 @@ def test_fit_learns_the_links_it_then_predicts():
     held = [record(9, "Insurgents shelled Homs on Monday.", "Insurgents", "shelled", "Homs")]
     predicted = linked_records(held, linker.link, views([held[0]["text"]], pipeline=False))["d9"]
     assert sorted((r["head"], r["tail"], r["label"]) for r in predicted["relations"]) == [
-        ("s2", "s1", "agent"), ("s2", "s3", "place")]
+        ("s2", "s1", "agent"),
+        ("s2", "s3", "place"),
+    ]
 
 
 def test_a_linker_with_nothing_to_learn_is_refused():
@@ -75,13 +92,28 @@ def test_an_extra_type_in_the_linker_file_is_refused(model, tmp_path):
     with zipfile.ZipFile(path) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     schema = json.loads(files["schema.json"])
-    schema["content"]["key_types"]["content"].append({"__class__": "str", "__module__": "builtins",
-                                                      "__loader__": "TypeNode"})
+    schema["content"]["key_types"]["content"].append(
+        {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}
+    )
     schema["content"]["content"]["evil"] = {  # a working node that would run code if its type were trusted
-        "__class__": "exec", "__module__": "builtins", "__loader__": "ConstructorFromReduceNode",
-        "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
-                    "content": [{"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode",
-                                 "content": json.dumps("1"), "is_json": True}]}}
+        "__class__": "exec",
+        "__module__": "builtins",
+        "__loader__": "ConstructorFromReduceNode",
+        "content": {
+            "__class__": "tuple",
+            "__module__": "builtins",
+            "__loader__": "TupleNode",
+            "content": [
+                {
+                    "__class__": "str",
+                    "__module__": "builtins",
+                    "__loader__": "JsonNode",
+                    "content": json.dumps("1"),
+                    "is_json": True,
+                }
+            ],
+        },
+    }
     files["schema.json"] = json.dumps(schema).encode()
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in files.items():
@@ -129,8 +161,12 @@ def test_gold_relations_are_carried_onto_exactly_predicted_spans_only():
     gold = [Candidate(0, 2, "ACTOR", 1.0), Candidate(2, 3, "ACTION", 1.0), Candidate(4, 5, "LOCATION", 1.0)]
     links = [(1, 0, "agent"), (1, 2, "place")]
     # the actor predicted partially, the action and place exactly, a spurious span between
-    predicted = [Candidate(1, 2, "ACTOR", 0.7), Candidate(2, 3, "ACTION", 0.9), Candidate(3, 4, "ACTOR", 0.6),
-                 Candidate(4, 5, "LOCATION", 0.8)]
+    predicted = [
+        Candidate(1, 2, "ACTOR", 0.7),
+        Candidate(2, 3, "ACTION", 0.9),
+        Candidate(3, 4, "ACTOR", 0.6),
+        Candidate(4, 5, "LOCATION", 0.8),
+    ]
     assert carried(gold, links, predicted) == [(1, 3, "place")]
     assert carried(gold, links, [c._replace(label="ACTOR") if c.label == "LOCATION" else c for c in predicted]) == []
 

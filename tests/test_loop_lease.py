@@ -104,8 +104,11 @@ def test_two_claims_at_once_the_oldest_wins():
 
 
 def test_newest_state_and_counting():
-    claims = [Claim(1, "x", 0, {"round": 2, "annotations": 4}), Claim(2, "y", 0, {}),
-              Claim(3, "z", 0, {"round": 3, "annotations": 6, "model_version": "v3"})]
+    claims = [
+        Claim(1, "x", 0, {"round": 2, "annotations": 4}),
+        Claim(2, "y", 0, {}),
+        Claim(3, "z", 0, {"round": 3, "annotations": 6, "model_version": "v3"}),
+    ]
     assert newest_state(claims)["model_version"] == "v3"
     state = LoopState(1, 4, "v1")
     assert not due(5, state, 2) and due(6, state, 2) and due(9, state, 2)
@@ -153,9 +156,8 @@ class Outage:
         return self
 
     def get_project(self, title, fix=""):
-        from newsgold.annotate.studio.errors import Project
-
         from newsgold.annotate.schema import labelstudio_config, load_schema
+        from newsgold.annotate.studio.errors import Project
 
         return Project(1, title, labelstudio_config(load_schema()), "")  # a project push made
 
@@ -182,8 +184,16 @@ class Outage:
 def test_an_outage_is_logged_once_backed_off_and_the_loop_goes_on(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSGOLD_CACHE", str(tmp_path / "cache"))
     records, sleeps, polls = [], [], []
-    loop = Loop("outage test", tmp_path / "work", 2, poll=1, log=records.append, sleep=sleeps.append,
-                connect=Outage(4), trainer=lambda *a, **k: pytest.fail("no round is due"))
+    loop = Loop(
+        "outage test",
+        tmp_path / "work",
+        2,
+        poll=1,
+        log=records.append,
+        sleep=sleeps.append,
+        connect=Outage(4),
+        trainer=lambda *a, **k: pytest.fail("no round is due"),
+    )
     loop.run(stop=lambda: polls.append(1) or len(polls) > 8)
     events = [r["event"] for r in records]
     assert events.count("server-unreachable") == 1 and events.count("server-back") == 1
@@ -212,16 +222,32 @@ def test_rounds_come_every_n_annotations_and_a_failed_round_waits_for_more(tmp_p
 
     monkeypatch.setattr(Loop, "_train_and_push", train_and_push)
     records = []
-    loop = Loop("rounds test", tmp_path / "work", 2, poll=1, log=records.append, sleep=lambda s: None,
-                connect=server, trainer=lambda *a, **k: None)
+    loop = Loop(
+        "rounds test",
+        tmp_path / "work",
+        2,
+        poll=1,
+        log=records.append,
+        sleep=lambda s: None,
+        connect=server,
+        trainer=lambda *a, **k: None,
+    )
     state = loop.run(rounds=2)
     assert tried == [2, 3, 5]  # failed at 2: not again at 2, again at 3; then 2 more after 3
     assert [r["round"] for r in records if r["event"] == "round"] == [1, 2]
     assert [r["event"] for r in records].count("round-failed") == 1
     assert state == LoopState(2, 5, "v5") == read_state(tmp_path / "work")
     # a restarted loop goes on from the state file and the lease's record: nothing retrained at 5
-    again = Loop("rounds test", tmp_path / "work", 2, poll=1, log=records.append, sleep=lambda s: None,
-                 connect=server, trainer=lambda *a, **k: None)
+    again = Loop(
+        "rounds test",
+        tmp_path / "work",
+        2,
+        poll=1,
+        log=records.append,
+        sleep=lambda s: None,
+        connect=server,
+        trainer=lambda *a, **k: None,
+    )
     server.annotation_count = lambda project: 6
     tried.clear()
     polls = []
@@ -239,8 +265,16 @@ def test_sigterm_in_a_round_leaves_the_state_and_releases_the_lease(tmp_path, mo
 
     monkeypatch.setattr(Loop, "_train_and_push", terminated)
     records = []
-    loop = Loop("sigterm test", tmp_path / "work", 2, poll=1, log=records.append, sleep=lambda s: None,
-                connect=server, trainer=lambda *a, **k: None)
+    loop = Loop(
+        "sigterm test",
+        tmp_path / "work",
+        2,
+        poll=1,
+        log=records.append,
+        sleep=lambda s: None,
+        connect=server,
+        trainer=lambda *a, **k: None,
+    )
     with pytest.raises(SystemExit) as exit:
         loop.run()
     assert exit.value.code == 143

@@ -7,22 +7,31 @@ import pytest
 from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
-from newsgold.annotate.studio.resolve import resolve_annotations
-from newsgold.annotate.studio.lsformat import from_ls_result, to_ls_result
 from newsgold.annotate.spans import Relation, Span
+from newsgold.annotate.studio.lsformat import from_ls_result, to_ls_result
+from newsgold.annotate.studio.resolve import resolve_annotations
 
 TEXT = "😀 Afghan soldiers fled to Tajikistan, officials said."
 
 
 def region(start, end, label, text=None, rid="r", source=TEXT):
-    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": end, "text": text if text is not None else source[start:end],
-                      "labels": [label] if isinstance(label, str) else label}}
+    return {
+        "id": rid,
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {
+            "start": start,
+            "end": end,
+            "text": text if text is not None else source[start:end],
+            "labels": [label] if isinstance(label, str) else label,
+        },
+    }
 
 
 def test_utf16_offsets_round_trip_past_an_emoji():
     a, t = TEXT.index("Afghan"), TEXT.index("Tajikistan")
-    spans = [Span(a, a + 15, "ACTOR", TEXT[a:a + 15], id="a"), Span(t, t + 10, "LOCATION", TEXT[t:t + 10], id="b")]
+    spans = [Span(a, a + 15, "ACTOR", TEXT[a : a + 15], id="a"), Span(t, t + 10, "LOCATION", TEXT[t : t + 10], id="b")]
     result = to_ls_result(TEXT, spans, [Relation("a", "b", "place")])
     assert result[0]["value"]["start"] == a + 1  # the emoji is two UTF-16 code units
     back, relations, problems = from_ls_result(TEXT, result)
@@ -47,8 +56,14 @@ def test_multi_label_region_is_reported_not_collapsed():
 
 
 def annotation(result, who=1, when="2026-01-01T00:00:00Z", cancelled=False, gt=False, aid=1):
-    return {"id": aid, "completed_by": who, "updated_at": when, "was_cancelled": cancelled,
-            "ground_truth": gt, "result": result}
+    return {
+        "id": aid,
+        "completed_by": who,
+        "updated_at": when,
+        "was_cancelled": cancelled,
+        "ground_truth": gt,
+        "result": result,
+    }
 
 
 PLAIN = "Afghan soldiers fled to Tajikistan."
@@ -79,11 +94,26 @@ def write_export(path: Path, tasks):
 def test_export_from_labelstudio_file_reports_problems_and_is_atomic(tmp_path):
     text = PLAIN
     tasks = [
-        {"id": 1, "data": {"text": text, "newsgold_id": "d1", "story_id": "s1", "source": "a.txt"},
-         "annotations": [annotation([region(0, 15, "ACTOR", source=text), region(0, 3, "LOCATION", text[0:3], "bad"),
-                                     {"id": "m", "from_name": "label", "to_name": "text", "type": "labels",
-                                      "value": {"start": 24, "end": 34, "text": "Tajikistan", "labels": ["LOCATION"]}}])],
-         "predictions": [{"result": [region(16, 20, "ACTION", source=text)]}]},
+        {
+            "id": 1,
+            "data": {"text": text, "newsgold_id": "d1", "story_id": "s1", "source": "a.txt"},
+            "annotations": [
+                annotation(
+                    [
+                        region(0, 15, "ACTOR", source=text),
+                        region(0, 3, "LOCATION", text[0:3], "bad"),
+                        {
+                            "id": "m",
+                            "from_name": "label",
+                            "to_name": "text",
+                            "type": "labels",
+                            "value": {"start": 24, "end": 34, "text": "Tajikistan", "labels": ["LOCATION"]},
+                        },
+                    ]
+                )
+            ],
+            "predictions": [{"result": [region(16, 20, "ACTION", source=text)]}],
+        },
         {"id": 2, "data": {"text": "Nothing here."}, "annotations": [annotation([], cancelled=True)]},
         {"id": 3, "data": {"text": "Kabul fell."}, "annotations": []},
     ]
@@ -96,7 +126,11 @@ def test_export_from_labelstudio_file_reports_problems_and_is_atomic(tmp_path):
 
     rows = [row for split in load_from_disk(str(out)).values() for row in split]
     assert [r["id"] for r in rows] == ["d1"]  # cancelled and unlabelled tasks are not exported
-    assert {(s["start"], s["end"], s["label"]) for s in rows[0]["spans"]} == {(0, 15, "ACTOR"), (0, 3, "LOCATION"), (24, 34, "LOCATION")}
+    assert {(s["start"], s["end"], s["label"]) for s in rows[0]["spans"]} == {
+        (0, 15, "ACTOR"),
+        (0, 3, "LOCATION"),
+        (24, 34, "LOCATION"),
+    }
     problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
     assert [p["kind"] for p in problems] == ["overlap"]
     card = (out / "README.md").read_text()
@@ -119,14 +153,17 @@ def test_export_from_gold_jsonl_and_check(tmp_path):
     dataset = load_from_disk(str(out))
     assert sum(len(s) for s in dataset.values()) == 4
     stories = [{r["story_id"] for r in split} for split in dataset.values()]
-    assert all(not (a & b) for i, a in enumerate(stories) for b in stories[i + 1:])
+    assert all(not (a & b) for i, a in enumerate(stories) for b in stories[i + 1 :])
     check = CliRunner().invoke(cli, ["check", str(out)])
     assert check.exit_code == 0, check.output
 
 
 def test_gold_with_unknown_label_fails_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps({"text": "Afghan soldiers", "spans": [{"start": 0, "end": 6, "label": "NORP", "text": "Afghan"}]}) + "\n")
+    bad.write_text(
+        json.dumps({"text": "Afghan soldiers", "spans": [{"start": 0, "end": 6, "label": "NORP", "text": "Afghan"}]})
+        + "\n"
+    )
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["export", "--from", str(bad), "--out", str(out)])
     assert result.exit_code == 1 and "NORP" in result.output
@@ -186,13 +223,16 @@ def test_export_file_reader_matches_json_load_in_any_layout(tmp_path, monkeypatc
     assert list(export.iter_ls_export_file(tmp_path / "empty.json")) == []
 
 
-@pytest.mark.parametrize("content, cause", [
-    ('{"id": 1}', "does not start with a JSON array"),
-    ('[{"id": 1}, {"id": 2', "task 2"),
-    ('[{"id": 1}] [', "data after the closing ]"),
-    ('[{"id": 1}, 7]', "task 2 is not a JSON object"),
-    ('[{"id": 1} {"id": 2}]', "after task 1"),
-])
+@pytest.mark.parametrize(
+    "content, cause",
+    [
+        ('{"id": 1}', "does not start with a JSON array"),
+        ('[{"id": 1}, {"id": 2', "task 2"),
+        ('[{"id": 1}] [', "data after the closing ]"),
+        ('[{"id": 1}, 7]', "task 2 is not a JSON object"),
+        ('[{"id": 1} {"id": 2}]', "after task 1"),
+    ],
+)
 def test_export_file_reader_names_what_is_wrong(tmp_path, content, cause):
     from newsgold.annotate.export import ExportError
     from newsgold.annotate.formats.labelstudio import iter_ls_export_file
@@ -208,8 +248,10 @@ def many_tasks(count):
     tasks = []
     for i in range(count):
         text = f"Report {i}: {i + 300} Afghan soldiers fled to Tajikistan."
-        spans = [region(text.index("Afghan"), text.index(" fled"), "ACTOR", source=text, rid=f"a{i}"),
-                 region(text.index("Tajikistan"), len(text) - 1, "LOCATION", source=text, rid=f"l{i}")]
+        spans = [
+            region(text.index("Afghan"), text.index(" fled"), "ACTOR", source=text, rid=f"a{i}"),
+            region(text.index("Tajikistan"), len(text) - 1, "LOCATION", source=text, rid=f"l{i}"),
+        ]
         annotations = [annotation(spans, cancelled=i % 11 == 3)]
         if i % 5 == 1:
             annotations.append(annotation(spans[:1], who=2, when="2026-02-01T00:00:00Z", aid=2))
@@ -221,25 +263,29 @@ def many_tasks(count):
 
 
 def test_export_output_does_not_depend_on_the_number_of_workers(tmp_path, monkeypatch):
-    import newsgold.annotate.export.batches as batches
     from datasets import load_from_disk
+
+    import newsgold.annotate.export.batches as batches
 
     monkeypatch.setattr(batches, "BATCH", 8)  # 60 tasks: 8 batches, taken in turn from the workers
     source = write_export(tmp_path / "export.json", many_tasks(60))
     outputs = []
     for workers in ("1", "2", "3"):
         out = tmp_path / f"ds{workers}"
-        result = CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(out), "--policy", "majority",
-                                          "--workers", workers])
+        result = CliRunner().invoke(
+            cli, ["export", "--from", str(source), "--out", str(out), "--policy", "majority", "--workers", workers]
+        )
         assert result.exit_code == 0, result.output
         dataset = load_from_disk(str(out))
         card = (out / "README.md").read_text().replace(out.name, "DS").splitlines()
-        outputs.append((
-            {split: dataset[split].to_list() for split in dataset},
-            {path.name: path.read_bytes() for path in sorted((out / "jsonl").iterdir())},
-            (out / "problems.jsonl").read_bytes(),
-            [line for line in card if "exported_at" not in line],
-        ))
+        outputs.append(
+            (
+                {split: dataset[split].to_list() for split in dataset},
+                {path.name: path.read_bytes() for path in sorted((out / "jsonl").iterdir())},
+                (out / "problems.jsonl").read_bytes(),
+                [line for line in card if "exported_at" not in line],
+            )
+        )
     assert outputs[0] == outputs[1] == outputs[2]
     rows = [row for split in outputs[0][0].values() for row in split]
     assert len(rows) == 60 - len([i for i in range(60) if i % 11 == 3 and i % 5 != 1])  # all cancelled
@@ -285,7 +331,10 @@ def test_a_task_lookalike_at_a_region_boundary_falls_back_to_one_process(tmp_pat
     assert result.exit_code == 0, result.output
     assert "converted in one process" in result.stderr
     reference = tmp_path / "ds1"
-    assert CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(reference), "--workers", "1"]).exit_code == 0
+    assert (
+        CliRunner().invoke(cli, ["export", "--from", str(source), "--out", str(reference), "--workers", "1"]).exit_code
+        == 0
+    )
     assert (out / "jsonl" / "train.jsonl").read_bytes() == (reference / "jsonl" / "train.jsonl").read_bytes()
     assert not list(tmp_path.glob(".ds.*"))
 
@@ -345,12 +394,25 @@ def test_rows_grouped_after_the_stream_get_their_story_in_every_format(tmp_path)
     from datasets import load_from_disk
 
     hostile = 'Forged ,"story_id":null, and "story_id":null inside the text. ' + TEXT
-    texts = [hostile, hostile + " Again.", "Floods hit farmers in Kunduz province on Monday.",
-             "Election officials counted ballots in Herat.", TEXT]
-    tasks = [{"id": i + 1, "data": {"text": text, **({"story_id": "given"} if i == 4 else {})},
-              "annotations": [{"id": i + 1, "completed_by": 1, "result": []}]} for i, text in enumerate(texts)]
+    texts = [
+        hostile,
+        hostile + " Again.",
+        "Floods hit farmers in Kunduz province on Monday.",
+        "Election officials counted ballots in Herat.",
+        TEXT,
+    ]
+    tasks = [
+        {
+            "id": i + 1,
+            "data": {"text": text, **({"story_id": "given"} if i == 4 else {})},
+            "annotations": [{"id": i + 1, "completed_by": 1, "result": []}],
+        }
+        for i, text in enumerate(texts)
+    ]
     out = tmp_path / "ds"
-    result = CliRunner().invoke(cli, ["export", "--from", str(write_export(tmp_path / "e.json", tasks)), "--out", str(out)])
+    result = CliRunner().invoke(
+        cli, ["export", "--from", str(write_export(tmp_path / "e.json", tasks)), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     dataset = load_from_disk(str(out))
     arrow = {row["text"]: row["story_id"] for split in dataset for row in dataset[split]}

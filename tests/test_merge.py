@@ -17,17 +17,19 @@ from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.preannotate import MergedAnnotator, RuleAnnotator
 from newsgold.annotate.preannotate.merge import load_merged
 from newsgold.annotate.preannotator import AnnotatedDocument
-from newsgold.annotate.studio.push import prediction_payload
 from newsgold.annotate.schema import load_schema
 from newsgold.annotate.spans import Span
+from newsgold.annotate.studio.push import prediction_payload
 from newsgold.train.features import document_features
 from newsgold.train.tagger import SequenceTagger, confidence
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [
     (["Afghan", "soldiers", "fled", "to", "Kabul", "."], ["B-ACTOR", "I-ACTOR", "O", "O", "B-LOCATION", "O"]),
-    (["Taliban", "fighters", "entered", "Kunduz", "Province", "."],
-     ["B-ACTOR", "I-ACTOR", "O", "B-LOCATION", "I-LOCATION", "O"]),
+    (
+        ["Taliban", "fighters", "entered", "Kunduz", "Province", "."],
+        ["B-ACTOR", "I-ACTOR", "O", "B-LOCATION", "I-LOCATION", "O"],
+    ),
     (["Officials", "left", "Faizabad", "for", "Kabul", "."], ["B-ACTOR", "O", "B-LOCATION", "O", "B-LOCATION", "O"]),
 ]
 TEXTS = [["Kabul", "fighters", "fled"], ["x"], ["Afghan", "Kabul", "soldiers", "Province"], []]
@@ -78,8 +80,9 @@ def test_marginals_agree_with_crfsuite(tmp_path):
     trainer = pycrfsuite.Trainer(verbose=False)
     for tokens, tags in DOCS:
         trainer.append(document_features(tokens), tags)
-    trainer.set_params({"c1": model.c1, "c2": model.c2, "max_iterations": model.max_iterations,
-                        "feature.possible_transitions": True})
+    trainer.set_params(
+        {"c1": model.c1, "c2": model.c2, "max_iterations": model.max_iterations, "feature.possible_transitions": True}
+    )
     trainer.train(str(tmp_path / "m.crfsuite"))
     crf = pycrfsuite.Tagger()
     crf.open(str(tmp_path / "m.crfsuite"))
@@ -156,8 +159,14 @@ def test_merge_adds_confident_model_spans_where_the_rules_found_none():
 
 
 def test_merge_keeps_rule_spans_and_rules_only_labels():
-    result = merged([("Taliban fighters advanced", "ACTOR", 0.99), ("they", "ACTOR", 0.99), ("300", "COUNT", 0.99),
-                     ("300 homes", "COUNT", 0.99)])
+    result = merged(
+        [
+            ("Taliban fighters advanced", "ACTOR", 0.99),
+            ("they", "ACTOR", 0.99),
+            ("300", "COUNT", 0.99),
+            ("300 homes", "COUNT", 0.99),
+        ]
+    )
     assert ("Taliban fighters", "ACTOR") in found(result)  # the overlapping model span loses
     assert ("they", "ACTOR") not in found(result)  # pronouns are never labelled
     assert ("300 homes", "COUNT") not in found(result)  # COUNT comes from the rules
@@ -169,7 +178,9 @@ def test_agreement_raises_the_score_and_relations_link_model_spans():
     scores = {s.text: s.score for s in result.spans}
     assert scores["Taliban fighters"] == pytest.approx(1 - (1 - alone["Taliban fighters"]) * 0.5, abs=1e-3)
     by_id = {s.id: s.text for s in result.spans}
-    assert ("advanced", "Taliban fighters", "agent") in {(by_id[r.head], by_id[r.tail], r.label) for r in result.relations}
+    assert ("advanced", "Taliban fighters", "agent") in {
+        (by_id[r.head], by_id[r.tail], r.label) for r in result.relations
+    }
 
 
 def test_model_spans_off_token_boundaries_are_refused():
@@ -216,8 +227,9 @@ def test_fitting_twice_gives_the_same_merged_version(models):
 
 def test_preannotate_with_a_model(models, tmp_path):
     out = tmp_path / "p.jsonl"
-    result = CliRunner().invoke(annotate_cli, ["preannotate", str(ROOT / "seeds"), "--model", str(models / "one"),
-                                               "-o", str(out)])
+    result = CliRunner().invoke(
+        annotate_cli, ["preannotate", str(ROOT / "seeds"), "--model", str(models / "one"), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text().splitlines()]
     version = load_merged(models / "one", load_schema().hash, RuleAnnotator().warm_up()).model_version
@@ -244,17 +256,25 @@ def bad_model(models, tmp_path, damage):
     return folder
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda f: (f / "model.skops").unlink(), "no model.skops"),
-    (lambda f: (f / "model.skops").write_bytes(b"\x80\x04K\x01."), "not a skops file"),
-    (lambda f: (f / "metadata.json").write_text(json.dumps(
-        {**json.loads((f / "metadata.json").read_text()), "schema_hash": "0" * 16})), "trained with schema hash"),
-    (lambda f: shutil.rmtree(f), "not a folder"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda f: (f / "model.skops").unlink(), "no model.skops"),
+        (lambda f: (f / "model.skops").write_bytes(b"\x80\x04K\x01."), "not a skops file"),
+        (
+            lambda f: (f / "metadata.json").write_text(
+                json.dumps({**json.loads((f / "metadata.json").read_text()), "schema_hash": "0" * 16})
+            ),
+            "trained with schema hash",
+        ),
+        (lambda f: shutil.rmtree(f), "not a folder"),
+    ],
+)
 def test_a_folder_that_is_no_usable_model_is_one_line(models, tmp_path, damage, message):
     folder = bad_model(models, tmp_path, damage)
-    result = CliRunner().invoke(annotate_cli, ["preannotate", str(ROOT / "seeds"), "--model", str(folder),
-                                               "-o", str(tmp_path / "p.jsonl")])
+    result = CliRunner().invoke(
+        annotate_cli, ["preannotate", str(ROOT / "seeds"), "--model", str(folder), "-o", str(tmp_path / "p.jsonl")]
+    )
     assert result.exit_code == 1 and result.output.startswith(f"Error: {folder}") and message in result.output
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "p.jsonl").exists()
 
@@ -266,8 +286,13 @@ def test_annotate_does_not_import_train():
 
     for path in (ROOT / "annotate").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if isinstance(node, ast.ImportFrom) and node.module == "newsgold":
                 names = [f"newsgold.{a.name}" for a in node.names]
             assert not any(n == "newsgold.train" or n.startswith("newsgold.train.") for n in names), path

@@ -59,10 +59,24 @@ def forge(model: Path, marker: Path, *, update_hash: bool) -> None:
     state["key_types"]["content"].append({"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"})
     payload = f"open({str(marker)!r}, 'w').write('ran')"
     state["content"]["evil"] = {
-        "__class__": "exec", "__module__": "builtins", "__loader__": "ConstructorFromReduceNode",
-        "content": {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
-                    "content": [{"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode",
-                                 "content": json.dumps(payload), "is_json": True}]}}
+        "__class__": "exec",
+        "__module__": "builtins",
+        "__loader__": "ConstructorFromReduceNode",
+        "content": {
+            "__class__": "tuple",
+            "__module__": "builtins",
+            "__loader__": "TupleNode",
+            "content": [
+                {
+                    "__class__": "str",
+                    "__module__": "builtins",
+                    "__loader__": "JsonNode",
+                    "content": json.dumps(payload),
+                    "is_json": True,
+                }
+            ],
+        },
+    }
     files["schema.json"] = json.dumps(schema).encode()
     with zipfile.ZipFile(model / MODEL_FILE, "w") as archive:
         for name, data in files.items():
@@ -147,15 +161,19 @@ def _foreign_metadata(model):
     (model / METADATA_FILE).write_text("[1, 2]")
 
 
-@pytest.mark.parametrize("damage, names, cause", [
-    (_text, MODEL_FILE, "not a skops file"),
-    (_pickle, MODEL_FILE, "not a skops file"),
-    (_truncated, MODEL_FILE, "truncated or damaged"),
-    (_other_zip, MODEL_FILE, "not a readable skops file"),
-    (_no_metadata, METADATA_FILE, "missing"),
-    (_broken_metadata, METADATA_FILE, "not readable JSON"),
-    (_foreign_metadata, METADATA_FILE, "no model_version"),
-], ids=lambda v: getattr(v, "__name__", "")[1:] or None)
+@pytest.mark.parametrize(
+    "damage, names, cause",
+    [
+        (_text, MODEL_FILE, "not a skops file"),
+        (_pickle, MODEL_FILE, "not a skops file"),
+        (_truncated, MODEL_FILE, "truncated or damaged"),
+        (_other_zip, MODEL_FILE, "not a readable skops file"),
+        (_no_metadata, METADATA_FILE, "missing"),
+        (_broken_metadata, METADATA_FILE, "not readable JSON"),
+        (_foreign_metadata, METADATA_FILE, "no model_version"),
+    ],
+    ids=lambda v: getattr(v, "__name__", "")[1:] or None,
+)
 def test_a_broken_model_folder_is_one_line(trained, tmp_path, damage, names, cause):
     model = copy_model(trained, tmp_path)
     damage(model)
@@ -185,11 +203,17 @@ def test_model_version_is_decided_by_data_parameters_and_code(trained, tmp_path)
     loaded, metadata = load_model(tmp_path / "again")
     assert metadata["model_version"] == first["model_version"]
     assert loaded.clusters_ == load_model(folder / "model")[0].clusters_  # the same clusters, too
-    assert fit_model(folder / "dataset", tmp_path / "c1", c1=0.5, unlabelled=news)["model_version"] != first["model_version"]
+    assert (
+        fit_model(folder / "dataset", tmp_path / "c1", c1=0.5, unlabelled=news)["model_version"]
+        != first["model_version"]
+    )
     # the unlabelled text decides the clusters, so it is part of the version
     assert fit_model(folder / "dataset", tmp_path / "none")["model_version"] != first["model_version"]
     other = [unlabelled(tmp_path / "other.jsonl", "UK Government")]
-    assert fit_model(folder / "dataset", tmp_path / "other-news", unlabelled=other)["model_version"] != first["model_version"]
+    assert (
+        fit_model(folder / "dataset", tmp_path / "other-news", unlabelled=other)["model_version"]
+        != first["model_version"]
+    )
     export_dataset(out=tmp_path / "other", from_file=GOLD / "heldout.jsonl")
     assert fit_model(tmp_path / "other", tmp_path / "other-model")["model_version"] != first["model_version"]
 
@@ -207,14 +231,20 @@ def _empty_folder(folder: Path) -> Path:
     return folder / "none"
 
 
-@pytest.mark.parametrize("make, cause", [
-    (_bad_items, "empty.txt: the document text is empty; remove it, fill it in or pass --skip-bad"),
-    (_empty_folder, "no unlabelled documents were read from"),
-], ids=["bad-items", "empty-folder"])
+@pytest.mark.parametrize(
+    "make, cause",
+    [
+        (_bad_items, "empty.txt: the document text is empty; remove it, fill it in or pass --skip-bad"),
+        (_empty_folder, "no unlabelled documents were read from"),
+    ],
+    ids=["bad-items", "empty-folder"],
+)
 def test_bad_unlabelled_input_is_one_line_and_writes_no_model(trained, tmp_path, make, cause):
     bad = make(tmp_path)
     out = tmp_path / "model"
-    result = CliRunner().invoke(train_cli, ["fit", str(trained[0] / "dataset"), "--out", str(out), "--unlabelled", str(bad)])
+    result = CliRunner().invoke(
+        train_cli, ["fit", str(trained[0] / "dataset"), "--out", str(out), "--unlabelled", str(bad)]
+    )
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert result.exit_code == 1 and len(errors) == 1 and cause in errors[0], result.output
     assert "Traceback" not in result.output and not out.exists()
@@ -223,8 +253,17 @@ def test_bad_unlabelled_input_is_one_line_and_writes_no_model(trained, tmp_path,
 def test_fit_skip_bad_lists_the_unlabelled_items_left_out(trained, tmp_path):
     folder = _bad_items(tmp_path)
     out = tmp_path / "model"
-    argv = ["fit", str(trained[0] / "dataset"), "--out", str(out), "--skip-bad",
-            "--unlabelled", str(folder / "empty.txt"), "--unlabelled", str(folder / "bad.jsonl")]
+    argv = [
+        "fit",
+        str(trained[0] / "dataset"),
+        "--out",
+        str(out),
+        "--skip-bad",
+        "--unlabelled",
+        str(folder / "empty.txt"),
+        "--unlabelled",
+        str(folder / "bad.jsonl"),
+    ]
     result = CliRunner().invoke(train_cli, argv)
     assert result.exit_code == 0, result.output
     assert "empty.txt: the document text is empty" in result.output

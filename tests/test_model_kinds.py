@@ -60,8 +60,18 @@ class Point:
 def toy_kind(monkeypatch):
     """The installed entry points plus the kind `first-word`, as a second package would register it."""
     installed = plugins.found
-    monkeypatch.setattr(plugins, "found", lambda group: installed(group) + (
-        [Point("first-word", "tests.test_model_kinds:load_first_word", load_first_word)] if group == GROUP else []))
+    monkeypatch.setattr(
+        plugins,
+        "found",
+        lambda group: (
+            installed(group)
+            + (
+                [Point("first-word", "tests.test_model_kinds:load_first_word", load_first_word)]
+                if group == GROUP
+                else []
+            )
+        ),
+    )
     LOADED.clear()
     return "first-word"
 
@@ -109,8 +119,10 @@ def test_a_second_kind_is_loaded_and_used_by_push(toy_kind, tmp_path, documents,
     monkeypatch.setattr(server, "connect", lambda data_dir=None: object())
     monkeypatch.setattr(push, "import_documents", imported)
     model = folder_of(tmp_path, {"kind": toy_kind, "model_version": "first-word-2"})
-    result = CliRunner().invoke(annotate_cli, ["push", str(documents), "--project", "kinds", "--model", str(model),
-                                               "--data-dir", str(tmp_path / "ls")])
+    result = CliRunner().invoke(
+        annotate_cli,
+        ["push", str(documents), "--project", "kinds", "--model", str(model), "--data-dir", str(tmp_path / "ls")],
+    )
     assert isinstance(result.exception, Pushed), result.output
     (record,) = result.exception.args[0]
     assert [p for p, _ in LOADED] == [model]
@@ -132,8 +144,9 @@ def test_an_unknown_kind_is_one_line_naming_the_folder_the_kind_and_the_fix(tmp_
 @pytest.mark.parametrize("kind", [["tagger"], 3, "", None])
 def test_a_kind_that_is_no_name_is_one_line(tmp_path, documents, kind):
     model = folder_of(tmp_path, {"kind": kind, "model_version": "x-1"})
-    result = CliRunner().invoke(annotate_cli, ["preannotate", str(documents), "--model", str(model),
-                                               "-o", str(tmp_path / "p.jsonl")])
+    result = CliRunner().invoke(
+        annotate_cli, ["preannotate", str(documents), "--model", str(model), "-o", str(tmp_path / "p.jsonl")]
+    )
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
     assert result.output.startswith(f"Error: {model / 'metadata.json'}: its 'kind' is"), result.output
 
@@ -146,8 +159,9 @@ def test_a_forged_manifest_imports_no_module_of_its_choosing(tmp_path, documents
     monkeypatch.syspath_prepend(str(tmp_path))
     for n, kind in enumerate(["forged_kind_probe", "forged_kind_probe:load", f"{probe}"]):
         model = folder_of(tmp_path, {"kind": kind, "model_version": "x-1"}, f"model{n}")
-        result = CliRunner().invoke(annotate_cli, ["preannotate", str(documents), "--model", str(model),
-                                                   "-o", str(tmp_path / "p.jsonl")])
+        result = CliRunner().invoke(
+            annotate_cli, ["preannotate", str(documents), "--model", str(model), "-o", str(tmp_path / "p.jsonl")]
+        )
         assert result.exit_code == 1 and "which no installed package provides" in result.output, result.output
     assert not (tmp_path / "imported").exists() and "forged_kind_probe" not in sys.modules
 
@@ -169,7 +183,7 @@ def test_train_refuses_a_folder_of_another_kind_in_one_line(toy_kind, tmp_path, 
     model = folder_of(tmp_path, {"kind": toy_kind, "model_version": "first-word-1"})
     result = CliRunner().invoke(train_cli, ["predict", str(model), str(documents), "-o", str(tmp_path / "p.jsonl")])
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1, result.output
-    assert result.output.startswith(f"Error: {model}: a model of kind \"first-word\", not the tagger"), result.output
+    assert result.output.startswith(f'Error: {model}: a model of kind "first-word", not the tagger'), result.output
     assert f"annotate preannotate --model {model}" in result.output and not LOADED
 
 
@@ -181,8 +195,11 @@ def test_a_broken_entry_point_is_one_line(monkeypatch):
             raise ModuleNotFoundError("No module named 'gone'")
 
     monkeypatch.setattr(plugins, "found", lambda group: [Broken("gone", "gone:load", None)])
-    with pytest.raises(NewsgoldError, match=r"^entry point 'gone' of group newsgold.models \(gone:load\) cannot be "
-                                            r"loaded \(ModuleNotFoundError: No module named 'gone'\); reinstall"):
+    with pytest.raises(
+        NewsgoldError,
+        match=r"^entry point 'gone' of group newsgold.models \(gone:load\) cannot be "
+        r"loaded \(ModuleNotFoundError: No module named 'gone'\); reinstall",
+    ):
         plugins.load(GROUP, "gone")
 
 
@@ -193,5 +210,7 @@ def test_the_loops_trainer_is_found_the_same_way(monkeypatch):
 
     assert load_trainer() is fit_round
     monkeypatch.setattr(plugins, "found", lambda group: [])
-    with pytest.raises(NewsgoldError, match=r"^no trainer is installed \(entry point 'tagger' in group newsgold.trainers\)"):
+    with pytest.raises(
+        NewsgoldError, match=r"^no trainer is installed \(entry point 'tagger' in group newsgold.trainers\)"
+    ):
         load_trainer()

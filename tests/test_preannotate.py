@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
-from newsgold.annotate.preannotate import RuleAnnotator, resolve, rules_version
 from newsgold.annotate.documents import make_document
-from newsgold.annotate.preannotate.view import Candidate
 from newsgold.annotate.language import language
+from newsgold.annotate.preannotate import RuleAnnotator, resolve, rules_version
+from newsgold.annotate.preannotate.view import Candidate
 from newsgold.annotate.preannotator import Preannotator
 
 ANNOTATOR = RuleAnnotator().warm_up()
@@ -144,7 +144,10 @@ def test_actions_not_found(text):
         ("Taliban fighters advanced towards the border.", ["Taliban fighters"]),
         ("1,037 Afghan government troops withdrew.", ["Afghan government troops"]),
         ("U.S. and NATO troops left.", ["U.S. and NATO troops"]),
-        ("Hundreds of Afghan army, police and intelligence soldiers surrendered.", ["Afghan army, police and intelligence soldiers"]),
+        (
+            "Hundreds of Afghan army, police and intelligence soldiers surrendered.",
+            ["Afghan army, police and intelligence soldiers"],
+        ),
         ("Fighting between the Taliban and security forces went on.", ["Taliban", "security forces"]),
         ("Taliban spokesman Zabihullah Mujahid confirmed it.", ["Taliban", "Zabihullah Mujahid"]),
         ("“We will fight,” said Atta Noori, an analyst.", ["Atta Noori"]),
@@ -209,15 +212,19 @@ def test_resolve_is_deterministic_and_prefers_longer_spans():
         Candidate(6, 7, "ACTION", 0.8),
         Candidate(6, 7, "COUNT", 0.8),
     ]
-    assert resolve(candidates) == resolve(list(reversed(candidates))) == [
-        Candidate(0, 5, "ACTOR", 0.85),
-        Candidate(6, 7, "COUNT", 0.8),
-    ]
+    assert (
+        resolve(candidates)
+        == resolve(list(reversed(candidates)))
+        == [
+            Candidate(0, 5, "ACTOR", 0.85),
+            Candidate(6, 7, "COUNT", 0.8),
+        ]
+    )
 
 
 def test_spans_are_valid_and_scored(seed_paths):
-    from tests.conftest import read_documents
     from newsgold.annotate.spans import check_spans
+    from tests.conftest import read_documents
 
     for doc in read_documents(seed_paths)[0]:
         assert isinstance(ANNOTATOR, Preannotator)

@@ -32,14 +32,32 @@ def view(text):
     return DocView(text, language().analyse([text])[0])
 
 
-@pytest.mark.parametrize("lemma, texts", [
-    ("flee", ["Soldiers flee the town.", "The soldier flees the town.", "Soldiers fled the town.",
-              "Soldiers are fleeing the town."]),
-    ("attack", ["Rebels attack the base.", "Rebels attacked the base.", "Rebels were attacking the base.",
-                "The attack ended.", "Two attacks ended."]),
-    ("strike", ["Jets strike the depot.", "Jets struck the depot.", "Air strikes hit the city."]),
-    ("fire", ["Gunmen fired on the convoy.", "Gunmen fire on the convoy.", "Gunmen were firing on the convoy."]),
-])
+@pytest.mark.parametrize(
+    "lemma, texts",
+    [
+        (
+            "flee",
+            [
+                "Soldiers flee the town.",
+                "The soldier flees the town.",
+                "Soldiers fled the town.",
+                "Soldiers are fleeing the town.",
+            ],
+        ),
+        (
+            "attack",
+            [
+                "Rebels attack the base.",
+                "Rebels attacked the base.",
+                "Rebels were attacking the base.",
+                "The attack ended.",
+                "Two attacks ended.",
+            ],
+        ),
+        ("strike", ["Jets strike the depot.", "Jets struck the depot.", "Air strikes hit the city."]),
+        ("fire", ["Gunmen fired on the convoy.", "Gunmen fire on the convoy.", "Gunmen were firing on the convoy."]),
+    ],
+)
 def test_every_inflection_of_a_lexeme_fires(lemma, texts):
     assert lemma in ACTION_LEXEMES
     for text in texts:
@@ -51,20 +69,24 @@ def test_the_lexicon_lists_lexemes_not_inflections():
     assert not {"fled", "flees", "attacked", "attacks", "struck", "fired"} & set(ACTION_LEXEMES)
 
 
-@pytest.mark.parametrize("text", [
-    "The fire spread through the market.",  # "fire" the noun names no attack
-    "The strike releases are published daily.",  # a noun modifying another: the head would fire
-    "Prices fall in the fall.",
-    "Officials said the army holds the city.",  # reporting verbs and states are not ACTIONs
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fire spread through the market.",  # "fire" the noun names no attack
+        "The strike releases are published daily.",  # a noun modifying another: the head would fire
+        "Prices fall in the fall.",
+        "Officials said the army holds the city.",  # reporting verbs and states are not ACTIONs
+    ],
+)
 def test_no_action_where_the_part_of_speech_says_no(text):
     assert spans(text, label="ACTION") == []
 
 
 def test_a_tagging_slip_keeps_a_surface_trigger_but_never_a_modifier():
     # the pipeline reads "deploying" here as a noun of lemma "deploying": the surface form fires
-    assert spans("It will see a large contingent of the wing deploying again in the summer.",
-                 label="ACTION") == [("ACTION", "deploying")]
+    assert spans("It will see a large contingent of the wing deploying again in the summer.", label="ACTION") == [
+        ("ACTION", "deploying")
+    ]
     # "fighting positions": a noun modifying another is no ACTION, whatever its form
     assert spans("Soldiers are fighting near the fighting positions.", label="ACTION") == [("ACTION", "fighting")]
 
@@ -104,16 +126,19 @@ def test_entity_candidates_never_overlap_rule_spans():
 
 def test_leading_the_and_possessive_are_left_out_of_entities():
     doc = view("The European Commission's envoy arrived in the Netherlands.")
-    words = {" ".join(doc.words[c.start:c.end]) for c in entity_candidates(doc)}
+    words = {" ".join(doc.words[c.start : c.end]) for c in entity_candidates(doc)}
     assert words and not any(w.startswith("The ") or w.startswith("the ") or w.endswith("'s") for w in words)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Iranian-backed Houthi rebels attacked the port.", "Iranian-backed Houthi rebels"),
-    ("Heavily armed Syrian opposition fighters retook the village.", "armed Syrian opposition fighters"),
-    ("More than 300 Afghan government troops crossed the border.", "Afghan government troops"),
-    ("They support besieged Afghan forces.", "Afghan forces"),  # a word of state is no modifier
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Iranian-backed Houthi rebels attacked the port.", "Iranian-backed Houthi rebels"),
+        ("Heavily armed Syrian opposition fighters retook the village.", "armed Syrian opposition fighters"),
+        ("More than 300 Afghan government troops crossed the border.", "Afghan government troops"),
+        ("They support besieged Afghan forces.", "Afghan forces"),  # a word of state is no modifier
+    ],
+)
 def test_actor_extent_is_the_noun_phrase(text, expected):
     actors = [t for label, t in spans(text) if label == "ACTOR"]
     assert actors == [expected]
@@ -124,33 +149,65 @@ def test_a_count_stays_separate_from_the_actor():
     assert ("COUNT", "More than 300") in found and ("ACTOR", "Afghan servicemen") in found
 
 
-@pytest.mark.parametrize("text, expected", [
-    # a passive agent, which word order does not give
-    ("The convoy was attacked by Taliban fighters near Kunduz.",
-     {("attacked", "agent", "Taliban fighters"), ("attacked", "place", "Kunduz")}),
-    # a subject shared by coordinated verbs
-    ("Troops crossed the border and fled into Tajikistan.",
-     {("crossed", "agent", "Troops"), ("fled", "agent", "Troops"), ("fled", "place", "Tajikistan")}),
-    # "Thousands of X": the COUNT counts the ACTOR and is the quantity of its action
-    ("Thousands of Afghan soldiers fled to Tajikistan.",
-     {("Thousands", "counts", "Afghan soldiers"), ("fled", "agent", "Afghan soldiers"),
-      ("fled", "quantity", "Thousands"), ("fled", "place", "Tajikistan")}),
-    # a numeric modifier
-    ("1,037 Afghan government troops crossed into Tajikistan.",
-     {("1,037", "counts", "Afghan government troops"), ("crossed", "agent", "Afghan government troops"),
-      ("crossed", "quantity", "1,037"), ("crossed", "place", "Tajikistan")}),
-    # a place named inside a noun phrase: "the provinces of X and Y"
-    ("Taliban fighters captured most of the provinces of Badakhshan and Takhar.",
-     {("captured", "agent", "Taliban fighters"), ("captured", "place", "Badakhshan"), ("captured", "place", "Takhar")}),
-    # a participle clause shares the subject of its clause
-    ("The Taliban advanced in the north, capturing most of Badakhshan.",
-     {("advanced", "agent", "Taliban"), ("capturing", "agent", "Taliban"), ("capturing", "place", "Badakhshan")}),
-    # the object of a light verb takes the verb's subject and place; a reporting verb gives none
-    ("In Syria, Coalition military forces conducted 26 strikes against ISIL targets.",
-     {("strikes", "agent", "Coalition military forces"), ("strikes", "place", "Syria"),
-      ("strikes", "quantity", "26")}),  # the number of events (guidelines C1)
-    ("The spokesman Zabihullah Mujahid confirmed the attack.", set()),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a passive agent, which word order does not give
+        (
+            "The convoy was attacked by Taliban fighters near Kunduz.",
+            {("attacked", "agent", "Taliban fighters"), ("attacked", "place", "Kunduz")},
+        ),
+        # a subject shared by coordinated verbs
+        (
+            "Troops crossed the border and fled into Tajikistan.",
+            {("crossed", "agent", "Troops"), ("fled", "agent", "Troops"), ("fled", "place", "Tajikistan")},
+        ),
+        # "Thousands of X": the COUNT counts the ACTOR and is the quantity of its action
+        (
+            "Thousands of Afghan soldiers fled to Tajikistan.",
+            {
+                ("Thousands", "counts", "Afghan soldiers"),
+                ("fled", "agent", "Afghan soldiers"),
+                ("fled", "quantity", "Thousands"),
+                ("fled", "place", "Tajikistan"),
+            },
+        ),
+        # a numeric modifier
+        (
+            "1,037 Afghan government troops crossed into Tajikistan.",
+            {
+                ("1,037", "counts", "Afghan government troops"),
+                ("crossed", "agent", "Afghan government troops"),
+                ("crossed", "quantity", "1,037"),
+                ("crossed", "place", "Tajikistan"),
+            },
+        ),
+        # a place named inside a noun phrase: "the provinces of X and Y"
+        (
+            "Taliban fighters captured most of the provinces of Badakhshan and Takhar.",
+            {
+                ("captured", "agent", "Taliban fighters"),
+                ("captured", "place", "Badakhshan"),
+                ("captured", "place", "Takhar"),
+            },
+        ),
+        # a participle clause shares the subject of its clause
+        (
+            "The Taliban advanced in the north, capturing most of Badakhshan.",
+            {("advanced", "agent", "Taliban"), ("capturing", "agent", "Taliban"), ("capturing", "place", "Badakhshan")},
+        ),
+        # the object of a light verb takes the verb's subject and place; a reporting verb gives none
+        (
+            "In Syria, Coalition military forces conducted 26 strikes against ISIL targets.",
+            {
+                ("strikes", "agent", "Coalition military forces"),
+                ("strikes", "place", "Syria"),
+                ("strikes", "quantity", "26"),
+            },
+        ),  # the number of events (guidelines C1)
+        ("The spokesman Zabihullah Mujahid confirmed the attack.", set()),
+    ],
+)
 def test_relations_follow_the_parse(text, expected):
     assert relations(text) == expected
 
@@ -165,20 +222,23 @@ def test_no_relation_across_sentences_with_the_layer():
     assert not any(label == "place" for _, label, _ in relations(text))
 
 
-@pytest.mark.parametrize("text", [
-    "Taliban\u00a0fighters  advanced\t\tinto\u00a0Kunduz.",  # non-breaking spaces, runs of spaces and tabs
-    "🔥 Taliban fighters 😀 advanced into Kunduz 🇦🇫, said Atta Noori.",  # emoji, flags (two code points)
-    "\n\n  Afghan\u2009soldiers fled\u200b to Tajikistan \u2028 after strikes.\r\n",  # thin and zero-width spaces
-    "Counter-attacks by U.S.-backed Syrian fighters hit Raqqa’s suburbs.",  # pieces of one token
-    "\x1cTaliban fighters \x1f advanced\u2028 into \x85Kunduz.",  # separators Python calls spaces
-    "\u3000Taliban\u3000fighters advanced\u00a0\u00a0into Kunduz.",  # ideographic spaces
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Taliban\u00a0fighters  advanced\t\tinto\u00a0Kunduz.",  # non-breaking spaces, runs of spaces and tabs
+        "🔥 Taliban fighters 😀 advanced into Kunduz 🇦🇫, said Atta Noori.",  # emoji, flags (two code points)
+        "\n\n  Afghan\u2009soldiers fled\u200b to Tajikistan \u2028 after strikes.\r\n",  # thin and zero-width spaces
+        "Counter-attacks by U.S.-backed Syrian fighters hit Raqqa’s suburbs.",  # pieces of one token
+        "\x1cTaliban fighters \x1f advanced\u2028 into \x85Kunduz.",  # separators Python calls spaces
+        "\u3000Taliban\u3000fighters advanced\u00a0\u00a0into Kunduz.",  # ideographic spaces
+    ],
+)
 def test_offsets_are_exact_on_odd_texts(text):
     doc = make_document(text, "odd", "odd")
     for annotator in (LAYER, SURFACE):
         annotated = annotator.annotate(doc)
         check_spans(doc.text, annotated.spans)  # in range, text matches, no overlap
-        assert all(doc.text[s.start:s.end] == s.text and s.text == s.text.strip() for s in annotated.spans)
+        assert all(doc.text[s.start : s.end] == s.text and s.text == s.text.strip() for s in annotated.spans)
         assert annotated.spans
 
 
@@ -209,7 +269,9 @@ def counted(monkeypatch):
 
 
 def test_annotate_many_analyses_a_batch_in_one_layer_call(counted):
-    documents = [make_document(f"Taliban fighters advanced into Kunduz on day {i}.", f"d{i}", f"d{i}") for i in range(7)]
+    documents = [
+        make_document(f"Taliban fighters advanced into Kunduz on day {i}.", f"d{i}", f"d{i}") for i in range(7)
+    ]
     results = list(annotate_all(RuleAnnotator(), documents))
     assert counted == [7]
     assert [r.document for r in results] == documents
@@ -270,133 +332,183 @@ def test_the_merge_with_a_model_analyses_its_batch_in_one_layer_call(counted):
 
 # --- the hard calls decided while annotating the starter gold (layered.py, actions.py, parsed.py)
 
-@pytest.mark.parametrize("text, label, expected", [
-    # V2 travel, V7 joining and delivery, V9 liberation, V10 death: ACTIONs by lemma
-    ("The minister will visit Baghdad and the troops joined the coalition.", "ACTION", ["visit", "joined"]),
-    ("The liberation of Mosul followed and he died there.", "ACTION", ["liberation", "died"]),
-    # V4: an event noun with words of its own is an event, a generic one is not
-    ("Soldiers are trained to survive in battle.", "ACTION", []),
-    # V5: a named operation or war is one ACTION
-    ("The strikes were part of Operation Inherent Resolve.", "ACTION", ["strikes", "Operation Inherent Resolve"]),
-    ("He fought in the 1991 Gulf War.", "ACTION", ["fought", "Gulf War"]),
-    # A9, A3: people affected and titles standing alone; A2: a title before a name is not labelled
-    ("The civilians fled and the Foreign Secretary said so.", "ACTOR", ["civilians", "Foreign Secretary"]),
-    ("Foreign Secretary Boris Johnson arrived.", "ACTOR", ["Boris Johnson"]),
-    # A1: "X of Y" is one ACTOR
-    ("The people of Syria fled.", "ACTOR", ["people of Syria"]),
-    # L2: "<direction> of X" is one LOCATION; L4: "U.S." before a thing
-    ("The village lies north of Baghdad.", "LOCATION", ["north of Baghdad"]),
-    ("A U.S. strike hit the bridge.", "LOCATION", ["U.S."]),
-    # C1: "one" counting an event; citation marks and names carry no COUNT
-    ("Near Mosul, one strike destroyed a bridge.[2]", "COUNT", ["one"]),
-    ("The council adopted Resolution 2328.", "COUNT", []),
-])
+
+@pytest.mark.parametrize(
+    "text, label, expected",
+    [
+        # V2 travel, V7 joining and delivery, V9 liberation, V10 death: ACTIONs by lemma
+        ("The minister will visit Baghdad and the troops joined the coalition.", "ACTION", ["visit", "joined"]),
+        ("The liberation of Mosul followed and he died there.", "ACTION", ["liberation", "died"]),
+        # V4: an event noun with words of its own is an event, a generic one is not
+        ("Soldiers are trained to survive in battle.", "ACTION", []),
+        # V5: a named operation or war is one ACTION
+        ("The strikes were part of Operation Inherent Resolve.", "ACTION", ["strikes", "Operation Inherent Resolve"]),
+        ("He fought in the 1991 Gulf War.", "ACTION", ["fought", "Gulf War"]),
+        # A9, A3: people affected and titles standing alone; A2: a title before a name is not labelled
+        ("The civilians fled and the Foreign Secretary said so.", "ACTOR", ["civilians", "Foreign Secretary"]),
+        ("Foreign Secretary Boris Johnson arrived.", "ACTOR", ["Boris Johnson"]),
+        # A1: "X of Y" is one ACTOR
+        ("The people of Syria fled.", "ACTOR", ["people of Syria"]),
+        # L2: "<direction> of X" is one LOCATION; L4: "U.S." before a thing
+        ("The village lies north of Baghdad.", "LOCATION", ["north of Baghdad"]),
+        ("A U.S. strike hit the bridge.", "LOCATION", ["U.S."]),
+        # C1: "one" counting an event; citation marks and names carry no COUNT
+        ("Near Mosul, one strike destroyed a bridge.[2]", "COUNT", ["one"]),
+        ("The council adopted Resolution 2328.", "COUNT", []),
+    ],
+)
 def test_hard_calls_spans(text, label, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == label] == expected
 
 
 def test_definitional_passage_has_no_actions_or_counts():
-    text = ("Coalition forces conducted 12 strikes.\nA strike, as defined in the releases, means one or more "
-            "kinetic events.\nSo one aircraft is one strike.\nStrikes are not classified as a strike as defined here.")
+    text = (
+        "Coalition forces conducted 12 strikes.\nA strike, as defined in the releases, means one or more "
+        "kinetic events.\nSo one aircraft is one strike.\nStrikes are not classified as a strike as defined here."
+    )
     spans, _ = RuleAnnotator().annotate_text(text)
     labelled = [(s.label, s.text) for s in spans if s.label in ("ACTION", "COUNT")]
     assert labelled == [("COUNT", "12"), ("ACTION", "strikes")]
 
 
-@pytest.mark.parametrize("text, expected", [
-    # V10: who dies is never the agent; the count of victims is the quantity
-    ("30 civilians were murdered.", {("murdered", "quantity", "30"), ("30", "counts", "civilians")}),
-    ("The soldier died in Syria.", {("died", "place", "Syria")}),
-    # C2: a verb's quantity is the number of what it hits
-    ("Coalition aircraft destroyed seven fighting positions.", {("destroyed", "quantity", "seven")}),
-    # L1, R5: the clause's place reaches every ACTION under its verb
-    ("Near Mosul, three strikes destroyed two bridges.",
-     {("strikes", "place", "Mosul"), ("destroyed", "place", "Mosul"), ("strikes", "quantity", "three"),
-      ("destroyed", "quantity", "two")}),
-    # R2: coordinated verbs with a shared object share its place
-    ("The coalition will degrade and defeat ISIL in Syria.",
-     {("degrade", "agent", "coalition"), ("defeat", "agent", "coalition"), ("defeat", "place", "Syria"),
-      ("degrade", "place", "Syria")}),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # V10: who dies is never the agent; the count of victims is the quantity
+        ("30 civilians were murdered.", {("murdered", "quantity", "30"), ("30", "counts", "civilians")}),
+        ("The soldier died in Syria.", {("died", "place", "Syria")}),
+        # C2: a verb's quantity is the number of what it hits
+        ("Coalition aircraft destroyed seven fighting positions.", {("destroyed", "quantity", "seven")}),
+        # L1, R5: the clause's place reaches every ACTION under its verb
+        (
+            "Near Mosul, three strikes destroyed two bridges.",
+            {
+                ("strikes", "place", "Mosul"),
+                ("destroyed", "place", "Mosul"),
+                ("strikes", "quantity", "three"),
+                ("destroyed", "quantity", "two"),
+            },
+        ),
+        # R2: coordinated verbs with a shared object share its place
+        (
+            "The coalition will degrade and defeat ISIL in Syria.",
+            {
+                ("degrade", "agent", "coalition"),
+                ("defeat", "agent", "coalition"),
+                ("defeat", "place", "Syria"),
+                ("degrade", "place", "Syria"),
+            },
+        ),
+    ],
+)
 def test_hard_calls_relations(text, expected):
     assert relations(text) == expected
 
 
 def test_surface_rules_ignore_the_hard_call_lexicon():
     """The rules without the layer (the benchmark's "rules alone") never read the new mechanisms."""
-    spans, _ = RuleAnnotator(pipeline=False).annotate_text("The civilians will visit Baghdad in Operation Inherent Resolve.")
+    spans, _ = RuleAnnotator(pipeline=False).annotate_text(
+        "The civilians will visit Baghdad in Operation Inherent Resolve."
+    )
     assert [s.text for s in spans if s.label in ("ACTION", "ACTOR")] == []
 
 
-@pytest.mark.parametrize("text, expected", [
-    # C2: a number of things is a COUNT only when an ACTION acts on them; people always (C3)
-    ("The book contains five chapters.", []),
-    ("Strikes destroyed an IED, two bridges, 274 vehicles and 20 tunnels.", ["two", "274", "20"]),
-    ("The company has 700 employees.", ["700"]),
-    # an age after a name is no COUNT; "one of" people is (C3)
-    ("Scott Dayton, 42, died in Syria.", []),
-    ("He said one of our service members was killed.", ["one"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # C2: a number of things is a COUNT only when an ACTION acts on them; people always (C3)
+        ("The book contains five chapters.", []),
+        ("Strikes destroyed an IED, two bridges, 274 vehicles and 20 tunnels.", ["two", "274", "20"]),
+        ("The company has 700 employees.", ["700"]),
+        # an age after a name is no COUNT; "one of" people is (C3)
+        ("Scott Dayton, 42, died in Syria.", []),
+        ("He said one of our service members was killed.", ["one"]),
+    ],
+)
 def test_counts_of_people_events_and_things_acted_on(text, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == "COUNT"] == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    # A6: evaluative adjectives out, identifying ones in
-    ("The innocent civilians fled.", ["civilians"]),
-    ("The Syrian moderate opposition fought against ISIL.", ["Syrian moderate opposition", "ISIL"]),
-    # A7, A8: a group named as the modifier of a people noun is one ACTOR with it
-    ("Strikes engaged six ISIL tactical units.", ["ISIL tactical units"]),
-    # A1: "in" joins only people ("partners in the international community"), not a place
-    ("The refugees in neighbouring countries returned.", ["refugees"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A6: evaluative adjectives out, identifying ones in
+        ("The innocent civilians fled.", ["civilians"]),
+        ("The Syrian moderate opposition fought against ISIL.", ["Syrian moderate opposition", "ISIL"]),
+        # A7, A8: a group named as the modifier of a people noun is one ACTOR with it
+        ("Strikes engaged six ISIL tactical units.", ["ISIL tactical units"]),
+        # A1: "in" joins only people ("partners in the international community"), not a place
+        ("The refugees in neighbouring countries returned.", ["refugees"]),
+    ],
+)
 def test_actor_extent_follows_the_hard_calls(text, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == "ACTOR"] == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    # A2: titles and ranks before a named person are left out
-    ("Army Lt. Gen. Stephen J. Townsend said the strikes continued.", ["Stephen J. Townsend"]),
-    # A1: coordinated people nouns sharing one "of" phrase are one ACTOR; others stay apart
-    ("The family and friends of the victims mourned.", ["family and friends of the victims"]),
-    ("The women and children fled.", ["women", "children"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A2: titles and ranks before a named person are left out
+        ("Army Lt. Gen. Stephen J. Townsend said the strikes continued.", ["Stephen J. Townsend"]),
+        # A1: coordinated people nouns sharing one "of" phrase are one ACTOR; others stay apart
+        ("The family and friends of the victims mourned.", ["family and friends of the victims"]),
+        ("The women and children fled.", ["women", "children"]),
+    ],
+)
 def test_names_and_coordinated_people(text, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == "ACTOR"] == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    # A5: the group named as a vehicle's modifier is the ACTOR and the agent
-    ("He was killed by coalition aircraft.", {("killed", "agent", "coalition")}),
-    # R2: coordinated agents each get the relation; "at the hands of" names the agent
-    ("Thousands of Syrians have been killed at the hands of Assad and ISIL.",
-     {("Thousands", "counts", "Syrians"), ("killed", "quantity", "Thousands"), ("killed", "agent", "Assad"),
-      ("killed", "agent", "ISIL")}),
-    # R4: who faces an event is not its agent
-    ("The civilians are facing shelling.", set()),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A5: the group named as a vehicle's modifier is the ACTOR and the agent
+        ("He was killed by coalition aircraft.", {("killed", "agent", "coalition")}),
+        # R2: coordinated agents each get the relation; "at the hands of" names the agent
+        (
+            "Thousands of Syrians have been killed at the hands of Assad and ISIL.",
+            {
+                ("Thousands", "counts", "Syrians"),
+                ("killed", "quantity", "Thousands"),
+                ("killed", "agent", "Assad"),
+                ("killed", "agent", "ISIL"),
+            },
+        ),
+        # R4: who faces an event is not its agent
+        ("The civilians are facing shelling.", set()),
+    ],
+)
 def test_agents_follow_the_hard_calls(text, expected):
     assert relations(text) == expected
 
 
 def test_a_sentence_opened_by_a_place_places_each_of_its_actions():
     """L1, R5: "Near X, ..." places every ACTION of the bullet, however the parser hung "Near"."""
-    found = relations(". Near Ar Raqqah, 12 strikes engaged six ISIL tactical units; destroyed an IED, "
-                      "seven fighting positions, and a VBIED; and damaged four supply routes.")
+    found = relations(
+        ". Near Ar Raqqah, 12 strikes engaged six ISIL tactical units; destroyed an IED, "
+        "seven fighting positions, and a VBIED; and damaged four supply routes."
+    )
     assert {(h, t) for h, label, t in found if label == "place"} == {
-        ("strikes", "Ar Raqqah"), ("engaged", "Ar Raqqah"), ("destroyed", "Ar Raqqah"), ("damaged", "Ar Raqqah")}
+        ("strikes", "Ar Raqqah"),
+        ("engaged", "Ar Raqqah"),
+        ("destroyed", "Ar Raqqah"),
+        ("damaged", "Ar Raqqah"),
+    }
 
 
-@pytest.mark.parametrize("text, expected", [
-    # V6, V8: lexicalised pairs are one ACTION
-    ("The regime depends on Russian air support in the civil war.", ["air support", "civil war"]),
-    # an event word opening a list of things is a kind of thing
-    ("Forces conducted 15 strikes using attack, bomber, fighter and remotely piloted aircraft.", ["strikes"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # V6, V8: lexicalised pairs are one ACTION
+        ("The regime depends on Russian air support in the civil war.", ["air support", "civil war"]),
+        # an event word opening a list of things is a kind of thing
+        ("Forces conducted 15 strikes using attack, bomber, fighter and remotely piloted aircraft.", ["strikes"]),
+    ],
+)
 def test_lexicalised_events_and_lists_of_things(text, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == "ACTION"] == expected
@@ -406,7 +518,10 @@ def test_quantities_of_a_list_of_things_and_of_events():
     """C1, C2: each counted item the verb acts on; the subject event's count stays the event's."""
     found = relations("The airstrikes have destroyed 967 vehicle bombs, 111 tunnels and 274 vehicles.")
     assert {(h, t) for h, label, t in found if label == "quantity"} == {
-        ("destroyed", "967"), ("destroyed", "111"), ("destroyed", "274")}
+        ("destroyed", "967"),
+        ("destroyed", "111"),
+        ("destroyed", "274"),
+    }
     found = relations("Near Palmyra, one strike destroyed a VBIED.")
     assert {(h, t) for h, label, t in found if label == "quantity"} == {("strike", "one")}
 
@@ -417,11 +532,14 @@ def test_a_pronoun_carries_the_agent_of_its_antecedent_in_the_sentence():
     assert ("advance", "agent", "Syrian Democratic Forces") in found
 
 
-@pytest.mark.parametrize("text, expected", [
-    # L5: named features and areas keep their type word
-    ("ISIL fighters fled from the Damascus suburbs to Mosul Dam.", ["Damascus suburbs", "Mosul Dam"]),
-    ("Ships patrolled the Gulf of Aden.", ["Gulf of Aden"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # L5: named features and areas keep their type word
+        ("ISIL fighters fled from the Damascus suburbs to Mosul Dam.", ["Damascus suburbs", "Mosul Dam"]),
+        ("Ships patrolled the Gulf of Aden.", ["Gulf of Aden"]),
+    ],
+)
 def test_named_features_keep_their_type_word(text, expected):
     spans, _ = RuleAnnotator().annotate_text(text)
     assert [s.text for s in spans if s.label == "LOCATION"] == expected

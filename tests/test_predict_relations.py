@@ -11,8 +11,14 @@ from click.testing import CliRunner
 from newsgold.annotate.schema import load_schema
 
 SCHEMA = load_schema()
-WORDS = [("Rebels", "attacked", "Kunduz"), ("Soldiers", "advanced", "Mosul"), ("Militants", "fled", "Raqqa"),
-         ("Troops", "withdrew", "Kabul"), ("Fighters", "seized", "Aleppo"), ("Police", "raided", "Herat")]
+WORDS = [
+    ("Rebels", "attacked", "Kunduz"),
+    ("Soldiers", "advanced", "Mosul"),
+    ("Militants", "fled", "Raqqa"),
+    ("Troops", "withdrew", "Kabul"),
+    ("Fighters", "seized", "Aleppo"),
+    ("Police", "raided", "Herat"),
+]
 HELD = "Insurgents attacked Homs on Monday. Troops advanced in Mosul."
 
 
@@ -22,8 +28,13 @@ def record(k: int, actor: str, action: str, place: str) -> dict:
     for n, (word, label) in enumerate(((actor, "ACTOR"), (action, "ACTION"), (place, "LOCATION")), 1):
         start = text.index(word)
         spans.append({"id": f"s{n}", "start": start, "end": start + len(word), "label": label, "text": word})
-    return {"id": f"d{k}", "text": text, "spans": spans, "annotated_labels": list(SCHEMA.label_names),
-            "relations": [{"head": "s2", "tail": "s1", "label": "agent"}, {"head": "s2", "tail": "s3", "label": "place"}]}
+    return {
+        "id": f"d{k}",
+        "text": text,
+        "spans": spans,
+        "annotated_labels": list(SCHEMA.label_names),
+        "relations": [{"head": "s2", "tail": "s1", "label": "agent"}, {"head": "s2", "tail": "s3", "label": "place"}],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +101,13 @@ def test_the_rules_link_predicted_spans_as_the_merged_preannotator_links_them(fo
 
     model = load_preannotator(folders / "rules")
     assert model.relations == "rules"
-    merged = next(MergedAnnotator(RuleAnnotator(pipeline=False).warm_up(), model, policy="model")
-                  .annotate_many([Document("held", HELD, "t", None, {})]))
+    merged = next(
+        MergedAnnotator(RuleAnnotator(pipeline=False).warm_up(), model, policy="model").annotate_many(
+            [Document("held", HELD, "t", None, {})]
+        )
+    )
     found = predicted(folders, "rules", tmp_path)
-    assert [(s["start"], s["end"], s["label"]) for s in found["spans"]] == [(s.start, s.end, s.label) for s in merged.spans]
+    assert [(s["start"], s["end"], s["label"]) for s in found["spans"]] == [
+        (s.start, s.end, s.label) for s in merged.spans
+    ]
     assert triples(found) == triples(merged.to_record()) and triples(found)

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
+from newsgold.annotate.documents import make_document
 from newsgold.annotate.errors import DocumentError, NewsgoldError, SpanError
 from newsgold.annotate.preannotate import RuleAnnotator
-from newsgold.annotate.documents import make_document
-from newsgold.annotate.studio.push import check_predictions, check_title
 from newsgold.annotate.schema import load_schema
+from newsgold.annotate.studio.push import check_predictions, check_title
 
 TEXT = "Officials said 40 Taliban fighters attacked a police post in Kunduz on Tuesday."
 SCHEMA = load_schema(None)
@@ -38,13 +38,16 @@ def test_titles_label_studio_stores_as_given_pass(title):
     assert check_title(title) == title
 
 
-@pytest.mark.parametrize("title, says", [
-    ("ab", "has 2 characters; Label Studio takes 3 to 50"),
-    ("", "has 0 characters"),
-    ("x" * 51, "has 51 characters"),
-    (" demo", "starts or ends with spaces; give it as 'demo'"),
-    ("demo\t", "give it as 'demo'"),
-])
+@pytest.mark.parametrize(
+    "title, says",
+    [
+        ("ab", "has 2 characters; Label Studio takes 3 to 50"),
+        ("", "has 0 characters"),
+        ("x" * 51, "has 51 characters"),
+        (" demo", "starts or ends with spaces; give it as 'demo'"),
+        ("demo\t", "give it as 'demo'"),
+    ],
+)
 def test_titles_label_studio_refuses_or_trims_are_refused(title, says):
     with pytest.raises(NewsgoldError) as refused:
         check_title(title)
@@ -68,11 +71,15 @@ BAD = [
     ("shared-span-id", lambda r: r["spans"][1].update(id=r["spans"][0]["id"]), SpanError, "share an id"),
     ("relation-unknown-type", lambda r: r["relations"][0].update(label="WIELDS"), SpanError, "WIELDS"),
     ("relation-missing-span", lambda r: r["relations"][0].update(tail="gone"), SpanError, "gone"),
-    ("relation-wrong-way", lambda r: r["relations"][0].update(head=r["relations"][0]["tail"],
-                                                              tail=r["relations"][0]["head"]), SpanError, "→"),
+    (
+        "relation-wrong-way",
+        lambda r: r["relations"][0].update(head=r["relations"][0]["tail"], tail=r["relations"][0]["head"]),
+        SpanError,
+        "→",
+    ),
     ("no-model-version", lambda r: r.pop("model_version"), DocumentError, "model_version"),
-    ("no-id", lambda r: r.pop("id"), DocumentError, "\"id\""),
-    ("no-text", lambda r: r.pop("text"), DocumentError, "\"text\""),
+    ("no-id", lambda r: r.pop("id"), DocumentError, '"id"'),
+    ("no-text", lambda r: r.pop("text"), DocumentError, '"text"'),
 ]
 
 
@@ -87,8 +94,9 @@ def test_bad_predictions_are_refused_naming_record_and_span(record, case, change
 
 def test_one_document_predicted_two_ways_is_refused(record):
     other = spoiled(record, lambda r: r["spans"].pop())
-    other["relations"] = [rel for rel in other["relations"]
-                          if {rel["head"], rel["tail"]} <= {s["id"] for s in other["spans"]}]
+    other["relations"] = [
+        rel for rel in other["relations"] if {rel["head"], rel["tail"]} <= {s["id"] for s in other["spans"]}
+    ]
     with pytest.raises(DocumentError, match=r"p.jsonl record 3 .*is also record 1, with other predictions"):
         check_predictions([record, spoiled(record, lambda r: r.update(id="other")), other], "p.jsonl", SCHEMA)
 
@@ -120,5 +128,7 @@ def test_the_command_refuses_a_short_title_before_reading_or_connecting(record, 
     argv = [str(pred) if a == "PRED" else str(tmp_path / "missing.txt") if a == "SEEDS" else a for a in args]
     result = CliRunner().invoke(cli, argv + ["--project", "ab"])
     assert result.exit_code == 1, result.output
-    assert result.output.strip() == "Error: project title 'ab' has 2 characters; Label Studio takes 3 to 50, " \
-                                    "choose another --project"
+    assert (
+        result.output.strip() == "Error: project title 'ab' has 2 characters; Label Studio takes 3 to 50, "
+        "choose another --project"
+    )

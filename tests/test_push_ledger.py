@@ -30,7 +30,7 @@ def test_missing_or_corrupt_ledger_reads_as_none(tmp_path):
     assert ledger.read(ledger.stamp(0, 0)) is None
     ledger.path.write_text('{"stamp": [7, "2026')
     assert ledger.read(ledger.stamp(0, 0)) is None
-    ledger.path.write_text('[1, 2]')
+    ledger.path.write_text("[1, 2]")
     assert ledger.read(ledger.stamp(0, 0)) is None
 
 

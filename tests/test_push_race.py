@@ -67,9 +67,11 @@ def test_two_pushes_creating_at_once_end_with_the_oldest_and_one_deletion():
 
 def test_three_pushes_creating_at_once_each_delete_only_their_own():
     server = Server()
-    results = [ensure_project(Client(server, 16, at_once=(17, 18)), TITLE, SCHEMA),
-               ensure_project(Client(server, 17), TITLE, SCHEMA),
-               ensure_project(Client(server, 18), TITLE, SCHEMA)]
+    results = [
+        ensure_project(Client(server, 16, at_once=(17, 18)), TITLE, SCHEMA),
+        ensure_project(Client(server, 17), TITLE, SCHEMA),
+        ensure_project(Client(server, 18), TITLE, SCHEMA),
+    ]
     assert server.deleted == [17, 18] and sorted(server.projects) == [16]
     assert {project.id for project, *_ in results} == {16}
 

@@ -29,9 +29,16 @@ class Server:
 
     def task_summaries(self, project, since=None, ids=None):
         self.listings += 1
-        return [{"id": task["id"], "doc": task["data"].get(DOC_ID_FIELD), "text": task["data"].get("text"),
-                 "annotated": False, "model_versions": {p["model_version"] for p in task["predictions"]}}
-                for task in self.tasks]
+        return [
+            {
+                "id": task["id"],
+                "doc": task["data"].get(DOC_ID_FIELD),
+                "text": task["data"].get("text"),
+                "annotated": False,
+                "model_versions": {p["model_version"] for p in task["predictions"]},
+            }
+            for task in self.tasks
+        ]
 
     def import_predictions(self, project, payloads):
         self.imported.extend(payloads)
@@ -57,17 +64,28 @@ class Counting:
 
     def __call__(self, documents):
         self.seen.extend(doc.id for doc in documents)
-        return [AnnotatedDocument(doc, (Span(0, doc.text.index(" "), "LOCATION", doc.text.split()[0], 0.9),), (),
-                                  ROUND, score=0.5).to_record() for doc in documents]
+        return [
+            AnnotatedDocument(
+                doc, (Span(0, doc.text.index(" "), "LOCATION", doc.text.split()[0], 0.9),), (), ROUND, score=0.5
+            ).to_record()
+            for doc in documents
+        ]
 
 
-DOCS = [make_document(text, "t.txt", f"t.txt line {n}") for n, text in enumerate(
-    ["Kabul was quiet on Monday.", "Kunduz fell to the Taliban.", "Mosul is rebuilding.", "Herat voted today."])]
+DOCS = [
+    make_document(text, "t.txt", f"t.txt line {n}")
+    for n, text in enumerate(
+        ["Kabul was quiet on Monday.", "Kunduz fell to the Taliban.", "Mosul is rebuilding.", "Herat voted today."]
+    )
+]
 
 
 def task(task_id, doc, *versions, text=None):
-    return {"id": task_id, "data": {"text": text or doc.text, DOC_ID_FIELD: doc.id},
-            "predictions": [{"model_version": v, "result": []} for v in versions]}
+    return {
+        "id": task_id,
+        "data": {"text": text or doc.text, DOC_ID_FIELD: doc.id},
+        "predictions": [{"model_version": v, "result": []} for v in versions],
+    }
 
 
 def test_a_rerun_pre_annotates_no_held_document():
@@ -80,8 +98,9 @@ def test_a_rerun_pre_annotates_no_held_document():
 
 def test_a_partly_covered_project_pre_annotates_only_the_tasks_lacking_the_round():
     kabul, kunduz, mosul, herat = DOCS
-    server = Server([task(1, kabul, "rules-1", ROUND), task(2, kunduz, "rules-1"), task(3, mosul),
-                     task(4, kunduz, ROUND)])  # a copy: the first task of a document is the one that counts
+    server = Server(
+        [task(1, kabul, "rules-1", ROUND), task(2, kunduz, "rules-1"), task(3, mosul), task(4, kunduz, ROUND)]
+    )  # a copy: the first task of a document is the one that counts
     tagger, steps = Counting(), []
     report = import_round(server, "news", DOCS + [kabul], tagger, ROUND, progress=steps.append)
     assert tagger.seen == [kunduz.id, mosul.id]  # not Kabul (has it), not Herat (no task)

@@ -27,7 +27,7 @@ def blocks(language: str) -> list[Block]:
     found = []
     for page in PAGES:
         for text in re.findall(rf"^( *)```{language}\n(.*?)^\1```", page.read_text(), re.S | re.M):
-            block = Block("\n".join(line[len(text[0]):] for line in text[1].splitlines()) + "\n")
+            block = Block("\n".join(line[len(text[0]) :] for line in text[1].splitlines()) + "\n")
             block.page = str(page.relative_to(ROOT))
             found.append(block)
     return found
@@ -66,8 +66,14 @@ def run_python_example(block: str, env: dict | None = None) -> str:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-c", block], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", block],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
     assert result.returncode == 0, f"{getattr(block, 'page', 'README.md')} example failed:\n{block}\n{result.stderr}"
     return result.stdout
 
@@ -116,7 +122,11 @@ def test_event_records_shown_are_the_export_s(tmp_path):
     shown = [record for record in shown if isinstance(record, dict) and "trigger" in record]
     assert shown, "the README shows an event record"
     export_dataset(tmp_path / "v", from_file=ROOT / "seeds" / "gold" / "starter" / "validation.jsonl", to="jsonl")
-    held = [event for part in (tmp_path / "v" / "jsonl").iterdir() for line in part.read_text().splitlines()
-            for event in json.loads(line)["events"]]
+    held = [
+        event
+        for part in (tmp_path / "v" / "jsonl").iterdir()
+        for line in part.read_text().splitlines()
+        for event in json.loads(line)["events"]
+    ]
     for record in shown:
         assert record in held, record

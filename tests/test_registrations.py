@@ -34,9 +34,13 @@ def test_the_trigger_words_are_every_familys_and_nothing_else():
 
 def test_a_docview_imported_alone_sees_every_familys_trigger_words():
     """Whatever is imported first, the table is complete before a DocView is built."""
-    code = ("from newsgold.annotate.preannotate.view import TRIGGER_WORDS, DocView; "
-            "print(len(TRIGGER_WORDS), DocView('Afghan soldiers killed 3 in Kabul province.').positions({'killed'}))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(maxsplit=1)
+    code = (
+        "from newsgold.annotate.preannotate.view import TRIGGER_WORDS, DocView; "
+        "print(len(TRIGGER_WORDS), DocView('Afghan soldiers killed 3 in Kabul province.').positions({'killed'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(
+        maxsplit=1
+    )
     assert int(out[0]) == len(TRIGGER_WORDS) and out[1].strip() == "[2]"
 
 
@@ -65,5 +69,7 @@ def test_each_table_is_registered_in_one_place():
                 name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
                 if name in places:
                     places[name].add(path.relative_to(ROOT).as_posix())
-    assert places == {"register_triggers": {"annotate/preannotate/annotator.py"},
-                      "register_policy": {"annotate/preannotate/merge.py"}}
+    assert places == {
+        "register_triggers": {"annotate/preannotate/annotator.py"},
+        "register_policy": {"annotate/preannotate/merge.py"},
+    }

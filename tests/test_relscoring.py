@@ -17,11 +17,23 @@ def span(sid, start, end, label):
     return {"id": sid, "start": start, "end": end, "label": label, "text": TEXT[start:end]}
 
 
-GOLD_SPANS = [span("a", 0, 15, "ACTOR"), span("f", 16, 20, "ACTION"), span("t", 26, 36, "LOCATION"),
-              span("n", 38, 41, "COUNT"), span("c", 42, 49, "ACTION")]
-GOLD = {"id": "d", "text": TEXT, "spans": GOLD_SPANS, "relations": [
-    {"head": "f", "tail": "a", "label": "agent"}, {"head": "f", "tail": "t", "label": "place"},
-    {"head": "c", "tail": "n", "label": "quantity"}]}
+GOLD_SPANS = [
+    span("a", 0, 15, "ACTOR"),
+    span("f", 16, 20, "ACTION"),
+    span("t", 26, 36, "LOCATION"),
+    span("n", 38, 41, "COUNT"),
+    span("c", 42, 49, "ACTION"),
+]
+GOLD = {
+    "id": "d",
+    "text": TEXT,
+    "spans": GOLD_SPANS,
+    "relations": [
+        {"head": "f", "tail": "a", "label": "agent"},
+        {"head": "f", "tail": "t", "label": "place"},
+        {"head": "c", "tail": "n", "label": "quantity"},
+    ],
+}
 
 
 def scored(spans, relations, gold=GOLD):
@@ -30,9 +42,14 @@ def scored(spans, relations, gold=GOLD):
 
 def test_strict_and_overlap():
     spans = [span("x", 7, 15, "ACTOR"), span("f", 16, 20, "ACTION"), span("t", 26, 36, "LOCATION")]
-    report = scored(spans, [{"head": "f", "tail": "x", "label": "agent"},  # overlapping agent
-                            {"head": "f", "tail": "t", "label": "place"},  # exact
-                            {"head": "f", "tail": "t", "label": "agent"}])  # wrong type for its ends
+    report = scored(
+        spans,
+        [
+            {"head": "f", "tail": "x", "label": "agent"},  # overlapping agent
+            {"head": "f", "tail": "t", "label": "place"},  # exact
+            {"head": "f", "tail": "t", "label": "agent"},
+        ],
+    )  # wrong type for its ends
     assert report["micro"]["strict"]["correct"] == 1 and report["micro"]["overlap"]["correct"] == 2
     assert report["micro"]["strict"]["gold"] == 3 and report["micro"]["strict"]["predicted"] == 3
     assert report["types"]["agent"]["overlap"]["precision"] == 0.5

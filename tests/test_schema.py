@@ -5,10 +5,10 @@ import pytest
 from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
-from newsgold.annotate.errors import SchemaError
-from newsgold.annotate.studio.client import validate_config
 from newsgold.annotate.dataset import features as dataset_features
+from newsgold.annotate.errors import SchemaError
 from newsgold.annotate.schema import guidelines_markdown, labelstudio_config, load_schema
+from newsgold.annotate.studio.client import validate_config
 
 SCHEMA_TOML = (load_schema().path).read_text()
 
@@ -70,9 +70,18 @@ def test_hash_is_stable_and_tracks_the_contract(tmp_path):
         (lambda s: s.replace('name = "ACTION"', 'name = "ACTOR"'), "repeats label 'ACTOR'"),
         # a typo in a key is refused, naming the closest known key
         (lambda s: s.replace("[[labels]]", "[[lables]]", 1), "key 'lables' is unknown; did you mean 'labels'?"),
-        (lambda s: s.replace("color = ", "colour = ", 1), r"key 'labels\[0\]\.colour' is unknown; did you mean 'color'\?"),
-        (lambda s: s.replace('color = "#1f77b4"', 'color = "#1f77b4"\ncolour = "#1f77b4"'), r"'labels\[0\]\.colour' is unknown"),
-        (lambda s: s.replace("[[relations]]", '[[relations]]\nfrmo = "ACTION"', 1), r"'relations\[0\]\.frmo' is unknown; did you mean 'from'"),
+        (
+            lambda s: s.replace("color = ", "colour = ", 1),
+            r"key 'labels\[0\]\.colour' is unknown; did you mean 'color'\?",
+        ),
+        (
+            lambda s: s.replace('color = "#1f77b4"', 'color = "#1f77b4"\ncolour = "#1f77b4"'),
+            r"'labels\[0\]\.colour' is unknown",
+        ),
+        (
+            lambda s: s.replace("[[relations]]", '[[relations]]\nfrmo = "ACTION"', 1),
+            r"'relations\[0\]\.frmo' is unknown; did you mean 'from'",
+        ),
         (lambda s: "zzz = 1\n" + s, "key 'zzz' is unknown; the known keys are name, version"),
     ],
 )

@@ -13,9 +13,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
 from newsgold.annotate.errors import NewsgoldError
+from newsgold.annotate.studio import server
 
 
 def mode(path) -> int:

@@ -29,8 +29,9 @@ def statuses(*found):
 
 def test_polls_until_completed_waiting_longer_each_time_up_to_five_seconds():
     clock, ticks = Clock(), []
-    wait_for_snapshot(statuses("created", *["in_progress"] * 7, "completed"), "p", 600,
-                      lambda: ticks.append(1), clock.sleep, clock)
+    wait_for_snapshot(
+        statuses("created", *["in_progress"] * 7, "completed"), "p", 600, lambda: ticks.append(1), clock.sleep, clock
+    )
     assert clock.slept == [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
     assert len(ticks) == 8
 
@@ -58,8 +59,9 @@ def test_a_snapshot_that_never_completes_times_out_without_sleeping_past_the_dea
     assert "still 'in_progress' after 12 s" in message and TIMEOUT_ENV in message
 
 
-@pytest.mark.parametrize("value, seconds", [(None, SNAPSHOT_TIMEOUT), ("", SNAPSHOT_TIMEOUT), ("90", 90.0),
-                                            (" 7200.5 ", 7200.5)])
+@pytest.mark.parametrize(
+    "value, seconds", [(None, SNAPSHOT_TIMEOUT), ("", SNAPSHOT_TIMEOUT), ("90", 90.0), (" 7200.5 ", 7200.5)]
+)
 def test_the_timeout_comes_from_the_environment(monkeypatch, value, seconds):
     if value is None:
         monkeypatch.delenv(TIMEOUT_ENV, raising=False)

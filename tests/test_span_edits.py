@@ -65,13 +65,21 @@ def test_nothing_predicted_means_every_gold_span_is_added():
 
 def test_status_acceptance_uses_the_same_pairing():
     def region(s: Span) -> dict:
-        return {"id": f"r{s.start}", "from_name": "label", "to_name": "text", "type": "labels",
-                "value": {"start": s.start, "end": s.end, "text": s.text, "labels": [s.label]}}
+        return {
+            "id": f"r{s.start}",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": s.start, "end": s.end, "text": s.text, "labels": [s.label]},
+        }
 
     predicted = [span("Aleppo and Homs", "LOCATION"), span("Syrian army", "ACTOR")]
     human = [span("Aleppo", "LOCATION"), span("Homs", "LOCATION"), span("Syrian army", "ACTOR")]
-    task = {"id": 1, "data": {"text": TEXT},
-            "annotations": [{"id": 1, "completed_by": 1, "result": [region(s) for s in human]}],
-            "predictions": [{"model_version": "m", "result": [region(s) for s in predicted]}]}
+    task = {
+        "id": 1,
+        "data": {"text": TEXT},
+        "annotations": [{"id": 1, "completed_by": 1, "result": [region(s) for s in human]}],
+        "predictions": [{"model_version": "m", "result": [region(s) for s in predicted]}],
+    }
     acceptance = project_status([task])["acceptance"]["m"]
     assert acceptance == {"ACTOR": {"kept": 1}, "LOCATION": {"changed": 1, "added": 1}}

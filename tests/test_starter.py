@@ -59,13 +59,21 @@ def test_the_merge_trusts_the_starter_for_every_label():
 def test_two_fresh_caches_build_the_same_version_at_once(tmp_path):
     """Built from nothing twice at the same time (two processes, one cache) and once more in
     another cache: one folder per cache, the same model_version everywhere."""
-    code = ("import sys; from newsgold.train.starter import starter_folder; "
-            "from newsgold.train.model import load_model; print(load_model(starter_folder())[1]['model_version'])")
+    code = (
+        "import sys; from newsgold.train.starter import starter_folder; "
+        "from newsgold.train.model import load_model; print(load_model(starter_folder())[1]['model_version'])"
+    )
     shared = {**os.environ, "NEWSGOLD_CACHE": str(tmp_path / "one")}
-    runs = [subprocess.Popen([sys.executable, "-c", code], env=shared, stdout=subprocess.PIPE, text=True)
-            for _ in range(2)]
-    other = subprocess.run([sys.executable, "-c", code], env={**os.environ, "NEWSGOLD_CACHE": str(tmp_path / "two")},
-                           capture_output=True, text=True, check=True).stdout
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code], env=shared, stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    other = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "NEWSGOLD_CACHE": str(tmp_path / "two")},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     versions = {run.communicate(timeout=600)[0] for run in runs} | {other}
     assert all(run.returncode == 0 for run in runs)
     assert len(versions) == 1 and next(iter(versions)).startswith("starter-")
@@ -80,8 +88,10 @@ def test_a_cache_the_starter_cannot_be_built_in_is_one_line(monkeypatch, tmp_pat
     blocked.write_text("not a folder")
     monkeypatch.setenv("NEWSGOLD_CACHE", str(blocked / "below"))
     out = tmp_path / "out.jsonl"
-    for argv in (["annotate", "preannotate", SEED, "--model", "starter", "-o", out],
-                 ["train", "predict", "starter", SEED, "-o", out]):
+    for argv in (
+        ["annotate", "preannotate", SEED, "--model", "starter", "-o", out],
+        ["train", "predict", "starter", SEED, "-o", out],
+    ):
         assert_refused(invoke(argv), "starter model cannot be built", "NEWSGOLD_CACHE")
     assert not out.exists()
 
@@ -102,8 +112,9 @@ def test_a_full_disk_while_the_starter_is_built_leaves_nothing_half_built(monkey
 
     monkeypatch.setattr(Path, "replace", full)
     out = tmp_path / "out.jsonl"
-    assert_refused(invoke(["annotate", "preannotate", SEED, "--model", "starter", "-o", out]),
-                   "No space left on device")
+    assert_refused(
+        invoke(["annotate", "preannotate", SEED, "--model", "starter", "-o", out]), "No space left on device"
+    )
     assert not out.exists()
     assert [p.name for p in (tmp_path / "cache" / "models").iterdir()] == [".starter.lock"]
 

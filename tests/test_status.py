@@ -16,8 +16,13 @@ def prediction(pid, version):
 
 
 def annotation(lead_time, parent=None, cancelled=False, who=1):
-    return {"completed_by": who, "result": [], "lead_time": lead_time, "parent_prediction": parent,
-            "was_cancelled": cancelled}
+    return {
+        "completed_by": who,
+        "result": [],
+        "lead_time": lead_time,
+        "parent_prediction": parent,
+        "was_cancelled": cancelled,
+    }
 
 
 def times(tasks):
@@ -26,28 +31,40 @@ def times(tasks):
 
 def test_an_annotation_counts_for_the_prediction_it_was_started_from_across_rounds():
     rounds = [prediction(1, "rules-a"), prediction(2, "tagger-b")]
-    status = times([
-        task(rounds, [annotation(10.0, parent=1)]),
-        task([prediction(3, "rules-a"), prediction(4, "tagger-b")], [annotation(30.0, parent=4)]),
-        task([prediction(5, "rules-a"), prediction(6, "tagger-b")], [annotation(50.0, parent=6)]),
-    ])
-    assert status["rules-a"] == {"annotations": 1, "skipped": 0, "timed": 1, "mean_seconds": 10.0,
-                                 "median_seconds": 10.0}
+    status = times(
+        [
+            task(rounds, [annotation(10.0, parent=1)]),
+            task([prediction(3, "rules-a"), prediction(4, "tagger-b")], [annotation(30.0, parent=4)]),
+            task([prediction(5, "rules-a"), prediction(6, "tagger-b")], [annotation(50.0, parent=6)]),
+        ]
+    )
+    assert status["rules-a"] == {
+        "annotations": 1,
+        "skipped": 0,
+        "timed": 1,
+        "mean_seconds": 10.0,
+        "median_seconds": 10.0,
+    }
     assert status["tagger-b"]["annotations"] == 2
     assert status["tagger-b"]["mean_seconds"] == 40.0 and status["tagger-b"]["median_seconds"] == 40.0
     assert NO_PREANNOTATION not in status
 
 
 def test_mean_and_median_differ_when_one_annotator_left_the_editor_open():
-    status = times([task([prediction(k, "v")], [annotation(seconds, parent=k)])
-                    for k, seconds in enumerate([10.0, 20.0, 90.0], start=1)])
+    status = times(
+        [
+            task([prediction(k, "v")], [annotation(seconds, parent=k)])
+            for k, seconds in enumerate([10.0, 20.0, 90.0], start=1)
+        ]
+    )
     assert status["v"]["mean_seconds"] == 40.0
     assert status["v"]["median_seconds"] == 20.0
 
 
 def test_skipped_annotations_are_counted_apart_and_not_timed():
-    status = times([task([prediction(1, "v")], [annotation(999.0, parent=1, cancelled=True),
-                                                 annotation(12.0, parent=1, who=2)])])
+    status = times(
+        [task([prediction(1, "v")], [annotation(999.0, parent=1, cancelled=True), annotation(12.0, parent=1, who=2)])]
+    )
     assert status["v"] == {"annotations": 1, "skipped": 1, "timed": 1, "mean_seconds": 12.0, "median_seconds": 12.0}
 
 
@@ -65,10 +82,12 @@ def test_only_untimed_annotations_give_no_mean():
 
 
 def test_an_annotation_begun_empty_or_from_a_lost_prediction_has_its_own_group():
-    status = times([
-        task([prediction(1, "v")], [annotation(5.0), annotation(7.0, parent=99, who=2)]),
-        task([], [annotation(9.0)]),
-    ])
+    status = times(
+        [
+            task([prediction(1, "v")], [annotation(5.0), annotation(7.0, parent=99, who=2)]),
+            task([], [annotation(9.0)]),
+        ]
+    )
     assert status[NO_PREANNOTATION]["annotations"] == 2 and status[NO_PREANNOTATION]["mean_seconds"] == 7.0
     assert status[UNKNOWN_PREDICTION]["mean_seconds"] == 7.0
     assert "v" not in status

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import scipy.sparse as sp
 from click.testing import CliRunner
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 
 from newsgold.annotate import stories
@@ -12,8 +13,10 @@ from newsgold.annotate.cli import cli
 from newsgold.annotate.documents import group_stories, make_document
 from newsgold.annotate.stories import StoryStats, capped_components, tfidf, uneven_splits
 
-WORDS = ("taliban army kabul province soldiers fled bombing market police election ballot vote minister "
-         "flood river farmers harvest bank rates inflation frog rainforest biologists waterfall").split()
+WORDS = (
+    "taliban army kabul province soldiers fled bombing market police election ballot vote minister "
+    "flood river farmers harvest bank rates inflation frog rainforest biologists waterfall"
+).split()
 
 
 def all_pairs(texts, threshold):
@@ -31,8 +34,11 @@ def same_partition(a, b):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), min_size=1, max_size=25),
-       st.sampled_from([0.2, 0.4, 0.6]), st.integers(1, 7))
+@given(
+    st.lists(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), min_size=1, max_size=25),
+    st.sampled_from([0.2, 0.4, 0.6]),
+    st.integers(1, 7),
+)
 def test_blocked_grouping_equals_all_pairs(docs, threshold, cells):
     texts = [" ".join(words) for words in docs]
     old = all_pairs(texts, threshold)
@@ -62,8 +68,11 @@ def test_cap_splits_a_chain_and_keeps_near_duplicates_together():
 
 
 def test_chaining_and_uneven_split_warnings():
-    assert StoryStats.of(["a"] * 15 + list("bcdefghij")).chaining().startswith(
-        "the largest story holds 15 of 24 documents (62%)")
+    assert (
+        StoryStats.of(["a"] * 15 + list("bcdefghij"))
+        .chaining()
+        .startswith("the largest story holds 15 of 24 documents (62%)")
+    )
     assert StoryStats.of(list("abcdefghijklmnopqrstuvwxyz")).chaining() is None
     assert StoryStats.of(["a"] * 5).chaining() is None  # too few documents to tell
     uneven = uneven_splits({"train": 45, "validation": 5, "test": 50}, (0.8, 0.1, 0.1))
@@ -87,8 +96,9 @@ def test_export_reports_chaining_in_notes_card_and_check(tmp_path):
     assert any(w.startswith("the largest story holds 30 of 30") for w in warnings)
     assert any(w.startswith("the splits came out") for w in warnings)
 
-    result = CliRunner().invoke(cli, ["export", "--from", str(gold), "--out", str(tmp_path / "capped"),
-                                      "--max-story", "5"])
+    result = CliRunner().invoke(
+        cli, ["export", "--from", str(gold), "--out", str(tmp_path / "capped"), "--max-story", "5"]
+    )
     assert result.exit_code == 0, result.output
     assert "largest story holds" not in result.stderr
     assert "max_story: 5" in (tmp_path / "capped" / "README.md").read_text()
@@ -99,12 +109,17 @@ def test_documents_with_a_story_id_keep_it_and_are_not_compared(monkeypatch):
     from dataclasses import replace
 
     text = "Afghan soldiers fled across the border into Tajikistan on Monday, officials said."
-    wire = [replace(make_document(text + f" Report {i}.", f"g{i}.txt", f"g{i}.txt"), story_id="wire-1") for i in range(3)]
+    wire = [
+        replace(make_document(text + f" Report {i}.", f"g{i}.txt", f"g{i}.txt"), story_id="wire-1") for i in range(3)
+    ]
     assert group_stories(wire) == wire
     compared = []
     real = stories.tfidf
     monkeypatch.setattr(stories, "tfidf", lambda texts: compared.append(list(texts)) or real(texts))
-    loose = [make_document(text + " Late edition.", "l.txt", "l.txt"), make_document(text + " Evening.", "e.txt", "e.txt")]
+    loose = [
+        make_document(text + " Late edition.", "l.txt", "l.txt"),
+        make_document(text + " Evening.", "e.txt", "e.txt"),
+    ]
     grouped = group_stories(wire + loose)
     assert [d.story_id for d in grouped[:3]] == ["wire-1"] * 3
     assert grouped[3].story_id == grouped[4].story_id != "wire-1"  # the two loose reports, one story
@@ -115,8 +130,10 @@ VOCABULARY = [f"w{i}" for i in range(60)]
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=30), min_size=2, max_size=40),
-       st.sampled_from([0.2, 0.4, 0.6, 0.8]))
+@given(
+    st.lists(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=30), min_size=2, max_size=40),
+    st.sampled_from([0.2, 0.4, 0.6, 0.8]),
+)
 def test_prefix_filter_finds_every_link(docs, threshold):
     """Without the frequency cut, comparing only the pairs that share a prefix term links exactly
     the pairs all-pairs links (the block fallback to one exact product switched off)."""
@@ -182,8 +199,10 @@ def test_tfidf_is_scikit_learns(texts):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.text(alphabet="ab cdé_1.THE and, été", max_size=40), min_size=1, max_size=12),
-       st.integers(min_value=1, max_value=5))
+@given(
+    st.lists(st.text(alphabet="ab cdé_1.THE and, été", max_size=40), min_size=1, max_size=12),
+    st.integers(min_value=1, max_value=5),
+)
 def test_term_counts_gathered_in_batches_give_the_same_vectors(texts, size):
     """What the export's converting processes hand on (term counts of a batch, its own
     vocabulary) gives exactly the matrix of `tfidf` over all the texts, columns in the same order."""

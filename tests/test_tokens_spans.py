@@ -19,8 +19,9 @@ def iob_to_spans(text, tokens, tags):
     """Spans read back from IOB2 tags by seqeval (conlleval's reading: an I-X after O starts a span)."""
     from seqeval.metrics.sequence_labeling import get_entities
 
-    return [make_span(text, tokens[first].start, tokens[last].end, label)
-            for label, first, last in get_entities(list(tags))]
+    return [
+        make_span(text, tokens[first].start, tokens[last].end, label) for label, first, last in get_entities(list(tags))
+    ]
 
 
 def texts(s):
@@ -120,8 +121,13 @@ def test_spans_iob_round_trip(case):
 def test_iob_spans_round_trip(data):
     text = "Thousands of Afghan soldiers fled to Tajikistan on Monday , officials said ."
     tokens = tokenize(text)
-    tags = data.draw(st.lists(st.sampled_from(["O"] + [f"{p}-{l}" for p in "BI" for l in LABELS]),
-                              min_size=len(tokens), max_size=len(tokens)))
+    tags = data.draw(
+        st.lists(
+            st.sampled_from(["O"] + [f"{p}-{l}" for p in "BI" for l in LABELS]),
+            min_size=len(tokens),
+            max_size=len(tokens),
+        )
+    )
     spans = iob_to_spans(text, tokens, tags)
     again = spans_to_iob(text, tokens, spans)
     # decoding is lenient (I- after O starts a span); re-encoding gives valid IOB2 of the same spans

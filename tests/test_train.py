@@ -68,7 +68,12 @@ def test_fit_evaluate_predict_cli_round_trip(tmp_path):
     dataset = tmp_path / "gold"
     gold = tmp_path / "all.jsonl"
     gold.write_text((GOLD / "seeds.jsonl").read_text() + (GOLD / "heldout.jsonl").read_text())
-    assert runner.invoke(annotate_cli, ["export", "--from", str(gold), "--out", str(dataset), "--ratios", "0.6,0.2,0.2"]).exit_code == 0
+    assert (
+        runner.invoke(
+            annotate_cli, ["export", "--from", str(gold), "--out", str(dataset), "--ratios", "0.6,0.2,0.2"]
+        ).exit_code
+        == 0
+    )
     model = tmp_path / "model"
     result = runner.invoke(train_cli, ["fit", str(dataset), "--out", str(model)])
     assert result.exit_code == 0, result.output
@@ -81,8 +86,10 @@ def test_fit_evaluate_predict_cli_round_trip(tmp_path):
     assert set(report["labels"]) == set(metadata["labels"]) and "micro" in report["averages"]
     assert (model / "eval-train" / "f1_per_label.png").exists()
     # the event scores of the model's predictions (none drawn by the tagger alone: F1 0, the gold counted)
-    events, gold_relations = report["events"], sum(len(json.loads(line)["relations"])
-                                                   for line in (dataset.parent / "all.jsonl").read_text().splitlines())
+    events, gold_relations = (
+        report["events"],
+        sum(len(json.loads(line)["relations"]) for line in (dataset.parent / "all.jsonl").read_text().splitlines()),
+    )
     assert events["documents"] >= 1 and events["triggers"]["strict"]["gold"] > 0
     arguments = events["argument_classification"]["micro"]["strict"]
     assert 0 < arguments["gold"] <= gold_relations and arguments["f1"] is not None
@@ -96,7 +103,7 @@ def test_fit_evaluate_predict_cli_round_trip(tmp_path):
     assert len(rows) == 2 and all(r["model_version"] == metadata["model_version"] for r in rows)
     for row in rows:
         for span in row["spans"]:
-            assert row["text"][span["start"]:span["end"]] == span["text"] and 0 < span["score"] <= 1
+            assert row["text"][span["start"] : span["end"]] == span["text"] and 0 < span["score"] <= 1
 
     # a model whose schema differs from the dataset's is refused
     metadata["schema_hash"] = "0000000000000000"
@@ -106,7 +113,9 @@ def test_fit_evaluate_predict_cli_round_trip(tmp_path):
 
 
 def test_missing_model_is_a_clear_error(tmp_path):
-    result = CliRunner().invoke(train_cli, ["predict", str(tmp_path), str(GOLD.parent), "-o", str(tmp_path / "x.jsonl")])
+    result = CliRunner().invoke(
+        train_cli, ["predict", str(tmp_path), str(GOLD.parent), "-o", str(tmp_path / "x.jsonl")]
+    )
     assert result.exit_code == 1 and "train fit" in result.output
 
 
@@ -158,8 +167,12 @@ def news_tokens():
     from newsgold.annotate.tokens import token_arrays
 
     corpus = GOLD.parent / "corpora" / "re3d"
-    return [token_arrays(json.loads(line)["text"])[0] for path in sorted(corpus.glob("*/documents.json"))
-            for line in path.read_text().splitlines() if line.strip()]
+    return [
+        token_arrays(json.loads(line)["text"])[0]
+        for path in sorted(corpus.glob("*/documents.json"))
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
 
 
 def test_word_clusters_group_words_of_one_context_and_are_deterministic():
@@ -168,7 +181,9 @@ def test_word_clusters_group_words_of_one_context_and_are_deterministic():
     # two made-up place names seen only in the same contexts fall into the same clusters
     extra = [["Rebels", "fled", "to", name, "on", "Monday", "."] for name in ("Zorvath", "Quellin") * 3]
     clusters = learn_clusters(news_tokens() + extra)
-    assert len(clusters) > max(GRANULARITIES) and all(len(ids.split()) == len(GRANULARITIES) for ids in clusters.values())
+    assert len(clusters) > max(GRANULARITIES) and all(
+        len(ids.split()) == len(GRANULARITIES) for ids in clusters.values()
+    )
     assert clusters["zorvath"] == clusters["quellin"]
     assert learn_clusters(news_tokens() + extra) == clusters  # same text, same clusters
     assert learn_clusters(DOCS[0][:1]) == {}  # too little text to cluster: no cluster features

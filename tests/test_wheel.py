@@ -19,8 +19,11 @@ def installed(tmp_path_factory):
     """bin/ of a fresh venv with the newsgold wheel (and its dependencies from the index) in it."""
     folder = tmp_path_factory.mktemp("wheel")
     dist = folder / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)],
-                   check=True, cwd=folder)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)],
+        check=True,
+        cwd=folder,
+    )
     (wheel,) = dist.glob("newsgold-*.whl")
     venv.create(folder / "venv", with_pip=True)
     bin_dir = folder / "venv" / "bin"
@@ -50,8 +53,9 @@ def test_the_wheel_runs_from_any_folder(installed, tmp_path):
     records = [json.loads(line) for line in (work / "pre.jsonl").read_text().splitlines()]
     assert len(records) == 2 and all(r["spans"] and r["model_version"].startswith("rules-") for r in records)
     gold = work / "gold.jsonl"
-    gold.write_text("".join(json.dumps({**r, "annotated_labels": ["ACTOR", "LOCATION", "COUNT", "ACTION"]}) + "\n"
-                            for r in records))
+    gold.write_text(
+        "".join(json.dumps({**r, "annotated_labels": ["ACTOR", "LOCATION", "COUNT", "ACTION"]}) + "\n" for r in records)
+    )
     run(installed, "annotate", "export", "--from", "gold.jsonl", "--out", "ds", cwd=work)
     assert (work / "ds" / "dataset_dict.json").exists() and (work / "ds" / "parquet" / "train.parquet").exists()
     # the starter model builds from the gold the wheel ships, into the cache (NEWSGOLD_CACHE of the
@@ -61,9 +65,11 @@ def test_the_wheel_runs_from_any_folder(installed, tmp_path):
     assert len(versions) == 1 and "+starter-" in versions.pop()
     # a model folder is opened by the loader of the kind its metadata.json names, an entry point of
     # the wheel's `newsgold.models` group
-    code = ("import json; from newsgold.annotate.preannotate.models import kinds, model_kind; "
-            "from newsgold.train.starter import starter_folder; f = starter_folder(); "
-            "print(json.dumps([kinds(), model_kind(f), str(f)]))")
+    code = (
+        "import json; from newsgold.annotate.preannotate.models import kinds, model_kind; "
+        "from newsgold.train.starter import starter_folder; f = starter_folder(); "
+        "print(json.dumps([kinds(), model_kind(f), str(f)]))"
+    )
     found, kind, folder = json.loads(run(installed, "python", "-c", code, cwd=work).stdout)
     assert found == ["tagger"] and kind == "tagger"
     run(installed, "annotate", "preannotate", "news", "--model", folder, "-o", "folder.jsonl", cwd=work)

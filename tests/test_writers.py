@@ -43,15 +43,18 @@ def _write(kind, folder: Path, rows) -> Path:
     writer = kind(folder, arrow_schema(schema), features(schema), schema)
     for split, (table, lines) in rows.items():
         for start in range(0, table.num_rows, 7):  # in several batches, as the export hands them over
-            writer.write(split, table.slice(start, 7), lines[start:start + 7])
+            writer.write(split, table.slice(start, 7), lines[start : start + 7])
     writer.close()
     assert all(isinstance(note, str) and "\n" not in note for note in writer.notes())
     return folder
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("kind", WRITERS, ids=lambda kind: kind.name)
@@ -104,8 +107,9 @@ def test_export_to_refuses_a_name_no_writer_has_before_writing(to, tmp_path):
 
     from newsgold.annotate.cli import cli
 
-    result = CliRunner().invoke(cli, ["export", "--from", str(STARTER / "validation.jsonl"),
-                                      "--out", str(tmp_path / "out"), "--to", to])
+    result = CliRunner().invoke(
+        cli, ["export", "--from", str(STARTER / "validation.jsonl"), "--out", str(tmp_path / "out"), "--to", to]
+    )
     assert result.exit_code != 0 and not (tmp_path / "out").exists()
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: --to") and "choose among jsonl,hf" in lines[0]

@@ -1,6 +1,6 @@
 """newsgold train: the baseline sequence tagger, trained on a dataset exported by `annotate`.
 
-    from newsgold.train import fit, evaluate, predict, learning_curve
+from newsgold.train import fit, evaluate, predict, learning_curve
 """
 
 _API = ("Evaluation", "Prediction", "evaluate", "fit", "predict")

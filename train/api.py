@@ -18,9 +18,17 @@ from newsgold.annotate.progress import Progress, silent
 __all__ = ["Evaluation", "Prediction", "evaluate", "fit", "predict"]
 
 
-def fit(dataset: str | Path, out: str | Path, *, c1: float = 0.1, c2: float = 0.1,
-        unlabelled: Iterable[str | Path] = (), text_field: str = "text", skip_bad: bool = False,
-        features: str = "pipeline") -> dict:
+def fit(
+    dataset: str | Path,
+    out: str | Path,
+    *,
+    c1: float = 0.1,
+    c2: float = 0.1,
+    unlabelled: Iterable[str | Path] = (),
+    text_field: str = "text",
+    skip_bad: bool = False,
+    features: str = "pipeline",
+) -> dict:
     """Fit the tagger on the train split of `dataset` and save it in the folder `out`; returns
     its metadata (also in `out/metadata.json`): model_version, labels learned and not learned,
     training documents and seconds, schema hash, dataset fingerprint, features and language
@@ -35,8 +43,9 @@ def fit(dataset: str | Path, out: str | Path, *, c1: float = 0.1, c2: float = 0.
     c1, c2 = check("c1", c1), check("c2", c2)
     if features not in KINDS:
         raise OptionError(f"features: {features!r} is not one of {', '.join(KINDS)}")
-    return fit_model(dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad,
-                     features=features)
+    return fit_model(
+        dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad, features=features
+    )
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,9 @@ class Evaluation:
         return notes(self.report) + (event_notes(self.report["events"]) if self.report.get("events") else [])
 
 
-def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out: str | Path | None = None) -> Evaluation:
+def evaluate(
+    model: str | Path, dataset: str | Path, *, split: str = "test", out: str | Path | None = None
+) -> Evaluation:
     """Score `model` on a split of `dataset`: strict (seqeval, IOB2) and partial (nervaluate)
     entity P/R/F1 per label, micro/macro averages and token confusion, and the event scores
     (`events`: `annotate.eventscoring`) of its predictions as `predict` makes them, written to `out`
@@ -69,11 +80,11 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     from newsgold.annotate.outputs import check_folder
     from newsgold.annotate.schema import load_schema
     from newsgold.train.checks import held_split, shared_labels
-    from newsgold.train.evaluate import REPORT_FOLDER, evaluate as score, event_report, gold_records, write_report
+    from newsgold.train.evaluate import REPORT_FOLDER, event_report, gold_records, write_report
+    from newsgold.train.evaluate import evaluate as score
     from newsgold.train.features import context_for
     from newsgold.train.model import load_model, model_files
     from newsgold.train.predict import annotator_for
-
     from newsgold.train.starter import resolve
 
     model = resolve(model)
@@ -87,8 +98,13 @@ def evaluate(model: str | Path, dataset: str | Path, *, split: str = "test", out
     report = score(part.tags, predicted, part.annotated_labels, tagger.labels_, metadata.get("not_learned_because"))
     annotator = annotator_for(model, tagger, metadata)  # as `predict` runs it (its linker drawing relations)
     report["events"] = event_report(gold_records(dataset, split), annotator, load_schema())
-    report.update(model_version=metadata["model_version"], dataset=str(dataset), split=split,
-                  features=tagger.features, pipeline=metadata.get("pipeline"))
+    report.update(
+        model_version=metadata["model_version"],
+        dataset=str(dataset),
+        split=split,
+        features=tagger.features,
+        pipeline=metadata.get("pipeline"),
+    )
     written = write_report(report, folder, f"{metadata['model_version']} on {split}", inputs)
     return Evaluation(report, written)
 
@@ -101,8 +117,15 @@ class Prediction:
     skipped: list  # unreadable or empty items left out with skip_bad (item, reason)
 
 
-def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, *, text_field: str = "text",
-            skip_bad: bool = False, progress: Progress = silent) -> Prediction:
+def predict(
+    model: str | Path,
+    paths: Iterable[str | Path],
+    output: str | Path,
+    *,
+    text_field: str = "text",
+    skip_bad: bool = False,
+    progress: Progress = silent,
+) -> Prediction:
     """Spans predicted by `model` for raw documents (.txt, folders, JSONL, CSV), written to the
     JSONL file `output` under the model's model_version (with the relations of its argument
     linker when its metadata chose the linker over the rules), the shape `annotate push --predictions`
@@ -113,7 +136,6 @@ def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, 
     from newsgold.annotate.schema import load_schema
     from newsgold.train.model import load_model, model_files
     from newsgold.train.predict import annotator_for
-
     from newsgold.train.starter import resolve
 
     paths, model = list(paths), resolve(model)
@@ -121,6 +143,7 @@ def predict(model: str | Path, paths: Iterable[str | Path], output: str | Path, 
     tagger, metadata = load_model(model, expected_hash=load_schema().hash)
     # pipeline features: analysed batch by batch; the linker draws the relations when chosen
     annotator = annotator_for(model, tagger, {**metadata, "annotated_in": None})
-    result = preannotate_documents(paths, output, preannotator=annotator, text_field=text_field,
-                                  skip_bad=skip_bad, progress=progress)
+    result = preannotate_documents(
+        paths, output, preannotator=annotator, text_field=text_field, skip_bad=skip_bad, progress=progress
+    )
     return Prediction(result.output, result.documents, result.model_version, result.skipped)

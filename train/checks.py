@@ -18,7 +18,6 @@ from pathlib import Path
 from newsgold.annotate.dataset import DatasetError, Split, load_split, require_dataset
 from newsgold.train.tagger import learnable_labels
 
-
 RULE = "the tagger learns a label only when every train document is gold for it and it has a span"
 
 
@@ -32,7 +31,9 @@ def split_sizes(dataset: str | Path) -> dict[str, int]:
     return {name: part.num_rows for name, part in load_from_disk(str(require_dataset(dataset))).items()}
 
 
-def held_split(dataset: str | Path, split: str, what: str = "no score can be computed", fix: str | None = None) -> Split:
+def held_split(
+    dataset: str | Path, split: str, what: str = "no score can be computed", fix: str | None = None
+) -> Split:
     """The split `split` of `dataset`, refused when it holds no document: the error names the
     splits that have some and what to do (`fix`, or by default: score another split)."""
     part = load_split(dataset, split)
@@ -41,25 +42,29 @@ def held_split(dataset: str | Path, split: str, what: str = "no score can be com
     sizes = split_sizes(dataset)
     filled = {name: rows for name, rows in sizes.items() if rows}
     if not filled:
-        raise SmallDataError(f"{dataset}: the dataset holds no document in any split; annotate some and "
-                             "export again")
+        raise SmallDataError(f"{dataset}: the dataset holds no document in any split; annotate some and export again")
     others = ", ".join(f"{name} ({rows} document{'s' * (rows != 1)})" for name, rows in filled.items())
     if fix is None:
         held = [name for name in filled if name != "train"]
-        fix = (f"pass --split {held[0]}" if held else
-               "pass --split train to score on the training data itself (not a held-out score)")
+        fix = (
+            f"pass --split {held[0]}"
+            if held
+            else "pass --split train to score on the training data itself (not a held-out score)"
+        )
     raise SmallDataError(
         f"{dataset}: split {split!r} has no documents, so {what}; only {others} "
         f"{'has' if len(filled) == 1 else 'have'} documents. {fix[0].upper() + fix[1:]}, or annotate and export more "
         f"stories: `annotate export` assigns whole stories to splits, so {split} gets documents once there are "
-        "enough stories")
+        "enough stories"
+    )
 
 
 def train_split(dataset: str | Path, what: str = "no tagger can be fitted") -> Split:
     """The train split of `dataset`, refused when it holds no document (with few stories, the
     split by story can put every one elsewhere)."""
-    return held_split(dataset, "train", what, fix="export again with `--ratios 1,0,0` to train on every document "
-                                                   "(nothing held out)")
+    return held_split(
+        dataset, "train", what, fix="export again with `--ratios 1,0,0` to train on every document (nothing held out)"
+    )
 
 
 def _gold_for(annotated: list[str], present: set[str]) -> set[str]:
@@ -100,13 +105,17 @@ def require_learnable(dataset: str | Path, train: Split) -> list[str]:
     documents = f"{n} document{'s' * (n != 1)}"
     reasons = not_learned(train)
     if not any(tag != "O" for tags in train.tags for tag in tags):
-        raise SmallDataError(f"{dataset}: the train split's {documents} hold no entity span, so the tagger has "
-                             "nothing to learn; annotate spans in them (the pre-annotations are not gold until "
-                             "an annotator submits them) and export again")
+        raise SmallDataError(
+            f"{dataset}: the train split's {documents} hold no entity span, so the tagger has "
+            "nothing to learn; annotate spans in them (the pre-annotations are not gold until "
+            "an annotator submits them) and export again"
+        )
     listed = "; ".join(f"{label}: {reason}" for label, reason in reasons.items())
-    raise SmallDataError(f"{dataset}: the tagger can learn no label from the train split ({documents}): {listed}; "
-                         f"{RULE}: annotate every train document for the same labels, or export only documents "
-                         "gold for them")
+    raise SmallDataError(
+        f"{dataset}: the tagger can learn no label from the train split ({documents}): {listed}; "
+        f"{RULE}: annotate every train document for the same labels, or export only documents "
+        "gold for them"
+    )
 
 
 def shared_labels(learned: list[str], dataset: str | Path, split: str, part: Split, who: str) -> list[str]:
@@ -119,10 +128,13 @@ def shared_labels(learned: list[str], dataset: str | Path, split: str, part: Spl
     if shared:
         return shared
     if not learned:
-        raise SmallDataError(f"{who} learned no label, so it predicts nothing and there is nothing to score; "
-                             "retrain it with `train fit DATASET --out DIR` on a dataset with spans")
+        raise SmallDataError(
+            f"{who} learned no label, so it predicts nothing and there is nothing to score; "
+            "retrain it with `train fit DATASET --out DIR` on a dataset with spans"
+        )
     raise SmallDataError(
         f"{who} learned {', '.join(learned)}, but no document of split {split!r} of {dataset} is gold for "
         f"{'it' if len(learned) == 1 else 'any of them'} (they are gold for {', '.join(sorted(gold_for)) or 'nothing'}), "
         f"so nothing can be scored; score on documents annotated for {', '.join(learned)}, or fit on documents "
-        f"annotated like split {split!r}")
+        f"annotated like split {split!r}"
+    )

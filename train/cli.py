@@ -9,7 +9,8 @@ import click
 
 from newsgold.annotate import __version__
 from newsgold.annotate.clikit import Bars, NewsgoldGroup, checked, run
-from newsgold.train import FEATURES as KINDS, api
+from newsgold.train import FEATURES as KINDS
+from newsgold.train import api
 
 
 @click.group(cls=NewsgoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,13 +31,22 @@ def cli():
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
 @click.option("--c1", type=checked("c1"), default=0.1, show_default=True, help="L1 regularisation of the CRF.")
 @click.option("--c2", type=checked("c2"), default=0.1, show_default=True, help="L2 regularisation of the CRF.")
-@click.option("--unlabelled", multiple=True, type=click.Path(exists=True),
-              help="Raw documents (.txt, folders, JSONL, CSV; repeatable) the word clusters also learn from.")
+@click.option(
+    "--unlabelled",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="Raw documents (.txt, folders, JSONL, CSV; repeatable) the word clusters also learn from.",
+)
 @click.option("--text-field", default="text", show_default=True, help="Text field of --unlabelled JSONL/CSV.")
 @click.option("--skip-bad", is_flag=True, help="Skip unreadable or empty --unlabelled items and report them.")
-@click.option("--features", type=click.Choice(KINDS), default=KINDS[0], show_default=True,
-              help="pipeline: word features plus the language pipeline's (tag, lemma, dependency, entity, head "
-                   "lemma, and the neighbours'); plain: word features alone, no pipeline (for comparison).")
+@click.option(
+    "--features",
+    type=click.Choice(KINDS),
+    default=KINDS[0],
+    show_default=True,
+    help="pipeline: word features plus the language pipeline's (tag, lemma, dependency, entity, head "
+    "lemma, and the neighbours'); plain: word features alone, no pipeline (for comparison).",
+)
 def fit(dataset, out, c1, c2, unlabelled, text_field, skip_bad, features):
     """Fit the tagger (a CRF, IOB2-constrained decoding) on the train split of DATASET; save it
     with skops plus metadata.
@@ -51,16 +61,26 @@ def fit(dataset, out, c1, c2, unlabelled, text_field, skip_bad, features):
     from tqdm import tqdm
 
     with tqdm(total=1, desc="fitting", disable=None, bar_format="{desc}: {elapsed}") as bar:
-        metadata = api.fit(dataset, out, c1=c1, c2=c2, unlabelled=unlabelled, text_field=text_field, skip_bad=skip_bad,
-                           features=features)
+        metadata = api.fit(
+            dataset,
+            out,
+            c1=c1,
+            c2=c2,
+            unlabelled=unlabelled,
+            text_field=text_field,
+            skip_bad=skip_bad,
+            features=features,
+        )
         bar.update(1)
     from newsgold.train.features import features_note
 
     for item, reason in metadata["unlabelled_skipped"]:
         click.echo(f"skipped {item}: {reason}", err=True)
-    click.echo(f"trained {metadata['model_version']} on {metadata['train_documents']} documents in "
-               f"{metadata['fit_seconds']} s; labels {', '.join(metadata['labels'])}; {features_note(metadata)}; "
-               f"saved to {out}")
+    click.echo(
+        f"trained {metadata['model_version']} on {metadata['train_documents']} documents in "
+        f"{metadata['fit_seconds']} s; labels {', '.join(metadata['labels'])}; {features_note(metadata)}; "
+        f"saved to {out}"
+    )
     click.echo(relations_note(metadata["linker"]))
     from newsgold.train.checks import RULE
 
@@ -75,9 +95,11 @@ def relations_note(linking: dict) -> str:
     from newsgold.annotate.scoring import cell
 
     figures = linking["scores"]
-    return (f"relations: the {'argument linker' if linking['relations'] == 'linker' else 'rules'}' (relation F1 on "
-            f"gold spans, {linking['chosen_on']}: linker {cell(figures['linker']['relation_f1'])}, rules "
-            f"{cell(figures['rules']['relation_f1'])}; linker fit in {linking['fit_seconds']} s)")
+    return (
+        f"relations: the {'argument linker' if linking['relations'] == 'linker' else 'rules'}' (relation F1 on "
+        f"gold spans, {linking['chosen_on']}: linker {cell(figures['linker']['relation_f1'])}, rules "
+        f"{cell(figures['rules']['relation_f1'])}; linker fit in {linking['fit_seconds']} s)"
+    )
 
 
 class ModelFolder(click.Path):
@@ -116,7 +138,9 @@ def evaluate(model, dataset, split):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Predictions JSONL.")
 @click.option("--text-field", default="text", show_default=True, help="Text field of JSONL/CSV input.")
-@click.option("--skip-bad", is_flag=True, help="Skip unreadable or empty items and report them, instead of stopping at the first.")
+@click.option(
+    "--skip-bad", is_flag=True, help="Skip unreadable or empty items and report them, instead of stopping at the first."
+)
 def predict(model, paths, output, text_field, skip_bad):
     """Predict spans for raw documents (.txt, folders, JSONL, CSV) into the JSONL that
     `annotate push --predictions` sends to Label Studio under the model's model_version."""
@@ -138,7 +162,9 @@ def curve(dataset, out, split, steps):
 
     from newsgold.train.curve import learning_curve
 
-    points = learning_curve(dataset, Path(out), split, steps, progress=tqdm(total=steps, desc="curve", disable=None).update)
+    points = learning_curve(
+        dataset, Path(out), split, steps, progress=tqdm(total=steps, desc="curve", disable=None).update
+    )
     from newsgold.annotate.scoring import cell
 
     for point in points:

@@ -52,8 +52,9 @@ def learn_clusters(documents: Iterable[list[str]]) -> dict[str, str]:
                 if offset and 0 <= i + offset < len(ids):
                     rows.append(word)
                     columns.append(contexts.setdefault((offset, ids[i + offset]), len(contexts)))
-    counts_matrix = sparse.coo_matrix((np.ones(len(rows)), (rows, columns)),
-                                      shape=(len(vocabulary), len(contexts))).tocsr().tocoo()  # duplicates summed
+    counts_matrix = (
+        sparse.coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(vocabulary), len(contexts))).tocsr().tocoo()
+    )  # duplicates summed
     total = counts_matrix.sum()
     word_p = np.asarray(counts_matrix.sum(axis=1)).ravel() / total
     context_p = np.asarray(counts_matrix.sum(axis=0)).ravel() ** 0.75

@@ -13,17 +13,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from newsgold.annotate.limits import check
 from newsgold.annotate.outputs import FolderKind, check_folder, output_folder
 from newsgold.train.checks import held_split, require_learnable, shared_labels, train_split
 from newsgold.train.evaluate import evaluate
 from newsgold.train.features import KINDS, context_for
-from newsgold.annotate.limits import check
 from newsgold.train.tagger import SequenceTagger, learnable_labels
 
 # the folder `train curve --out` writes, replaced only when it wrote it
 CURVE_FOLDER = FolderKind(
-    what="a learning-curve folder `train curve` wrote", marker=".newsgold-curve",
-    written=frozenset({".newsgold-curve", "curve.json", "curve.png"}), legacy=frozenset({"curve.json"}))
+    what="a learning-curve folder `train curve` wrote",
+    marker=".newsgold-curve",
+    written=frozenset({".newsgold-curve", "curve.json", "curve.png"}),
+    legacy=frozenset({"curve.json"}),
+)
 
 
 def curve_sizes(documents: int, steps: int) -> list[int]:
@@ -46,7 +49,7 @@ def learning_curve(dataset, out: Path, split: str = "validation", steps: int = 5
     held = held_split(dataset, split, "no learning curve can be computed")
     shared_labels(learned, dataset, split, held, f"{dataset}: a tagger fitted on its train split")
     both = context_for(KINDS[0], train.texts + held.texts, train.offsets + held.offsets)
-    contexts = (both[: len(train.tokens)], both[len(train.tokens):])
+    contexts = (both[: len(train.tokens)], both[len(train.tokens) :])
     points = []
     for n in curve_sizes(len(train.tokens), steps):
         points.append(_point(train, held, n, contexts))
@@ -81,11 +84,15 @@ def _write_curve(points: list[dict], out: Path, split: str) -> None:
 def _point(train, held, n: int, contexts) -> dict:
     learned = learnable_labels(train.tags[:n], train.annotated_labels[:n])
     if not learned:
-        return {"documents": n, "f1": None,
-                "reason": (f"the first {n} training documents teach" if n != 1 else "the first training document teaches")
-                + " no label: no span of a label that all of them are gold for"}
-    tagger = SequenceTagger(features=KINDS[0]).fit(train.tokens[:n], train.tags[:n], train.annotated_labels[:n],
-                                                   context=contexts[0][:n])
+        return {
+            "documents": n,
+            "f1": None,
+            "reason": (f"the first {n} training documents teach" if n != 1 else "the first training document teaches")
+            + " no label: no span of a label that all of them are gold for",
+        }
+    tagger = SequenceTagger(features=KINDS[0]).fit(
+        train.tokens[:n], train.tags[:n], train.annotated_labels[:n], context=contexts[0][:n]
+    )
     report = evaluate(held.tags, tagger.predict(held.tokens, contexts[1]), held.annotated_labels, tagger.labels_)
     micro = report["micro"]["strict"]
     point = {"documents": n, "f1": micro["f1"], "labels": [l for l in report["labels"] if l not in report["unscored"]]}

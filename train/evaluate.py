@@ -23,17 +23,24 @@ SCHEMES = ("strict", "partial")
 _PLOTS = ("f1_per_label.png", "confusion.png")
 # the folder `train evaluate` writes (MODEL/eval-SPLIT by default), replaced only when it wrote it
 REPORT_FOLDER = FolderKind(
-    what="an evaluation report folder `train evaluate` wrote", marker=".newsgold-evaluation",
+    what="an evaluation report folder `train evaluate` wrote",
+    marker=".newsgold-evaluation",
     written=frozenset({".newsgold-evaluation", "report.json", "report.md", *_PLOTS}),
-    legacy=frozenset({"report.json", "report.md"}))
+    legacy=frozenset({"report.json", "report.md"}),
+)
 
 
 def _mask(tags: list[str], keep: set[str]) -> list[str]:
     return [t if t == "O" or t[2:] in keep else "O" for t in tags]
 
 
-def evaluate(gold: list[list[str]], predicted: list[list[str]], annotated: list[list[str]], labels: list[str],
-             not_learned: dict[str, str] | None = None) -> dict:
+def evaluate(
+    gold: list[list[str]],
+    predicted: list[list[str]],
+    annotated: list[list[str]],
+    labels: list[str],
+    not_learned: dict[str, str] | None = None,
+) -> dict:
     """The report of `predicted` tag sequences against `gold` ones, each document scored on the
     labels of `labels` (the model's) it is gold for (`annotated`; none: every label). A label of
     `labels` no document is gold for, and a label documents are gold for that `labels` lacks (the
@@ -51,8 +58,13 @@ def evaluate(gold: list[list[str]], predicted: list[list[str]], annotated: list[
     scored = [label for label in labels if gold_for.get(label)]
     unscored = {label: "no document of the split is gold for it" for label in labels if label not in scored}
     why = not_learned or {}
-    unscored.update({label: "the model did not learn it" + (f" ({why[label]})" if label in why else "")
-                     for label in sorted(gold_for) if label not in labels})
+    unscored.update(
+        {
+            label: "the model did not learn it" + (f" ({why[label]})" if label in why else "")
+            for label in sorted(gold_for)
+            if label not in labels
+        }
+    )
     g, p, unmasked = [], [], []
     for gold_tags, pred_tags, doc_labels in zip(gold, predicted, annotated):
         keep = set(doc_labels or labels) & set(scored)
@@ -65,8 +77,10 @@ def evaluate(gold: list[list[str]], predicted: list[list[str]], annotated: list[
     for label in scored:
         true_set, pred_set = truth.filter(label), guess.filter(label)
         part = partial["entities"].get(label, {}).get("partial")  # nervaluate leaves out a label nobody has
-        counts[label] = {"strict": Counts(len(true_set & pred_set), 0, len(pred_set), len(true_set)),
-                         "partial": nervaluate_counts(part) if part else Counts()}
+        counts[label] = {
+            "strict": Counts(len(true_set & pred_set), 0, len(pred_set), len(true_set)),
+            "partial": nervaluate_counts(part) if part else Counts(),
+        }
     # strict micro pools the labels' counts (seqeval's); partial micro is nervaluate's overall match
     pooled = {"partial": nervaluate_counts(partial["overall"]["partial"])} if scored else None
     left_out = Entities(unmasked, IOB2)
@@ -74,8 +88,11 @@ def evaluate(gold: list[list[str]], predicted: list[list[str]], annotated: list[
         counts[label] = {scheme: Counts(gold=len(left_out.filter(label))) for scheme in SCHEMES}
     report = plain(summarise(counts, scored, unscored, SCHEMES, order=labels, pooled=pooled))
     # the averages as reports before the scoring core carried them
-    report["averages"] = {"micro": report["micro"]["strict"], "macro": report["macro"]["strict"],
-                          "micro_partial": report["micro"]["partial"]}
+    report["averages"] = {
+        "micro": report["micro"]["strict"],
+        "macro": report["macro"]["strict"],
+        "micro_partial": report["micro"]["partial"],
+    }
     tags = iob_tags(scored)
     confusion = {a: {b: 0 for b in tags} for a in tags}
     for gold_tags, pred_tags in zip(g, p):
@@ -93,8 +110,9 @@ def gold_records(dataset: str | Path, split: str) -> list[dict]:
 
     part = open_dataset(dataset)[split]
     with reading(dataset):
-        return part.select_columns(["id", "source", "story_id", "text", "spans", "relations",
-                                    "annotated_labels"]).to_list()
+        return part.select_columns(
+            ["id", "source", "story_id", "text", "spans", "relations", "annotated_labels"]
+        ).to_list()
 
 
 def event_report(gold: list[dict], annotator, schema) -> dict:
@@ -180,7 +198,9 @@ def _write_report(report: dict, folder: Path, title: str) -> list[str]:
     tags = list(report["confusion"])
     matrix = [[report["confusion"][a][b] for b in tags] for a in tags]
     figure, axis = plt.subplots(figsize=(6, 5))
-    image = axis.imshow(matrix, cmap="Blues", norm=matplotlib.colors.LogNorm(vmin=1, vmax=max(max(r) for r in matrix) or 1))
+    image = axis.imshow(
+        matrix, cmap="Blues", norm=matplotlib.colors.LogNorm(vmin=1, vmax=max(max(r) for r in matrix) or 1)
+    )
     axis.set_xticks(range(len(tags)), tags, rotation=60, ha="right")
     axis.set_yticks(range(len(tags)), tags)
     axis.set_xlabel("predicted")

@@ -34,9 +34,8 @@ from newsgold.annotate.resources.lexicon import (
     PERSON_CUES,
     VAGUE_MAGNITUDES,
 )
-from newsgold.train.clusters import GRANULARITIES
-
 from newsgold.train import FEATURES as KINDS  # noqa: F401  (re-exported) `train fit --features`, default first
+from newsgold.train.clusters import GRANULARITIES
 
 WINDOW = 2
 CLUSTER_WINDOW = 1  # neighbours whose clusters are features
@@ -85,8 +84,12 @@ def word_features(word: str, places=None, clusters=None) -> list[str]:
         "b",
         "w=" + low,
         "sh=" + shape(word),
-        "p1=" + low[:1], "p2=" + low[:2], "p3=" + low[:3],
-        "s1=" + low[-1:], "s2=" + low[-2:], "s3=" + low[-3:],
+        "p1=" + low[:1],
+        "p2=" + low[:2],
+        "p3=" + low[:3],
+        "s1=" + low[-1:],
+        "s2=" + low[-2:],
+        "s3=" + low[-3:],
     ]
     if word[:1].isupper():
         f.append("title")
@@ -105,9 +108,11 @@ def context_features(word: str | None, offset: int, places=None, clusters=None) 
     places = strong_place_words() if places is None else places
     low = word.lower()
     near = _clusters(low, clusters, f"{offset}") if abs(offset) <= CLUSTER_WINDOW else []
-    return [f"w{offset}={low}", f"sh{offset}={shape(word)}"] + [
-        f"f{offset}={flag}" for flag in _flags(word, low, places)
-    ] + near
+    return (
+        [f"w{offset}={low}", f"sh{offset}={shape(word)}"]
+        + [f"f{offset}={flag}" for flag in _flags(word, low, places)]
+        + near
+    )
 
 
 OFFSETS = [o for o in range(-WINDOW, WINDOW + 1) if o]
@@ -160,8 +165,17 @@ def pipeline_attributes(analysis, starts, ends) -> list[dict[str, str]]:
         position = "O" if entity < 0 else ("I-" if entity == previous else "B-") + label_of[entity]
         previous = entity
         head = analysis.heads[i]
-        found.append({"t": analysis.tags[i], "l": analysis.lemmas[i].lower(), "d": analysis.deps[i], "e": position,
-                      "hl": analysis.lemmas[head].lower(), "ht": analysis.tags[head], "hd": analysis.deps[head]})
+        found.append(
+            {
+                "t": analysis.tags[i],
+                "l": analysis.lemmas[i].lower(),
+                "d": analysis.deps[i],
+                "e": position,
+                "hl": analysis.lemmas[head].lower(),
+                "ht": analysis.tags[head],
+                "hd": analysis.deps[head],
+            }
+        )
     return found
 
 

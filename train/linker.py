@@ -42,8 +42,15 @@ class ArgumentLinker(BaseEstimator):
     """A learned relation builder over spans (see the module). `pipeline`: read the language
     layer's analysis (the parse); without it, words and spans alone."""
 
-    def __init__(self, C: float = 3.0, same_sentence: bool = True, reach: int | None = 20,
-                 pipeline: bool = True, noisy: bool = True, threshold: float = 0.5):
+    def __init__(
+        self,
+        C: float = 3.0,
+        same_sentence: bool = True,
+        reach: int | None = 20,
+        pipeline: bool = True,
+        noisy: bool = True,
+        threshold: float = 0.5,
+    ):
         self.C = C
         self.same_sentence = same_sentence
         self.reach = reach
@@ -62,9 +69,15 @@ class ArgumentLinker(BaseEstimator):
         features = Features(doc, spans, rules)
         return pairs, [features.of(i, j) for i, j in pairs]
 
-    def fit(self, docs: list[DocView], spans: list[list[Candidate]], relations: list[list[tuple[int, int, str]]],
-            gold_for: list[set[str]], relation_ends: dict[str, tuple[str, str]],
-            predicted: list[list[Candidate]] | None = None) -> "ArgumentLinker":
+    def fit(
+        self,
+        docs: list[DocView],
+        spans: list[list[Candidate]],
+        relations: list[list[tuple[int, int, str]]],
+        gold_for: list[set[str]],
+        relation_ends: dict[str, tuple[str, str]],
+        predicted: list[list[Candidate]] | None = None,
+    ) -> "ArgumentLinker":
         """Learn from documents' views, their gold spans (Candidates sorted by start), gold relations
         as (head index, tail index, type) and the labels each document is gold for; with `noisy`,
         also from spans predicted for the same documents by what did not learn from them
@@ -77,8 +90,10 @@ class ArgumentLinker(BaseEstimator):
         examples = list(zip(docs, spans, relations, gold_for))
         if self.noisy:
             predicted = predicted if predicted is not None else rule_spans(docs, self.pipeline)
-            examples += [(doc, found, carried(gold, links, found), labels)
-                         for (doc, gold, links, labels), found in zip(examples, predicted)]
+            examples += [
+                (doc, found, carried(gold, links, found), labels)
+                for (doc, gold, links, labels), found in zip(examples, predicted)
+            ]
         X, y = [], []
         for doc, found, links, labels in examples:
             gold = {(h, t): label for h, t, label in links}
@@ -117,7 +132,11 @@ class ArgumentLinker(BaseEstimator):
         heads, tails, taken, found = Counter(), Counter(), set(), []
         head_limit, tail_limit = self.limits_["head"], self.limits_["tail"]
         for score, i, j, name in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
-            if (i, j) in taken or heads[name, i] >= head_limit.get(name, 1) or tails[name, j] >= tail_limit.get(name, 1):
+            if (
+                (i, j) in taken
+                or heads[name, i] >= head_limit.get(name, 1)
+                or tails[name, j] >= tail_limit.get(name, 1)
+            ):
                 continue
             taken.add((i, j))
             heads[name, i] += 1
@@ -137,7 +156,9 @@ def rule_spans(docs: list[DocView], pipeline: bool = True) -> list[list[Candidat
     return [rules.resolved(doc) for doc in docs]
 
 
-def carried(gold: list[Candidate], links: list[tuple[int, int, str]], predicted: list[Candidate]) -> list[tuple[int, int, str]]:
+def carried(
+    gold: list[Candidate], links: list[tuple[int, int, str]], predicted: list[Candidate]
+) -> list[tuple[int, int, str]]:
     """The gold relations carried onto `predicted` spans: (head index, tail index, type) into
     `predicted` for each gold relation whose head and tail spans were both predicted exactly (the
     same tokens and label: what strict scoring credits). A pair touching a partial or spurious
@@ -197,12 +218,16 @@ def record_spans(record: dict, doc: DocView) -> tuple[list[Candidate], list[str]
 
 def record_relations(record: dict, ids: list[str]) -> list[tuple[int, int, str]]:
     at = {span_id: k for k, span_id in enumerate(ids) if span_id}
-    return [(at[r["head"]], at[r["tail"]], r["label"]) for r in record.get("relations") or []
-            if r.get("head") in at and r.get("tail") in at]
+    return [
+        (at[r["head"]], at[r["tail"]], r["label"])
+        for r in record.get("relations") or []
+        if r.get("head") in at and r.get("tail") in at
+    ]
 
 
-def fit_linker(records: list[dict], relation_ends: dict, labels, pipeline: bool = True, docs=None,
-               predicted=None, **params) -> ArgumentLinker:
+def fit_linker(
+    records: list[dict], relation_ends: dict, labels, pipeline: bool = True, docs=None, predicted=None, **params
+) -> ArgumentLinker:
     """An ArgumentLinker fitted on gold `records` (JSONL shape: spans with ids, relations by id,
     annotated_labels; `labels`: what a record without annotated_labels is gold for), and on the
     `predicted` spans of each record (`ArgumentLinker.fit`)."""
@@ -241,16 +266,19 @@ def scores(records: list[dict], predicted: dict[str, dict], relation_ends: dict,
 def compare(linker: ArgumentLinker, records: list[dict], relation_ends: dict, labels, docs=None) -> dict:
     """{"linker": scores, "rules": scores} on the gold spans of `records`."""
     docs = docs if docs is not None else views([r["text"] for r in records], linker.pipeline)
-    return {name: scores(records, linked_records(records, link, docs), relation_ends, labels)
-            for name, link in (("linker", linker.link), ("rules", find_relations))}
+    return {
+        name: scores(records, linked_records(records, link, docs), relation_ends, labels)
+        for name, link in (("linker", linker.link), ("rules", find_relations))
+    }
 
 
 def _f1(figures: dict) -> float:
     return figures["relation_f1"] if figures["relation_f1"] is not None else -1.0
 
 
-def choose(train: list[dict], validation: list[dict], relation_ends: dict, labels, pipeline: bool = True,
-           **params) -> tuple[ArgumentLinker | None, dict]:
+def choose(
+    train: list[dict], validation: list[dict], relation_ends: dict, labels, pipeline: bool = True, **params
+) -> tuple[ArgumentLinker | None, dict]:
     """The linker fitted on `train`, and the choice of what draws relations: the linker when its
     relation F1 on the gold spans of `validation` (else of FOLDS cross-validation folds of `train`,
     by document) beats the rules'. (None, choice with `reason`) when nothing can be learned."""
@@ -261,10 +289,15 @@ def choose(train: list[dict], validation: list[dict], relation_ends: dict, label
         return None, {"relations": "rules", "reason": str(exc)}
     held = [r for r in validation if r.get("relations")]
     if held:
-        figures, chosen_on = compare(linker, validation, relation_ends, labels), f"validation ({len(validation)} documents)"
+        figures, chosen_on = (
+            compare(linker, validation, relation_ends, labels),
+            f"validation ({len(validation)} documents)",
+        )
     else:
-        figures, chosen_on = _cross_validated(train, docs, relation_ends, labels, pipeline, params), (
-            f"{FOLDS}-fold cross-validation of train ({len(train)} documents): no validation gold with relations")
+        figures, chosen_on = (
+            _cross_validated(train, docs, relation_ends, labels, pipeline, params),
+            (f"{FOLDS}-fold cross-validation of train ({len(train)} documents): no validation gold with relations"),
+        )
     relations = "linker" if _f1(figures["linker"]) > _f1(figures["rules"]) else "rules"
     return linker, {"relations": relations, "chosen_on": chosen_on, "scores": figures}
 
@@ -277,11 +310,15 @@ def _cross_validated(train, docs, relation_ends, labels, pipeline, params) -> di
         held = [k for k in range(len(train)) if k % folds == fold]
         rest = [k for k in range(len(train)) if k % folds != fold]
         try:
-            linker = fit_linker([train[k] for k in rest], relation_ends, labels, pipeline, [docs[k] for k in rest], **params)
+            linker = fit_linker(
+                [train[k] for k in rest], relation_ends, labels, pipeline, [docs[k] for k in rest], **params
+            )
             link = linker.link
         except ValueError:
+
             def link(doc, spans):
                 return []
+
         records, held_docs = [train[k] for k in held], [docs[k] for k in held]
         predicted["linker"].update(linked_records(records, link, held_docs))
         predicted["rules"].update(linked_records(records, find_relations, held_docs))

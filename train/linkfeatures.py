@@ -49,8 +49,9 @@ def gap(a: Candidate, b: Candidate) -> int:
     return b.start - a.end if a.end <= b.start else a.start - b.end
 
 
-def candidate_pairs(doc: DocView, spans: list[Candidate], pairs: dict, same_sentence: bool = True,
-                    reach: int | None = None) -> list[tuple[int, int]]:
+def candidate_pairs(
+    doc: DocView, spans: list[Candidate], pairs: dict, same_sentence: bool = True, reach: int | None = None
+) -> list[tuple[int, int]]:
     """(head index, tail index) of every pair of `spans` whose labels a relation type joins, within
     the window (see the module)."""
     sentence = [doc.sentence_of(s.start) for s in spans]
@@ -119,8 +120,11 @@ class Features:
         spans, here = self.spans, self.spans[i]
         side = spans[j].start < here.start
         d = gap(here, spans[j])
-        return sum(1 for k in self.by_label.get(label, ()) if k not in (i, j)
-                   and (spans[k].start < here.start) == side and gap(here, spans[k]) < d)
+        return sum(
+            1
+            for k in self.by_label.get(label, ())
+            if k not in (i, j) and (spans[k].start < here.start) == side and gap(here, spans[k]) < d
+        )
 
     def word(self, t: int) -> str:
         doc = self.doc

@@ -36,12 +36,12 @@ from pathlib import Path
 from newsgold.annotate import __version__
 from newsgold.annotate.dataset import annotated_in, fingerprint, schema_hash
 from newsgold.annotate.errors import NewsgoldError
-from newsgold.annotate.outputs import FolderKind, check_folder, output_folder
 from newsgold.annotate.language import PipelineError, language
+from newsgold.annotate.outputs import FolderKind, check_folder, output_folder
 from newsgold.annotate.preannotate.models import MANIFEST, model_kind
 from newsgold.train import features as feature_module
-from newsgold.train.features import KINDS, context_for
 from newsgold.train.evaluate import REPORT_FOLDER
+from newsgold.train.features import KINDS, context_for
 from newsgold.train.tagger import SequenceTagger
 
 MODEL_FILE = "model.skops"
@@ -53,16 +53,21 @@ MODEL_MARKER = ".newsgold-model"
 # model, its metadata, the reports `train evaluate` put beside them); one of an older newsgold
 # has the model and metadata but no marker
 MODEL_FOLDER = FolderKind(
-    what="a model folder `train fit` wrote", marker=MODEL_MARKER,
-    written=frozenset({MODEL_MARKER, MODEL_FILE, LINKER_FILE, METADATA_FILE}), legacy=frozenset({MODEL_FILE, METADATA_FILE}),
-    subfolders=(("eval-*", REPORT_FOLDER),))
+    what="a model folder `train fit` wrote",
+    marker=MODEL_MARKER,
+    written=frozenset({MODEL_MARKER, MODEL_FILE, LINKER_FILE, METADATA_FILE}),
+    legacy=frozenset({MODEL_FILE, METADATA_FILE}),
+    subfolders=(("eval-*", REPORT_FOLDER),),
+)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # The exact types each file of a model holds beyond skops' own safe defaults (str, int, float,
 # bool, list, dict, numpy arrays, scikit-learn's DictVectorizer and LogisticRegression):
 # `skops.io.get_untrusted_types` of a fitted tagger and linker. Any other type in a file is
 # refused before anything in it is constructed.
-FILE_TYPES = {MODEL_FILE: ("newsgold.train.tagger.SequenceTagger",),
-              LINKER_FILE: ("newsgold.train.linker.ArgumentLinker",)}
+FILE_TYPES = {
+    MODEL_FILE: ("newsgold.train.tagger.SequenceTagger",),
+    LINKER_FILE: ("newsgold.train.linker.ArgumentLinker",),
+}
 TRUSTED_TYPES = tuple(t for types in FILE_TYPES.values() for t in types)
 _DIGESTS = {MODEL_FILE: "model_sha256", LINKER_FILE: "linker_sha256"}
 # Code whose change changes the predictions of a model fitted on the same data.
@@ -71,8 +76,15 @@ _ANNOTATE = _TRAIN.parent / "annotate"
 _CODE = ("tagger.py", "features.py", "clusters.py", "predict.py", "linker.py", "linkfeatures.py")
 # our tokens, how the pipeline's are read and aligned, the rules' relation builder (a feature of the
 # linker) and the scores the linker is chosen by
-_ANNOTATE_CODE = ("tokens.py", "language.py", "preannotate/view.py", "preannotate/relations.py",
-                  "preannotate/parsed.py", "relscoring.py", "eventscoring.py")
+_ANNOTATE_CODE = (
+    "tokens.py",
+    "language.py",
+    "preannotate/view.py",
+    "preannotate/relations.py",
+    "preannotate/parsed.py",
+    "relscoring.py",
+    "eventscoring.py",
+)
 
 
 class ModelError(NewsgoldError):
@@ -83,17 +95,21 @@ class ModelError(NewsgoldError):
 def code_version() -> str:
     """A hash of the tagger's code, the tokenizer, the word lists and gazetteers its features use
     and the CRF library: changes whenever a model fitted on the same data could predict otherwise."""
-    from newsgold.annotate.resources.gazetteer import gazetteer_versions
-
     from newsgold.annotate.layercache import source_digest
+    from newsgold.annotate.resources.gazetteer import gazetteer_versions
 
     sources = [_TRAIN / name for name in _CODE] + [_ANNOTATE / name for name in _ANNOTATE_CODE]
     paths = sources + sorted((_ANNOTATE / "resources").glob("*.py"))
     return source_digest(f"{gazetteer_versions()}+python-crfsuite-{version('python-crfsuite')}", paths)[:16]
 
 
-def model_version(dataset_fingerprint: str, params: dict, unlabelled: str | None = None,
-                  pipeline: str | None = None, linker: dict | None = None) -> str:
+def model_version(
+    dataset_fingerprint: str,
+    params: dict,
+    unlabelled: str | None = None,
+    pipeline: str | None = None,
+    linker: dict | None = None,
+) -> str:
     """`tagger-<hash>` of the training data, the hyper-parameters and the code version (and the
     digest of the unlabelled texts the word clusters also learned from, when there were any, and
     the identity of the language pipeline whose features it learned from, when it did, and the
@@ -133,12 +149,21 @@ def fit_tagger(train, c1: float = 0.1, c2: float = 0.1, features: str = KINDS[0]
     texts of the split analysed in one call of the language layer."""
     context = context_for(features, train.texts, train.offsets)
     return SequenceTagger(c1=c1, c2=c2, features=features).fit(
-        train.tokens, train.tags, train.annotated_labels, unlabelled=unlabelled, context=context)
+        train.tokens, train.tags, train.annotated_labels, unlabelled=unlabelled, context=context
+    )
 
 
-def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float = 0.1, unlabelled=(),
-              text_field: str = "text", skip_bad: bool = False, features: str = KINDS[0],
-              development: list[dict] | None = None) -> dict:
+def fit_model(
+    dataset: str | Path,
+    out: str | Path,
+    c1: float = 0.1,
+    c2: float = 0.1,
+    unlabelled=(),
+    text_field: str = "text",
+    skip_bad: bool = False,
+    features: str = KINDS[0],
+    development: list[dict] | None = None,
+) -> dict:
     """Fit on the train split of `dataset`; the word clusters learn from its texts and from the
     documents in the paths `unlabelled` (raw news, e.g. what was pushed), whose labels are unused.
     `features`: "pipeline" (the language layer's as well as the plain ones) or "plain".
@@ -163,9 +188,13 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
     data_fingerprint = fingerprint(dataset)
     metadata = {
         "kind": KIND,
-        "model_version": model_version(data_fingerprint, tagger.get_params(), extra_digest,
-                                       pipeline and pipeline["identity"],
-                                       linker and {"params": linker.get_params(), "relations": linking["relations"]}),
+        "model_version": model_version(
+            data_fingerprint,
+            tagger.get_params(),
+            extra_digest,
+            pipeline and pipeline["identity"],
+            linker and {"params": linker.get_params(), "relations": linking["relations"]},
+        ),
         "schema_hash": schema_hash(dataset),
         "dataset": str(dataset),
         "dataset_fingerprint": data_fingerprint,
@@ -188,8 +217,12 @@ def fit_model(dataset: str | Path, out: str | Path, c1: float = 0.1, c2: float =
         "pipeline": pipeline,
         "feature_description": feature_module.__doc__.strip(),
         "fit_seconds": round(seconds, 2),
-        "versions": {"newsgold": __version__, "scikit-learn": sklearn.__version__,
-                     "python-crfsuite": version("python-crfsuite"), "python": platform.python_version()},
+        "versions": {
+            "newsgold": __version__,
+            "scikit-learn": sklearn.__version__,
+            "python-crfsuite": version("python-crfsuite"),
+            "python": platform.python_version(),
+        },
     }
     # the folder is built beside `out` and swapped in whole: a failure leaves the old model intact
     with output_folder(out, MODEL_FOLDER, inputs=inputs) as tmp:
@@ -213,14 +246,22 @@ def fit_dataset_linker(dataset: Path, pipeline: bool, development: list[dict] | 
 
     schema = load_schema()
     started = time.perf_counter()
-    validation = development if development is not None else (
-        gold_records(dataset, "validation") if "validation" in open_dataset(dataset) else [])
-    linker, linking = choose(gold_records(dataset, "train"), validation, schema.relation_ends,
-                             list(schema.label_names), pipeline)
+    validation = (
+        development
+        if development is not None
+        else (gold_records(dataset, "validation") if "validation" in open_dataset(dataset) else [])
+    )
+    linker, linking = choose(
+        gold_records(dataset, "train"), validation, schema.relation_ends, list(schema.label_names), pipeline
+    )
     linking["file"] = LINKER_FILE if linker is not None else None
     if linker is not None:
-        linking.update(params=linker.get_params(), limits=linker.limits_, candidates=linker.candidates_,
-                       positives=linker.positives_)
+        linking.update(
+            params=linker.get_params(),
+            limits=linker.limits_,
+            candidates=linker.candidates_,
+            positives=linker.positives_,
+        )
     linking["fit_seconds"] = round(time.perf_counter() - started, 2)
     return linker, linking
 
@@ -263,17 +304,26 @@ def _read_skops(model: Path, metadata: dict, name: str = MODEL_FILE) -> bytes:
         raise ModelError(f"{path}: missing, though {METADATA_FILE} records it; {retrain}")
     data = path.read_bytes()
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        cause = "truncated or damaged (an incomplete zip archive)" if data[:2] == b"PK" else (
-            "not a skops file (no zip archive: a pickle or a text file?); newsgold loads only models saved by `train fit`")
+        cause = (
+            "truncated or damaged (an incomplete zip archive)"
+            if data[:2] == b"PK"
+            else (
+                "not a skops file (no zip archive: a pickle or a text file?); newsgold loads only models saved by `train fit`"
+            )
+        )
         raise ModelError(f"{path}: {cause}; {retrain}")
     expected = metadata.get(key)
     if not isinstance(expected, str) or not _SHA256.fullmatch(expected.lower()):
         found = f"no {key}" if expected is None else f"a {key} that is no SHA-256 ({json.dumps(expected)[:40]})"
-        raise ModelError(f"{model / METADATA_FILE}: has {found}, so {path} cannot be checked against the model "
-                         f"`train fit` saved (a model is loaded only with its digest); {retrain}")
+        raise ModelError(
+            f"{model / METADATA_FILE}: has {found}, so {path} cannot be checked against the model "
+            f"`train fit` saved (a model is loaded only with its digest); {retrain}"
+        )
     if hashlib.sha256(data).hexdigest() != expected.lower():
-        raise ModelError(f"{path}: its content differs from the SHA-256 recorded in {METADATA_FILE} "
-                         f"(changed or replaced after training); {retrain}")
+        raise ModelError(
+            f"{path}: its content differs from the SHA-256 recorded in {METADATA_FILE} "
+            f"(changed or replaced after training); {retrain}"
+        )
     return data
 
 
@@ -290,14 +340,16 @@ def require_pipeline(model: Path, tagger: SequenceTagger, metadata: dict) -> Non
         installed = language()
     except PipelineError as exc:
         fix = f"install {name} {recorded.get('version')}, or {fix}" if name else fix
-        raise ModelError(f"{model}: trained with the language pipeline {identity}, which cannot be used here "
-                         f"({exc}); {fix}") from None
+        raise ModelError(
+            f"{model}: trained with the language pipeline {identity}, which cannot be used here ({exc}); {fix}"
+        ) from None
     if installed.identity != identity:
         if name:
             choose = f" and set NEWSGOLD_PIPELINE={name}" if name != installed.name else ""
             fix += f", or install {name} {recorded.get('version')}{choose}"
-        raise ModelError(f"{model}: trained with the language pipeline {identity}, but {installed.identity} is "
-                         f"installed; {fix}")
+        raise ModelError(
+            f"{model}: trained with the language pipeline {identity}, but {installed.identity} is installed; {fix}"
+        )
 
 
 def load_model(model: str | Path, dataset: str | Path | None = None, expected_hash: str | None = None):
@@ -309,8 +361,10 @@ def load_model(model: str | Path, dataset: str | Path | None = None, expected_ha
 
     model = resolve(model)
     if (kind := model_kind(model)) != KIND:
-        raise ModelError(f"{model}: a model of kind {json.dumps(kind)[:60]}, not the tagger `train fit` writes; "
-                         f"`train` reads tagger folders only: pre-annotate with `annotate preannotate --model {model}`")
+        raise ModelError(
+            f"{model}: a model of kind {json.dumps(kind)[:60]}, not the tagger `train fit` writes; "
+            f"`train` reads tagger folders only: pre-annotate with `annotate preannotate --model {model}`"
+        )
     if not (model / MODEL_FILE).is_file():
         raise ModelError(f"{model}: no {MODEL_FILE}; train one with `train fit DATASET --out {model}`")
     metadata = _metadata(model)
@@ -338,8 +392,10 @@ def _load_file(model: Path, metadata: dict, name: str, cls: type, what: str):
     except Exception as exc:  # a zip that is not a skops archive: any parsing error
         raise _unreadable(path, model, "not a readable skops file", exc) from None
     if refused:
-        raise ModelError(f"{path}: holds types a newsgold {what} never contains ({', '.join(refused)}); "
-                         "refusing to load it: it may run code. Use a model you trained with `train fit`")
+        raise ModelError(
+            f"{path}: holds types a newsgold {what} never contains ({', '.join(refused)}); "
+            "refusing to load it: it may run code. Use a model you trained with `train fit`"
+        )
     try:
         found = sio.loads(data, trusted=list(trusted))
     except Exception as exc:  # damaged content of a well-formed archive

@@ -79,19 +79,25 @@ class TaggerAnnotator:
             analyses = self._analyses(texts)
             context = None
             if self.tagger.features == "pipeline":
-                context = [pipeline_features(pipeline_attributes(analysis, list(starts), list(ends)))
-                           for analysis, (_, starts, ends) in zip(analyses, arrays)]
+                context = [
+                    pipeline_features(pipeline_attributes(analysis, list(starts), list(ends)))
+                    for analysis, (_, starts, ends) in zip(analyses, arrays)
+                ]
             found = self.tagger.predict_documents([words for words, _, _ in arrays], context=context)
-            views = [DocView(text, analysis) for text, analysis in
-                     zip(texts, analyses if self.linker.pipeline else [None] * len(texts))]
+            views = [
+                DocView(text, analysis)
+                for text, analysis in zip(texts, analyses if self.linker.pipeline else [None] * len(texts))
+            ]
             for doc, view, (_, starts, ends), (entities, sure) in zip(batch, views, arrays, found):
                 spans = []
                 for number, (first, last, label, score) in enumerate(entities, start=1):
                     start, end = starts[first], ends[last - 1]
                     spans.append(Span(start, end, label, doc.text[start:end], round(score, 3), f"t{number}"))
                 candidates = [Candidate(first, last, label, score) for first, last, label, score in entities]
-                relations = tuple(Relation(spans[h].id, spans[t].id, label, score)
-                                  for h, t, label, score in self.linker.link(view, candidates))
+                relations = tuple(
+                    Relation(spans[h].id, spans[t].id, label, score)
+                    for h, t, label, score in self.linker.link(view, candidates)
+                )
                 score = None if sure is None else round(sure, 4)
                 yield AnnotatedDocument(doc, tuple(spans), relations, self.model_version, score=score)
 
@@ -123,5 +129,6 @@ def annotator_for(folder, tagger, metadata: dict) -> TaggerAnnotator:
     the rules' relation builder."""
     from newsgold.train.model import load_linker
 
-    return TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"),
-                           load_linker(folder, metadata))
+    return TaggerAnnotator(
+        tagger, metadata["model_version"], metadata.get("annotated_in"), load_linker(folder, metadata)
+    )

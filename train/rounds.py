@@ -12,8 +12,14 @@ from typing import Iterable
 
 
 def _figures(scores) -> dict:
-    return {"precision": scores["precision"], "recall": scores["recall"], "f1": scores["f1"],
-            "correct": scores["correct"], "predicted": scores["predicted"], "gold": scores["gold"]}
+    return {
+        "precision": scores["precision"],
+        "recall": scores["recall"],
+        "f1": scores["f1"],
+        "correct": scores["correct"],
+        "predicted": scores["predicted"],
+        "gold": scores["gold"],
+    }
 
 
 def dev_score(model: str | Path, dataset: str | Path) -> tuple[dict | None, str | None]:
@@ -36,12 +42,18 @@ def dev_score(model: str | Path, dataset: str | Path) -> tuple[dict | None, str 
     predicted = tagger.predict(part.tokens, context_for(tagger.features, part.texts, part.offsets))
     report = evaluate(part.tags, predicted, part.annotated_labels, tagger.labels_, metadata.get("not_learned_because"))
     micro = report["micro"]
-    return {"split": "validation", "documents": len(part.tokens), "strict": _figures(micro["strict"]),
-            "partial": _figures(micro["partial"]), "unscored": sorted(report.get("unscored") or {})}, None
+    return {
+        "split": "validation",
+        "documents": len(part.tokens),
+        "strict": _figures(micro["strict"]),
+        "partial": _figures(micro["partial"]),
+        "unscored": sorted(report.get("unscored") or {}),
+    }, None
 
 
-def fit_round(dataset: str | Path, out: str | Path, *, features: str = "pipeline",
-              unlabelled: Iterable[str | Path] = ()) -> dict:
+def fit_round(
+    dataset: str | Path, out: str | Path, *, features: str = "pipeline", unlabelled: Iterable[str | Path] = ()
+) -> dict:
     """Fit `out` from `dataset` (its word clusters also from the `unlabelled` documents) and
     score it on the validation split: {"model_version", "train_documents", "labels", "dev"
     (None without a score), "dev_note" (why not)}."""
@@ -49,5 +61,10 @@ def fit_round(dataset: str | Path, out: str | Path, *, features: str = "pipeline
 
     metadata = fit(dataset, out, unlabelled=list(unlabelled), features=features)
     dev, note = dev_score(out, dataset)
-    return {"model_version": metadata["model_version"], "train_documents": metadata["train_documents"],
-            "labels": metadata["labels"], "dev": dev, "dev_note": note}
+    return {
+        "model_version": metadata["model_version"],
+        "train_documents": metadata["train_documents"],
+        "labels": metadata["labels"],
+        "dev": dev,
+        "dev_note": note,
+    }

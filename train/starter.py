@@ -36,9 +36,12 @@ def _key() -> str:
     from newsgold.annotate.language import language
     from newsgold.train.model import code_version
 
-    decided_by = {"gold": hashlib.sha256(gold_file().read_bytes()).hexdigest(), "code": code_version(),
-                  "pipeline": language().identity,
-                  "development": hashlib.sha256(gold_file("validation").read_bytes()).hexdigest()}
+    decided_by = {
+        "gold": hashlib.sha256(gold_file().read_bytes()).hexdigest(),
+        "code": code_version(),
+        "pipeline": language().identity,
+        "development": hashlib.sha256(gold_file("validation").read_bytes()).hexdigest(),
+    }
     return hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -60,9 +63,11 @@ def starter_folder() -> Path:
             if not (folder / METADATA_FILE).is_file():
                 _build(folder, key)
     except OSError as exc:
-        raise ModelError(f"{models}: the starter model cannot be built there ({exc.strerror or exc}); set "
-                         "NEWSGOLD_CACHE to a writable folder with room, or pass --model a folder `train fit` "
-                         "wrote") from None
+        raise ModelError(
+            f"{models}: the starter model cannot be built there ({exc.strerror or exc}); set "
+            "NEWSGOLD_CACHE to a writable folder with room, or pass --model a folder `train fit` "
+            "wrote"
+        ) from None
     return folder
 
 
@@ -78,8 +83,12 @@ def _build(folder: Path, key: str) -> None:
         fit_model(work / "dataset", work / "model", development=development)
         metadata_path = work / "model" / METADATA_FILE
         metadata = json.loads(metadata_path.read_text())
-        metadata.update(model_version=f"{NAME}-{key}", annotated_in=ANNOTATED_IN, dataset=f"newsgold {NAME} gold",
-                        starter_gold=str(gold_file().name))
+        metadata.update(
+            model_version=f"{NAME}-{key}",
+            annotated_in=ANNOTATED_IN,
+            dataset=f"newsgold {NAME} gold",
+            starter_gold=str(gold_file().name),
+        )
         metadata_path.write_text(json.dumps(metadata, indent=2))
         (work / "model").replace(folder)
     finally:

@@ -70,8 +70,15 @@ def learnable_labels(y, annotated_labels=None) -> list[str]:
 class SequenceTagger(BaseEstimator):
     features = "plain"  # what a tagger saved before feature kinds existed was fitted with
 
-    def __init__(self, c1: float = 0.1, c2: float = 0.1, max_iterations: int = 100, random_state: int = 0,
-                 word_clusters: bool = True, features: str = "plain"):
+    def __init__(
+        self,
+        c1: float = 0.1,
+        c2: float = 0.1,
+        max_iterations: int = 100,
+        random_state: int = 0,
+        word_clusters: bool = True,
+        features: str = "plain",
+    ):
         self.c1 = c1
         self.c2 = c2
         self.max_iterations = max_iterations
@@ -89,8 +96,9 @@ class SequenceTagger(BaseEstimator):
                 raise ValueError("a tagger with plain features takes no context")
             return [None] * len(X)
         if context is None:
-            raise ValueError("a tagger with pipeline features needs the context of every document "
-                             "(train.features.pipeline_context)")
+            raise ValueError(
+                "a tagger with pipeline features needs the context of every document (train.features.pipeline_context)"
+            )
         if len(context) != len(X) or any(len(c) != len(t) for c, t in zip(context, X)):
             raise ValueError("the context does not match the documents: one feature list per token of each")
         return list(context)
@@ -113,8 +121,9 @@ class SequenceTagger(BaseEstimator):
             if near is not None:
                 features = [own + extra for own, extra in zip(features, near)]
             trainer.append(features, [t if t == "O" or t[2:] in keep else "O" for t in tags])
-        trainer.set_params({"c1": self.c1, "c2": self.c2, "max_iterations": self.max_iterations,
-                            "feature.possible_transitions": True})
+        trainer.set_params(
+            {"c1": self.c1, "c2": self.c2, "max_iterations": self.max_iterations, "feature.possible_transitions": True}
+        )
         handle, path = tempfile.mkstemp(suffix=".crfsuite")
         os.close(handle)
         try:
@@ -302,8 +311,10 @@ class SequenceTagger(BaseEstimator):
         return result
 
     def _batch_emissions(self, X, contexts, first: int, batch_size: int) -> list[np.ndarray]:
-        return [self._emissions(tokens, near) for tokens, near in
-                zip(X[first : first + batch_size], contexts[first : first + batch_size])]
+        return [
+            self._emissions(tokens, near)
+            for tokens, near in zip(X[first : first + batch_size], contexts[first : first + batch_size])
+        ]
 
     def marginals(self, X, batch_size: int = 256, context=None) -> list[np.ndarray]:
         """Per document (a list of tokens), the tokens × tags marginal probabilities (columns in
@@ -313,8 +324,9 @@ class SequenceTagger(BaseEstimator):
             found += self._marginals_batch(self._batch_emissions(X, contexts, first, batch_size))
         return found
 
-    def _decoded(self, X, batch_size: int, margins: bool = False,
-                 context=None) -> Iterator[tuple[np.ndarray, np.ndarray, float | None]]:
+    def _decoded(
+        self, X, batch_size: int, margins: bool = False, context=None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, float | None]]:
         """Per document: the decoded tag indices, per token the softmax weight of the chosen tag
         among the state scores (empty arrays for an empty document), and with `margins` the
         document's confidence (`confidence`; None for an empty document)."""
@@ -331,8 +343,9 @@ class SequenceTagger(BaseEstimator):
                 chosen = shifted[np.arange(len(path)), path] / shifted.sum(axis=1)
                 yield path, chosen, None if marginal is None else confidence(marginal)
 
-    def predict_documents(self, X, batch_size: int = 256,
-                          context=None) -> list[tuple[list[tuple[int, int, str, float]], float | None]]:
+    def predict_documents(
+        self, X, batch_size: int = 256, context=None
+    ) -> list[tuple[list[tuple[int, int, str, float]], float | None]]:
         """Per document, its entities as (first token, end token exclusive, label, score), the
         score being the mean over its tokens of the chosen tag's softmax weight, and the
         document's confidence (`confidence` of its marginals). Entities are read straight off the
@@ -350,9 +363,19 @@ class SequenceTagger(BaseEstimator):
             outside = np.append(np.flatnonzero(~insides[path]), len(path))
             ends = outside[np.searchsorted(outside, starts, side="right")]
             means = (sums[ends] - sums[starts]) / (ends - starts)
-            found.append((list(zip(
-                starts.tolist(), ends.tolist(), map(labels.__getitem__, path[starts].tolist()), means.tolist()
-            )), sure))
+            found.append(
+                (
+                    list(
+                        zip(
+                            starts.tolist(),
+                            ends.tolist(),
+                            map(labels.__getitem__, path[starts].tolist()),
+                            means.tolist(),
+                        )
+                    ),
+                    sure,
+                )
+            )
         return found
 
     def predict_spans(self, X, batch_size: int = 256, context=None) -> list[list[tuple[int, int, str, float]]]:

@@ -41,10 +41,13 @@ def _report_skipped(skipped) -> None:
 
 
 model_option = click.option(
-    "--model", type=click.Path(), metavar="DIR|starter",
+    "--model",
+    type=click.Path(),
+    metavar="DIR|starter",
     help="A model folder `train fit` wrote, or `starter` (the tagger newsgold fits on its own starter gold, "
     "built on first use): pre-annotate with the rules and this tagger merged "
-    "(its confident spans where the rules found none; the tagger's confidence as the document score).")
+    "(its confident spans where the rules found none; the tagger's confidence as the document score).",
+)
 
 
 def _label_map(ctx, param, values) -> dict[str, str]:
@@ -54,9 +57,14 @@ def _label_map(ctx, param, values) -> dict[str, str]:
 
 
 label_map_option = click.option(
-    "--label-map", "label_map", multiple=True, callback=_label_map, metavar="OLD=NEW|FILE",
+    "--label-map",
+    "label_map",
+    multiple=True,
+    callback=_label_map,
+    metavar="OLD=NEW|FILE",
     help="Rename a label or relation type onto the schema's, e.g. PER=ACTOR, or leave it out with OLD=O "
-    "(listed as a problem); repeatable, or a FILE of such OLD=NEW lines.")
+    "(listed as a problem); repeatable, or a FILE of such OLD=NEW lines.",
+)
 
 
 class FormatChoice(click.Choice):
@@ -103,8 +111,9 @@ def _from_format(ctx, param, value):
     if old is None:
         return value
     if ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT and value != old:
-        raise click.BadOptionUsage("fmt", f"--from-format {value} and --format {old} name different formats; "
-                                   "give --from-format alone")
+        raise click.BadOptionUsage(
+            "fmt", f"--from-format {value} and --format {old} name different formats; give --from-format alone"
+        )
     return old
 
 
@@ -114,10 +123,25 @@ def from_format_option(gold: bool):
     value as a note on stderr, a different one given with --from-format an error."""
 
     def decorate(command):
-        command = click.option("--format", "old_fmt", type=FormatChoice(gold), default=None, hidden=True,
-                               is_eager=True, expose_value=False, callback=_old_format)(command)
-        return click.option("--from-format", "fmt", cls=FormatOption, type=FormatChoice(gold), default="auto",
-                            show_default=True, callback=_from_format)(command)
+        command = click.option(
+            "--format",
+            "old_fmt",
+            type=FormatChoice(gold),
+            default=None,
+            hidden=True,
+            is_eager=True,
+            expose_value=False,
+            callback=_old_format,
+        )(command)
+        return click.option(
+            "--from-format",
+            "fmt",
+            cls=FormatOption,
+            type=FormatChoice(gold),
+            default="auto",
+            show_default=True,
+            callback=_from_format,
+        )(command)
 
     return decorate
 

@@ -69,8 +69,14 @@ def documents(paths, output, text_field, skip_bad, story_threshold):
     from newsgold.annotate.tokens import sentence_spans, tokenize
 
     with Bars() as bars:
-        read = api.load_documents(paths, text_field=text_field, skip_bad=skip_bad,
-                                  story_threshold=story_threshold, output=output, progress=bars)
+        read = api.load_documents(
+            paths,
+            text_field=text_field,
+            skip_bad=skip_bad,
+            story_threshold=story_threshold,
+            output=output,
+            progress=bars,
+        )
     _report_skipped(read.skipped)
     click.echo(f"{'id':16}  {'story_id':22}  {'tokens':>6}  {'sents':>5}  source")
     for doc in read.documents:
@@ -104,8 +110,15 @@ def preannotate(paths, output, model, text_field, skip_bad, story_threshold):
     under `<rules version>+<tagger version>`.
     """
     with Bars() as bars:
-        result = api.preannotate_documents(paths, output, model=model, text_field=text_field, skip_bad=skip_bad,
-                                           story_threshold=story_threshold, progress=bars)
+        result = api.preannotate_documents(
+            paths,
+            output,
+            model=model,
+            text_field=text_field,
+            skip_bad=skip_bad,
+            story_threshold=story_threshold,
+            progress=bars,
+        )
     _report_skipped(result.skipped)
     click.echo(f"wrote {result.documents} documents to {output} ({result.model_version})", err=True)
 
@@ -149,8 +162,10 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
         for line in notes(report):
             click.echo(f"note: {line}", err=True)
         if report["predictions_without_gold"]:
-            click.echo(f"note: {report['predictions_without_gold']} predicted document(s) have no gold document "
-                       "(not scored)", err=True)
+            click.echo(
+                f"note: {report['predictions_without_gold']} predicted document(s) have no gold document (not scored)",
+                err=True,
+            )
     for item in report["skipped"]:
         click.echo(f"note: not scored: {item['item']}: {item['reason']}", err=True)
     kinds: dict[str, list[dict]] = {}
@@ -158,15 +173,23 @@ def score(gold, predicted, as_json, fmt, label_map, schema_path):
         kinds.setdefault(problem["kind"], []).append(problem)
     for kind, found in kinds.items():
         first = found[0]
-        click.echo(f"note: {len(found)} gold {kind} not scored as given (the first, in {first['document']}: "
-                   f"{first['span'].get('text', first['span'].get('label'))!r}: {first['detail']}); --json lists them",
-                   err=True)
+        click.echo(
+            f"note: {len(found)} gold {kind} not scored as given (the first, in {first['document']}: "
+            f"{first['span'].get('text', first['span'].get('label'))!r}: {first['detail']}); --json lists them",
+            err=True,
+        )
 
 
 @cli.command()
 @click.argument("dataset", type=click.Path(exists=True, file_okay=False))
-@click.option("--show", "show", type=checked("show"), default=10, show_default=True,
-              help="Warnings to print one by one (0: all); the rest are counted.")
+@click.option(
+    "--show",
+    "show",
+    type=checked("show"),
+    default=10,
+    show_default=True,
+    help="Warnings to print one by one (0: all); the rest are counted.",
+)
 @schema_option
 def check(dataset, show, schema_path):
     """Check an exported dataset before training: label counts, empty documents, misaligned

@@ -23,9 +23,14 @@ from newsgold.annotate.clikit import RATIOS, Bars, InputFile, checked, schema_op
 @cli.command()
 @data_dir_option
 @click.option("--port", type=checked("port"), default=None, help="Port on 127.0.0.1 (default 8080).")
-@click.option("--database", metavar="URL", envvar="NEWSGOLD_DATABASE_URL", show_envvar=True,
-              help="Run on this PostgreSQL database, postgresql://USER:PASSWORD@HOST:PORT/DB, instead of SQLite "
-              "(set $NEWSGOLD_DATABASE_URL rather than typing the password here).")
+@click.option(
+    "--database",
+    metavar="URL",
+    envvar="NEWSGOLD_DATABASE_URL",
+    show_envvar=True,
+    help="Run on this PostgreSQL database, postgresql://USER:PASSWORD@HOST:PORT/DB, instead of SQLite "
+    "(set $NEWSGOLD_DATABASE_URL rather than typing the password here).",
+)
 @click.option("--stop", "action", flag_value="stop", help="Stop the local server.")
 @click.option("--status", "action", flag_value="status", help="Say whether the local server runs, and where.")
 def server(data_dir, port, database, action):
@@ -49,8 +54,11 @@ def server(data_dir, port, database, action):
     if action == "stop":
         stopped = local.stop(data_dir)
         _notes(stopped.notes)
-        click.echo("stopped the local Label Studio" if stopped else
-                   f"no local Label Studio was running in {local.data_dir(data_dir)}")
+        click.echo(
+            "stopped the local Label Studio"
+            if stopped
+            else f"no local Label Studio was running in {local.data_dir(data_dir)}"
+        )
         return
     if action == "status":
         current = local.status(data_dir)
@@ -64,8 +72,13 @@ def server(data_dir, port, database, action):
         return
     from tqdm import tqdm
 
-    bar = tqdm(total=None, desc="starting Label Studio", unit="s", disable=None,
-               bar_format="{desc}: {elapsed} (first start runs migrations, ~30-60 s)")
+    bar = tqdm(
+        total=None,
+        desc="starting Label Studio",
+        unit="s",
+        disable=None,
+        bar_format="{desc}: {elapsed} (first start runs migrations, ~30-60 s)",
+    )
     said = [0.0]
 
     def waiting(waited: float) -> None:
@@ -73,16 +86,14 @@ def server(data_dir, port, database, action):
             bar.refresh()
         elif waited - said[0] >= 15 or not said[0]:  # a log or a pipe: a line now and then
             said[0] = max(waited, 0.1)
-            click.echo(f"starting Label Studio: {waited:.0f} s (first start runs migrations, ~30-60 s)",
-                       err=True)
+            click.echo(f"starting Label Studio: {waited:.0f} s (first start runs migrations, ~30-60 s)", err=True)
 
     try:
         current = local.start(data_dir, port, on_wait=waiting, database=database)
     finally:
         bar.close()
     _notes(current.notes)
-    click.echo(f"Label Studio is running at {current.url}"
-               + (f" on {current.database}" if current.database else ""))
+    click.echo(f"Label Studio is running at {current.url}" + (f" on {current.database}" if current.database else ""))
     click.echo(f"log in as {current.username}; password and API token: {current.data_dir / CREDENTIALS_FILE}")
 
 
@@ -98,20 +109,44 @@ def server(data_dir, port, database, action):
 )
 @click.option("--no-preannotate", is_flag=True, help="Push documents without rule pre-annotations.")
 @model_option
-@click.option("--batch-size", type=checked("batch_size"), default=250, show_default=True,
-              help="Tasks per bulk import request.")
-@click.option("--overlap", type=checked("overlap"), default=None, metavar="N",
-              help="Different annotators each task of the overlap cohort gets from Label Studio's task queue "
-              "(\"Label All Tasks\"); default: the project's setting (new project: 1).")
-@click.option("--overlap-share", type=checked("overlap_share"), default=None, metavar="PCT",
-              help="Percent of the tasks in the overlap cohort (the others get one annotator); default: the "
-              "project's setting (new project: 100). A later push can change both.")
+@click.option(
+    "--batch-size", type=checked("batch_size"), default=250, show_default=True, help="Tasks per bulk import request."
+)
+@click.option(
+    "--overlap",
+    type=checked("overlap"),
+    default=None,
+    metavar="N",
+    help="Different annotators each task of the overlap cohort gets from Label Studio's task queue "
+    '("Label All Tasks"); default: the project\'s setting (new project: 1).',
+)
+@click.option(
+    "--overlap-share",
+    type=checked("overlap_share"),
+    default=None,
+    metavar="PCT",
+    help="Percent of the tasks in the overlap cohort (the others get one annotator); default: the "
+    "project's setting (new project: 100). A later push can change both.",
+)
 @_input_options
 @story_option
 @schema_option
 @data_dir_option
-def push(paths, project, predictions_file, no_preannotate, model, batch_size, overlap, overlap_share, text_field,
-         skip_bad, story_threshold, schema_path, data_dir):
+def push(
+    paths,
+    project,
+    predictions_file,
+    no_preannotate,
+    model,
+    batch_size,
+    overlap,
+    overlap_share,
+    text_field,
+    skip_bad,
+    story_threshold,
+    schema_path,
+    data_dir,
+):
     """Push documents with rule pre-annotations to a Label Studio project.
 
     Creates the project from the schema if it is missing (labeling config, guidelines as
@@ -134,11 +169,13 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, ov
         if paths:
             raise click.UsageError("give either PATHS (documents) or --predictions FILE, not both")
         if overlap or overlap_share:
-            raise click.UsageError("--overlap and --overlap-share are set with a push of documents (PATHS), "
-                                   "not with --predictions")
+            raise click.UsageError(
+                "--overlap and --overlap-share are set with a push of documents (PATHS), not with --predictions"
+            )
         with Bars() as bars:
-            report = api.push_predictions(predictions_file, project, schema=schema_path, batch_size=batch_size,
-                                          data_dir=data_dir, progress=bars)
+            report = api.push_predictions(
+                predictions_file, project, schema=schema_path, batch_size=batch_size, data_dir=data_dir, progress=bars
+            )
         click.echo(
             f"project {project!r}: {report.predictions} predictions added, "
             f"{report.already_present} already there (same model_version), "
@@ -151,10 +188,21 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, ov
     if not paths:
         raise click.UsageError("give the documents to push (PATHS), or --predictions FILE")
     with Bars() as bars:
-        report = api.push_documents(paths, project, schema=schema_path, preannotator=not no_preannotate,
-                                    model=model, batch_size=batch_size, text_field=text_field, skip_bad=skip_bad,
-                                    story_threshold=story_threshold, data_dir=data_dir, overlap=overlap,
-                                    overlap_share=overlap_share, progress=bars)
+        report = api.push_documents(
+            paths,
+            project,
+            schema=schema_path,
+            preannotator=not no_preannotate,
+            model=model,
+            batch_size=batch_size,
+            text_field=text_field,
+            skip_bad=skip_bad,
+            story_threshold=story_threshold,
+            data_dir=data_dir,
+            overlap=overlap,
+            overlap_share=overlap_share,
+            progress=bars,
+        )
     _report_skipped(report.skipped)
     what = "created" if report.project_created else ("config updated" if report.config_updated else "exists")
     known = {"ledger": " (known from the ledger of the last push)", "server": " (listed from the server)"}
@@ -163,21 +211,30 @@ def push(paths, project, predictions_file, no_preannotate, model, batch_size, ov
         f"present{known.get(report.dedup, '')}, {report.predictions} with pre-annotations"
     )
     if model and report.already_present:
-        click.echo(f"added this model's round to {report.predictions_added} tasks the project already held "
-                   f"({report.already_present - report.predictions_added} had it or got no span)")
+        click.echo(
+            f"added this model's round to {report.predictions_added} tasks the project already held "
+            f"({report.already_present - report.predictions_added} had it or got no span)"
+        )
     if report.duplicates_removed:
-        click.echo(f"removed {report.duplicates_removed} duplicate tasks created by a concurrent push of the same "
-                   "documents (one task per document is kept)")
+        click.echo(
+            f"removed {report.duplicates_removed} duplicate tasks created by a concurrent push of the same "
+            "documents (one task per document is kept)"
+        )
     if report.predictions_restored:
         click.echo(f"gave {report.predictions_restored} kept tasks this push's pre-annotations, which they lacked")
     _notes(report.notes)
     if report.ledger_error:
-        click.echo(f"note: could not save the push ledger ({report.ledger_error}); the next push will "
-                   "list the project's tasks instead", err=True)
+        click.echo(
+            f"note: could not save the push ledger ({report.ledger_error}); the next push will "
+            "list the project's tasks instead",
+            err=True,
+        )
     _view_line(report)
     if report.overlap and report.overlap[0] > 1:
-        click.echo(f"overlap: {report.overlap[1]}% of the tasks go to {report.overlap[0]} different annotators, "
-                   "the others to one (`annotate status` shows how many reached it)")
+        click.echo(
+            f"overlap: {report.overlap[1]}% of the tasks go to {report.overlap[0]} different annotators, "
+            "the others to one (`annotate status` shows how many reached it)"
+        )
     click.echo(f"open {report.url} to annotate")
 
 
@@ -211,8 +268,9 @@ def status(project, as_json, data_dir):
         click.echo(json.dumps(report.to_dict(), indent=2))
         return
     t = report.totals
-    click.echo(f"{project}: {t['tasks']} tasks, {t['annotated']} annotated, {t['skipped']} skipped, "
-               f"{t['remaining']} remaining")
+    click.echo(
+        f"{project}: {t['tasks']} tasks, {t['annotated']} annotated, {t['skipped']} skipped, {t['remaining']} remaining"
+    )
     for name, counts in report.annotators.items():
         click.echo(f"  {name}: {counts.get('annotations', 0)} annotations, {counts.get('cancelled', 0)} skipped")
     for version, n in report.predictions.items():
@@ -230,7 +288,9 @@ def status(project, as_json, data_dir):
         click.echo("annotation time (seconds), by the pre-annotation it was started from:")
         click.echo(f"  {'':32} {'submitted':>9} {'skipped':>8} {'timed':>6} {'mean':>8} {'median':>8}")
         for version, t in report.annotation_time.items():
-            mean, median = (f"{v:8.1f}" if v is not None else f"{'-':>8}" for v in (t["mean_seconds"], t["median_seconds"]))
+            mean, median = (
+                f"{v:8.1f}" if v is not None else f"{'-':>8}" for v in (t["mean_seconds"], t["median_seconds"])
+            )
             click.echo(f"  {version:32} {t['annotations']:9} {t['skipped']:8} {t['timed']:6} {mean} {median}")
 
 
@@ -254,20 +314,28 @@ def agreement_command(project, as_json, schema_path, data_dir):
 
     report = api.project_agreement(project, schema=schema_path, data_dir=data_dir)
     if as_json:
-        click.echo(json.dumps({**report.to_dict(), "disagreements": [asdict(d) for d in report.disagreements]},
-                              indent=2))
+        click.echo(
+            json.dumps({**report.to_dict(), "disagreements": [asdict(d) for d in report.disagreements]}, indent=2)
+        )
         return
     click.echo(f"{report.documents} documents with two or more annotators (or one and a ground truth)")
     click.echo(report.table())
     for d in report.disagreements:
-        click.echo(f"  {d.document} (task {d.task_id}): {d.label} {d.text!r} [{d.start}, {d.end}) "
-                   f"drawn by {', '.join(d.drawn_by)}, not by {', '.join(d.not_by)}")
+        click.echo(
+            f"  {d.document} (task {d.task_id}): {d.label} {d.text!r} [{d.start}, {d.end}) "
+            f"drawn by {', '.join(d.drawn_by)}, not by {', '.join(d.not_by)}"
+        )
 
 
 @cli.command(name="adjudicate")
 @project_option
-@click.option("--reviewer", "reviewer", default=None, metavar="EMAIL",
-              help="Also settle a task by any annotation this person submitted after its vote prediction.")
+@click.option(
+    "--reviewer",
+    "reviewer",
+    default=None,
+    metavar="EMAIL",
+    help="Also settle a task by any annotation this person submitted after its vote prediction.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was found and done as JSON.")
 @schema_option
 @data_dir_option
@@ -286,14 +354,20 @@ def adjudicate_command(project, reviewer, as_json, schema_path, data_dir):
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
         return
-    click.echo(f"{len(report.settled)} task(s) settled: the reviewer's annotation is now their ground truth"
-               + (f" ({', '.join(map(str, report.settled))})" if report.settled else ""))
-    click.echo(f"{len(report.to_adjudicate)} task(s) to adjudicate; {report.added} vote prediction(s) added, "
-               f"{report.replaced} replaced, {report.withdrawn} withdrawn")
+    click.echo(
+        f"{len(report.settled)} task(s) settled: the reviewer's annotation is now their ground truth"
+        + (f" ({', '.join(map(str, report.settled))})" if report.settled else "")
+    )
+    click.echo(
+        f"{len(report.to_adjudicate)} task(s) to adjudicate; {report.added} vote prediction(s) added, "
+        f"{report.replaced} replaced, {report.withdrawn} withdrawn"
+    )
     for d in report.decisions:
         if d.to_adjudicate:
-            click.echo(f"  {d.document} (task {d.task_id}): {d.disputed} disputed span(s) or relation(s) between "
-                       f"{', '.join(d.annotators)}")
+            click.echo(
+                f"  {d.document} (task {d.task_id}): {d.disputed} disputed span(s) or relation(s) between "
+                f"{', '.join(d.annotators)}"
+            )
     click.echo(f"tab 'to adjudicate' ({report.view}): {report.url}")
 
 
@@ -306,25 +380,39 @@ def _loop_line(record: dict) -> str:
     event, r = record["event"], record
     if event == "round":
         dev = r.get("dev")
-        score = (f"dev strict F1 {_f1(dev['strict']['f1'])}, partial {_f1(dev['partial']['f1'])} "
-                 f"({dev['documents']} validation documents)") if dev else (r.get("dev_note") or "no dev score")
-        return (f"round {r['round']}: {r['annotations']} annotations used ({r['documents']} documents, "
-                f"{r.get('train_documents')} to train), model_version {r['model_version']}, {score}, "
-                f"{r['tasks_predicted']} of {r['unannotated_tasks']} unannotated tasks predicted "
-                f"({r.get('tasks_without_spans', 0)} with no span found), {r['seconds']} s")
+        score = (
+            (
+                f"dev strict F1 {_f1(dev['strict']['f1'])}, partial {_f1(dev['partial']['f1'])} "
+                f"({dev['documents']} validation documents)"
+            )
+            if dev
+            else (r.get("dev_note") or "no dev score")
+        )
+        return (
+            f"round {r['round']}: {r['annotations']} annotations used ({r['documents']} documents, "
+            f"{r.get('train_documents')} to train), model_version {r['model_version']}, {score}, "
+            f"{r['tasks_predicted']} of {r['unannotated_tasks']} unannotated tasks predicted "
+            f"({r.get('tasks_without_spans', 0)} with no span found), {r['seconds']} s"
+        )
     lines = {
-        "started": lambda: (f"started on project {r['project']!r}: a round every {r['every']} new annotations, "
-                            f"looking every {r['poll']} s; last round {r['round']} ({r['annotations']} annotations)"),
+        "started": lambda: (
+            f"started on project {r['project']!r}: a round every {r['every']} new annotations, "
+            f"looking every {r['poll']} s; last round {r['round']} ({r['annotations']} annotations)"
+        ),
         "waiting": lambda: f"waiting: {r['why']}",
-        "lease-acquired": lambda: (f"lease acquired ({r['owner']}); last round {r['round']} "
-                                   f"({r['annotations']} annotations, {r.get('model_version') or 'no model yet'})"),
+        "lease-acquired": lambda: (
+            f"lease acquired ({r['owner']}); last round {r['round']} "
+            f"({r['annotations']} annotations, {r.get('model_version') or 'no model yet'})"
+        ),
         "lease-released": lambda: f"lease released ({r['owner']})",
         "lease-not-released": lambda: f"lease not released ({r['error']}); it expires in {r['expires_in']} s",
         "lease-lost": lambda: f"lease lost: {r.get('detail') or 'held by ' + str(r.get('holder'))}",
         "round-started": lambda: f"round {r['round']} started: {r['annotations']} annotations",
-        "round-failed": lambda: (f"round {r['round']} not done: {r['error']}; trying again after more annotations"),
-        "server-unreachable": lambda: (f"server unreachable: {r['error']}; asking again in {r['retry_seconds']} s, "
-                                       f"then less often (up to every {r['backoff_max']} s)"),
+        "round-failed": lambda: f"round {r['round']} not done: {r['error']}; trying again after more annotations",
+        "server-unreachable": lambda: (
+            f"server unreachable: {r['error']}; asking again in {r['retry_seconds']} s, "
+            f"then less often (up to every {r['backoff_max']} s)"
+        ),
         "server-back": lambda: f"server answers again after {r['seconds']} s; going on",
         "stopped": lambda: f"stopped after round {r['round']}",
     }
@@ -336,19 +424,48 @@ def _loop_line(record: dict) -> str:
 
 @cli.command()
 @project_option
-@click.option("--every", type=checked("every"), default=20, show_default=True, metavar="N",
-              help="Start a round after every N new submitted annotations.")
-@click.option("--poll", type=checked("poll"), default=30, show_default=True, metavar="SECONDS",
-              help="Seconds between two looks at the project's annotation count.")
-@click.option("--work", type=click.Path(file_okay=False), default=None,
-              help="The loop's folder: state.json, loop.jsonl, the latest export and model "
-                   "(default: .newsgold-loop/<project> of the current folder).")
-@click.option("--lease", type=checked("lease"), default=60, show_default=True, metavar="SECONDS",
-              help="How long the lease lasts unless renewed (a loop killed with -9 is replaced after it).")
-@click.option("--features", type=click.Choice(["pipeline", "plain"]), default="pipeline", show_default=True,
-              help="The tagger's features (as train fit --features).")
+@click.option(
+    "--every",
+    type=checked("every"),
+    default=20,
+    show_default=True,
+    metavar="N",
+    help="Start a round after every N new submitted annotations.",
+)
+@click.option(
+    "--poll",
+    type=checked("poll"),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds between two looks at the project's annotation count.",
+)
+@click.option(
+    "--work",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The loop's folder: state.json, loop.jsonl, the latest export and model "
+    "(default: .newsgold-loop/<project> of the current folder).",
+)
+@click.option(
+    "--lease",
+    type=checked("lease"),
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long the lease lasts unless renewed (a loop killed with -9 is replaced after it).",
+)
+@click.option(
+    "--features",
+    type=click.Choice(["pipeline", "plain"]),
+    default="pipeline",
+    show_default=True,
+    help="The tagger's features (as train fit --features).",
+)
 @click.option("--seed", type=checked("seed"), default=None, help="Seed of the export's story-to-split assignment.")
-@click.option("--ratios", type=RATIOS, default=None, help="The export's train,validation,test shares (default 0.8,0.1,0.1).")
+@click.option(
+    "--ratios", type=RATIOS, default=None, help="The export's train,validation,test shares (default 0.8,0.1,0.1)."
+)
 @schema_option
 @data_dir_option
 def loop(project, every, poll, work, lease, features, seed, ratios, schema_path, data_dir):
@@ -367,6 +484,16 @@ def loop(project, every, poll, work, lease, features, seed, ratios, schema_path,
         import re
 
         work = Path(".newsgold-loop") / (re.sub(r"[^A-Za-z0-9._-]+", "-", project).strip("-.") or "project")
-    api.run_loop(project, work, every, poll=poll, lease=lease, features=features, seed=seed, ratios=ratios,
-                 schema=schema_path, data_dir=data_dir, log=lambda record: click.echo(f"loop: {_loop_line(record)}",
-                                                                                    err=True))
+    api.run_loop(
+        project,
+        work,
+        every,
+        poll=poll,
+        lease=lease,
+        features=features,
+        seed=seed,
+        ratios=ratios,
+        schema=schema_path,
+        data_dir=data_dir,
+        log=lambda record: click.echo(f"loop: {_loop_line(record)}", err=True),
+    )

@@ -18,6 +18,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Iterator
 
+from newsgold.annotate import formats
 from newsgold.annotate.documents import STORY_THRESHOLD
 from newsgold.annotate.export.batches import Batch, batches_from_gold, conversion
 from newsgold.annotate.export.controls import (
@@ -28,7 +29,6 @@ from newsgold.annotate.export.controls import (
     config_from_regions,
     config_from_xml,
 )
-from newsgold.annotate.limits import check, check_ratios
 from newsgold.annotate.export.parallel import batches_from_ls_file, default_workers, no_cycle_collection
 from newsgold.annotate.export.report import (
     DEFAULT_RATIOS,
@@ -39,12 +39,12 @@ from newsgold.annotate.export.report import (
 )
 from newsgold.annotate.export.targets import chosen
 from newsgold.annotate.export.write import EXPORT_FOLDER, write_dataset
-from newsgold.annotate import formats
-from newsgold.annotate.studio.lsformat import LabelingConfig
+from newsgold.annotate.limits import check, check_ratios
 from newsgold.annotate.outputs import check_folder
 from newsgold.annotate.progress import Progress, silent
-from newsgold.annotate.studio.resolve import POLICIES
 from newsgold.annotate.schema import Schema, as_schema
+from newsgold.annotate.studio.lsformat import LabelingConfig
+from newsgold.annotate.studio.resolve import POLICIES
 
 __all__ = ["ExportError", "ExportReport", "export_dataset"]
 
@@ -124,8 +124,10 @@ def export_dataset(
             source = f"{spec.title} {from_file}"
             if ls_file is None:
                 if config is not None:
-                    raise ExportError(f"{from_file}: --config applies to Label Studio exports, and this is "
-                                      f"{spec.title}; drop --config")
+                    raise ExportError(
+                        f"{from_file}: --config applies to Label Studio exports, and this is "
+                        f"{spec.title}; drop --config"
+                    )
                 reading = None
             elif config is not None:
                 reading, notes = config_from_xml(_read_config(Path(config)), str(config), schema, label_map)
@@ -138,21 +140,44 @@ def export_dataset(
 
         def convert(processes: int) -> ExportReport:
             how = conversion(schema, policy, users, seed, ratios, reading, label_map)
-            report = ExportReport(out, source, policy, seed, ratios, project,
-                                  annotated_in="label-studio" if ls_file is not None else "gold-file")
+            report = ExportReport(
+                out,
+                source,
+                policy,
+                seed,
+                ratios,
+                project,
+                annotated_in="label-studio" if ls_file is not None else "gold-file",
+            )
             if ls_file is not None and inferring:
                 census = RegionCensus()
-                batches = _confirmed(batches_from_ls_file(ls_file, how, report, processes, census), census,
-                                     ls_file, reading, schema, label_map, report)
+                batches = _confirmed(
+                    batches_from_ls_file(ls_file, how, report, processes, census),
+                    census,
+                    ls_file,
+                    reading,
+                    schema,
+                    label_map,
+                    report,
+                )
             elif ls_file is not None:
                 report.notes += notes
                 batches = batches_from_ls_file(ls_file, how, report, processes)
             else:
                 report.notes += notes
                 batches = batches_from_gold(from_file, kind, how, report)
-            return write_dataset(batches, schema, report, force, story_threshold,
-                                 lambda n: progress("exporting", n, total), how.batch,
-                                 max_story, inputs, to)
+            return write_dataset(
+                batches,
+                schema,
+                report,
+                force,
+                story_threshold,
+                lambda n: progress("exporting", n, total),
+                how.batch,
+                max_story,
+                inputs,
+                to,
+            )
 
         processes = workers or (default_workers(ls_file) if ls_file is not None else 1)
         try:
@@ -160,8 +185,9 @@ def export_dataset(
                 return convert(processes)
             except RegionsUnreadable as exc:
                 report = convert(1)
-                report.notes.append(f"the export could not be converted in {processes} parts ({exc}); "
-                                    "it was converted in one process")
+                report.notes.append(
+                    f"the export could not be converted in {processes} parts ({exc}); it was converted in one process"
+                )
                 return report
         except _GuessedWrong as wrong:  # a later task uses labels or controls the first ones did not
             reading, notes, inferring = wrong.config, wrong.notes, False
@@ -183,8 +209,15 @@ class _GuessedWrong(Exception):
         self.config, self.notes = config, notes
 
 
-def _confirmed(batches: Iterator[Batch], census: RegionCensus, path: Path, guessed: LabelingConfig, schema: Schema,
-               label_map: dict, report: ExportReport) -> Iterator[Batch]:
+def _confirmed(
+    batches: Iterator[Batch],
+    census: RegionCensus,
+    path: Path,
+    guessed: LabelingConfig,
+    schema: Schema,
+    label_map: dict,
+    report: ExportReport,
+) -> Iterator[Batch]:
     """The batches converted with the labeling config guessed from the first tasks of an export
     file, while `census` counts the regions of all; once all are out, the config the whole file
     gives is checked (refused as `config_from_census` says) and must be the one guessed, else
@@ -209,8 +242,9 @@ def _read_config(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ExportError(f"labeling config {path}: cannot be read ({exc}); "
-                          "give the project's config as an XML file") from None
+        raise ExportError(
+            f"labeling config {path}: cannot be read ({exc}); give the project's config as an XML file"
+        ) from None
 
 
 def _project(project: str, data_dir):

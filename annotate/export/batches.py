@@ -13,15 +13,15 @@ from typing import Iterable, Iterator
 import numpy as np
 import orjson
 
-from newsgold.annotate.studio.agreement import several_annotators
 from newsgold.annotate.dataset import SPLITS, arrow_schema
-from newsgold.annotate.formats.labelstudio import iter_ls_export_file
 from newsgold.annotate.export.controls import RegionCensus, newsgold_config
 from newsgold.annotate.export.report import DEFAULT_RATIOS, DEFAULT_SEED, ExportReport
 from newsgold.annotate.export.rows import Row, TaskIdentities, rows_from_gold, rows_from_ls_tasks
-from newsgold.annotate.studio.lsformat import LabelingConfig
+from newsgold.annotate.formats.labelstudio import iter_ls_export_file
 from newsgold.annotate.schema import Schema
 from newsgold.annotate.stories import TermCounts, term_counts
+from newsgold.annotate.studio.agreement import several_annotators
+from newsgold.annotate.studio.lsformat import LabelingConfig
 
 BATCH = 256  # tasks (or rows) per batch; also the rows of every record batch and row group written
 
@@ -36,7 +36,9 @@ class Batch:
     staged: "Staged | None" = None  # the rows without a story id
     documents: int = 0  # rows
     tasks: int = 0  # tasks (or gold documents) read for them, also those that gave no row
-    identities: list = field(default_factory=list)  # the tasks' (id, text digest, task, gave a row): rows.TaskIdentities
+    identities: list = field(
+        default_factory=list
+    )  # the tasks' (id, text digest, task, gave a row): rows.TaskIdentities
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,31 @@ class Conversion:
     schema: Schema | None = None  # the schema: with `[events]`, the rows get their events (`rows.build_row`)
 
 
-def conversion(schema: Schema, policy: str = "latest", users: dict | None = None, seed: int = DEFAULT_SEED,
-               ratios: tuple[float, float, float] = DEFAULT_RATIOS, config: LabelingConfig | None = None,
-               label_map: dict | None = None) -> Conversion:
+def conversion(
+    schema: Schema,
+    policy: str = "latest",
+    users: dict | None = None,
+    seed: int = DEFAULT_SEED,
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS,
+    config: LabelingConfig | None = None,
+    label_map: dict | None = None,
+) -> Conversion:
     """How to convert an export: the resolution policy, user names, split seed and ratios, the
     labeling config its regions are read with (default: the one newsgold generates), and the
     label names of a gold file to map onto the schema."""
-    return Conversion(schema.label_names, schema.tag_names, policy, users or {}, seed, ratios, arrow_schema(schema), BATCH,
-                      config or newsgold_config(schema), dict(label_map or {}), schema)
+    return Conversion(
+        schema.label_names,
+        schema.tag_names,
+        policy,
+        users or {},
+        seed,
+        ratios,
+        arrow_schema(schema),
+        BATCH,
+        config or newsgold_config(schema),
+        dict(label_map or {}),
+        schema,
+    )
 
 
 def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> str:
@@ -90,8 +109,9 @@ def split_of(story_id: str, seed: int, ratios: tuple[float, float, float]) -> st
     return SPLITS[-1]
 
 
-def assign_split(row: dict, seed: int, ratios: tuple[float, float, float], report: ExportReport,
-                 tag_names: tuple[str, ...]) -> str:
+def assign_split(
+    row: dict, seed: int, ratios: tuple[float, float, float], report: ExportReport, tag_names: tuple[str, ...]
+) -> str:
     """The split of a row with a story, counted in `report` (`count_rows`, and its events)."""
     split = split_of(row["story_id"], seed, ratios)
     count_rows(report, split, 1, Counter(row["ner_tags"]).items(), tag_names)  # counted in C: thousands of tokens
@@ -99,8 +119,9 @@ def assign_split(row: dict, seed: int, ratios: tuple[float, float, float], repor
     return split
 
 
-def count_rows(report: ExportReport, split: str, rows: int, tags: Iterable[tuple[int, int]],
-               tag_names: tuple[str, ...]) -> None:
+def count_rows(
+    report: ExportReport, split: str, rows: int, tags: Iterable[tuple[int, int]], tag_names: tuple[str, ...]
+) -> None:
     """Count `rows` rows in `split` of `report`, with the entities of their IOB2 tags, given as
     (tag id into `tag_names`, how many): what a tagger trains on, not the spans left out of the tags."""
     report.split_counts[split] += rows
@@ -136,8 +157,12 @@ def serialise(rows: Iterable[Row], conversion: Conversion, report: ExportReport)
             staged.append(row)
             staged_lines.append(line)
     if staged:
-        batch.staged = Staged([row["id"] for row in staged], staged_lines, record_batch(staged, conversion.arrow_schema),
-                              term_counts(row["text"] for row in staged))
+        batch.staged = Staged(
+            [row["id"] for row in staged],
+            staged_lines,
+            record_batch(staged, conversion.arrow_schema),
+            term_counts(row["text"] for row in staged),
+        )
     batch.tables = {name: record_batch(rows, conversion.arrow_schema) for name, rows in by_split.items()}
     return batch
 
@@ -180,16 +205,23 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def batches_from_gold(path: Path, fmt: str, conversion: Conversion, report: ExportReport) -> Iterator[Batch]:
     """The documents of a gold file in format `fmt` (`annotate.formats`), in batches."""
-    rows = rows_from_gold(path, fmt, list(conversion.labels), report, conversion.label_map,
-                          conversion.config.relations, conversion.schema)
+    rows = rows_from_gold(
+        path, fmt, list(conversion.labels), report, conversion.label_map, conversion.config.relations, conversion.schema
+    )
     for chunk in _chunks(rows, conversion.batch):
         batch = serialise(chunk, conversion, report)
         batch.tasks = len(chunk)
         yield batch
 
 
-def task_batches(path: Path, region: tuple[int, int | None], conversion: Conversion, report: ExportReport,
-                 several: list[dict], census: RegionCensus | None = None) -> Iterator[Batch]:
+def task_batches(
+    path: Path,
+    region: tuple[int, int | None],
+    conversion: Conversion,
+    report: ExportReport,
+    several: list[dict],
+    census: RegionCensus | None = None,
+) -> Iterator[Batch]:
     """The tasks of one region of an export file, converted in batches of BATCH; the tasks with
     several annotators are added to `several` (for the agreement), their regions to `census`."""
     identities = TaskIdentities()  # one row per document, one text per id, across the region's chunks
@@ -197,8 +229,16 @@ def task_batches(path: Path, region: tuple[int, int | None], conversion: Convers
         several += filter(several_annotators, chunk)
         if census is not None:
             census.add(chunk)
-        rows = rows_from_ls_tasks(chunk, list(conversion.labels), conversion.policy, conversion.users, report,
-                                  conversion.config, identities, conversion.schema)
+        rows = rows_from_ls_tasks(
+            chunk,
+            list(conversion.labels),
+            conversion.policy,
+            conversion.users,
+            report,
+            conversion.config,
+            identities,
+            conversion.schema,
+        )
         batch = serialise(rows, conversion, report)
         batch.tasks = len(chunk)
         batch.identities, identities.seen = identities.seen, []

@@ -19,8 +19,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
-from newsgold.annotate.formats.labelstudio import iter_ls_export_file
 from newsgold.annotate.export.report import ExportError
+from newsgold.annotate.formats.labelstudio import iter_ls_export_file
 from newsgold.annotate.schema import LS_LABELS_NAME, LS_TEXT_NAME, Schema
 from newsgold.annotate.studio.lsformat import LEAVE_OUT, LabelingConfig
 from newsgold.annotate.studio.tasks import DOC_ID_FIELD
@@ -37,17 +37,23 @@ def read_label_map(items: Iterable[str | Path]) -> dict[str, str]:
             try:
                 lines = Path(item).read_text(encoding="utf-8").splitlines()
             except (OSError, UnicodeDecodeError) as exc:
-                raise ExportError(f"label map {item}: cannot be read ({exc}); "
-                                  "give a UTF-8 file of OLD=NEW lines") from None
-            pairs = [(f"label map {item} line {n}", line.strip()) for n, line in enumerate(lines, 1)
-                     if line.strip() and not line.lstrip().startswith("#")]
+                raise ExportError(
+                    f"label map {item}: cannot be read ({exc}); give a UTF-8 file of OLD=NEW lines"
+                ) from None
+            pairs = [
+                (f"label map {item} line {n}", line.strip())
+                for n, line in enumerate(lines, 1)
+                if line.strip() and not line.lstrip().startswith("#")
+            ]
         else:
             pairs = [(f"label map {str(item)!r}", str(item))]
         for where, pair in pairs:
             old, sep, new = (part.strip() for part in pair.partition("="))
             if not (old and sep and new):
-                raise ExportError(f"{where}: {pair!r} is neither OLD=NEW nor an existing file; write it as "
-                                  "PER=ACTOR, or give a file of such lines")
+                raise ExportError(
+                    f"{where}: {pair!r} is neither OLD=NEW nor an existing file; write it as "
+                    "PER=ACTOR, or give a file of such lines"
+                )
             if mapping.setdefault(old, new) != new:
                 raise ExportError(f"{where}: {old} is mapped to both {mapping[old]} and {new}; keep one")
     return mapping
@@ -63,16 +69,24 @@ def as_label_map(label_map: LabelMap | str | Path | None, schema: Schema) -> dic
     for old, new in mapping.items():
         if new not in targets:
             relations = ", ".join(r.name for r in schema.relations) or "none"
-            raise ExportError(f"label map {old}={new}: {new} is neither a schema label "
-                              f"({', '.join(schema.label_names)}) nor a relation type ({relations}); "
-                              f"map {old} to one of them, or to {LEAVE_OUT} to leave it out")
+            raise ExportError(
+                f"label map {old}={new}: {new} is neither a schema label "
+                f"({', '.join(schema.label_names)}) nor a relation type ({relations}); "
+                f"map {old} to one of them, or to {LEAVE_OUT} to leave it out"
+            )
     return mapping
 
 
 def newsgold_config(schema: Schema, label_map: LabelMap | None = None) -> LabelingConfig:
     """The config newsgold generates from `schema`, checked against it."""
-    return LabelingConfig({LS_LABELS_NAME: None}, LS_TEXT_NAME, (LS_TEXT_NAME,), dict(label_map or {}),
-                          frozenset(schema.label_names), schema.relation_ends)
+    return LabelingConfig(
+        {LS_LABELS_NAME: None},
+        LS_TEXT_NAME,
+        (LS_TEXT_NAME,),
+        dict(label_map or {}),
+        frozenset(schema.label_names),
+        schema.relation_ends,
+    )
 
 
 def config_from_xml(xml: str, source: str, schema: Schema, label_map: LabelMap) -> tuple[LabelingConfig, list[str]]:
@@ -84,15 +98,21 @@ def config_from_xml(xml: str, source: str, schema: Schema, label_map: LabelMap) 
     over_text = {name: labels for name, (targets, labels) in controls.items() if set(targets) & texts.keys()}
     targets = sorted({t for name in over_text for t in controls[name][0] if t in texts})
     if not targets:
-        raise ExportError(f"{source}: the labeling config has no Labels control over a Text object; newsgold "
-                          "exports labelled spans of a text")
+        raise ExportError(
+            f"{source}: the labeling config has no Labels control over a Text object; newsgold "
+            "exports labelled spans of a text"
+        )
     if len(targets) > 1:
-        raise ExportError(f"{source}: the labeling config labels several Text objects ({', '.join(targets)}); "
-                          "newsgold exports one text per document: export a project with one")
+        raise ExportError(
+            f"{source}: the labeling config labels several Text objects ({', '.join(targets)}); "
+            "newsgold exports one text per document: export a project with one"
+        )
     value = texts[targets[0]]
     if not value.startswith("$"):
-        raise ExportError(f"{source}: Text {targets[0]!r} shows the fixed value {value!r}, not a task field "
-                          "($field); export a project whose Text shows its tasks' text")
+        raise ExportError(
+            f"{source}: Text {targets[0]!r} shows the fixed value {value!r}, not a task field "
+            "($field); export a project whose Text shows its tasks' text"
+        )
     offered = {name: frozenset(labels) for name, labels in over_text.items()}
     config = _config(offered, targets[0], (value[1:],), schema, label_map)
     outside = _outside(config, offered, schema)
@@ -142,8 +162,9 @@ class RegionCensus:
         self.newsgold_tasks = self.newsgold_tasks or later.newsgold_tasks
 
 
-def config_from_regions(path: Path, schema: Schema, label_map: LabelMap, tasks: int | None = None
-                        ) -> tuple[LabelingConfig, list[str]]:
+def config_from_regions(
+    path: Path, schema: Schema, label_map: LabelMap, tasks: int | None = None
+) -> tuple[LabelingConfig, list[str]]:
     """The `LabelingConfig` of an export file without its labeling config, inferred from the
     labelled regions of its annotations (of its first `tasks` only, if given; see
     `config_from_census`)."""
@@ -152,8 +173,9 @@ def config_from_regions(path: Path, schema: Schema, label_map: LabelMap, tasks: 
     return config_from_census(census, path, schema, label_map)
 
 
-def config_from_census(census: RegionCensus, path: Path, schema: Schema, label_map: LabelMap
-                       ) -> tuple[LabelingConfig, list[str]]:
+def config_from_census(
+    census: RegionCensus, path: Path, schema: Schema, label_map: LabelMap
+) -> tuple[LabelingConfig, list[str]]:
     """The `LabelingConfig` of the regions counted in `census` (of the export file `path`):
     each control offers the labels its regions use. A file of newsgold tasks (`newsgold_id`)
     whose regions are all of newsgold's own control is read with the config newsgold generates
@@ -167,13 +189,16 @@ def config_from_census(census: RegionCensus, path: Path, schema: Schema, label_m
     else:
         texts = sorted({text for _, text in seen})
         if len(texts) > 1:
-            raise ExportError(f"{path}: its regions label several texts ({', '.join(texts)}); newsgold exports one "
-                              "text per document")
+            raise ExportError(
+                f"{path}: its regions label several texts ({', '.join(texts)}); newsgold exports one text per document"
+            )
         offered = {name: frozenset(labels) for (name, _), labels in seen.items()}
         config = _config(offered, texts[0], tuple(dict.fromkeys((texts[0], LS_TEXT_NAME))), schema, label_map)
         described = "; ".join(f"{name}: {', '.join(sorted(labels))}" for name, labels in sorted(offered.items()))
-        notes.append(f"{path}: without --config, the labels each control offers are read from the regions "
-                     f"({described}); give --config with the project's labeling config if it offers more")
+        notes.append(
+            f"{path}: without --config, the labels each control offers are read from the regions "
+            f"({described}); give --config with the project's labeling config if it offers more"
+        )
     outside = _outside(config, offered, schema)
     if outside:
         raise ExportError(f"{path}: {first[outside[0]]} has {_listed(outside)}, {_fix(outside, schema)}")
@@ -189,10 +214,10 @@ def _results(task: dict) -> Iterator[list]:
             yield result
 
 
-def _config(offered: dict[str, frozenset[str]], text: str, fields: tuple[str, ...], schema: Schema,
-            label_map: LabelMap) -> LabelingConfig:
-    return LabelingConfig(offered, text, fields, dict(label_map), frozenset(schema.label_names),
-                          schema.relation_ends)
+def _config(
+    offered: dict[str, frozenset[str]], text: str, fields: tuple[str, ...], schema: Schema, label_map: LabelMap
+) -> LabelingConfig:
+    return LabelingConfig(offered, text, fields, dict(label_map), frozenset(schema.label_names), schema.relation_ends)
 
 
 def _outside(config: LabelingConfig, offered: Mapping[str, frozenset[str]], schema: Schema) -> list[str]:
@@ -206,8 +231,10 @@ def _listed(labels: list[str]) -> str:
 
 
 def _fix(labels: list[str], schema: Schema) -> str:
-    return (f"not in the schema ({', '.join(schema.label_names)}); map it with --label-map {labels[0]}=LABEL, "
-            f"or leave it out with --label-map {labels[0]}={LEAVE_OUT}")
+    return (
+        f"not in the schema ({', '.join(schema.label_names)}); map it with --label-map {labels[0]}=LABEL, "
+        f"or leave it out with --label-map {labels[0]}={LEAVE_OUT}"
+    )
 
 
 def _notes(config: LabelingConfig, offered: Mapping[str, frozenset[str]], schema: Schema, source: str) -> list[str]:
@@ -215,16 +242,21 @@ def _notes(config: LabelingConfig, offered: Mapping[str, frozenset[str]], schema
     are not gold for; refused when no schema label is left."""
     notes = []
     names = {label for labels in offered.values() for label in labels}
-    unused = sorted(old for old, new in config.label_map.items()
-                    if old not in names and new in (*schema.label_names, LEAVE_OUT))
+    unused = sorted(
+        old for old, new in config.label_map.items() if old not in names and new in (*schema.label_names, LEAVE_OUT)
+    )
     if unused:
         notes.append(f"label map: {source} has no label {', '.join(unused)}; check the names")
     gold = config.annotated_labels(schema.label_names)
     if not gold:
-        raise ExportError(f"{source}: no label is left once the label map is applied; map at least one onto the "
-                          f"schema ({', '.join(schema.label_names)})")
+        raise ExportError(
+            f"{source}: no label is left once the label map is applied; map at least one onto the "
+            f"schema ({', '.join(schema.label_names)})"
+        )
     if len(gold) < len(schema.label_names):
         missing = [label for label in schema.label_names if label not in gold]
-        notes.append(f"documents are gold for {', '.join(gold)} only (annotated_labels): the labeling config "
-                     f"offers no {', '.join(missing)}")
+        notes.append(
+            f"documents are gold for {', '.join(gold)} only (annotated_labels): the labeling config "
+            f"offers no {', '.join(missing)}"
+        )
     return notes

@@ -26,8 +26,8 @@ from typing import Iterator
 from newsgold.annotate.documents import Identities
 from newsgold.annotate.export.batches import Batch, Conversion, task_batches
 from newsgold.annotate.export.controls import RegionCensus
-from newsgold.annotate.formats.labelstudio import iter_ls_export_file, task_regions
 from newsgold.annotate.export.report import ExportError, ExportReport, RegionsUnreadable
+from newsgold.annotate.formats.labelstudio import iter_ls_export_file, task_regions
 from newsgold.annotate.studio.agreement import agreement
 from newsgold.annotate.studio.tasks import DOC_ID_FIELD
 
@@ -60,8 +60,9 @@ def default_workers(path: Path) -> int:
     return 1 if Path(path).stat().st_size < _SMALL_FILE else max(1, min(cpus, 8))
 
 
-def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportReport,
-                         workers: int = 1, census: RegionCensus | None = None) -> Iterator[Batch]:
+def batches_from_ls_file(
+    path: Path, conversion: Conversion, report: ExportReport, workers: int = 1, census: RegionCensus | None = None
+) -> Iterator[Batch]:
     """Batches of an export file in file order, converted by up to `workers` processes (one per
     region of the file, see `task_regions`), with the agreement of multi-annotated tasks put in
     `report` (for the card) once the last batch is out, and the labelled regions of every task
@@ -86,7 +87,9 @@ def batches_from_ls_file(path: Path, conversion: Conversion, report: ExportRepor
         labels = list(conversion.labels)
         agreed = agreement(several, labels, conversion.users, conversion.config)
         if agreed["documents"]:
-            report.agreement = {key: agreed[key] for key in ("documents", "definition", "pairs", "ground_truth", "chance")}
+            report.agreement = {
+                key: agreed[key] for key in ("documents", "definition", "pairs", "ground_truth", "chance")
+            }
 
 
 def _writes_while_converting(path: Path, peek: int = 64) -> bool:
@@ -94,8 +97,10 @@ def _writes_while_converting(path: Path, peek: int = 64) -> bool:
     is written as it comes, one without waits for the story grouping after the conversion.
     Judged from the first `peek` tasks (a file that cannot be read says so later, in order)."""
     try:
-        return any(isinstance(task.get("data"), dict) and task["data"].get("story_id")
-                   for task in islice(iter_ls_export_file(path), peek))
+        return any(
+            isinstance(task.get("data"), dict) and task["data"].get("story_id")
+            for task in islice(iter_ls_export_file(path), peek)
+        )
     except (ExportError, OSError):
         return True
 
@@ -162,8 +167,9 @@ def _one_identity(batches: Iterator[Batch], identities: Identities, exported: se
         yield batch
 
 
-def _parallel_batches(path: Path, regions, conversion: Conversion, report: ExportReport,
-                      several: list[dict], census: RegionCensus | None) -> Iterator[Batch]:
+def _parallel_batches(
+    path: Path, regions, conversion: Conversion, report: ExportReport, several: list[dict], census: RegionCensus | None
+) -> Iterator[Batch]:
     """The first region converted here, each other one by a worker process that spools its
     batches to a file; the spools are read in region order after the first region (each while
     its worker still writes it), so the output is the same as from one process."""
@@ -174,8 +180,11 @@ def _parallel_batches(path: Path, regions, conversion: Conversion, report: Expor
             spool.touch()  # readable before its worker opens it
         queues = [context.Queue() for _ in spool_paths]
         processes = [
-            context.Process(target=_worker, args=(path, region, conversion, queue, spool,
-                                                  None if census is None else RegionCensus()), daemon=True)
+            context.Process(
+                target=_worker,
+                args=(path, region, conversion, queue, spool, None if census is None else RegionCensus()),
+                daemon=True,
+            )
             for region, queue, spool in zip(regions[1:], queues, spool_paths)
         ]
         gc.freeze()  # what is loaded now stays out of the workers' garbage collection (and copy-on-write)
@@ -191,8 +200,9 @@ def _parallel_batches(path: Path, regions, conversion: Conversion, report: Expor
         identities, exported = Identities("tasks", DOC_ID_FIELD), set()
         try:
             try:
-                yield from _one_identity(task_batches(path, regions[0], conversion, report, several, census),
-                                         identities, exported)
+                yield from _one_identity(
+                    task_batches(path, regions[0], conversion, report, several, census), identities, exported
+                )
             except ExportError as exc:  # perhaps the region ends inside a task: see task_regions
                 raise RegionsUnreadable(str(exc)) from None
             for queue, process, spool in zip(queues, processes, spool_paths):

@@ -35,26 +35,46 @@ def _offset_pairs(starts: list[int], ends: list[int]) -> np.ndarray:
     return pairs
 
 
-def build_row(doc_id: str, text: str, source: str, story_id: str | None, resolved: Resolved,
-              annotated_labels: list[str], provenance: dict, schema=None) -> Row:
+def build_row(
+    doc_id: str,
+    text: str,
+    source: str,
+    story_id: str | None,
+    resolved: Resolved,
+    annotated_labels: list[str],
+    provenance: dict,
+    schema=None,
+) -> Row:
     """One dataset row and the problems found while aligning its spans to tokens; with the
     `events` of its spans and relations when `schema` has `[events]` (`dataset.columns`)."""
     words, starts, ends = token_arrays(text)
-    problems = [
-        {**p.to_dict(), "document": doc_id, "source": source} for p in resolved.problems
-    ]
+    problems = [{**p.to_dict(), "document": doc_id, "source": source} for p in resolved.problems]
     # overlapping spans cannot share IOB2 tags: keep the first (by offset), report the others
     tagged: list[Span] = []
     for span in sorted(resolved.spans, key=lambda s: (s.start, -s.end)):
         if tagged and span.start < tagged[-1].end:
-            problems.append({"kind": "overlap", "span": span.to_dict(), "document": doc_id, "source": source,
-                             "detail": f"overlaps {tagged[-1].text!r}; kept in spans, left out of ner_tags"})
+            problems.append(
+                {
+                    "kind": "overlap",
+                    "span": span.to_dict(),
+                    "document": doc_id,
+                    "source": source,
+                    "detail": f"overlaps {tagged[-1].text!r}; kept in spans, left out of ner_tags",
+                }
+            )
             continue
         tagged.append(span)
     alignment = offsets_to_iob(text, starts, ends, tagged, doc_id)
     for span in alignment.misaligned:
-        problems.append({"kind": "misaligned", "span": span.to_dict(), "document": doc_id, "source": source,
-                         "detail": "span edges fall inside a token; kept in spans, left out of ner_tags"})
+        problems.append(
+            {
+                "kind": "misaligned",
+                "span": span.to_dict(),
+                "document": doc_id,
+                "source": source,
+                "detail": "span edges fall inside a token; kept in spans, left out of ner_tags",
+            }
+        )
     spans = sorted(resolved.spans, key=lambda s: (s.start, s.end))
     spans = [(s if s.id else s._replace(id=f"s{i}")).to_dict() for i, s in enumerate(spans, start=1)]
     relations = [r.to_dict() for r in resolved.relations]
@@ -106,9 +126,16 @@ class TaskIdentities:
         return None
 
 
-def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, users: dict[int, str],
-                       report: ExportReport, config: LabelingConfig = NEWSGOLD_CONFIG,
-                       identities: TaskIdentities | None = None, schema=None) -> Iterator[Row]:
+def rows_from_ls_tasks(
+    tasks: Iterable[dict],
+    labels: list[str],
+    policy: str,
+    users: dict[int, str],
+    report: ExportReport,
+    config: LabelingConfig = NEWSGOLD_CONFIG,
+    identities: TaskIdentities | None = None,
+    schema=None,
+) -> Iterator[Row]:
     """Rows from Label Studio tasks (live or exported): human annotations only, their regions
     read as `config` says; each document is gold for the schema `labels` the config offers.
     One row per document, by the identity rule (`TaskIdentities`, shared by the calls of one
@@ -118,17 +145,38 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
     for task in tasks:
         if isinstance(task, MisshapenTask):  # formats.labelstudio: its shape is wrong, so nothing in it is read as gold
             report.skipped["a field of the wrong type (listed in problems.jsonl)"] += 1
-            yield None, [{"kind": "bad-shape", "document": task.document, "task": task.get("id"),
-                          "task_id": task.get("id"), "span": {}, "field": task.field,
-                          "detail": f"{task.where}: {task.fault}; the task is not exported: export it again from "
-                                    "Label Studio, or fix the file"}]
+            yield (
+                None,
+                [
+                    {
+                        "kind": "bad-shape",
+                        "document": task.document,
+                        "task": task.get("id"),
+                        "task_id": task.get("id"),
+                        "span": {},
+                        "field": task.field,
+                        "detail": f"{task.where}: {task.fault}; the task is not exported: export it again from "
+                        "Label Studio, or fix the file",
+                    }
+                ],
+            )
             continue
         data = task.get("data") or {}
         text = config.task_text(data) if isinstance(data, dict) else None
         if not isinstance(text, str):
             report.skipped["task without a text field"] += 1
-            yield None, [{"kind": "no-text", "document": str(task.get("id")), "task": task.get("id"), "span": {},
-                          "detail": f"task data has no text field ({', '.join(config.fields)}); not exported"}]
+            yield (
+                None,
+                [
+                    {
+                        "kind": "no-text",
+                        "document": str(task.get("id")),
+                        "task": task.get("id"),
+                        "span": {},
+                        "detail": f"task data has no text field ({', '.join(config.fields)}); not exported",
+                    }
+                ],
+            )
             continue
         doc_id = identities.document(task, text)
         resolved = resolve_annotations(text, task.get("annotations") or [], policy, users, config)
@@ -138,30 +186,63 @@ def rows_from_ls_tasks(tasks: Iterable[dict], labels: list[str], policy: str, us
         earlier = identities.copy_of(doc_id, task)
         if earlier is not None:
             report.skipped[f"the document of an earlier task (same {DOC_ID_FIELD} and text; in problems.jsonl)"] += 1
-            yield None, [{"kind": "duplicate-task", "document": doc_id, "task_id": task.get("id"), "span": {},
-                          "detail": f"task {task.get('id')} holds the document of task {earlier} (same {DOC_ID_FIELD} "
-                          f"and text); one row per document: task {earlier}'s annotations exported, not these"}]
+            yield (
+                None,
+                [
+                    {
+                        "kind": "duplicate-task",
+                        "document": doc_id,
+                        "task_id": task.get("id"),
+                        "span": {},
+                        "detail": f"task {task.get('id')} holds the document of task {earlier} (same {DOC_ID_FIELD} "
+                        f"and text); one row per document: task {earlier}'s annotations exported, not these",
+                    }
+                ],
+            )
             continue
         if resolved.candidates > 1:
             report.multi_annotated += 1
-        provenance = {"task_id": task.get("id"), "resolution": resolved.how,
-                      "annotations": resolved.candidates}
-        row, problems = build_row(doc_id, text, str(data.get("source") or f"task-{task.get('id')}"),
-                                  data.get("story_id"), resolved, annotated, provenance, schema)
+        provenance = {"task_id": task.get("id"), "resolution": resolved.how, "annotations": resolved.candidates}
+        row, problems = build_row(
+            doc_id,
+            text,
+            str(data.get("source") or f"task-{task.get('id')}"),
+            data.get("story_id"),
+            resolved,
+            annotated,
+            provenance,
+            schema,
+        )
         yield row, [{**problem, "task_id": task.get("id")} for problem in problems]  # each names its task
 
 
-def rows_from_gold(path: Path, fmt: str, labels: list[str], report: ExportReport,
-                   label_map: dict[str, str] | None = None, relation_types=None, schema=None) -> Iterator[Row]:
+def rows_from_gold(
+    path: Path,
+    fmt: str,
+    labels: list[str],
+    report: ExportReport,
+    label_map: dict[str, str] | None = None,
+    relation_types=None,
+    schema=None,
+) -> Iterator[Row]:
     """Rows from a gold file in format `fmt` (`annotate.formats`: newsgold gold JSONL, doccano,
     spaCy/Prodigy, CoNLL): texts normalised with their spans carried, labels mapped; records
     skipped (rejected Prodigy examples, exact copies) are counted in `report.skipped`; events as
     in `build_row`."""
+
     def skipped(item: Skipped) -> None:
         report.skipped[item.reason] += 1
 
     for gold in gold_documents(path, fmt, labels, label_map, skipped, relation_types):
         doc = gold.document
         resolved = Resolved(gold.spans, gold.relations, gold.annotators, "gold", gold.problems)
-        yield build_row(doc.id, doc.text, doc.source, doc.story_id, resolved, gold.annotated_labels,
-                        {"file": str(path), "line": gold.line, "format": fmt}, schema)
+        yield build_row(
+            doc.id,
+            doc.text,
+            doc.source,
+            doc.story_id,
+            resolved,
+            gold.annotated_labels,
+            {"file": str(path), "line": gold.line, "format": fmt},
+            schema,
+        )

@@ -36,8 +36,10 @@ def chosen(names: Iterable[str] | str | None) -> tuple[type[Writer], ...]:
     if not names:
         raise ExportError(f"--to names no format; choose among {','.join(writer_names())}")
     if unknown:
-        raise ExportError(f"--to {','.join(names)}: {', '.join(map(repr, unknown))} is not an output format; "
-                          f"choose among {','.join(writer_names())}")
+        raise ExportError(
+            f"--to {','.join(names)}: {', '.join(map(repr, unknown))} is not an output format; "
+            f"choose among {','.join(writer_names())}"
+        )
     return tuple(kind for kind in WRITERS if kind.name in names)
 
 

@@ -100,8 +100,10 @@ def ann_lines(row: dict, gold) -> tuple[list[str], int]:
     for number, span in enumerate(row["spans"], 1):
         pieces = fragments(text, span["start"], span["end"])
         if not pieces:
-            raise ExportError(f"span {span['id']} [{span['start']}, {span['end']}) of document {row['id']} holds "
-                              "only line breaks, which a BRAT T line cannot hold; export without brat or fix the span")
+            raise ExportError(
+                f"span {span['id']} [{span['start']}, {span['end']}) of document {row['id']} holds "
+                "only line breaks, which a BRAT T line cannot hold; export without brat or fix the span"
+            )
         cut += len(pieces) > 1
         ident = f"T{number}"
         if span["id"] is not None:
@@ -116,9 +118,11 @@ def ann_lines(row: dict, gold) -> tuple[list[str], int]:
         for role in roles:
             for n, argument in enumerate(event.get(role.name) or [], 1):
                 if n > 1 and role.name[-1].isdigit():
-                    raise ExportError(f"event {trigger['id']} of document {row['id']}: role {role.name!r} has several "
-                                      f"arguments, and BRAT numbers them ({role.name}2), which a role name ending in a "
-                                      "digit makes ambiguous; rename the relation type in the schema")
+                    raise ExportError(
+                        f"event {trigger['id']} of document {row['id']}: role {role.name!r} has several "
+                        f"arguments, and BRAT numbers them ({role.name}2), which a role name ending in a "
+                        "digit makes ambiguous; rename the relation type in the schema"
+                    )
                 arguments.append(f"{role.name}{n if n > 1 else ''}:{ids[argument['id']]}")
                 covered.add((trigger["id"], argument["id"], role.name))
         lines.append(f"E{number}\t{trigger['label']}:{ids[trigger['id']]}" + "".join(f" {a}" for a in arguments))
@@ -163,10 +167,14 @@ class BratWriter(Writer):
     def notes(self) -> list[str]:
         notes = []
         if self.partial:
-            notes.append(f"brat has no place for the labels a document is gold for: {self.partial} document(s) "
-                         "gold for only some labels read back as gold for every label they use (jsonl, hf and "
-                         "parquet hold annotated_labels)")
+            notes.append(
+                f"brat has no place for the labels a document is gold for: {self.partial} document(s) "
+                "gold for only some labels read back as gold for every label they use (jsonl, hf and "
+                "parquet hold annotated_labels)"
+            )
         if self.cut:
-            notes.append(f"brat: {self.cut} span(s) across a line break written as fragments around it; the "
-                         "BRAT reader takes the span covering them")
+            notes.append(
+                f"brat: {self.cut} span(s) across a line break written as fragments around it; the "
+                "BRAT reader takes the span covering them"
+            )
         return notes

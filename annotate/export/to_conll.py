@@ -23,7 +23,7 @@ def conll_lines(row: dict, tag_names) -> list[str]:
     text, offsets = row["text"], row["token_offsets"]
     for i, (token, tag) in enumerate(zip(row["tokens"], row["ner_tags"])):
         name = tag_names[tag]
-        if i and "\n" in text[offsets[i - 1][1]:offsets[i][0]] and not name.startswith("I-"):
+        if i and "\n" in text[offsets[i - 1][1] : offsets[i][0]] and not name.startswith("I-"):
             lines.append("")
         lines.append(f"{token} {name}")
     lines.append("")
@@ -60,10 +60,18 @@ class ConllWriter(_FilePerSplit):
             self.untagged += len(row["spans"]) - tagged_entities([self.tag_names[t] for t in row["ner_tags"]])
 
     def notes(self) -> list[str]:
-        lost = [f"{n} {what}" for n, what in ((self.relations, "relation(s)"), (self.events, "event(s)"),
-                                                (self.untagged, "span(s) outside ner_tags")) if n]
+        lost = [
+            f"{n} {what}"
+            for n, what in (
+                (self.relations, "relation(s)"),
+                (self.events, "event(s)"),
+                (self.untagged, "span(s) outside ner_tags"),
+            )
+            if n
+        ]
         if not lost:
             return []
-        return [f"conll holds tokens and IOB2 tags only: {', '.join(lost)} are not in conll/ "
-                "(jsonl, hf and parquet hold them)"]
-
+        return [
+            f"conll holds tokens and IOB2 tags only: {', '.join(lost)} are not in conll/ "
+            "(jsonl, hf and parquet hold them)"
+        ]

@@ -82,8 +82,10 @@ def row_doc(row: dict, vocab, tag_names):
     words, spaces = words_and_spaces(row["text"], row["token_offsets"])
     doc = Doc(vocab, words=words, spaces=spaces)
     if doc.text != row["text"]:
-        raise ExportError(f"document {row['id']}: its tokens do not rebuild its text (overlapping token "
-                          "offsets); the spacy writer needs increasing token offsets into the text")
+        raise ExportError(
+            f"document {row['id']}: its tokens do not rebuild its text (overlapping token "
+            "offsets); the spacy writer needs increasing token offsets into the text"
+        )
     entities = tagged(row, tag_names)
     doc.ents = [doc.char_span(start, end, label=label) for start, end, label in entities]
     group, off = [], 0
@@ -106,8 +108,10 @@ class SpacyWriter(Writer):
     """`spacy/<split>.spacy` (module docstring)."""
 
     name, paths = "spacy", ("spacy",)
-    summary = ("spacy/<split>.spacy, a spaCy DocBin: doc.ents, every span in doc.spans['sc'], relations and "
-               "events in doc.user_data")
+    summary = (
+        "spacy/<split>.spacy, a spaCy DocBin: doc.ents, every span in doc.spans['sc'], relations and "
+        "events in doc.user_data"
+    )
 
     def __init__(self, folder: Path, schema, features, gold=None) -> None:
         from spacy.tokens import DocBin
@@ -133,9 +137,13 @@ class SpacyWriter(Writer):
     def notes(self) -> list[str]:
         notes = []
         if self.outside:
-            notes.append(f"spacy: {self.outside} span(s) left out of ner_tags (overlapping another, or with "
-                         f"several labels) are in doc.spans[{SPANS_KEY!r}] but not in doc.ents, which cannot overlap")
+            notes.append(
+                f"spacy: {self.outside} span(s) left out of ner_tags (overlapping another, or with "
+                f"several labels) are in doc.spans[{SPANS_KEY!r}] but not in doc.ents, which cannot overlap"
+            )
         if self.off:
-            notes.append(f"spacy: {self.off} span(s) off the token boundaries are not in the spaCy docs "
-                         "(jsonl, hf and parquet hold them; listed in problems.jsonl)")
+            notes.append(
+                f"spacy: {self.off} span(s) off the token boundaries are not in the spaCy docs "
+                "(jsonl, hf and parquet hold them; listed in problems.jsonl)"
+            )
         return notes

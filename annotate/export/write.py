@@ -16,18 +16,18 @@ from typing import Callable, Iterable
 import numpy as np
 import orjson
 
-from newsgold.annotate.dataset import SPLITS, features as dataset_features
+from newsgold.annotate import outputs
+from newsgold.annotate.dataset import SPLITS
+from newsgold.annotate.dataset import features as dataset_features
 from newsgold.annotate.documents import STORY_THRESHOLD
 from newsgold.annotate.export.batches import BATCH, Batch, count_rows, split_of
 from newsgold.annotate.export.card import dataset_card
 from newsgold.annotate.export.report import ExportError, ExportReport
 from newsgold.annotate.export.targets import chosen, written_paths
 from newsgold.annotate.export.writers import Rebatcher, open_writers
-from newsgold.annotate import outputs
 from newsgold.annotate.outputs import FolderKind
 from newsgold.annotate.schema import Schema
 from newsgold.annotate.stories import StoryStats, TermMatrix, story_ids, uneven_splits
-
 
 MARKER = ".newsgold-export"
 # every name an export folder holds: the marker, card, problems and what every writer writes
@@ -36,14 +36,28 @@ _WRITTEN = frozenset({MARKER, "README.md", "problems.jsonl"}) | written_paths()
 
 
 EXPORT_FOLDER = FolderKind(
-    what="a dataset folder newsgold exported", marker=MARKER, written=_WRITTEN, legacy=frozenset({"dataset_dict.json"}),
-    force=True, error=ExportError,
-    fix="--force replaces only a folder newsgold exported: move those files or choose another --out")
+    what="a dataset folder newsgold exported",
+    marker=MARKER,
+    written=_WRITTEN,
+    legacy=frozenset({"dataset_dict.json"}),
+    force=True,
+    error=ExportError,
+    fix="--force replaces only a folder newsgold exported: move those files or choose another --out",
+)
 
 
-def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport, force: bool = False,
-                  story_threshold: float = STORY_THRESHOLD, progress: Callable[[int], None] | None = None,
-                  batch: int = BATCH, max_story: int | None = None, inputs: outputs.Inputs = (), to=None) -> ExportReport:
+def write_dataset(
+    batches: Iterable[Batch],
+    schema: Schema,
+    report: ExportReport,
+    force: bool = False,
+    story_threshold: float = STORY_THRESHOLD,
+    progress: Callable[[int], None] | None = None,
+    batch: int = BATCH,
+    max_story: int | None = None,
+    inputs: outputs.Inputs = (),
+    to=None,
+) -> ExportReport:
     """Stream batches into every writer, group the rows that came without a story, write the
     card, and rename the folder into place as `report.out`. A story grouped by content above
     `max_story` documents is regrouped inside at a stricter threshold (`annotate.stories`); a
@@ -63,8 +77,17 @@ def write_dataset(batches: Iterable[Batch], schema: Schema, report: ExportReport
     return report
 
 
-def _fill(tmp: Path, batches: Iterable[Batch], schema: Schema, report: ExportReport, story_threshold: float,
-          progress: Callable[[int], None] | None, batch: int, max_story: int | None, kinds=()) -> None:
+def _fill(
+    tmp: Path,
+    batches: Iterable[Batch],
+    schema: Schema,
+    report: ExportReport,
+    story_threshold: float,
+    progress: Callable[[int], None] | None,
+    batch: int,
+    max_story: int | None,
+    kinds=(),
+) -> None:
     """The dataset folder `tmp`: every writer, the problems, the card."""
     # the first batch starts the conversion (and its workers) before `datasets` is imported
     batches = iter(batches)
@@ -73,8 +96,7 @@ def _fill(tmp: Path, batches: Iterable[Batch], schema: Schema, report: ExportRep
     writers = open_writers(tmp, dataset_features(schema), batch, kinds, schema)
     problems_path = tmp / "problems.jsonl"
     try:
-        _stream(batches, writers, tmp, problems_path, report, (story_threshold, max_story), progress,
-                schema.tag_names)
+        _stream(batches, writers, tmp, problems_path, report, (story_threshold, max_story), progress, schema.tag_names)
     finally:
         writers.close()
     report.notes += writers.notes()
@@ -84,8 +106,16 @@ def _fill(tmp: Path, batches: Iterable[Batch], schema: Schema, report: ExportRep
     (tmp / "README.md").write_text(dataset_card(schema, report, problems_path), encoding="utf-8")
 
 
-def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_path: Path, report: ExportReport,
-            grouping: tuple[float, int | None], progress: Callable[[int], None] | None, tag_names: tuple[str, ...]) -> None:
+def _stream(
+    batches: Iterable[Batch],
+    writers: Rebatcher,
+    tmp: Path,
+    problems_path: Path,
+    report: ExportReport,
+    grouping: tuple[float, int | None],
+    progress: Callable[[int], None] | None,
+    tag_names: tuple[str, ...],
+) -> None:
     """Every batch into the writers and the problems file; the rows without a story id wait in
     two staging files (their JSONL lines, and their Arrow record batches), with only their ids
     and term counts in memory, until the story grouping has given them a story and a split."""
@@ -116,8 +146,13 @@ def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_pa
     if ids:  # documents without a story: group them by content now
         stories = story_ids(ids, terms.tfidf(), *grouping)
         stats = StoryStats.of(stories)
-        report.grouped = {"documents": stats.documents, "stories": stats.stories, "largest_story": stats.largest,
-                          "threshold": grouping[0], "max_story": grouping[1]}
+        report.grouped = {
+            "documents": stats.documents,
+            "stories": stats.stories,
+            "largest_story": stats.largest,
+            "threshold": grouping[0],
+            "max_story": grouping[1],
+        }
         if stats.chaining():
             report.notes.append(stats.chaining())
         _write_staged(lines_path, tables_path, stories, writers, report, tag_names)
@@ -125,8 +160,14 @@ def _stream(batches: Iterable[Batch], writers: Rebatcher, tmp: Path, problems_pa
     tables_path.unlink(missing_ok=True)
 
 
-def _write_staged(lines_path: Path, tables_path: Path, stories: list[str], writers: Rebatcher, report: ExportReport,
-                  tag_names: tuple[str, ...]) -> None:
+def _write_staged(
+    lines_path: Path,
+    tables_path: Path,
+    stories: list[str],
+    writers: Rebatcher,
+    report: ExportReport,
+    tag_names: tuple[str, ...],
+) -> None:
     """The staged rows, in their order, into the writers of their story's split, with their
     story id set in the JSONL line (where the row has `"story_id":null` right after its id)
     and in the Arrow column."""
@@ -155,8 +196,9 @@ def _write_staged(lines_path: Path, tables_path: Path, stories: list[str], write
                     continue
                 part = table.take(rows)
                 tags = part.column("ner_tags").flatten().to_numpy()
-                count_rows(report, split, len(rows), enumerate(np.bincount(tags, minlength=len(tag_names)).tolist()),
-                           tag_names)
+                count_rows(
+                    report, split, len(rows), enumerate(np.bincount(tags, minlength=len(tag_names)).tolist()), tag_names
+                )
                 if "events" in part.schema.names:
                     for events in part.column("events").to_pylist():
                         report.count_events(split, events)

@@ -103,9 +103,15 @@ class ParquetWriter(_FilePerSplit):
 
         (folder / "parquet").mkdir()
         dictionary = self.SHORT + ["ner_tags.list.element", "spans.list.element.label", "relations.list.element.label"]
-        self._open(lambda name: pq.ParquetWriter(str(folder / "parquet" / f"{name}.parquet"), schema,
-                                                 compression="zstd", use_dictionary=dictionary,
-                                                 write_statistics=self.SHORT))
+        self._open(
+            lambda name: pq.ParquetWriter(
+                str(folder / "parquet" / f"{name}.parquet"),
+                schema,
+                compression="zstd",
+                use_dictionary=dictionary,
+                write_statistics=self.SHORT,
+            )
+        )
 
     def write(self, split: str, table, lines: list[bytes]) -> None:
         self.files[split].write_table(table)
@@ -156,8 +162,6 @@ class DatasetWriter(Writer):
             }
             (split_dir / "state.json").write_text(json.dumps(state, indent=2))
         (self.folder / "dataset_dict.json").write_text(json.dumps({"splits": list(SPLITS)}))
-
-
 
 
 class Rebatcher:
@@ -225,4 +229,3 @@ def open_writers(folder: Path, features, size: int, kinds, gold=None) -> Rebatch
             writer.close()
         raise
     return Rebatcher(opened, schema, size)
-

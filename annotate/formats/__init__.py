@@ -137,8 +137,10 @@ def detect(path: str | Path) -> str:
         if fmt.detect(sample):
             return fmt.name
     titles = ", ".join(fmt.title for fmt in formats())
-    raise ExportError(f"{path}: not a file of a format newsgold reads ({titles}); check the file, or name "
-                      "its format with --from-format")
+    raise ExportError(
+        f"{path}: not a file of a format newsgold reads ({titles}); check the file, or name "
+        "its format with --from-format"
+    )
 
 
 def help_text(gold: bool = False) -> str:

@@ -36,8 +36,13 @@ from newsgold.annotate.studio.lsformat import Problem
 
 CONF = "annotation.conf"
 _ID = re.compile(r"([TREAMN]\d+|#\d*|\*)$")
-_IGNORED = {"A": "ignored-attribute", "M": "ignored-attribute", "N": "ignored-normalization",
-            "#": "ignored-note", "*": "ignored-equivalence"}
+_IGNORED = {
+    "A": "ignored-attribute",
+    "M": "ignored-attribute",
+    "N": "ignored-normalization",
+    "#": "ignored-note",
+    "*": "ignored-equivalence",
+}
 
 
 # ------------------------------------------------------------------ annotation.conf
@@ -92,9 +97,12 @@ def read_conf(path: Path) -> Conf:
         elif section == "relations":
             conf.relations.update(n for n in names if not n.startswith("<"))
         elif section == "events":
-            rest = stripped[len(terms):]
-            roles = {re.sub(r"(\{\S+\}|\?|\*|\+)$", "", arg.split(":", 1)[0].strip())
-                     for arg in rest.split(",") if ":" in arg}
+            rest = stripped[len(terms) :]
+            roles = {
+                re.sub(r"(\{\S+\}|\?|\*|\+)$", "", arg.split(":", 1)[0].strip())
+                for arg in rest.split(",")
+                if ":" in arg
+            }
             for name in names:
                 conf.events.setdefault(name, set()).update(roles)
     return conf
@@ -121,12 +129,15 @@ def ann_files(path: Path) -> list[Path]:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.ann") if p.is_file())
         if not files:
-            raise DocumentError(f"{path}: no .ann file in the folder or its subfolders; give a BRAT folder of "
-                                ".txt + .ann pairs, or one .ann file")
+            raise DocumentError(
+                f"{path}: no .ann file in the folder or its subfolders; give a BRAT folder of "
+                ".txt + .ann pairs, or one .ann file"
+            )
         return files
     if path.suffix.lower() != ".ann":
-        raise DocumentError(f"{path}: not a BRAT .ann file nor a folder of them; give the .ann (its .txt "
-                            "beside it) or the folder")
+        raise DocumentError(
+            f"{path}: not a BRAT .ann file nor a folder of them; give the .ann (its .txt beside it) or the folder"
+        )
     return [path]
 
 
@@ -142,8 +153,9 @@ def _read(path: Path, what: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{path}: byte {exc.start} is not UTF-8 ({exc.reason}); BRAT files are UTF-8: "
-                            "save it as UTF-8") from None
+        raise DocumentError(
+            f"{path}: byte {exc.start} is not UTF-8 ({exc.reason}); BRAT files are UTF-8: save it as UTF-8"
+        ) from None
 
 
 def read_brat(path: Path) -> Iterator[RawDocument]:
@@ -153,10 +165,13 @@ def read_brat(path: Path) -> Iterator[RawDocument]:
     for number, ann in enumerate(ann_files(Path(path)), 1):
         txt = ann.with_suffix(".txt")
         parsed = _parse(ann, _read(ann, ".ann"), _read(txt, ".txt"), find_conf(ann.parent, confs))
-        spans = [RawSpan(start, end, label, text, id=ident, line=line)
-                 for ident, (start, end, label, text, line) in parsed.spans.items()]
-        yield RawDocument(number, parsed.text, spans, parsed.relations, {"source": txt.name}, where=str(ann),
-                          problems=parsed.problems)
+        spans = [
+            RawSpan(start, end, label, text, id=ident, line=line)
+            for ident, (start, end, label, text, line) in parsed.spans.items()
+        ]
+        yield RawDocument(
+            number, parsed.text, spans, parsed.relations, {"source": txt.name}, where=str(ann), problems=parsed.problems
+        )
 
 
 @dataclass
@@ -174,8 +189,9 @@ def _parse(ann: Path, content: str, text: str, conf: Conf | None) -> _Parsed:
     seen: dict[str, int] = {}
 
     def listed(kind: str, line: int, annotation: str, detail: str) -> None:
-        parsed.problems.append(Problem(kind, {"file": str(ann), "line": line, "text": annotation},
-                                       f"{ann} line {line}: {detail}"))
+        parsed.problems.append(
+            Problem(kind, {"file": str(ann), "line": line, "text": annotation}, f"{ann} line {line}: {detail}")
+        )
 
     for number, line in enumerate(content.split("\n"), 1):
         line = line.removesuffix("\r")
@@ -184,16 +200,23 @@ def _parse(ann: Path, content: str, text: str, conf: Conf | None) -> _Parsed:
         ident, _, rest = line.partition("\t")
         where = f"{ann} line {number}"
         if not _ID.match(ident):
-            raise DocumentError(f"{where}: {line[:80]!r} does not start with a BRAT id (T1, R1, E1, A1, M1, N1, "
-                                "#1 or *) and a tab; fix the line")
+            raise DocumentError(
+                f"{where}: {line[:80]!r} does not start with a BRAT id (T1, R1, E1, A1, M1, N1, "
+                "#1 or *) and a tab; fix the line"
+            )
         if ident in seen and ident != "*":
-            raise DocumentError(f"{where}: id {ident} is already used on line {seen[ident]}; give every "
-                                "annotation its own id")
+            raise DocumentError(
+                f"{where}: id {ident} is already used on line {seen[ident]}; give every annotation its own id"
+            )
         seen[ident] = number
         kind = ident[0]
         if kind in _IGNORED:
-            listed(_IGNORED[kind], number, line, f"{ident} ignored: newsgold gold has no "
-                   f"{_IGNORED[kind].removeprefix('ignored-')}s")
+            listed(
+                _IGNORED[kind],
+                number,
+                line,
+                f"{ident} ignored: newsgold gold has no {_IGNORED[kind].removeprefix('ignored-')}s",
+            )
             continue
         data, _, tail = rest.partition("\t")
         if kind == "T":
@@ -205,13 +228,16 @@ def _parse(ann: Path, content: str, text: str, conf: Conf | None) -> _Parsed:
                 raise DocumentError(f"{where}: {line[:80]!r} is not `{ident}<tab>TYPE ROLE:ID ...`; fix the line")
             if kind == "R":
                 if len(pairs) != 2:
-                    raise DocumentError(f"{where}: relation {ident} has {len(pairs)} arguments, not 2 (Arg1:ID "
-                                        "Arg2:ID); fix the line")
+                    raise DocumentError(
+                        f"{where}: relation {ident} has {len(pairs)} arguments, not 2 (Arg1:ID Arg2:ID); fix the line"
+                    )
                 relations.append((number, ident, type_, pairs))
             else:
                 if ":" not in type_:
-                    raise DocumentError(f"{where}: event {ident} has no trigger (TYPE:T1 first); BRAT events "
-                                        "newsgold reads have a trigger")
+                    raise DocumentError(
+                        f"{where}: event {ident} has no trigger (TYPE:T1 first); BRAT events "
+                        "newsgold reads have a trigger"
+                    )
                 event_type, trigger = type_.split(":", 1)
                 events.append((number, ident, event_type, trigger, pairs))
     event_ids = {ident for _, ident, *_ in events}
@@ -221,11 +247,17 @@ def _parse(ann: Path, content: str, text: str, conf: Conf | None) -> _Parsed:
         if ident in parsed.spans:
             return ident
         if ident in event_ids:
-            listed("event-argument", line, annotation, f"{what} is event {ident}: an event as an argument "
-                   "cannot be carried (newsgold's arguments are spans); not exported")
+            listed(
+                "event-argument",
+                line,
+                annotation,
+                f"{what} is event {ident}: an event as an argument "
+                "cannot be carried (newsgold's arguments are spans); not exported",
+            )
             return None
-        raise DocumentError(f"{ann} line {line}: {what} names {ident}, which is no T annotation of the file; "
-                            "fix the id")
+        raise DocumentError(
+            f"{ann} line {line}: {what} names {ident}, which is no T annotation of the file; fix the id"
+        )
 
     for line, ident, type_, pairs in relations:
         if conf and (why := conf.undeclared("relation", type_)):
@@ -242,8 +274,13 @@ def _parse(ann: Path, content: str, text: str, conf: Conf | None) -> _Parsed:
             continue
         start, end, _, found, tline = parsed.spans[trigger]
         if trigger in triggers:
-            listed("shared-trigger", line, annotation, f"{ident} has the trigger of {triggers[trigger]} "
-                   f"({trigger}): newsgold has one event per trigger span, their arguments are merged")
+            listed(
+                "shared-trigger",
+                line,
+                annotation,
+                f"{ident} has the trigger of {triggers[trigger]} "
+                f"({trigger}): newsgold has one event per trigger span, their arguments are merged",
+            )
         else:
             triggers[trigger] = ident
             parsed.spans[trigger] = (start, end, event_type, found, tline)
@@ -264,34 +301,45 @@ def split_role(role: str) -> str:
     return stripped or role[:1]
 
 
-def _textbound(parsed: _Parsed, where: str, number: int, ident: str, data: str, tail: str, conf: Conf | None,
-               listed) -> None:
+def _textbound(
+    parsed: _Parsed, where: str, number: int, ident: str, data: str, tail: str, conf: Conf | None, listed
+) -> None:
     label, _, offsets = data.partition(" ")
     fragments = []
     for fragment in offsets.split(";"):
         parts = fragment.split()
         if len(parts) != 2 or not all(part.isdigit() for part in parts):
-            raise DocumentError(f"{where}: {ident} offsets {offsets!r} are not `START END` pairs separated by "
-                                "`;`; fix the line (id, tab, TYPE START END, tab, text)")
+            raise DocumentError(
+                f"{where}: {ident} offsets {offsets!r} are not `START END` pairs separated by "
+                "`;`; fix the line (id, tab, TYPE START END, tab, text)"
+            )
         fragments.append((int(parts[0]), int(parts[1])))
     text = parsed.text
     for start, end in fragments:
         if not 0 <= start <= end <= len(text):
-            raise DocumentError(f"{where}: {ident} [{start}, {end}) is outside its .txt ({len(text)} characters): "
-                                "the .ann belongs to another text or the .txt was changed; fix the offsets or "
-                                "restore the .txt")
+            raise DocumentError(
+                f"{where}: {ident} [{start}, {end}) is outside its .txt ({len(text)} characters): "
+                "the .ann belongs to another text or the .txt was changed; fix the offsets or "
+                "restore the .txt"
+            )
     expected = " ".join(text[start:end] for start, end in fragments)
-    given = tail[:len(expected)]
-    if tail and (given != expected or tail[len(expected):len(expected) + 1].strip()):
-        raise DocumentError(f"{where}: {ident} text {tail!r} is not the .txt's {expected!r} at {offsets}: the "
-                            "offsets index another text (offsets are characters of the UTF-8 .txt, not bytes); "
-                            "fix the offsets or the text")
+    given = tail[: len(expected)]
+    if tail and (given != expected or tail[len(expected) : len(expected) + 1].strip()):
+        raise DocumentError(
+            f"{where}: {ident} text {tail!r} is not the .txt's {expected!r} at {offsets}: the "
+            "offsets index another text (offsets are characters of the UTF-8 .txt, not bytes); "
+            "fix the offsets or the text"
+        )
     start, end = min(s for s, _ in fragments), max(e for _, e in fragments)
     if conf and (why := conf.undeclared("entity", label)) and label not in conf.events:
         listed("undeclared-type", number, f"{ident} {label}", why)
     if len(fragments) > 1:
-        listed("discontinuous", number, f"{ident} {label} {offsets}", f"{ident} has {len(fragments)} fragments "
-               f"({offsets}); taken as the span covering them, [{start}, {end})")
+        listed(
+            "discontinuous",
+            number,
+            f"{ident} {label} {offsets}",
+            f"{ident} has {len(fragments)} fragments ({offsets}); taken as the span covering them, [{start}, {end})",
+        )
     parsed.spans[ident] = (start, end, label, None if len(fragments) > 1 else text[start:end], number)
 
 
@@ -300,5 +348,12 @@ def is_brat(sample: Sample) -> bool:
     return sample.path.is_dir() or sample.path.suffix.lower() == ".ann"
 
 
-FORMAT = InputFormat(name="brat", title="BRAT standoff", help="BRAT standoff (a folder of .txt + .ann, or one "
-                     ".ann; auto for a folder or .ann)", detect=is_brat, read=read_brat, order=10, folders=True)
+FORMAT = InputFormat(
+    name="brat",
+    title="BRAT standoff",
+    help="BRAT standoff (a folder of .txt + .ann, or one .ann; auto for a folder or .ann)",
+    detect=is_brat,
+    read=read_brat,
+    order=10,
+    folders=True,
+)

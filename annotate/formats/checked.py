@@ -40,13 +40,22 @@ class GoldDocument:
     problems: list[Problem]
 
     def to_record(self) -> dict:
-        return {**self.document.to_dict(), "spans": [s.to_dict() for s in self.spans],
-                "relations": [r.to_dict() for r in self.relations], "annotated_labels": self.annotated_labels}
+        return {
+            **self.document.to_dict(),
+            "spans": [s.to_dict() for s in self.spans],
+            "relations": [r.to_dict() for r in self.relations],
+            "annotated_labels": self.annotated_labels,
+        }
 
 
-def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dict[str, str] | None = None,
-                   on_skip: Callable[[Skipped], None] | None = None,
-                   relation_types: RelationEnds | None = None) -> Iterator[GoldDocument]:
+def gold_documents(
+    path: str | Path,
+    fmt: str,
+    labels: list[str],
+    label_map: dict[str, str] | None = None,
+    on_skip: Callable[[Skipped], None] | None = None,
+    relation_types: RelationEnds | None = None,
+) -> Iterator[GoldDocument]:
     """The gold documents of the file `path` in the gold format `fmt` (a name in `annotate.formats`).
 
     `label_map` renames the file's labels and relation types (OLD -> NEW; NEW "O", LEAVE_OUT,
@@ -66,8 +75,10 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
         raise DocumentError(f"{path}: format {fmt!r} is unknown; use one of {', '.join(formats.names(gold=True))}")
     if path.is_dir() and not spec.folders:
         folders = [f for f in formats.formats(gold=True) if f.folders]
-        raise DocumentError(f"{path}: a folder, and only {' or '.join(f.title for f in folders)} gold is read from "
-                            f"one; give the {fmt} file, or --from-format {' or '.join(f.name for f in folders)}")
+        raise DocumentError(
+            f"{path}: a folder, and only {' or '.join(f.title for f in folders)} gold is read from "
+            f"one; give the {fmt} file, or --from-format {' or '.join(f.name for f in folders)}"
+        )
     reader = spec.read
     used = _used_labels(reader(path), labels, label_map, path)
     default = list(labels) if spec.every_label else [label for label in labels if label in used]
@@ -80,16 +91,19 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
             continue
         gold = _gold_document(raw, path, label_map, default, types)
         doc = gold.document
-        annotation = json.dumps([gold.to_record()[key] for key in ("spans", "relations", "annotated_labels")],
-                                sort_keys=True)
+        annotation = json.dumps(
+            [gold.to_record()[key] for key in ("spans", "relations", "annotated_labels")], sort_keys=True
+        )
         digest = hashlib.sha256(annotation.encode()).digest()
         item = raw.where or f"{path} line {raw.line}"
         if identities.check(doc.id, doc.text, item) is not None:
             line, first_annotation = annotations[doc.id]
             if first_annotation != digest:
-                raise DocumentError(f"{path} lines {line} and {raw.line}: document {doc.id!r} is annotated twice, "
-                                    "differently; keep one annotation per document (several annotators are "
-                                    "resolved when exporting from Label Studio, with --policy)")
+                raise DocumentError(
+                    f"{path} lines {line} and {raw.line}: document {doc.id!r} is annotated twice, "
+                    "differently; keep one annotation per document (several annotators are "
+                    "resolved when exporting from Label Studio, with --policy)"
+                )
             if on_skip is not None:
                 on_skip(Skipped(item, "an exact copy of an earlier document (exported once)"))
             continue
@@ -97,8 +111,9 @@ def gold_documents(path: str | Path, fmt: str, labels: list[str], label_map: dic
         yield gold
 
 
-def _used_labels(documents: Iterator[RawDocument | Skipped], labels: list[str], label_map: dict[str, str],
-                 path: Path) -> set[str]:
+def _used_labels(
+    documents: Iterator[RawDocument | Skipped], labels: list[str], label_map: dict[str, str], path: Path
+) -> set[str]:
     """The schema labels the file uses after mapping; a DocumentError for labels outside the
     schema, naming the line where each first occurs."""
     known, used, unknown = set(labels), set(), {}
@@ -115,8 +130,10 @@ def _used_labels(documents: Iterator[RawDocument | Skipped], labels: list[str], 
                 unknown.setdefault(mapped, line)
     if unknown:
         found = ", ".join(f"{label} ({line})" for label, line in sorted(unknown.items()))
-        raise DocumentError(f"{path}: label(s) {found} are not in the schema ({', '.join(labels)}); map each "
-                            f"with --label-map OLD=NEW (OLD={LEAVE_OUT} leaves a label out)")
+        raise DocumentError(
+            f"{path}: label(s) {found} are not in the schema ({', '.join(labels)}); map each "
+            f"with --label-map OLD=NEW (OLD={LEAVE_OUT} leaves a label out)"
+        )
     return used
 
 
@@ -129,24 +146,32 @@ def _annotated(raw: RawDocument, path: Path) -> list[str]:
     return value
 
 
-def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], default: list[str],
-                   types: RelationEnds | None = None) -> GoldDocument:
+def _gold_document(
+    raw: RawDocument, path: Path, label_map: dict[str, str], default: list[str], types: RelationEnds | None = None
+) -> GoldDocument:
     item, fields = raw.where or f"{path} line {raw.line}", raw.fields
     if not raw.text.strip():
         raise DocumentError(f"{item}: the text is empty; remove the document or fill in its text")
     normalised = Normalised.of(raw.text)
-    doc = make_document(raw.text, source=str(fields.get("source") or f"{path.name}:{raw.line}"), item=item,
-                        id=fields.get("id"), story_id=fields.get("story_id") or None)
+    doc = make_document(
+        raw.text,
+        source=str(fields.get("source") or f"{path.name}:{raw.line}"),
+        item=item,
+        id=fields.get("id"),
+        story_id=fields.get("story_id") or None,
+    )
     problems, spans = list(raw.problems), []
     for k, span in enumerate(raw.spans, 1):
         label = label_map.get(span.label, span.label)
-        shown = {"start": span.start, "end": span.end, "label": span.label, "text": raw.text[span.start:span.end]}
+        shown = {"start": span.start, "end": span.end, "label": span.label, "text": raw.text[span.start : span.end]}
         found = None  # the kind and detail of a problem with the span
         if label == LEAVE_OUT:
             found = "left-out", f"label {span.label!r} is mapped to {LEAVE_OUT} (--label-map): left out as asked"
         elif not 0 <= span.start <= span.end <= len(raw.text):
-            raise DocumentError(f"{item} span {k}: [{span.start}, {span.end}) is outside the text (length "
-                                f"{len(raw.text)}), so its offsets index another text; fix the offsets")
+            raise DocumentError(
+                f"{item} span {k}: [{span.start}, {span.end}) is outside the text (length "
+                f"{len(raw.text)}), so its offsets index another text; fix the offsets"
+            )
         elif span.start == span.end:
             found = "empty", "the span is empty; not exported"
         elif span.text is not None and span.text != shown["text"]:
@@ -163,8 +188,13 @@ def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], defa
     for given in raw.relations:
         relation = replace(given, label=label_map.get(given.label, given.label))
         if relation.label == LEAVE_OUT:
-            problems.append(Problem("left-out", given.to_dict(), f"type {given.label!r} is mapped to {LEAVE_OUT} "
-                                    "(--label-map): left out as asked"))
+            problems.append(
+                Problem(
+                    "left-out",
+                    given.to_dict(),
+                    f"type {given.label!r} is mapped to {LEAVE_OUT} (--label-map): left out as asked",
+                )
+            )
         else:
             relations.append(relation)
     relations, faults = relation_faults(relations, span_labels(spans), types)
@@ -173,10 +203,12 @@ def _gold_document(raw: RawDocument, path: Path, label_map: dict[str, str], defa
     annotated = [label_map.get(label, label) for label in annotated] if annotated else default
     meta = fields.get("meta")
     if meta is not None and not isinstance(meta, dict):
-        raise DocumentError(f"{item}: field 'meta' is {type(meta).__name__}, not a JSON object; fix the field or "
-                            "leave it out")
+        raise DocumentError(
+            f"{item}: field 'meta' is {type(meta).__name__}, not a JSON object; fix the field or leave it out"
+        )
     meta = meta or {}
     annotators = fields.get("annotators") or [meta.get("annotator", "gold")]
     annotators = [str(name) for name in (annotators if isinstance(annotators, list) else [annotators])]
-    return GoldDocument(doc, spans, relations, [label for label in annotated if label != LEAVE_OUT], annotators,
-                        raw.line, problems)
+    return GoldDocument(
+        doc, spans, relations, [label for label in annotated if label != LEAVE_OUT], annotators, raw.line, problems
+    )

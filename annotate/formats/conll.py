@@ -35,8 +35,10 @@ def read_conll(path: Path) -> Iterator[RawDocument]:
                 yield _conll_document(sentences)
                 sentences = [[]]
         elif len(columns) < 2 or not _CONLL_TAG.fullmatch(columns[-1]):
-            raise DocumentError(f"{path} line {number}: {line.strip()!r} is not a token followed by an "
-                                "IOB tag (O, B-LABEL, I-LABEL); a CoNLL line holds the token first and the tag last")
+            raise DocumentError(
+                f"{path} line {number}: {line.strip()!r} is not a token followed by an "
+                "IOB tag (O, B-LABEL, I-LABEL); a CoNLL line holds the token first and the tag last"
+            )
         else:
             sentences[-1].append((columns[0], columns[-1], number))
     if any(sentences):
@@ -75,7 +77,6 @@ def _conll_document(sentences: list[list[tuple[str, str, int]]]) -> RawDocument:
     return RawDocument(first_line, "".join(text), spans, [], {})
 
 
-
 _TAGGED_LINE = re.compile(rb"\S+(?:[ \t]+\S+)*[ \t]+(?:O|[BIES]-\S+)\s*")
 
 
@@ -85,5 +86,11 @@ def is_conll(sample: Sample) -> bool:
     return line.startswith(b"-DOCSTART-") or _TAGGED_LINE.fullmatch(line) is not None
 
 
-FORMAT = InputFormat(name="conll", title="CoNLL/IOB file", help="CoNLL-2003/IOB token-per-line", detect=is_conll,
-                     read=read_conll, order=60)
+FORMAT = InputFormat(
+    name="conll",
+    title="CoNLL/IOB file",
+    help="CoNLL-2003/IOB token-per-line",
+    detect=is_conll,
+    read=read_conll,
+    order=60,
+)

@@ -25,14 +25,23 @@ def read_doccano(path: Path) -> Iterator[RawDocument | Skipped]:
         for k, triple in enumerate(list_of(record, key, item), 1):
             where = f"{item} {key} {k}"
             if not isinstance(triple, list) or len(triple) != 3:
-                raise DocumentError(f"{where}: {triple!r} is not [start, end, label]; a doccano span is "
-                                    "a [start, end, label] triple (a text classification export has no spans)")
+                raise DocumentError(
+                    f"{where}: {triple!r} is not [start, end, label]; a doccano span is "
+                    "a [start, end, label] triple (a text classification export has no spans)"
+                )
             spans.append(raw_span(*triple, where))
         for k, entity in span_objects(record, item, "entities", ("start_offset", "end_offset", "label")):
             where = f"{item} entity {k}"
-            spans.append(raw_span(entity["start_offset"], entity["end_offset"], entity["label"], where,
-                                  ("start_offset", "end_offset"),
-                                  id=None if entity.get("id") is None else f"e{entity['id']}"))
+            spans.append(
+                raw_span(
+                    entity["start_offset"],
+                    entity["end_offset"],
+                    entity["label"],
+                    where,
+                    ("start_offset", "end_offset"),
+                    id=None if entity.get("id") is None else f"e{entity['id']}",
+                )
+            )
         relations = relations_of(record, item, ("from_id", "to_id", "type"), prefix="e")
         yield RawDocument(line, text, spans, relations, record)
 
@@ -40,9 +49,12 @@ def read_doccano(path: Path) -> Iterator[RawDocument | Skipped]:
 def is_doccano(sample: Sample) -> bool:
     """A first JSON object with `entities`, or with `label`/`labels` triples and no `spans`."""
     record = sample.record
-    return record is not None and (isinstance(record.get("entities"), list) or (
-        "spans" not in record and isinstance(record.get("label", record.get("labels")), list)))
+    return record is not None and (
+        isinstance(record.get("entities"), list)
+        or ("spans" not in record and isinstance(record.get("label", record.get("labels")), list))
+    )
 
 
-FORMAT = InputFormat(name="doccano", title="doccano JSONL", help="doccano JSONL", detect=is_doccano,
-                     read=read_doccano, order=30)
+FORMAT = InputFormat(
+    name="doccano", title="doccano JSONL", help="doccano JSONL", detect=is_doccano, read=read_doccano, order=30
+)

@@ -24,8 +24,16 @@ def read_gold(path: Path) -> Iterator[RawDocument | Skipped]:
         spans = []
         for k, span in span_objects(record, item):
             where = f"{item} span {k}"
-            spans.append(raw_span(span["start"], span["end"], span["label"], where, text=span.get("text"),
-                                  id=None if span.get("id") is None else str(span["id"])))
+            spans.append(
+                raw_span(
+                    span["start"],
+                    span["end"],
+                    span["label"],
+                    where,
+                    text=span.get("text"),
+                    id=None if span.get("id") is None else str(span["id"]),
+                )
+            )
         yield RawDocument(line, text, spans, relations_of(record, item), record)
 
 
@@ -35,5 +43,11 @@ def is_gold(sample: Sample) -> bool:
 
 
 FORMAT = InputFormat(
-    name="gold", title="gold JSONL", help="newsgold gold JSONL", detect=is_gold, read=read_gold, order=50,
-    every_label=True)
+    name="gold",
+    title="gold JSONL",
+    help="newsgold gold JSONL",
+    detect=is_gold,
+    read=read_gold,
+    order=50,
+    every_label=True,
+)

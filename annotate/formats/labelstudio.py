@@ -88,8 +88,9 @@ def iter_ls_export_file(path: Path, start: int = 0, stop: int | None = None) -> 
                         raise malformed(f"task {number}{_after(start)}: {exc.msg}") from None
                     size *= 2  # a long task: read ever larger blocks, not one block per retry
                 except RecursionError:  # the decoder recurses once per level of nesting
-                    raise malformed(f"task {number}{_after(start)} nests arrays or objects too deeply to be "
-                                    "a task") from None
+                    raise malformed(
+                        f"task {number}{_after(start)} nests arrays or objects too deeply to be a task"
+                    ) from None
             if not isinstance(task, dict):
                 raise malformed(f"task {number}{_after(start)} is not a JSON object")
             pos = end
@@ -136,8 +137,11 @@ def task_regions(path: Path, parts: int, first_share: float | None = None) -> li
                 except (json.JSONDecodeError, RecursionError):
                     continue
                 follows = _SPACE.match(window, end).end()
-                if (isinstance(task, dict) and {"id", "data", "annotations"} <= task.keys()
-                        and window[follows:follows + 1] in (",", "]")):
+                if (
+                    isinstance(task, dict)
+                    and {"id", "data", "annotations"} <= task.keys()
+                    and window[follows : follows + 1] in (",", "]")
+                ):
                     cut = at + len(window[: match.start(1)].encode("utf-8", "surrogateescape"))
                     cuts.append(cut)
                     break
@@ -149,5 +153,12 @@ def is_labelstudio(sample: Sample) -> bool:
     return sample.head.startswith(b"[")
 
 
-FORMAT = InputFormat(name="labelstudio", title="Label Studio export", help="a Label Studio JSON export",
-                     detect=is_labelstudio, read=iter_ls_export_file, order=20, gold=False)
+FORMAT = InputFormat(
+    name="labelstudio",
+    title="Label Studio export",
+    help="a Label Studio JSON export",
+    detect=is_labelstudio,
+    read=iter_ls_export_file,
+    order=20,
+    gold=False,
+)

@@ -38,8 +38,7 @@ def _stable_start(char: str) -> bool:
         return True
     first = unicodedata.normalize("NFD", char)[0]
     backwards = _composes_backwards()
-    return not (unicodedata.combining(char) or unicodedata.combining(first) or char in backwards
-                or first in backwards)
+    return not (unicodedata.combining(char) or unicodedata.combining(first) or char in backwards or first in backwards)
 
 
 def _segments(run: str) -> Iterator[str]:
@@ -123,8 +122,10 @@ class Normalised:
         """The normalised offsets of the raw span [start, end), or why it cannot be carried."""
         edges = self.offset(start), self.offset(end)
         if None in edges:
-            return ("an edge falls inside a character sequence that normalisation merges "
-                    "(a CRLF pair, or a letter and its combining accents)")
+            return (
+                "an edge falls inside a character sequence that normalisation merges "
+                "(a CRLF pair, or a letter and its combining accents)"
+            )
         if edges[0] >= edges[1]:
             return "it covers only characters normalisation removes (whitespace at the ends, a byte-order mark)"
         return edges

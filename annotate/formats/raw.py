@@ -46,8 +46,10 @@ def raw_span(start, end, label, item: str, names=("start", "end"), **rest) -> Ra
     for value, name in zip((start, end), names):
         offset = whole_number(value)
         if offset is None:
-            raise DocumentError(f"{item}: {name} {value!r} is {type(value).__name__}, not a character offset; "
-                                "write offsets as JSON integers")
+            raise DocumentError(
+                f"{item}: {name} {value!r} is {type(value).__name__}, not a character offset; "
+                "write offsets as JSON integers"
+            )
         offsets.append(offset)
     as_text = [name for value, name in zip((start, end), names) if isinstance(value, str)]
     note = f"{' and '.join(as_text)} written as text, read as a number" if as_text else None
@@ -75,13 +77,15 @@ def list_of(record: dict, key: str, item: str) -> list:
     return value
 
 
-def span_objects(record: dict, item: str, key: str = "spans",
-                 keys=("start", "end", "label")) -> Iterator[tuple[int, dict]]:
+def span_objects(
+    record: dict, item: str, key: str = "spans", keys=("start", "end", "label")
+) -> Iterator[tuple[int, dict]]:
     for k, span in enumerate(list_of(record, key, item), 1):
         missing = [key for key in keys if not isinstance(span, dict) or key not in span]
         if missing:
-            raise DocumentError(f"{item}: item {k} of {key!r} has no {', '.join(map(repr, missing))}; "
-                                f"a span needs {', '.join(keys)}")
+            raise DocumentError(
+                f"{item}: item {k} of {key!r} has no {', '.join(map(repr, missing))}; a span needs {', '.join(keys)}"
+            )
         yield k, span
 
 
@@ -93,4 +97,3 @@ def relations_of(record: dict, item: str, keys=("head", "tail", "label"), prefix
         head, tail, label = (relation[key] for key in keys)
         relations.append(Relation(prefix + str(head), prefix + str(tail), str(label)))
     return relations
-

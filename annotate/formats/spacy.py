@@ -19,8 +19,16 @@ def is_spacy(sample: Sample) -> bool:
         return False
     spans = record.get("spans")
     return bool(_PRODIGY_KEYS & record.keys()) or (
-        isinstance(spans, list) and any(isinstance(s, dict) and "text" not in s for s in spans))
+        isinstance(spans, list) and any(isinstance(s, dict) and "text" not in s for s in spans)
+    )
 
 
-FORMAT = InputFormat(name="spacy", aliases=("prodigy",), title="spaCy/Prodigy JSONL", help="spaCy/Prodigy JSONL",
-                     detect=is_spacy, read=read_spacy, order=40)
+FORMAT = InputFormat(
+    name="spacy",
+    aliases=("prodigy",),
+    title="spaCy/Prodigy JSONL",
+    help="spaCy/Prodigy JSONL",
+    detect=is_spacy,
+    read=read_spacy,
+    order=40,
+)

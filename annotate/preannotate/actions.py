@@ -5,6 +5,7 @@ the noun does not); without it, a lexicon of inflected forms (ACTION_WORDS)."""
 
 from __future__ import annotations
 
+from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.lexicon import (
     ACTION_LEMMA_PHRASES,
     ACTION_LEXEMES,
@@ -16,7 +17,6 @@ from newsgold.annotate.resources.lexicon import (
     PEOPLE_LEMMAS,
     SPECIFIC_ONLY,
 )
-from newsgold.annotate.preannotate.view import Candidate, DocView
 
 _PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in sorted(ACTION_PHRASES, key=len, reverse=True):
@@ -77,8 +77,12 @@ def _by_lemma(doc: DocView) -> list[Candidate]:
             continue  # a noun modifying another: "strike releases", "bomb attacks" (the head fires)
         if lemma in SPECIFIC_ONLY and pos[i] == "NOUN" and not _specific(doc, i):
             continue  # "in battle", "violence in conflict": generic (guidelines V4)
-        if doc.tags[i] == "VBG" and doc.deps[i] in _MODIFIER and pos[doc.heads[i]] == "NOUN" \
-                and lemmas[doc.heads[i]] not in PEOPLE_LEMMAS:
+        if (
+            doc.tags[i] == "VBG"
+            and doc.deps[i] in _MODIFIER
+            and pos[doc.heads[i]] == "NOUN"
+            and lemmas[doc.heads[i]] not in PEOPLE_LEMMAS
+        ):
             continue  # "fighting positions", "attacking aircraft": a modifier of a thing
         if pos[i] == "NOUN" and _listed_with_things(doc, i):
             continue  # "using attack, bomber, fighter and remotely piloted aircraft": a kind of aircraft

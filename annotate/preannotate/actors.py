@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.gazetteer import place_index, strong_place_words
 from newsgold.annotate.resources.lexicon import (
     COUNTRY_ABBREVIATIONS,
@@ -23,7 +24,6 @@ from newsgold.annotate.resources.lexicon import (
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
-from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.tokens import tokenize
 
 _ORGS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
@@ -137,9 +137,7 @@ def _person(doc: DocView, i: int) -> Candidate | None:
     j = i + 1
     while j - i < 3 and _name_word(doc, j):
         j += 1
-    cue_before = doc.word(i - 1) in PERSON_CUES or (
-        doc.word(i - 1) in ("”", '"') and doc.low(i - 2) == "said"
-    )
+    cue_before = doc.word(i - 1) in PERSON_CUES or (doc.word(i - 1) in ("”", '"') and doc.low(i - 2) == "said")
     said_after = doc.low(j) == "said" and (j - i >= 2 or doc.word(i - 1) in (",", "”", '"'))
     appositive = (
         j - i >= 2

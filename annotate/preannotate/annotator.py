@@ -77,8 +77,13 @@ class RuleAnnotator:
     with `pipeline` (default) through the language layer, else from surface words alone.
     `progress` hears of the layer's parsing."""
 
-    def __init__(self, labels: tuple[str, ...] = ("ACTOR", "LOCATION", "COUNT", "ACTION"), *,
-                 pipeline: bool = True, progress: Progress = silent):
+    def __init__(
+        self,
+        labels: tuple[str, ...] = ("ACTOR", "LOCATION", "COUNT", "ACTION"),
+        *,
+        pipeline: bool = True,
+        progress: Progress = silent,
+    ):
         self.labels = labels
         self.pipeline = pipeline
         self.progress = progress
@@ -124,8 +129,12 @@ class RuleAnnotator:
         for label in self.labels:
             found += families[label](doc)
         if doc.analysis is not None:
-            layered = {"ACTOR": people_nouns, "LOCATION": country_modifiers, "COUNT": event_counts,
-                       "ACTION": named_events}
+            layered = {
+                "ACTOR": people_nouns,
+                "LOCATION": country_modifiers,
+                "COUNT": event_counts,
+                "ACTION": named_events,
+            }
             for label in self.labels:
                 found += layered[label](doc)
             found = noun_phrase_extent(doc, refined(doc, found))
@@ -168,9 +177,7 @@ class RuleAnnotator:
         spans = []
         for number, candidate in enumerate(kept, start=1):
             start, end = doc.starts[candidate.start], doc.ends[candidate.end - 1]
-            spans.append(
-                Span(start, end, candidate.label, text[start:end], round(candidate.score, 3), f"r{number}")
-            )
+            spans.append(Span(start, end, candidate.label, text[start:end], round(candidate.score, 3), f"r{number}"))
         relations = tuple(
             Relation(spans[head].id, spans[tail].id, label, score)
             for head, tail, label, score in find_relations(doc, kept)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from newsgold.annotate.preannotate.view import DIGITS, Candidate, DocView
 from newsgold.annotate.resources.lexicon import (
     COUNT_BOUNDS,
     CURRENCY_SIGNS,
@@ -19,7 +20,6 @@ from newsgold.annotate.resources.lexicon import (
     UNITS,
     VAGUE_MAGNITUDES,
 )
-from newsgold.annotate.preannotate.view import DIGITS, Candidate, DocView
 
 _INTEGER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
 _YEAR = re.compile(r"^(?:1[89]|20|21)\d\d$")
@@ -55,9 +55,7 @@ def _measure_or_date(doc: DocView, start: int, end: int) -> bool:
         if _YEAR.match(first):
             return True
         left, right = doc.starts[start], doc.ends[start]
-        if _PHONE_LEFT.search(doc.text[max(0, left - 2) : left]) or _PHONE_RIGHT.match(
-            doc.text[right : right + 2]
-        ):
+        if _PHONE_LEFT.search(doc.text[max(0, left - 2) : left]) or _PHONE_RIGHT.match(doc.text[right : right + 2]):
             return True
     if doc.word(start - 1) in CURRENCY_SIGNS:
         return True

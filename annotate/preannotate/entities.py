@@ -61,8 +61,11 @@ def _head_of(doc: DocView, start: int, end: int) -> int:
 
 
 def _trimmed(doc: DocView, start: int, end: int, person: bool) -> tuple[int, int]:
-    while start < end and (doc.lower[start] in _LEADING or doc.pos[start] == "ADP"
-                           or (person and (doc.words[start] in PERSON_CUES or doc.words[start] in TITLE_WORDS))):
+    while start < end and (
+        doc.lower[start] in _LEADING
+        or doc.pos[start] == "ADP"
+        or (person and (doc.words[start] in PERSON_CUES or doc.words[start] in TITLE_WORDS))
+    ):
         start += 1
     while start < end and (doc.tags[end - 1] == "POS" or not doc.words[end - 1][0].isalnum()):
         end -= 1
@@ -72,8 +75,12 @@ def _trimmed(doc: DocView, start: int, end: int, person: bool) -> tuple[int, int
 def _group_of_people(doc: DocView, head: int) -> bool:
     """Whether a nationality entity headed at `head` is a plural noun of its own ("the Kurds"),
     not a modifier ("Kurdish forces", "Afghan troops") or a common noun after it."""
-    return (doc.pos[head] in _NOUNS and doc.words[head][0].isupper() and doc.tags[head].endswith("S")
-            and doc.deps[head] not in ("amod", "compound"))
+    return (
+        doc.pos[head] in _NOUNS
+        and doc.words[head][0].isupper()
+        and doc.tags[head].endswith("S")
+        and doc.deps[head] not in ("amod", "compound")
+    )
 
 
 def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candidate]:
@@ -98,8 +105,11 @@ def entity_candidates(doc: DocView, labels=("ACTOR", "LOCATION")) -> list[Candid
             while doc.deps[first_conjunct] == "conj" and doc.heads[first_conjunct] < first_conjunct:
                 first_conjunct = doc.heads[first_conjunct]
             before = doc.heads[first_conjunct]
-            if after_preposition or doc.lower[end - 1] in FACILITY_WORDS or (
-                    doc.deps[first_conjunct] == "pobj" and doc.lower[before] in SPATIAL_PREPOSITIONS):
+            if (
+                after_preposition
+                or doc.lower[end - 1] in FACILITY_WORDS
+                or (doc.deps[first_conjunct] == "pobj" and doc.lower[before] in SPATIAL_PREPOSITIONS)
+            ):
                 label = "LOCATION"  # "at the Iraqi Museum", "in Dabiq": a place, whatever its type
                 if label not in labels:
                     continue
@@ -155,8 +165,11 @@ def _identity_word(doc: DocView, j: int) -> bool:
         return True  # "tactical units", "moderate opposition", "ordinary citizens" (A6)
     # "Iranian-backed", "pro-Assad", "U.S.-led": a hyphenated word with a name or a group modifier
     parts = word.split("-")
-    return parts[0] in DEMONYMS or any(p[:1].isupper() or p.lower() in GROUP_MODIFIERS for p in parts[1:]) \
+    return (
+        parts[0] in DEMONYMS
+        or any(p[:1].isupper() or p.lower() in GROUP_MODIFIERS for p in parts[1:])
         or any(ch.isupper() for ch in word[1:])
+    )
 
 
 def _grown(doc: DocView, c: Candidate, taken: bytearray) -> Candidate:
@@ -168,10 +181,16 @@ def _grown(doc: DocView, c: Candidate, taken: bytearray) -> Candidate:
     sentence_first = doc.sentences[doc.sentence_of(start)][0] if doc.sentences else 0
     while j >= sentence_first and not taken[j]:
         word, pos = doc.words[j], doc.pos[j]
-        if not _identity_word(doc, j) or (doc.deps[j] not in _MODIFIER_DEPS or pos in ("DET", "NUM", "PRON", "ADP", "AUX", "PART")
-                or doc.tags[j] == "POS" or doc.lower[j] in NP_QUANTIFIERS or doc.lower[j] in _LEADING
-                or (pos == "PUNCT" and word not in (",", "-", "‐")) or not _under(doc, j, head)
-                or (word[0].isupper() and word in _NOT_NAMES and word not in DEMONYMS)):
+        if not _identity_word(doc, j) or (
+            doc.deps[j] not in _MODIFIER_DEPS
+            or pos in ("DET", "NUM", "PRON", "ADP", "AUX", "PART")
+            or doc.tags[j] == "POS"
+            or doc.lower[j] in NP_QUANTIFIERS
+            or doc.lower[j] in _LEADING
+            or (pos == "PUNCT" and word not in (",", "-", "‐"))
+            or not _under(doc, j, head)
+            or (word[0].isupper() and word in _NOT_NAMES and word not in DEMONYMS)
+        ):
             break
         j -= 1
     new = j + 1

@@ -47,18 +47,26 @@ def people_nouns(doc: DocView) -> list[Candidate]:
             continue
         if deps[i] == "compound" and pos[heads[i]] == "PROPN":
             continue  # a title before a name: "Foreign Secretary Boris Johnson" (A2)
-        if deps[i] == "compound" and doc.lemmas[heads[i]] not in PEOPLE_LEMMAS and doc.lemmas[i] not in _GROUPS_AS_MODIFIERS:
+        if (
+            deps[i] == "compound"
+            and doc.lemmas[heads[i]] not in PEOPLE_LEMMAS
+            and doc.lemmas[i] not in _GROUPS_AS_MODIFIERS
+        ):
             continue  # "fighter jets", "council building": a thing's modifier; "coalition aircraft" stays (A5)
         if doc.lemmas[i] in PEOPLE_NEED_MODIFIER and not any(
-                deps[c] in _OWN_MODIFIERS and c < i for c in children.get(i, ())):
+            deps[c] in _OWN_MODIFIERS and c < i for c in children.get(i, ())
+        ):
             continue  # "the regime", "the group": a back-reference (A4)
         if any(deps[c] == "appos" for c in children.get(i, ())) or doc.low(i - 1) == "as":
             continue  # "The Minister for Central Asia, Tobias Ellwood", "as Minister": a title (A2, A3)
         if deps[i] in _OWN_MODIFIERS and doc.lemmas[heads[i]] in PEOPLE_LEMMAS:
             continue  # "Coalition advisers": the head's modifier (noun_phrase_extent grows over it)
         end = _of_phrase_end(doc, i)
-        conjuncts = [c for c in children.get(i, ()) if deps[c] == "conj" and doc.lemmas[c] in PEOPLE_LEMMAS
-                     and doc.sentence_of(c) == doc.sentence_of(i)]
+        conjuncts = [
+            c
+            for c in children.get(i, ())
+            if deps[c] == "conj" and doc.lemmas[c] in PEOPLE_LEMMAS and doc.sentence_of(c) == doc.sentence_of(i)
+        ]
         last = _conjunct_end(doc, max(conjuncts)) - 1 if conjuncts else i
         if end == i + 1 and last > i:  # "family and friends of the victims": one "X of Y" (A1)
             end = max(_of_phrase_end(doc, last), _of_phrase_end(doc, i, after=last))
@@ -83,8 +91,14 @@ def _of_phrase_end(doc: DocView, i: int, after: int | None = None) -> int:
     pronoun ("friends of those killed") or past a clause; i + 1 when it has none."""
     children, deps = doc.children, doc.deps
     after = i if after is None else after  # the phrase follows the noun, or its last conjunct
-    prep = next((c for c in children.get(i, ()) if deps[c] == "prep" and c == after + 1
-                 and doc.lower[c] in ("of", "from", "in")), None)
+    prep = next(
+        (
+            c
+            for c in children.get(i, ())
+            if deps[c] == "prep" and c == after + 1 and doc.lower[c] in ("of", "from", "in")
+        ),
+        None,
+    )
     if prep is None:
         return after + 1
     objects = [c for c in children.get(prep, ()) if deps[c] == "pobj"]
@@ -120,8 +134,13 @@ def named_events(doc: DocView) -> list[Candidate]:
                 found.append(Candidate(i, end, "ACTION", 0.85))
         elif word in NAMED_EVENT_TAILS and i not in doc.sentence_starts:
             start = i
-            while start - 1 >= 0 and doc.is_capitalised(start - 1) and words[start - 1][0].isalpha() \
-                    and start - 1 not in doc.sentence_starts and i - start < 3:
+            while (
+                start - 1 >= 0
+                and doc.is_capitalised(start - 1)
+                and words[start - 1][0].isalpha()
+                and start - 1 not in doc.sentence_starts
+                and i - start < 3
+            ):
                 start -= 1
             if start < i:
                 found.append(Candidate(start, i + 1, "ACTION", 0.85))
@@ -149,8 +168,11 @@ def event_counts(doc: DocView) -> list[Candidate]:
             if objects and doc.lemmas[objects[0]] in PEOPLE_LEMMAS:
                 found.append(Candidate(i, i + 1, "COUNT", 0.75))
             continue
-        if doc.deps[i] == "nummod" and doc.pos[head] == "NOUN" and (
-                doc.lemmas[head] in ACTION_LEXEMES or doc.lemmas[head] in PEOPLE_LEMMAS):
+        if (
+            doc.deps[i] == "nummod"
+            and doc.pos[head] == "NOUN"
+            and (doc.lemmas[head] in ACTION_LEXEMES or doc.lemmas[head] in PEOPLE_LEMMAS)
+        ):
             found.append(Candidate(i, i + 1, "COUNT", 0.8))
     return found
 
@@ -173,8 +195,13 @@ def _not_a_count(doc: DocView, c: Candidate) -> bool:
     if text[right : right + 1] in _COORDINATE_MARKS or text[left - 1 : left] in _COORDINATE_MARKS:
         return True  # coordinates: "33°47′N"
     before = c.start - 1
-    return before >= 0 and doc.pos[before] == "PROPN" and doc.is_capitalised(before) \
-        and before not in doc.sentence_starts and doc.words[c.start][0].isdigit()  # "Resolution 2328"
+    return (
+        before >= 0
+        and doc.pos[before] == "PROPN"
+        and doc.is_capitalised(before)
+        and before not in doc.sentence_starts
+        and doc.words[c.start][0].isdigit()
+    )  # "Resolution 2328"
 
 
 _COUNTED_DEPS = frozenset({"nummod", "quantmod", "amod", "compound", "nmod", "det"})
@@ -187,16 +214,22 @@ def _counts_nothing(doc: DocView, c: Candidate, owner: list[str]) -> bool:
     """Whether the COUNT counts neither people nor events nor things an ACTION acts on ("the book
     contains five chapters": guidelines C2, C3), or is an age after a name ("Dayton, 42,")."""
     heads, deps, lemmas = doc.heads, doc.deps, doc.lemmas
-    t = next((i for i in range(c.end - 1, c.start - 1, -1) if not c.start <= heads[i] < c.end or heads[i] == i),
-             c.end - 1)  # the token heading the count
+    t = next(
+        (i for i in range(c.end - 1, c.start - 1, -1) if not c.start <= heads[i] < c.end or heads[i] == i), c.end - 1
+    )  # the token heading the count
     if deps[t] == "appos" and doc.pos[heads[t]] == "PROPN":
         return True  # an age
     noun = heads[t] if deps[t] in _COUNTED_DEPS and heads[t] != t else t
     if noun == t and doc.low(t + 1) == "of":  # "two of the books", "one of our service members"
         objects = [o for p in doc.children.get(t + 1, ()) for o in [p] if doc.deps[p] == "pobj"]
         noun = objects[0] if objects else noun
-    if lemmas[noun] in PEOPLE_LEMMAS or lemmas[noun] in ACTION_LEXEMES or owner[noun] in ("ACTOR", "ACTION") \
-            or doc.tags[noun] == "NNPS" or lemmas[noun] in _REPETITIONS:  # "2 million Syrians", "three occasions"
+    if (
+        lemmas[noun] in PEOPLE_LEMMAS
+        or lemmas[noun] in ACTION_LEXEMES
+        or owner[noun] in ("ACTOR", "ACTION")
+        or doc.tags[noun] == "NNPS"
+        or lemmas[noun] in _REPETITIONS
+    ):  # "2 million Syrians", "three occasions"
         return False
     steps = 0
     while steps < _ARGUMENT_STEPS:  # the counted noun is an argument of an ACTION's verb
@@ -221,8 +254,12 @@ def refined(doc: DocView, candidates: list[Candidate]) -> list[Candidate]:
         if c.label in ("ACTION", "COUNT") and start <= c.start < end:
             continue
         first = person_at.get(c.end)
-        if c.label == "ACTOR" and first is not None and c.start < first < c.end and all(
-                doc.words[k] in TITLE_WORDS or doc.words[k] in PERSON_CUES for k in range(c.start, first)):
+        if (
+            c.label == "ACTOR"
+            and first is not None
+            and c.start < first < c.end
+            and all(doc.words[k] in TITLE_WORDS or doc.words[k] in PERSON_CUES for k in range(c.start, first))
+        ):
             c = c._replace(start=first)  # "Army Lt. Gen. Stephen J. Townsend": the name only (A2)
         if c.label == "COUNT" and (_not_a_count(doc, c) or _counts_nothing(doc, c, owner)):
             continue

@@ -6,6 +6,7 @@ inside an organisation's name loses to the longer ACTOR span when candidates are
 
 from __future__ import annotations
 
+from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.gazetteer import STRONG, place_index
 from newsgold.annotate.resources.lexicon import (
     DEMONYMS,
@@ -17,7 +18,6 @@ from newsgold.annotate.resources.lexicon import (
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
-from newsgold.annotate.preannotate.view import Candidate, DocView
 
 _NOT_NAME_WORDS = DEMONYMS | PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS
 # the context words the location rules fire at (registered with every family's in annotator.py)

@@ -26,8 +26,8 @@ from newsgold.annotate.documents import Document
 from newsgold.annotate.errors import SpanError
 from newsgold.annotate.preannotate.annotator import RuleAnnotator, resolve
 from newsgold.annotate.preannotate.view import Candidate, DocView, covered, mark, overlaps
-from newsgold.annotate.resources.lexicon import PRONOUNS_AND_FUNCTION
 from newsgold.annotate.preannotator import AnnotatedDocument, Preannotator, annotate_all, mean_score
+from newsgold.annotate.resources.lexicon import PRONOUNS_AND_FUNCTION
 from newsgold.annotate.spans import Relation
 
 # Labels the rules keep even where a model of other conventions learned them (re3d-style corpora
@@ -80,8 +80,12 @@ def _agreed(rules: list[Candidate], model: list[Candidate]) -> list[Candidate]:
     """The rule spans, each one the model proposes too (same words, same label) scored
     1 - (1 - a)(1 - b): two independent sources agreeing."""
     found = {(c.start, c.end, c.label): c.score for c in model}
-    return [c if (c.start, c.end, c.label) not in found else
-            c._replace(score=1 - (1 - c.score) * (1 - found[c.start, c.end, c.label])) for c in rules]
+    return [
+        c
+        if (c.start, c.end, c.label) not in found
+        else c._replace(score=1 - (1 - c.score) * (1 - found[c.start, c.end, c.label]))
+        for c in rules
+    ]
 
 
 def fill(rules: list[Candidate], model: list[Candidate], learned: frozenset, minimum: float = 0.0) -> list[Candidate]:
@@ -105,8 +109,7 @@ def union(rules: list[Candidate], model: list[Candidate], learned: frozenset) ->
     """Both sets of spans (the model's for labels it learned, COUNT and ACTION aside); a span
     both propose scores 1 - (1 - a)(1 - b), and overlaps are settled by score, then length."""
     at = {(c.start, c.end, c.label) for c in rules}
-    pool = _agreed(rules, model) + [c for c in model if c.label in learned
-                                    and (c.start, c.end, c.label) not in at]
+    pool = _agreed(rules, model) + [c for c in model if c.label in learned and (c.start, c.end, c.label) not in at]
     ordered = sorted(pool, key=lambda c: (-c.score, -(c.end - c.start), c.start))
     taken = bytearray(max((c.end for c in pool), default=0))
     kept = []
@@ -212,17 +215,21 @@ class MergedAnnotator:
         model = []
         for span in predicted.spans:
             if span.start not in first or span.end not in after:
-                raise SpanError(f"document {document.id}: the model's span {span.label} [{span.start}, {span.end}) "
-                                f"{span.text!r} does not fall on token boundaries; a model merged with the rules "
-                                "must predict over newsgold's tokens (newsgold.annotate.tokens)")
+                raise SpanError(
+                    f"document {document.id}: the model's span {span.label} [{span.start}, {span.end}) "
+                    f"{span.text!r} does not fall on token boundaries; a model merged with the rules "
+                    "must predict over newsgold's tokens (newsgold.annotate.tokens)"
+                )
             model.append(Candidate(first[span.start], after[span.end], span.label, span.score or 0.0))
         if self.policy in CONFORMED:
             model = conform(doc, model)
         kept = POLICIES[self.policy](self.rules.resolved(doc), model, self.learned)
         spans, relations = self.rules.finish(doc, kept)
         if self.links:
-            relations = tuple(Relation(spans[head].id, spans[tail].id, label, score)
-                              for head, tail, label, score in self.model.link(doc, kept))
+            relations = tuple(
+                Relation(spans[head].id, spans[tail].id, label, score)
+                for head, tail, label, score in self.model.link(doc, kept)
+            )
         score = predicted.score if predicted.score is not None else mean_score(spans)
         return AnnotatedDocument(document, spans, relations, self.model_version, score=score)
 

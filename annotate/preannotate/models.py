@@ -47,8 +47,10 @@ def model_kind(folder: str | Path) -> str:
         return DEFAULT_KIND
     kind = manifest.get(KIND_FIELD, DEFAULT_KIND) if isinstance(manifest, dict) else DEFAULT_KIND
     if not isinstance(kind, str) or not kind.strip():
-        raise ModelKindError(f"{Path(folder) / MANIFEST}: its {KIND_FIELD!r} is {json.dumps(kind)[:40]}, not the name "
-                             f"of a model kind; retrain the folder with `train fit DATASET --out {folder}`")
+        raise ModelKindError(
+            f"{Path(folder) / MANIFEST}: its {KIND_FIELD!r} is {json.dumps(kind)[:40]}, not the name "
+            f"of a model kind; retrain the folder with `train fit DATASET --out {folder}`"
+        )
     return kind
 
 
@@ -67,8 +69,13 @@ def load_preannotator(folder: str | Path, schema_hash: str) -> Preannotator:
     loader = plugins.load(GROUP, kind)
     if loader is None:
         installed = ", ".join(kinds()) or "none"
-        fix = ("reinstall newsgold (pip install newsgold)" if kind == DEFAULT_KIND else
-               f"install the package that registers it, or retrain the folder with `train fit DATASET --out {folder}`")
-        raise ModelKindError(f"{folder}: a model of kind {json.dumps(kind)[:60]}, which no installed package provides "
-                             f"(entry point group {GROUP}; installed: {installed}); {fix}")
+        fix = (
+            "reinstall newsgold (pip install newsgold)"
+            if kind == DEFAULT_KIND
+            else f"install the package that registers it, or retrain the folder with `train fit DATASET --out {folder}`"
+        )
+        raise ModelKindError(
+            f"{folder}: a model of kind {json.dumps(kind)[:60]}, which no installed package provides "
+            f"(entry point group {GROUP}; installed: {installed}); {fix}"
+        )
     return loader(folder, schema_hash)

@@ -41,7 +41,9 @@ _NOMINAL_AGENT_DEPS = frozenset({"poss", "compound", "amod", "nmod"})
 _CLAUSE_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "conj", "xcomp", "advcl", "pobj", "prep", "ccomp"})
 _CLAUSE_STEPS = 5
 _LIST_REACH = 12
-_PRONOUNS = frozenset("they their it its we our".split())  # pronouns standing for a group (R3)  # items of a list of objects read for their counts
+_PRONOUNS = frozenset(
+    "they their it its we our".split()
+)  # pronouns standing for a group (R3)  # items of a list of objects read for their counts
 _EVENT_NOUN_PREPOSITIONS = frozenset({"on", "of", "against"})
 _NESTED_PLACE_PREPOSITIONS = frozenset({"of", "in", "at", "near"})
 Relation = tuple[int, int, str, float]
@@ -76,7 +78,9 @@ def _opening_places(doc: DocView, spans: list[Candidate], owner: list[int]) -> d
         comma = next((j for j in range(p + 1, min(end, p + _OPENER_REACH)) if lower[j] == ","), None)
         if comma is None:
             continue
-        places = sorted({owner[j] for j in range(p + 1, comma) if owner[j] >= 0 and spans[owner[j]].label == "LOCATION"})
+        places = sorted(
+            {owner[j] for j in range(p + 1, comma) if owner[j] >= 0 and spans[owner[j]].label == "LOCATION"}
+        )
         if places:
             found[number] = places
     return found
@@ -207,8 +211,12 @@ def parsed_relations(doc: DocView, spans: list[Candidate], fallback: Callable[[]
     def carried_by(a: int) -> int | None:
         """The light verb (or ACTION verb) whose object the nominal ACTION at `a` is, if any."""
         verb = heads[a]
-        if deps[a] in ("dobj", "nsubjpass") and verb != a and doc.pos[verb] == "VERB" and (
-                doc.lemmas[verb] in LIGHT_VERBS or of(verb, "ACTION") is not None):
+        if (
+            deps[a] in ("dobj", "nsubjpass")
+            and verb != a
+            and doc.pos[verb] == "VERB"
+            and (doc.lemmas[verb] in LIGHT_VERBS or of(verb, "ACTION") is not None)
+        ):
             return verb
         return None
 

@@ -13,9 +13,9 @@ without the layer, word order alone:
 
 from __future__ import annotations
 
-from newsgold.annotate.resources.lexicon import LOCATIVE_PREPOSITIONS
 from newsgold.annotate.preannotate.parsed import parsed_relations
 from newsgold.annotate.preannotate.view import Candidate, DocView
+from newsgold.annotate.resources.lexicon import LOCATIVE_PREPOSITIONS
 
 # Words that may stand between a subject and its verb: "the Taliban have already seized".
 _AUXILIARIES = frozenset(

@@ -73,9 +73,25 @@ class DocView:
     """A document as the rules see it: words, offsets, lower-cased words, sentences."""
 
     __slots__ = (
-        "text", "words", "starts", "ends", "lower", "sentences", "sentence_starts",
-        "_sentence_firsts", "capitalised", "_cap_set", "_hot",
-        "analysis", "lemmas", "tags", "pos", "deps", "heads", "entities", "_children",
+        "text",
+        "words",
+        "starts",
+        "ends",
+        "lower",
+        "sentences",
+        "sentence_starts",
+        "_sentence_firsts",
+        "capitalised",
+        "_cap_set",
+        "_hot",
+        "analysis",
+        "lemmas",
+        "tags",
+        "pos",
+        "deps",
+        "heads",
+        "entities",
+        "_children",
     )
 
     def __init__(self, text: str, analysis: "Analysis | None" = None):
@@ -96,9 +112,7 @@ class DocView:
         self.sentence_starts = set(self._sentence_firsts)
         vocabulary = set(self.words)
         self._cap_set = caps = {w for w in vocabulary if w[0].isupper()}
-        hot_words = caps.union(
-            w for w in vocabulary if w[0].isdigit() or w.lower() in TRIGGER_WORDS
-        )
+        hot_words = caps.union(w for w in vocabulary if w[0].isdigit() or w.lower() in TRIGGER_WORDS)
         # Every position any rule may fire at; each family then filters this short list.
         self._hot = [i for i, w in enumerate(self.words) if w in hot_words]
         self.capitalised = [i for i in self._hot if self.words[i] in caps]

@@ -56,16 +56,24 @@ def place_index() -> Index:
     cached = cache_dir() / "gazetteer" / f"places-{key[:16]}.json"
     try:
         stored = orjson.loads(cached.read_bytes())
-        return {first: (tuple(lengths), {tuple(words): tier for *words, tier in names})
-                for first, (lengths, names) in stored.items()}
+        return {
+            first: (tuple(lengths), {tuple(words): tier for *words, tier in names})
+            for first, (lengths, names) in stored.items()
+        }
     except (OSError, ValueError, TypeError):
         pass  # not built yet, or damaged: build it again
     index = _build_index()
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
-        temporary.write_bytes(orjson.dumps({first: [lengths, [[*words, tier] for words, tier in names.items()]]
-                                            for first, (lengths, names) in index.items()}))
+        temporary.write_bytes(
+            orjson.dumps(
+                {
+                    first: [lengths, [[*words, tier] for words, tier in names.items()]]
+                    for first, (lengths, names) in index.items()
+                }
+            )
+        )
         temporary.replace(cached)
     except OSError:
         pass  # an unwritable cache only costs the next start the build
@@ -102,18 +110,13 @@ def _build_index() -> Index:
     for name, tier in tiers.items():
         words = tuple(token.text for token in tokenize(name))
         index.setdefault(words[0], {})[words] = tier
-    return {
-        first: (tuple(sorted({len(w) for w in names}, reverse=True)), names)
-        for first, names in index.items()
-    }
+    return {first: (tuple(sorted({len(w) for w in names}, reverse=True)), names) for first, names in index.items()}
 
 
 @lru_cache(maxsize=1)
 def strong_place_words() -> frozenset[str]:
     """One-word names that are places wherever they occur (countries, provinces, big cities)."""
-    return frozenset(
-        first for first, (_, names) in place_index().items() if names.get((first,)) == STRONG
-    )
+    return frozenset(first for first, (_, names) in place_index().items() if names.get((first,)) == STRONG)
 
 
 def gazetteer_versions() -> str:

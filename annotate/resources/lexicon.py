@@ -20,10 +20,23 @@ NUMBER_WORDS = frozenset(
 VAGUE_MAGNITUDES = frozenset("dozens hundreds thousands millions scores tens".split())
 # Words that bound or hedge a number and belong to the COUNT ("more than 300").
 COUNT_BOUNDS = (
-    ("more", "than"), ("fewer", "than"), ("less", "than"), ("at", "least"), ("at", "most"),
-    ("up", "to"), ("as", "many", "as"), ("close", "to"), ("an", "estimated"),
-    ("about",), ("around",), ("nearly",), ("almost",), ("approximately",), ("roughly",),
-    ("some",), ("over",),
+    ("more", "than"),
+    ("fewer", "than"),
+    ("less", "than"),
+    ("at", "least"),
+    ("at", "most"),
+    ("up", "to"),
+    ("as", "many", "as"),
+    ("close", "to"),
+    ("an", "estimated"),
+    ("about",),
+    ("around",),
+    ("nearly",),
+    ("almost",),
+    ("approximately",),
+    ("roughly",),
+    ("some",),
+    ("over",),
 )
 # Words that make a magnitude a quantity ("several hundred", "a dozen", "many thousands").
 MAGNITUDE_PREFIXES = (("a", "few"), ("several",), ("a",), ("many",))
@@ -119,8 +132,9 @@ ACTION_NEEDS_NEXT = {"fall": frozenset({"of"})}
 # operation", "the Syrian conflict", "the civil war in Syria"), not used generically ("in battle",
 # "violence in conflict"): with the layer they fire only with a determiner, possessor, modifier or
 # prepositional phrase of their own.
-SPECIFIC_ONLY = frozenset("operation conflict campaign war violence battle fight fighting offensive "
-                          "strike raid bombardment attack".split())
+SPECIFIC_ONLY = frozenset(
+    "operation conflict campaign war violence battle fight fighting offensive strike raid bombardment attack".split()
+)
 # Events whose subject is the one who dies or is hurt, never their agent (guidelines V10).
 NO_AGENT_LEMMAS = frozenset("die death injure wound loss lose".split())
 # Verbs whose subject undergoes the event of their object or clause ("civilians are facing
@@ -128,36 +142,94 @@ NO_AGENT_LEMMAS = frozenset("die death injure wound loss lose".split())
 SUFFERING_VERBS = frozenset("face suffer endure experience undergo witness flee escape".split())
 # Lexicalised event pairs labelled whole (guidelines V6, V8), by the head's lemma: "civil war",
 # "air strikes", "air support", "coup attempt", "military action".
-LEXICALISED_EVENTS = {"war": frozenset({"civil"}), "strike": frozenset({"air"}), "support": frozenset({"air"}),
-                      "attempt": frozenset({"coup"}), "action": frozenset({"military"})}
+LEXICALISED_EVENTS = {
+    "war": frozenset({"civil"}),
+    "strike": frozenset({"air"}),
+    "support": frozenset({"air"}),
+    "attempt": frozenset({"coup"}),
+    "action": frozenset({"military"}),
+}
 # Heads of named events, one ACTION span with the capitalised words around them (guidelines V5):
 # "Operation Inherent Resolve", "Exercise Eager Lion 16" (led), "the Gulf War" (ended).
 NAMED_EVENT_LEADS = frozenset({"Operation", "Exercise"})
 NAMED_EVENT_TAILS = frozenset({"War"})
 # Verbs whose object names the event they carry out ("forces conducted 26 strikes", "launched an
 # offensive"): the object ACTION takes the verb's subject as its agent (preannotate/parsed.py).
-LIGHT_VERBS = frozenset("conduct launch carry stage mount begin continue intensify wage undertake "
-                        "execute perform resume escalate".split())
+LIGHT_VERBS = frozenset(
+    "conduct launch carry stage mount begin continue intensify wage undertake execute perform resume escalate".split()
+)
 # Multi-word triggers by the lemma of their first word (the layer) : "took full control".
 ACTION_LEMMA_PHRASES = (("take", "full", "control"), ("take", "refuge"), ("take", "control"), ("step", "up"))
 # Multi-word triggers, labelled whole (guidelines: phrasal verbs and take-idioms).
 ACTION_PHRASES = (
-    ("step", "up"), ("steps", "up"), ("stepped", "up"), ("stepping", "up"),
-    ("take", "refuge"), ("takes", "refuge"), ("took", "refuge"), ("taken", "refuge"), ("taking", "refuge"),
-    ("take", "control"), ("takes", "control"), ("took", "control"), ("taken", "control"), ("taking", "control"),
-    ("take", "full", "control"), ("took", "full", "control"), ("taken", "full", "control"),
+    ("step", "up"),
+    ("steps", "up"),
+    ("stepped", "up"),
+    ("stepping", "up"),
+    ("take", "refuge"),
+    ("takes", "refuge"),
+    ("took", "refuge"),
+    ("taken", "refuge"),
+    ("taking", "refuge"),
+    ("take", "control"),
+    ("takes", "control"),
+    ("took", "control"),
+    ("taken", "control"),
+    ("taking", "control"),
+    ("take", "full", "control"),
+    ("took", "full", "control"),
+    ("taken", "full", "control"),
     ("taking", "full", "control"),
 )
 
 # ---------------------------------------------------------------- ACTOR
 # Named organisations and armed groups, matched case-sensitively.
 ORGANISATIONS = (
-    "Taliban", "NATO", "UN", "United Nations", "European Union", "EU", "AFP", "Reuters",
-    "Associated Press", "RIA Novosti", "TASS", "Interfax", "Al Jazeera", "BBC", "CNN",
-    "al-Qaeda", "Al-Qaeda", "al Qaeda", "ISIS", "ISIL", "Islamic State", "Daesh", "Da’esh", "Da'esh",
-    "Hezbollah", "Hamas", "Pentagon", "Kremlin", "Red Cross", "Jamiat-e-Islami", "Haqqani network",
-    "SDF", "YPG", "PKK", "Peshmerga", "al-Shabaab", "Boko Haram", "Wagner", "CIA", "FBI",
-    "Amnesty International", "Human Rights Watch", "UNHCR", "IOM", "ICRC",
+    "Taliban",
+    "NATO",
+    "UN",
+    "United Nations",
+    "European Union",
+    "EU",
+    "AFP",
+    "Reuters",
+    "Associated Press",
+    "RIA Novosti",
+    "TASS",
+    "Interfax",
+    "Al Jazeera",
+    "BBC",
+    "CNN",
+    "al-Qaeda",
+    "Al-Qaeda",
+    "al Qaeda",
+    "ISIS",
+    "ISIL",
+    "Islamic State",
+    "Daesh",
+    "Da’esh",
+    "Da'esh",
+    "Hezbollah",
+    "Hamas",
+    "Pentagon",
+    "Kremlin",
+    "Red Cross",
+    "Jamiat-e-Islami",
+    "Haqqani network",
+    "SDF",
+    "YPG",
+    "PKK",
+    "Peshmerga",
+    "al-Shabaab",
+    "Boko Haram",
+    "Wagner",
+    "CIA",
+    "FBI",
+    "Amnesty International",
+    "Human Rights Watch",
+    "UNHCR",
+    "IOM",
+    "ICRC",
 )
 # Capitalised organisation heads: "State Committee for National Security", "Afghan Interior Ministry".
 ORGANISATION_HEADS = frozenset(
@@ -202,8 +274,14 @@ NP_QUANTIFIERS = frozenset(
 # "Pre-annotation from the language pipeline"); NORP only as a plural noun ("Afghans"). DATE,
 # TIME, CARDINAL, QUANTITY, MONEY, PERCENT, ORDINAL and the rest pre-fill nothing: COUNTs come from
 # the COUNT rules, which know our conventions on dates, measures and ordinals.
-ENTITY_LABELS = {"PERSON": "ACTOR", "ORG": "ACTOR", "NORP": "ACTOR", "GPE": "LOCATION", "LOC": "LOCATION",
-                 "FAC": "LOCATION"}
+ENTITY_LABELS = {
+    "PERSON": "ACTOR",
+    "ORG": "ACTOR",
+    "NORP": "ACTOR",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+}
 # The last word of a named facility: a pipeline entity ending in one is a LOCATION, whatever type
 # the pipeline gave it ("the Iraqi Museum", "Tiyas Military Airfield": guidelines, LOCATION).
 FACILITY_WORDS = frozenset(
@@ -267,8 +345,7 @@ FEATURE_WORDS = frozenset(
     "desert plain plains island islands canal reservoir basin corridor highway road crossing".split()
 )
 COMPASS = frozenset(
-    "north south east west northeast northwest southeast southwest north-east north-west "
-    "south-east south-west".split()
+    "north south east west northeast northwest southeast southwest north-east north-west south-east south-west".split()
 )
 COUNTRY_MODIFIERS = frozenset({"U.S.", "US", "U.K.", "UK"})
 
@@ -285,19 +362,55 @@ PLACE_TYPES = frozenset(
 # After a name, these make an unknown capitalised word a place: "Nawa district".
 PLACE_SUFFIXES = frozenset("province district valley airbase governorate oblast".split())
 LOCATIVE_PREPOSITIONS = frozenset(
-    "in into to from near at towards toward across around outside inside via of through "
-    "throughout within".split()
+    "in into to from near at towards toward across around outside inside via of through throughout within".split()
 )
 REGIONS = (
-    "Central Asia", "South Asia", "Middle East", "Southeast Asia", "East Africa", "West Africa",
-    "North Africa", "Horn of Africa", "Sahel", "Balkans", "Caucasus", "Kashmir", "Gaza",
-    "West Bank", "Kurdistan", "Europe", "Asia", "Africa", "Latin America",
+    "Central Asia",
+    "South Asia",
+    "Middle East",
+    "Southeast Asia",
+    "East Africa",
+    "West Africa",
+    "North Africa",
+    "Horn of Africa",
+    "Sahel",
+    "Balkans",
+    "Caucasus",
+    "Kashmir",
+    "Gaza",
+    "West Bank",
+    "Kurdistan",
+    "Europe",
+    "Asia",
+    "Africa",
+    "Latin America",
 )
 COUNTRY_ALIASES = (
-    "United States", "United Kingdom", "Britain", "Great Britain", "Russia", "Iran", "Syria",
-    "South Korea", "North Korea", "Vietnam", "Laos", "Bolivia", "Venezuela", "Tanzania",
-    "Moldova", "Czech Republic", "Palestine", "Taiwan", "Macedonia", "Congo", "Ivory Coast",
-    "Burma", "Myanmar", "Turkey", "Kosovo",
+    "United States",
+    "United Kingdom",
+    "Britain",
+    "Great Britain",
+    "Russia",
+    "Iran",
+    "Syria",
+    "South Korea",
+    "North Korea",
+    "Vietnam",
+    "Laos",
+    "Bolivia",
+    "Venezuela",
+    "Tanzania",
+    "Moldova",
+    "Czech Republic",
+    "Palestine",
+    "Taiwan",
+    "Macedonia",
+    "Congo",
+    "Ivory Coast",
+    "Burma",
+    "Myanmar",
+    "Turkey",
+    "Kosovo",
 )
 # Gazetteer names that are more often something else in news text.
 NOT_PLACES = frozenset(

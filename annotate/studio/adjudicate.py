@@ -81,8 +81,9 @@ class Decision:
 Key = tuple[int, int, str]  # a span's start, end, label
 
 
-def vote_prediction(task_id: int, text: str, votes: dict[str, dict], users: dict[int, str],
-                    config: LabelingConfig = NEWSGOLD_CONFIG) -> tuple[dict | None, int]:
+def vote_prediction(
+    task_id: int, text: str, votes: dict[str, dict], users: dict[int, str], config: LabelingConfig = NEWSGOLD_CONFIG
+) -> tuple[dict | None, int]:
     """The adjudication prediction of a task (None when its annotators agree) and how many spans
     and relations are disputed; `votes`: each person's latest annotation, by name."""
     people = sorted(votes)
@@ -97,23 +98,29 @@ def vote_prediction(task_id: int, text: str, votes: dict[str, dict], users: dict
     for number, (key, names) in enumerate(sorted(drawn.items()), start=1):
         ids[key] = kept.get(key) or f"d{number}"
         share = len(names) / len(people)
-        spans.append(Span(key[0], key[1], key[2], text[key[0]:key[1]], score=round(share, 4), id=ids[key]))
+        spans.append(Span(key[0], key[1], key[2], text[key[0] : key[1]], score=round(share, 4), id=ids[key]))
         others = sorted(set(people) - names)
         if key in kept:
-            notes[ids[key]] = [f"vote: drawn by {len(names)} of {len(people)} ({', '.join(sorted(names))})"
-                               + (f"; not by {', '.join(others)}" if others else "")]
+            notes[ids[key]] = [
+                f"vote: drawn by {len(names)} of {len(people)} ({', '.join(sorted(names))})"
+                + (f"; not by {', '.join(others)}" if others else "")
+            ]
         else:
-            notes[ids[key]] = [f"disputed ({'tie' if 2 * len(names) == len(people) else 'minority'}): drawn by "
-                               f"{', '.join(sorted(names))} ({len(names)} of {len(people)}); not by "
-                               f"{', '.join(others)}; delete it to leave it out"]
+            notes[ids[key]] = [
+                f"disputed ({'tie' if 2 * len(names) == len(people) else 'minority'}): drawn by "
+                f"{', '.join(sorted(names))} ({len(names)} of {len(people)}); not by "
+                f"{', '.join(others)}; delete it to leave it out"
+            ]
     relations = list(resolved.relations)
     voted = {(r.head, r.tail, r.label) for r in relations}
     for (head, tail, label), names in sorted(related.items()):
         if (ids[head], ids[tail], label) in voted:
             continue
         relations.append(Relation(ids[head], ids[tail], label))
-        notes[ids[head]].append(f"disputed relation {label} → {text[tail[0]:tail[1]]!r}: drawn by "
-                                   f"{', '.join(sorted(names))} ({len(names)} of {len(people)})")
+        notes[ids[head]].append(
+            f"disputed relation {label} → {text[tail[0] : tail[1]]!r}: drawn by "
+            f"{', '.join(sorted(names))} ({len(names)} of {len(people)})"
+        )
     result = to_ls_result(text, spans, relations)
     control, target = next(iter(config.controls)), config.text
     for region in result:
@@ -126,13 +133,18 @@ def _settling(annotations: list[dict], ours: list[dict], users: dict[int, str], 
     """The latest submitted annotation that settles a task (see the module), or None."""
     ids = {p.get("id") for p in ours}
     since = min((p.get("created_at") or "" for p in ours), default="")
-    found = [a for a in usable_annotations(annotations) if a.get("parent_prediction") in ids
-             or (reviewer is not None and person(a, users) == reviewer and (a.get("created_at") or "") >= since)]
+    found = [
+        a
+        for a in usable_annotations(annotations)
+        if a.get("parent_prediction") in ids
+        or (reviewer is not None and person(a, users) == reviewer and (a.get("created_at") or "") >= since)
+    ]
     return max(found, key=recency) if found else None
 
 
-def decide(task: dict, users: dict[int, str], reviewer: str | None = None,
-           config: LabelingConfig = NEWSGOLD_CONFIG) -> Decision | None:
+def decide(
+    task: dict, users: dict[int, str], reviewer: str | None = None, config: LabelingConfig = NEWSGOLD_CONFIG
+) -> Decision | None:
     """What to do with one task as Label Studio exports it (annotations, whole predictions);
     None: nothing (one annotator, agreement, or a ground truth already)."""
     text = config.task_text(task.get("data") or {})
@@ -147,20 +159,23 @@ def decide(task: dict, users: dict[int, str], reviewer: str | None = None,
     if ours:
         settling = _settling(task.get("annotations") or [], ours, users, reviewer)
         if settling is not None:
-            return Decision(task["id"], document, "settle", settling=settling["id"],
-                            annotators=(person(settling, users),))
+            return Decision(
+                task["id"], document, "settle", settling=settling["id"], annotators=(person(settling, users),)
+            )
     payload, disputed = vote_prediction(task["id"], text, own, users, config) if len(own) > 1 else (None, 0)
     stale = tuple(p["id"] for p in ours)
     if payload is None:
         return Decision(task["id"], document, "withdraw", stale=stale) if ours else None
     if len(ours) == 1 and ours[0].get("result") == payload["result"]:
         return Decision(task["id"], document, "keep", disputed=disputed, annotators=tuple(own))
-    return Decision(task["id"], document, "replace" if ours else "add", payload, stale, disputed=disputed,
-                    annotators=tuple(own))
+    return Decision(
+        task["id"], document, "replace" if ours else "add", payload, stale, disputed=disputed, annotators=tuple(own)
+    )
 
 
-def plan(tasks, users: dict[int, str], reviewer: str | None = None,
-         config: LabelingConfig = NEWSGOLD_CONFIG) -> list[Decision]:
+def plan(
+    tasks, users: dict[int, str], reviewer: str | None = None, config: LabelingConfig = NEWSGOLD_CONFIG
+) -> list[Decision]:
     """The decisions for every task that needs one, in task order."""
     decisions = (decide(task, users, reviewer, config) for task in tasks)
     return sorted((d for d in decisions if d is not None), key=lambda d: d.task_id)
@@ -177,7 +192,7 @@ def apply_decisions(ls, project, decisions: list[Decision], batch_size: int) -> 
             ls.delete_prediction(prediction)
     payloads = [d.payload for d in decisions if d.payload is not None]
     for first in range(0, len(payloads), batch_size):
-        ls.import_predictions(project, payloads[first:first + batch_size])
+        ls.import_predictions(project, payloads[first : first + batch_size])
     return drop_copies(ls, project, [p["task"] for p in payloads])
 
 
@@ -185,7 +200,7 @@ def drop_copies(ls, project, task_ids: list[int]) -> int:
     """Keep the oldest vote prediction of each of `task_ids`, delete the others."""
     dropped = 0
     for first in range(0, len(task_ids), 200):  # short addresses, as `task_summaries` asks
-        for task in ls._by_id(project, only=task_ids[first:first + 200], fields="all", include="id,predictions"):
+        for task in ls._by_id(project, only=task_ids[first : first + 200], fields="all", include="id,predictions"):
             ours = sorted(p.id for p in task.predictions or [] if p.model_version == VERSION)
             for copy in ours[1:]:
                 ls.delete_prediction(copy)

@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.documents import id_key
+from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.scoring import nervaluate_spans
 from newsgold.annotate.studio.chance import ChanceAgreement, chance_table
 from newsgold.annotate.studio.lsformat import NEWSGOLD_CONFIG, LabelingConfig, from_ls_result
@@ -85,8 +85,9 @@ def several_annotators(task: dict) -> bool:
     return len(own) + (truth is not None) > 1
 
 
-def agreement(tasks, labels: list[str], users: dict[int, str] | None = None,
-              config: LabelingConfig = NEWSGOLD_CONFIG) -> dict:
+def agreement(
+    tasks, labels: list[str], users: dict[int, str] | None = None, config: LabelingConfig = NEWSGOLD_CONFIG
+) -> dict:
     """Agreement over `tasks` (Label Studio task dicts with annotations, their regions read as
     `config` says): `documents` compared,
     `pairs` ("a vs b" -> label -> {strict, partial} F1), `ground_truth` (annotator -> the same,
@@ -123,10 +124,14 @@ def agreement(tasks, labels: list[str], users: dict[int, str] | None = None,
         data = task.get("data") if isinstance(task.get("data"), dict) else {}
         doc_id = id_key(data.get(DOC_ID_FIELD)) or str(task.get("id"))  # the identity rule (annotate.documents)
         disagreements += _disagreements(doc_id, task.get("id"), text, spans)
-    return {"documents": documents, "definition": DEFINITION,
-            "pairs": {pair: pair_scores(*lists, labels) for pair, lists in sorted(pairs.items())},
-            "ground_truth": {name: pair_scores(*lists, labels) for name, lists in sorted(against_truth.items())},
-            "chance": chance.report(), "disagreements": disagreements}
+    return {
+        "documents": documents,
+        "definition": DEFINITION,
+        "pairs": {pair: pair_scores(*lists, labels) for pair, lists in sorted(pairs.items())},
+        "ground_truth": {name: pair_scores(*lists, labels) for name, lists in sorted(against_truth.items())},
+        "chance": chance.report(),
+        "disagreements": disagreements,
+    }
 
 
 def _disagreements(doc_id: str, task_id, text: str, spans: dict[str, list]) -> list[Disagreement]:
@@ -136,9 +141,13 @@ def _disagreements(doc_id: str, task_id, text: str, spans: dict[str, list]) -> l
         for s in found:
             drawn[(s.start, s.end, s.label)].add(name)
     everyone = set(spans)
-    return [Disagreement(doc_id, task_id, label, start, end, text[start:end],
-                         tuple(sorted(names)), tuple(sorted(everyone - names)))
-            for (start, end, label), names in sorted(drawn.items()) if names != everyone]
+    return [
+        Disagreement(
+            doc_id, task_id, label, start, end, text[start:end], tuple(sorted(names)), tuple(sorted(everyone - names))
+        )
+        for (start, end, label), names in sorted(drawn.items())
+        if names != everyone
+    ]
 
 
 def pair_scores(true: list[list[dict]], pred: list[list[dict]], labels: list[str]) -> dict:
@@ -146,7 +155,9 @@ def pair_scores(true: list[list[dict]], pred: list[list[dict]], labels: list[str
     from the per-label counts so that it never credits a span drawn with another label."""
     from nervaluate import Evaluator
 
-    entities = Evaluator(true, pred, tags=labels, loader="dict").evaluate()["entities"]  # a first task without spans too
+    entities = Evaluator(true, pred, tags=labels, loader="dict").evaluate()[
+        "entities"
+    ]  # a first task without spans too
     pooled = {scheme: Counter() for scheme in SCHEMES}
     scores: dict = {}
     for label in labels:
@@ -156,11 +167,14 @@ def pair_scores(true: list[list[dict]], pred: list[list[dict]], labels: list[str
         scores[label] = {}
         for scheme in SCHEMES:
             result = entities[label][scheme]
-            pooled[scheme].update(matched=result.correct + 0.5 * result.partial,
-                                  actual=result.actual, possible=result.possible)
+            pooled[scheme].update(
+                matched=result.correct + 0.5 * result.partial, actual=result.actual, possible=result.possible
+            )
             scores[label][scheme] = _f1(result.correct + 0.5 * result.partial, result.actual, result.possible)
-    scores["micro"] = {scheme: _f1(c["matched"], c["actual"], c["possible"]) if c["actual"] + c["possible"] else None
-                       for scheme, c in pooled.items()}
+    scores["micro"] = {
+        scheme: _f1(c["matched"], c["actual"], c["possible"]) if c["actual"] + c["possible"] else None
+        for scheme, c in pooled.items()
+    }
     return scores
 
 
@@ -177,8 +191,10 @@ def agreement_table(pairs: dict, labels: list[str], first: str = "pair") -> str:
     head = f"| {first} | " + " | ".join(f"{l} strict/partial F1" for l in labels + ["micro"]) + " |"
     lines = [head, "|---|" + "---|" * (len(labels) + 1)]
     for pair, scores in pairs.items():
-        cells = ["–" if scores[l]["strict"] is None else f"{scores[l]['strict']:.2f} / {scores[l]['partial']:.2f}"
-                 for l in labels + ["micro"]]
+        cells = [
+            "–" if scores[l]["strict"] is None else f"{scores[l]['strict']:.2f} / {scores[l]['partial']:.2f}"
+            for l in labels + ["micro"]
+        ]
         lines.append(f"| {pair} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -186,8 +202,11 @@ def agreement_table(pairs: dict, labels: list[str], first: str = "pair") -> str:
 def agreement_tables(report: dict, labels: list[str]) -> str:
     """The pairs table, the table against the ground truth (when there is one), and what the
     numbers mean: the agreement section of the CLI and the card."""
-    parts = [agreement_table(report["pairs"], labels) if report.get("pairs")
-             else "No document has two or more annotators (the ground truth aside)."]
+    parts = [
+        agreement_table(report["pairs"], labels)
+        if report.get("pairs")
+        else "No document has two or more annotators (the ground truth aside)."
+    ]
     if report.get("ground_truth"):
         parts.append(agreement_table(report["ground_truth"], labels, first=f"annotator vs {GROUND_TRUTH}"))
     parts.append(DEFINITION)

@@ -21,12 +21,22 @@ from newsgold.annotate.studio.push import BATCH_SIZE, PushReport
 Paths = Iterable[str | Path]
 
 
-def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | None = None,
-                   preannotator: Preannotator | None | bool = True, model: str | Path | None = None,
-                   batch_size: int = BATCH_SIZE, text_field: str = "text", skip_bad: bool = False,
-                   story_threshold: float = STORY_THRESHOLD, data_dir: str | Path | None = None,
-                   overlap: int | None = None, overlap_share: int | None = None,
-                   progress: Progress = silent) -> PushReport:
+def push_documents(
+    paths: Paths,
+    project: str,
+    *,
+    schema: Schema | str | Path | None = None,
+    preannotator: Preannotator | None | bool = True,
+    model: str | Path | None = None,
+    batch_size: int = BATCH_SIZE,
+    text_field: str = "text",
+    skip_bad: bool = False,
+    story_threshold: float = STORY_THRESHOLD,
+    data_dir: str | Path | None = None,
+    overlap: int | None = None,
+    overlap_share: int | None = None,
+    progress: Progress = silent,
+) -> PushReport:
     """Push documents to the Label Studio project titled `project`, pre-annotated by the rules
     (`preannotator=True`), by another pre-annotator, or not at all (False); with `model` (a
     folder `train fit` wrote) by the rules and that model merged. Creates the project
@@ -55,32 +65,56 @@ def push_documents(paths: Paths, project: str, *, schema: Schema | str | Path | 
     if model is not None and preannotator is not True:
         raise NewsgoldError("give either a preannotator or a model folder, not both")
     merged = _with_model(model, schema)
-    read = load_documents(paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold,
-                          progress=progress)  # before the server is asked: bad input is refused without one
+    read = load_documents(
+        paths, text_field=text_field, skip_bad=skip_bad, story_threshold=story_threshold, progress=progress
+    )  # before the server is asked: bad input is refused without one
     ls = connect(data_dir)
     chosen = merged or (_rules(progress) if preannotator is True else (preannotator or None))
     annotate = None if chosen is None else (lambda docs: [a.to_record() for a in annotate_all(chosen, docs)])
     total = len(read.documents)
-    report = import_documents(ls, project, schema, read.documents, annotate, batch_size,
-                              lambda n: progress("pushing", n, total),
-                              ledger_dir=resolve_data_dir(data_dir) / "push-ledgers", new_round=merged is not None)
+    report = import_documents(
+        ls,
+        project,
+        schema,
+        read.documents,
+        annotate,
+        batch_size,
+        lambda n: progress("pushing", n, total),
+        ledger_dir=resolve_data_dir(data_dir) / "push-ledgers",
+        new_round=merged is not None,
+    )
     held = [doc for doc in read.documents if doc.id in report.held]
     if merged is not None and held:  # only the held tasks lacking the merged round are pre-annotated
-        added = import_round(ls, project, held, annotate, merged.model_version, batch_size,
-                             lambda n: progress("pushing predictions", n, len(held)), schema=schema)
+        added = import_round(
+            ls,
+            project,
+            held,
+            annotate,
+            merged.model_version,
+            batch_size,
+            lambda n: progress("pushing predictions", n, len(held)),
+            schema=schema,
+        )
         report = replace(report, predictions_added=added.predictions, notes=report.notes + added.notes)
     found = ls.get_project(project)
     settings = ls.overlap(found)
     wanted = (overlap or settings[0], overlap_share or settings[1])
     if wanted != settings:
         ls.set_overlap(found, *wanted)
-    return replace(report, url=ls.tasks_url(report.project_id, report.view_id), skipped=tuple(read.skipped),
-                   overlap=wanted)
+    return replace(
+        report, url=ls.tasks_url(report.project_id, report.view_id), skipped=tuple(read.skipped), overlap=wanted
+    )
 
 
-def push_predictions(predictions: str | Path, project: str, *, schema: Schema | str | Path | None = None,
-                     batch_size: int = BATCH_SIZE, data_dir: str | Path | None = None,
-                     progress: Progress = silent) -> PushReport:
+def push_predictions(
+    predictions: str | Path,
+    project: str,
+    *,
+    schema: Schema | str | Path | None = None,
+    batch_size: int = BATCH_SIZE,
+    data_dir: str | Path | None = None,
+    progress: Progress = silent,
+) -> PushReport:
     """Add a round of predictions (JSONL from `preannotate` or `train predict`) to the project's
     existing tasks, under its own model_version, once per task and version. The whole file is
     checked against the schema and the tasks' texts first: a span outside its text, a label or
@@ -95,9 +129,15 @@ def push_predictions(predictions: str | Path, project: str, *, schema: Schema | 
     records = read_jsonl(predictions)
     check_predictions(records, str(predictions), schema)
     ls = connect(data_dir)
-    report = import_predictions(ls, project, records, batch_size,
-                                lambda n: progress("pushing predictions", n, len(records)), source=str(predictions),
-                                schema=schema)
+    report = import_predictions(
+        ls,
+        project,
+        records,
+        batch_size,
+        lambda n: progress("pushing predictions", n, len(records)),
+        source=str(predictions),
+        schema=schema,
+    )
     return replace(report, url=ls.tasks_url(report.project_id, report.view_id))
 
 
@@ -134,8 +174,11 @@ def project_status(project: str, *, data_dir: str | Path | None = None) -> Proje
     ls = connect(data_dir)
     found = ls.get_project(project)
     annotators, share = ls.overlap(found)
-    return ProjectStatus(project=project, **compute(ls.iter_tasks(found, fields="all"), ls.users()),
-                         overlap={"annotators": annotators, "share": share})
+    return ProjectStatus(
+        project=project,
+        **compute(ls.iter_tasks(found, fields="all"), ls.users()),
+        overlap={"annotators": annotators, "share": share},
+    )
 
 
 @dataclass(frozen=True)
@@ -154,15 +197,17 @@ class ProjectAgreement:
     def table(self) -> str:
         from newsgold.annotate.studio.agreement import agreement_tables
 
-        return agreement_tables({"pairs": self.pairs, "ground_truth": self.ground_truth, "chance": self.chance},
-                                self.labels)
+        return agreement_tables(
+            {"pairs": self.pairs, "ground_truth": self.ground_truth, "chance": self.chance}, self.labels
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def project_agreement(project: str, *, schema: Schema | str | Path | None = None,
-                      data_dir: str | Path | None = None) -> ProjectAgreement:
+def project_agreement(
+    project: str, *, schema: Schema | str | Path | None = None, data_dir: str | Path | None = None
+) -> ProjectAgreement:
     """Inter-annotator agreement of a project, its tasks streamed from an export snapshot (see
     `LabelStudio.export_chunks`) and parsed as they arrive."""
     from newsgold.annotate.studio.agreement import agreement, project_config
@@ -175,9 +220,15 @@ def project_agreement(project: str, *, schema: Schema | str | Path | None = None
     config = project_config(found, as_schema(schema), "agreement")
     with closing(ls.export_chunks(found)) as chunks:
         report = agreement(iter_json_array(chunks), labels, ls.users(), config)
-    return ProjectAgreement(documents=report["documents"], pairs=report["pairs"], disagreements=report["disagreements"],
-                            labels=labels, ground_truth=report["ground_truth"], definition=report["definition"],
-                            chance=report["chance"])
+    return ProjectAgreement(
+        documents=report["documents"],
+        pairs=report["pairs"],
+        disagreements=report["disagreements"],
+        labels=labels,
+        ground_truth=report["ground_truth"],
+        definition=report["definition"],
+        chance=report["chance"],
+    )
 
 
 @dataclass(frozen=True)
@@ -201,8 +252,13 @@ class AdjudicationReport:
         return found
 
 
-def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Schema | str | Path | None = None,
-                       data_dir: str | Path | None = None) -> AdjudicationReport:
+def adjudicate_project(
+    project: str,
+    *,
+    reviewer: str | None = None,
+    schema: Schema | str | Path | None = None,
+    data_dir: str | Path | None = None,
+) -> AdjudicationReport:
     """Settle what reviewers decided and queue what annotators dispute: every task whose vote
     prediction a reviewer started an annotation from (or, with `reviewer`, that person annotated
     after it) gets that annotation as its ground truth; every other task without a ground truth
@@ -221,7 +277,9 @@ def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Sch
     if reviewer is not None and reviewer not in users.values():
         from newsgold.annotate.studio.errors import LabelStudioError
 
-        raise LabelStudioError(f"--reviewer {reviewer}: no such user on {ls.url}; give the email the reviewer logs in with")
+        raise LabelStudioError(
+            f"--reviewer {reviewer}: no such user on {ls.url}; give the email the reviewer logs in with"
+        )
     config = project_config(found, as_schema(schema), "adjudicate")
     with closing(ls.export_chunks(found, predictions=True)) as chunks:
         decisions = plan(iter_json_array(chunks), users, reviewer, config)
@@ -229,16 +287,34 @@ def adjudicate_project(project: str, *, reviewer: str | None = None, schema: Sch
     queued = [d.task_id for d in decisions if d.to_adjudicate]
     view_id, view = ensure_adjudication_view(ls, found, queued)
     count = lambda action: sum(d.action == action for d in decisions)  # noqa: E731
-    return AdjudicationReport(project=project, to_adjudicate=queued, added=count("add"), replaced=count("replace"),
-                              withdrawn=count("withdraw"),
-                              settled=[d.task_id for d in decisions if d.action == "settle"], view=view,
-                              url=ls.tasks_url(found.id, view_id), decisions=decisions)
+    return AdjudicationReport(
+        project=project,
+        to_adjudicate=queued,
+        added=count("add"),
+        replaced=count("replace"),
+        withdrawn=count("withdraw"),
+        settled=[d.task_id for d in decisions if d.action == "settle"],
+        view=view,
+        url=ls.tasks_url(found.id, view_id),
+        decisions=decisions,
+    )
 
 
-def run_loop(project: str, work: str | Path, every: int, *, poll: float = 30.0, lease: float = 60.0,
-             features: str = "pipeline", seed: int | None = None, ratios: tuple[float, float, float] | None = None,
-             schema: Schema | str | Path | None = None, data_dir: str | Path | None = None,
-             log=lambda record: None, rounds: int | None = None):
+def run_loop(
+    project: str,
+    work: str | Path,
+    every: int,
+    *,
+    poll: float = 30.0,
+    lease: float = 60.0,
+    features: str = "pipeline",
+    seed: int | None = None,
+    ratios: tuple[float, float, float] | None = None,
+    schema: Schema | str | Path | None = None,
+    data_dir: str | Path | None = None,
+    log=lambda record: None,
+    rounds: int | None = None,
+):
     """Rounds that start themselves (`annotate.studio.loop`): every `every` new submitted annotations,
     export the project, fit the team's model (the trainer of the entry point group
     `newsgold.trainers`) and push its predictions, merged with the rules, to the tasks nobody has
@@ -251,8 +327,19 @@ def run_loop(project: str, work: str | Path, every: int, *, poll: float = 30.0, 
     every, poll, lease = check("every", every), check("poll", poll), check("lease", lease)
     if seed is not None:
         seed = check("seed", seed)
-    return Loop(project, work, every, poll=poll, ttl=lease, features=features, seed=seed, ratios=ratios,
-                schema=schema, data_dir=data_dir, log=log).run(rounds)
+    return Loop(
+        project,
+        work,
+        every,
+        poll=poll,
+        ttl=lease,
+        features=features,
+        seed=seed,
+        ratios=ratios,
+        schema=schema,
+        data_dir=data_dir,
+        log=log,
+    ).run(rounds)
 
 
 # The local API these functions build on; imported last, so that either module may be imported

@@ -64,26 +64,31 @@ class ChanceAgreement:
 
     def add(self, text: str, drawn: dict[str, tuple[list, list]]) -> None:
         """One document: annotator name -> (spans, relations) of their annotation."""
-        self.documents.append({name: (token_tags(text, spans), relation_keys(spans, relations))
-                               for name, (spans, relations) in drawn.items()})
+        self.documents.append(
+            {
+                name: (token_tags(text, spans), relation_keys(spans, relations))
+                for name, (spans, relations) in drawn.items()
+            }
+        )
 
     def report(self) -> dict:
         unscored: dict[str, str] = {}
         coders = sorted({name for doc in self.documents for name in doc})
-        alpha = {"tags": _alpha(self.documents, coders, lambda tag: tag, "all tags", unscored),
-                 "labels": {label: _alpha(self.documents, coders, _only(label), label, unscored)
-                            for label in self.labels}}
+        alpha = {
+            "tags": _alpha(self.documents, coders, lambda tag: tag, "all tags", unscored),
+            "labels": {label: _alpha(self.documents, coders, _only(label), label, unscored) for label in self.labels},
+        }
         kappa, relations = {}, {}
         for a, b in combinations(coders, 2):
             both = [doc for doc in self.documents if a in doc and b in doc]
             if not both:
                 continue
             pair = f"{a} vs {b}"
-            kappa[pair] = _kappa([t for doc in both for t in doc[a][0]], [t for doc in both for t in doc[b][0]],
-                                 pair, unscored)
+            kappa[pair] = _kappa(
+                [t for doc in both for t in doc[a][0]], [t for doc in both for t in doc[b][0]], pair, unscored
+            )
             relations[pair] = _relation_f1([doc[a][1] for doc in both], [doc[b][1] for doc in both])
-        return {"alpha": alpha, "kappa": kappa, "relations": relations, "unscored": unscored,
-                "definition": DEFINITION}
+        return {"alpha": alpha, "kappa": kappa, "relations": relations, "unscored": unscored, "definition": DEFINITION}
 
 
 def _only(label: str):
@@ -99,18 +104,19 @@ def _alpha(documents, coders: list[str], value, name: str, unscored: dict) -> fl
     for doc in documents:
         length = len(next(iter(doc.values()))[0])
         for i in range(length):
-            columns.append([codes.setdefault(value(doc[c][0][i]), len(codes)) if c in doc else np.nan
-                            for c in coders])
+            columns.append([codes.setdefault(value(doc[c][0][i]), len(codes)) if c in doc else np.nan for c in coders])
     paired = [col for col in columns if sum(v == v for v in col) >= 2]  # NaN != NaN
     if not paired:
-        unscored[f"alpha: {name}"] = ("no token annotated by two or more annotators (the ground truth aside): "
-                                      "nothing to compare")
+        unscored[f"alpha: {name}"] = (
+            "no token annotated by two or more annotators (the ground truth aside): nothing to compare"
+        )
         return None
     if len({v for col in paired for v in col if v == v}) < 2:
         unscored[f"alpha: {name}"] = "one value on every token the annotators share: nothing to correct for chance"
         return None
-    return round(float(krippendorff.alpha(reliability_data=np.array(paired, dtype=float).T,
-                                          level_of_measurement="nominal")), 4)
+    return round(
+        float(krippendorff.alpha(reliability_data=np.array(paired, dtype=float).T, level_of_measurement="nominal")), 4
+    )
 
 
 def _kappa(a: list[str], b: list[str], pair: str, unscored: dict) -> float | None:
@@ -126,19 +132,26 @@ def _relation_f1(a: list[set], b: list[set]) -> dict:
     """Pooled over documents: the relations both drew, each side's count, and F1 (None when
     neither drew one)."""
     both, first, second = sum(len(x & y) for x, y in zip(a, b)), sum(map(len, a)), sum(map(len, b))
-    return {"agreed": both, "first": first, "second": second,
-            "f1": round(2 * both / (first + second), 4) if first + second else None}
+    return {
+        "agreed": both,
+        "first": first,
+        "second": second,
+        "f1": round(2 * both / (first + second), 4) if first + second else None,
+    }
 
 
 def chance_table(report: dict) -> str:
     """Markdown tables of α (all tags and per label) and, per pair, κ and relation F1."""
+
     def cell(x):
         return "–" if x is None else f"{x:.2f}"
 
     alpha = report["alpha"]
-    lines = ["| Krippendorff's α | " + " | ".join(["all tags", *alpha["labels"]]) + " |",
-             "|---|" + "---|" * (len(alpha["labels"]) + 1),
-             "| tokens | " + " | ".join(cell(x) for x in [alpha["tags"], *alpha["labels"].values()]) + " |"]
+    lines = [
+        "| Krippendorff's α | " + " | ".join(["all tags", *alpha["labels"]]) + " |",
+        "|---|" + "---|" * (len(alpha["labels"]) + 1),
+        "| tokens | " + " | ".join(cell(x) for x in [alpha["tags"], *alpha["labels"].values()]) + " |",
+    ]
     if report["kappa"]:
         lines += ["", "| pair | Cohen's κ | relation F1 | relations agreed / drawn by each |", "|---|---|---|---|"]
         for pair, kappa in report["kappa"].items():

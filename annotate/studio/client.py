@@ -54,13 +54,12 @@ def validate_config(config: str, source: str = "labeling config") -> None:
         interface = LabelInterface(config)
         interface.validate()
     except Exception as exc:  # the SDK raises bare Exception/LabelStudioValidationErrorSentryIgnored
-        raise SchemaError(
-            f"{source}: Label Studio rejects the generated config ({exc}); fix the schema"
-        ) from None
+        raise SchemaError(f"{source}: Label Studio rejects the generated config ({exc}); fix the schema") from None
 
 
-def span_controls(config: str, source: str) -> tuple[dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
-                                                     dict[str, str]]:
+def span_controls(
+    config: str, source: str
+) -> tuple[dict[str, tuple[tuple[str, ...], tuple[str, ...]]], dict[str, str]]:
     """The `Labels` controls of a labeling config (name → the objects it labels, its labels)
     and its `Text` objects (name → their `value`, such as `$text`), parsed offline by Label
     Studio's own `LabelInterface`."""
@@ -69,10 +68,13 @@ def span_controls(config: str, source: str) -> tuple[dict[str, tuple[tuple[str, 
     try:
         interface = LabelInterface(config)
     except Exception as exc:  # the SDK raises its own XML syntax errors, or bare Exception
-        raise LabelingConfigError(f"{source}: not a Label Studio labeling config ({exc}); "
-                                  "copy it from the project's Settings → Labeling Interface → Code") from None
-    controls = {c.name: (tuple(c.to_name or ()), tuple(c.labels or ()))
-                for c in interface.controls if c.tag == "Labels"}
+        raise LabelingConfigError(
+            f"{source}: not a Label Studio labeling config ({exc}); "
+            "copy it from the project's Settings → Labeling Interface → Code"
+        ) from None
+    controls = {
+        c.name: (tuple(c.to_name or ()), tuple(c.labels or ())) for c in interface.controls if c.tag == "Labels"
+    }
     texts = {o.name: str(o.value or "") for o in interface.objects if o.tag == "Text"}
     return controls, texts
 
@@ -99,8 +101,7 @@ class LabelStudio:
 
         self.url = url
         self._seen = threading.local()  # the redirects of the current request, for error messages
-        http = httpx.Client(timeout=timeout, follow_redirects=True,
-                            event_hooks={"response": [self._saw]})
+        http = httpx.Client(timeout=timeout, follow_redirects=True, event_hooks={"response": [self._saw]})
         self._client = Client(base_url=url, api_key=api_key, timeout=timeout, httpx_client=http)
 
     def _saw(self, response) -> None:
@@ -122,11 +123,14 @@ class LabelStudio:
             headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
             if exc.status_code in _allow and "json" in headers.get("content-type", "").lower():
                 raise
-            raise wrong_answer(self.url, what, exc.status_code, headers.get("content-type", ""), exc.body,
-                               self._seen.redirect) from None
+            raise wrong_answer(
+                self.url, what, exc.status_code, headers.get("content-type", ""), exc.body, self._seen.redirect
+            ) from None
         except httpx.TooManyRedirects:
-            raise LabelStudioError(f"{self.url}: the answer to {what!r} redirects in a loop (last to "
-                                   f"{self._seen.redirect or '?'}), not Label Studio's API; {ANSWER_FIX}") from None
+            raise LabelStudioError(
+                f"{self.url}: the answer to {what!r} redirects in a loop (last to "
+                f"{self._seen.redirect or '?'}), not Label Studio's API; {ANSWER_FIX}"
+            ) from None
         except httpx.TimeoutException as exc:
             raise UnreachableError(
                 f"{self.url}: Label Studio did not answer in time while trying to {what} ({type(exc).__name__}); "
@@ -138,8 +142,9 @@ class LabelStudio:
                 f"{_one_line(str(exc), 120)}); start it with `annotate server` or check LABEL_STUDIO_URL"
             ) from None
         except (ValidationError, json.JSONDecodeError) as exc:  # JSON, but not the API's
-            raise LabelStudioError(f"{self.url}: the answer to {what!r} is not Label Studio's API "
-                                   f"({type(exc).__name__}); {ANSWER_FIX}") from None
+            raise LabelStudioError(
+                f"{self.url}: the answer to {what!r} is not Label Studio's API ({type(exc).__name__}); {ANSWER_FIX}"
+            ) from None
 
     def _refused(self, status: int, what: str) -> LabelStudioError:
         return wrong_answer(self.url, what, status, "application/json", None)
@@ -148,9 +153,13 @@ class LabelStudio:
         """A request through the SDK's own HTTP client and headers, for what the SDK does not
         offer or does slowly; a refusal or an error answer becomes a LabelStudioError."""
         wrapper = self._client._client_wrapper
-        response = self._call(what, getattr(wrapper.httpx_client.httpx_client, method),
-                              f"{wrapper.get_base_url().rstrip('/')}/{path}",
-                              headers={**wrapper.get_headers(), **(headers or {})}, **kwargs)
+        response = self._call(
+            what,
+            getattr(wrapper.httpx_client.httpx_client, method),
+            f"{wrapper.get_base_url().rstrip('/')}/{path}",
+            headers={**wrapper.get_headers(), **(headers or {})},
+            **kwargs,
+        )
         kind = response.headers.get("content-type", "")
         if response.status_code >= 300 or "json" not in kind.lower() or self._seen.redirect:
             try:
@@ -165,8 +174,9 @@ class LabelStudio:
         me = self._call("check the API key", self._client.users.whoami)
         who = getattr(me, "email", None) or getattr(me, "username", None)
         if not who:
-            raise LabelStudioError(f"{self.url}: the answer to 'check the API key' is not Label Studio's API "
-                                   f"(no user in it); {ANSWER_FIX}")
+            raise LabelStudioError(
+                f"{self.url}: the answer to 'check the API key' is not Label Studio's API (no user in it); {ANSWER_FIX}"
+            )
         return who
 
     # ------------------------------------------------------------------ projects
@@ -175,8 +185,12 @@ class LabelStudio:
         (lowest id) first. Every project is listed (without its counters): Label Studio's title
         filter compares stored characters, which miss another normalisation of the same title."""
         key = title_key(title)
-        pager = self._call("list projects", self._client.projects.list, page_size=100,
-                           include="id,title,label_config,description,created_at")
+        pager = self._call(
+            "list projects",
+            self._client.projects.list,
+            page_size=100,
+            include="id,title,label_config,description,created_at",
+        )
         found = [
             Project(item.id, item.title, item.label_config or "", item.description or "", str(item.created_at or ""))
             for item in self._each("list projects", pager)
@@ -199,8 +213,9 @@ class LabelStudio:
 
         what = f"delete the empty project {project.title!r} (id {project.id})"
         try:
-            if self._call(what, self._client.tasks.list, project=project.id, page_size=1, include="id",
-                          _allow=(404,)).items:
+            if self._call(
+                what, self._client.tasks.list, project=project.id, page_size=1, include="id", _allow=(404,)
+            ).items:
                 return False
             self._call(what, self._client.projects.delete, id=project.id, _allow=(404,))
         except ApiError:  # 404 only (`_allow`): deleted meanwhile
@@ -234,8 +249,15 @@ class LabelStudio:
         from label_studio_sdk.core.api_error import ApiError
 
         try:
-            self._call(f"update project {project.title!r}", self._client.projects.update, _allow=(400,),
-                       id=project.id, label_config=config, expert_instruction=instructions, description=description)
+            self._call(
+                f"update project {project.title!r}",
+                self._client.projects.update,
+                _allow=(400,),
+                id=project.id,
+                label_config=config,
+                expert_instruction=instructions,
+                description=description,
+            )
         except ApiError as exc:
             if exc.status_code == 400 and "label_config" in str(getattr(exc, "body", "")):
                 raise ConfigIncompatibleError(
@@ -252,8 +274,12 @@ class LabelStudio:
         return found.model_version or ""
 
     def show_model_version(self, project: Project, version: str) -> None:
-        self._call(f"choose model version {version!r} in project {project.title!r}", self._client.projects.update,
-                   id=project.id, model_version=version)
+        self._call(
+            f"choose model version {version!r} in project {project.title!r}",
+            self._client.projects.update,
+            id=project.id,
+            model_version=version,
+        )
 
     def annotation_count(self, project: Project) -> int:
         """How many submitted (not cancelled) annotations the project holds, ground truth
@@ -266,8 +292,9 @@ class LabelStudio:
         """(maximum_annotations, overlap_cohort_percentage) of the project: how many different
         annotators a task of the overlap cohort gets, and the percent of tasks in that cohort."""
         found = self._call(f"read project {project.title!r}", self._client.projects.get, id=project.id)
-        return int(found.maximum_annotations or 1), int(100 if found.overlap_cohort_percentage is None
-                                                         else found.overlap_cohort_percentage)
+        return int(found.maximum_annotations or 1), int(
+            100 if found.overlap_cohort_percentage is None else found.overlap_cohort_percentage
+        )
 
     def set_overlap(self, project: Project, annotators: int, share: int) -> None:
         """Set the project's overlap: Label Studio Community's task queue (`next_task`) keeps a
@@ -275,8 +302,14 @@ class LabelStudio:
         percent of the tasks (the cohort, `Project._rearrange_overlap_cohort`), the others until
         one did. Its settings page hides these two; the API takes them, and the server
         recomputes every task's overlap when they change, and on each import."""
-        self._call(f"set the overlap of project {project.title!r}", self._client.projects.update, id=project.id,
-                   maximum_annotations=annotators, overlap_cohort_percentage=share, show_overlap_first=True)
+        self._call(
+            f"set the overlap of project {project.title!r}",
+            self._client.projects.update,
+            id=project.id,
+            maximum_annotations=annotators,
+            overlap_cohort_percentage=share,
+            show_overlap_first=True,
+        )
 
     def used_labels(self, project: Project) -> set[str]:
         """Labels used by annotations in the project."""
@@ -330,7 +363,11 @@ class LabelStudio:
         Task ids only grow, so any task added or deleted by anyone changes this pair.
         """
         pager = self._call(
-            "count tasks", self._client.tasks.list, project=project.id, page_size=1, include="id",
+            "count tasks",
+            self._client.tasks.list,
+            project=project.id,
+            page_size=1,
+            include="id",
             query=json.dumps({"ordering": ["-tasks:id"]}),
         )
         items = pager.items or []
@@ -344,20 +381,27 @@ class LabelStudio:
         except (TypeError, ValueError):
             return None
 
-    def count_tasks(self, project: Project, since: datetime | None = None,
-                    excluding: Iterable[tuple[int, int]] = ()) -> int:
+    def count_tasks(
+        self, project: Project, since: datetime | None = None, excluding: Iterable[tuple[int, int]] = ()
+    ) -> int:
         """How many tasks of the project were created after `since` with an id outside every
         inclusive range of `excluding`, in one small request (the Data Manager counts them)."""
         conditions = [("id", "not_in", {"min": low, "max": high}) for low, high in excluding]
         if since is not None:
             conditions.append(("created_at", "greater", since))
         pager = self._call(
-            "count tasks", self._client.tasks.list, project=project.id, page_size=1, include="id",
+            "count tasks",
+            self._client.tasks.list,
+            project=project.id,
+            page_size=1,
+            include="id",
             query=json.dumps({"filters": _filters(("id", "greater", 0), *conditions)}),
         )
         return int(getattr(pager.response, "total", None) or 0)
 
-    def task_summaries(self, project: Project, since: datetime | None = None, ids: list[int] | None = None) -> list[dict]:
+    def task_summaries(
+        self, project: Project, since: datetime | None = None, ids: list[int] | None = None
+    ) -> list[dict]:
         """The tasks created after `since` (None: any time) and, with `ids`, among those ids, in id
         order, each as {"id", "doc" (newsgold id), "text", "annotated" (a finished or skipped
         annotation), "model_versions" (of its predictions)}. "annotated" also reads who annotated
@@ -375,8 +419,13 @@ class LabelStudio:
                 "model_versions": {p.model_version for p in task.predictions or []},
             }
             for chunk in chunks
-            for task in self._by_id(project, *conditions, only=chunk, fields="all",
-                                    include="id,data,predictions,total_annotations,cancelled_annotations,annotators")
+            for task in self._by_id(
+                project,
+                *conditions,
+                only=chunk,
+                fields="all",
+                include="id,data,predictions,total_annotations,cancelled_annotations,annotators",
+            )
         ]
 
     def delete_unannotated_tasks(self, project: Project, task_ids: list[int]) -> int:
@@ -392,8 +441,9 @@ class LabelStudio:
             id="delete_tasks",
             project=project.id,
             selected_items={"all": False, "included": list(task_ids)},
-            filters=_filters(("total_annotations", "equal", 0), ("cancelled_annotations", "equal", 0),
-                             ("annotators", "empty", True)),
+            filters=_filters(
+                ("total_annotations", "equal", 0), ("cancelled_annotations", "equal", 0), ("annotators", "empty", True)
+            ),
         )
         try:
             return int(response.response.json()["processed_items"])
@@ -419,15 +469,18 @@ class LabelStudio:
         docs/decisions.md, "Importing tasks").
         """
         response = self._raw(
-            f"import {len(tasks)} tasks into {project.title!r}", "post", f"api/projects/{project.id}/import",
+            f"import {len(tasks)} tasks into {project.title!r}",
+            "post",
+            f"api/projects/{project.id}/import",
             params={"return_task_ids": "true"},
             content=json.dumps(tasks, ensure_ascii=False).encode("utf-8"),
             headers={"Content-Type": "application/json"},
         )
         answer = response.json()
         stored = answer.get("prediction_count")
-        return list(answer.get("task_ids") or []), sum(len(t.get("predictions") or []) for t in tasks) \
-            if stored is None else int(stored)
+        return list(answer.get("task_ids") or []), sum(
+            len(t.get("predictions") or []) for t in tasks
+        ) if stored is None else int(stored)
 
     def delete_task(self, task_id: int) -> None:
         self._call(f"delete task {task_id}", self._client.tasks.delete, id=task_id)
@@ -472,22 +525,31 @@ class LabelStudio:
     def set_ground_truth(self, annotation_id: int) -> None:
         """Make an annotation its task's ground truth (`PATCH /api/annotations/{id}/`; Label Studio
         unsets any other ground truth of the task)."""
-        self._call(f"set annotation {annotation_id} as ground truth", self._client.annotations.update,
-                   id=annotation_id, ground_truth=True)
+        self._call(
+            f"set annotation {annotation_id} as ground truth",
+            self._client.annotations.update,
+            id=annotation_id,
+            ground_truth=True,
+        )
 
     def delete_prediction(self, prediction_id: int) -> None:
         """Delete a prediction; one deleted meanwhile counts as deleted."""
         from label_studio_sdk.core.api_error import ApiError
 
         try:
-            self._call(f"delete prediction {prediction_id}", self._client.predictions.delete, id=prediction_id,
-                       _allow=(404,))
+            self._call(
+                f"delete prediction {prediction_id}", self._client.predictions.delete, id=prediction_id, _allow=(404,)
+            )
         except ApiError:  # 404 only: deleted meanwhile
             pass
 
     def create_user(self, email: str, password: str) -> int:
         user = self._call(
-            f"create user {email}", self._client.users.create, username=email.split("@")[0], email=email, password=password
+            f"create user {email}",
+            self._client.users.create,
+            username=email.split("@")[0],
+            email=email,
+            password=password,
         )
         return user.id
 
@@ -499,28 +561,43 @@ class LabelStudio:
     def views(self, project: Project) -> list[dict]:
         """The project's Data Manager tabs ("views"), oldest first, each {"id", "data"}: `data`
         holds the tab's `title`, `ordering`, `hiddenColumns`, `filters` and what the web UI keeps."""
-        found = self._call(f"list the Data Manager tabs of {project.title!r}", self._client.views.list,
-                           project=project.id)
-        return sorted(({"id": view.id, "data": dict(view.data or {})} for view in found or []),
-                      key=lambda view: view["id"])
+        found = self._call(
+            f"list the Data Manager tabs of {project.title!r}", self._client.views.list, project=project.id
+        )
+        return sorted(
+            ({"id": view.id, "data": dict(view.data or {})} for view in found or []), key=lambda view: view["id"]
+        )
 
     def create_view(self, project: Project, data: dict) -> int:
-        created = self._call(f"create the Data Manager tab {data.get('title')!r} in {project.title!r}",
-                             self._client.views.create, project=project.id, data=data)
+        created = self._call(
+            f"create the Data Manager tab {data.get('title')!r} in {project.title!r}",
+            self._client.views.create,
+            project=project.id,
+            data=data,
+        )
         return created.id
 
     def update_view(self, project: Project, view_id: int, data: dict) -> None:
         """Replace a tab's `data`; its filters are left as they are unless `data` has `filters`."""
-        self._call(f"update the Data Manager tab {data.get('title')!r} (id {view_id}) of {project.title!r}",
-                   self._client.views.update, id=str(view_id), project=project.id, data=data)
+        self._call(
+            f"update the Data Manager tab {data.get('title')!r} (id {view_id}) of {project.title!r}",
+            self._client.views.update,
+            id=str(view_id),
+            project=project.id,
+            data=data,
+        )
 
     def delete_view(self, project: Project, view_id: int) -> None:
         """Delete a tab; one deleted meanwhile (by a concurrent push) counts as deleted."""
         from label_studio_sdk.core.api_error import ApiError
 
         try:
-            self._call(f"delete the Data Manager tab {view_id} of {project.title!r}", self._client.views.delete,
-                       id=str(view_id), _allow=(404,))
+            self._call(
+                f"delete the Data Manager tab {view_id} of {project.title!r}",
+                self._client.views.delete,
+                id=str(view_id),
+                _allow=(404,),
+            )
         except ApiError:  # 404 only (`_allow`): deleted meanwhile
             pass
 
@@ -529,8 +606,12 @@ class LabelStudio:
         editor), as the web UI reads them from the project's columns: ids such as
         `tasks:predictions_score`. The columns endpoint is not in the SDK, so it is asked through
         the SDK's own HTTP client."""
-        response = self._raw(f"list the Data Manager columns of {project.title!r}", "get", "api/dm/columns/",
-                             params={"project": project.id})
+        response = self._raw(
+            f"list the Data Manager columns of {project.title!r}",
+            "get",
+            "api/dm/columns/",
+            params={"project": project.id},
+        )
         hidden: dict[str, list[str]] = {}
         for column in response.json().get("columns") or []:
             path = f"{column['parent']}.{column['id']}" if column.get("parent") else column["id"]
@@ -540,8 +621,9 @@ class LabelStudio:
         return hidden
 
     # ------------------------------------------------------------------ export
-    def export_chunks(self, project: Project, progress: Progress = silent, timeout: float | None = None,
-                      predictions: bool = False) -> Iterator[bytes]:
+    def export_chunks(
+        self, project: Project, progress: Progress = silent, timeout: float | None = None, predictions: bool = False
+    ) -> Iterator[bytes]:
         """The project's JSON export (every task, every annotation; predictions as ids, or whole
         with `predictions`), as a
         stream of bytes, through an export snapshot: created, polled until it is complete, then
@@ -557,19 +639,35 @@ class LabelStudio:
         timeout = export_timeout() if timeout is None else timeout
         what = f"create an export snapshot of {project.title!r}"
         progress(SNAPSHOT_STAGE, 0, None)
-        options = {**SNAPSHOT_OPTIONS, "serialization_options": {
-            **SNAPSHOT_OPTIONS["serialization_options"], "predictions": {"only_id": not predictions}}}
+        options = {
+            **SNAPSHOT_OPTIONS,
+            "serialization_options": {
+                **SNAPSHOT_OPTIONS["serialization_options"],
+                "predictions": {"only_id": not predictions},
+            },
+        }
         # The snapshot exists on the server from the moment the creating request arrives: it
         # carries a title of its own, so that one whose creating call never returned (Ctrl-C,
         # SIGTERM, a timeout) is found and deleted too.
         marker, snapshot = f"{SNAPSHOT_MARKER}{uuid.uuid4().hex}", None
         try:
-            snapshot = self._call(what, self._client.projects.exports.create, id=project.id, title=marker, **options,
-                                  request_options={"timeout_in_seconds": timeout, "max_retries": 0}).id
-            wait_for_snapshot(lambda: self._snapshot_status(project, snapshot), project.title, timeout,
-                              lambda: progress(SNAPSHOT_STAGE, 0, None))
-            stream = self._client.projects.exports.download(id=project.id, export_pk=snapshot,
-                                                             request_options={"chunk_size": DOWNLOAD_CHUNK})
+            snapshot = self._call(
+                what,
+                self._client.projects.exports.create,
+                id=project.id,
+                title=marker,
+                **options,
+                request_options={"timeout_in_seconds": timeout, "max_retries": 0},
+            ).id
+            wait_for_snapshot(
+                lambda: self._snapshot_status(project, snapshot),
+                project.title,
+                timeout,
+                lambda: progress(SNAPSHOT_STAGE, 0, None),
+            )
+            stream = self._client.projects.exports.download(
+                id=project.id, export_pk=snapshot, request_options={"chunk_size": DOWNLOAD_CHUNK}
+            )
             for chunk in self._each(f"download the export snapshot {snapshot} of {project.title!r}", stream):
                 progress(SNAPSHOT_STAGE, 0, None)
                 yield chunk
@@ -577,12 +675,17 @@ class LabelStudio:
             self._remove_snapshot(project, snapshot, marker, progress, timeout)
 
     def _snapshot_status(self, project: Project, snapshot: int) -> str:
-        found = self._call(f"read the export snapshot {snapshot} of {project.title!r}",
-                           self._client.projects.exports.get, id=project.id, export_pk=snapshot)
+        found = self._call(
+            f"read the export snapshot {snapshot} of {project.title!r}",
+            self._client.projects.exports.get,
+            id=project.id,
+            export_pk=snapshot,
+        )
         return str(getattr(found.status, "value", found.status) or "created")
 
-    def _remove_snapshot(self, project: Project, snapshot: int | None, marker: str, progress: Progress,
-                         timeout: float) -> None:
+    def _remove_snapshot(
+        self, project: Project, snapshot: int | None, marker: str, progress: Progress, timeout: float
+    ) -> None:
         """Delete the export's snapshot (`snapshot`, or when its creating call did not return, the
         ones titled `marker`), best effort: this runs while an export ends, also on Ctrl-C, where a
         failure must not hide the export's own outcome. Ctrl-C and SIGTERM are held back meanwhile
@@ -601,8 +704,9 @@ class LabelStudio:
 
     def _in_progress(self, project: Project, snapshot: int) -> bool:
         try:
-            found = self._client.projects.exports.get(id=project.id, export_pk=snapshot,
-                                                      request_options={"timeout_in_seconds": 10, "max_retries": 0})
+            found = self._client.projects.exports.get(
+                id=project.id, export_pk=snapshot, request_options={"timeout_in_seconds": 10, "max_retries": 0}
+            )
         except Exception:  # noqa: BLE001 - gone, or the server cannot say: delete it now
             return False
         return str(getattr(found.status, "value", found.status) or "") == "in_progress"
@@ -614,8 +718,9 @@ class LabelStudio:
 
         for attempt in range(3):
             try:
-                self._client.projects.exports.delete(id=project.id, export_pk=snapshot,
-                                                     request_options={"timeout_in_seconds": 10, "max_retries": 0})
+                self._client.projects.exports.delete(
+                    id=project.id, export_pk=snapshot, request_options={"timeout_in_seconds": 10, "max_retries": 0}
+                )
                 return True
             except ApiError as exc:
                 if exc.status_code == 404:
@@ -632,7 +737,8 @@ class LabelStudio:
         for attempt in range(attempts):
             try:
                 found = self._client.projects.exports.list(
-                    id=project.id, request_options={"timeout_in_seconds": 10, "max_retries": 0})
+                    id=project.id, request_options={"timeout_in_seconds": 10, "max_retries": 0}
+                )
                 marked = [item.id for item in found or [] if getattr(item, "title", None) == marker]
             except Exception:  # noqa: BLE001
                 marked = []
@@ -644,6 +750,7 @@ class LabelStudio:
 
     def export_snapshots(self, project: Project) -> list[int]:
         """The ids of the project's export snapshots on the server."""
-        found = self._call(f"list the export snapshots of {project.title!r}", self._client.projects.exports.list,
-                           id=project.id)
+        found = self._call(
+            f"list the export snapshots of {project.title!r}", self._client.projects.exports.list, id=project.id
+        )
         return sorted(item.id for item in found or [])

@@ -26,8 +26,15 @@ FORM = "postgresql://USER:PASSWORD@HOST:PORT/DB"
 DEFAULT_PORT = 5432
 # Label Studio reads each setting X from LABEL_STUDIO_X, HEARTEX_X or X (core/utils/params.py,
 # get_env): ours must be the only ones the server sees.
-SETTINGS = ("DJANGO_DB", "DATABASE_NAME", "POSTGRE_NAME", "POSTGRE_USER", "POSTGRE_PASSWORD",
-            "POSTGRE_HOST", "POSTGRE_PORT")
+SETTINGS = (
+    "DJANGO_DB",
+    "DATABASE_NAME",
+    "POSTGRE_NAME",
+    "POSTGRE_USER",
+    "POSTGRE_PASSWORD",
+    "POSTGRE_HOST",
+    "POSTGRE_PORT",
+)
 PREFIXES = ("LABEL_STUDIO_", "HEARTEX_", "")
 START_LOCK = 0x6E657773676F6C64  # "newsgold": the advisory lock app servers take while they start
 
@@ -42,7 +49,7 @@ def mask(url: str) -> str:
     head, at, tail = url.rpartition("@")
     start = head.find("://") + 3 if "://" in head else (2 if head.startswith("//") else 0)
     colon = head.find(":", start)
-    return f"{head[:colon + 1]}***@{tail}" if at and colon >= 0 else url
+    return f"{head[: colon + 1]}***@{tail}" if at and colon >= 0 else url
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,14 @@ class Database:
 
     def environment(self) -> dict[str, str]:
         """What Label Studio's settings read to use this database (core/settings/base.py)."""
-        return {"DJANGO_DB": "default", "POSTGRE_NAME": self.name, "POSTGRE_USER": self.user,
-                "POSTGRE_PASSWORD": self.password, "POSTGRE_HOST": self.host, "POSTGRE_PORT": str(self.port)}
+        return {
+            "DJANGO_DB": "default",
+            "POSTGRE_NAME": self.name,
+            "POSTGRE_USER": self.user,
+            "POSTGRE_PASSWORD": self.password,
+            "POSTGRE_HOST": self.host,
+            "POSTGRE_PORT": str(self.port),
+        }
 
 
 def parse(url: str) -> Database:
@@ -72,28 +85,36 @@ def parse(url: str) -> Database:
         parts = urlsplit(url.strip())
         port = parts.port or DEFAULT_PORT
     except ValueError:  # its message may quote the password, read as a port
-        raise DatabaseError(f"database URL {shown}: HOST:PORT is not a host and a port number (percent-encode "
-                            f"any / : @ in the password); give {FORM}") from None
+        raise DatabaseError(
+            f"database URL {shown}: HOST:PORT is not a host and a port number (percent-encode "
+            f"any / : @ in the password); give {FORM}"
+        ) from None
     if parts.scheme not in ("postgresql", "postgres"):
         scheme = f"scheme {parts.scheme!r}" if parts.scheme else "no scheme"
-        raise DatabaseError(f"database URL {shown} is not a PostgreSQL URL ({scheme}); give {FORM} "
-                            "(SQLite, the default, needs no --database)")
+        raise DatabaseError(
+            f"database URL {shown} is not a PostgreSQL URL ({scheme}); give {FORM} "
+            "(SQLite, the default, needs no --database)"
+        )
     name = unquote(parts.path.lstrip("/"))
-    missing = [what for what, value in (("USER", parts.username), ("HOST", parts.hostname), ("DB", name))
-               if not value]
+    missing = [what for what, value in (("USER", parts.username), ("HOST", parts.hostname), ("DB", name)) if not value]
     if missing:
         raise DatabaseError(f"database URL {shown} lacks {', '.join(missing)}; give {FORM}")
     if "/" in name or parts.query or parts.fragment:
-        raise DatabaseError(f"database URL {shown}: Label Studio takes only user, password, host, port and "
-                            f"database name; give {FORM} (set libpq options such as PGSSLMODE in the environment)")
+        raise DatabaseError(
+            f"database URL {shown}: Label Studio takes only user, password, host, port and "
+            f"database name; give {FORM} (set libpq options such as PGSSLMODE in the environment)"
+        )
     return Database(unquote(parts.username), unquote(parts.password or ""), parts.hostname, port, name)
 
 
 def server_environment(environ: dict[str, str], database: Database | None) -> dict[str, str]:
     """`environ` with every database setting Label Studio would read replaced by ours: SQLite in
     its data folder when `database` is None, else `database`."""
-    cleaned = {key: value for key, value in environ.items()
-               if not any(key == prefix + setting for prefix in PREFIXES for setting in SETTINGS)}
+    cleaned = {
+        key: value
+        for key, value in environ.items()
+        if not any(key == prefix + setting for prefix in PREFIXES for setting in SETTINGS)
+    }
     return {**cleaned, **(database.environment() if database else {"DJANGO_DB": "sqlite"})}
 
 
@@ -119,12 +140,20 @@ def start_lock(database: Database, timeout: float, on_wait: Callable[[float], No
     try:
         import psycopg
     except ImportError:
-        raise DatabaseError("psycopg (which Label Studio uses for PostgreSQL) is not installed; install the "
-                            "server extra: pip install -e '.[server]'") from None
+        raise DatabaseError(
+            "psycopg (which Label Studio uses for PostgreSQL) is not installed; install the "
+            "server extra: pip install -e '.[server]'"
+        ) from None
     try:
-        connection = psycopg.connect(host=database.host, port=database.port, user=database.user,
-                                     password=database.password, dbname=database.name, connect_timeout=10,
-                                     autocommit=True)
+        connection = psycopg.connect(
+            host=database.host,
+            port=database.port,
+            user=database.user,
+            password=database.password,
+            dbname=database.name,
+            connect_timeout=10,
+            autocommit=True,
+        )
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot reach the database {database.masked}: {_cause(exc, database)}") from None
     with connection:
@@ -132,8 +161,10 @@ def start_lock(database: Database, timeout: float, on_wait: Callable[[float], No
         while not connection.execute("SELECT pg_try_advisory_lock(%s)", (START_LOCK,)).fetchone()[0]:
             waited = time.monotonic() - started
             if waited > timeout:
-                raise DatabaseError(f"another app server has been starting on {database.masked} for over "
-                                    f"{timeout:.0f} s (it holds newsgold's start lock); see its log, then try again")
+                raise DatabaseError(
+                    f"another app server has been starting on {database.masked} for over "
+                    f"{timeout:.0f} s (it holds newsgold's start lock); see its log, then try again"
+                )
             if on_wait:
                 on_wait(waited)
             time.sleep(1.0)

@@ -56,17 +56,21 @@ def title_key(title: str) -> str:
     return unicodedata.normalize("NFC", str(title)).strip()
 
 
-ANSWER_FIX = ("check that LABEL_STUDIO_URL is the address Label Studio's web UI opens at (e.g. "
-              "http://localhost:8080, no path), or unset it to use the local server of `annotate server`")
+ANSWER_FIX = (
+    "check that LABEL_STUDIO_URL is the address Label Studio's web UI opens at (e.g. "
+    "http://localhost:8080, no path), or unset it to use the local server of `annotate server`"
+)
 
 
 def _json_detail(body) -> str:
-    """": the detail" of a JSON error answer, on one line, or ""."""
+    """ ": the detail" of a JSON error answer, on one line, or ""."""
     detail = (body.get("validation_errors") or body.get("detail") or body) if isinstance(body, dict) else body
     return f": {_one_line(str(detail))}" if detail not in (None, "", {}, []) else ""
 
 
-def wrong_answer(url: str, what: str, status: int | None, content_type: str, body, redirected: str = "") -> "LabelStudioError":
+def wrong_answer(
+    url: str, what: str, status: int | None, content_type: str, body, redirected: str = ""
+) -> "LabelStudioError":
     """The one-line error for an HTTP answer that is not what Label Studio's API gives to `what`:
     it names the URL, the status and content type (never an HTML page's body; a JSON error's
     detail, shortened to one line) and the fix."""
@@ -74,20 +78,26 @@ def wrong_answer(url: str, what: str, status: int | None, content_type: str, bod
     got = f"HTTP {status}, {kind}" + (f", after a redirect to {redirected}" if redirected else "")
     is_json = kind.endswith("json")
     if status in (401, 403):
-        return LabelStudioError(f"{url}: the API key was refused ({got}) while trying to {what}; "
-                                "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)")
+        return LabelStudioError(
+            f"{url}: the API key was refused ({got}) while trying to {what}; "
+            "check LABEL_STUDIO_API_KEY (Account & Settings → Access Token)"
+        )
     if status is not None and status >= 500 and not redirected:
         detail = "" if not is_json else _json_detail(body)
-        return LabelStudioError(f"{url}: the server failed to {what} ({got}{detail}); its log says why "
-                                "(`annotate server` writes it in its data folder), or LABEL_STUDIO_URL is not "
-                                "Label Studio's address; try again once it is fixed")
+        return LabelStudioError(
+            f"{url}: the server failed to {what} ({got}{detail}); its log says why "
+            "(`annotate server` writes it in its data folder), or LABEL_STUDIO_URL is not "
+            "Label Studio's address; try again once it is fixed"
+        )
     if not is_json or redirected or (status is not None and status < 400):  # < 400: an answer it could not read
         login = " (a login page?)" if redirected and "login" in redirected.lower() else ""
         return LabelStudioError(f"{url}: the answer to {what!r} is not Label Studio's API ({got}{login}); {ANSWER_FIX}")
     detail = _json_detail(body)
     if status == 404:
-        return LabelStudioError(f"{url}: Label Studio has no such item while trying to {what} ({got}{detail}); "
-                                "it was deleted meanwhile, or LABEL_STUDIO_URL points at another server")
+        return LabelStudioError(
+            f"{url}: Label Studio has no such item while trying to {what} ({got}{detail}); "
+            "it was deleted meanwhile, or LABEL_STUDIO_URL points at another server"
+        )
     return LabelStudioError(f"{url}: could not {what} ({got}{detail})")
 
 

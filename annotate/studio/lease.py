@@ -73,8 +73,7 @@ def owner_id() -> str:
 class Lease:
     """One loop's side of the lease over `claims`. Not thread-safe: one caller at a time."""
 
-    def __init__(self, claims: Claims, owner: str | None = None, ttl: float = 60.0,
-                 monotonic=time.monotonic):
+    def __init__(self, claims: Claims, owner: str | None = None, ttl: float = 60.0, monotonic=time.monotonic):
         self.claims, self.owner, self.ttl = claims, owner or owner_id(), ttl
         self.monotonic = monotonic
         self.mine: int | None = None
@@ -158,13 +157,23 @@ class ViewClaims:
                 expires = float(body.get("expires") or 0)
             except (TypeError, ValueError):
                 expires = 0.0
-            claims.append(Claim(view["id"], str(body.get("owner")), expires,
-                                body.get("state") if isinstance(body.get("state"), dict) else {}))
+            claims.append(
+                Claim(
+                    view["id"],
+                    str(body.get("owner")),
+                    expires,
+                    body.get("state") if isinstance(body.get("state"), dict) else {},
+                )
+            )
         return claims
 
     def _data(self, owner: str, expires: float, state: dict) -> dict:
-        return {"title": TITLE, "type": "list", "target": "tasks",
-                KEY: {"owner": owner, "expires": expires, "state": state}}
+        return {
+            "title": TITLE,
+            "type": "list",
+            "target": "tasks",
+            KEY: {"owner": owner, "expires": expires, "state": state},
+        }
 
     def create(self, owner: str, expires: float, state: dict) -> int:
         return self.ls.create_view(self.project, self._data(owner, expires, state))

@@ -39,8 +39,14 @@ from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.studio.agreement import project_config
 from newsgold.annotate.studio.errors import LabelStudioError, UnreachableError
 from newsgold.annotate.studio.lease import Lease, LocalLock, ViewClaims
-from newsgold.annotate.studio.loopstate import (LOG_FILE, STATE_FILE, WORK_LOCK, LoopState, LoopStateError,  # noqa: F401
-                                                due, prepare_work, read_state, write_state)
+from newsgold.annotate.studio.loopstate import (
+    LOG_FILE,
+    LoopState,
+    LoopStateError,  # noqa: F401
+    due,
+    prepare_work,
+    write_state,
+)
 from newsgold.annotate.studio.server import ServerError
 
 TRAINERS = "newsgold.trainers"
@@ -68,8 +74,10 @@ def load_trainer():
 
     trainer = plugins.load(TRAINERS, "tagger")
     if trainer is None:
-        raise NewsgoldError(f"no trainer is installed (entry point 'tagger' in group {TRAINERS}); reinstall "
-                            "newsgold (pip install newsgold) and try again")
+        raise NewsgoldError(
+            f"no trainer is installed (entry point 'tagger' in group {TRAINERS}); reinstall "
+            "newsgold (pip install newsgold) and try again"
+        )
     return trainer
 
 
@@ -111,12 +119,27 @@ class RoundLost(NewsgoldError):
 
 
 class Loop:
-    def __init__(self, project: str, work: str | Path, every: int, *, poll: float = 30.0, ttl: float = 60.0,
-                 features: str = "pipeline", seed: int | None = None, ratios=None, schema=None, data_dir=None,
-                 log: Log = lambda record: None, sleep: Callable[[float], None] = time.sleep,
-                 connect: Callable | None = None, trainer: Callable | None = None):
+    def __init__(
+        self,
+        project: str,
+        work: str | Path,
+        every: int,
+        *,
+        poll: float = 30.0,
+        ttl: float = 60.0,
+        features: str = "pipeline",
+        seed: int | None = None,
+        ratios=None,
+        schema=None,
+        data_dir=None,
+        log: Log = lambda record: None,
+        sleep: Callable[[float], None] = time.sleep,
+        connect: Callable | None = None,
+        trainer: Callable | None = None,
+    ):
         from newsgold.annotate.schema import as_schema
-        from newsgold.annotate.studio.server import connect as server_connect, external_connection
+        from newsgold.annotate.studio.server import connect as server_connect
+        from newsgold.annotate.studio.server import external_connection
 
         self.project, self.work, self.every, self.poll, self.ttl = project, Path(work), every, poll, ttl
         self.features, self.seed, self.ratios = features, seed, ratios
@@ -124,9 +147,11 @@ class Loop:
         if poll >= ttl:
             from newsgold.annotate.limits import OptionError
 
-            raise OptionError(f"--poll {poll:g} is not shorter than --lease {ttl:g}: the lease would lapse between two "
-                              "looks at the project and another loop take it; give a --lease longer than --poll "
-                              "(twice it or more)")
+            raise OptionError(
+                f"--poll {poll:g} is not shorter than --lease {ttl:g}: the lease would lapse between two "
+                "looks at the project and another loop take it; give a --lease longer than --poll "
+                "(twice it or more)"
+            )
         if connect is None:  # a half-set or misspelt LABEL_STUDIO_URL never mends: refused, not waited out
             external_connection()
         self.trainer = trainer or load_trainer()
@@ -163,16 +188,24 @@ class Loop:
     # ---------------------------------------------------------------- the loop
     def run(self, rounds: int | None = None, stop: Callable[[], bool] = lambda: False) -> LoopState:
         """Poll and run rounds until `rounds` rounds ran (None: until interrupted or `stop()`)."""
-        self.event("started", project=self.project, every=self.every, poll=self.poll, work=str(self.work),
-                   round=self.state.round, annotations=self.state.annotations)
+        self.event(
+            "started",
+            project=self.project,
+            every=self.every,
+            poll=self.poll,
+            work=str(self.work),
+            round=self.state.round,
+            annotations=self.state.annotations,
+        )
         ran, backoff = 0, self.poll
         try:
             while not stop() and (rounds is None or ran < rounds):
                 try:
                     ls = self._connected()
                     if self.outage is not None:
-                        self.event("server-back", seconds=round(time.monotonic() - self.outage_since, 1),
-                                   after=self.outage)
+                        self.event(
+                            "server-back", seconds=round(time.monotonic() - self.outage_since, 1), after=self.outage
+                        )
                         self.outage, backoff = None, self.poll
                     if self._hold():
                         count = ls.annotation_count(self.found)
@@ -214,8 +247,13 @@ class Loop:
             return self._waiting(f"lease held by {holder.owner}" if holder else "lease taken by another loop")
         self.state = self.state.newer(LoopState.of(lease.state))
         self.waiting_for = None
-        self.event("lease-acquired", owner=lease.owner, round=self.state.round, annotations=self.state.annotations,
-                   model_version=self.state.model_version)
+        self.event(
+            "lease-acquired",
+            owner=lease.owner,
+            round=self.state.round,
+            annotations=self.state.annotations,
+            model_version=self.state.model_version,
+        )
         return True
 
     def _waiting(self, why: str) -> bool:
@@ -256,8 +294,13 @@ class Loop:
         if not self.lease.renew(asdict(self.state)):
             self.event("lease-lost", detail="after the round, which is complete")
         self.failed_at = None
-        self.event("round", round=number, annotations=count, seconds=round(time.monotonic() - started, 1),
-                   **{k: v for k, v in result.items()})
+        self.event(
+            "round",
+            round=number,
+            annotations=count,
+            seconds=round(time.monotonic() - started, 1),
+            **{k: v for k, v in result.items()},
+        )
         return 1
 
     def _train_and_push(self, ls, number: int, count: int, renewer: Renewer) -> dict:
@@ -270,8 +313,9 @@ class Loop:
 
         extra = {k: v for k, v in (("seed", self.seed), ("ratios", self.ratios)) if v is not None}
         dataset, model = self.work / "dataset", self.work / "model"
-        export = export_dataset(dataset, project=self.project, force=True, schema=self.schema,
-                                data_dir=self.data_dir, **extra)
+        export = export_dataset(
+            dataset, project=self.project, force=True, schema=self.schema, data_dir=self.data_dir, **extra
+        )
         open_tasks = [task for task in ls.task_summaries(self.found) if not task["annotated"] and task["doc"]]
         documents = [Document(str(task["doc"]), task["text"], "label-studio") for task in open_tasks]
         unlabelled = self.work / "unlabelled.jsonl"
@@ -280,17 +324,31 @@ class Loop:
         self._check(renewer)
         merged = load_merged(model, self.schema.hash)
         self._check(renewer)
-        report = import_round(ls, self.project, documents,
-                              lambda docs: [a.to_record() for a in annotate_all(merged, docs)],
-                              merged.model_version, schema=self.schema)
-        return {"model_version": merged.model_version, "tagger_version": fitted.get("model_version"),
-                "documents": export.documents, "splits": dict(export.split_counts),
-                "train_documents": fitted.get("train_documents"), "dev": fitted.get("dev"),
-                "dev_note": fitted.get("dev_note"), "tasks_predicted": report.predictions,
-                "notes": list(report.notes),
-                "tasks_without_spans": report.without_spans, "tasks_already_predicted": report.already_present, "unannotated_tasks": len(documents)}
+        report = import_round(
+            ls,
+            self.project,
+            documents,
+            lambda docs: [a.to_record() for a in annotate_all(merged, docs)],
+            merged.model_version,
+            schema=self.schema,
+        )
+        return {
+            "model_version": merged.model_version,
+            "tagger_version": fitted.get("model_version"),
+            "documents": export.documents,
+            "splits": dict(export.split_counts),
+            "train_documents": fitted.get("train_documents"),
+            "dev": fitted.get("dev"),
+            "dev_note": fitted.get("dev_note"),
+            "tasks_predicted": report.predictions,
+            "notes": list(report.notes),
+            "tasks_without_spans": report.without_spans,
+            "tasks_already_predicted": report.already_present,
+            "unannotated_tasks": len(documents),
+        }
 
     def _check(self, renewer: Renewer) -> None:
         if renewer.lost or not self.lease.held:
-            raise RoundLost("the lease was lost while training (another loop holds it now); "
-                            "nothing of this round was pushed")
+            raise RoundLost(
+                "the lease was lost while training (another loop holds it now); nothing of this round was pushed"
+            )

@@ -24,8 +24,12 @@ class LoopState:
     def of(cls, data: dict | None) -> "LoopState":
         data = data if isinstance(data, dict) else {}
         try:
-            return cls(int(data.get("round") or 0), int(data.get("annotations") or 0), data.get("model_version"),
-                       data.get("dev") if isinstance(data.get("dev"), dict) else None)
+            return cls(
+                int(data.get("round") or 0),
+                int(data.get("annotations") or 0),
+                data.get("model_version"),
+                data.get("dev") if isinstance(data.get("dev"), dict) else None,
+            )
         except (TypeError, ValueError):
             return cls()
 
@@ -54,8 +58,11 @@ def _state_problem(data, project: str | None) -> str | None:
         value = data.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             return f"its {key!r} is {value!r}, not a count (a whole number, 0 or more)"
-    for key, kinds, what in (("model_version", (str, type(None)), "a text"), ("dev", (dict, type(None)), "an object"),
-                             ("project", (str, type(None)), "a project title")):
+    for key, kinds, what in (
+        ("model_version", (str, type(None)), "a text"),
+        ("dev", (dict, type(None)), "an object"),
+        ("project", (str, type(None)), "a project title"),
+    ):
         if not isinstance(data.get(key), kinds):
             return f"its {key!r} is {data.get(key)!r}, not {what} or null"
     owner = data.get("project")  # absent in a state written before the project was recorded
@@ -85,8 +92,9 @@ def write_state(folder: Path, state: LoopState, project: str | None = None) -> N
     from newsgold.annotate.outputs import atomic_file
 
     with atomic_file(folder / STATE_FILE) as out:
-        out.write(json.dumps({**({"project": project} if project is not None else {}), **asdict(state)}, indent=2)
-                  + "\n")
+        out.write(
+            json.dumps({**({"project": project} if project is not None else {}), **asdict(state)}, indent=2) + "\n"
+        )
 
 
 def prepare_work(folder: Path, project: str):
@@ -106,20 +114,25 @@ def prepare_work(folder: Path, project: str):
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise LoopStateError(f"--work {folder}: cannot be the loop's folder ({exc.strerror or type(exc).__name__}); "
-                             f"{fix}") from None
+        raise LoopStateError(
+            f"--work {folder}: cannot be the loop's folder ({exc.strerror or type(exc).__name__}); {fix}"
+        ) from None
     read_state(folder, project)  # a state to refuse is refused before anything is written in the folder
     try:
         with open(folder / LOG_FILE, "a", encoding="utf-8"):
             pass
     except OSError as exc:
-        raise LoopStateError(f"{folder / LOG_FILE}: the loop's log cannot be appended to "
-                             f"({exc.strerror or type(exc).__name__}); remove it or {fix}") from None
+        raise LoopStateError(
+            f"{folder / LOG_FILE}: the loop's log cannot be appended to "
+            f"({exc.strerror or type(exc).__name__}); remove it or {fix}"
+        ) from None
     lock = LocalLock(folder / WORK_LOCK)
     if not lock.acquire():
         holder = (folder / WORK_LOCK).read_text(errors="replace").strip() or "?"
-        raise LoopStateError(f"--work {folder}: another loop uses this folder (process {holder} on this machine); "
-                             "give each loop its own --work")
+        raise LoopStateError(
+            f"--work {folder}: another loop uses this folder (process {holder} on this machine); "
+            "give each loop its own --work"
+        )
     try:
         return read_state(folder, project), lock  # again, now that no other loop can write it
     except BaseException:

@@ -26,7 +26,7 @@ REPAIR_WINDOW = 20  # characters either side searched for a span whose offsets d
 _new_span = partial(tuple.__new__, Span)  # Span(*fields) without the keyword handling: ~80 per task
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def _utf16_offsets(text: str) -> list[int] | None:
@@ -120,8 +120,9 @@ NEWSGOLD_CONFIG = LabelingConfig({LS_LABELS_NAME: None})  # the config newsgold 
 LEAVE_OUT = "O"  # a label map target: regions (or relations) of that label are left out, and listed
 
 
-def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSGOLD_CONFIG
-                   ) -> tuple[list[Span], list[Relation], list[Problem]]:
+def from_ls_result(
+    text: str, result: list[dict], config: LabelingConfig = NEWSGOLD_CONFIG
+) -> tuple[list[Span], list[Relation], list[Problem]]:
     """Spans and relations of one annotation's `result`, with the problems found.
 
     Regions are read as `config` says (its controls, label map and schema); every region that
@@ -144,8 +145,14 @@ def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSG
             if kind == "relation":
                 links.append(region)
             else:
-                problems.append(Problem("not-a-span", _described(region), f"a {kind!r} region of control "
-                                        f"{region.get('from_name')!r} is not a labelled text span; left out"))
+                problems.append(
+                    Problem(
+                        "not-a-span",
+                        _described(region),
+                        f"a {kind!r} region of control "
+                        f"{region.get('from_name')!r} is not a labelled text span; left out",
+                    )
+                )
             continue
         control = region.get("from_name")
         if not isinstance(control, str) or control not in controls or region.get("to_name") != config.text:
@@ -153,20 +160,29 @@ def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSG
             continue
         value = region.get("value")
         if not isinstance(value, dict):
-            problems.append(Problem("bad-shape", _described(region), f"the region's value is {_kind(value)}, not an "
-                                    "object with start, end, text and labels; left out"))
+            problems.append(
+                Problem(
+                    "bad-shape",
+                    _described(region),
+                    f"the region's value is {_kind(value)}, not an object with start, end, text and labels; left out",
+                )
+            )
             continue
         labels = value.get("labels") or []
         if not isinstance(labels, list) or len(labels) != 1:
-            detail = (f"{len(labels)} labels on one region; the schema allows one" if isinstance(labels, list)
-                      else f"labels is {labels!r}, not a list of one label; fix the region")
+            detail = (
+                f"{len(labels)} labels on one region; the schema allows one"
+                if isinstance(labels, list)
+                else f"labels is {labels!r}, not a list of one label; fix the region"
+            )
             problems.append(Problem("multi-label", _described(region), detail))
             continue
         label = label_map.get(labels[0], labels[0]) if isinstance(labels[0], str) else repr(labels[0])
         if known is not None and label not in known:
             left_out = label == LEAVE_OUT
-            problems.append(_left_out(_described(region), labels[0]) if left_out
-                            else _unknown_label(region, label, known))
+            problems.append(
+                _left_out(_described(region), labels[0]) if left_out else _unknown_label(region, label, known)
+            )
             continue
         start, end, expected = value.get("start"), value.get("end"), value.get("text")
         coerced = type(start) is not int or type(end) is not int
@@ -190,21 +206,30 @@ def from_ls_result(text: str, result: list[dict], config: LabelingConfig = NEWSG
 def _described(region: dict) -> dict:
     value = region.get("value")
     value = value if isinstance(value, dict) else {}
-    return {"id": _safe(region.get("id")), "from_name": _safe(region.get("from_name")),
-            **{k: _safe(value.get(k)) for k in ("start", "end", "text", "labels")}}
+    return {
+        "id": _safe(region.get("id")),
+        "from_name": _safe(region.get("from_name")),
+        **{k: _safe(value.get(k)) for k in ("start", "end", "text", "labels")},
+    }
 
 
 def _unknown_control(region: dict, config: LabelingConfig) -> Problem:
     offered = ", ".join(sorted(config.controls))
-    return Problem("unknown-control", _described(region),
-                   f"control {region.get('from_name')!r} over {region.get('to_name')!r} is not one of the labeling "
-                   f"config's Labels controls over {config.text!r} ({offered}); left out")
+    return Problem(
+        "unknown-control",
+        _described(region),
+        f"control {region.get('from_name')!r} over {region.get('to_name')!r} is not one of the labeling "
+        f"config's Labels controls over {config.text!r} ({offered}); left out",
+    )
 
 
 def _unknown_label(region: dict, label, known: frozenset[str]) -> Problem:
-    return Problem("unknown-label", _described(region),
-                   f"label {label!r} is not in the schema ({', '.join(sorted(known))}); left out: map it with "
-                   f"--label-map {label}=LABEL")
+    return Problem(
+        "unknown-label",
+        _described(region),
+        f"label {label!r} is not in the schema ({', '.join(sorted(known))}); left out: map it with "
+        f"--label-map {label}=LABEL",
+    )
 
 
 def _left_out(described: dict, label: str) -> Problem:
@@ -229,14 +254,19 @@ def _integer(offset) -> int | None:
     return whole_number(offset)
 
 
-def _slow_region(text: str, region: dict, label: str, start: int | None, end: int | None,
-                 expected, coerced: bool) -> tuple[Span | None, Problem]:
+def _slow_region(
+    text: str, region: dict, label: str, start: int | None, end: int | None, expected, coerced: bool
+) -> tuple[Span | None, Problem]:
     """The span of a region that the fast path could not take as it is, and the problem to
     list: what was repaired (the span is kept), or why the region is left out (no span)."""
     described = _described(region)
     if start is None or end is None or min(start, end) < 0 or max(start, end) >= 1 << 53:  # not offsets at all
-        return None, Problem("bad-offsets", described, f"offsets start={described['start']!r} end="
-                             f"{described['end']!r} are not character offsets in the text; fix the region")
+        return None, Problem(
+            "bad-offsets",
+            described,
+            f"offsets start={described['start']!r} end="
+            f"{described['end']!r} are not character offsets in the text; fix the region",
+        )
     if start >= end:
         return None, Problem("empty", described, f"region [{start}, {end}) is empty; delete it in Label Studio")
     repairs = ["offsets given as strings, read as integers"] if coerced else []
@@ -245,8 +275,11 @@ def _slow_region(text: str, region: dict, label: str, start: int | None, end: in
         repaired = _repair(text, expected, start, end)
         if repaired is None:
             found = text[start:end] if inside else f"outside the text (length {len(text)})"
-            return None, Problem("offset-mismatch", described, f"text[{start}:{end}] is {found!r}, the region "
-                                 f"says {expected!r}; fix the region in Label Studio")
+            return None, Problem(
+                "offset-mismatch",
+                described,
+                f"text[{start}:{end}] is {found!r}, the region says {expected!r}; fix the region in Label Studio",
+            )
         start, end = repaired, repaired + len(expected)
         repairs.append(f"moved to [{start}, {end})")
     found = text[start:end]
@@ -263,8 +296,7 @@ def _slow_region(text: str, region: dict, label: str, start: int | None, end: in
 DIRECTIONS = ("right", "left", "bi")  # a Label Studio relation's arrow: from → to, to → from, both
 
 
-def _relations(links: list[dict], spans: list[Span], config: LabelingConfig,
-               problems: list[Problem]) -> list[Relation]:
+def _relations(links: list[dict], spans: list[Span], config: LabelingConfig, problems: list[Problem]) -> list[Relation]:
     """The relations between spans of the annotation; the others are added to `problems`.
 
     A Label Studio relation's arrow is its `direction`: "right" (or none) from `from_id` to
@@ -278,16 +310,30 @@ def _relations(links: list[dict], spans: list[Span], config: LabelingConfig,
         labels, direction = region.get("labels") or [], region.get("direction", "right")
         direction = "right" if direction is None else direction  # Label Studio's default: from → to
         head, tail = str(region.get("from_id")), str(region.get("to_id"))
-        described = {"id": _safe(region.get("id")), "from_id": _safe(region.get("from_id")),
-                     "to_id": _safe(region.get("to_id")), "direction": _safe(region.get("direction")),
-                     "labels": _safe(labels)}
+        described = {
+            "id": _safe(region.get("id")),
+            "from_id": _safe(region.get("from_id")),
+            "to_id": _safe(region.get("to_id")),
+            "direction": _safe(region.get("direction")),
+            "labels": _safe(labels),
+        }
         if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
-            problems.append(Problem("unlabeled-relation", described, f"relation has labels {_safe(labels)!r}, not "
-                                    "one relation type; left out"))
+            problems.append(
+                Problem(
+                    "unlabeled-relation",
+                    described,
+                    f"relation has labels {_safe(labels)!r}, not one relation type; left out",
+                )
+            )
             continue
         if direction not in DIRECTIONS:
-            problems.append(Problem("bad-shape", described, f"relation direction {_safe(direction)!r} is not one of "
-                                    f"{', '.join(DIRECTIONS)}; left out"))
+            problems.append(
+                Problem(
+                    "bad-shape",
+                    described,
+                    f"relation direction {_safe(direction)!r} is not one of {', '.join(DIRECTIONS)}; left out",
+                )
+            )
             continue
         label = config.label_map.get(labels[0], labels[0])
         if label == LEAVE_OUT:
@@ -299,17 +345,32 @@ def _relations(links: list[dict], spans: list[Span], config: LabelingConfig,
         if direction == "bi":  # taken only where exactly one orientation fits the schema
             turned, _ = relation_faults([Relation(tail, head, label)], labels_by_id, config.relations)
             if config.relations is None or (kept and turned):
-                why = ("the schema's relation types are not checked here" if config.relations is None
-                       else "both orientations fit the schema")
-                problems.append(Problem("undirected-relation", described, f"relation {label!r} {head} ↔ {tail} is "
-                                        f"drawn both ways (direction bi) and {why}; left out: give it one "
-                                        "direction in Label Studio"))
+                why = (
+                    "the schema's relation types are not checked here"
+                    if config.relations is None
+                    else "both orientations fit the schema"
+                )
+                problems.append(
+                    Problem(
+                        "undirected-relation",
+                        described,
+                        f"relation {label!r} {head} ↔ {tail} is "
+                        f"drawn both ways (direction bi) and {why}; left out: give it one "
+                        "direction in Label Studio",
+                    )
+                )
                 continue
             if turned:
                 kept, faults = turned, []
             if kept:
-                problems.append(Problem("repaired", described, f"direction bi read as {kept[0].head} → "
-                                        f"{kept[0].tail}, the one orientation relation type {label!r} allows"))
+                problems.append(
+                    Problem(
+                        "repaired",
+                        described,
+                        f"direction bi read as {kept[0].head} → "
+                        f"{kept[0].tail}, the one orientation relation type {label!r} allows",
+                    )
+                )
         if faults:
             problems.append(Problem(faults[0].kind, described, f"{faults[0].message}; left out"))
         else:

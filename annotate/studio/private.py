@@ -24,8 +24,15 @@ LOG_FILE = "label-studio.log"
 DATABASE = "label_studio.sqlite3"
 
 
-PRIVATE_FILES = (CREDENTIALS_FILE, DATABASE, f"{DATABASE}-wal", f"{DATABASE}-shm", f"{DATABASE}-journal",
-                 STATE_FILE, LOG_FILE)
+PRIVATE_FILES = (
+    CREDENTIALS_FILE,
+    DATABASE,
+    f"{DATABASE}-wal",
+    f"{DATABASE}-shm",
+    f"{DATABASE}-journal",
+    STATE_FILE,
+    LOG_FILE,
+)
 
 
 class ServerError(NewsgoldError):
@@ -48,8 +55,10 @@ def private_folder(folder: Path) -> tuple[str, ...]:
             changed.append(f"{path.name} {mode:04o} -> {stat.S_IMODE(path.stat().st_mode):04o}")
     if not changed:
         return ()
-    return (f"made the data folder {folder} private ({', '.join(changed)}): other users on this machine "
-            "could read the API token in it",)
+    return (
+        f"made the data folder {folder} private ({', '.join(changed)}): other users on this machine "
+        "could read the API token in it",
+    )
 
 
 def _write_private(path: Path, text: str, exclusive: bool = False) -> None:
@@ -80,8 +89,10 @@ def _saved_credentials(path: Path) -> dict:
     from newsgold.annotate.errors import DocumentError
     from newsgold.annotate.jsonl import parse_json
 
-    fix = (f"restore the file newsgold wrote, or move it away to have new credentials made (a server already "
-           f"started in {path.parent} then needs a new --data-dir)")
+    fix = (
+        f"restore the file newsgold wrote, or move it away to have new credentials made (a server already "
+        f"started in {path.parent} then needs a new --data-dir)"
+    )
     try:
         saved = parse_json(path.read_bytes(), str(path))
     except DocumentError as exc:
@@ -89,8 +100,13 @@ def _saved_credentials(path: Path) -> dict:
         raise ServerError(f"{path}: {cause}; {fix}") from None
     except OSError as exc:
         raise ServerError(f"{path}: cannot be read ({exc.strerror}); {fix}") from None
-    wrong = [key for key in ("username", "password", "token")
-             if not isinstance(saved, dict) or not isinstance(saved.get(key), str) or not saved[key]]
+    wrong = [
+        key
+        for key in ("username", "password", "token")
+        if not isinstance(saved, dict) or not isinstance(saved.get(key), str) or not saved[key]
+    ]
     if wrong:
-        raise ServerError(f"{path}: not the credentials newsgold writes ({', '.join(wrong)} missing or not text); {fix}")
+        raise ServerError(
+            f"{path}: not the credentials newsgold writes ({', '.join(wrong)} missing or not text); {fix}"
+        )
     return saved

@@ -60,8 +60,9 @@ def latest_by_person(annotations: list[dict], users: dict[int, str]) -> dict[str
     return dict(sorted(latest.items()))
 
 
-def resolve_annotations(text: str, annotations: list[dict], policy: str, users: dict[int, str],
-                        config: LabelingConfig = NEWSGOLD_CONFIG) -> Resolved | None:
+def resolve_annotations(
+    text: str, annotations: list[dict], policy: str, users: dict[int, str], config: LabelingConfig = NEWSGOLD_CONFIG
+) -> Resolved | None:
     """Pick the human truth of one task, its regions read as `config` says; None when it has
     no usable annotation."""
     usable = usable_annotations(annotations)
@@ -103,32 +104,47 @@ def _majority(text: str, votes: dict[str, dict], candidates: int, config: Labeli
     people = len(votes)
     kept = sorted(k for k, names in drawn.items() if 2 * len(names) > people)
     ids = {k: f"m{i}" for i, k in enumerate(kept, start=1)}
-    spans = [Span(k[0], k[1], k[2], text[k[0]:k[1]], id=ids[k]) for k in kept]
-    relations = [Relation(ids[h], ids[t], label) for (h, t, label), names in sorted(related.items())
-                 if 2 * len(names) > people]
+    spans = [Span(k[0], k[1], k[2], text[k[0] : k[1]], id=ids[k]) for k in kept]
+    relations = [
+        Relation(ids[h], ids[t], label) for (h, t, label), names in sorted(related.items()) if 2 * len(names) > people
+    ]
     # the vote joins relations by their spans' offsets: checked again among the kept spans
     relations, faults = relation_faults(relations, span_labels(spans), config.relations)
     problems += [Problem(f.kind, f.relation.to_dict(), f"{f.message}; left out") for f in faults]
 
     def span_dict(key: tuple) -> dict:
-        return {"start": key[0], "end": key[1], "label": key[2], "text": text[key[0]:key[1]]}
+        return {"start": key[0], "end": key[1], "label": key[2], "text": text[key[0] : key[1]]}
 
     def outvoted(names: set[str]) -> tuple[dict, str]:
         who = sorted(names)
-        return ({"drawn_by": who, "votes": len(who), "annotators": people},
-                f"drawn by {', '.join(who)}: {len(who)} of {people} annotators' votes, a majority needs "
-                f"{people // 2 + 1}; not kept")
+        return (
+            {"drawn_by": who, "votes": len(who), "annotators": people},
+            f"drawn by {', '.join(who)}: {len(who)} of {people} annotators' votes, a majority needs "
+            f"{people // 2 + 1}; not kept",
+        )
 
     for key, names in sorted(drawn.items()):  # sorted: set order varies with the hash seed
         if key not in ids:
             votes_of, detail = outvoted(names)
-            problems.append(Problem("tie" if 2 * len(names) == people else "minority",
-                                    {**span_dict(key), **votes_of}, detail))
+            problems.append(
+                Problem("tie" if 2 * len(names) == people else "minority", {**span_dict(key), **votes_of}, detail)
+            )
     for (head, tail, label), names in sorted(related.items()):
         if 2 * len(names) <= people:
             votes_of, detail = outvoted(names)
-            problems.append(Problem("outvoted-relation", {
-                "start": min(head[0], tail[0]), "end": max(head[1], tail[1]), "label": label,
-                "text": f"{text[head[0]:head[1]]} → {text[tail[0]:tail[1]]}",
-                "head": span_dict(head), "tail": span_dict(tail), **votes_of}, detail))
+            problems.append(
+                Problem(
+                    "outvoted-relation",
+                    {
+                        "start": min(head[0], tail[0]),
+                        "end": max(head[1], tail[1]),
+                        "label": label,
+                        "text": f"{text[head[0] : head[1]]} → {text[tail[0] : tail[1]]}",
+                        "head": span_dict(head),
+                        "tail": span_dict(tail),
+                        **votes_of,
+                    },
+                    detail,
+                )
+            )
     return Resolved(spans, relations, list(votes), "majority", problems, candidates)

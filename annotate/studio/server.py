@@ -37,9 +37,17 @@ from pathlib import Path
 from typing import Callable
 
 from newsgold.annotate.studio import database as db
+
 # The private files' names and checks, offered here too (server.STATE_FILE, server.ServerError, ...).
 from newsgold.annotate.studio.private import (  # noqa: F401
-    CREDENTIALS_FILE, DATABASE, LOG_FILE, PRIVATE_FILES, STATE_FILE, ServerError, _write_private, credentials,
+    CREDENTIALS_FILE,
+    DATABASE,
+    LOG_FILE,
+    PRIVATE_FILES,
+    STATE_FILE,
+    ServerError,
+    _write_private,
+    credentials,
     private_folder,
 )
 
@@ -75,9 +83,11 @@ class ServerStatus:
     def where(self) -> str:
         """Where the local server was looked for, and how to point elsewhere."""
         missing = "" if self.data_dir.is_dir() else ", which does not exist"
-        return (f"looked in the data folder {self.data_dir}{missing} (from --data-dir, else ${DATA_DIR_ENV}, "
-                f"else ./{DEFAULT_DATA_DIR}); pass --data-dir DIR or set {DATA_DIR_ENV} to the folder of a "
-                "running server, or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY to use another server")
+        return (
+            f"looked in the data folder {self.data_dir}{missing} (from --data-dir, else ${DATA_DIR_ENV}, "
+            f"else ./{DEFAULT_DATA_DIR}); pass --data-dir DIR or set {DATA_DIR_ENV} to the folder of a "
+            "running server, or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY to use another server"
+        )
 
 
 @dataclass(frozen=True)
@@ -104,8 +114,10 @@ def checked_url(url: str) -> str:
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ServerError(f"LABEL_STUDIO_URL {url!r} is not an http(s) address with a host and a valid port; "
-                          "set it to the address Label Studio's web UI opens at (e.g. http://localhost:8080)")
+        raise ServerError(
+            f"LABEL_STUDIO_URL {url!r} is not an http(s) address with a host and a valid port; "
+            "set it to the address Label Studio's web UI opens at (e.g. http://localhost:8080)"
+        )
     return url
 
 
@@ -142,8 +154,9 @@ def _identity(pid: int) -> dict | None:
         if fields[0] in ("Z", "X"):  # exited, not yet reaped
             return None
         return {"started": fields[19], "cmdline": cmdline.decode(errors="replace").split("\0")[:-1]}
-    found = subprocess.run(["ps", "-p", str(pid), "-o", "stat=", "-o", "lstart=", "-o", "args="],
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["ps", "-p", str(pid), "-o", "stat=", "-o", "lstart=", "-o", "args="], capture_output=True, text=True
+    )
     if found.returncode != 0 or not found.stdout.strip() or found.stdout.split()[0].startswith("Z"):
         return None
     words = found.stdout.split()
@@ -179,8 +192,10 @@ def _checked_state(folder: Path) -> tuple[dict | None, tuple[str, ...]]:
     (folder / STATE_FILE).unlink(missing_ok=True)
     pid = state.get("pid") if isinstance(state, dict) else None
     if isinstance(pid, int) and _alive(pid):
-        return None, (f"{folder / STATE_FILE} named pid {pid}, which is now another program "
-                      "(start time or command line differ): left it alone and removed the stale state file",)
+        return None, (
+            f"{folder / STATE_FILE} named pid {pid}, which is now another program "
+            "(start time or command line differ): left it alone and removed the stale state file",
+        )
     return None, ()
 
 
@@ -236,13 +251,12 @@ def start(
             raise ServerError(
                 f"the local Label Studio of {folder} (pid {current.pid}, {current.url}) runs on "
                 f"{_database_name(current.database, folder)}, not on {_database_name(wanted, folder)}; stop it "
-                "first (annotate server --stop), or pass another --data-dir for a second server")
+                "first (annotate server --stop), or pass another --data-dir for a second server"
+            )
         return ServerStatus(True, current.url, current.pid, folder, current.username, notes, current.database)
     executable = shutil.which("label-studio") or str(Path(sys.executable).parent / "label-studio")
     if not Path(executable).exists():
-        raise ServerError(
-            "label-studio is not installed; install the server extra: pip install -e '.[server]'"
-        )
+        raise ServerError("label-studio is not installed; install the server extra: pip install -e '.[server]'")
     port = port or DEFAULT_PORT
     with socket.socket() as probe:
         if probe.connect_ex((HOST, port)) == 0:
@@ -265,7 +279,8 @@ def start(
         raise ServerError(
             f"{pg.masked} already has the admin user {login['username']} with another API token (another data "
             f"folder's server created it); copy that folder's {CREDENTIALS_FILE} into {folder}: every app server "
-            "of one database shares it")
+            "of one database shares it"
+        )
     return ServerStatus(True, url, process.pid, folder, login["username"], notes, pg.masked if pg else None)
 
 
@@ -279,8 +294,16 @@ def authorized(url: str, token: str) -> bool:
         return exc.code not in (401, 403)
 
 
-def _launch(folder: Path, executable: str, port: int, env: dict, url: str, timeout: float,
-            on_wait: Callable[[float], None] | None, pg: db.Database | None) -> subprocess.Popen:
+def _launch(
+    folder: Path,
+    executable: str,
+    port: int,
+    env: dict,
+    url: str,
+    timeout: float,
+    on_wait: Callable[[float], None] | None,
+    pg: db.Database | None,
+) -> subprocess.Popen:
     """Run label-studio on `port` and wait until it answers; the state file records it."""
     log = os.fdopen(os.open(folder / LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
     process = subprocess.Popen(
@@ -293,22 +316,24 @@ def _launch(folder: Path, executable: str, port: int, env: dict, url: str, timeo
         umask=0o077,  # its database, uploads and exports: owner-only
     )
     log.close()
-    state = {"pid": process.pid, "url": url, "port": port, "started": (_identity(process.pid) or {}).get("started"),
-             "database": pg.masked if pg else None}
+    state = {
+        "pid": process.pid,
+        "url": url,
+        "port": port,
+        "started": (_identity(process.pid) or {}).get("started"),
+        "database": pg.masked if pg else None,
+    }
     _write_private(folder / STATE_FILE, json.dumps(state))
     started = time.monotonic()
     while not healthy(url):
         if process.poll() is not None:
             raise ServerError(
-                f"label-studio exited with code {process.returncode} while starting; "
-                f"see {folder / LOG_FILE}"
+                f"label-studio exited with code {process.returncode} while starting; see {folder / LOG_FILE}"
             )
         waited = time.monotonic() - started
         if waited > timeout:
             stop(folder)
-            raise ServerError(
-                f"label-studio did not answer on {url} within {timeout:.0f} s; see {folder / LOG_FILE}"
-            )
+            raise ServerError(f"label-studio did not answer on {url} within {timeout:.0f} s; see {folder / LOG_FILE}")
         if on_wait:
             on_wait(waited)
         time.sleep(1.0)
@@ -365,8 +390,9 @@ def connection(folder: str | Path | None = None) -> Connection:
     current = status(folder)
     if not current.running:
         stale = "".join(f" ({note})" for note in current.notes)
-        raise ServerError(f"no Label Studio server is running{stale}; {current.where()}; "
-                          "or start one with `annotate server`")
+        raise ServerError(
+            f"no Label Studio server is running{stale}; {current.where()}; or start one with `annotate server`"
+        )
     return Connection(current.url, credentials(folder)["token"], local=True)
 
 

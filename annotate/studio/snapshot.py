@@ -64,8 +64,11 @@ DOWNLOAD_CHUNK = 1 << 20
 SNAPSHOT_OPTIONS = {
     "task_filter_options": {"only_with_annotations": False},
     "annotation_filter_options": {"usual": True, "ground_truth": True, "skipped": True},
-    "serialization_options": {"predictions": {"only_id": True}, "drafts": {"only_id": True},
-                              "include_annotation_history": False},
+    "serialization_options": {
+        "predictions": {"only_id": True},
+        "drafts": {"only_id": True},
+        "include_annotation_history": False,
+    },
 }
 
 
@@ -79,13 +82,21 @@ def export_timeout() -> float:
     except ValueError:
         seconds = -1.0
     if not seconds > 0:
-        raise LabelStudioError(f"${TIMEOUT_ENV}={value!r} is not a number of seconds above 0; "
-                               f"set it to e.g. {SNAPSHOT_TIMEOUT:.0f}, or unset it")
+        raise LabelStudioError(
+            f"${TIMEOUT_ENV}={value!r} is not a number of seconds above 0; "
+            f"set it to e.g. {SNAPSHOT_TIMEOUT:.0f}, or unset it"
+        )
     return seconds
 
 
-def wait_for_snapshot(status: Callable[[], str], title: str, timeout: float, tick: Callable[[], None] = lambda: None,
-                      sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+def wait_for_snapshot(
+    status: Callable[[], str],
+    title: str,
+    timeout: float,
+    tick: Callable[[], None] = lambda: None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
     """Poll `status()` of the export snapshot of project `title` until it is "completed": first
     after a quarter of a second, then less often, at most every 5 s, calling `tick()` at each
     wait. A LabelStudioError when the server says it failed or after `timeout` seconds."""
@@ -95,13 +106,16 @@ def wait_for_snapshot(status: Callable[[], str], title: str, timeout: float, tic
         if found == "completed":
             return
         if found == "failed":
-            raise LabelStudioError(f"project {title!r}: Label Studio could not write the export snapshot "
-                                   "(status failed); its log says why; export again once it is fixed")
+            raise LabelStudioError(
+                f"project {title!r}: Label Studio could not write the export snapshot "
+                "(status failed); its log says why; export again once it is fixed"
+            )
         left = deadline - clock()
         if left <= 0:
             raise LabelStudioError(
                 f"project {title!r}: the export snapshot is still {found!r} after {timeout:.0f} s; check that "
-                f"the server's export worker runs, or allow more seconds with ${TIMEOUT_ENV}")
+                f"the server's export worker runs, or allow more seconds with ${TIMEOUT_ENV}"
+            )
         tick()
         sleep(min(pause, left))
         pause = min(pause * 2, 5.0)

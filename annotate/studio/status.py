@@ -57,7 +57,8 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
             per_annotator[annotator_name(annotation, users)][kind] += 1
             # only what the times need: a project's tasks stream through, its annotations are not kept
             times[started_from(annotation, versions)].append(
-                {"was_cancelled": annotation.get("was_cancelled"), "lead_time": annotation.get("lead_time")})
+                {"was_cancelled": annotation.get("was_cancelled"), "lead_time": annotation.get("lead_time")}
+            )
         text = (task.get("data") or {}).get("text") or ""
         human = resolve_annotations(text, annotations, "latest", users) if usable else None
         for prediction in task.get("predictions") or []:
@@ -72,7 +73,9 @@ def project_status(tasks, users: dict[int, str] | None = None) -> dict:
         "totals": {k: totals[k] for k in ("tasks", "annotated", "skipped", "remaining")},
         "annotators": {name: dict(c) for name, c in sorted(per_annotator.items())},
         "predictions": dict(predictions),
-        "acceptance": {v: {label: dict(c) for label, c in sorted(by_label.items())} for v, by_label in acceptance.items()},
+        "acceptance": {
+            v: {label: dict(c) for label, c in sorted(by_label.items())} for v, by_label in acceptance.items()
+        },
         "annotation_time": {version: _time(times[version]) for version in sorted(times)},
         "overlap_tasks": {n: {"tasks": c["tasks"], "reached": c["reached"]} for n, c in sorted(overlap.items())},
     }
@@ -122,6 +125,7 @@ def compare_spans(predicted, gold) -> list[tuple[str, str]]:
     changed + deleted + added: one predicted span over two gold ones is one change and one
     addition, two predicted spans over one gold one a change and a deletion.
     """
+
     def key(span):
         return span.start, span.end, span.label
 
@@ -133,8 +137,10 @@ def compare_spans(predicted, gold) -> list[tuple[str, str]]:
     def preference(p, g):
         return (-(min(p.end, g.end) - max(p.start, g.start)), p.label != g.label, g.start)
 
-    options = [sorted((g for g in range(len(rest_g)) if _overlaps(p, rest_g[g])),
-                      key=lambda g, p=p: preference(p, rest_g[g])) for p in rest_p]
+    options = [
+        sorted((g for g in range(len(rest_g)) if _overlaps(p, rest_g[g])), key=lambda g, p=p: preference(p, rest_g[g]))
+        for p in rest_p
+    ]
     owner: dict[int, int] = {}  # gold index -> predicted index (a maximum matching, Kuhn's algorithm)
 
     def augment(p: int, seen: set[int]) -> bool:

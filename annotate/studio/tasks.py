@@ -41,13 +41,16 @@ def task_fault(task: dict) -> str | None:
     `source` text), `annotations` a list of objects, each with `result` a list, `was_cancelled`
     and `ground_truth` true/false, `completed_by` a user id or object, `updated_at` and
     `created_at` text, `id` an integer. A missing or null field is fine (its default)."""
+
     def wrong(name: str, value, kinds, what: str) -> str | None:
         kinds = kinds if isinstance(kinds, tuple) else (kinds,)
         if value is None:
             return None
         if isinstance(value, bool) != (bool in kinds) or not isinstance(value, kinds):
             return f"{name} is {_kind(value)}, not {what}"
-        if name != f"data.{DOC_ID_FIELD}" and not _fits(value):  # a document id of any size is an id (documents.normalize_id)
+        if name != f"data.{DOC_ID_FIELD}" and not _fits(
+            value
+        ):  # a document id of any size is an id (documents.normalize_id)
             return f"{name} is {str(value)[:40]}, beyond any id Label Studio gives"
         return None
 
@@ -65,10 +68,15 @@ def task_fault(task: dict) -> str | None:
         where = f"annotations[{k}]"
         if not isinstance(annotation, dict):
             return f"{where} is {_kind(annotation)}, not an object"
-        for name, kinds, what in (("result", list, "a list of regions"), ("was_cancelled", bool, "true/false"),
-                                  ("ground_truth", bool, "true/false"), ("completed_by", (*_ID, dict), "a user"),
-                                  ("updated_at", str, "a time"), ("created_at", str, "a time"),
-                                  ("id", _ID, "an annotation id")):
+        for name, kinds, what in (
+            ("result", list, "a list of regions"),
+            ("was_cancelled", bool, "true/false"),
+            ("ground_truth", bool, "true/false"),
+            ("completed_by", (*_ID, dict), "a user"),
+            ("updated_at", str, "a time"),
+            ("created_at", str, "a time"),
+            ("id", _ID, "an annotation id"),
+        ):
             if found := wrong(f"{where}.{name}", annotation.get(name), kinds, what):
                 return found
     return None

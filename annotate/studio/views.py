@@ -57,21 +57,38 @@ def shown_version(ls: LabelStudio, project: Project, pushed: set[str], switch: b
     if len(pushed) == 1 and (switch or not shown):
         version = next(iter(pushed))
         ls.show_model_version(project, version)
-        return (f"project {project.title!r} now pre-labels tasks with, and orders tab {TITLE!r} by, {version!r} "
-                f"(was {shown!r}); tasks without it are shown no pre-annotation") if shown else None
-    return (f"project {project.title!r} pre-labels tasks with, and orders tab {TITLE!r} by, the predictions of "
-            f"{f'model version {shown!r}' if shown else 'no single model version'}, not "
-            f"{', '.join(sorted(pushed))} of this push; to use this round choose it in the project's Settings → "
-            "Annotation → Prelabeling")
+        return (
+            (
+                f"project {project.title!r} now pre-labels tasks with, and orders tab {TITLE!r} by, {version!r} "
+                f"(was {shown!r}); tasks without it are shown no pre-annotation"
+            )
+            if shown
+            else None
+        )
+    return (
+        f"project {project.title!r} pre-labels tasks with, and orders tab {TITLE!r} by, the predictions of "
+        f"{f'model version {shown!r}' if shown else 'no single model version'}, not "
+        f"{', '.join(sorted(pushed))} of this push; to use this round choose it in the project's Settings → "
+        "Annotation → Prelabeling"
+    )
 
 
 def ensure_view(ls: LabelStudio, project: Project) -> tuple[int | None, str]:
     """Make the project hold exactly one tab `TITLE`, ordered and showing the score; returns its
     id (None if someone deleted it meanwhile) and what was done: "created", "repaired" (its
     ordering or score column put back) or "kept"."""
-    view, outcome = _one_tab(ls, project, TITLE, lambda: {
-        "title": TITLE, "ordering": ORDERING, "type": "list", "target": "tasks",
-        "hiddenColumns": _shown(None, ls.hidden_columns(project))})
+    view, outcome = _one_tab(
+        ls,
+        project,
+        TITLE,
+        lambda: {
+            "title": TITLE,
+            "ordering": ORDERING,
+            "type": "list",
+            "target": "tasks",
+            "hiddenColumns": _shown(None, ls.hidden_columns(project)),
+        },
+    )
     if view is None:  # deleted meanwhile by someone else: the next push makes it again
         return None, outcome
     data = {key: value for key, value in view["data"].items() if key not in ("filters", "selectedItems")}
@@ -110,9 +127,12 @@ def id_filters(task_ids) -> dict:
             runs[-1][1] = tid
         else:
             runs.append([tid, tid])
-    items = [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": low} if low == high else
-             {"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": {"min": low, "max": high}}
-             for low, high in runs] or [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": 0}]
+    items = [
+        {"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": low}
+        if low == high
+        else {"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": {"min": low, "max": high}}
+        for low, high in runs
+    ] or [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": 0}]
     return {"conjunction": "or", "items": items}
 
 
@@ -122,9 +142,19 @@ def ensure_adjudication_view(ls: LabelStudio, project: Project, task_ids) -> tup
     Manager has no filter on ground truth), ordered by id; returns its id and "created",
     "updated" (its tasks changed) or "kept"."""
     filters = id_filters(task_ids)
-    view, outcome = _one_tab(ls, project, ADJUDICATE_TITLE, lambda: {
-        "title": ADJUDICATE_TITLE, "ordering": ["tasks:id"], "type": "list", "target": "tasks",
-        "filters": filters, "hiddenColumns": ls.hidden_columns(project)})
+    view, outcome = _one_tab(
+        ls,
+        project,
+        ADJUDICATE_TITLE,
+        lambda: {
+            "title": ADJUDICATE_TITLE,
+            "ordering": ["tasks:id"],
+            "type": "list",
+            "target": "tasks",
+            "filters": filters,
+            "hiddenColumns": ls.hidden_columns(project),
+        },
+    )
     if view is None:
         return None, outcome
     if view["data"].get("filters") != filters:

@@ -34,14 +34,18 @@ def _next_word(text: str, span: str, cursor: int) -> int:
     """The first occurrence of `span` at or after `cursor` that is whole words (no letter or
     digit just before or after it): the rule the annotators' checker applies."""
     start = text.find(span, cursor)
-    while start != -1 and ((start and text[start - 1].isalnum())
-                           or (start + len(span) < len(text) and text[start + len(span)].isalnum())):
+    while start != -1 and (
+        (start and text[start - 1].isalnum()) or (start + len(span) < len(text) and text[start + len(span)].isalnum())
+    ):
         start = text.find(span, start + 1)
     return start
 
 
-def build(ann_path: Path = HERE / "seeds.ann", lines: list[tuple[int, str]] | None = None,
-          annotator: str = "newsgold developers") -> list[dict]:
+def build(
+    ann_path: Path = HERE / "seeds.ann",
+    lines: list[tuple[int, str]] | None = None,
+    annotator: str = "newsgold developers",
+) -> list[dict]:
     """The records of an annotation file (or of its numbered `lines`, e.g. one document's block)."""
     schema = load_schema()
     relation_ends = {r.name: (r.head, r.tail) for r in schema.relations}
@@ -134,11 +138,16 @@ def whole_tokens(record: dict) -> dict:
         return record
     gone = {s["id"] for s in out}
     for s in out:
-        print(f"{record['meta'].get('annotator')}: left out {s['label']} {s['text']!r} at {s['start']} "
-              "(inside a token: guidelines F2)")
-    return {**record, "spans": [s for s in record["spans"] if s["id"] not in gone],
-            "relations": [r for r in record["relations"] if r["head"] not in gone and r["tail"] not in gone],
-            "meta": {**record["meta"], "left_out": [f"{s['label']} {s['text']!r} at {s['start']}" for s in out]}}
+        print(
+            f"{record['meta'].get('annotator')}: left out {s['label']} {s['text']!r} at {s['start']} "
+            "(inside a token: guidelines F2)"
+        )
+    return {
+        **record,
+        "spans": [s for s in record["spans"] if s["id"] not in gone],
+        "relations": [r for r in record["relations"] if r["head"] not in gone and r["tail"] not in gone],
+        "meta": {**record["meta"], "left_out": [f"{s['label']} {s['text']!r} at {s['start']}" for s in out]},
+    }
 
 
 def build_starter() -> dict[str, list[dict]]:
@@ -154,22 +163,26 @@ def build_starter() -> dict[str, list[dict]]:
         if len(annotators) > 1 and ref not in adjudicated:
             sys.exit(f"{ref}: annotated by {', '.join(annotators)} but not adjudicated")
         record = whole_tokens(adjudicated.get(ref) or by_doc[ref][annotators[0]])
-        record = {**record, "story_id": plan["story"][ref],
-                  "meta": {**record["meta"], "annotators": annotators, "document": ref}}
+        record = {
+            **record,
+            "story_id": plan["story"][ref],
+            "meta": {**record["meta"], "annotators": annotators, "document": ref},
+        }
         splits[plan["split"][ref]].append(record)
     return splits
 
 
 GOLD_FILES = ("seeds", "heldout")
 
+
 def starter_agreement() -> dict:
     """Human agreement on the documents annotated twice: the first annotation against the second
     (span F1 as `annotate agreement` computes it, strict and partial, per label and micro;
     relation F1, strict and overlap endpoints, per type and micro), and both annotations against
     the adjudicated one (what the annotators would score against the gold)."""
-    from newsgold.annotate.studio.agreement import pair_scores
     from newsgold.annotate.relscoring import relation_scores
     from newsgold.annotate.scoring import nervaluate_spans
+    from newsgold.annotate.studio.agreement import pair_scores
 
     by_doc, adjudicated, plan = starter_annotations()
     schema = load_schema()
@@ -181,10 +194,17 @@ def starter_agreement() -> dict:
     def compared(reference: list[dict], other: list[dict]) -> dict:
         keyed = [{**r, "id": str(n)} for n, r in enumerate(reference)]
         relations = relation_scores(keyed, {str(n): o for n, o in enumerate(other)}, schema.relation_ends, labels)
-        return {"spans": pair_scores([nervaluate_spans(r["spans"], known) for r in reference],
-                                     [nervaluate_spans(o["spans"], known) for o in other], labels),
-                "relations": {name: {s: scores[s].f1 for s in scores} for name, scores in
-                              [*relations["types"].items(), ("micro", relations["micro"])]}}
+        return {
+            "spans": pair_scores(
+                [nervaluate_spans(r["spans"], known) for r in reference],
+                [nervaluate_spans(o["spans"], known) for o in other],
+                labels,
+            ),
+            "relations": {
+                name: {s: scores[s].f1 for s in scores}
+                for name, scores in [*relations["types"].items(), ("micro", relations["micro"])]
+            },
+        }
 
     report = {"documents": len(twice), "first_vs_second": compared(first, second)}
     if twice and all(ref in adjudicated for ref in twice):
@@ -196,16 +216,25 @@ def starter_agreement() -> dict:
 def agreement_text(report: dict) -> str:
     """The README's agreement section: F1 tables of `starter_agreement`."""
     labels = list(load_schema().label_names)
-    lines = [f"On the {report['documents']} documents annotated twice (F1; spans as `annotate agreement` "
-             "computes them: strict = same start, end and label, partial = overlapping with the same label "
-             "counting 1/2; relations: the type and both endpoints, strict or overlapping):", ""]
-    for key, title in (("first_vs_second", "first annotator vs second"),
-                       ("annotators_vs_adjudicated", "each annotator vs the adjudicated gold")):
+    lines = [
+        f"On the {report['documents']} documents annotated twice (F1; spans as `annotate agreement` "
+        "computes them: strict = same start, end and label, partial = overlapping with the same label "
+        "counting 1/2; relations: the type and both endpoints, strict or overlapping):",
+        "",
+    ]
+    for key, title in (
+        ("first_vs_second", "first annotator vs second"),
+        ("annotators_vs_adjudicated", "each annotator vs the adjudicated gold"),
+    ):
         if key not in report:
             continue
         spans, relations = report[key]["spans"], report[key]["relations"]
-        lines += [f"**{title}**", "", "| spans | " + " | ".join(labels) + " | micro |",
-                  "|---|" + "---|" * (len(labels) + 1)]
+        lines += [
+            f"**{title}**",
+            "",
+            "| spans | " + " | ".join(labels) + " | micro |",
+            "|---|" + "---|" * (len(labels) + 1),
+        ]
         for scheme in ("strict", "partial"):
             cells = ["–" if spans[l][scheme] is None else f"{spans[l][scheme]:.3f}" for l in labels + ["micro"]]
             lines.append(f"| {scheme} | " + " | ".join(cells) + " |")
@@ -231,5 +260,6 @@ if __name__ == "__main__":
         readme = (STARTER / "README.md").read_text()
         head, rest = readme.split("<!-- agreement:start -->\n")
         _, tail = rest.split("<!-- agreement:end -->")
-        (STARTER / "README.md").write_text(f"{head}<!-- agreement:start -->\n{agreement_text(agreement)}"
-                                           f"<!-- agreement:end -->{tail}")
+        (STARTER / "README.md").write_text(
+            f"{head}<!-- agreement:start -->\n{agreement_text(agreement)}<!-- agreement:end -->{tail}"
+        )

@@ -45,7 +45,8 @@ GOLD = ROOT / "seeds" / "gold" / "starter"
 SCHEMA = load_schema()
 ENDS, LABELS = SCHEMA.relation_ends, list(SCHEMA.label_names)
 GRID = [dict(C=c, same_sentence=True, reach=r) for c in (1.0, 3.0) for r in (None, 20, 30)] + [
-    dict(C=3.0, same_sentence=False, reach=15)]
+    dict(C=3.0, same_sentence=False, reach=15)
+]
 
 
 def read(name: str) -> list[dict]:
@@ -55,8 +56,11 @@ def read(name: str) -> list[dict]:
 def figures(gold: list[dict], predicted: dict) -> dict:
     report = event_scores(gold, predicted, SCHEMA, LABELS)
     arg = report["argument_classification"]
-    row = {"trigger_strict": report["triggers"]["strict"]["f1"],
-           "arg_strict": arg["micro"]["strict"]["f1"], "arg_overlap": arg["micro"]["overlap"]["f1"]}
+    row = {
+        "trigger_strict": report["triggers"]["strict"]["f1"],
+        "arg_strict": arg["micro"]["strict"]["f1"],
+        "arg_overlap": arg["micro"]["overlap"]["f1"],
+    }
     for role, schemes in arg["roles"].items():
         row[f"{role}_strict"] = schemes["strict"]["f1"]
     for name, schemes in report["relations"]["types"].items():
@@ -71,8 +75,10 @@ def show(title: str, rows: dict[str, dict]) -> None:
         print(f"| {name} | " + " | ".join(cell(row[k]) for k in keys) + " |")
     rules, linker = rows["rules"], rows["linker"]
     if rules["arg_strict"] is not None and linker["arg_strict"] is not None:
-        print(f"argument classification F1 (strict): linker - rules = {linker['arg_strict'] - rules['arg_strict']:+.3f}"
-              + (f", linker / rules = {linker['arg_strict'] / rules['arg_strict']:.2f}" if rules["arg_strict"] else ""))
+        print(
+            f"argument classification F1 (strict): linker - rules = {linker['arg_strict'] - rules['arg_strict']:+.3f}"
+            + (f", linker / rules = {linker['arg_strict'] / rules['arg_strict']:.2f}" if rules["arg_strict"] else "")
+        )
 
 
 def end_to_end(gold: list[dict], linkers: dict) -> tuple[dict[str, dict], dict]:
@@ -102,8 +108,11 @@ def _roles(record: dict) -> list[tuple[tuple, tuple]]:
     (start, end, label)."""
     at = {s["id"]: (s["start"], s["end"], s["label"]) for s in record.get("spans") or []}
     roles = {name for name, (head, _) in ENDS.items() if head == SCHEMA.event_trigger}
-    return [(at[r["head"]], at[r["tail"]]) for r in record.get("relations") or []
-            if r["label"] in roles and r["head"] in at and r["tail"] in at]
+    return [
+        (at[r["head"]], at[r["tail"]])
+        for r in record.get("relations") or []
+        if r["label"] in roles and r["head"] in at and r["tail"] in at
+    ]
 
 
 def ceiling(gold: list[dict], predicted: dict) -> str:
@@ -117,9 +126,11 @@ def ceiling(gold: list[dict], predicted: dict) -> str:
             arguments += 1
             reachable += head in spans and tail in spans
     share = reachable / arguments if arguments else 0.0
-    return (f"ceiling on these spans: {reachable}/{arguments} gold arguments ({share:.3f}) have both their trigger "
-            f"and argument predicted exactly; a perfect linker on them: argument classification F1 (strict) "
-            f"{2 * share / (1 + share):.3f}")
+    return (
+        f"ceiling on these spans: {reachable}/{arguments} gold arguments ({share:.3f}) have both their trigger "
+        f"and argument predicted exactly; a perfect linker on them: argument classification F1 (strict) "
+        f"{2 * share / (1 + share):.3f}"
+    )
 
 
 def outside_window(gold: list[dict], docs, params: dict) -> str:
@@ -160,8 +171,12 @@ def crossfitted(train: list[dict], docs, folds: int = 3) -> list:
     rules, found = RuleAnnotator().warm_up(), [None] * len(train)
     for f in range(folds):
         rest = [row[r["text"]] for r, k in zip(train, fold) if k != f]
-        part = Split(*([getattr(split, name)[k] for k in rest] for name in ("tokens", "tags", "annotated_labels",
-                                                                             "texts", "offsets")))
+        part = Split(
+            *(
+                [getattr(split, name)[k] for k in rest]
+                for name in ("tokens", "tags", "annotated_labels", "texts", "offsets")
+            )
+        )
         model = TaggerAnnotator(fit_tagger(part, features="pipeline"), "crossfit", ANNOTATED_IN)
         held = [k for k in range(len(train)) if fold[k] == f]
         documents = [Document(train[k]["id"], train[k]["text"], "", None, {}) for k in held]
@@ -184,10 +199,12 @@ def fit_time() -> None:
         export_dataset(Path(tmp) / "dataset", from_file=gold_file(), ratios=(1.0, 0.0, 0.0))
         metadata = fit_model(Path(tmp) / "dataset", Path(tmp) / "model", development=development)
     linking = metadata["linker"]
-    print(f"\n## fit time on the starter gold ({metadata['train_documents']} train documents)\n"
-          f"tagger fit: {metadata['fit_seconds']:.2f} s; linker step (fit on {linking.get('candidates')} candidate "
-          f"pairs, choice on {linking.get('chosen_on')}): {linking['fit_seconds']:.2f} s; draws the relations: "
-          f"{linking['relations']}")
+    print(
+        f"\n## fit time on the starter gold ({metadata['train_documents']} train documents)\n"
+        f"tagger fit: {metadata['fit_seconds']:.2f} s; linker step (fit on {linking.get('candidates')} candidate "
+        f"pairs, choice on {linking.get('chosen_on')}): {linking['fit_seconds']:.2f} s; draws the relations: "
+        f"{linking['relations']}"
+    )
 
 
 def curve(train, train_docs, gold, gold_docs, params, out: Path) -> list[tuple[int, float]]:
@@ -238,14 +255,21 @@ def main() -> None:
     gold = read("test") if final else validation
     gold_docs = views([r["text"] for r in gold]) if final else validation_docs
     where = "TEST split (final)" if final else "validation split"
-    linkers = {"linker": fit_linker(train, ENDS, LABELS, True, train_docs, **best),
-               "linker (gold spans only)": fit_linker(train, ENDS, LABELS, True, train_docs, **{**best, "noisy": False}),
-               "linker (+ cross-fitted tagger spans)": fit_linker(train, ENDS, LABELS, True, train_docs,
-                                                                  crossfitted(train, train_docs), **best)}
+    linkers = {
+        "linker": fit_linker(train, ENDS, LABELS, True, train_docs, **best),
+        "linker (gold spans only)": fit_linker(train, ENDS, LABELS, True, train_docs, **{**best, "noisy": False}),
+        "linker (+ cross-fitted tagger spans)": fit_linker(
+            train, ENDS, LABELS, True, train_docs, crossfitted(train, train_docs), **best
+        ),
+    }
     linker = linkers["linker"]
-    show(f"{where}: gold spans (linking alone)", {
-        "rules": figures(gold, linked_records(gold, find_relations, gold_docs)),
-        **{name: figures(gold, linked_records(gold, one.link, gold_docs)) for name, one in linkers.items()}})
+    show(
+        f"{where}: gold spans (linking alone)",
+        {
+            "rules": figures(gold, linked_records(gold, find_relations, gold_docs)),
+            **{name: figures(gold, linked_records(gold, one.link, gold_docs)) for name, one in linkers.items()},
+        },
+    )
     print(outside_window(gold, gold_docs, best))
     rows, spans = end_to_end(gold, linkers)
     show(f"{where}: end to end (rules + starter spans)", rows)
@@ -254,13 +278,20 @@ def main() -> None:
     sweep = []
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
         linker.threshold = threshold
-        sweep.append(f"{threshold}: {cell(figures(gold, linked_records(predicted, linker.link, gold_docs))['arg_strict'])}")
+        sweep.append(
+            f"{threshold}: {cell(figures(gold, linked_records(predicted, linker.link, gold_docs))['arg_strict'])}"
+        )
     linker.threshold = 0.5
     print("linker end to end at decision thresholds (arg F1 strict): " + ", ".join(sweep))
-    points = curve(train, train_docs, gold, gold_docs, best,
-                   ROOT / "exports" / f"bench_events_curve{'' if final else '_validation'}.png")
-    print("learning curve (documents: arg F1 strict on gold spans): "
-          + ", ".join(f"{n}: {cell(f)}" for n, f in points))
+    points = curve(
+        train,
+        train_docs,
+        gold,
+        gold_docs,
+        best,
+        ROOT / "exports" / f"bench_events_curve{'' if final else '_validation'}.png",
+    )
+    print("learning curve (documents: arg F1 strict on gold spans): " + ", ".join(f"{n}: {cell(f)}" for n, f in points))
 
 
 if __name__ == "__main__":

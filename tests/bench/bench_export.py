@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from newsgold.annotate.documents import document_id  # noqa: E402
-from newsgold.annotate.studio.lsformat import to_ls_result  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
+from newsgold.annotate.studio.lsformat import to_ls_result  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 
 CONVERTER = """
@@ -51,13 +51,23 @@ def synthetic_export(path: Path, count: int) -> None:
             spans, relations = annotator.annotate_text(text)
             task = {
                 "id": i + 1,
-                "data": {"text": text, "newsgold_id": document_id(text), "source": f"bench-{i}",
-                         "story_id": f"story-{i // 3}"},
-                "annotations": [{
-                    "id": i + 1, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
-                    "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:00Z",
-                    "result": to_ls_result(text, spans, relations, scores=False),
-                }],
+                "data": {
+                    "text": text,
+                    "newsgold_id": document_id(text),
+                    "source": f"bench-{i}",
+                    "story_id": f"story-{i // 3}",
+                },
+                "annotations": [
+                    {
+                        "id": i + 1,
+                        "completed_by": 1,
+                        "was_cancelled": False,
+                        "ground_truth": False,
+                        "created_at": "2026-11-22T10:00:00Z",
+                        "updated_at": "2026-11-22T10:00:00Z",
+                        "result": to_ls_result(text, spans, relations, scores=False),
+                    }
+                ],
                 "predictions": [],
             }
             out.write(("," if i else "") + json.dumps(task, ensure_ascii=False))
@@ -101,7 +111,9 @@ def main() -> None:
         folder = Path(folder)
         small, large = folder / "small.json", folder / "large.json"
         synthetic_export(small, args.tasks)
-        t_sdk, m_sdk = measure([sys.executable, "-c", CONVERTER.format(root=str(ROOT)), str(small), str(folder / "conll")])
+        t_sdk, m_sdk = measure(
+            [sys.executable, "-c", CONVERTER.format(root=str(ROOT)), str(small), str(folder / "conll")]
+        )
         t_ours, m_ours = run_newsgold(small, folder / "ds-small")
         t_one, m_one = run_newsgold(small, folder / "ds-one", "--workers", "1")
         synthetic_export(large, args.large)
@@ -110,9 +122,13 @@ def main() -> None:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"synthetic Label Studio export: {args.tasks} tasks ({size:.0f} MiB), one annotation each; {cpus} CPUs")
     print(f"SDK converter CONLL2003:        {t_sdk:7.1f} s  {args.tasks / t_sdk:7.0f} tasks/s  peak {m_sdk:6.0f} MiB")
-    print(f"newsgold export:                {t_ours:7.1f} s  {args.tasks / t_ours:7.0f} tasks/s  peak {m_ours:6.0f} MiB")
+    print(
+        f"newsgold export:                {t_ours:7.1f} s  {args.tasks / t_ours:7.0f} tasks/s  peak {m_ours:6.0f} MiB"
+    )
     print(f"newsgold export, --workers 1:   {t_one:7.1f} s  {args.tasks / t_one:7.0f} tasks/s  peak {m_one:6.0f} MiB")
-    print(f"newsgold export, {args.large} tasks: {t_large:7.1f} s  {args.large / t_large:7.0f} tasks/s  peak {m_large:6.0f} MiB")
+    print(
+        f"newsgold export, {args.large} tasks: {t_large:7.1f} s  {args.large / t_large:7.0f} tasks/s  peak {m_large:6.0f} MiB"
+    )
     print(f"speed: newsgold / SDK converter = {t_sdk / t_ours:.1f}x  (target >= 5x); one process {t_sdk / t_one:.1f}x")
     print(f"memory: peak at {args.large} / peak at {args.tasks} tasks = {m_large / m_ours:.2f}x  (target: flat)")
 

@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 from newsgold.annotate.export import ExportReport  # noqa: E402
 from newsgold.annotate.export.batches import conversion, serialise  # noqa: E402
-from newsgold.annotate.formats.labelstudio import iter_ls_export_file  # noqa: E402
 from newsgold.annotate.export.rows import build_row  # noqa: E402
-from newsgold.annotate.studio.resolve import resolve_annotations  # noqa: E402
+from newsgold.annotate.formats.labelstudio import iter_ls_export_file  # noqa: E402
 from newsgold.annotate.schema import load_schema  # noqa: E402
+from newsgold.annotate.studio.resolve import resolve_annotations  # noqa: E402
 from newsgold.annotate.tokens import token_arrays  # noqa: E402
 from tests.bench.bench_export import synthetic_export  # noqa: E402
 from tests.bench.bench_preannotate import best_of  # noqa: E402
@@ -39,7 +39,9 @@ LOOP = "import time; s = time.perf_counter(); x = 0\nfor i in range(20_000_000):
 
 
 def loops(copies: int) -> list[float]:
-    children = [subprocess.Popen([sys.executable, "-c", LOOP], stdout=subprocess.PIPE, text=True) for _ in range(copies)]
+    children = [
+        subprocess.Popen([sys.executable, "-c", LOOP], stdout=subprocess.PIPE, text=True) for _ in range(copies)
+    ]
     return [float(child.communicate()[0]) for child in children]
 
 
@@ -58,8 +60,10 @@ def main() -> None:
         resolved = [resolve_annotations(t["data"]["text"], t["annotations"], "latest", {}) for t in tasks]
 
         def build_rows():
-            return [build_row(str(i), text, "s", "story", r, list(schema.label_names), {}, schema)[0]
-                    for i, (text, r) in enumerate(zip(texts, resolved))]
+            return [
+                build_row(str(i), text, "s", "story", r, list(schema.label_names), {}, schema)[0]
+                for i, (text, r) in enumerate(zip(texts, resolved))
+            ]
 
         rows = build_rows()
         gc.freeze()
@@ -68,8 +72,14 @@ def main() -> None:
             "resolve": lambda: [resolve_annotations(t["data"]["text"], t["annotations"], "latest", {}) for t in tasks],
             "tokenize": lambda: [token_arrays(text) for text in texts],
             "build row": build_rows,
-            "serialise": lambda: [serialise([({**row, "ner_tags": list(row["ner_tags"])}, []) for row in rows[k:k + 256]],
-                                             convert, ExportReport(Path(), "")) for k in range(0, n, 256)],
+            "serialise": lambda: [
+                serialise(
+                    [({**row, "ner_tags": list(row["ner_tags"])}, []) for row in rows[k : k + 256]],
+                    convert,
+                    ExportReport(Path(), ""),
+                )
+                for k in range(0, n, 256)
+            ],
         }
         print(f"{n} synthetic tasks, one process, best of 3, ms per task:")
         for name, work in stages.items():

@@ -59,16 +59,25 @@ SCHEMES = {"strict": "strict", "overlap": "ent_type"}
 def re3d_dataset(folder: Path) -> Path:
     """The re3d dataset as the project builds it: `annotate re3d`, then `annotate export`."""
     annotate = str(Path(sys.executable).parent / "annotate")
-    subprocess.run([annotate, "re3d", str(RE3D), "-o", str(folder / "re3d.jsonl")], check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([annotate, "export", "--from", str(folder / "re3d.jsonl"), "--out", str(folder / "ds")],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [annotate, "re3d", str(RE3D), "-o", str(folder / "re3d.jsonl")], check=True, stdout=subprocess.DEVNULL
+    )
+    subprocess.run(
+        [annotate, "export", "--from", str(folder / "re3d.jsonl"), "--out", str(folder / "ds")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return folder / "ds"
 
 
 def joined(*parts: Split) -> Split:
-    return Split(*(sum((getattr(p, name) for p in parts), []) for name in
-                   ("tokens", "tags", "annotated_labels", "texts", "offsets")))
+    return Split(
+        *(
+            sum((getattr(p, name) for p in parts), [])
+            for name in ("tokens", "tags", "annotated_labels", "texts", "offsets")
+        )
+    )
 
 
 def counts(gold: list[list[str]], predicted: list[list[str]]) -> dict:
@@ -113,10 +122,17 @@ def tagger_part() -> list[list[str]]:
         held = joined(load_split(dataset, "validation"), load_split(dataset, "test"))
         everything = joined(train, held)
     sources = _sources(everything)
-    folds = [(_subset(everything, [i for i, s in enumerate(sources) if s != source]),
-              _subset(everything, [i for i, s in enumerate(sources) if s == source])) for source in sorted(set(sources))]
-    views = {f"story split ({len(train.tokens)} train / {len(held.tokens)} held-out docs)": [(train, held)],
-             f"leave one source out ({len(folds)} folds, pooled)": folds}
+    folds = [
+        (
+            _subset(everything, [i for i, s in enumerate(sources) if s != source]),
+            _subset(everything, [i for i, s in enumerate(sources) if s == source]),
+        )
+        for source in sorted(set(sources))
+    ]
+    views = {
+        f"story split ({len(train.tokens)} train / {len(held.tokens)} held-out docs)": [(train, held)],
+        f"leave one source out ({len(folds)} folds, pooled)": folds,
+    }
     for view, pairs in views.items():
         for features in reversed(KINDS):  # plain first
             pooled, seconds = {}, 0.0
@@ -148,8 +164,12 @@ def _sources(split: Split) -> list[str]:
 
 
 def _subset(split: Split, keep: list[int]) -> Split:
-    return Split(*([getattr(split, name)[i] for i in keep] for name in
-                   ("tokens", "tags", "annotated_labels", "texts", "offsets")))
+    return Split(
+        *(
+            [getattr(split, name)[i] for i in keep]
+            for name in ("tokens", "tags", "annotated_labels", "texts", "offsets")
+        )
+    )
 
 
 VARIANTS = {
@@ -188,7 +208,9 @@ def tagger_cv_part() -> list[list[str]]:
                     for key, value in {**chosen, **settings}.items():
                         setattr(module, key, value)
                     tagger = fit_tagger(fold_train, features=features)
-                    predicted = tagger.predict(fold_held.tokens, context_for(features, fold_held.texts, fold_held.offsets))
+                    predicted = tagger.predict(
+                        fold_held.tokens, context_for(features, fold_held.texts, fold_held.offsets)
+                    )
                     scores[name].append(f1(*counts(fold_held.tags, predicted)["strict", "micro"]))
     finally:
         for key, value in chosen.items():
@@ -198,8 +220,14 @@ def tagger_cv_part() -> list[list[str]]:
     for name, values in scores.items():
         values = np.array(values)
         gain = values - base
-        rows.append([name, f"{values.mean():.3f} ± {values.std():.3f}", f"{gain.mean():+.3f} ± {gain.std():.3f}",
-                     f"{int((gain > 0).sum())}/{len(gain)}"])
+        rows.append(
+            [
+                name,
+                f"{values.mean():.3f} ± {values.std():.3f}",
+                f"{gain.mean():+.3f} ± {gain.std():.3f}",
+                f"{int((gain > 0).sum())}/{len(gain)}",
+            ]
+        )
     return rows
 
 
@@ -227,8 +255,17 @@ def tagger_speed_part() -> list[list[str]]:
                     started = time.perf_counter()
                     done = sum(1 for _ in annotator.annotate_many(documents))
                     seconds = time.perf_counter() - started
-                    rows.append([features, run, str(done), str(words), f"{seconds:.1f}", f"{done / seconds:.0f}",
-                                 f"{words / seconds:.0f}"])
+                    rows.append(
+                        [
+                            features,
+                            run,
+                            str(done),
+                            str(words),
+                            f"{seconds:.1f}",
+                            f"{done / seconds:.0f}",
+                            f"{words / seconds:.0f}",
+                        ]
+                    )
         finally:
             if before is None:
                 del os.environ["NEWSGOLD_CACHE"]
@@ -250,8 +287,11 @@ def rules_part() -> list[list[str]]:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         api.convert_re3d(RE3D, tmp / "re3d.jsonl")
-        corpora = {"seeds (tuned on)": gold / "seeds.jsonl", "starter development split": gold / "starter" / "validation.jsonl",
-                   "re3d (its own labels: ACTOR, LOCATION, COUNT)": tmp / "re3d.jsonl"}
+        corpora = {
+            "seeds (tuned on)": gold / "seeds.jsonl",
+            "starter development split": gold / "starter" / "validation.jsonl",
+            "re3d (its own labels: ACTOR, LOCATION, COUNT)": tmp / "re3d.jsonl",
+        }
         for name, annotator in (("rules alone", RuleAnnotator(pipeline=False)), ("rules + pipeline", RuleAnnotator())):
             annotator.warm_up()
             for corpus, path in corpora.items():
@@ -259,17 +299,37 @@ def rules_part() -> list[list[str]]:
                 report = api.score(path, predicted)
                 strict, overlap = report["micro"]["strict"], report["micro"]["partial"]
                 relations = report["relations"]["micro"]["strict"]["f1"] if report["relations"]["types"] else None
-                rows.append([name, corpus, *(f"{x:.3f}" for x in (strict["precision"], strict["recall"], strict["f1"],
-                             overlap["precision"], overlap["recall"], overlap["f1"])),
-                             "–" if relations is None else f"{relations:.3f}"])
+                rows.append(
+                    [
+                        name,
+                        corpus,
+                        *(
+                            f"{x:.3f}"
+                            for x in (
+                                strict["precision"],
+                                strict["recall"],
+                                strict["f1"],
+                                overlap["precision"],
+                                overlap["recall"],
+                                overlap["f1"],
+                            )
+                        ),
+                        "–" if relations is None else f"{relations:.3f}",
+                    ]
+                )
     return rows
 
 
 def re3d_texts() -> list[str]:
     import json
 
-    return [json.loads(line)["text"] for folder in sorted(RE3D.iterdir()) if folder.is_dir()
-            for line in (folder / "documents.json").read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)["text"]
+        for folder in sorted(RE3D.iterdir())
+        if folder.is_dir()
+        for line in (folder / "documents.json").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def throughput_part(copies: int = 4) -> list[list[str]]:
@@ -289,19 +349,33 @@ def throughput_part(copies: int = 4) -> list[list[str]]:
         # the place index cached first (one short document), so that the cold run differs from the
         # warm one only in the texts it parses
         (tmp / "one.txt").write_text("Fighters crossed into Syria.")
-        subprocess.run([annotate, "preannotate", str(tmp / "one.txt"), "-o", str(tmp / "one.jsonl")], env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [annotate, "preannotate", str(tmp / "one.txt"), "-o", str(tmp / "one.jsonl")],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         seconds = {}
         for run in ("cold (texts new to the cache)", "warm (the same texts again)"):
             started = time.perf_counter()
-            subprocess.run([annotate, "preannotate", str(docs), "-o", str(tmp / f"{len(seconds)}.jsonl")], env=env,
-                           check=True, capture_output=True)
+            subprocess.run(
+                [annotate, "preannotate", str(docs), "-o", str(tmp / f"{len(seconds)}.jsonl")],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             seconds[run] = time.perf_counter() - started
     cold, warm = seconds.values()
     rows = [[run, str(len(lines)), f"{words:,}", f"{t:.2f}"] for run, t in seconds.items()]
     rows.append(["warm / cold (target <= 0.3)", "", "", f"{warm / cold:.3f}"])
-    rows.append([f"words/s parsed on {os.cpu_count()} cores, (cold - warm) / words (target >= 10,000)", "", "",
-                 f"{words / (cold - warm):,.0f}"])
+    rows.append(
+        [
+            f"words/s parsed on {os.cpu_count()} cores, (cold - warm) / words (target >= 10,000)",
+            "",
+            "",
+            f"{words / (cold - warm):,.0f}",
+        ]
+    )
     return rows
 
 
@@ -318,7 +392,10 @@ def ops_part() -> list[list[str]]:
     texts = re3d_texts() * 2
     words = sum(len(t.split()) for t in texts)
     rows, first = [], None
-    for name, options in (("blis (thinc's default)", {"use_blis": True}), ("numpy, one BLAS thread (the layer's)", {"use_blis": False})):
+    for name, options in (
+        ("blis (thinc's default)", {"use_blis": True}),
+        ("numpy, one BLAS thread (the layer's)", {"use_blis": False}),
+    ):
         with warnings.catch_warnings(), use_ops("numpy", **options):
             warnings.simplefilter("ignore")
             nlp = spacy.load(DEFAULT)
@@ -334,22 +411,39 @@ def ops_part() -> list[list[str]]:
     return rows
 
 
-RULES_HEADER = ["rules", "corpus", "strict P", "strict R", "strict F1", "overlap P", "overlap R", "overlap F1", "relations F1"]
+RULES_HEADER = [
+    "rules",
+    "corpus",
+    "strict P",
+    "strict R",
+    "strict F1",
+    "overlap P",
+    "overlap R",
+    "overlap F1",
+    "relations F1",
+]
 THROUGHPUT_HEADER = ["run", "docs", "words", "seconds"]
 OPS_HEADER = ["ops", "words/s, one process", "tokens analysed otherwise"]
 TAGGER_HEADER = ["split", "features", *(f"{s} {l}" for s in SCHEMES for l in ("ACT", "LOC", "CNT", "micro")), "fit s"]
 SPEED_HEADER = ["features", "cache", "docs", "words", "seconds", "docs/s", "words/s"]
 CV_HEADER = ["variant", "strict micro F1", "vs chosen", "won"]
-PARTS = {"tagger": (tagger_part, TAGGER_HEADER), "tagger_cv": (tagger_cv_part, CV_HEADER),
-         "tagger_speed": (tagger_speed_part, SPEED_HEADER), "rules": (rules_part, RULES_HEADER),
-         "throughput": (throughput_part, THROUGHPUT_HEADER), "ops": (ops_part, OPS_HEADER)}
+PARTS = {
+    "tagger": (tagger_part, TAGGER_HEADER),
+    "tagger_cv": (tagger_cv_part, CV_HEADER),
+    "tagger_speed": (tagger_speed_part, SPEED_HEADER),
+    "rules": (rules_part, RULES_HEADER),
+    "throughput": (throughput_part, THROUGHPUT_HEADER),
+    "ops": (ops_part, OPS_HEADER),
+}
 DEFAULT = ("tagger", "tagger_speed", "rules", "throughput", "ops")
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(str(c).ljust(w) if i < 2 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-             for r in [header] + rows]
+    lines = [
+        "  ".join(str(c).ljust(w) if i < 2 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        for r in [header] + rows
+    ]
     return "\n".join([lines[0], "-" * len(lines[0])] + lines[1:])
 
 

@@ -33,11 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from newsgold.annotate.studio import server  # noqa: E402
 from newsgold.annotate.documents import make_document  # noqa: E402
+from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
+from newsgold.annotate.studio import server  # noqa: E402
 from newsgold.annotate.studio.client import LabelStudio  # noqa: E402
 from newsgold.annotate.studio.lsformat import to_ls_result  # noqa: E402
-from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
 from newsgold.annotate.studio.push import task_payload  # noqa: E402
 from tests.bench.bench_export import CONVERTER, measure  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
@@ -129,9 +129,12 @@ def connection(args, folder: Path):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=20000)
-    parser.add_argument("--small", type=int, default=5000, help="tasks of the comparison with the SDK converter (0: skip)")
-    parser.add_argument("--without-stories", type=int, default=20000,
-                        help="tasks of the export with and without story ids (0: skip)")
+    parser.add_argument(
+        "--small", type=int, default=5000, help="tasks of the comparison with the SDK converter (0: skip)"
+    )
+    parser.add_argument(
+        "--without-stories", type=int, default=20000, help="tasks of the export with and without story ids (0: skip)"
+    )
     parser.add_argument("--database", default=None, help="a PostgreSQL URL for the server started here")
     args = parser.parse_args()
     annotate = str(Path(sys.executable).parent / "annotate")
@@ -154,27 +157,45 @@ def main() -> None:
             config = labelstudio_config(load_schema())
             source = folder / "docs.jsonl"
             source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-            say(f"{args.docs} varied documents of {words:.0f} words with rule predictions; Label Studio: {where}; "
-                f"{len(os.sched_getaffinity(0))} CPUs")
+            say(
+                f"{args.docs} varied documents of {words:.0f} words with rule predictions; Label Studio: {where}; "
+                f"{len(os.sched_getaffinity(0))} CPUs"
+            )
 
-            t_push, m_push = measure([sys.executable, "-c", PUSH.format(root=str(ROOT)), url, token, str(source),
-                                      str(folder / "ledgers")])
+            t_push, m_push = measure(
+                [sys.executable, "-c", PUSH.format(root=str(ROOT)), url, token, str(source), str(folder / "ledgers")]
+            )
             raw = ls.create_project("raw bulk import", config, "", "")
-            t_raw, m_raw = measure([sys.executable, "-c", RAW, url, token, str(raw.id),
-                                    str(write_json(folder / "plain.json", plain))])
-            say(f"push (annotate push):       {t_push:7.1f} s  {args.docs / t_push:6.0f} tasks/s  peak {m_push:5.0f} MiB")
+            t_raw, m_raw = measure(
+                [sys.executable, "-c", RAW, url, token, str(raw.id), str(write_json(folder / "plain.json", plain))]
+            )
+            say(
+                f"push (annotate push):       {t_push:7.1f} s  {args.docs / t_push:6.0f} tasks/s  peak {m_push:5.0f} MiB"
+            )
             say(f"raw SDK bulk import:        {t_raw:7.1f} s  {args.docs / t_raw:6.0f} tasks/s  peak {m_raw:5.0f} MiB")
             say(f"push time / raw bulk import: {t_push / t_raw:.2f}x")
 
             gold = ls.create_project("annotated", config, "", "")
-            measure([sys.executable, "-c", RAW, url, token, str(gold.id),
-                     str(write_json(folder / "annotated.json", annotated))])
+            measure(
+                [
+                    sys.executable,
+                    "-c",
+                    RAW,
+                    url,
+                    token,
+                    str(gold.id),
+                    str(write_json(folder / "annotated.json", annotated)),
+                ]
+            )
             env = {**os.environ, "LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": token}
-            t_live, m_live = measure([annotate, "export", "--project", "annotated", "--out", str(folder / "ds-live")],
-                                     env=env)
+            t_live, m_live = measure(
+                [annotate, "export", "--project", "annotated", "--out", str(folder / "ds-live")], env=env
+            )
             left = ls.export_snapshots(gold)
-            say(f"export --project (snapshot): {t_live:6.1f} s  {args.docs / t_live:6.0f} tasks/s  peak {m_live:5.0f} MiB"
-                f"  (snapshots left on the server: {len(left)})")
+            say(
+                f"export --project (snapshot): {t_live:6.1f} s  {args.docs / t_live:6.0f} tasks/s  peak {m_live:5.0f} MiB"
+                f"  (snapshots left on the server: {len(left)})"
+            )
 
             full = folder / "with-predictions.json"
             with open(full, "wb") as sink:
@@ -186,24 +207,30 @@ def main() -> None:
         if args.small:
             small = first_tasks(full, folder / "small.json", args.small)
             size = small.stat().st_size / 2**20
-            t_sdk, m_sdk = measure([sys.executable, "-c", CONVERTER.format(root=str(ROOT)), str(small),
-                                    str(folder / "conll")])
+            t_sdk, m_sdk = measure(
+                [sys.executable, "-c", CONVERTER.format(root=str(ROOT)), str(small), str(folder / "conll")]
+            )
             t_ours, m_ours = measure([annotate, "export", "--from", str(small), "--out", str(folder / "ds-small")])
             say(f"offline, the first {args.small} tasks of the snapshot with whole predictions ({size:.0f} MiB):")
             say(f"  SDK converter CONLL2003:  {t_sdk:7.1f} s  {args.small / t_sdk:6.0f} tasks/s  peak {m_sdk:5.0f} MiB")
-            say(f"  annotate export --from:   {t_ours:7.1f} s  {args.small / t_ours:6.0f} tasks/s  peak {m_ours:5.0f} MiB")
+            say(
+                f"  annotate export --from:   {t_ours:7.1f} s  {args.small / t_ours:6.0f} tasks/s  peak {m_ours:5.0f} MiB"
+            )
             say(f"  speed: newsgold / SDK converter = {t_sdk / t_ours:.1f}x  (target >= 3x)")
         if args.without_stories:
             n = args.without_stories
             with_ids = first_tasks(full, folder / "stories.json", n)
             without = first_tasks(full, folder / "no-stories.json", n, story_ids=False)
             t_with, m_with = measure([annotate, "export", "--from", str(with_ids), "--out", str(folder / "ds-with")])
-            t_without, m_without = measure([annotate, "export", "--from", str(without), "--out",
-                                            str(folder / "ds-without")])
+            t_without, m_without = measure(
+                [annotate, "export", "--from", str(without), "--out", str(folder / "ds-without")]
+            )
             say(f"offline, {n} tasks with story ids:    {t_with:7.1f} s  peak {m_with:5.0f} MiB")
             say(f"offline, {n} tasks without story ids: {t_without:7.1f} s  peak {m_without:5.0f} MiB")
-            say(f"  without / with story ids: time {t_without / t_with:.2f}x (target <= 1.5x), "
-                f"peak memory {m_without / m_with:.2f}x (target <= 1.3x)")
+            say(
+                f"  without / with story ids: time {t_without / t_with:.2f}x (target <= 1.5x), "
+                f"peak memory {m_without / m_with:.2f}x (target <= 1.3x)"
+            )
 
 
 if __name__ == "__main__":

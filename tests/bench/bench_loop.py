@@ -47,9 +47,9 @@ from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
 from newsgold.annotate.preannotate.merge import OWN_GOLD_POLICY, POLICIES, MergedAnnotator  # noqa: E402
 from newsgold.annotate.preannotator import AnnotatedDocument, annotate_all  # noqa: E402
 from newsgold.annotate.re3d import ANNOTATED, convert  # noqa: E402
-from newsgold.annotate.studio.resolve import Resolved  # noqa: E402
 from newsgold.annotate.scoring import score_documents  # noqa: E402
 from newsgold.annotate.spans import Span  # noqa: E402
+from newsgold.annotate.studio.resolve import Resolved  # noqa: E402
 from newsgold.annotate.studio.status import compare_spans  # noqa: E402
 from newsgold.train.evaluate import evaluate  # noqa: E402
 from newsgold.train.predict import TaggerAnnotator  # noqa: E402
@@ -74,8 +74,9 @@ class Corpus:
         self.tokens, self.tags, self.untagged = {}, {}, 0
         for doc in self.documents:
             spans = [Span.from_dict(s) for s in self.gold[doc.id]["spans"]]
-            row, problems = build_row(doc.id, doc.text, doc.source, doc.story_id,
-                                      Resolved(spans, [], ["gold"], "gold"), list(ANNOTATED), {})
+            row, problems = build_row(
+                doc.id, doc.text, doc.source, doc.story_id, Resolved(spans, [], ["gold"], "gold"), list(ANNOTATED), {}
+            )
             self.tokens[doc.id], self.tags[doc.id] = row["tokens"], row["ner_tags"]
             self.untagged += len(problems)  # spans kept in the gold, left out of the tags
 
@@ -123,19 +124,28 @@ def simulate(corpus: Corpus, seed: int, order: str, batch: int, rounds: int, fit
         gold = [corpus.gold[doc.id] for doc in chosen]
         scores = score_documents(gold, [p.to_record() for p in predicted], list(ANNOTATED), schemes=SCHEMES)["micro"]
         effort = [edits(g, p) for g, p in zip(gold, predicted)]
-        row = {"round": number, "trained": len(corrected), "left": left,
-               "strict": scores["strict"], "overlap": scores["ent_type"],
-               **{k: sum(e[k] for e in effort) / len(chosen) for k in ("deleted", "added", "changed", "edits", "scratch")},
-               "tagger_f1": None}
+        row = {
+            "round": number,
+            "trained": len(corrected),
+            "left": left,
+            "strict": scores["strict"],
+            "overlap": scores["ent_type"],
+            **{k: sum(e[k] for e in effort) / len(chosen) for k in ("deleted", "added", "changed", "edits", "scratch")},
+            "tagger_f1": None,
+        }
         if tagger is not None:
             predicted_tags = tagger.predict([corpus.tokens[d.id] for d in held])
-            report = evaluate([corpus.tags[d.id] for d in held], predicted_tags, [list(ANNOTATED)] * len(held), list(ANNOTATED))
+            report = evaluate(
+                [corpus.tags[d.id] for d in held], predicted_tags, [list(ANNOTATED)] * len(held), list(ANNOTATED)
+            )
             row["tagger_f1"] = report["averages"].get("micro", {}).get("f1", 0.0)
         results.append(row)
         corrected += chosen  # the oracle's correction: the gold becomes annotated
         if number + 1 < rounds:
             tagger = fit(corrected, pushed)
-            preannotator = MergedAnnotator(rules, TaggerAnnotator(tagger, f"tagger-round{number}", "label-studio"), policy)
+            preannotator = MergedAnnotator(
+                rules, TaggerAnnotator(tagger, f"tagger-round{number}", "label-studio"), policy
+            )
     return results
 
 
@@ -148,10 +158,12 @@ def fitter(corpus: Corpus):
     def fit(documents: list[Document], pushed: list[Document]) -> SequenceTagger:
         key = (frozenset(d.id for d in documents), frozenset(d.id for d in pushed))
         if key not in fitted:
-            fitted[key] = SequenceTagger().fit([corpus.tokens[d.id] for d in documents],
-                                               [corpus.tags[d.id] for d in documents],
-                                               [list(ANNOTATED)] * len(documents),
-                                               unlabelled=[corpus.tokens[d.id] for d in pushed])
+            fitted[key] = SequenceTagger().fit(
+                [corpus.tokens[d.id] for d in documents],
+                [corpus.tags[d.id] for d in documents],
+                [list(ANNOTATED)] * len(documents),
+                unlabelled=[corpus.tokens[d.id] for d in pushed],
+            )
         return fitted[key]
 
     return fit
@@ -163,9 +175,11 @@ def mean(rows: list[dict], key) -> float:
 
 
 def table(runs: dict[str, list[list[dict]]], rounds: int) -> list[str]:
-    lines = ["| order | round | trained on | strict P | strict R | overlap P | overlap R | edits/doc "
-             "(del + add + chg) | from scratch/doc | edits / scratch | tagger F1 (held-out) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| order | round | trained on | strict P | strict R | overlap P | overlap R | edits/doc "
+        "(del + add + chg) | from scratch/doc | edits / scratch | tagger F1 (held-out) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for order in ORDERS:
         for number in range(rounds):
             rows = [seed_rows[number] for seed_rows in runs[order]]
@@ -176,7 +190,8 @@ def table(runs: dict[str, list[list[dict]]], rounds: int) -> list[str]:
                 f"| {mean(rows, lambda r: r['overlap'].recall):.3f} | {mean(rows, lambda r: r['edits']):.1f} "
                 f"({mean(rows, lambda r: r['deleted']):.1f} + {mean(rows, lambda r: r['added']):.1f} + "
                 f"{mean(rows, lambda r: r['changed']):.1f}) | {mean(rows, lambda r: r['scratch']):.1f} "
-                f"| {mean(rows, lambda r: r['edits'] / r['scratch']):.2f} | {'—' if f1 != f1 else f'{f1:.3f}'} |")
+                f"| {mean(rows, lambda r: r['edits'] / r['scratch']):.2f} | {'—' if f1 != f1 else f'{f1:.3f}'} |"
+            )
     return lines
 
 
@@ -190,10 +205,21 @@ def plot(runs: dict[str, list[list[dict]]], rounds: int, batch: int, policy: str
     x = list(range(rounds))
     for order, colour in zip(ORDERS, ("tab:blue", "tab:orange")):
         per_round = [[seed_rows[n] for seed_rows in runs[order]] for n in x]
-        axis.plot(x, [mean(rows, lambda r: r["edits"]) for rows in per_round], marker="o", color=colour,
-                  label=f"edits, {order}")
-        axis.plot(x, [mean(rows, lambda r: r["scratch"]) for rows in per_round], linestyle="--", color=colour,
-                  alpha=0.6, label=f"from scratch, {order}")
+        axis.plot(
+            x,
+            [mean(rows, lambda r: r["edits"]) for rows in per_round],
+            marker="o",
+            color=colour,
+            label=f"edits, {order}",
+        )
+        axis.plot(
+            x,
+            [mean(rows, lambda r: r["scratch"]) for rows in per_round],
+            linestyle="--",
+            color=colour,
+            alpha=0.6,
+            label=f"from scratch, {order}",
+        )
     axis.set_xticks(x)
     axis.set_xlabel(f"round (batches of {batch} documents; round 0: rules alone)")
     axis.set_ylabel("span edits per document")
@@ -211,26 +237,34 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=4, help="rounds 0 .. rounds-1 (default: up to round 3)")
-    parser.add_argument("--policy", choices=sorted(POLICIES), default=OWN_GOLD_POLICY,
-                        help="how rules and tagger are merged (annotate.preannotate.merge; default: the policy "
-                             "newsgold picks for a model trained on gold corrected in Label Studio, as here)")
+    parser.add_argument(
+        "--policy",
+        choices=sorted(POLICIES),
+        default=OWN_GOLD_POLICY,
+        help="how rules and tagger are merged (annotate.preannotate.merge; default: the policy "
+        "newsgold picks for a model trained on gold corrected in Label Studio, as here)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "exports" / "bench_loop.png")
     args = parser.parse_args()
     started = time.perf_counter()
     corpus = Corpus()
     held_out = len(corpus.documents) - args.batch * args.rounds
     if held_out < 1:
-        parser.error(f"re3d has {len(corpus.documents)} documents: {args.rounds} rounds of {args.batch} leave none held out")
+        parser.error(
+            f"re3d has {len(corpus.documents)} documents: {args.rounds} rounds of {args.batch} leave none held out"
+        )
     runs: dict[str, list[list[dict]]] = {order: [] for order in ORDERS}
     for seed in range(args.seeds):
         fit = fitter(corpus)
         for order in ORDERS:
             runs[order].append(simulate(corpus, seed, order, args.batch, args.rounds, fit, args.policy))
     last = args.rounds - 1
-    print(f"re3d: {len(corpus.documents)} documents, gold for ACTOR, LOCATION, COUNT only (scores and edits count "
-          f"those labels); batches of {args.batch}, rounds 0-{last}, {held_out} documents held out (whole stories); "
-          f"merge policy {args.policy}; mean of {args.seeds} seeds; {corpus.untagged} gold spans misaligned with the tokens (kept in the "
-          "gold, left out of the tags)")
+    print(
+        f"re3d: {len(corpus.documents)} documents, gold for ACTOR, LOCATION, COUNT only (scores and edits count "
+        f"those labels); batches of {args.batch}, rounds 0-{last}, {held_out} documents held out (whole stories); "
+        f"merge policy {args.policy}; mean of {args.seeds} seeds; {corpus.untagged} gold spans misaligned with the tokens (kept in the "
+        "gold, left out of the tags)"
+    )
     print("\n".join(table(runs, args.rounds)))
     plot(runs, args.rounds, args.batch, args.policy, args.out)
     shown = args.out.resolve()
@@ -240,27 +274,37 @@ def main() -> None:
     for order in ORDERS:
         ratio = mean([r[last] for r in runs[order]], lambda r: r["edits"] / r["scratch"])
         edits_, scratch = (mean([r[last] for r in runs[order]], lambda r: r[k]) for k in ("edits", "scratch"))
-        print(f"  edits, {order}: {edits_:.1f} per document against {scratch:.1f} from scratch = {ratio:.2f} "
-              f"(target <= 0.50): {'met' if ratio <= 0.5 else 'MISSED'}")
+        print(
+            f"  edits, {order}: {edits_:.1f} per document against {scratch:.1f} from scratch = {ratio:.2f} "
+            f"(target <= 0.50): {'met' if ratio <= 0.5 else 'MISSED'}"
+        )
     if last >= 1:
-        differences = [lc[last]["tagger_f1"] - rnd[last]["tagger_f1"] for lc, rnd in zip(runs[ORDERS[1]], runs[ORDERS[0]])]
+        differences = [
+            lc[last]["tagger_f1"] - rnd[last]["tagger_f1"] for lc, rnd in zip(runs[ORDERS[1]], runs[ORDERS[0]])
+        ]
         gap = statistics.fmean(differences)
         spread = statistics.stdev(differences) / len(differences) ** 0.5 if len(differences) > 1 else float("nan")
         wins = sum(d >= 0 for d in differences)
         verdict = "MISSED" if gap < 0 else "met"
         if abs(gap) < 2 * spread:
             verdict += ", but a tie within noise (|difference| < 2 standard errors)"
-        print(f"  tagger F1 (held-out), least confident - random: {gap:+.3f} (standard error {spread:.3f}; "
-              f"at or above random in {wins} of {len(differences)} seeds): {verdict}")
+        print(
+            f"  tagger F1 (held-out), least confident - random: {gap:+.3f} (standard error {spread:.3f}; "
+            f"at or above random in {wins} of {len(differences)} seeds): {verdict}"
+        )
     print("notes:")
     if runs[ORDERS[1]][0][last]["left"]:
-        print(f"  the pool holds exactly {args.rounds} batches, so least-confident-first's round {last} is the batch "
-              "left over, the documents the pre-annotator was surest of: random order is the fair measure of one round")
+        print(
+            f"  the pool holds exactly {args.rounds} batches, so least-confident-first's round {last} is the batch "
+            "left over, the documents the pre-annotator was surest of: random order is the fair measure of one round"
+        )
     for order in ORDERS:
         total = statistics.fmean(sum(r["edits"] for r in seed_rows) * args.batch for seed_rows in runs[order])
         scratch = statistics.fmean(sum(r["scratch"] for r in seed_rows) * args.batch for seed_rows in runs[order])
-        print(f"  all rounds, {order}: {total:.0f} edits to annotate the {args.batch * args.rounds} pool documents, "
-              f"{scratch:.0f} from scratch ({total / scratch:.2f})")
+        print(
+            f"  all rounds, {order}: {total:.0f} edits to annotate the {args.batch * args.rounds} pool documents, "
+            f"{scratch:.0f} from scratch ({total / scratch:.2f})"
+        )
     print(f"{time.perf_counter() - started:.0f} s")
 
 

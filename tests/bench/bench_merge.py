@@ -52,9 +52,13 @@ def tagger(dataset: Path, out: Path) -> TaggerAnnotator:
 
 def table(title: str, gold: list[dict], model: TaggerAnnotator, rules: RuleAnnotator) -> dict:
     docs = [document(r) for r in gold]
-    print(f"\n## {title}: {len(gold)} documents, {sum(len(r['spans']) for r in gold)} gold spans; "
-          f"tagger learned {', '.join(model.labels)}")
-    print("| policy | label | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |")
+    print(
+        f"\n## {title}: {len(gold)} documents, {sum(len(r['spans']) for r in gold)} gold spans; "
+        f"tagger learned {', '.join(model.labels)}"
+    )
+    print(
+        "| policy | label | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     micro = {}
     for name in POLICIES:
@@ -67,8 +71,10 @@ def table(title: str, gold: list[dict], model: TaggerAnnotator, rules: RuleAnnot
             if not s.gold and not s.predicted:
                 continue
             shown = f"**{name}**" if name in (DEFAULT_POLICY, OWN_GOLD_POLICY) else name
-            print(f"| {shown} | {label} | {cell(s.precision)} | {cell(s.recall)} | {cell(s.f1)} | {cell(o.precision)} "
-                  f"| {cell(o.recall)} | {cell(o.f1)} | {s.gold} | {s.predicted} |")
+            print(
+                f"| {shown} | {label} | {cell(s.precision)} | {cell(s.recall)} | {cell(s.f1)} | {cell(o.precision)} "
+                f"| {cell(o.recall)} | {cell(o.f1)} | {s.gold} | {s.predicted} |"
+            )
         micro[name] = report["micro"]
     return micro
 
@@ -87,13 +93,25 @@ def main() -> None:
         (tmp / "re3d-all.jsonl").write_text("".join(json.dumps(r) + "\n" for r in kept))
         export_dataset(tmp / "all", from_file=tmp / "re3d-all.jsonl", ratios=(1.0, 0.0, 0.0))
         export_dataset(tmp / "split", from_file=tmp / "re3d.jsonl")
-        on_ours = table("(a) our gold (seeds + held-out), tagger trained on re3d without the held-out texts",
-                        ours, tagger(tmp / "all", tmp / "model-all"), rules)
-        on_seeds_heldout = table("(a') our held-out gold alone (4 re3d texts annotated blind)", heldout,
-                                 tagger(tmp / "all", tmp / "model-all"), rules)
+        on_ours = table(
+            "(a) our gold (seeds + held-out), tagger trained on re3d without the held-out texts",
+            ours,
+            tagger(tmp / "all", tmp / "model-all"),
+            rules,
+        )
+        on_seeds_heldout = table(
+            "(a') our held-out gold alone (4 re3d texts annotated blind)",
+            heldout,
+            tagger(tmp / "all", tmp / "model-all"),
+            rules,
+        )
         split = [r for part in ("validation", "test") for r in read(tmp / "split" / "jsonl" / f"{part}.jsonl")]
-        on_re3d = table("(b) re3d held-out split (validation + test), tagger trained on its train split",
-                        split, tagger(tmp / "split", tmp / "model-split"), rules)
+        on_re3d = table(
+            "(b) re3d held-out split (validation + test), tagger trained on its train split",
+            split,
+            tagger(tmp / "split", tmp / "model-split"),
+            rules,
+        )
     for title, micro in (("our gold", on_ours), ("our held-out gold", on_seeds_heldout)):
         base, chosen = micro["rules"]["ent_type"].precision, micro[DEFAULT_POLICY]["ent_type"].precision
         verdict = "met" if chosen >= base else "NOT met"
@@ -101,9 +119,11 @@ def main() -> None:
     # (b) is the case of a model trained on gold made under the same conventions as the texts it
     # pre-annotates: what a team's own Label Studio export gives, merged by OWN_GOLD_POLICY.
     f1 = {name: on_re3d[name]["strict"].f1 for name in ("rules", "model", DEFAULT_POLICY, OWN_GOLD_POLICY)}
-    print(f"\n(b), tagger and gold of the same conventions: strict F1 of '{OWN_GOLD_POLICY}' (the policy for a model "
-          f"trained on Label Studio gold) {f1[OWN_GOLD_POLICY]:.3f}, the rules alone {f1['rules']:.3f}, the tagger "
-          f"alone {f1['model']:.3f}, the guarded '{DEFAULT_POLICY}' {f1[DEFAULT_POLICY]:.3f}")
+    print(
+        f"\n(b), tagger and gold of the same conventions: strict F1 of '{OWN_GOLD_POLICY}' (the policy for a model "
+        f"trained on Label Studio gold) {f1[OWN_GOLD_POLICY]:.3f}, the rules alone {f1['rules']:.3f}, the tagger "
+        f"alone {f1['model']:.3f}, the guarded '{DEFAULT_POLICY}' {f1[DEFAULT_POLICY]:.3f}"
+    )
 
 
 if __name__ == "__main__":

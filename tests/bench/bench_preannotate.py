@@ -76,8 +76,10 @@ def main() -> None:
                 annotator.annotate_text(text)
 
         t_layer, t_surface = best_of(args.repeats, with_layer), best_of(args.repeats, surface)
-        print(f"rules reading the analysis: {len(some) / t_layer:8.0f} docs/s  "
-              f"(surface rules on the same {len(some)}: {len(some) / t_surface:.0f} docs/s)")
+        print(
+            f"rules reading the analysis: {len(some) / t_layer:8.0f} docs/s  "
+            f"(surface rules on the same {len(some)}: {len(some) / t_surface:.0f} docs/s)"
+        )
 
 
 if __name__ == "__main__":

@@ -22,20 +22,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from newsgold.annotate.studio import server  # noqa: E402
 from newsgold.annotate.documents import group_stories, make_document  # noqa: E402
-from newsgold.annotate.studio.client import LabelStudio  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
-from newsgold.annotate.studio.push import import_documents, task_payload  # noqa: E402
 from newsgold.annotate.schema import labelstudio_config, load_schema  # noqa: E402
+from newsgold.annotate.studio import server  # noqa: E402
+from newsgold.annotate.studio.client import LabelStudio  # noqa: E402
+from newsgold.annotate.studio.push import import_documents, task_payload  # noqa: E402
 from tests.bench.corpus import news_documents  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
-    parser.add_argument("--single-docs", type=int, default=2000,
-                        help="documents for the one-at-a-time peer (its rate is what is compared)")
+    parser.add_argument(
+        "--single-docs",
+        type=int,
+        default=2000,
+        help="documents for the one-at-a-time peer (its rate is what is compared)",
+    )
     args = parser.parse_args()
     schema = load_schema()
     texts = news_documents(args.docs, seed=7)
@@ -58,8 +62,12 @@ def main() -> None:
             for task in payload[: args.single_docs]:
                 created = sdk.tasks.create(project=single.id, data=task["data"])
                 prediction = task["predictions"][0]
-                sdk.predictions.create(task=created.id, result=prediction["result"],
-                                       model_version=prediction["model_version"], score=prediction["score"])
+                sdk.predictions.create(
+                    task=created.id,
+                    result=prediction["result"],
+                    model_version=prediction["model_version"],
+                    score=prediction["score"],
+                )
             t_single = (time.perf_counter() - started) / args.single_docs * args.docs
 
             raw = sdk.projects.create(title="raw bulk import", label_config=config)
@@ -72,9 +80,14 @@ def main() -> None:
 
             def timed_push():
                 started = time.perf_counter()
-                report = import_documents(ours, "newsgold push", schema, documents,
-                                        lambda docs: [annotator.annotate(d).to_record() for d in docs],
-                                        ledger_dir=ledgers)
+                report = import_documents(
+                    ours,
+                    "newsgold push",
+                    schema,
+                    documents,
+                    lambda docs: [annotator.annotate(d).to_record() for d in docs],
+                    ledger_dir=ledgers,
+                )
                 return report, time.perf_counter() - started
 
             report, t_push = timed_push()
@@ -90,8 +103,10 @@ def main() -> None:
 
     words = sum(len(t.split()) for t in texts) / len(texts)
     print(f"{len(documents)} documents of {words:.0f} words, with rule pre-annotations, local Label Studio")
-    print(f"one at a time via SDK:  {t_single:7.1f} s"
-          + (f"  (measured on {args.single_docs}, scaled)" if args.single_docs != args.docs else ""))
+    print(
+        f"one at a time via SDK:  {t_single:7.1f} s"
+        + (f"  (measured on {args.single_docs}, scaled)" if args.single_docs != args.docs else "")
+    )
     print(f"raw SDK bulk import:    {t_raw:7.1f} s")
     print(f"annotate push:          {t_push:7.1f} s  ({report.new_tasks} new tasks)")
     print(f"annotate push again:    {t_again:7.1f} s  ({again.new_tasks} new tasks, ledger trusted)")

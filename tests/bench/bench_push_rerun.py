@@ -27,8 +27,8 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from newsgold.annotate import api, convert_re3d, export_dataset  # noqa: E402
-from newsgold.annotate.studio import push, server  # noqa: E402
 from newsgold.annotate.preannotate import merge  # noqa: E402
+from newsgold.annotate.studio import push, server  # noqa: E402
 from tests.bench.corpus import SEEDS, news_documents  # noqa: E402
 
 
@@ -64,8 +64,11 @@ def main() -> None:
         server.start(tmp / "ls", port=server.free_port())
         try:
             ended = time.perf_counter()
-            for step, model in (("rules push", None), ("model push (new round)", tmp / "model"),
-                                ("model push re-run", tmp / "model")):
+            for step, model in (
+                ("rules push", None),
+                ("model push (new round)", tmp / "model"),
+                ("model push re-run", tmp / "model"),
+            ):
                 if step.endswith("re-run") and not args.no_wait:
                     time.sleep(max(0.0, push.RECONCILE_MARGIN.total_seconds() + 5 - (time.perf_counter() - ended)))
                 counted[0], spent[0] = 0, 0.0
@@ -73,9 +76,11 @@ def main() -> None:
                 report = api.push_documents([docs], "rerun bench", model=model, data_dir=tmp / "ls")
                 ended = time.perf_counter()
                 seconds = ended - started
-                print(f"{step}: {seconds:.1f} s, {report.new_tasks} new tasks, {report.predictions_added} predictions "
-                      f"added to held tasks, {counted[0]} documents pre-annotated by rules + tagger in {spent[0]:.1f} s",
-                      flush=True)
+                print(
+                    f"{step}: {seconds:.1f} s, {report.new_tasks} new tasks, {report.predictions_added} predictions "
+                    f"added to held tasks, {counted[0]} documents pre-annotated by rules + tagger in {spent[0]:.1f} s",
+                    flush=True,
+                )
         finally:
             server.stop(tmp / "ls")
 

@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import orjson  # noqa: E402
 
 from newsgold.annotate import api  # noqa: E402
+from newsgold.annotate.documents import Document  # noqa: E402
 from newsgold.annotate.jsonl import iter_jsonl  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
 from newsgold.annotate.preannotator import annotate_all  # noqa: E402
-from newsgold.annotate.documents import Document  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds" / "gold" / "seeds.jsonl"
@@ -47,8 +47,10 @@ def span_line(report: dict, label: str) -> str:
     row = report["labels"][label] if label in report["labels"] else report["micro"]
     strict, overlap = row["strict"], row["partial"]
     fmt = lambda x: "  –  " if x is None else f"{x:.3f}"  # noqa: E731
-    return (f"{label:9s} strict P {fmt(strict['precision'])} R {fmt(strict['recall'])} F1 {fmt(strict['f1'])}"
-            f" | overlap P {fmt(overlap['precision'])} R {fmt(overlap['recall'])} F1 {fmt(overlap['f1'])}")
+    return (
+        f"{label:9s} strict P {fmt(strict['precision'])} R {fmt(strict['recall'])} F1 {fmt(strict['f1'])}"
+        f" | overlap P {fmt(overlap['precision'])} R {fmt(overlap['recall'])} F1 {fmt(overlap['f1'])}"
+    )
 
 
 def main() -> None:
@@ -72,8 +74,10 @@ def main() -> None:
                     relations = report["relations"]
                     for label, schemes in [*relations["types"].items(), ("all", relations["micro"])]:
                         r = schemes["strict"]
-                        print(f"  {label:9s} {r.gold:4d} {r.predicted:4d}  P {r.precision or 0:.3f} "
-                              f"R {r.recall or 0:.3f} F1 {r.f1 or 0:.3f}")
+                        print(
+                            f"  {label:9s} {r.gold:4d} {r.predicted:4d}  P {r.precision or 0:.3f} "
+                            f"R {r.recall or 0:.3f} F1 {r.f1 or 0:.3f}"
+                        )
             print()
 
 

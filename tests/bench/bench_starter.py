@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from newsgold.annotate.documents import Document  # noqa: E402
 from newsgold.annotate.preannotate import RuleAnnotator  # noqa: E402
-from newsgold.annotate.preannotator import annotate_all  # noqa: E402
 from newsgold.annotate.preannotate.merge import load_merged  # noqa: E402
+from newsgold.annotate.preannotator import annotate_all  # noqa: E402
 from newsgold.annotate.schema import load_schema  # noqa: E402
 from newsgold.annotate.scoring import cell, score_documents  # noqa: E402
 from newsgold.annotate.spans import Span  # noqa: E402
@@ -71,9 +71,13 @@ def scored(gold: list[dict], annotator) -> dict:
 
 
 def table(title: str, gold: list[dict], annotators: dict) -> dict:
-    print(f"\n## {title}: {len(gold)} documents, {sum(len(r['spans']) for r in gold)} gold spans, "
-          f"{sum(len(r['relations']) for r in gold)} gold relations")
-    print("| pre-annotator | label | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |")
+    print(
+        f"\n## {title}: {len(gold)} documents, {sum(len(r['spans']) for r in gold)} gold spans, "
+        f"{sum(len(r['relations']) for r in gold)} gold relations"
+    )
+    print(
+        "| pre-annotator | label | strict P | strict R | strict F1 | overlap P | overlap R | overlap F1 | gold | predicted |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     reports = {}
     for name, annotator in annotators.items():
@@ -83,8 +87,10 @@ def table(title: str, gold: list[dict], annotators: dict) -> dict:
         rows.append(("relations", {"strict": rel["micro"]["strict"], "ent_type": rel["micro"]["overlap"]}))
         for label, schemes in rows:
             s, o = schemes["strict"], schemes["ent_type"]
-            print(f"| {name} | {label} | {cell(s.precision)} | {cell(s.recall)} | {cell(s.f1)} | {cell(o.precision)} "
-                  f"| {cell(o.recall)} | {cell(o.f1)} | {s.gold} | {s.predicted} |")
+            print(
+                f"| {name} | {label} | {cell(s.precision)} | {cell(s.recall)} | {cell(s.f1)} | {cell(o.precision)} "
+                f"| {cell(o.recall)} | {cell(o.f1)} | {s.gold} | {s.predicted} |"
+            )
     print("\n| pre-annotator | edits to the gold | from scratch | ratio |\n|---|---|---|---|")
     for name, report in reports.items():
         needed, scratch = report["edits"]
@@ -97,21 +103,28 @@ def verdict(report: dict) -> str:
     action = report["labels"]["ACTION"]["ent_type"].recall
     needed, scratch = report["edits"]
     checks = [o.f1 >= 0.75 and o.precision >= 0.85, action >= 0.65, s.f1 >= 0.65, needed / scratch <= 0.50]
-    return (f"overlap F1 {o.f1:.3f} at P {o.precision:.3f}, ACTION overlap R {action:.3f}, strict F1 {s.f1:.3f}, "
-            f"edits {needed / scratch:.3f}: {sum(checks)} of 4 targets met")
+    return (
+        f"overlap F1 {o.f1:.3f} at P {o.precision:.3f}, ACTION overlap R {action:.3f}, strict F1 {s.f1:.3f}, "
+        f"edits {needed / scratch:.3f}: {sum(checks)} of 4 targets met"
+    )
 
 
 def main() -> None:
     rules = RuleAnnotator().warm_up()
-    annotators = {"surface rules (no layer)": RuleAnnotator(pipeline=False).warm_up(), "rules": rules,
-                  "starter": load_preannotator("starter", SCHEMA.hash),
-                  "rules + starter": load_merged("starter", SCHEMA.hash, rules)}
+    annotators = {
+        "surface rules (no layer)": RuleAnnotator(pipeline=False).warm_up(),
+        "rules": rules,
+        "starter": load_preannotator("starter", SCHEMA.hash),
+        "rules + starter": load_merged("starter", SCHEMA.hash, rules),
+    }
     agreement = json.loads((GOLD / "starter" / "agreement.json").read_text())
     human = agreement["first_vs_second"]
-    print(f"Human agreement on {agreement['documents']} documents annotated twice (F1, first vs second "
-          f"annotator): spans strict {human['spans']['micro']['strict']:.3f} / partial "
-          f"{human['spans']['micro']['partial']:.3f}; relations strict {human['relations']['micro']['strict']:.3f} "
-          f"/ overlap {human['relations']['micro']['overlap']:.3f}")
+    print(
+        f"Human agreement on {agreement['documents']} documents annotated twice (F1, first vs second "
+        f"annotator): spans strict {human['spans']['micro']['strict']:.3f} / partial "
+        f"{human['spans']['micro']['partial']:.3f}; relations strict {human['relations']['micro']['strict']:.3f} "
+        f"/ overlap {human['relations']['micro']['overlap']:.3f}"
+    )
     sets = [("starter test split", GOLD / "starter" / "test.jsonl"), ("older held-out texts", GOLD / "heldout.jsonl")]
     if "--dev" in sys.argv:  # while tuning: the development split only, the test split untouched
         sets = [("starter development split (tuned on)", GOLD / "starter" / "validation.jsonl")]
@@ -120,16 +133,20 @@ def main() -> None:
         from newsgold.annotate.preannotate.merge import POLICIES, MergedAnnotator
 
         gold = read(GOLD / "starter" / "validation.jsonl")
-        print("\n## rules + starter under each merge policy, development split\n"
-              "| policy | strict F1 | overlap P | overlap R | overlap F1 | ACTION overlap R | edits | relations F1 |\n"
-              "|---|---|---|---|---|---|---|---|")
+        print(
+            "\n## rules + starter under each merge policy, development split\n"
+            "| policy | strict F1 | overlap P | overlap R | overlap F1 | ACTION overlap R | edits | relations F1 |\n"
+            "|---|---|---|---|---|---|---|---|"
+        )
         for name in POLICIES:
             report = scored(gold, MergedAnnotator(rules, annotators["starter"], name))
             o, s = report["micro"]["ent_type"], report["micro"]["strict"]
             needed, scratch = report["edits"]
-            print(f"| {name} | {s.f1:.3f} | {o.precision:.3f} | {o.recall:.3f} | {o.f1:.3f} | "
-                  f"{report['labels']['ACTION']['ent_type'].recall:.3f} | {needed / scratch:.3f} | "
-                  f"{report['relations']['micro']['strict'].f1:.3f} |")
+            print(
+                f"| {name} | {s.f1:.3f} | {o.precision:.3f} | {o.recall:.3f} | {o.f1:.3f} | "
+                f"{report['labels']['ACTION']['ent_type'].recall:.3f} | {needed / scratch:.3f} | "
+                f"{report['relations']['micro']['strict'].f1:.3f} |"
+            )
     print(f"\nTargets (issue 21): {TARGETS}")
     for title, reports in results.items():
         print(f"- {title}, rules + starter: {verdict(reports['rules + starter'])}")

@@ -104,20 +104,32 @@ def group(method: str, count: int, threshold: float = 0.4, max_story: int = 0) -
         out = str(Path(folder) / "labels.npy")
         texts, pairs = varied_corpus(count)
         Path(out).with_suffix(".json").write_text(json.dumps(texts), encoding="utf-8")
-        run = subprocess.run([sys.executable, __file__, "--child", method, str(count), str(threshold),
-                              str(max_story), out], capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            [sys.executable, __file__, "--child", method, str(count), str(threshold), str(max_story), out],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = json.loads(run.stdout)
         labels = np.load(out)
     sizes = np.bincount(labels)
-    result.update(labels=labels, together=sum(labels[a] == labels[b] for a, b in pairs), planted=len(pairs),
-                  stories=int((sizes > 0).sum()), largest=int(sizes.max()), count=count)
+    result.update(
+        labels=labels,
+        together=sum(labels[a] == labels[b] for a, b in pairs),
+        planted=len(pairs),
+        stories=int((sizes > 0).sum()),
+        largest=int(sizes.max()),
+        count=count,
+    )
     return result
 
 
 def show(name: str, r: dict) -> None:
-    print(f"{name:34} {r['count']:6} docs {r['seconds']:7.1f} s  +{r['peak_above_corpus_mib']:5.0f} MiB  "
-          f"rewrites with their original {r['together']}/{r['planted']}  stories {r['stories']:6}  "
-          f"largest {r['largest']} ({r['largest'] / r['count']:.0%})")
+    print(
+        f"{name:34} {r['count']:6} docs {r['seconds']:7.1f} s  +{r['peak_above_corpus_mib']:5.0f} MiB  "
+        f"rewrites with their original {r['together']}/{r['planted']}  stories {r['stories']:6}  "
+        f"largest {r['largest']} ({r['largest'] / r['count']:.0%})"
+    )
 
 
 def same_partition(a, b) -> bool:
@@ -145,15 +157,17 @@ def vocabulary(sizes) -> None:
     for count in sizes:
         vectors = tfidf(varied_corpus(count)[0])
         df = np.bincount(vectors.indices, minlength=vectors.shape[1])
-        print(f"  {count:6} documents: {vectors.shape[1]:7} terms, {(df <= 50).mean():.0%} in at most 50 documents, "
-              f"{(df <= 3).mean():.0%} in at most 3; a document's terms in at most 100 documents: "
-              f"{(df[vectors.indices] <= 100).mean():.0%}")
+        print(
+            f"  {count:6} documents: {vectors.shape[1]:7} terms, {(df <= 50).mean():.0%} in at most 50 documents, "
+            f"{(df <= 3).mean():.0%} in at most 3; a document's terms in at most 100 documents: "
+            f"{(df[vectors.indices] <= 100).mean():.0%}"
+        )
 
 
 def export_file(path: Path, texts: list[str], with_story: bool) -> None:
     from newsgold.annotate.documents import document_id
-    from newsgold.annotate.studio.lsformat import to_ls_result
     from newsgold.annotate.preannotate import RuleAnnotator
+    from newsgold.annotate.studio.lsformat import to_ls_result
 
     annotator = RuleAnnotator().warm_up()
     with open(path, "w", encoding="utf-8") as out:
@@ -164,10 +178,22 @@ def export_file(path: Path, texts: list[str], with_story: bool) -> None:
             if with_story:
                 data["story_id"] = f"story-{i}"
             result = to_ls_result(text, spans, relations, scores=False)
-            task = {"id": i + 1, "data": data, "predictions": [{"result": result, "model_version": "rules"}],
-                    "annotations": [{"id": i + 1, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
-                                     "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:00:00Z",
-                                     "result": result}]}
+            task = {
+                "id": i + 1,
+                "data": data,
+                "predictions": [{"result": result, "model_version": "rules"}],
+                "annotations": [
+                    {
+                        "id": i + 1,
+                        "completed_by": 1,
+                        "was_cancelled": False,
+                        "ground_truth": False,
+                        "created_at": "2026-11-22T10:00:00Z",
+                        "updated_at": "2026-11-22T10:00:00Z",
+                        "result": result,
+                    }
+                ],
+            }
             out.write(("," if i else "") + json.dumps(task, ensure_ascii=False))
         out.write("]")
 
@@ -185,8 +211,10 @@ def export_pair(count: int) -> None:
         t_without, m_without = run_newsgold(without, folder / "ds-without")
     print(f"export of {count} tasks with story ids:    {t_with:6.1f} s  peak {m_with:5.0f} MiB")
     print(f"export of {count} tasks without story ids: {t_without:6.1f} s  peak {m_without:5.0f} MiB")
-    print(f"without / with: time {t_without / t_with:.2f}x (target <= 1.5x), "
-          f"peak memory {m_without / m_with:.2f}x (target <= 1.3x)")
+    print(
+        f"without / with: time {t_without / t_with:.2f}x (target <= 1.5x), "
+        f"peak memory {m_without / m_with:.2f}x (target <= 1.3x)"
+    )
 
 
 def closed_vocabulary(count: int) -> None:
@@ -200,8 +228,10 @@ def closed_vocabulary(count: int) -> None:
 
     vectors = stories.tfidf([record["text"] for record in documents(count)])
     df = np.bincount(vectors.indices, minlength=vectors.shape[1])
-    print(f"bench_large_project corpus, {count} documents: {vectors.shape[1]} terms, each in at least {df.min()} "
-          f"documents (median {int(np.median(df))}); {os.cpu_count()} CPUs")
+    print(
+        f"bench_large_project corpus, {count} documents: {vectors.shape[1]} terms, each in at least {df.min()} "
+        f"documents (median {int(np.median(df))}); {os.cpu_count()} CPUs"
+    )
     compared, cosines = [0], stories._cosines
 
     def counting(dense, matrix, rows, cols):
@@ -214,12 +244,16 @@ def closed_vocabulary(count: int) -> None:
     seconds = time.perf_counter() - started
     stories._cosines = cosines
     sizes = np.bincount(labels)
-    print(f"  newsgold (threshold 0.4): {seconds:.1f} s, {compared[0]} candidate pairs compared exactly, "
-          f"{len(np.unique(labels))} stories, largest {sizes.max()}")
+    print(
+        f"  newsgold (threshold 0.4): {seconds:.1f} s, {compared[0]} candidate pairs compared exactly, "
+        f"{len(np.unique(labels))} stories, largest {sizes.max()}"
+    )
     started = time.perf_counter()
     links = sum(len(rows) for rows, _ in stories._exact_pairs(vectors, 0.4))
-    print(f"  every pair compared: {time.perf_counter() - started:.1f} s, {links} pairs reach the threshold "
-          f"(newsgold links {sum(len(rows) for rows, _ in stories._candidate_pairs(vectors, 0.4))} of them)")
+    print(
+        f"  every pair compared: {time.perf_counter() - started:.1f} s, {links} pairs reach the threshold "
+        f"(newsgold links {sum(len(rows) for rows, _ in stories._candidate_pairs(vectors, 0.4))} of them)"
+    )
 
 
 def main() -> None:
@@ -227,8 +261,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="5000,10000,20000")
     parser.add_argument("--peer-sizes", default="5000,10000")
     parser.add_argument("--export", type=int, default=20000, help="tasks of the export comparison (0: skip)")
-    parser.add_argument("--closed", type=int, default=0,
-                        help="only this: grouping on N documents of bench_large_project's closed-vocabulary corpus")
+    parser.add_argument(
+        "--closed",
+        type=int,
+        default=0,
+        help="only this: grouping on N documents of bench_large_project's closed-vocabulary corpus",
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.closed:
@@ -250,15 +288,19 @@ def main() -> None:
             for name, method in (("every pair compared", "exact"), ("old all-pairs (threshold 0.4)", "old")):
                 old = group(method, count)
                 show(name, old)
-                print(f"  same stories: {same_partition(new['labels'], old['labels'])}; documents whose story "
-                      f"differs: {differing(new['labels'], old['labels'])}; time {old['seconds'] / new['seconds']:.1f}x, "
-                      f"memory {old['peak_above_corpus_mib'] / max(new['peak_above_corpus_mib'], 1):.1f}x the new")
+                print(
+                    f"  same stories: {same_partition(new['labels'], old['labels'])}; documents whose story "
+                    f"differs: {differing(new['labels'], old['labels'])}; time {old['seconds'] / new['seconds']:.1f}x, "
+                    f"memory {old['peak_above_corpus_mib'] / max(new['peak_above_corpus_mib'], 1):.1f}x the new"
+                )
         show("newsgold --story-threshold 0.5", group("new", count, 0.5))
         show("newsgold max_story=50", group("new", count, 0.4, 50))
     first, last = sizes[0], sizes[-1]
-    print(f"growth {first} -> {last} documents ({last / first:.0f}x): time "
-          f"{runs[last]['seconds'] / runs[first]['seconds']:.1f}x, memory "
-          f"{runs[last]['peak_above_corpus_mib'] / max(runs[first]['peak_above_corpus_mib'], 1):.1f}x")
+    print(
+        f"growth {first} -> {last} documents ({last / first:.0f}x): time "
+        f"{runs[last]['seconds'] / runs[first]['seconds']:.1f}x, memory "
+        f"{runs[last]['peak_above_corpus_mib'] / max(runs[first]['peak_above_corpus_mib'], 1):.1f}x"
+    )
     if args.export:
         export_pair(args.export)
 

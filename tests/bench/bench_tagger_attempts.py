@@ -64,9 +64,15 @@ def dataset() -> Path:
     if not (folder / "ds" / "dataset_dict.json").exists():
         folder.mkdir(parents=True, exist_ok=True)
         annotate = str(Path(sys.executable).parent / "annotate")
-        subprocess.run([annotate, "re3d", str(CORPUS), "-o", str(folder / "re3d.jsonl")], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([annotate, "export", "--from", str(folder / "re3d.jsonl"), "--out", str(folder / "ds"), "--force"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [annotate, "re3d", str(CORPUS), "-o", str(folder / "re3d.jsonl")], check=True, stdout=subprocess.DEVNULL
+        )
+        subprocess.run(
+            [annotate, "export", "--from", str(folder / "re3d.jsonl"), "--out", str(folder / "ds"), "--force"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     return folder / "ds"
 
 
@@ -88,8 +94,15 @@ def load() -> tuple[list[Doc], list[Doc]]:
     for split in data:
         for row in data[split].to_list():
             starts, ends = [s for s, _ in row["token_offsets"]], [e for _, e in row["token_offsets"]]
-            doc = Doc(row["text"], row["tokens"], starts, ends, [names[t] for t in row["ner_tags"]],
-                      row["story_id"], row["annotated_labels"])
+            doc = Doc(
+                row["text"],
+                row["tokens"],
+                starts,
+                ends,
+                [names[t] for t in row["ner_tags"]],
+                row["story_id"],
+                row["annotated_labels"],
+            )
             texts.append(doc)
             if split == "train":
                 gold.append(doc)
@@ -133,17 +146,25 @@ def rule_tags(texts: list[Doc]) -> dict:
     from newsgold.annotate.preannotate import RuleAnnotator
 
     rules = RuleAnnotator().warm_up()
-    return {tuple(d.tokens): offsets_to_iob(d.text, d.starts, d.ends, rules.annotate_text(d.text)[0]).tags for d in texts}
+    return {
+        tuple(d.tokens): offsets_to_iob(d.text, d.starts, d.ends, rules.annotate_text(d.text)[0]).tags for d in texts
+    }
 
 
 def tagger_attempt(make, with_unlabelled: bool, **patches):
     """An attempt that fits the tagger `make()` returns (word clusters from the fold's training
     documents, plus every other text when `with_unlabelled`), with module constants patched."""
+
     def run(fit: list[Doc], test: list[Doc], others: list[Doc]):
         with _patches(patches):
-            tagger = make().fit([d.tokens for d in fit], [d.tags for d in fit], [d.labels for d in fit],
-                                unlabelled=[d.tokens for d in others] if with_unlabelled else ())
+            tagger = make().fit(
+                [d.tokens for d in fit],
+                [d.tags for d in fit],
+                [d.labels for d in fit],
+                unlabelled=[d.tokens for d in others] if with_unlabelled else (),
+            )
             return tagger.predict([d.tokens for d in test])
+
     return run
 
 
@@ -166,7 +187,8 @@ def fit_baseline(fit: list[Doc]) -> SequenceTagger:
     key = tuple(id(d) for d in fit)
     if key not in _BASELINES:
         _BASELINES[key] = SequenceTagger(word_clusters=False).fit(
-            [d.tokens for d in fit], [d.tags for d in fit], [d.labels for d in fit])
+            [d.tokens for d in fit], [d.tags for d in fit], [d.labels for d in fit]
+        )
     return _BASELINES[key]
 
 
@@ -185,6 +207,7 @@ def tutorial_crf(fit, test, others):
 def self_training(share: float = 0.5):
     """(c): the baseline labels the unlabelled texts; the `share` of their sentences it is most
     confident about (mean per-token score) are added to the training data; fitted again."""
+
     def run(fit, test, others):
         X, y, labels = [d.tokens for d in fit], [d.tags for d in fit], [d.labels for d in fit]
         first = fit_baseline(fit)
@@ -195,8 +218,10 @@ def self_training(share: float = 0.5):
         ranked.sort()
         chosen = ranked[: int(len(ranked) * share)]
         again = SequenceTagger(word_clusters=False).fit(
-            X + [c[2] for c in chosen], y + [c[3] for c in chosen], labels + [first.labels_] * len(chosen))
+            X + [c[2] for c in chosen], y + [c[3] for c in chosen], labels + [first.labels_] * len(chosen)
+        )
         return again.predict([d.tokens for d in test])
+
     return run
 
 
@@ -235,25 +260,33 @@ def main() -> None:
             fit, test = [gold[i] for i in fit_index], [gold[i] for i in test_index]
             fitted = {id(d) for d in fit}
             predicted = attempt(fit, test, [d for d in texts if id(d) not in fitted])
-            report = classification_report([d.tags for d in test], predicted, mode="strict", scheme=IOB2,
-                                           output_dict=True, zero_division=0)
+            report = classification_report(
+                [d.tags for d in test], predicted, mode="strict", scheme=IOB2, output_dict=True, zero_division=0
+            )
             micro.append(report["micro avg"]["f1-score"])
             for label in LABELS:
                 per_label[label].append(report.get(label, {}).get("f1-score", 0.0))
-        results.append((name, np.array(micro), {k: np.mean(v) for k, v in per_label.items()}, time.perf_counter() - began))
+        results.append(
+            (name, np.array(micro), {k: np.mean(v) for k, v in per_label.items()}, time.perf_counter() - began)
+        )
 
     base = results[0][1]
-    print(f"re3d train split, {len(gold)} documents in {len({d.story for d in gold})} stories; "
-          f"{len(splits)} story-grouped folds (GroupKFold 5 x {repeats} shuffles); unlabelled texts: "
-          f"{len(texts)} ({sum(len(d.tokens) for d in texts)} tokens); strict micro F1 (seqeval, IOB2)")
+    print(
+        f"re3d train split, {len(gold)} documents in {len({d.story for d in gold})} stories; "
+        f"{len(splits)} story-grouped folds (GroupKFold 5 x {repeats} shuffles); unlabelled texts: "
+        f"{len(texts)} ({sum(len(d.tokens) for d in texts)} tokens); strict micro F1 (seqeval, IOB2)"
+    )
     print("| attempt | F1 mean ± std | gain ± std | folds won | beats noise | ACTOR | LOCATION | COUNT | s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, micro, per_label, seconds in results:
         gain = micro - base
         verdict = "–" if micro is base else ("yes" if gain.mean() > gain.std() else "no")
-        print(f"| {name} | {micro.mean():.3f} ± {micro.std():.3f} | {gain.mean():+.3f} ± {gain.std():.3f} | "
-              f"{(gain > 0).sum()}/{len(gain)} | {verdict} | "
-              + " | ".join(f"{per_label[label]:.3f}" for label in LABELS) + f" | {seconds:.0f} |")
+        print(
+            f"| {name} | {micro.mean():.3f} ± {micro.std():.3f} | {gain.mean():+.3f} ± {gain.std():.3f} | "
+            f"{(gain > 0).sum()}/{len(gain)} | {verdict} | "
+            + " | ".join(f"{per_label[label]:.3f}" for label in LABELS)
+            + f" | {seconds:.0f} |"
+        )
     print(f"run time {time.perf_counter() - started:.0f} s (data, rules and folds {prepared:.0f} s)")
 
 

@@ -43,11 +43,25 @@ def news_documents(count: int, words: int = 700, seed: int = 0) -> list[str]:
 
 # --- news with an open vocabulary: story grouping's benchmark corpus --------------------------
 
-SYLLABLES = ("ka ri mo va le na to shi ra de bu lo mi za ha ni su ko ta ye ga fa di pe "
-             "ro mu sa ve no ji bo ze wa li ne").split()
-KINDS = ("Relief Committee", "Provincial Council", "Liberation Front", "Workers Party", "Red Crescent Society",
-         "Chamber of Commerce", "Ministry of Interior", "Border Police", "Water Authority", "Teachers Union",
-         "Election Commission", "Human Rights Watch Group", "Development Bank", "National Guard")
+SYLLABLES = (
+    "ka ri mo va le na to shi ra de bu lo mi za ha ni su ko ta ye ga fa di pe ro mu sa ve no ji bo ze wa li ne"
+).split()
+KINDS = (
+    "Relief Committee",
+    "Provincial Council",
+    "Liberation Front",
+    "Workers Party",
+    "Red Crescent Society",
+    "Chamber of Commerce",
+    "Ministry of Interior",
+    "Border Police",
+    "Water Authority",
+    "Teachers Union",
+    "Election Commission",
+    "Human Rights Watch Group",
+    "Development Bank",
+    "National Guard",
+)
 ROLES = "spokesman head deputy director chairman commander governor mayor adviser secretary".split()
 MONTHS = "January February March April May June July August September October November December".split()
 TEMPLATES = (
@@ -94,9 +108,13 @@ class _Cast:
     def __init__(self, draw):
         person = lambda: f"{_made_name(draw.first(), 2)} {_made_name(draw.surname(), 3)}ov"  # noqa: E731
         self.slots = {
-            "p0": person(), "p1": person(), "p2": person(),
-            "c0": draw.cities[draw.city()], "c1": draw.cities[draw.city()],
-            "region": draw.regions[draw.region()], "country": draw.countries[draw.country()],
+            "p0": person(),
+            "p1": person(),
+            "p2": person(),
+            "c0": draw.cities[draw.city()],
+            "c1": draw.cities[draw.city()],
+            "region": draw.regions[draw.region()],
+            "country": draw.countries[draw.country()],
             "country2": draw.countries[draw.country()],
             "org": f"{draw.regions[draw.region()]} {KINDS[draw.rng.integers(len(KINDS))]}",
             "org2": f"{_made_name(draw.surname(), 3)} {KINDS[draw.rng.integers(len(KINDS))]}",
@@ -130,8 +148,9 @@ class _Draw:
         self.surname = _Zipf(self.rng, len(SYLLABLES) ** 3, 1.05)
 
 
-def news_stories(count: int, seed: int = 7, words: int = 700, rewrite_share: float = 0.1,
-                 story_sentences: int = 10) -> tuple[list[str], list[tuple[int, int]]]:
+def news_stories(
+    count: int, seed: int = 7, words: int = 700, rewrite_share: float = 0.1, story_sentences: int = 10
+) -> tuple[list[str], list[tuple[int, int]]]:
     """`count` news-like documents and the (original, rewrite) pairs planted among them.
 
     A document reports one story: `story_sentences` sentences naming the story's cast (people with

@@ -52,7 +52,6 @@ def ls_client(ls_server):
 # a machine without PostgreSQL skips these tests with the reason; in CI (CI=true) they fail.
 
 
-
 def in_ci() -> bool:
     """Whether the tests run in CI (CI=true, as .ci/run runs them): there a test whose tools are
     missing fails instead of skipping, since scripts/test.sh installs them (scripts/system.sh)."""
@@ -63,7 +62,10 @@ def in_ci() -> bool:
 
 def _pg_unavailable(reason: str):
     if in_ci():
-        pytest.fail(f"PostgreSQL cannot start for the e2e tests: {reason} (scripts/test.sh installs it: scripts/system.sh)", pytrace=False)
+        pytest.fail(
+            f"PostgreSQL cannot start for the e2e tests: {reason} (scripts/test.sh installs it: scripts/system.sh)",
+            pytrace=False,
+        )
     pytest.skip(f"PostgreSQL cannot start: {reason}")
 
 
@@ -108,22 +110,35 @@ def postgres():
     port = server.free_port()
 
     def run(*argv, check=True):
-        done = subprocess.run(as_user + [str(bin_dir / argv[0]), *argv[1:]], capture_output=True, text=True,
-                              cwd=root, timeout=120)
+        done = subprocess.run(
+            as_user + [str(bin_dir / argv[0]), *argv[1:]], capture_output=True, text=True, cwd=root, timeout=120
+        )
         if check and done.returncode != 0:
             _pg_unavailable(f"{argv[0]} exited {done.returncode}: {(done.stderr or done.stdout).strip()[-500:]}")
         return done
 
     data = root / "data"
-    run("initdb", "-D", str(data), "-U", "postgres", f"--pwfile={root / 'pw'}", "--auth=scram-sha-256",
-        "-E", "UTF8", "--locale=C", "--no-sync")
+    run(
+        "initdb",
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        f"--pwfile={root / 'pw'}",
+        "--auth=scram-sha-256",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-sync",
+    )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
     run("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "-t", "60", "start")
     try:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=port, user="postgres", password=superuser,
-                             dbname="postgres", autocommit=True) as admin:
+        with psycopg.connect(
+            host="127.0.0.1", port=port, user="postgres", password=superuser, dbname="postgres", autocommit=True
+        ) as admin:
             admin.execute(f"CREATE ROLE newsgold LOGIN PASSWORD '{password}'")
             admin.execute("CREATE DATABASE newsgold OWNER newsgold")
         yield f"postgresql://newsgold:{password}@127.0.0.1:{port}/newsgold"
@@ -158,6 +173,7 @@ def pg_servers(postgres, tmp_path_factory):
 
 # ---------------------------------------------------------------- Chromium (browser tests)
 
+
 @pytest.fixture(scope="session")
 def chromium():
     """The Chromium executable, once playwright is importable; a failure in CI, else a skip."""
@@ -168,10 +184,13 @@ def chromium():
         reasons.append("playwright is not installed (pip install -e '.[browser]')")
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:
-        reasons.append("Chromium is not installed (apt-get install chromium; playwright's own "
-                       "browser download is not used)")
+        reasons.append(
+            "Chromium is not installed (apt-get install chromium; playwright's own browser download is not used)"
+        )
     if reasons:
         if in_ci():
-            pytest.fail(f"CI must run the browser tests, but {' and '.join(reasons)}: scripts/test.sh installs them (scripts/system.sh)")
+            pytest.fail(
+                f"CI must run the browser tests, but {' and '.join(reasons)}: scripts/test.sh installs them (scripts/system.sh)"
+            )
         pytest.skip("; ".join(reasons))
     return executable

@@ -25,8 +25,13 @@ AGREED = "A storm struck Kunduz on Tuesday."
 
 def span(text, words, label, rid, occurrence=0):
     start = text.index(words, occurrence)
-    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": start + len(words), "text": words, "labels": [label]}}
+    return {
+        "id": rid,
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": start, "end": start + len(words), "text": words, "labels": [label]},
+    }
 
 
 def link(head, tail, label):
@@ -39,16 +44,24 @@ def key(region):
 
 # both: 40, crossed, Pakistan and crossed → Pakistan; ann1 alone: Officials, "Taliban fighters" and
 # crossed → Taliban fighters; ann2 alone: "Taliban" and crossed → Taliban
-COMMON = [span(DISPUTED, "40", "COUNT", "c"), span(DISPUTED, "crossed", "ACTION", "x"),
-          span(DISPUTED, "Pakistan", "LOCATION", "p"), link("x", "p", "place")]
-FIRST = COMMON + [span(DISPUTED, "Officials", "ACTOR", "o"), span(DISPUTED, "Taliban fighters", "ACTOR", "t"),
-                  link("x", "t", "agent")]
+COMMON = [
+    span(DISPUTED, "40", "COUNT", "c"),
+    span(DISPUTED, "crossed", "ACTION", "x"),
+    span(DISPUTED, "Pakistan", "LOCATION", "p"),
+    link("x", "p", "place"),
+]
+FIRST = COMMON + [
+    span(DISPUTED, "Officials", "ACTOR", "o"),
+    span(DISPUTED, "Taliban fighters", "ACTOR", "t"),
+    link("x", "t", "agent"),
+]
 SECOND = COMMON + [span(DISPUTED, "Taliban", "ACTOR", "t"), link("x", "t", "agent")]
 REJECTED = ("Officials", "Taliban")  # what the reviewer deletes; "Taliban fighters" stays
 
 
 def test_reviewer_settles_a_disputed_task_in_the_browser_and_export_holds_the_decision(
-        chromium, ls_env, ls_client, tmp_path):
+    chromium, ls_env, ls_client, tmp_path
+):
     from playwright.sync_api import expect
 
     folder = tmp_path / "docs"
@@ -68,11 +81,22 @@ def test_reviewer_settles_a_disputed_task_in_the_browser_and_export_holds_the_de
 
     first = run("adjudicate", "--project", PROJECT).output
     assert "0 task(s) settled" in first and "1 task(s) to adjudicate; 1 vote prediction(s) added" in first, first
-    (vote,) = [p for p in next(t for t in ls_client.iter_tasks(project, fields="all")
-                               if t["id"] == disputed["id"])["predictions"] if p["model_version"] == VERSION]
+    (vote,) = [
+        p
+        for p in next(t for t in ls_client.iter_tasks(project, fields="all") if t["id"] == disputed["id"])[
+            "predictions"
+        ]
+        if p["model_version"] == VERSION
+    ]
     scores = {r["value"]["text"]: r["score"] for r in vote["result"] if r["type"] == "labels"}
-    assert scores == {"40": 1.0, "crossed": 1.0, "Pakistan": 1.0, "Officials": 0.5, "Taliban fighters": 0.5,
-                      "Taliban": 0.5}
+    assert scores == {
+        "40": 1.0,
+        "crossed": 1.0,
+        "Pakistan": 1.0,
+        "Officials": 0.5,
+        "Taliban fighters": 0.5,
+        "Taliban": 0.5,
+    }
 
     with annotator(chromium, ls_env, tmp_path) as (page, steps):
         page.goto(f"{ls_env.url}/projects/{project.id}/data")
@@ -84,8 +108,9 @@ def test_reviewer_settles_a_disputed_task_in_the_browser_and_export_holds_the_de
         rows.first.click()
 
         # the vote's tab above the editor: its regions listed with their share of the votes
-        button = page.locator(".lsf-annotation-button", has=page.locator(".lsf-annotation-button__name",
-                                                                          has_text=VERSION))
+        button = page.locator(
+            ".lsf-annotation-button", has=page.locator(".lsf-annotation-button__name", has_text=VERSION)
+        )
         button.click()
         outliner = page.locator(".lsf-outliner-item")
         expect(outliner).to_have_count(len(scores), timeout=TIMEOUT_MS)
@@ -99,8 +124,9 @@ def test_reviewer_settles_a_disputed_task_in_the_browser_and_export_holds_the_de
         expect(page.locator(".lsf-annotation-button")).to_have_count(4, timeout=TIMEOUT_MS)  # the reviewer's too
         expect(outliner).to_have_count(len(scores), timeout=TIMEOUT_MS)
         for number, words in enumerate(REJECTED, start=1):
-            outliner.filter(has=page.locator(".lsf-outliner-item__text",
-                                             has_text=re.compile(rf"^{re.escape(words)}$"))).click()
+            outliner.filter(
+                has=page.locator(".lsf-outliner-item__text", has_text=re.compile(rf"^{re.escape(words)}$"))
+            ).click()
             if number == 1:  # the region's details say why it is disputed
                 expect(page.get_by_text("disputed (tie): drawn by adjudicate1@newsgold.local")).to_be_visible()
                 page.screenshot(path=str(steps / "3-details.png"))
@@ -118,19 +144,26 @@ def test_reviewer_settles_a_disputed_task_in_the_browser_and_export_holds_the_de
     second = run("adjudicate", "--project", PROJECT).output
     assert f"1 task(s) settled: the reviewer's annotation is now their ground truth ({disputed['id']})" in second
     assert "0 task(s) to adjudicate; 0 vote prediction(s) added, 0 replaced, 0 withdrawn" in second, second
-    annotations = next(t for t in ls_client.iter_tasks(project, fields="all") if t["id"] == disputed["id"])["annotations"]
+    annotations = next(t for t in ls_client.iter_tasks(project, fields="all") if t["id"] == disputed["id"])[
+        "annotations"
+    ]
     assert [a["id"] for a in annotations if a["ground_truth"]] == [submitted["id"]]
 
     out = tmp_path / "dataset"
     run("export", "--project", PROJECT, "--out", out, "--policy", "majority")
-    rows = {json.loads(line)["text"]: json.loads(line) for path in sorted((out / "jsonl").glob("*.jsonl"))
-            for line in path.read_text().splitlines()}
+    rows = {
+        json.loads(line)["text"]: json.loads(line)
+        for path in sorted((out / "jsonl").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    }
     row = rows[DISPUTED]
     exported = {s["id"]: (s["start"], s["end"], s["label"]) for s in row["spans"]}
     assert set(exported.values()) == wanted and len(exported) == len(wanted)
     words = {s["id"]: s["text"] for s in row["spans"]}
     assert sorted((words[r["head"]], words[r["tail"]], r["label"]) for r in row["relations"]) == [
-        ("crossed", "Pakistan", "place"), ("crossed", "Taliban fighters", "agent")]
+        ("crossed", "Pakistan", "place"),
+        ("crossed", "Taliban fighters", "agent"),
+    ]
     assert {(s["start"], s["end"], s["label"]) for s in rows[AGREED]["spans"]} == {key(r) for r in storm}
 
     third = run("adjudicate", "--project", PROJECT).output

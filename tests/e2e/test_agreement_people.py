@@ -74,11 +74,25 @@ def test_people_not_annotations_and_the_ground_truth_is_no_annotator(ls_env, ls_
     result = run("export", "--project", "agreement people", "--out", out, "--policy", "majority")
     assert "not kept 1 span(s) drawn by a minority, 2 tied span(s), 0 relation(s)" in result.output
     problems = [json.loads(line) for line in (out / "problems.jsonl").read_text().splitlines()]
-    outvoted = sorted((p["task_id"], p["kind"], tuple(key({"value": {**p["span"], "labels": [p["span"]["label"]]}})),
-                       tuple(p["span"]["drawn_by"]), p["span"]["votes"], p["span"]["annotators"])
-                      for p in problems if p["kind"] in ("minority", "tie"))
-    assert outvoted == sorted([(a["id"], "tie", key(xa), (vote[0],), 1, 2), (a["id"], "tie", key(ya), (vote[1],), 1, 2),
-                               (b["id"], "minority", key(yb), (vote[0],), 1, 3)])
+    outvoted = sorted(
+        (
+            p["task_id"],
+            p["kind"],
+            tuple(key({"value": {**p["span"], "labels": [p["span"]["label"]]}})),
+            tuple(p["span"]["drawn_by"]),
+            p["span"]["votes"],
+            p["span"]["annotators"],
+        )
+        for p in problems
+        if p["kind"] in ("minority", "tie")
+    )
+    assert outvoted == sorted(
+        [
+            (a["id"], "tie", key(xa), (vote[0],), 1, 2),
+            (a["id"], "tie", key(ya), (vote[1],), 1, 2),
+            (b["id"], "minority", key(yb), (vote[0],), 1, 3),
+        ]
+    )
     from datasets import load_from_disk
 
     rows = {row["source"]: row for split in load_from_disk(str(out)).values() for row in split}

@@ -24,14 +24,24 @@ from tests.e2e.test_loop import region_key, run
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 PROJECT = "browser correction"
-TEXT = ("A storm struck as 200 nomad herders fled Kunduz on Tuesday, while Taliban fighters "
-        "clashed with border guards near the Tajik border.")
+TEXT = (
+    "A storm struck as 200 nomad herders fled Kunduz on Tuesday, while Taliban fighters "
+    "clashed with border guards near the Tajik border."
+)
 DELETE = ("struck", "ACTION")  # what a storm did is not what an actor did: the annotator deletes it
 ADD = ("nomad herders", "ACTOR")  # people affected are ACTORs: the rules miss this one
 # As root (CI) Chromium runs only without its sandbox; containers give /dev/shm little room; the
 # closed network of the test machines refuses Chromium's background connections.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 30_000
 
 # The page point (x, y) inside the character at a text offset of the Text object: its left edge
@@ -162,15 +172,19 @@ def test_annotator_corrects_pre_annotations_in_the_browser_and_export_holds_it(c
     (prediction,) = task["predictions"]
     regions = regions_of(prediction)
     spans = {rid: region_key(r) for rid, r in regions.items()}
-    relations = {(spans[r["from_id"]], spans[r["to_id"]], r["labels"][0])
-                 for r in prediction["result"] if r["type"] == "relation"}
+    relations = {
+        (spans[r["from_id"]], spans[r["to_id"]], r["labels"][0])
+        for r in prediction["result"]
+        if r["type"] == "relation"
+    }
     start = TEXT.index(DELETE[0])
     deleted = (start, start + len(DELETE[0]), DELETE[1])
     start = TEXT.index(ADD[0])
     added = (start, start + len(ADD[0]), ADD[1])
     assert deleted in spans.values(), f"the rules no longer predict {deleted}: choose another region to delete"
-    assert not any(s < added[1] and added[0] < e for s, e, _ in spans.values()), \
+    assert not any(s < added[1] and added[0] < e for s, e, _ in spans.values()), (
         f"the rules now predict a span over {added}: choose another span to add"
+    )
 
     with annotator(chromium, ls_env, tmp_path) as (page, steps):
         open_task(page, ls_env.url, task, len(spans))
@@ -268,7 +282,8 @@ def test_label_tasks_as_displayed_in_the_tab_starts_with_the_least_confident(chr
         first = tasks[order[0]]
         (prediction,) = first["predictions"]
         expect(page.locator(".lsf-outliner-item__control_type_score")).to_have_count(
-            len(regions_of(prediction)), timeout=TIMEOUT_MS)
+            len(regions_of(prediction)), timeout=TIMEOUT_MS
+        )
         page.screenshot(path=str(steps / "2-first-task.png"))
         assert_shows(page, order[0], prediction, tab=False)
 

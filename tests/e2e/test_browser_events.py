@@ -23,8 +23,8 @@ import re
 
 import pytest
 
-from newsgold.annotate.studio import server
 from newsgold.annotate.schema import load_schema
+from newsgold.annotate.studio import server
 from tests.e2e.test_browser import TIMEOUT_MS, annotator, drag_over, submit
 from tests.e2e.test_loop import run
 
@@ -107,8 +107,9 @@ def test_an_event_drawn_in_the_browser_is_exported_with_exactly_its_arguments(ch
 
     schema = load_schema()
     types = [r.name for r in schema.relations]
-    assert {(r.head, r.tail) for r in schema.relations} <= {(a, b) for a in WORDS for b in WORDS}, \
+    assert {(r.head, r.tail) for r in schema.relations} <= {(a, b) for a in WORDS for b in WORDS}, (
         "a relation of the schema joins a label this test draws no span of: add one to WORDS"
+    )
     offsets = {label: (TEXT.index(words), TEXT.index(words) + len(words)) for label, words in WORDS.items()}
     document = tmp_path / "events" / "document.txt"
     document.parent.mkdir()
@@ -154,13 +155,17 @@ def test_an_event_drawn_in_the_browser_is_exported_with_exactly_its_arguments(ch
     assert (out / "problems.jsonl").read_text() == ""
     spans = {s["label"]: s for s in row["spans"]}
     assert sorted((s["start"], s["end"], s["label"], s["text"]) for s in row["spans"]) == sorted(
-        (*offsets[label], label, words) for label, words in WORDS.items())
+        (*offsets[label], label, words) for label, words in WORDS.items()
+    )
     label_of = {s["id"]: s["label"] for s in row["spans"]}
     assert sorted((label_of[r["head"]], label_of[r["tail"]], r["label"]) for r in row["relations"]) == sorted(
-        (r.head, r.tail, r.name) for r in schema.relations)
+        (r.head, r.tail, r.name) for r in schema.relations
+    )
 
-    assert "events" in row, (f"the export has no `events` column (keys: {sorted(row)}): issue 22 item 1 "
-                             "(annotate/events.py events_of, the dataset column) is missing")
+    assert "events" in row, (
+        f"the export has no `events` column (keys: {sorted(row)}): issue 22 item 1 "
+        "(annotate/events.py events_of, the dataset column) is missing"
+    )
     assert row["events"] == expected_events(schema, spans)
     from datasets import load_from_disk
 

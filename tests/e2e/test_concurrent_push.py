@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
+from newsgold.annotate.studio import server
 from newsgold.annotate.studio.client import LabelStudio
 from tests.conftest import rules_version
 
@@ -23,9 +23,13 @@ DOCUMENTS = 300
 
 
 def _documents(path: Path, first: int, count: int) -> Path:
-    path.write_text("".join(
-        json.dumps({"text": f"Report {i}: {i * 7 % 900 + 100} Afghan soldiers fled to Tajikistan, officials said."})
-        + "\n" for i in range(first, first + count)))
+    path.write_text(
+        "".join(
+            json.dumps({"text": f"Report {i}: {i * 7 % 900 + 100} Afghan soldiers fled to Tajikistan, officials said."})
+            + "\n"
+            for i in range(first, first + count)
+        )
+    )
     return path
 
 
@@ -35,8 +39,9 @@ def _push_twice_at_once(ls_server, inputs: Path, title: str) -> list[str]:
     env.pop("LABEL_STUDIO_API_KEY", None)
     annotate = str(Path(sys.executable).parent / "annotate")
     argv = [annotate, "push", str(inputs), "--project", title, "--batch-size", "50"]
-    processes = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                 for _ in range(2)]
+    processes = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)
+    ]
     outputs = [process.communicate(timeout=300)[0] for process in processes]
     for process, output in zip(processes, outputs):
         assert process.returncode == 0 and "Traceback" not in output, output
@@ -97,7 +102,9 @@ def _assert_annotations_count(ls_client, project) -> None:
     task = next(ls_client.iter_tasks(project))["id"]
     ls_client.create_annotation(task, [])
     counted = [t for t in ls_client.iter_tasks(project, fields="all") if t["id"] == task][0]
-    assert counted["total_annotations"] == 1 and counted["is_labeled"], f"the server no longer counts annotations: {counted}"
+    assert counted["total_annotations"] == 1 and counted["is_labeled"], (
+        f"the server no longer counts annotations: {counted}"
+    )
 
 
 def test_pushes_creating_a_project_at_once_leave_one_and_a_server_that_counts_annotations(ls_server, ls_client):
@@ -107,8 +114,8 @@ def test_pushes_creating_a_project_at_once_leave_one_and_a_server_that_counts_an
     runs."""
     import threading
 
-    from newsgold.annotate.studio.push import ensure_project
     from newsgold.annotate.schema import as_schema
+    from newsgold.annotate.studio.push import ensure_project
 
     token = server.credentials(ls_server.data_dir)["token"]
     clients = [LabelStudio(ls_server.url, token) for _ in range(2)]
@@ -136,8 +143,9 @@ def test_pushes_creating_a_project_at_once_leave_one_and_a_server_that_counts_an
 
 
 def test_concurrent_pushes_into_an_existing_project_add_each_document_once(ls_server, ls_client, tmp_path, ls_env):
-    result = CliRunner().invoke(cli, ["push", str(_documents(tmp_path / "first.jsonl", 0, 50)),
-                                      "--project", "concurrent existing"])
+    result = CliRunner().invoke(
+        cli, ["push", str(_documents(tmp_path / "first.jsonl", 0, 50)), "--project", "concurrent existing"]
+    )
     assert result.exit_code == 0, result.output
     inputs = _documents(tmp_path / "docs.jsonl", 0, DOCUMENTS)  # the 50 above and 250 new ones
     outputs = _push_twice_at_once(ls_server, inputs, "concurrent existing")
@@ -151,8 +159,9 @@ def _uncount(ls_server, task_id: int) -> None:
     import sqlite3
 
     with sqlite3.connect(ls_server.data_dir / server.DATABASE, timeout=60) as db:
-        db.execute("UPDATE task SET total_annotations = 0, cancelled_annotations = 0, is_labeled = 0 WHERE id = ?",
-                   (task_id,))
+        db.execute(
+            "UPDATE task SET total_annotations = 0, cancelled_annotations = 0, is_labeled = 0 WHERE id = ?", (task_id,)
+        )
 
 
 @pytest.mark.parametrize("counted", [True, False], ids=["counted", "uncounted"])
@@ -175,12 +184,20 @@ def test_reconciliation_keeps_an_annotated_copy_and_restores_the_pre_annotation(
         _uncount(ls_env, newer[0])
     ledger = tmp_path / "ledger"
     from newsgold.annotate.preannotate import RuleAnnotator
-    from newsgold.annotate.studio.push import import_documents, reconcile
     from newsgold.annotate.schema import as_schema
+    from newsgold.annotate.studio.push import import_documents, reconcile
 
     rules = RuleAnnotator().warm_up()
-    outcome = reconcile(ls_client, project, None, [], {}, docs, lambda ds: [rules.annotate(d).to_record() for d in ds],
-                        rules.model_version)
+    outcome = reconcile(
+        ls_client,
+        project,
+        None,
+        [],
+        {},
+        docs,
+        lambda ds: [rules.annotate(d).to_record() for d in ds],
+        rules.model_version,
+    )
     tasks = {t["id"]: t for t in ls_client.iter_tasks(project, fields="all")}
     assert sorted(tasks) == sorted([newer[0], older[docs[1].id], older[docs[2].id]])
     assert outcome.removed == 3 and any(str(newer[0]) in note for note in outcome.notes)
@@ -216,14 +233,17 @@ def _spoil(records, change):
     return records
 
 
-@pytest.mark.parametrize("case, change, names", [
-    ("past-end", lambda r: r["spans"][0].update(end=len(r["text"]) + 40), "[{start}, {end})"),
-    ("unknown-label", lambda r: r["spans"][0].update(label="WEAPON"), "WEAPON"),
-    ("text-mismatch", lambda r: r["spans"][0].update(text="nothing like it"), "nothing like it"),
-    ("string-offsets", lambda r: r["spans"][0].update(start="x"), "record 2"),
-    ("unknown-relation", lambda r: r.update(relations=[{"head": "a", "tail": "b", "label": "WIELDS"}]), "WIELDS"),
-    ("other-text", lambda r: r.update(text=r["text"] + " More."), "differs from task"),
-])
+@pytest.mark.parametrize(
+    "case, change, names",
+    [
+        ("past-end", lambda r: r["spans"][0].update(end=len(r["text"]) + 40), "[{start}, {end})"),
+        ("unknown-label", lambda r: r["spans"][0].update(label="WEAPON"), "WEAPON"),
+        ("text-mismatch", lambda r: r["spans"][0].update(text="nothing like it"), "nothing like it"),
+        ("string-offsets", lambda r: r["spans"][0].update(start="x"), "record 2"),
+        ("unknown-relation", lambda r: r.update(relations=[{"head": "a", "tail": "b", "label": "WIELDS"}]), "WIELDS"),
+        ("other-text", lambda r: r.update(text=r["text"] + " More."), "differs from task"),
+    ],
+)
 def test_bad_predictions_are_refused_before_anything_is_stored(predicted, ls_client, tmp_path, case, change, names):
     records = _spoil(predicted, change)
     path = tmp_path / f"{case}.jsonl"

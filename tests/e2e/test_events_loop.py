@@ -29,10 +29,21 @@ TEXTS = [
 ]
 # the annotator's own event for TEXTS[0], whatever was predicted: every role, and a counts link
 OWN = TEXTS[0]
-OWN_SPANS = [("Rebels", "ACTOR", "a"), ("attacked", "ACTION", "e1"), ("Goma", "LOCATION", "g"),
-             ("killing", "ACTION", "e2"), ("5", "COUNT", "c"), ("soldiers", "ACTOR", "v")]
-OWN_LINKS = [("e1", "a", "agent"), ("e1", "g", "place"), ("e2", "a", "agent"), ("e2", "c", "quantity"),
-             ("c", "v", "counts")]
+OWN_SPANS = [
+    ("Rebels", "ACTOR", "a"),
+    ("attacked", "ACTION", "e1"),
+    ("Goma", "LOCATION", "g"),
+    ("killing", "ACTION", "e2"),
+    ("5", "COUNT", "c"),
+    ("soldiers", "ACTOR", "v"),
+]
+OWN_LINKS = [
+    ("e1", "a", "agent"),
+    ("e1", "g", "place"),
+    ("e2", "a", "agent"),
+    ("e2", "c", "quantity"),
+    ("c", "v", "counts"),
+]
 
 
 def run(command, *args):
@@ -43,8 +54,13 @@ def run(command, *args):
 
 def region(text, words, label, rid):
     start = text.index(words)
-    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": start + len(words), "text": words, "labels": [label]}}
+    return {
+        "id": rid,
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": start, "end": start + len(words), "text": words, "labels": [label]},
+    }
 
 
 def link(head, tail, label):
@@ -65,10 +81,20 @@ def relations_of(result: list[dict]) -> list[tuple[str, str, str]]:
 
 def as_gold(result: list[dict]) -> tuple[list[dict], list[dict]]:
     """The spans and relations of a Label Studio result, as the dataset carries them."""
-    spans = [{"id": r["id"], "start": r["value"]["start"], "end": r["value"]["end"],
-              "label": r["value"]["labels"][0], "text": r["value"]["text"]} for r in result if r["type"] == "labels"]
-    relations = [{"head": r["from_id"], "tail": r["to_id"], "label": r["labels"][0]}
-                 for r in result if r["type"] == "relation"]
+    spans = [
+        {
+            "id": r["id"],
+            "start": r["value"]["start"],
+            "end": r["value"]["end"],
+            "label": r["value"]["labels"][0],
+            "text": r["value"]["text"],
+        }
+        for r in result
+        if r["type"] == "labels"
+    ]
+    relations = [
+        {"head": r["from_id"], "tail": r["to_id"], "label": r["labels"][0]} for r in result if r["type"] == "relation"
+    ]
     return spans, relations
 
 
@@ -76,13 +102,24 @@ def test_fit_predict_push_annotate_export_carries_relations_and_events(ls_env, l
     started = time.monotonic()
     ends = SCHEMA.relation_ends
     gold = tmp_path / "gold"
-    run(cli, "export", "--from", ROOT / "seeds" / "gold" / "starter" / "train.jsonl", "--out", gold,
-        "--ratios", "0.75,0.25,0")
+    run(
+        cli,
+        "export",
+        "--from",
+        ROOT / "seeds" / "gold" / "starter" / "train.jsonl",
+        "--out",
+        gold,
+        "--ratios",
+        "0.75,0.25,0",
+    )
     model = tmp_path / "model"
     fitted = run(train_cli, "fit", gold, "--out", model).output
     metadata = json.loads((model / "metadata.json").read_text())
     version = metadata["model_version"]
-    assert metadata["relations"] in ("linker", "rules") and f"relations: the {'argument linker' if metadata['relations'] == 'linker' else 'rules'}'" in fitted
+    assert (
+        metadata["relations"] in ("linker", "rules")
+        and f"relations: the {'argument linker' if metadata['relations'] == 'linker' else 'rules'}'" in fitted
+    )
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -134,9 +171,18 @@ def test_fit_predict_push_annotate_export_carries_relations_and_events(ls_env, l
     for doc_id, (spans, relations) in submitted.items():
         assert rows[doc_id]["events"] == events_of(spans, relations, SCHEMA), doc_id
     (own,) = [row for row in rows.values() if row["text"].strip() == OWN]
-    brief = [(e["trigger"]["text"], {role.name: [(a["text"], [c["text"] for c in a.get("counts") or []])
-                                                 for a in e[role.name]] for role in SCHEMA.event_roles})
-             for e in own["events"]]
-    assert brief == [("attacked", {"agent": [("Rebels", [])], "place": [("Goma", [])], "quantity": []}),
-                     ("killing", {"agent": [("Rebels", [])], "place": [], "quantity": [("5", ["soldiers"])]})]
+    brief = [
+        (
+            e["trigger"]["text"],
+            {
+                role.name: [(a["text"], [c["text"] for c in a.get("counts") or []]) for a in e[role.name]]
+                for role in SCHEMA.event_roles
+            },
+        )
+        for e in own["events"]
+    ]
+    assert brief == [
+        ("attacked", {"agent": [("Rebels", [])], "place": [("Goma", [])], "quantity": []}),
+        ("killing", {"agent": [("Rebels", [])], "place": [], "quantity": [("5", ["soldiers"])]}),
+    ]
     print(f"test_events_loop: {time.monotonic() - started:.0f} s (relations by the {metadata['relations']})")

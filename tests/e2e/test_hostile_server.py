@@ -17,15 +17,23 @@ PROJECT = "hostile inputs"
 
 
 def prediction(**span):
-    return json.dumps({"id": make_document(TEXT, "doc.txt", "doc.txt").id, "text": TEXT, "model_version": "hostile-1",
-                       "spans": [{"start": 0, "end": 15, "label": "ACTOR", "text": "Afghan soldiers", **span}]}) + "\n"
+    return (
+        json.dumps(
+            {
+                "id": make_document(TEXT, "doc.txt", "doc.txt").id,
+                "text": TEXT,
+                "model_version": "hostile-1",
+                "spans": [{"start": 0, "end": 15, "label": "ACTOR", "text": "Afghan soldiers", **span}],
+            }
+        )
+        + "\n"
+    )
 
 
 CASES = [
     ("push-missing-path", "push {c}/nowhere.txt --project '%s'" % PROJECT, "nowhere.txt"),
     ("push-title-too-short", "push {c}/doc.txt --project ab", "'ab'"),
-    ("push-predictions-label-outside-schema", "push --predictions {c}/weapon.jsonl --project '%s'" % PROJECT,
-     "WEAPON"),
+    ("push-predictions-label-outside-schema", "push --predictions {c}/weapon.jsonl --project '%s'" % PROJECT, "WEAPON"),
     ("push-predictions-past-the-end", "push --predictions {c}/past.jsonl --project '%s'" % PROJECT, "past.jsonl"),
     ("status-unknown-project", "status --project 'no such project'", "no such project"),
     ("agreement-unknown-project", "agreement --project 'no such project'", "no such project"),
@@ -50,7 +58,8 @@ def test_bad_input_to_a_server_command_gives_one_line(ls_env, ls_client, corpus,
     before = ls_client.task_fingerprint(project), list(ls_client.iter_tasks(project, fields="all"))
     result = CliRunner().invoke(cli, shlex.split(argv.format(c=corpus)))
     assert "Traceback" not in result.output and (
-        result.exception is None or isinstance(result.exception, SystemExit)), f"{case}: {result.exception!r}"
+        result.exception is None or isinstance(result.exception, SystemExit)
+    ), f"{case}: {result.exception!r}"
     errors = [line for line in result.output.splitlines() if line.startswith("Error")]
     assert result.exit_code != 0 and len(errors) == 1, f"{case}: {result.output}"
     assert names in errors[0], f"{case}: the error does not name {names!r}: {errors[0]}"

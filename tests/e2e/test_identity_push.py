@@ -22,14 +22,23 @@ def write_jsonl(path, records):
 
 def tasks(ls_client, title):
     project = ls_client.find_project(title)
-    return [] if project is None else sorted(
-        ((t["data"]["newsgold_id"], t["data"]["text"]) for t in ls_client.iter_tasks(project, fields="all")))
+    return (
+        []
+        if project is None
+        else sorted(
+            ((t["data"]["newsgold_id"], t["data"]["text"]) for t in ls_client.iter_tasks(project, fields="all"))
+        )
+    )
 
 
 def test_one_id_two_texts_in_one_push_creates_nothing(ls_env, ls_client, tmp_path):
     source = write_jsonl(tmp_path / "d.jsonl", [{"id": 7, "text": TEXT_A}, {"id": "7", "text": TEXT_B}])
-    assert_refused(invoke(f"annotate push {source} --project 'identity one push' --no-preannotate"),
-                   "d.jsonl lines 1 and 2", "'7'", "different texts")
+    assert_refused(
+        invoke(f"annotate push {source} --project 'identity one push' --no-preannotate"),
+        "d.jsonl lines 1 and 2",
+        "'7'",
+        "different texts",
+    )
     assert ls_client.find_project("identity one push") is None
 
 
@@ -44,9 +53,12 @@ def test_a_held_id_with_another_text_is_refused_and_the_same_text_is_present(ls_
     result = assert_ok(invoke(f"annotate push {again} --project '{title}' --no-preannotate"))
     assert "0 new tasks, 1 already present" in result.output
     # one id, another text: refused naming the document and the task, nothing stored
-    other = write_jsonl(tmp_path / "other.jsonl", [{"id": "7", "text": TEXT_B}, {"id": "8", "text": TEXT_B + " Again."}])
-    assert_refused(invoke(f"annotate push {other} --project '{title}' --no-preannotate"), "'7'", "task",
-                   "different texts")
+    other = write_jsonl(
+        tmp_path / "other.jsonl", [{"id": "7", "text": TEXT_B}, {"id": "8", "text": TEXT_B + " Again."}]
+    )
+    assert_refused(
+        invoke(f"annotate push {other} --project '{title}' --no-preannotate"), "'7'", "task", "different texts"
+    )
     assert tasks(ls_client, title) == held
 
 
@@ -54,11 +66,24 @@ def test_predictions_meet_their_tasks_by_the_one_rule(ls_env, ls_client, tmp_pat
     title = "identity predictions"
     docs = write_jsonl(tmp_path / "d.jsonl", [{"id": "7", "text": TEXT_A}])
     assert_ok(invoke(f"annotate push {docs} --project '{title}' --no-preannotate"))
-    predictions = write_jsonl(tmp_path / "p.jsonl", [{"id": 7, "text": TEXT_A, "model_version": "identity-1",
-                                                     "spans": [{"start": 0, "end": 16, "label": "ACTOR",
-                                                                "text": TEXT_A[:16]}]}])
+    predictions = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            {
+                "id": 7,
+                "text": TEXT_A,
+                "model_version": "identity-1",
+                "spans": [{"start": 0, "end": 16, "label": "ACTOR", "text": TEXT_A[:16]}],
+            }
+        ],
+    )
     result = assert_ok(invoke(f"annotate push --predictions {predictions} --project '{title}'"))
     assert "1 predictions added" in result.output and "0 documents not in the project" in result.output
-    conflict = write_jsonl(tmp_path / "c.jsonl", [{"id": 7, "text": TEXT_A, "model_version": "identity-2"},
-                                                  {"id": "7", "text": TEXT_B, "model_version": "identity-2"}])
+    conflict = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            {"id": 7, "text": TEXT_A, "model_version": "identity-2"},
+            {"id": "7", "text": TEXT_B, "model_version": "identity-2"},
+        ],
+    )
     assert_refused(invoke(f"annotate push --predictions {conflict} --project '{title}'"), "records 1 and 2", "'7'")

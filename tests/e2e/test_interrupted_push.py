@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
+from newsgold.annotate.studio import server
 from newsgold.annotate.studio.client import LabelStudio
 
 pytestmark = pytest.mark.e2e
@@ -24,10 +24,13 @@ def test_interrupted_push_then_rerun_is_complete_and_duplicate_free(tmp_path, mo
     port = server.free_port()
     running = server.start(folder, port=port)
     inputs = tmp_path / "docs.jsonl"
-    inputs.write_text("".join(
-        json.dumps({"text": f"Report {i}: {i * 7 % 900 + 100} Afghan soldiers fled to Tajikistan, officials said."}) + "\n"
-        for i in range(DOCUMENTS)
-    ))
+    inputs.write_text(
+        "".join(
+            json.dumps({"text": f"Report {i}: {i * 7 % 900 + 100} Afghan soldiers fled to Tajikistan, officials said."})
+            + "\n"
+            for i in range(DOCUMENTS)
+        )
+    )
     env = {**os.environ, server.DATA_DIR_ENV: str(folder)}
     env.pop("LABEL_STUDIO_URL", None)
     env.pop("LABEL_STUDIO_API_KEY", None)

@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
-from tests.conftest import rules_version
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, rules_version
 
 pytestmark = pytest.mark.e2e
 
@@ -115,7 +114,11 @@ def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
     run("push", SEEDS, extra, "--project", "full loop")
     project, tasks = tasks_of(ls_client, "full loop")
     by_source = {t["data"]["source"]: t for t in tasks}
-    doc_a, doc_b, doc_c = by_source["000_f9e0f576e8aed2c8.txt"], by_source["004_f3d521be71fced6f.txt"], by_source["extra.txt"]
+    doc_a, doc_b, doc_c = (
+        by_source["000_f9e0f576e8aed2c8.txt"],
+        by_source["004_f3d521be71fced6f.txt"],
+        by_source["extra.txt"],
+    )
     ann1 = ls_client.create_user("ann1@newsgold.local", "annotator-pass-1")
     ann2 = ls_client.create_user("ann2@newsgold.local", "annotator-pass-2")
 
@@ -127,15 +130,29 @@ def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
     corrected = [dict(r) for r in predicted[2:]]
     corrected[0] = dict(corrected[0], value=dict(corrected[0]["value"], labels=["ACTION"]))
     start = text_a.index("Global Real News")
-    corrected.append({"id": "added1", "from_name": "label", "to_name": "text", "type": "labels",
-                      "value": {"start": start, "end": start + 16, "text": "Global Real News", "labels": ["ACTOR"]}})
+    corrected.append(
+        {
+            "id": "added1",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": start, "end": start + 16, "text": "Global Real News", "labels": ["ACTOR"]},
+        }
+    )
     ls_client.create_annotation(doc_a["id"], corrected, user_id=ann1)
     # B: ann2 skips it, then the project owner labels it as ground truth
     ls_client.create_annotation(doc_b["id"], [], user_id=ann2, cancelled=True)
     text_b = doc_b["data"]["text"]
     gt_start = text_b.index("Tajikistan")
-    ground_truth = [{"id": "g1", "from_name": "label", "to_name": "text", "type": "labels",
-                     "value": {"start": gt_start, "end": gt_start + 10, "text": "Tajikistan", "labels": ["LOCATION"]}}]
+    ground_truth = [
+        {
+            "id": "g1",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": gt_start, "end": gt_start + 10, "text": "Tajikistan", "labels": ["LOCATION"]},
+        }
+    ]
     ls_client.create_annotation(doc_b["id"], ground_truth, ground_truth=True)
     # C: only a cancelled annotation
     ls_client.create_annotation(doc_c["id"], [], user_id=ann1, cancelled=True)
@@ -187,7 +204,9 @@ def test_full_loop_exports_human_corrections(ls_env, ls_client, tmp_path):
     run("export", "--project", "full loop", "--out", parallel, "--workers", "2")
     for name in ("train", "validation", "test"):
         assert (parallel / "jsonl" / f"{name}.jsonl").read_bytes() == (out / "jsonl" / f"{name}.jsonl").read_bytes()
-        assert (parallel / "parquet" / f"{name}.parquet").read_bytes() == (out / "parquet" / f"{name}.parquet").read_bytes()
+        assert (parallel / "parquet" / f"{name}.parquet").read_bytes() == (
+            out / "parquet" / f"{name}.parquet"
+        ).read_bytes()
 
     # the same conversion from a Label Studio JSON export file, as downloaded from the UI
     export_file = tmp_path / "project-export.json"
@@ -252,7 +271,10 @@ def test_tagger_predictions_close_the_loop(ls_env, ls_client, tmp_path):
 
     runner = CliRunner()
     dataset = tmp_path / "gold"
-    assert runner.invoke(cli, ["export", "--from", str(SEEDS / "gold" / "heldout.jsonl"), "--out", str(dataset)]).exit_code == 0
+    assert (
+        runner.invoke(cli, ["export", "--from", str(SEEDS / "gold" / "heldout.jsonl"), "--out", str(dataset)]).exit_code
+        == 0
+    )
     model = tmp_path / "model"
     assert runner.invoke(train_cli, ["fit", str(dataset), "--out", str(model)]).exit_code == 0
     predictions = tmp_path / "tagger.jsonl"

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
 from newsgold.annotate.export.batches import split_of
-from newsgold.annotate.studio.lease import KEY, TITLE as LEASE_TITLE
+from newsgold.annotate.studio import server
+from newsgold.annotate.studio.lease import KEY
+from newsgold.annotate.studio.lease import TITLE as LEASE_TITLE
 
 pytestmark = pytest.mark.e2e
 
@@ -65,9 +66,30 @@ def start_loop(work: Path, env: dict, *extra: str, project: str = PROJECT) -> su
     annotate = Path(sys.executable).parent / "annotate"
     work.mkdir(exist_ok=True)
     return subprocess.Popen(
-        [str(annotate), "loop", "--project", project, "--every", "2", "--poll", "1", "--work", str(work),
-         "--features", "plain", "--seed", str(SEED), "--ratios", ",".join(map(str, RATIOS)), *extra],
-        env=env, stdout=subprocess.PIPE, stderr=open(work.parent / f"{work.name}.stderr", "w"), text=True)
+        [
+            str(annotate),
+            "loop",
+            "--project",
+            project,
+            "--every",
+            "2",
+            "--poll",
+            "1",
+            "--work",
+            str(work),
+            "--features",
+            "plain",
+            "--seed",
+            str(SEED),
+            "--ratios",
+            ",".join(map(str, RATIOS)),
+            *extra,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=open(work.parent / f"{work.name}.stderr", "w"),
+        text=True,
+    )
 
 
 def annotate_tasks(client, tasks) -> None:
@@ -77,8 +99,11 @@ def annotate_tasks(client, tasks) -> None:
 
 
 def predicted(client, project, version) -> set[int]:
-    return {t["id"] for t in client.iter_tasks(project, fields="all")
-            if any(p["model_version"] == version for p in t["predictions"])}
+    return {
+        t["id"]
+        for t in client.iter_tasks(project, fields="all")
+        if any(p["model_version"] == version for p in t["predictions"])
+    }
 
 
 def unannotated(client, project) -> set[int]:

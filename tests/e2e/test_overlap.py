@@ -11,15 +11,26 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
+from newsgold.annotate.studio import server
 
 pytestmark = pytest.mark.e2e
 
-TEXTS = [f"Officials said {n * 10 + 5} soldiers crossed into {place} on {day}."
-         for n, (place, day) in enumerate([("Tajikistan", "Monday"), ("Pakistan", "Tuesday"), ("Iran", "Friday"),
-                                           ("Uzbekistan", "Sunday"), ("Turkmenistan", "Saturday"),
-                                           ("Kyrgyzstan", "Thursday"), ("China", "Wednesday"), ("India", "May")])]
+TEXTS = [
+    f"Officials said {n * 10 + 5} soldiers crossed into {place} on {day}."
+    for n, (place, day) in enumerate(
+        [
+            ("Tajikistan", "Monday"),
+            ("Pakistan", "Tuesday"),
+            ("Iran", "Friday"),
+            ("Uzbekistan", "Sunday"),
+            ("Turkmenistan", "Saturday"),
+            ("Kyrgyzstan", "Thursday"),
+            ("China", "Wednesday"),
+            ("India", "May"),
+        ]
+    )
+]
 
 
 def run(*args):
@@ -37,9 +48,12 @@ class Annotator:
         self.url, self.email, self.session = url, email, requests.Session()
         form = self.session.get(f"{url}{invite}", timeout=30)
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-        signed = self.session.post(f"{url}{invite}", data={"csrfmiddlewaretoken": csrf, "email": email,
-                                                            "password": "annotator-pass-1"},
-                                   allow_redirects=False, timeout=30)
+        signed = self.session.post(
+            f"{url}{invite}",
+            data={"csrfmiddlewaretoken": csrf, "email": email, "password": "annotator-pass-1"},
+            allow_redirects=False,
+            timeout=30,
+        )
         assert signed.status_code == 302, signed.text[:300]
 
     def next_task(self, project_id: int) -> dict | None:
@@ -52,12 +66,24 @@ class Annotator:
     def submit(self, project_id: int, task: dict) -> None:
         text = task["data"]["text"]
         start = text.index("soldiers")
-        result = [{"id": "r1", "from_name": "label", "to_name": "text", "type": "labels",
-                   "value": {"start": start, "end": start + 8, "text": "soldiers", "labels": ["ACTOR"]}}]
-        answer = self.session.post(f"{self.url}/api/tasks/{task['id']}/annotations/?project={project_id}",
-                                   json={"result": result, "lead_time": 3.0, "task": task["id"], "project": project_id},
-                                   headers={"X-CSRFToken": self.session.cookies["csrftoken"],
-                                            "Referer": f"{self.url}/projects/{project_id}/data"}, timeout=60)
+        result = [
+            {
+                "id": "r1",
+                "from_name": "label",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": start, "end": start + 8, "text": "soldiers", "labels": ["ACTOR"]},
+            }
+        ]
+        answer = self.session.post(
+            f"{self.url}/api/tasks/{task['id']}/annotations/?project={project_id}",
+            json={"result": result, "lead_time": 3.0, "task": task["id"], "project": project_id},
+            headers={
+                "X-CSRFToken": self.session.cookies["csrftoken"],
+                "Referer": f"{self.url}/projects/{project_id}/data",
+            },
+            timeout=60,
+        )
         assert answer.status_code == 201, answer.text[:300]
 
 
@@ -77,8 +103,10 @@ def label_all_tasks(people: list[Annotator], project_id: int) -> int:
 
 
 def annotators_per_task(ls_client, project) -> list[int]:
-    return sorted(len({a["completed_by"] for a in task.get("annotations") or [] if not a.get("was_cancelled")})
-                  for task in ls_client.iter_tasks(project, fields="all"))
+    return sorted(
+        len({a["completed_by"] for a in task.get("annotations") or [] if not a.get("was_cancelled")})
+        for task in ls_client.iter_tasks(project, fields="all")
+    )
 
 
 def test_the_overlap_cohort_reaches_two_annotators_and_the_rest_one(ls_env, ls_client, tmp_path):
@@ -134,8 +162,9 @@ def test_on_postgresql_the_cohort_holds_across_two_app_servers(pg_servers, tmp_p
     folder.mkdir()
     for n, text in enumerate(TEXTS[:6]):
         (folder / f"{n}.txt").write_text(text)
-    report = api.push_documents([folder], "overlap on postgres", preannotator=False, overlap=3, overlap_share=50,
-                                data_dir=running[0].data_dir)
+    report = api.push_documents(
+        [folder], "overlap on postgres", preannotator=False, overlap=3, overlap_share=50, data_dir=running[0].data_dir
+    )
     assert report.overlap == (3, 50) and report.new_tasks == 6
     client = LabelStudio(running[1].url, token)
     project = client.find_project("overlap on postgres")

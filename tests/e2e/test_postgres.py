@@ -14,8 +14,8 @@ import requests
 from click.testing import CliRunner
 
 from newsgold.annotate import api
-from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
+from newsgold.annotate.studio import server
 from newsgold.annotate.studio.client import LabelStudio
 from tests.e2e.test_concurrent_push import _assert_each_document_once, _documents
 
@@ -51,8 +51,11 @@ def _exported(folder, title, out) -> dict:
     from datasets import load_from_disk
 
     api.export_dataset(out, project=title, data_dir=folder)
-    return {row["id"]: {(s["start"], s["end"], s["label"]) for s in row["spans"]}
-            for split in load_from_disk(str(out)).values() for row in split}
+    return {
+        row["id"]: {(s["start"], s["end"], s["label"]) for s in row["spans"]}
+        for split in load_from_disk(str(out)).values()
+        for row in split
+    }
 
 
 def test_two_app_servers_share_one_database(pg_servers, postgres, clients, local_only, tmp_path):
@@ -73,14 +76,18 @@ def test_two_app_servers_share_one_database(pg_servers, postgres, clients, local
     # two pushes of the same documents at once, one through each app server
     inputs = _documents(tmp_path / "b.jsonl", 100, 200)
     with ThreadPoolExecutor(2) as pool:
-        reports = list(pool.map(lambda one: api.push_documents([inputs], "pg concurrent", data_dir=one.data_dir,
-                                                               batch_size=25), running))
+        reports = list(
+            pool.map(
+                lambda one: api.push_documents([inputs], "pg concurrent", data_dir=one.data_dir, batch_size=25), running
+            )
+        )
     _assert_each_document_once(first, "pg concurrent", 200, reports)
     assert sum(r.new_tasks for r in reports) >= 200, reports
     project = first.find_project("pg concurrent")
     tasks = list(first.iter_tasks(project, fields="all"))
-    gold = {task["data"]["newsgold_id"]: _annotate_first_span(clients[n % 2], task)
-            for n, task in enumerate(tasks[:10])}
+    gold = {
+        task["data"]["newsgold_id"]: _annotate_first_span(clients[n % 2], task) for n, task in enumerate(tasks[:10])
+    }
     for n, folder in enumerate(one.data_dir for one in running):
         assert _exported(folder, "pg concurrent", tmp_path / f"concurrent-{n}") == {d: {s} for d, s in gold.items()}
 
@@ -95,8 +102,7 @@ def test_the_password_is_never_shown(pg_servers, password, local_only):
         assert result.exit_code == 0 and f"database {one.database}" in result.output, result.output
         assert password not in result.output
     # no process of this machine carries it on its command line (the servers get it in their environment)
-    shown = [p.parent.name for p in Path("/proc").glob("[0-9]*/cmdline")
-             if password.encode() in _read(p)]
+    shown = [p.parent.name for p in Path("/proc").glob("[0-9]*/cmdline") if password.encode() in _read(p)]
     assert shown == []
     assert password.encode() in _read(Path(f"/proc/{running[0].pid}/environ"))
 
@@ -116,15 +122,23 @@ def _server_cli(folder, database: str | None, *extra):
     env.pop("NEWSGOLD_DATABASE_URL", None)
     if database is not None:
         env["NEWSGOLD_DATABASE_URL"] = database
-    done = subprocess.run([str(Path(sys.executable).parent / "annotate"), "server", "--data-dir", str(folder), *extra],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "annotate"), "server", "--data-dir", str(folder), *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("case, change, says", [
-    ("wrong password", lambda url: re.sub(":[^:@]*@", ":not-the-password@", url), "password authentication failed"),
-    ("no such database", lambda url: url.rsplit("/", 1)[0] + "/nowhere", 'database "nowhere" does not exist'),
-])
+@pytest.mark.parametrize(
+    "case, change, says",
+    [
+        ("wrong password", lambda url: re.sub(":[^:@]*@", ":not-the-password@", url), "password authentication failed"),
+        ("no such database", lambda url: url.rsplit("/", 1)[0] + "/nowhere", 'database "nowhere" does not exist'),
+    ],
+)
 def test_a_database_that_refuses_us_is_one_line_and_nothing_runs(postgres, password, tmp_path, case, change, says):
     folder = tmp_path / "ls"
     code, output = _server_cli(folder, change(postgres), "--port", str(server.free_port()))
@@ -169,9 +183,12 @@ def test_open_sign_up_stays_closed_and_the_invite_link_works_on_both(pg_servers)
         with requests.Session() as browser:
             form = browser.get(f"{base}{path}", timeout=30)
             csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-            return browser.post(f"{base}{path}", data={"csrfmiddlewaretoken": csrf, "email": email,
-                                                       "password": "annotator-pass-1"},
-                                allow_redirects=False, timeout=30).status_code
+            return browser.post(
+                f"{base}{path}",
+                data={"csrfmiddlewaretoken": csrf, "email": email, "password": "annotator-pass-1"},
+                allow_redirects=False,
+                timeout=30,
+            ).status_code
 
     for n, one in enumerate(running):
         assert sign_up(one.url, "/user/signup/", f"stranger{n}@example.com") == 403

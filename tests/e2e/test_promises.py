@@ -34,8 +34,19 @@ TASKS = 2500  # enough that making and reading the snapshot takes some seconds
 
 
 def _texts(n: int, tag: str) -> str:
-    return "".join(json.dumps({"text": (f"Report {tag}-{k}: {k % 900 + 100} Afghan soldiers fled to Tajikistan "
-                                        f"near Kunduz on Tuesday, officials said. ") * 12}) + "\n" for k in range(n))
+    return "".join(
+        json.dumps(
+            {
+                "text": (
+                    f"Report {tag}-{k}: {k % 900 + 100} Afghan soldiers fled to Tajikistan "
+                    f"near Kunduz on Tuesday, officials said. "
+                )
+                * 12
+            }
+        )
+        + "\n"
+        for k in range(n)
+    )
 
 
 def _env(ls_server) -> dict:
@@ -53,24 +64,47 @@ def big_project(ls_server, tmp_path_factory):
     folder = tmp_path_factory.mktemp("big")
     docs = folder / "docs.jsonl"
     docs.write_text(_texts(TASKS, "big"))
-    done = subprocess.run([ANNOTATE, "push", str(docs), "--project", "interrupted export", "--no-preannotate"],
-                          env=_env(ls_server), capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [ANNOTATE, "push", str(docs), "--project", "interrupted export", "--no-preannotate"],
+        env=_env(ls_server),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     client = LabelStudio(ls_server.url, server.credentials(ls_server.data_dir)["token"])
     project = client.find_project("interrupted export")
     for task in list(client.iter_tasks(project))[:3]:
         text = task["data"]["text"]
         start = text.index("Afghan soldiers")
-        client.create_annotation(task["id"], [{
-            "id": f"r{task['id']}", "from_name": "label", "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": start + len("Afghan soldiers"), "text": "Afghan soldiers",
-                      "labels": ["ACTOR"]}}])
+        client.create_annotation(
+            task["id"],
+            [
+                {
+                    "id": f"r{task['id']}",
+                    "from_name": "label",
+                    "to_name": "text",
+                    "type": "labels",
+                    "value": {
+                        "start": start,
+                        "end": start + len("Afghan soldiers"),
+                        "text": "Afghan soldiers",
+                        "labels": ["ACTOR"],
+                    },
+                }
+            ],
+        )
     return client, project
 
 
 def _export(ls_server, out: Path, signum: int | None = None, after: float = 0.0):
-    process = subprocess.Popen([ANNOTATE, "export", "--project", "interrupted export", "--out", str(out)],
-                               env=_env(ls_server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [ANNOTATE, "export", "--project", "interrupted export", "--out", str(out)],
+        env=_env(ls_server),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     started = time.monotonic()
     if signum is not None:
         while time.monotonic() - started < after and process.poll() is None:
@@ -102,14 +136,24 @@ def test_an_interrupted_live_export_leaves_no_snapshot_and_no_partial_output(ls_
         outcomes.append((signal.Signals(signum).name, round(after, 1), code, round(took, 1)))
         assert "Traceback" not in output, output
         left = client.export_snapshots(project)
-        details = [(x.id, x.title, str(x.status), str(x.created_at)) for x in
-                   client._client.projects.exports.list(id=project.id) or []] if left != before else []
-        assert left == before, f"snapshots {details} left at {time.time():.1f} after {signal.Signals(signum).name} at {after:.1f} s: {output}"
+        details = (
+            [
+                (x.id, x.title, str(x.status), str(x.created_at))
+                for x in client._client.projects.exports.list(id=project.id) or []
+            ]
+            if left != before
+            else []
+        )
+        assert left == before, (
+            f"snapshots {details} left at {time.time():.1f} after {signal.Signals(signum).name} at {after:.1f} s: {output}"
+        )
         if code != 0 and out.exists():  # the signal came after the output was renamed into place:
             # it is the whole dataset (the rename is the last step), never a part of one
-            assert (out / ".newsgold-export").is_file() and (out / "dataset_dict.json").is_file() and \
-                sorted(p.name for p in out.iterdir()) == sorted(p.name for p in (tmp_path / "whole").iterdir()), (
-                f"partial {out} after {signal.Signals(signum).name} at {after:.1f} s")
+            assert (
+                (out / ".newsgold-export").is_file()
+                and (out / "dataset_dict.json").is_file()
+                and sorted(p.name for p in out.iterdir()) == sorted(p.name for p in (tmp_path / "whole").iterdir())
+            ), f"partial {out} after {signal.Signals(signum).name} at {after:.1f} s"
         assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], list(tmp_path.iterdir())
     print(f"whole export {whole:.1f} s; interrupted runs (signal, at s, exit code, took s): {outcomes}")
     assert sum(code != 0 for _, _, code, _ in outcomes) >= len(moments) - 2, outcomes  # most were interrupted
@@ -136,9 +180,12 @@ def test_a_title_differing_by_normalisation_or_space_is_one_project(ls_env, ls_c
     # a look-alike made outside newsgold (the web UI stores what it is given): refused, both ids named
     other = ls_client.create_project(nfd, "<View><Text name='text' value='$text'/></View>", "", "")
     try:
-        for argv in (["annotate", "push", str(docs), "--project", nfc, "--no-preannotate"],
-                     ["annotate", "status", "--project", nfc], ["annotate", "agreement", "--project", nfd],
-                     ["annotate", "export", "--project", nfc, "--out", str(tmp_path / "ds2")]):
+        for argv in (
+            ["annotate", "push", str(docs), "--project", nfc, "--no-preannotate"],
+            ["annotate", "status", "--project", nfc],
+            ["annotate", "agreement", "--project", nfd],
+            ["annotate", "export", "--project", nfc, "--out", str(tmp_path / "ds2")],
+        ):
             assert_refused(invoke(argv), f"id {before[0]}", f"id {other.id}")
         assert not (tmp_path / "ds2").exists()
     finally:
@@ -181,8 +228,12 @@ def test_a_bad_key_and_a_bad_score_are_one_line(ls_env, ls_client, tmp_path, mon
     predictions.write_text(json.dumps(record) + "\n")
     project = ls_client.find_project("scores")
     before = [t["predictions"] for t in ls_client.iter_tasks(project, fields="all")]
-    assert_refused(invoke(["annotate", "push", "--predictions", str(predictions), "--project", "scores"]),
-                   "record 1", "spans[0].score", "nan")
+    assert_refused(
+        invoke(["annotate", "push", "--predictions", str(predictions), "--project", "scores"]),
+        "record 1",
+        "spans[0].score",
+        "nan",
+    )
     assert [t["predictions"] for t in ls_client.iter_tasks(project, fields="all")] == before
 
     monkeypatch.setenv("LABEL_STUDIO_URL", ls_env.url)

@@ -7,8 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsgold.annotate.cli import cli
-from tests.conftest import rules_version
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, rules_version
 
 pytestmark = pytest.mark.e2e
 

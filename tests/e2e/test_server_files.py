@@ -8,8 +8,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
+from newsgold.annotate.studio import server
 
 pytestmark = pytest.mark.e2e
 
@@ -42,8 +42,9 @@ def test_data_folder_is_private_and_stop_ends_only_our_server(tmp_path, monkeypa
         assert result.exit_code == 0, result.output
         # not a terminal: the wait shows as a line now and then instead of a bar
         assert "starting Label Studio: " in result.output and "migrations" in result.output
-        assert (f"note: made the data folder {folder} private (ls 0755 -> 0700, "
-                f"{server.DATABASE} 0644 -> 0600)") in result.output
+        assert (
+            f"note: made the data folder {folder} private (ls 0755 -> 0700, {server.DATABASE} 0644 -> 0600)"
+        ) in result.output
         assert mode(folder) == 0o700 and mode(folder / server.DATABASE) == 0o600
         running = server.status(folder)
         assert running.running

@@ -46,7 +46,9 @@ def test_the_export_of_a_live_project_holds_every_annotation_and_leaves_nothing_
     # every human annotation is in the dataset, each span where the annotator drew it
     from datasets import load_from_disk
 
-    rows = {json.loads(row["provenance"])["task_id"]: row for split in load_from_disk(str(out)).values() for row in split}
+    rows = {
+        json.loads(row["provenance"])["task_id"]: row for split in load_from_disk(str(out)).values() for row in split
+    }
     assert sorted(rows) == sorted(drawn) and report.documents == 3
     for task_id, result in drawn.items():
         want = sorted((r["value"]["start"], r["value"]["end"], r["value"]["labels"][0]) for r in result)

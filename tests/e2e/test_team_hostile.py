@@ -29,19 +29,31 @@ from tests.hostile.kit import assert_ok, assert_refused, invoke
 pytestmark = pytest.mark.e2e
 
 AGREED = "A storm struck Kunduz on Tuesday."
-FOREIGN = ('<View><Text name="text" value="$text"/><Labels name="ner" toName="text">'
-           '<Label value="PER"/><Label value="ORG"/></Labels></View>')
-CHOICES = ('<View><Text name="text" value="$text"/><Choices name="mood" toName="text">'
-           '<Choice value="calm"/><Choice value="tense"/></Choices></View>')
+FOREIGN = (
+    '<View><Text name="text" value="$text"/><Labels name="ner" toName="text">'
+    '<Label value="PER"/><Label value="ORG"/></Labels></View>'
+)
+CHOICES = (
+    '<View><Text name="text" value="$text"/><Choices name="mood" toName="text">'
+    '<Choice value="calm"/><Choice value="tense"/></Choices></View>'
+)
 
 
 def server_state(client, project) -> tuple:
     """Everything a refused command must leave as it was: tasks with their annotations and
     predictions, and the project's tabs."""
     tasks = sorted(client.iter_tasks(project, fields="all"), key=lambda t: t["id"])
-    return ([(t["id"], sorted(a["id"] for a in t.get("annotations") or []),
-              sorted(p["id"] for p in t.get("predictions") or [])) for t in tasks],
-            [v["id"] for v in client.views(project)])
+    return (
+        [
+            (
+                t["id"],
+                sorted(a["id"] for a in t.get("annotations") or []),
+                sorted(p["id"] for p in t.get("predictions") or []),
+            )
+            for t in tasks
+        ],
+        [v["id"] for v in client.views(project)],
+    )
 
 
 def votes(client, project, task_id) -> list[int]:
@@ -75,35 +87,46 @@ def test_a_project_that_does_not_exist_is_named(ls_env, tmp_path, command):
         assert_refused(invoke(["annotate", command, "--project", title, *extra]), repr(title), "does not exist")
 
 
-@pytest.mark.parametrize("config, said", [(FOREIGN, "label 'ORG'"), (CHOICES, "no Labels control")],
-                         ids=["other labels", "classification"])
-def test_a_project_newsgold_did_not_make_is_refused_by_the_team_commands(ls_env, ls_client, people, tmp_path,
-                                                                          config, said):
+@pytest.mark.parametrize(
+    "config, said", [(FOREIGN, "label 'ORG'"), (CHOICES, "no Labels control")], ids=["other labels", "classification"]
+)
+def test_a_project_newsgold_did_not_make_is_refused_by_the_team_commands(
+    ls_env, ls_client, people, tmp_path, config, said
+):
     title = f"hand made {said.split()[-1].strip(chr(39))}"
     project = ls_client.find_project(title) or ls_client.create_project(title, config, "", "made by hand")
     if not list(ls_client.iter_tasks(project)):
         ls_client.import_tasks(project, [{"text": DISPUTED}])
         (task,) = ls_client.iter_tasks(project)
         control, kind = ("ner", "labels") if config == FOREIGN else ("mood", "choices")
-        for n, (user, value) in enumerate(zip(people.values(), (["PER"], ["ORG"]) if kind == "labels"
-                                              else (["calm"], ["tense"])), start=1):
-            region = {"id": f"r{n}", "from_name": control, "to_name": "text", "type": kind,
-                      "value": {"start": 0, "end": 9, "text": "Officials", "labels": value} if kind == "labels"
-                      else {"choices": value}}
+        for n, (user, value) in enumerate(
+            zip(people.values(), (["PER"], ["ORG"]) if kind == "labels" else (["calm"], ["tense"])), start=1
+        ):
+            region = {
+                "id": f"r{n}",
+                "from_name": control,
+                "to_name": "text",
+                "type": kind,
+                "value": {"start": 0, "end": 9, "text": "Officials", "labels": value}
+                if kind == "labels"
+                else {"choices": value},
+            }
             ls_client.create_annotation(task["id"], [region], user_id=user)
     before = server_state(ls_client, project)
     for command in ("adjudicate", "agreement", "agreement --json", "loop"):
         words = ["annotate", *command.split(), "--project", title]
         words += ["--work", tmp_path / "work", "--poll", "1"] if command == "loop" else []
-        line = assert_refused(invoke(words), f"project {title!r}", said, f"annotate {command.split()[0]}",
-                              "annotate push")
+        line = assert_refused(
+            invoke(words), f"project {title!r}", said, f"annotate {command.split()[0]}", "annotate push"
+        )
         assert "Traceback" not in line
     assert server_state(ls_client, project) == before  # no vote, no tab, no lease claim
     assert_ok(invoke(["annotate", "status", "--project", title]))  # status reads any project
 
 
 def test_a_reviewer_nobody_knows_is_refused_and_one_who_reviewed_nothing_settles_nothing(
-        ls_env, ls_client, people, tmp_path):
+    ls_env, ls_client, people, tmp_path
+):
     title = "team hostile reviewer"
     push(tmp_path / "docs", title, DISPUTED)
     project = ls_client.find_project(title)
@@ -113,8 +136,12 @@ def test_a_reviewer_nobody_knows_is_refused_and_one_who_reviewed_nothing_settles
     ls_client.create_annotation(task["id"], SECOND, user_id=two)
     before = server_state(ls_client, project)
     for reviewer in ("nobody@newsgold.local", "", "HOSTILE-TEAM-3@NEWSGOLD.LOCAL", "hostile-team-3"):
-        assert_refused(invoke(["annotate", "adjudicate", "--project", title, "--reviewer", reviewer]),
-                       f"--reviewer {reviewer}", "no such user", "the email the reviewer logs in with")
+        assert_refused(
+            invoke(["annotate", "adjudicate", "--project", title, "--reviewer", reviewer]),
+            f"--reviewer {reviewer}",
+            "no such user",
+            "the email the reviewer logs in with",
+        )
     assert server_state(ls_client, project) == before
     idle_email = [email for email, user in people.items() if user == idle][0]
     result = assert_ok(invoke(["annotate", "adjudicate", "--project", title, "--reviewer", idle_email, "--json"]))
@@ -155,8 +182,16 @@ def test_adjudicate_runs_at_once_leave_one_vote_and_deletions_are_followed(ls_en
     second = ls_client.create_annotation(task["id"], SECOND, user_id=two)
 
     annotate = Path(sys.executable).parent / "annotate"
-    runs = [subprocess.Popen([str(annotate), "adjudicate", "--project", title, "--json"], env=dict(os.environ),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [str(annotate), "adjudicate", "--project", title, "--json"],
+            env=dict(os.environ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     answers = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], answers
     assert all(json.loads(out)["to_adjudicate"] == [task["id"]] for out, _ in answers)
@@ -179,12 +214,15 @@ def test_adjudicate_runs_at_once_leave_one_vote_and_deletions_are_followed(ls_en
     ls_client._client.annotations.delete(id=second)  # one annotator left: nothing to adjudicate
     withdrawn = api.adjudicate_project(title)
     assert withdrawn.withdrawn == 1 and withdrawn.to_adjudicate == [] and votes(ls_client, project, task["id"]) == []
-    assert json.loads(assert_ok(invoke(["annotate", "agreement", "--project", title, "--json"])).output)["documents"] == 0
+    assert (
+        json.loads(assert_ok(invoke(["annotate", "agreement", "--project", title, "--json"])).output)["documents"] == 0
+    )
 
 
 # ---------------------------------------------------------------------------- the loop killed
 def test_a_loop_killed_with_9_mid_round_is_taken_over_after_its_lease_and_sigterm_stops_the_next(
-        ls_env, ls_client, tmp_path):
+    ls_env, ls_client, tmp_path
+):
     """Same machine, same --work: the killed loop's lock goes with its process, its lease claim
     only when it expires (--lease 10); the next loop waits for it, takes over, runs the round the
     killed one did not finish, and its state file is whole; then SIGTERM stops it (143), released."""
@@ -226,8 +264,11 @@ def test_a_loop_killed_with_9_mid_round_is_taken_over_after_its_lease_and_sigter
         done = wait_for(work, "round", after=seen, process=second, timeout=240)
         assert done["round"] == taken["round"] + 1 and done["annotations"] == expected
         state = json.loads((work / "state.json").read_text())
-        assert (state["project"], state["round"], state["model_version"]) == (title, done["round"],
-                                                                             done["model_version"])
+        assert (state["project"], state["round"], state["model_version"]) == (
+            title,
+            done["round"],
+            done["model_version"],
+        )
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=60) == 143
         err = (tmp_path / "work.stderr").read_text()

@@ -11,13 +11,12 @@ import signal
 import pytest
 
 from newsgold.annotate import api
+from newsgold.annotate.export.batches import split_of
 from newsgold.annotate.studio import server
 from newsgold.annotate.studio.adjudicate import VERSION
-from newsgold.annotate.export.batches import split_of
 from newsgold.annotate.studio.client import LabelStudio
 from tests.e2e.test_adjudicate_browser import COMMON, DISPUTED, FIRST, SECOND, key, span
-from tests.e2e.test_loop_rounds import (RATIOS, SEED, TEXTS, annotate_tasks, claims, events, start_loop, stop,
-                                        wait_for)
+from tests.e2e.test_loop_rounds import RATIOS, SEED, TEXTS, annotate_tasks, claims, events, start_loop, stop, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -45,13 +44,23 @@ def test_adjudication_across_two_app_servers(team, tmp_path):
 
     queued = api.adjudicate_project("pg adjudicate", data_dir=running[0].data_dir)
     assert queued.to_adjudicate == [task["id"]] and queued.added == 1 and queued.settled == []
-    (vote,) = [p for p in next(second.iter_tasks(project, fields="all"))["predictions"] if p["model_version"] == VERSION]
+    (vote,) = [
+        p for p in next(second.iter_tasks(project, fields="all"))["predictions"] if p["model_version"] == VERSION
+    ]
     assert {r["value"]["text"] for r in vote["result"] if r["type"] == "labels"} == {
-        "40", "crossed", "Pakistan", "Officials", "Taliban fighters", "Taliban"}
+        "40",
+        "crossed",
+        "Pakistan",
+        "Officials",
+        "Taliban fighters",
+        "Taliban",
+    }
 
     # the reviewer keeps "Taliban fighters" and rejects the rest of the dispute, through the first server
-    decision = COMMON + [span(DISPUTED, "Taliban fighters", "ACTOR", "t"),
-                         {"type": "relation", "from_id": "x", "to_id": "t", "direction": "right", "labels": ["agent"]}]
+    decision = COMMON + [
+        span(DISPUTED, "Taliban fighters", "ACTOR", "t"),
+        {"type": "relation", "from_id": "x", "to_id": "t", "direction": "right", "labels": ["agent"]},
+    ]
     settled_by = first.create_annotation(task["id"], decision, user_id=reviewer)
     settled = api.adjudicate_project("pg adjudicate", reviewer="pg-adj3@newsgold.local", data_dir=running[1].data_dir)
     assert settled.settled == [task["id"]] and settled.to_adjudicate == [] and settled.added == 0
@@ -67,7 +76,9 @@ def test_adjudication_across_two_app_servers(team, tmp_path):
     assert {(s["start"], s["end"], s["label"]) for s in row["spans"]} == wanted
     texts = {s["id"]: s["text"] for s in row["spans"]}
     assert {(texts[r["head"]], texts[r["tail"]], r["label"]) for r in row["relations"]} == {
-        ("crossed", "Pakistan", "place"), ("crossed", "Taliban fighters", "agent")}
+        ("crossed", "Pakistan", "place"),
+        ("crossed", "Taliban fighters", "agent"),
+    }
     again = api.adjudicate_project("pg adjudicate", data_dir=running[1].data_dir)
     assert (again.to_adjudicate, again.added, again.replaced, again.withdrawn, again.settled) == ([], 0, 0, 0, [])
 
@@ -89,8 +100,10 @@ def test_the_loop_lease_holds_across_two_app_servers(team, tmp_path):
     base = {k: v for k, v in os.environ.items() if k not in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY")}
     other_cache = tmp_path / "other-machine-cache"  # the second machine: its own cache and lock file
     shutil.copytree(base["NEWSGOLD_CACHE"], other_cache, ignore=shutil.ignore_patterns("loop-locks"))
-    machines = [{**base, server.DATA_DIR_ENV: str(running[0].data_dir)},
-                {**base, server.DATA_DIR_ENV: str(running[1].data_dir), "NEWSGOLD_CACHE": str(other_cache)}]
+    machines = [
+        {**base, server.DATA_DIR_ENV: str(running[0].data_dir)},
+        {**base, server.DATA_DIR_ENV: str(running[1].data_dir), "NEWSGOLD_CACHE": str(other_cache)},
+    ]
     one, two = tmp_path / "one", tmp_path / "two"
     loops = []
     try:

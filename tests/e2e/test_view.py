@@ -8,19 +8,21 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from newsgold.annotate.studio import server
 from newsgold.annotate.cli import cli
+from newsgold.annotate.schema import labelstudio_config, load_schema
+from newsgold.annotate.studio import server
 from newsgold.annotate.studio.client import LabelStudio
 from newsgold.annotate.studio.push import describe
-from newsgold.annotate.schema import labelstudio_config, load_schema
 from newsgold.annotate.studio.views import ORDERING, SCORE_COLUMN, TITLE, ensure_view
 
 pytestmark = pytest.mark.e2e
 
-TEXTS = ["Officials said 40 Taliban fighters crossed into Pakistan on Tuesday.",
-         "The army attacked rebels in Kabul on Monday, police said.",
-         "Three soldiers were killed near Herat, officials said.",
-         "Protesters marched through Kandahar on Friday."]
+TEXTS = [
+    "Officials said 40 Taliban fighters crossed into Pakistan on Tuesday.",
+    "The army attacked rebels in Kabul on Monday, police said.",
+    "Three soldiers were killed near Herat, officials said.",
+    "Protesters marched through Kandahar on Friday.",
+]
 SCORES = [0.9, 0.2, 0.6, 0.4]
 
 
@@ -57,8 +59,12 @@ def our_tabs(client, project):
 def tasks_through(ls_server, view_id):
     """The tasks of a tab as the Data Manager lists them (its REST API, not newsgold's code)."""
     token = server.credentials(ls_server.data_dir)["token"]
-    answer = httpx.get(f"{ls_server.url}/api/tasks", params={"view": view_id, "fields": "all", "page_size": 100},
-                       headers={"Authorization": f"Token {token}"}, timeout=60)
+    answer = httpx.get(
+        f"{ls_server.url}/api/tasks",
+        params={"view": view_id, "fields": "all", "page_size": 100},
+        headers={"Authorization": f"Token {token}"},
+        timeout=60,
+    )
     answer.raise_for_status()
     return answer.json()["tasks"]
 
@@ -88,12 +94,15 @@ def test_a_new_round_is_shown_and_a_rules_push_does_not_take_the_display_back(ls
     project = ls_client.find_project("two rounds")
     rules_version = ls_client.shown_model_version(project)
     assert rules_version.startswith("rules-")
-    result = CliRunner().invoke(cli, ["push", "--predictions", str(scored_round(tmp_path, "tagger-v2")),
-                                      "--project", "two rounds"])
+    result = CliRunner().invoke(
+        cli, ["push", "--predictions", str(scored_round(tmp_path, "tagger-v2")), "--project", "two rounds"]
+    )
     assert result.exit_code == 0, result.output
     # a round pushed on purpose is the one annotators see next, and the tab follows it
-    assert f"now pre-labels tasks with, and orders tab 'least confident first' by, 'tagger-v2' (was {rules_version!r})" \
+    assert (
+        f"now pre-labels tasks with, and orders tab 'least confident first' by, 'tagger-v2' (was {rules_version!r})"
         in result.output
+    )
     assert ls_client.shown_model_version(project) == "tagger-v2"
     (tab,) = our_tabs(ls_client, project)
     assert [t["predictions_score"] for t in tasks_through(ls_env, tab["id"])] == sorted(SCORES)
@@ -110,11 +119,18 @@ def test_push_puts_back_the_order_and_score_column_and_keeps_the_teams_filter(ls
     run("push", documents(tmp_path), "--project", "tab changed")
     project = ls_client.find_project("tab changed")
     (tab,) = our_tabs(ls_client, project)
-    changed = {**tab["data"], "ordering": ["-tasks:id"],
-               "hiddenColumns": {**tab["data"]["hiddenColumns"],
-                                 "explore": tab["data"]["hiddenColumns"]["explore"] + [SCORE_COLUMN]},
-               "filters": {"conjunction": "and", "items": [{"filter": "filter:tasks:total_annotations",
-                                                            "operator": "equal", "type": "Number", "value": 0}]}}
+    changed = {
+        **tab["data"],
+        "ordering": ["-tasks:id"],
+        "hiddenColumns": {
+            **tab["data"]["hiddenColumns"],
+            "explore": tab["data"]["hiddenColumns"]["explore"] + [SCORE_COLUMN],
+        },
+        "filters": {
+            "conjunction": "and",
+            "items": [{"filter": "filter:tasks:total_annotations", "operator": "equal", "type": "Number", "value": 0}],
+        },
+    }
     ls_client.update_view(project, tab["id"], changed)  # as the web UI saves a tab someone sorted
     assert our_tabs(ls_client, project)[0]["data"]["ordering"] == ["-tasks:id"]
     output = run("push", documents(tmp_path), "--project", "tab changed")
@@ -165,8 +181,9 @@ def test_status_gives_the_annotation_time_per_pre_annotation(ls_env, ls_client, 
     one, two, three, four = sorted(ls_client.iter_tasks(project, fields="all"), key=lambda t: t["id"])
     version = one["predictions"][0]["model_version"]
     # as the web UI sends them: seconds spent, and the prediction the editor was opened on
-    ls_client.create_annotation(one["id"], one["predictions"][0]["result"], lead_time=20.0,
-                                parent_prediction=one["predictions"][0]["id"])
+    ls_client.create_annotation(
+        one["id"], one["predictions"][0]["result"], lead_time=20.0, parent_prediction=one["predictions"][0]["id"]
+    )
     ls_client.create_annotation(two["id"], [], lead_time=40.0, parent_prediction=two["predictions"][0]["id"])
     ls_client.create_annotation(three["id"], [], lead_time=90.0, parent_prediction=three["predictions"][0]["id"])
     ls_client.create_annotation(four["id"], [], lead_time=5.0)  # begun from an empty annotation
@@ -174,8 +191,7 @@ def test_status_gives_the_annotation_time_per_pre_annotation(ls_env, ls_client, 
     report = json.loads(run("status", "--project", "time spent", "--json"))
     assert report["annotation_time"] == {
         version: {"annotations": 3, "skipped": 0, "timed": 3, "mean_seconds": 50.0, "median_seconds": 40.0},
-        "(no pre-annotation)": {"annotations": 1, "skipped": 1, "timed": 1, "mean_seconds": 5.0,
-                                "median_seconds": 5.0},
+        "(no pre-annotation)": {"annotations": 1, "skipped": 1, "timed": 1, "mean_seconds": 5.0, "median_seconds": 5.0},
     }
     table = run("status", "--project", "time spent")
     assert "annotation time (seconds), by the pre-annotation it was started from:" in table

@@ -33,7 +33,8 @@ def invoke(argv: str | list[str], **kwargs) -> Result:
 def _no_traceback(result: Result) -> None:
     assert "Traceback" not in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"{result.exception!r} escaped: {result.output}")
+        f"{result.exception!r} escaped: {result.output}"
+    )
 
 
 def assert_refused(result: Result, *names: str) -> str:
@@ -71,7 +72,8 @@ def digests(*paths: str | Path) -> dict[str, str]:
 def seed_model(folder: Path) -> Path:
     """`folder` holding `dataset` (exported from the seed gold) and `model` (fitted on it), for
     the commands that need a real dataset or model."""
-    assert_ok(invoke(["annotate", "export", "--from", ROOT / "seeds" / "gold" / "seeds.jsonl", "--out",
-                      folder / "dataset"]))
+    assert_ok(
+        invoke(["annotate", "export", "--from", ROOT / "seeds" / "gold" / "seeds.jsonl", "--out", folder / "dataset"])
+    )
     assert_ok(invoke(["train", "fit", folder / "dataset", "--out", folder / "model"]))
     return folder

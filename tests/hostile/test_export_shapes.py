@@ -25,20 +25,37 @@ HUGE = 10**30
 def region(label: str, rid: str, word: str | None = None) -> dict:
     word = word or WORDS[label]
     start = TEXT.index(word)
-    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": start + len(word), "text": word, "labels": [label]}}
+    return {
+        "id": rid,
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": start, "end": start + len(word), "text": word, "labels": [label]},
+    }
 
 
 def good_result() -> list[dict]:
     return [region(label, IDS[label]) for label in WORDS] + [
-        {"type": "relation", "from_id": "f", "to_id": "a", "direction": "right", "labels": ["agent"]}]
+        {"type": "relation", "from_id": "f", "to_id": "a", "direction": "right", "labels": ["agent"]}
+    ]
 
 
 def task(k: int, result: list | None = None) -> dict:
-    return {"id": k, "data": {"text": f"{TEXT} Case {k}.", "newsgold_id": f"d{k}", "story_id": f"s{k}"},
-            "annotations": [{"id": k, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
-                             "updated_at": "2026-01-01T00:00:00Z", "created_at": "2026-01-01T00:00:00Z",
-                             "result": good_result() if result is None else result}]}
+    return {
+        "id": k,
+        "data": {"text": f"{TEXT} Case {k}.", "newsgold_id": f"d{k}", "story_id": f"s{k}"},
+        "annotations": [
+            {
+                "id": k,
+                "completed_by": 1,
+                "was_cancelled": False,
+                "ground_truth": False,
+                "updated_at": "2026-01-01T00:00:00Z",
+                "created_at": "2026-01-01T00:00:00Z",
+                "result": good_result() if result is None else result,
+            }
+        ],
+    }
 
 
 WRONG = ["text", 5, 1.5, True, [], {}, [1, 2]]  # values of every JSON type but null
@@ -46,8 +63,10 @@ WRONG = ["text", 5, 1.5, True, [], {}, [1, 2]]  # values of every JSON type but 
 
 def wrong_for(kinds: tuple) -> list:
     """The values in WRONG of none of `kinds` (ints within kinds exclude booleans)."""
+
     def fits(value) -> bool:
         return isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+
     return [value for value in WRONG if not fits(value)]
 
 
@@ -61,14 +80,30 @@ def task_mutations() -> list[tuple[str, object, str]]:
             for key in path[:-1]:
                 target = target[key]
             target[path[-1]] = value
+
         return spoil
 
-    fields = [(("id",), (int, str)), (("data",), (dict,)), (("data", "newsgold_id"), (int, str)),
-              (("data", "story_id"), (str,)), (("data", "source"), (str,)), (("annotations",), (list,))]
+    fields = [
+        (("id",), (int, str)),
+        (("data",), (dict,)),
+        (("data", "newsgold_id"), (int, str)),
+        (("data", "story_id"), (str,)),
+        (("data", "source"), (str,)),
+        (("annotations",), (list,)),
+    ]
     fields += [(("annotations", 0), (dict,))]
-    fields += [(("annotations", 0, name), kinds) for name, kinds in [
-        ("result", (list,)), ("was_cancelled", (bool,)), ("ground_truth", (bool,)), ("completed_by", (int, str, dict)),
-        ("updated_at", (str,)), ("created_at", (str,)), ("id", (int, str))]]
+    fields += [
+        (("annotations", 0, name), kinds)
+        for name, kinds in [
+            ("result", (list,)),
+            ("was_cancelled", (bool,)),
+            ("ground_truth", (bool,)),
+            ("completed_by", (int, str, dict)),
+            ("updated_at", (str,)),
+            ("created_at", (str,)),
+            ("id", (int, str)),
+        ]
+    ]
     for path, kinds in fields:
         field = ".".join(str(p) for p in path).replace("annotations.0", "annotations[1]")
         # a document id is an id of any size (documents.normalize_id); any other integer fits 64 bits
@@ -80,6 +115,7 @@ def task_mutations() -> list[tuple[str, object, str]]:
 
 def region_mutations() -> list[tuple[str, object, str]]:
     """(name, a hostile region over "Monday", the kind of problem listed)."""
+
     def hostile(**change) -> dict:
         found = region("ACTOR", "h", "Monday")
         value = found["value"]
@@ -90,19 +126,32 @@ def region_mutations() -> list[tuple[str, object, str]]:
     found = [(f"region={value!r}", value, "not-a-span") for value in ["x", 5, None, [1]]]
     found += [(f"value={value!r}", hostile(value=value), "bad-shape") for value in ["v", 5, [], None, True]]
     for side in ("start", "end"):
-        found += [(f"{side}={value!r}", hostile(**{side: value}), "bad-offsets")
-                  for value in [1.5, True, False, -1, HUGE, -HUGE, "abc", "²", None, [], {}, float("nan"), float("inf")]]
-    found += [(f"labels={value!r}", hostile(labels=value), "multi-label")
-              for value in ["ACTOR", 5, {"a": 1}, [], ["ACTOR", "ACTION"]]]
-    found += [("labels=[5]", hostile(labels=[5]), "unknown-label"), ("text=5", hostile(text=5), "offset-mismatch"),
-              ("from_name=5", hostile(from_name=5), "unknown-control"), ("type=5", hostile(type=5), "not-a-span")]
+        found += [
+            (f"{side}={value!r}", hostile(**{side: value}), "bad-offsets")
+            for value in [1.5, True, False, -1, HUGE, -HUGE, "abc", "²", None, [], {}, float("nan"), float("inf")]
+        ]
+    found += [
+        (f"labels={value!r}", hostile(labels=value), "multi-label")
+        for value in ["ACTOR", 5, {"a": 1}, [], ["ACTOR", "ACTION"]]
+    ]
+    found += [
+        ("labels=[5]", hostile(labels=[5]), "unknown-label"),
+        ("text=5", hostile(text=5), "offset-mismatch"),
+        ("from_name=5", hostile(from_name=5), "unknown-control"),
+        ("type=5", hostile(type=5), "not-a-span"),
+    ]
     relation = {"type": "relation", "from_id": "f", "to_id": "a", "direction": "right", "labels": ["agent"]}
-    found += [(f"relation labels={value!r}", {**relation, "labels": value}, "unlabeled-relation")
-              for value in ["agent", [5], [], 5, {"agent": 1}]]
-    found += [(f"relation direction={value!r}", {**relation, "direction": value}, "bad-shape")
-              for value in [5, "up", [], {}]]
-    found += [(f"relation from_id={value!r}", {**relation, "from_id": value}, "broken-relation")
-              for value in [{}, [], None, HUGE]]
+    found += [
+        (f"relation labels={value!r}", {**relation, "labels": value}, "unlabeled-relation")
+        for value in ["agent", [5], [], 5, {"agent": 1}]
+    ]
+    found += [
+        (f"relation direction={value!r}", {**relation, "direction": value}, "bad-shape") for value in [5, "up", [], {}]
+    ]
+    found += [
+        (f"relation from_id={value!r}", {**relation, "from_id": value}, "broken-relation")
+        for value in [{}, [], None, HUGE]
+    ]
     return found
 
 
@@ -138,8 +187,15 @@ def listed(out: Path) -> list[dict]:
 
 
 def test_the_cases_cover_every_field_the_export_reads():
-    assert {field for *_, field in TASKS} >= {"id", "data", "data.newsgold_id", "data.story_id", "annotations",
-                                             "annotations[1]", "annotations[1].result"}
+    assert {field for *_, field in TASKS} >= {
+        "id",
+        "data",
+        "data.newsgold_id",
+        "data.story_id",
+        "annotations",
+        "annotations[1]",
+        "annotations[1].result",
+    }
     assert len(TASKS) > 40 and len(REGIONS) > 50
 
 
@@ -181,8 +237,9 @@ def test_tasks_and_regions_of_the_wrong_shape_are_listed_and_left_out(tmp_path, 
 def test_the_problems_do_not_depend_on_the_number_of_processes(tmp_path):
     source, _, _ = shapes_file(tmp_path / "export.json")
     for workers in (1, 2):
-        assert_ok(invoke(["annotate", "export", "--from", source, "--out", tmp_path / f"ds{workers}",
-                          "--workers", workers]))
+        assert_ok(
+            invoke(["annotate", "export", "--from", source, "--out", tmp_path / f"ds{workers}", "--workers", workers])
+        )
     assert (tmp_path / "ds1" / "problems.jsonl").read_bytes() == (tmp_path / "ds2" / "problems.jsonl").read_bytes()
 
 
@@ -195,12 +252,21 @@ def unusable() -> list[tuple[str, str, str]]:
     nested = "[" * DEEP + "]" * DEEP
     deep_data = json.dumps(task(2)).replace('"story_id": "s2"', f'"story_id": "s2", "meta": {nested}')
     deep_value = json.dumps(task(2)).replace('"labels": ["COUNT"]', f'"labels": {nested}')
-    found = [("deep-task", f"[{good}, {nested}]", "task 2"), ("deep-data", f"[{good}, {deep_data}]", "task 2"),
-             ("deep-region", f"[{good}, {deep_value}]", "task 2"), ("deep-array", f"[{nested}]", "task 1"),
-             ("deep-object", '[{"a": ' * 50_000 + "1" + "}" * 50_000 + "]", "task 1")]
-    found += [(f"task-{kind}", f"[{good}, {value}]", "task 2") for kind, value in
-              [("string", '"x"'), ("number", "5"), ("null", "null"), ("list", "[1]"), ("true", "true")]]
-    found += [("truncated", f"[{good}, {good[: len(good) // 2]}", "task 2"), ("not-an-array", good, "line 1")]  # read as JSONL: its line named
+    found = [
+        ("deep-task", f"[{good}, {nested}]", "task 2"),
+        ("deep-data", f"[{good}, {deep_data}]", "task 2"),
+        ("deep-region", f"[{good}, {deep_value}]", "task 2"),
+        ("deep-array", f"[{nested}]", "task 1"),
+        ("deep-object", '[{"a": ' * 50_000 + "1" + "}" * 50_000 + "]", "task 1"),
+    ]
+    found += [
+        (f"task-{kind}", f"[{good}, {value}]", "task 2")
+        for kind, value in [("string", '"x"'), ("number", "5"), ("null", "null"), ("list", "[1]"), ("true", "true")]
+    ]
+    found += [
+        ("truncated", f"[{good}, {good[: len(good) // 2]}", "task 2"),
+        ("not-an-array", good, "line 1"),
+    ]  # read as JSONL: its line named
     return found
 
 
@@ -225,9 +291,20 @@ def test_an_export_that_is_not_tasks_is_refused_in_one_line(tmp_path, name, cont
 def exported(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("exported")
     source = folder / "gold.jsonl"
-    source.write_text("".join(json.dumps({"id": f"g{k}", "text": f"{TEXT} Case {k}.", "story_id": f"s{k % 7}",
-                                          "spans": [{"start": 26, "end": 30, "label": "ACTION"}]}) + "\n"
-                              for k in range(60)))
+    source.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"g{k}",
+                    "text": f"{TEXT} Case {k}.",
+                    "story_id": f"s{k % 7}",
+                    "spans": [{"start": 26, "end": 30, "label": "ACTION"}],
+                }
+            )
+            + "\n"
+            for k in range(60)
+        )
+    )
     assert_ok(invoke(["annotate", "export", "--from", source, "--out", folder / "ds"]))
     return folder / "ds"
 
@@ -237,12 +314,14 @@ def damages() -> list[tuple[str, object]]:
         def damage(arrow: Path) -> None:
             data = arrow.read_bytes()
             arrow.write_bytes(data[: keep if fraction is None else int(len(data) * fraction)])
+
         return damage
 
     def garbage(name: str):
         def damage(arrow: Path) -> None:
             target = arrow.parent / name if name != "dataset_dict.json" else arrow.parent.parent / name
             target.write_text("{garbage", encoding="utf-8")
+
         return damage
 
     def overwrite(arrow: Path) -> None:
@@ -250,10 +329,18 @@ def damages() -> list[tuple[str, object]]:
         data[:64] = b"\xff" * 64
         arrow.write_bytes(bytes(data))
 
-    return [("empty", cut(None)), ("8-bytes", cut(None, 8)), ("100-bytes", cut(None, 100)), ("half", cut(0.5)),
-            ("last-byte-missing", cut(None, -1)), ("header-overwritten", overwrite),
-            ("missing", lambda arrow: arrow.unlink()), ("state.json", garbage("state.json")),
-            ("dataset_info.json", garbage("dataset_info.json")), ("dataset_dict.json", garbage("dataset_dict.json"))]
+    return [
+        ("empty", cut(None)),
+        ("8-bytes", cut(None, 8)),
+        ("100-bytes", cut(None, 100)),
+        ("half", cut(0.5)),
+        ("last-byte-missing", cut(None, -1)),
+        ("header-overwritten", overwrite),
+        ("missing", lambda arrow: arrow.unlink()),
+        ("state.json", garbage("state.json")),
+        ("dataset_info.json", garbage("dataset_info.json")),
+        ("dataset_dict.json", garbage("dataset_dict.json")),
+    ]
 
 
 @pytest.mark.parametrize("command", ["annotate check {d}", "train fit {d} --out {d}-model"])

@@ -30,8 +30,13 @@ ONE_ID = {
     "same": ("x", "x"),
     "big-int": (10**20, str(10**20)),
 }
-SHOWN = {"int-and-string": "7", "spaces": "doc-1", "nfc-and-nfd": unicodedata.normalize("NFC", "zürich-1"),
-         "same": "x", "big-int": str(10**20)}
+SHOWN = {
+    "int-and-string": "7",
+    "spaces": "doc-1",
+    "nfc-and-nfd": unicodedata.normalize("NFC", "zürich-1"),
+    "same": "x",
+    "big-int": str(10**20),
+}
 
 
 def write_jsonl(path: Path, records) -> Path:
@@ -73,10 +78,14 @@ def run(command: str, input_path: Path, out: Path, model: Path):
 def conflicting_inputs(tmp: Path, first, second) -> dict[str, tuple[Path, list[str]]]:
     """Inputs where `first` and `second` (one id) name two texts: the input and what the error names."""
     return {
-        "jsonl": (write_jsonl(tmp / "c.jsonl", [{"id": first, "text": TEXT_A}, {"id": second, "text": TEXT_B}]),
-                  ["c.jsonl lines 1 and 2"]),
-        "csv": (write_csv(tmp / "c.csv", [{"id": first, "text": TEXT_A}, {"id": second, "text": TEXT_B}]),
-                ["c.csv rows 2 and 3"]),
+        "jsonl": (
+            write_jsonl(tmp / "c.jsonl", [{"id": first, "text": TEXT_A}, {"id": second, "text": TEXT_B}]),
+            ["c.jsonl lines 1 and 2"],
+        ),
+        "csv": (
+            write_csv(tmp / "c.csv", [{"id": first, "text": TEXT_A}, {"id": second, "text": TEXT_B}]),
+            ["c.csv rows 2 and 3"],
+        ),
     }
 
 
@@ -105,13 +114,16 @@ def test_one_id_across_two_files_is_refused_naming_both_files(tmp_path, model, c
 @pytest.mark.parametrize("spelling", ONE_ID)
 def test_one_id_one_text_twice_is_one_document_and_said(tmp_path, model, command, spelling):
     first, second = ONE_ID[spelling]
-    source = write_jsonl(tmp_path / "d.jsonl", [{"id": first, "text": TEXT_A}, {"id": second, "text": " " + TEXT_A},
-                                                {"id": "other", "text": TEXT_B}])
+    source = write_jsonl(
+        tmp_path / "d.jsonl",
+        [{"id": first, "text": TEXT_A}, {"id": second, "text": " " + TEXT_A}, {"id": "other", "text": TEXT_B}],
+    )
     result = assert_ok(run(command, source, tmp_path, model))
     records = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
     assert [r["id"] for r in records] == [SHOWN[spelling], "other"]
     assert f"skipped {source} line 2: the same document (id {SHOWN[spelling]}) as {source} line 1: read once" in (
-        result.output)
+        result.output
+    )
 
 
 def test_documents_without_ids_and_one_text_are_one_document(tmp_path):
@@ -130,9 +142,12 @@ def gold_files(tmp: Path, first, second, same_text: bool) -> dict[str, Path]:
     texts = (TEXT_A, TEXT_A if same_text else TEXT_B)
     spans = [{"start": 0, "end": 16, "label": "ACTOR"}]
     return {
-        "gold": write_jsonl(tmp / "g.jsonl", [{"id": i, "text": t, "spans": spans} for i, t in zip((first, second), texts)]),
-        "doccano": write_jsonl(tmp / "d.jsonl", [{"id": i, "text": t, "label": [[0, 16, "ACTOR"]]}
-                                                 for i, t in zip((first, second), texts)]),
+        "gold": write_jsonl(
+            tmp / "g.jsonl", [{"id": i, "text": t, "spans": spans} for i, t in zip((first, second), texts)]
+        ),
+        "doccano": write_jsonl(
+            tmp / "d.jsonl", [{"id": i, "text": t, "label": [[0, 16, "ACTOR"]]} for i, t in zip((first, second), texts)]
+        ),
     }
 
 
@@ -143,8 +158,10 @@ def test_gold_one_id_two_texts_is_refused_by_export_and_score(tmp_path, spelling
     gold = gold_files(tmp_path, first, second, same_text=False)[fmt]
     predicted = write_jsonl(tmp_path / "p.jsonl", [{"id": SHOWN[spelling], "text": TEXT_A, "spans": []}])
     before = digests(tmp_path)
-    for argv in (f"annotate export --from {gold} --from-format {fmt} --out {tmp_path}/ds",
-                 f"annotate score {gold} {predicted} --from-format {fmt}"):
+    for argv in (
+        f"annotate export --from {gold} --from-format {fmt} --out {tmp_path}/ds",
+        f"annotate score {gold} {predicted} --from-format {fmt}",
+    ):
         assert_refused(invoke(argv), f"{gold.name} lines 1 and 2", repr(SHOWN[spelling]), "different texts")
         assert digests(tmp_path) == before
 
@@ -154,8 +171,11 @@ def test_gold_one_id_one_text_twice_is_exported_once(tmp_path, spelling):
     first, second = ONE_ID[spelling]
     gold = gold_files(tmp_path, first, second, same_text=True)["gold"]
     result = assert_ok(invoke(f"annotate export --from {gold} --out {tmp_path}/ds"))
-    rows = [json.loads(line) for path in sorted((tmp_path / "ds" / "jsonl").glob("*.jsonl"))
-            for line in path.read_text().splitlines()]
+    rows = [
+        json.loads(line)
+        for path in sorted((tmp_path / "ds" / "jsonl").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
     assert [r["id"] for r in rows] == [SHOWN[spelling]]
     assert "exact copy of an earlier document" in result.output
 
@@ -163,10 +183,12 @@ def test_gold_one_id_one_text_twice_is_exported_once(tmp_path, spelling):
 @pytest.mark.parametrize("spelling", ONE_ID)
 def test_score_matches_predictions_to_gold_by_the_one_rule(tmp_path, spelling):
     first, second = ONE_ID[spelling]
-    gold = write_jsonl(tmp_path / "g.jsonl", [{"id": first, "text": TEXT_A,
-                                               "spans": [{"start": 0, "end": 16, "label": "ACTOR"}]}])
-    predicted = write_jsonl(tmp_path / "p.jsonl", [{"id": second, "text": TEXT_A,
-                                                    "spans": [{"start": 0, "end": 16, "label": "ACTOR"}]}])
+    gold = write_jsonl(
+        tmp_path / "g.jsonl", [{"id": first, "text": TEXT_A, "spans": [{"start": 0, "end": 16, "label": "ACTOR"}]}]
+    )
+    predicted = write_jsonl(
+        tmp_path / "p.jsonl", [{"id": second, "text": TEXT_A, "spans": [{"start": 0, "end": 16, "label": "ACTOR"}]}]
+    )
     result = assert_ok(invoke(f"annotate score {gold} {predicted} --json"))
     report = json.loads(result.stdout)
     assert report["documents"] == 1 and report["micro"]["strict"]["f1"] == 1.0
@@ -180,9 +202,13 @@ def test_score_refuses_a_prediction_whose_id_names_another_text_than_the_gold(tm
 
 def test_score_refuses_one_document_predicted_twice_differently(tmp_path):
     gold = write_jsonl(tmp_path / "g.jsonl", [{"id": 7, "text": TEXT_A, "spans": []}])
-    predicted = write_jsonl(tmp_path / "p.jsonl", [
-        {"id": 7, "text": TEXT_A, "spans": []},
-        {"id": " 7", "text": TEXT_A, "spans": [{"start": 0, "end": 16, "label": "ACTOR"}]}])
+    predicted = write_jsonl(
+        tmp_path / "p.jsonl",
+        [
+            {"id": 7, "text": TEXT_A, "spans": []},
+            {"id": " 7", "text": TEXT_A, "spans": [{"start": 0, "end": 16, "label": "ACTOR"}]},
+        ],
+    )
     assert_refused(invoke(f"annotate score {gold} {predicted}"), "p.jsonl line 1", "p.jsonl line 2", "predicted twice")
 
 
@@ -192,11 +218,31 @@ def test_score_refuses_one_document_predicted_twice_differently(tmp_path):
 def ls_tasks(ids, texts, annotated=(True, True)) -> list[dict]:
     tasks = []
     for k, (doc_id, text, done) in enumerate(zip(ids, texts, annotated), start=1):
-        region = {"id": f"r{k}", "from_name": "label", "to_name": "text", "type": "labels",
-                  "value": {"start": 0, "end": 16, "text": text[:16], "labels": ["ACTOR"]}}
-        tasks.append({"id": k, "data": {"text": text, "newsgold_id": doc_id, "story_id": f"s{k}"},
-                      "annotations": [{"id": k, "completed_by": 1, "was_cancelled": False, "ground_truth": False,
-                                       "updated_at": "2026-01-01T00:00:00Z", "result": [region]}] if done else []})
+        region = {
+            "id": f"r{k}",
+            "from_name": "label",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": 0, "end": 16, "text": text[:16], "labels": ["ACTOR"]},
+        }
+        tasks.append(
+            {
+                "id": k,
+                "data": {"text": text, "newsgold_id": doc_id, "story_id": f"s{k}"},
+                "annotations": [
+                    {
+                        "id": k,
+                        "completed_by": 1,
+                        "was_cancelled": False,
+                        "ground_truth": False,
+                        "updated_at": "2026-01-01T00:00:00Z",
+                        "result": [region],
+                    }
+                ]
+                if done
+                else [],
+            }
+        )
     return tasks
 
 
@@ -206,8 +252,12 @@ def test_ls_export_one_newsgold_id_two_texts_is_refused_naming_both_tasks(tmp_pa
     source = tmp_path / "export.json"
     source.write_text(json.dumps(ls_tasks(ONE_ID[spelling], (TEXT_A, TEXT_B), annotated)))
     before = digests(tmp_path)
-    assert_refused(invoke(f"annotate export --from {source} --out {tmp_path}/ds"), "tasks 1 and 2",
-                   f"newsgold_id {SHOWN[spelling]!r}", "different texts")
+    assert_refused(
+        invoke(f"annotate export --from {source} --out {tmp_path}/ds"),
+        "tasks 1 and 2",
+        f"newsgold_id {SHOWN[spelling]!r}",
+        "different texts",
+    )
     assert digests(tmp_path) == before
 
 
@@ -216,8 +266,11 @@ def test_ls_export_two_tasks_of_one_document_give_one_row_and_are_listed(tmp_pat
     source = tmp_path / "export.json"
     source.write_text(json.dumps(ls_tasks(ONE_ID[spelling], (TEXT_A, TEXT_A))))
     result = assert_ok(invoke(f"annotate export --from {source} --out {tmp_path}/ds"))
-    rows = [json.loads(line) for path in sorted((tmp_path / "ds" / "jsonl").glob("*.jsonl"))
-            for line in path.read_text().splitlines()]
+    rows = [
+        json.loads(line)
+        for path in sorted((tmp_path / "ds" / "jsonl").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
     assert [r["id"] for r in rows] == [SHOWN[spelling]]
     assert json.loads(rows[0]["provenance"])["task_id"] == 1
     problems = [json.loads(line) for line in (tmp_path / "ds" / "problems.jsonl").read_text().splitlines()]
@@ -232,8 +285,7 @@ def test_ls_export_conflict_is_found_across_worker_regions(tmp_path):
     from newsgold.annotate.export import export_dataset
 
     tasks = ls_tasks(["a", "b"], (TEXT_A, TEXT_B))  # two tasks, then enough for two regions, then a conflict
-    filler = ls_tasks([f"f{k}" for k in range(600)], [f"{TEXT_B} Report {k}." for k in range(600)],
-                      [True] * 600)
+    filler = ls_tasks([f"f{k}" for k in range(600)], [f"{TEXT_B} Report {k}." for k in range(600)], [True] * 600)
     last = ls_tasks(["a"], (TEXT_B,))
     everything = tasks + filler + last
     for number, task in enumerate(everything, start=1):
@@ -259,8 +311,10 @@ def test_re3d_one_text_in_two_sources_is_one_document_and_counted(tmp_path):
         folder = tmp_path / "re3d" / source
         folder.mkdir(parents=True)
         write_jsonl(folder / "documents.json", [{"_id": f"{source}-1", "text": TEXT_A, "title": "t"}])
-        write_jsonl(folder / "entities.json", [{"documentId": f"{source}-1", "type": "Organisation",
-                                                "value": TEXT_A[:16], "begin": 0, "end": 16}])
+        write_jsonl(
+            folder / "entities.json",
+            [{"documentId": f"{source}-1", "type": "Organisation", "value": TEXT_A[:16], "begin": 0, "end": 16}],
+        )
     result = assert_ok(invoke(f"annotate re3d {tmp_path}/re3d -o {tmp_path}/o.jsonl"))
     records = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
     assert len(records) == 1 and records[0]["source"] == "re3d/first/first-1"

@@ -25,8 +25,10 @@ from tests.test_disk_safety import export_file  # a Label Studio export of many 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 BIN = Path(sys.executable).parent
-MESSAGES = {signal.SIGINT: "Interrupted: stopped; no partial output left",
-            signal.SIGTERM: "Terminated: stopping and removing partial output"}
+MESSAGES = {
+    signal.SIGINT: "Interrupted: stopped; no partial output left",
+    signal.SIGTERM: "Terminated: stopping and removing partial output",
+}
 ACTORS, PLACES = ["Soldiers", "Fighters", "Officials", "Police", "Rebels"], ["Kabul", "Kunduz", "Herat", "Mosul"]
 FILLER = "the army said on Monday that heavy fighting continued near the market after the attack".split()
 
@@ -38,10 +40,22 @@ def write_gold(path: Path, documents: int, words: int = 40) -> Path:
             actor, place = rng.choice(ACTORS), rng.choice(PLACES)
             text = f"{actor} entered {place} " + " ".join(rng.choice(FILLER) for _ in range(words)) + f" report{i}."
             start = text.index(place)
-            out.write(json.dumps({"id": f"doc-{i}", "text": text, "story_id": f"story-{i}", "spans": [
-                {"start": 0, "end": len(actor), "label": "ACTOR"},
-                {"start": start, "end": start + len(place), "label": "LOCATION"}],
-                "relations": [], "annotated_labels": ["ACTOR", "LOCATION"]}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": f"doc-{i}",
+                        "text": text,
+                        "story_id": f"story-{i}",
+                        "spans": [
+                            {"start": 0, "end": len(actor), "label": "ACTOR"},
+                            {"start": start, "end": start + len(place), "label": "LOCATION"},
+                        ],
+                        "relations": [],
+                        "annotated_labels": ["ACTOR", "LOCATION"],
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
@@ -50,8 +64,12 @@ def inputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("inputs")
     gold = write_gold(folder / "gold.jsonl", 4000)
     assert_ok(invoke(["annotate", "export", "--from", gold, "--out", folder / "dataset"]))
-    return {"gold": gold, "big": write_gold(folder / "big.jsonl", 30000, words=60), "dataset": folder / "dataset",
-            "ls": export_file(folder / "export.json", 12000, sentences=40)}
+    return {
+        "gold": gold,
+        "big": write_gold(folder / "big.jsonl", 30000, words=60),
+        "dataset": folder / "dataset",
+        "ls": export_file(folder / "export.json", 12000, sentences=40),
+    }
 
 
 def working(folder: Path, spools: Path):
@@ -68,8 +86,16 @@ COMMANDS = {
     "preannotate": lambda i, folder: [BIN / "annotate", "preannotate", i["gold"], "-o", folder / "out.jsonl"],
     "fit": lambda i, folder: [BIN / "train", "fit", i["dataset"], "--out", folder / "model"],
     "export": lambda i, folder: [BIN / "annotate", "export", "--from", i["big"], "--out", folder / "ds"],
-    "export-workers": lambda i, folder: [BIN / "annotate", "export", "--from", i["ls"], "--out", folder / "ds",
-                                         "--workers", "2"],
+    "export-workers": lambda i, folder: [
+        BIN / "annotate",
+        "export",
+        "--from",
+        i["ls"],
+        "--out",
+        folder / "ds",
+        "--workers",
+        "2",
+    ],
 }
 
 
@@ -82,15 +108,22 @@ def kept_file(folder: Path, command: str) -> None:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_an_interrupted_command_exits_128_plus_the_signal_with_one_line_and_leaves_nothing(
-        tmp_path, inputs, command, signum):
+    tmp_path, inputs, command, signum
+):
     folder, spools = tmp_path / "work", tmp_path / "tmp"
     folder.mkdir()
     spools.mkdir()
     kept_file(folder, command)
     before = digests(folder)
-    process = subprocess.Popen([str(word) for word in COMMANDS[command](inputs, folder)], cwd=folder,
-                               env={**os.environ, "TMPDIR": str(spools)}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [str(word) for word in COMMANDS[command](inputs, folder)],
+        cwd=folder,
+        env={**os.environ, "TMPDIR": str(spools)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     busy = working(folder, spools)[command]
     deadline = time.monotonic() + 120
     try:
@@ -115,10 +148,13 @@ def test_an_interrupted_command_exits_128_plus_the_signal_with_one_line_and_leav
     assert list(spools.iterdir()) == []  # no temporary file
 
 
-@pytest.mark.parametrize("argv, target", [
-    ("annotate documents {docs}", "newsgold.annotate.api.load_documents"),
-    ("train fit {folder} --out {folder}/model", "newsgold.train.api.fit"),
-])
+@pytest.mark.parametrize(
+    "argv, target",
+    [
+        ("annotate documents {docs}", "newsgold.annotate.api.load_documents"),
+        ("train fit {folder} --out {folder}/model", "newsgold.train.api.fit"),
+    ],
+)
 def test_ctrl_c_anywhere_in_a_command_is_exit_130_not_abort(tmp_path, monkeypatch, argv, target):
     """In process: a KeyboardInterrupt from the library becomes exit 130 and one line, not
     click's "Aborted!" and 1."""
@@ -141,4 +177,6 @@ def test_the_command_lines_load_their_library_inside_the_command(cli):
     code = f"import sys, {cli}; print(sorted(m for m in sys.modules if m.endswith('.api') or m == 'numpy'))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == ("['newsgold.train.api']" if "train" in cli else "[]"), (
-        done.stdout, done.stderr)
+        done.stdout,
+        done.stderr,
+    )

@@ -40,6 +40,7 @@ def _set(value):
         else:
             metadata["model_sha256"] = value
         (model / "metadata.json").write_text(json.dumps(metadata))
+
     return damage
 
 
@@ -69,8 +70,17 @@ COMMANDS = {
     "evaluate": lambda b, m, o: ["train", "evaluate", m, b / "dataset", "--split", "train"],
     "preannotate": lambda b, m, o: ["annotate", "preannotate", b / "docs.jsonl", "--model", m, "-o", o / "p.jsonl"],
     # refused before any server is asked (the model is loaded first)
-    "push": lambda b, m, o: ["annotate", "push", b / "docs.jsonl", "--project", "integrity", "--model", m,
-                             "--data-dir", o / "ls"],
+    "push": lambda b, m, o: [
+        "annotate",
+        "push",
+        b / "docs.jsonl",
+        "--project",
+        "integrity",
+        "--model",
+        m,
+        "--data-dir",
+        o / "ls",
+    ],
 }
 
 

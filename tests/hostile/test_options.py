@@ -53,22 +53,34 @@ def is_numeric(param: click.Parameter) -> bool:
 
 
 def unchecked(group_commands) -> list[str]:
-    return [f"{' '.join(path)} {param.name}: {param.type!r}"
-            for path, command in group_commands for param in command.params
-            if is_numeric(param) and not isinstance(param.type, (clikit.Checked, clikit.Ratios))]
+    return [
+        f"{' '.join(path)} {param.name}: {param.type!r}"
+        for path, command in group_commands
+        for param in command.params
+        if is_numeric(param) and not isinstance(param.type, (clikit.Checked, clikit.Ratios))
+    ]
 
 
-NUMERIC_PARAMS = [(path, command, param) for path, command in commands() for param in command.params
-                  if is_numeric(param)]
+NUMERIC_PARAMS = [
+    (path, command, param) for path, command in commands() for param in command.params if is_numeric(param)
+]
 
 
 def test_every_numeric_parameter_has_a_checked_type():
     assert unchecked(commands()) == []
     found = {(" ".join(path), param.name) for path, _, param in NUMERIC_PARAMS}
     # the walk finds them (a walk that found nothing would pass the line above)
-    assert {("train fit", "c1"), ("train fit", "c2"), ("train curve", "steps"), ("annotate server", "port"),
-            ("annotate export", "ratios"), ("annotate export", "seed"), ("annotate documents", "story_threshold"),
-            ("annotate push", "batch_size"), ("annotate check", "show")} <= found
+    assert {
+        ("train fit", "c1"),
+        ("train fit", "c2"),
+        ("train curve", "steps"),
+        ("annotate server", "port"),
+        ("annotate export", "ratios"),
+        ("annotate export", "seed"),
+        ("annotate documents", "story_threshold"),
+        ("annotate push", "batch_size"),
+        ("annotate check", "show"),
+    } <= found
     for _, _, param in NUMERIC_PARAMS:  # every checked type names bounds the limits state
         assert isinstance(param.type, clikit.Ratios) or param.type.limit in limits.LIMITS
 
@@ -85,20 +97,54 @@ def test_the_walk_flags_a_numeric_option_without_a_checked_type():
         pass
 
     flagged = unchecked([(("careless",), careless)])
-    assert [line.split(":")[0] for line in flagged] == ["careless rate", "careless tries", "careless share",
-                                                       "careless port"]
+    assert [line.split(":")[0] for line in flagged] == [
+        "careless rate",
+        "careless tries",
+        "careless share",
+        "careless port",
+    ]
 
 
 # ---------------------------------------------------------------------------- the matrix
 def hostile(param: click.Parameter) -> list[str]:
     """Values the parameter cannot mean."""
     if isinstance(param.type, clikit.Ratios):
-        return ["nan,1,1", "0.5,nan,0.5", "inf,0,0", "-inf,1,1", "1e400,0,0", "-1,1,1", "0,0.5,0.5", "0,0,0",
-                "0,0,1", "0.5,0.5", "0.5,0.25,0.125,0.125", "0.9,0.2,0.1", "2,-0.5,-0.5", "a,b,c", "", ",,",
-                "0.8;0.1;0.1"]
+        return [
+            "nan,1,1",
+            "0.5,nan,0.5",
+            "inf,0,0",
+            "-inf,1,1",
+            "1e400,0,0",
+            "-1,1,1",
+            "0,0.5,0.5",
+            "0,0,0",
+            "0,0,1",
+            "0.5,0.5",
+            "0.5,0.25,0.125,0.125",
+            "0.9,0.2,0.1",
+            "2,-0.5,-0.5",
+            "a,b,c",
+            "",
+            ",,",
+            "0.8;0.1;0.1",
+        ]
     bound = param.type.bound
-    values = ["nan", "NaN", "inf", "-inf", "+inf", "1e400", "-1e400", "abc", "", "1,5", "10**3", str(10**30),
-              "-" + str(10**30), "1e30"]
+    values = [
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "+inf",
+        "1e400",
+        "-1e400",
+        "abc",
+        "",
+        "1,5",
+        "10**3",
+        str(10**30),
+        "-" + str(10**30),
+        "1e30",
+    ]
     step = 1 if bound.kind is int else max(abs(bound.high - bound.low) / 1000, 1e-9)
     values.append(str(bound.low if bound.low_open else bound.low - step))
     values.append(str(bound.high if bound.high_open else bound.high + step))
@@ -115,8 +161,12 @@ def hostile(param: click.Parameter) -> list[str]:
 def valid(param: click.Parameter) -> list[tuple[str, object]]:
     """Boundary values the parameter takes, with what it takes them as."""
     if isinstance(param.type, clikit.Ratios):
-        return [("1,0,0", (1.0, 0.0, 0.0)), ("0.7,0.2,0.1", (0.7, 0.2, 0.1)), (" 0.5 , 0.5 , 0 ", (0.5, 0.5, 0.0)),
-                ("1e-9,0.5,0.499999999", (1e-9, 0.5, 0.499999999))]
+        return [
+            ("1,0,0", (1.0, 0.0, 0.0)),
+            ("0.7,0.2,0.1", (0.7, 0.2, 0.1)),
+            (" 0.5 , 0.5 , 0 ", (0.5, 0.5, 0.0)),
+            ("1e-9,0.5,0.499999999", (1e-9, 0.5, 0.499999999)),
+        ]
     bound = param.type.bound
     values = [] if bound.low_open else [bound.low]
     values += [] if bound.high_open else [bound.high]
@@ -125,8 +175,9 @@ def valid(param: click.Parameter) -> list[tuple[str, object]]:
     return [(str(v), bound.kind(v)) for v in values]
 
 
-def argv(path: tuple[str, ...], command: click.Command, tested: click.Parameter, value: str | None,
-         tmp: Path) -> list[str]:
+def argv(
+    path: tuple[str, ...], command: click.Command, tested: click.Parameter, value: str | None, tmp: Path
+) -> list[str]:
     """A command line that is valid but for `tested`: existing inputs for the arguments, new
     paths in `tmp` for required outputs, `value` for the tested parameter (None: left out)."""
     options, arguments = [], []
@@ -161,8 +212,9 @@ def argv(path: tuple[str, ...], command: click.Command, tested: click.Parameter,
 def place(tmp_path, monkeypatch):
     """Inputs the commands can read, and a Label Studio no command may reach."""
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "docs.jsonl").write_text("".join(
-        json.dumps({"text": f"Report {i}: soldiers fled to Kabul."}) + "\n" for i in range(3)))
+    (tmp_path / "in" / "docs.jsonl").write_text(
+        "".join(json.dumps({"text": f"Report {i}: soldiers fled to Kabul."}) + "\n" for i in range(3))
+    )
     monkeypatch.setenv("LABEL_STUDIO_URL", "http://127.0.0.1:9")  # the discard port: nothing answers
     monkeypatch.setenv("LABEL_STUDIO_API_KEY", "not-a-key")
     monkeypatch.setenv("NEWSGOLD_LS_DIR", str(tmp_path / "ls"))
@@ -170,8 +222,11 @@ def place(tmp_path, monkeypatch):
     return tmp_path
 
 
-MATRIX = [pytest.param(path, command, param, value, id=f"{' '.join(path)} {param.name}={value!r}")
-          for path, command, param in NUMERIC_PARAMS for value in hostile(param)]
+MATRIX = [
+    pytest.param(path, command, param, value, id=f"{' '.join(path)} {param.name}={value!r}")
+    for path, command, param in NUMERIC_PARAMS
+    for value in hostile(param)
+]
 
 
 @pytest.mark.parametrize("path, command, param, value", MATRIX)
@@ -192,20 +247,24 @@ def test_a_value_that_cannot_mean_anything_is_refused_before_any_work(place, pat
             assert_refused(invoke(argv(path, command, param, None, place), env={envvar: value}), name)
 
 
-VALID = [pytest.param(path, command, param, value, taken, id=f"{' '.join(path)} {param.name}={value!r}")
-         for path, command, param in NUMERIC_PARAMS for value, taken in valid(param)]
+VALID = [
+    pytest.param(path, command, param, value, taken, id=f"{' '.join(path)} {param.name}={value!r}")
+    for path, command, param in NUMERIC_PARAMS
+    for value, taken in valid(param)
+]
 
 
 @pytest.mark.parametrize("path, command, param, value, taken", VALID)
 def test_a_boundary_value_is_taken(place, path, command, param, value, taken):
     words = argv(path, command, param, value, place)
-    context = command.make_context(" ".join(path), words[len(path):])
+    context = command.make_context(" ".join(path), words[len(path) :])
     assert context.params[param.name] == taken
     assert type(context.params[param.name]) is type(taken)
 
 
-@pytest.mark.parametrize("path, command, param", [pytest.param(*p, id=f"{' '.join(p[0])} {p[2].name}")
-                                                  for p in NUMERIC_PARAMS])
+@pytest.mark.parametrize(
+    "path, command, param", [pytest.param(*p, id=f"{' '.join(p[0])} {p[2].name}") for p in NUMERIC_PARAMS]
+)
 def test_the_default_is_within_the_bounds(path, command, param):
     if param.default is not None:
         assert param.type.convert(param.default, param, None) is not None
@@ -241,8 +300,8 @@ def test_api_functions_check_before_reading_anything(tmp_path):
     """Each API function refuses a meaningless number before it reads a path or calls a server
     (the paths here do not exist; the server is not there)."""
     from newsgold.annotate import api
-    from newsgold.annotate.studio import server
     from newsgold.annotate.export import ExportError, export_dataset
+    from newsgold.annotate.studio import server
     from newsgold.train import api as train_api
     from newsgold.train.curve import learning_curve
 
@@ -262,9 +321,14 @@ def test_api_functions_check_before_reading_anything(tmp_path):
     for call, name in calls:
         with pytest.raises(limits.OptionError, match=name):
             call()
-    for kwargs, name in [({"ratios": (float("nan"), 1, 1)}, "ratios"), ({"ratios": (0, 0.5, 0.5)}, "ratios"),
-                         ({"seed": -1}, "seed"), ({"workers": 0}, "workers"), ({"max_story": 0}, "max_story"),
-                         ({"story_threshold": float("nan")}, "story_threshold")]:
+    for kwargs, name in [
+        ({"ratios": (float("nan"), 1, 1)}, "ratios"),
+        ({"ratios": (0, 0.5, 0.5)}, "ratios"),
+        ({"seed": -1}, "seed"),
+        ({"workers": 0}, "workers"),
+        ({"max_story": 0}, "max_story"),
+        ({"story_threshold": float("nan")}, "story_threshold"),
+    ]:
         with pytest.raises(ExportError, match=name):
             export_dataset(tmp_path / "ds", from_file=missing, **kwargs)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
@@ -279,10 +343,21 @@ def write_gold(path: Path, documents: int) -> Path:
         actor, place = actors[i % len(actors)], places[i % len(places)]
         text = f"{actor} entered {place} on day {i}."
         start = text.index(place)
-        lines.append(json.dumps({"id": f"doc-{i}", "text": text, "story_id": f"story-{i}",
-                                 "spans": [{"start": 0, "end": len(actor), "label": "ACTOR"},
-                                           {"start": start, "end": start + len(place), "label": "LOCATION"}],
-                                 "relations": [], "annotated_labels": ["ACTOR", "LOCATION"]}))
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"doc-{i}",
+                    "text": text,
+                    "story_id": f"story-{i}",
+                    "spans": [
+                        {"start": 0, "end": len(actor), "label": "ACTOR"},
+                        {"start": start, "end": start + len(place), "label": "LOCATION"},
+                    ],
+                    "relations": [],
+                    "annotated_labels": ["ACTOR", "LOCATION"],
+                }
+            )
+        )
     path.write_text("\n".join(lines) + "\n")
     return path
 

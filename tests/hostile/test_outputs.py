@@ -25,10 +25,12 @@ from tests.hostile.kit import assert_ok, assert_refused, digests, invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "seeds" / "gold"
-SENTENCES = ["Afghan soldiers fled across the border to Tajikistan on Monday, officials in Dushanbe said.",
-             "Rebels shelled Aleppo and killed 12 civilians, the monitor said.",
-             "Police arrested 40 protesters in Nairobi on Friday.",
-             "Taliban fighters attacked a checkpoint in Kandahar, killing three guards."]
+SENTENCES = [
+    "Afghan soldiers fled across the border to Tajikistan on Monday, officials in Dushanbe said.",
+    "Rebels shelled Aleppo and killed 12 civilians, the monitor said.",
+    "Police arrested 40 protesters in Nairobi on Friday.",
+    "Taliban fighters attacked a checkpoint in Kandahar, killing three guards.",
+]
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +45,15 @@ def built(tmp_path_factory) -> Path:
     texts = [f"Report {i}. " + " ".join(SENTENCES[(i + k) % 4] for k in range(12)) for i in range(24)]
     for i, text in enumerate(texts[:12]):
         (src / "docs" / f"{i:02}.txt").write_text(text)
-    (src / "docs.jsonl").write_text("".join(json.dumps({"id": f"j{i}", "text": t}) + "\n" for i, t in enumerate(texts[12:])))
+    (src / "docs.jsonl").write_text(
+        "".join(json.dumps({"id": f"j{i}", "text": t}) + "\n" for i, t in enumerate(texts[12:]))
+    )
     shutil.copytree(ROOT / "seeds" / "corpora" / "re3d" / "CENTCOM", src / "re3d" / "CENTCOM")
-    assert_ok(invoke(["annotate", "export", "--from", src / "gold.jsonl", "--out", src / "dataset",
-                      "--ratios", "0.6,0.2,0.2"]))
+    assert_ok(
+        invoke(
+            ["annotate", "export", "--from", src / "gold.jsonl", "--out", src / "dataset", "--ratios", "0.6,0.2,0.2"]
+        )
+    )
     assert_ok(invoke(["train", "fit", src / "dataset", "--out", src / "model"]))
     return root
 
@@ -72,26 +79,64 @@ class Writer:
 
 
 WRITERS = {
-    "documents": Writer(lambda w, o: ["annotate", "documents", w / "in/docs.jsonl", w / "in/docs", "-o", o], False,
-                        same=("in/docs.jsonl",), inside=("in/docs",)),
-    "preannotate": Writer(lambda w, o: ["annotate", "preannotate", w / "in/docs.jsonl", w / "in/docs", "-o", o], False,
-                          same=("in/docs.jsonl",), inside=("in/docs",)),
-    "preannotate-model": Writer(lambda w, o: ["annotate", "preannotate", w / "in/docs.jsonl", "--model", w / "in/model",
-                                              "-o", o], False, same=("in/docs.jsonl",), inside=("in/model",)),
-    "re3d": Writer(lambda w, o: ["annotate", "re3d", w / "in/re3d", "-o", o], False, inside=("in/re3d", "in/re3d/CENTCOM")),
-    "predict": Writer(lambda w, o: ["train", "predict", w / "in/model", w / "in/docs.jsonl", w / "in/docs", "-o", o], False,
-                      same=("in/docs.jsonl", "in/model/metadata.json", "in/model/model.skops"), inside=("in/docs",)),
-    "export": Writer(lambda w, o: ["annotate", "export", "--from", w / "in/gold.jsonl", "--out", o], True,
-                     marker=".newsgold-export", force=("--force",), names=("dataset_dict.json", "README.md")),
-    "fit": Writer(lambda w, o: ["train", "fit", w / "in/dataset", "--out", o, "--unlabelled", w / "in/docs"], True,
-                  same=("in/dataset", "in/docs"), inside=("in/dataset", "in/docs"), marker=".newsgold-model",
-                  names=("model.skops", "metadata.json")),
-    "curve": Writer(lambda w, o: ["train", "curve", w / "in/dataset", "--out", o, "--split", "train", "--steps", "2"],
-                    True, same=("in/dataset",), inside=("in/dataset",), marker=".newsgold-curve", names=("curve.json",)),
+    "documents": Writer(
+        lambda w, o: ["annotate", "documents", w / "in/docs.jsonl", w / "in/docs", "-o", o],
+        False,
+        same=("in/docs.jsonl",),
+        inside=("in/docs",),
+    ),
+    "preannotate": Writer(
+        lambda w, o: ["annotate", "preannotate", w / "in/docs.jsonl", w / "in/docs", "-o", o],
+        False,
+        same=("in/docs.jsonl",),
+        inside=("in/docs",),
+    ),
+    "preannotate-model": Writer(
+        lambda w, o: ["annotate", "preannotate", w / "in/docs.jsonl", "--model", w / "in/model", "-o", o],
+        False,
+        same=("in/docs.jsonl",),
+        inside=("in/model",),
+    ),
+    "re3d": Writer(
+        lambda w, o: ["annotate", "re3d", w / "in/re3d", "-o", o], False, inside=("in/re3d", "in/re3d/CENTCOM")
+    ),
+    "predict": Writer(
+        lambda w, o: ["train", "predict", w / "in/model", w / "in/docs.jsonl", w / "in/docs", "-o", o],
+        False,
+        same=("in/docs.jsonl", "in/model/metadata.json", "in/model/model.skops"),
+        inside=("in/docs",),
+    ),
+    "export": Writer(
+        lambda w, o: ["annotate", "export", "--from", w / "in/gold.jsonl", "--out", o],
+        True,
+        marker=".newsgold-export",
+        force=("--force",),
+        names=("dataset_dict.json", "README.md"),
+    ),
+    "fit": Writer(
+        lambda w, o: ["train", "fit", w / "in/dataset", "--out", o, "--unlabelled", w / "in/docs"],
+        True,
+        same=("in/dataset", "in/docs"),
+        inside=("in/dataset", "in/docs"),
+        marker=".newsgold-model",
+        names=("model.skops", "metadata.json"),
+    ),
+    "curve": Writer(
+        lambda w, o: ["train", "curve", w / "in/dataset", "--out", o, "--split", "train", "--steps", "2"],
+        True,
+        same=("in/dataset",),
+        inside=("in/dataset",),
+        marker=".newsgold-curve",
+        names=("curve.json",),
+    ),
     # writes MODEL/eval-SPLIT: its output is not chosen on the command line (see test_evaluate_api_*)
-    "evaluate": Writer(lambda w, o: ["train", "evaluate", w / "in/model", w / "in/dataset", "--split", "train"], True,
-                       default=lambda w: w / "in/model/eval-train", marker=".newsgold-evaluation",
-                       names=("report.json", "report.md", "f1_per_label.png")),
+    "evaluate": Writer(
+        lambda w, o: ["train", "evaluate", w / "in/model", w / "in/dataset", "--split", "train"],
+        True,
+        default=lambda w: w / "in/model/eval-train",
+        marker=".newsgold-evaluation",
+        names=("report.json", "report.md", "f1_per_label.png"),
+    ),
 }
 FILES = [name for name, w in WRITERS.items() if not w.folder]
 FOLDERS = [name for name, w in WRITERS.items() if w.folder]
@@ -123,8 +168,13 @@ def linked(target: Path, ws: Path, how: str) -> Path:
 
 # ---- the output is an input, lies inside one, or holds one -----------------------------------
 
-SAME = [(name, target, how) for name in CHOSEN for target in WRITERS[name].same
-        for how in ("path", "symlink", "hardlink") if not (how == "hardlink" and "." not in Path(target).name)]
+SAME = [
+    (name, target, how)
+    for name in CHOSEN
+    for target in WRITERS[name].same
+    for how in ("path", "symlink", "hardlink")
+    if not (how == "hardlink" and "." not in Path(target).name)
+]
 
 
 @pytest.mark.parametrize("name, target, how", SAME, ids=[f"{n}-{Path(t).name}-{h}" for n, t, h in SAME])
@@ -159,9 +209,15 @@ def test_a_folder_output_holding_an_input_is_refused(ws, name, how):
     assert_untouched(before, ws)
 
 
-@pytest.mark.parametrize("out, message", [
-    ("in/dataset", "is the input"), ("in/dataset/eval", "lies inside the folder"), ("in", "holds the input"),
-    ("in/model/model.skops", "is the input")])
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        ("in/dataset", "is the input"),
+        ("in/dataset/eval", "lies inside the folder"),
+        ("in", "holds the input"),
+        ("in/model/model.skops", "is the input"),
+    ],
+)
 def test_evaluate_api_refuses_an_output_among_its_inputs(ws, out, message):
     from newsgold.annotate.errors import NewsgoldError
     from newsgold.train.api import evaluate
@@ -173,6 +229,7 @@ def test_evaluate_api_refuses_an_output_among_its_inputs(ws, out, message):
 
 
 # ---- a folder holding what newsgold did not write --------------------------------------------
+
 
 def _user_file(out: Path, name: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
@@ -222,6 +279,7 @@ def test_export_still_needs_force_to_replace_its_own_output(ws):
 
 # ---- an output newsgold wrote is replaced whole ---------------------------------------------
 
+
 def _complete(name: str, out: Path) -> None:
     writer = WRITERS[name]
     if not writer.folder:
@@ -233,8 +291,11 @@ def _complete(name: str, out: Path) -> None:
         assert (out / file).stat().st_size > 0, file
 
 
-REPLACED = [(name, old) for name in WRITERS
-            for old in (("newsgold", "older-newsgold", "empty") if WRITERS[name].folder else ("newsgold",))]
+REPLACED = [
+    (name, old)
+    for name in WRITERS
+    for old in (("newsgold", "older-newsgold", "empty") if WRITERS[name].folder else ("newsgold",))
+]
 
 
 @pytest.mark.parametrize("name, old", REPLACED, ids=[f"{n}-{o}" for n, o in REPLACED])
@@ -347,6 +408,7 @@ def test_a_failure_halfway_leaves_the_old_output(ws, monkeypatch, name, failure)
 
 # ---- a real full disk ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 16 MiB tmpfs mounted for the test (root only)."""
@@ -354,7 +416,9 @@ def small_disk(tmp_path):
         pytest.skip("a real full disk needs root to mount a tmpfs (CI runs as root)")
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"mounting a tmpfs failed: {mounted.stderr.strip()}")
     try:

@@ -58,12 +58,17 @@ EDITS = {
     "digest removed (an older ledger)": lambda s: s.pop("digest"),
     "digest garbled": lambda s: s.update(digest="0" * 64),
     "entries removed, digest recomputed": lambda s: (
-        [s["documents"].pop(k) for k in list(s["documents"])[:3]], s.update(digest=Ledger.digest(s["documents"]))),
+        [s["documents"].pop(k) for k in list(s["documents"])[:3]],
+        s.update(digest=Ledger.digest(s["documents"])),
+    ),
     "task ids as strings, digest recomputed": lambda s: (
         s.update(documents={k: str(v) for k, v in s["documents"].items()}),
-        s.update(digest=Ledger.digest(s["documents"]))),
+        s.update(digest=Ledger.digest(s["documents"])),
+    ),
     "two documents one task, digest recomputed": lambda s: (
-        s["documents"].update({k: 100 for k in s["documents"]}), s.update(digest=Ledger.digest(s["documents"]))),
+        s["documents"].update({k: 100 for k in s["documents"]}),
+        s.update(digest=Ledger.digest(s["documents"])),
+    ),
 }
 
 
@@ -89,7 +94,7 @@ GARBAGE = {
     "foreign object": b'{"name": "something else", "documents": [1, 2]}',
     "documents a list": b'{"stamp": [7, "2026-01-01T00:00:00Z", 12, 111], "documents": [1, 2]}',
     "NaN": b"NaN",
-    "latin-1": "{\"stamp\": \"caf\xe9\"}".encode("latin-1"),
+    "latin-1": '{"stamp": "caf\xe9"}'.encode("latin-1"),
 }
 
 
@@ -135,7 +140,11 @@ def test_two_look_alike_projects_are_reported_in_one_line_naming_both_ids():
 
 
 # ------------------------------------------------------------------ wrong answers from LABEL_STUDIO_URL
-PAGE = b"<!DOCTYPE html>\n<html>\n<head><title>Welcome</title></head>\n<body>\n" + b"<p>line</p>\n" * 12 + b"</body></html>\n"
+PAGE = (
+    b"<!DOCTYPE html>\n<html>\n<head><title>Welcome</title></head>\n<body>\n"
+    + b"<p>line</p>\n" * 12
+    + b"</body></html>\n"
+)
 USER = {"id": 1, "email": "me@newsgold.local", "username": "me"}
 
 
@@ -176,8 +185,17 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "garbage-json":
             return self._send(200, "application/json", b'{"unexpected": [1, 2')
         status, kind = mode.split("-", 1)
-        body = PAGE if kind == "html" else json.dumps({"detail": "Authentication credentials were not provided."
-                                                       if status in ("401", "403") else "Not found.\nline two"}).encode()
+        body = (
+            PAGE
+            if kind == "html"
+            else json.dumps(
+                {
+                    "detail": "Authentication credentials were not provided."
+                    if status in ("401", "403")
+                    else "Not found.\nline two"
+                }
+            ).encode()
+        )
         return self._send(int(status), "text/html" if kind == "html" else "application/json", body)
 
     do_GET = do_POST = do_PATCH = do_DELETE = _answer
@@ -287,9 +305,14 @@ def test_a_server_that_does_not_answer_in_time_is_one_line(http):
 # ------------------------------------------------------------------ prediction scores
 @pytest.fixture(scope="module")
 def record() -> dict:
-    made = RuleAnnotator().warm_up().annotate(
-        make_document("Officials said 40 Taliban fighters attacked a police post in Kunduz on Tuesday.", "t", "t")
-    ).to_record()
+    made = (
+        RuleAnnotator()
+        .warm_up()
+        .annotate(
+            make_document("Officials said 40 Taliban fighters attacked a police post in Kunduz on Tuesday.", "t", "t")
+        )
+        .to_record()
+    )
     assert len(made["spans"]) >= 2, made
     return made
 
@@ -321,7 +344,13 @@ def test_a_score_that_is_not_a_number_from_0_to_1_is_refused_naming_record_and_f
 
 @pytest.mark.parametrize("value", [0, 0.0, 1, 1.0, 0.5, None])
 def test_scores_from_0_to_1_pass(record, value):
-    check_predictions([_spoiled(record, "score", value), ], "p.jsonl", SCHEMA)
+    check_predictions(
+        [
+            _spoiled(record, "score", value),
+        ],
+        "p.jsonl",
+        SCHEMA,
+    )
     assert prediction_payload(_spoiled(record, "spans[1].score", value), 5)["model_version"]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.kit import seed_model, assert_ok, assert_refused, digests, invoke
+from tests.hostile.kit import assert_ok, assert_refused, digests, invoke, seed_model
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Taliban fighters seized Kabul on Sunday, officials said."
@@ -162,16 +162,18 @@ def test_utf16_without_byte_order_mark_is_refused_with_the_fix(tmp_path, built, 
 def test_utf16_or_32_with_its_byte_order_mark_is_read(tmp_path, built, command, codec, kind):
     boms = {"utf-16-le-bom": ("utf-16-le", "\ufeff"), "utf-16-be-bom": ("utf-16-be", "\ufeff")}
     encoding, mark = boms.get(codec, (codec, ""))
-    content = {"txt": TEXT, "jsonl": json.dumps({"id": "a", "text": TEXT}) + "\n",
-               "csv": f"id,text\na,\"{TEXT}\"\n"}[kind]
+    content = {"txt": TEXT, "jsonl": json.dumps({"id": "a", "text": TEXT}) + "\n", "csv": f'id,text\na,"{TEXT}"\n'}[
+        kind
+    ]
     source = tmp_path / f"u.{kind}"
     source.write_bytes((mark + content).encode(encoding))
     if command == "fit-unlabelled":
         assert_ok(invoke(fill(DOCUMENT_READERS[command], tmp_path, source, built)))
         return
     if command == "push":  # read, then the server is asked for: none runs here
-        assert "no Label Studio server is running" in assert_refused(invoke(fill(DOCUMENT_READERS[command], tmp_path,
-                                                                                 source, built)))
+        assert "no Label Studio server is running" in assert_refused(
+            invoke(fill(DOCUMENT_READERS[command], tmp_path, source, built))
+        )
         return
     assert_ok(invoke(fill(DOCUMENT_READERS[command], tmp_path, source, built)))
     [record] = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
@@ -191,15 +193,23 @@ def test_a_csv_header_with_a_byte_order_mark_keeps_its_id_column(tmp_path, built
     source.write_bytes(b"\xef\xbb\xbfid , text\nart-1,Kabul fell on Sunday.\n")
     assert_ok(invoke(fill(DOCUMENT_READERS[command], tmp_path, source, built)))
     [record] = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
-    assert record["id"] == "art-1" and record["text"] == "Kabul fell on Sunday." and "\ufeffid" not in record.get("meta", {})
+    assert (
+        record["id"] == "art-1"
+        and record["text"] == "Kabul fell on Sunday."
+        and "\ufeffid" not in record.get("meta", {})
+    )
 
 
 @pytest.mark.parametrize("command", ["documents", "preannotate", "predict"])
 def test_upper_case_suffixes_in_a_folder_are_read(tmp_path, built, command):
     folder = tmp_path / "articles"
     folder.mkdir()
-    for name, text in (("A.TXT", "Kabul fell on Sunday."), ("b.Txt", "Herat fell on Monday."), ("c.txt", TEXT),
-                       ("notes.md", "not an article")):
+    for name, text in (
+        ("A.TXT", "Kabul fell on Sunday."),
+        ("b.Txt", "Herat fell on Monday."),
+        ("c.txt", TEXT),
+        ("notes.md", "not an article"),
+    ):
         (folder / name).write_text(text)
     assert_ok(invoke(fill(DOCUMENT_READERS[command], tmp_path, folder, built)))
     records = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
@@ -214,8 +224,9 @@ def re3d_folder(root: Path, documents, entities) -> Path:
     folder.mkdir(parents=True)
     for name, lines in (("documents.json", documents), ("entities.json", entities)):
         if lines is not None:
-            (folder / name).write_text("".join(line if isinstance(line, str) else json.dumps(line) + "\n"
-                                               for line in lines))
+            (folder / name).write_text(
+                "".join(line if isinstance(line, str) else json.dumps(line) + "\n" for line in lines)
+            )
     return root / "re3d"
 
 
@@ -242,8 +253,9 @@ def test_a_broken_re3d_folder_is_one_line_naming_file_line_and_field(tmp_path, c
 
 
 def test_a_re3d_entity_of_an_unknown_document_is_counted_with_its_reason(tmp_path):
-    folder = re3d_folder(tmp_path, [DOC], [ENTITY, {**ENTITY, "documentId": "nowhere"},
-                                           {**ENTITY, "documentId": "nowhere"}])
+    folder = re3d_folder(
+        tmp_path, [DOC], [ENTITY, {**ENTITY, "documentId": "nowhere"}, {**ENTITY, "documentId": "nowhere"}]
+    )
     result = assert_ok(invoke(f"annotate re3d {folder} -o {tmp_path}/o.jsonl"))
     assert "not kept: 2 × entity of a document source/documents.json does not hold" in result.output
     [record] = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
@@ -258,7 +270,7 @@ CREDENTIALS = {
     "a-list": b'["admin", "secret"]',
     "token-missing": b'{"username": "admin@newsgold.local", "password": "x"}',
     "token-number": b'{"username": "admin@newsgold.local", "password": "x", "token": 5}',
-    "latin-1": "{\"username\": \"caf\xe9\"}".encode("latin-1"),
+    "latin-1": '{"username": "caf\xe9"}'.encode("latin-1"),
 }
 SERVER_COMMANDS = {
     "server-status": "annotate server --status --data-dir {ls}",
@@ -334,8 +346,9 @@ def damaged_dataset(built: Path, folder: Path, how: str) -> Path:
     return dataset
 
 
-@pytest.mark.parametrize("command", ["annotate check {d}", "train fit {d} --out {out}/m",
-                                     "train evaluate {built}/model {d}"])
+@pytest.mark.parametrize(
+    "command", ["annotate check {d}", "train fit {d} --out {out}/m", "train evaluate {built}/model {d}"]
+)
 @pytest.mark.parametrize("how", ["arrow-truncated", "arrow-garbage", "state-not-json", "dataset-dict-not-json"])
 def test_a_damaged_dataset_on_disk_is_one_line_naming_it(tmp_path, built, command, how):
     dataset = damaged_dataset(built, tmp_path, how)

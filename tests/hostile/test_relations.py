@@ -69,8 +69,13 @@ def text_of(k: int) -> str:
 
 
 def ls_region(span: dict, rid: str | None = None) -> dict:
-    return {"id": rid or span["id"], "from_name": "label", "to_name": "text", "type": "labels",
-            "value": {"start": span["start"], "end": span["end"], "text": span["text"], "labels": [span["label"]]}}
+    return {
+        "id": rid or span["id"],
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": span["start"], "end": span["end"], "text": span["text"], "labels": [span["label"]]},
+    }
 
 
 def ls_relation(head: str, tail: str, label: str, direction: str = "right") -> dict:
@@ -79,10 +84,21 @@ def ls_relation(head: str, tail: str, label: str, direction: str = "right") -> d
 
 def ls_task(k: int, doc: str, relations: list[dict], annotators: int = 1) -> dict:
     result = [ls_region(span) for span in spans()] + relations
-    return {"id": k, "data": {"text": text_of(k), "newsgold_id": doc, "story_id": f"s{k}"},
-            "annotations": [{"id": 100 * k + n, "completed_by": n, "was_cancelled": False, "ground_truth": False,
-                             "updated_at": f"2026-01-0{n}T00:00:00Z", "result": result}
-                            for n in range(1, annotators + 1)]}
+    return {
+        "id": k,
+        "data": {"text": text_of(k), "newsgold_id": doc, "story_id": f"s{k}"},
+        "annotations": [
+            {
+                "id": 100 * k + n,
+                "completed_by": n,
+                "was_cancelled": False,
+                "ground_truth": False,
+                "updated_at": f"2026-01-0{n}T00:00:00Z",
+                "result": result,
+            }
+            for n in range(1, annotators + 1)
+        ],
+    }
 
 
 def directions() -> list[tuple[str, dict, tuple[str, str, str] | None, str | None]]:
@@ -91,13 +107,23 @@ def directions() -> list[tuple[str, dict, tuple[str, str, str] | None, str | Non
     found = []
     for name, (head, tail) in TYPES.items():
         h, t = IDS[head], IDS[tail]
-        found += [(f"{name}-left", ls_relation(t, h, name, "left"), (h, t, name), None),
-                  (f"{name}-left-reversed", ls_relation(h, t, name, "left"), None, "mislabelled-relation"),
-                  (f"{name}-bi", ls_relation(t, h, name, "bi"), (h, t, name), "repaired"),
-                  (f"{name}-bi-neither", ls_relation(IDS["COUNT"] if head != "COUNT" else IDS["LOCATION"],
-                                                     IDS["COUNT"] if head != "COUNT" else IDS["LOCATION"], name, "bi"),
-                   None, "self-relation"),
-                  (f"{name}-sideways", ls_relation(h, t, name, "sideways"), None, "bad-shape")]
+        found += [
+            (f"{name}-left", ls_relation(t, h, name, "left"), (h, t, name), None),
+            (f"{name}-left-reversed", ls_relation(h, t, name, "left"), None, "mislabelled-relation"),
+            (f"{name}-bi", ls_relation(t, h, name, "bi"), (h, t, name), "repaired"),
+            (
+                f"{name}-bi-neither",
+                ls_relation(
+                    IDS["COUNT"] if head != "COUNT" else IDS["LOCATION"],
+                    IDS["COUNT"] if head != "COUNT" else IDS["LOCATION"],
+                    name,
+                    "bi",
+                ),
+                None,
+                "self-relation",
+            ),
+            (f"{name}-sideways", ls_relation(h, t, name, "sideways"), None, "bad-shape"),
+        ]
     return found
 
 
@@ -105,18 +131,30 @@ DIRECTIONS = directions()
 
 
 def ls_export(path: Path, annotators: int = 1) -> Path:
-    tasks = [ls_task(k, name, [ls_relation(head, tail, label)], annotators)
-             for k, (name, head, tail, label, _) in enumerate(CASES, 1)]
-    tasks += [ls_task(len(CASES) + k, name, [region], annotators)
-              for k, (name, region, _, _) in enumerate(DIRECTIONS, 1)]
+    tasks = [
+        ls_task(k, name, [ls_relation(head, tail, label)], annotators)
+        for k, (name, head, tail, label, _) in enumerate(CASES, 1)
+    ]
+    tasks += [
+        ls_task(len(CASES) + k, name, [region], annotators) for k, (name, region, _, _) in enumerate(DIRECTIONS, 1)
+    ]
     path.write_text(json.dumps(tasks, indent=1), encoding="utf-8")
     return path
 
 
 def gold_jsonl(path: Path) -> Path:
-    lines = [json.dumps({"id": name, "text": text_of(k), "story_id": f"s{k}", "spans": spans(),
-                         "relations": [{"head": head, "tail": tail, "label": label}]})
-             for k, (name, head, tail, label, _) in enumerate(CASES, 1)]
+    lines = [
+        json.dumps(
+            {
+                "id": name,
+                "text": text_of(k),
+                "story_id": f"s{k}",
+                "spans": spans(),
+                "relations": [{"head": head, "tail": tail, "label": label}],
+            }
+        )
+        for k, (name, head, tail, label, _) in enumerate(CASES, 1)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -128,11 +166,25 @@ def doccano(path: Path) -> Path:
     def number(sid: str):
         return DOCCANO_IDS.get(sid, 90 + len(sid))  # an id no entity has
 
-    lines = [json.dumps({"id": name, "text": text_of(k),
-                         "entities": [{"id": DOCCANO_IDS[s["id"]], "label": s["label"], "start_offset": s["start"],
-                                       "end_offset": s["end"]} for s in spans()],
-                         "relations": [{"id": 1, "from_id": number(head), "to_id": number(tail), "type": label}]})
-             for k, (name, head, tail, label, _) in enumerate(CASES, 1)]
+    lines = [
+        json.dumps(
+            {
+                "id": name,
+                "text": text_of(k),
+                "entities": [
+                    {
+                        "id": DOCCANO_IDS[s["id"]],
+                        "label": s["label"],
+                        "start_offset": s["start"],
+                        "end_offset": s["end"],
+                    }
+                    for s in spans()
+                ],
+                "relations": [{"id": 1, "from_id": number(head), "to_id": number(tail), "type": label}],
+            }
+        )
+        for k, (name, head, tail, label, _) in enumerate(CASES, 1)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -195,8 +247,9 @@ def test_label_studio_export_leaves_out_and_lists_every_impossible_relation(tmp_
     assert all(p["task_id"] is not None for p in problems)  # each names its task
     rows = dataset_rows(out)
     for name, _, expected, kind in DIRECTIONS:
-        assert rows[name]["relations"] == ([] if expected is None else
-                                           [{"head": expected[0], "tail": expected[1], "label": expected[2]}]), name
+        assert rows[name]["relations"] == (
+            [] if expected is None else [{"head": expected[0], "tail": expected[1], "label": expected[2]}]
+        ), name
         kinds = [p["kind"] for p in listed(out) if p["document"] == name]
         assert kinds == ([] if kind is None else [kind]), (name, kinds)
 
@@ -204,8 +257,9 @@ def test_label_studio_export_leaves_out_and_lists_every_impossible_relation(tmp_
 def test_the_two_ways_of_converting_write_the_same_dataset(tmp_path):
     source = ls_export(tmp_path / "export.json")
     for workers in (1, 2):
-        assert_ok(invoke(["annotate", "export", "--from", source, "--out", tmp_path / f"ds{workers}",
-                          "--workers", workers]))
+        assert_ok(
+            invoke(["annotate", "export", "--from", source, "--out", tmp_path / f"ds{workers}", "--workers", workers])
+        )
     assert (tmp_path / "ds1" / "problems.jsonl").read_bytes() == (tmp_path / "ds2" / "problems.jsonl").read_bytes()
 
 
@@ -220,7 +274,8 @@ def test_the_majority_vote_keeps_no_impossible_relation(tmp_path):
             kept = rows[name]["relations"]
             by_id = {s["id"]: s["label"] for s in rows[name]["spans"]}
             assert [(by_id[r["head"]], by_id[r["tail"]], r["label"]) for r in kept] == [
-                (LABEL_OF[head], LABEL_OF[tail], label)]
+                (LABEL_OF[head], LABEL_OF[tail], label)
+            ]
         else:
             assert rows[name]["relations"] == [], name
             assert [p["kind"] for p in problems if p["document"] == name] == [kind] * 3, name  # one per annotator
@@ -232,8 +287,12 @@ def test_the_majority_vote_checks_the_relations_it_joins():
     from newsgold.annotate.export.controls import newsgold_config
     from newsgold.annotate.studio.resolve import resolve_annotations
 
-    schema = SCHEMA.__class__(**{**SCHEMA.__dict__, "relations": SCHEMA.relations + (
-        type(SCHEMA.relations[0])("same", "ACTION", "ACTION", ""),)})
+    schema = SCHEMA.__class__(
+        **{
+            **SCHEMA.__dict__,
+            "relations": SCHEMA.relations + (type(SCHEMA.relations[0])("same", "ACTION", "ACTION", ""),),
+        }
+    )
     fled = next(s for s in spans() if s["label"] == "ACTION")
     result = [ls_region(fled, "f1"), ls_region(fled, "f2"), ls_relation("f1", "f2", "same")]
     annotations = [{"id": n, "completed_by": n, "updated_at": f"2026-01-0{n}", "result": result} for n in (1, 2, 3)]
@@ -245,8 +304,11 @@ def test_the_majority_vote_checks_the_relations_it_joins():
 @pytest.mark.parametrize("fmt", ["gold", "spacy"])
 def test_gold_jsonl_export_leaves_out_and_lists_every_impossible_relation(tmp_path, fmt):
     out = tmp_path / "ds"
-    assert_ok(invoke(["annotate", "export", "--from", gold_jsonl(tmp_path / "gold.jsonl"), "--out", out,
-                      "--from-format", fmt]))
+    assert_ok(
+        invoke(
+            ["annotate", "export", "--from", gold_jsonl(tmp_path / "gold.jsonl"), "--out", out, "--from-format", fmt]
+        )
+    )
     assert_gold_holds_only_possible_relations(out)
 
 
@@ -275,8 +337,9 @@ def test_check_reports_every_impossible_relation_of_a_dataset_on_disk(tmp_path):
     edited = tmp_path / "edited"
     shutil.copytree(out, edited)
     shutil.rmtree(edited / split)
-    type(dataset[split])(pa.Table.from_pylist(rows, schema=dataset[split].data.schema),
-                         info=dataset[split].info).save_to_disk(str(edited / split))
+    type(dataset[split])(
+        pa.Table.from_pylist(rows, schema=dataset[split].data.schema), info=dataset[split].info
+    ).save_to_disk(str(edited / split))
     result = invoke(["annotate", "check", edited])
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     lines = result.output.splitlines()
@@ -297,8 +360,12 @@ def test_score_lists_and_leaves_out_impossible_gold_relations(tmp_path):
 
     gold = gold_jsonl(tmp_path / "gold.jsonl")
     predicted = tmp_path / "pred.jsonl"
-    predicted.write_text("".join(json.dumps({"id": name, "text": text_of(k), "spans": spans()}) + "\n"
-                                 for k, (name, *_rest) in enumerate(CASES, 1)))
+    predicted.write_text(
+        "".join(
+            json.dumps({"id": name, "text": text_of(k), "spans": spans()}) + "\n"
+            for k, (name, *_rest) in enumerate(CASES, 1)
+        )
+    )
     assert_ok(invoke(["annotate", "score", gold, predicted]))
     report = api.score(gold, predicted)
     listed_ = {(p["document"], p["kind"], p["span"]["head"], p["span"]["tail"]) for p in report["gold_problems"]}
@@ -306,8 +373,13 @@ def test_score_lists_and_leaves_out_impossible_gold_relations(tmp_path):
 
 
 def prediction(name: str, head: str, tail: str, label: str) -> dict:
-    return {"id": name, "text": TEXT, "model_version": "m1", "spans": spans(),
-            "relations": [{"head": head, "tail": tail, "label": label}]}
+    return {
+        "id": name,
+        "text": TEXT,
+        "model_version": "m1",
+        "spans": spans(),
+        "relations": [{"head": head, "tail": tail, "label": label}],
+    }
 
 
 @pytest.mark.parametrize("case", BAD, ids=[case[0] for case in BAD])
@@ -317,8 +389,9 @@ def test_score_refuses_predictions_with_an_impossible_relation(tmp_path, case):
     gold.write_text(json.dumps({"id": name, "text": TEXT, "spans": spans()}) + "\n")
     predicted = tmp_path / "pred.jsonl"
     predicted.write_text("\n" + json.dumps(prediction(name, head, tail, label)) + "\n")  # on line 2
-    assert_refused(invoke(["annotate", "score", gold, predicted]), "pred.jsonl line 2", name,
-                   f"relation {label!r} {head} → {tail}")
+    assert_refused(
+        invoke(["annotate", "score", gold, predicted]), "pred.jsonl line 2", name, f"relation {label!r} {head} → {tail}"
+    )
 
 
 @pytest.mark.parametrize("case", BAD, ids=[case[0] for case in BAD])
@@ -334,15 +407,23 @@ def test_push_predictions_refuses_an_impossible_relation_before_reaching_a_serve
     assert f"relation {label!r} {head} → {tail}" in str(refused.value)
     source = tmp_path / "preds.jsonl"
     source.write_text("".join(json.dumps(record) + "\n" for record in records))
-    assert_refused(invoke(["annotate", "push", "--predictions", source, "--project", "demo project",
-                           "--data-dir", tmp_path / "ls"]), "record 2", f"relation {label!r} {head} → {tail}")
+    assert_refused(
+        invoke(
+            ["annotate", "push", "--predictions", source, "--project", "demo project", "--data-dir", tmp_path / "ls"]
+        ),
+        "record 2",
+        f"relation {label!r} {head} → {tail}",
+    )
 
 
 def test_push_predictions_takes_the_relations_that_hold():
     from newsgold.annotate.studio.push import check_predictions
 
-    check_predictions([prediction(name, head, tail, label) for name, head, tail, label, kind in CASES if kind is None],
-                      "preds.jsonl", SCHEMA)
+    check_predictions(
+        [prediction(name, head, tail, label) for name, head, tail, label, kind in CASES if kind is None],
+        "preds.jsonl",
+        SCHEMA,
+    )
 
 
 # ---------------------------------------------------------------------------- the rules' own relations

@@ -40,8 +40,13 @@ def gold_record(n: int, split: str = "train", annotated=("ACTOR", "LOCATION"), s
         if label in spans:
             start = text.index(word)
             found.append({"start": start, "end": start + len(word), "label": label, "text": word})
-    return {"id": f"doc-{split}-{n}", "text": text, "story_id": story_in(split, n), "spans": found,
-            "annotated_labels": list(annotated)}
+    return {
+        "id": f"doc-{split}-{n}",
+        "text": text,
+        "story_id": story_in(split, n),
+        "spans": found,
+        "annotated_labels": list(annotated),
+    }
 
 
 def export(folder: Path, name: str, records: list[dict]) -> Path:
@@ -77,8 +82,9 @@ def data(tmp_path_factory) -> dict[str, Path]:
         + [gold_record(i + 2, annotated=("LOCATION",), spans=("LOCATION",)) for i in range(2)],
         # gold for ACTOR only / LOCATION only, every split filled
         "actor": [gold_record(i, s, ("ACTOR",), ("ACTOR",)) for s in ("train", "validation", "test") for i in range(3)],
-        "location": [gold_record(i, s, ("LOCATION",), ("LOCATION",)) for s in ("train", "validation", "test")
-                     for i in range(3)],
+        "location": [
+            gold_record(i, s, ("LOCATION",), ("LOCATION",)) for s in ("train", "validation", "test") for i in range(3)
+        ],
         # train gold for ACTOR, the held-out splits gold for LOCATION only
         "disjoint": [gold_record(i, "train", ("ACTOR",), ("ACTOR",)) for i in range(3)]
         + [gold_record(i, s, ("LOCATION",), ("LOCATION",)) for s in ("validation", "test") for i in range(2)],
@@ -105,7 +111,9 @@ def test_newcomer_one_annotated_document_fit_evaluate_predict_score(data, tmp_pa
     model, dataset = data["one-model"], data["one"]
     metadata = json.loads((model / "metadata.json").read_text())
     assert metadata["train_documents"] == 1 and metadata["labels"] == ["ACTOR", "LOCATION"]
-    error = assert_refused(invoke(["train", "evaluate", model, dataset]), "'test'", "train (1 document)", "--split train")
+    error = assert_refused(
+        invoke(["train", "evaluate", model, dataset]), "'test'", "train (1 document)", "--split train"
+    )
     no_nan(error)
     assert not (model / "eval-test").exists()  # no partial report
     result = assert_ok(invoke(["train", "evaluate", model, dataset, "--split", "train"]))
@@ -113,7 +121,9 @@ def test_newcomer_one_annotated_document_fit_evaluate_predict_score(data, tmp_pa
     report = json.loads((model / "eval-train" / "report.json").read_text())
     assert report["labels"]["ACTOR"]["strict"]["gold"] == 1 and report["labels"]["LOCATION"]["strict"]["gold"] == 1
     assert report["averages"]["micro"]["f1"] == 1.0  # it learns its one document
-    assert_refused(invoke(["train", "curve", dataset, "--out", tmp_path / "curve"]), "'validation'", "train (1 document)")
+    assert_refused(
+        invoke(["train", "curve", dataset, "--out", tmp_path / "curve"]), "'validation'", "train (1 document)"
+    )
     assert not (tmp_path / "curve").exists()
     predictions = tmp_path / "pred.jsonl"
     assert_ok(invoke(["train", "predict", model, data["root"] / "one.jsonl", "-o", predictions]))
@@ -126,14 +136,20 @@ def test_newcomer_one_annotated_document_fit_evaluate_predict_score(data, tmp_pa
 # ------------------------------------------------------------------ refusals: one true line, nothing written
 
 
-@pytest.mark.parametrize("argv, names", [
-    ("train evaluate {m} {d[one]}", ["'test'", "train (1 document)", "--split train"]),
-    ("train evaluate {m} {d[one]} --split validation", ["'validation'", "train (1 document)"]),
-    ("train evaluate {m} {d[no-test]}", ["'test'", "train (3 documents)", "validation (2 documents)",
-                                         "--split validation"]),
-    ("train curve {d[one]} --out {out}", ["'validation'", "train (1 document)"]),
-    ("train curve {d[no-test]} --out {out} --split test", ["'test'", "--split validation"]),
-], ids=["evaluate-test", "evaluate-validation", "evaluate-other-split", "curve-validation", "curve-test"])
+@pytest.mark.parametrize(
+    "argv, names",
+    [
+        ("train evaluate {m} {d[one]}", ["'test'", "train (1 document)", "--split train"]),
+        ("train evaluate {m} {d[one]} --split validation", ["'validation'", "train (1 document)"]),
+        (
+            "train evaluate {m} {d[no-test]}",
+            ["'test'", "train (3 documents)", "validation (2 documents)", "--split validation"],
+        ),
+        ("train curve {d[one]} --out {out}", ["'validation'", "train (1 document)"]),
+        ("train curve {d[no-test]} --out {out} --split test", ["'test'", "--split validation"]),
+    ],
+    ids=["evaluate-test", "evaluate-validation", "evaluate-other-split", "curve-validation", "curve-test"],
+)
 def test_an_empty_split_is_refused_naming_the_splits_that_have_documents(data, tmp_path, argv, names):
     before = digests(data["one-model"], data["one"], data["no-test"])
     error = assert_refused(invoke(argv.format(d=data, m=data["one-model"], out=tmp_path / "out")), *names)
@@ -149,8 +165,12 @@ def test_an_empty_train_split_is_refused_and_the_fix_it_names_works(tmp_path, co
     records = [gold_record(0, "validation")]
     dataset = export(tmp_path, "elsewhere", records)
     out = tmp_path / "out"
-    assert_refused(invoke(["train", command, dataset, "--out", out]), "'train' has no documents",
-                   "validation (1 document)", "--ratios 1,0,0")
+    assert_refused(
+        invoke(["train", command, dataset, "--out", out]),
+        "'train' has no documents",
+        "validation (1 document)",
+        "--ratios 1,0,0",
+    )
     assert not out.exists()
     gold = tmp_path / "elsewhere.jsonl"
     assert_ok(invoke(["annotate", "export", "--from", gold, "--out", tmp_path / "all", "--ratios", "1,0,0"]))
@@ -159,10 +179,13 @@ def test_an_empty_train_split_is_refused_and_the_fix_it_names_works(tmp_path, co
 
 
 @pytest.mark.parametrize("command", ["fit", "curve"])
-@pytest.mark.parametrize("dataset, names", [
-    ("no-spans", ["no entity span", "4 documents", "annotate spans"]),
-    ("mixed", ["can learn no label", "ACTOR: gold in 2 of the 4", "LOCATION: gold in 2 of the 4"]),
-])
+@pytest.mark.parametrize(
+    "dataset, names",
+    [
+        ("no-spans", ["no entity span", "4 documents", "annotate spans"]),
+        ("mixed", ["can learn no label", "ACTOR: gold in 2 of the 4", "LOCATION: gold in 2 of the 4"]),
+    ],
+)
 def test_a_train_split_with_nothing_to_learn_is_refused_saying_why(data, tmp_path, command, dataset, names):
     out = tmp_path / "out"
     assert_refused(invoke(["train", command, data[dataset], "--out", out]), str(data[dataset]), *names)
@@ -176,10 +199,14 @@ def test_a_fit_on_data_without_entities_gives_no_false_reason(data, tmp_path):
     assert "gold in" not in error and "no entity span" in error
 
 
-@pytest.mark.parametrize("argv, names", [
-    ("train evaluate {d[actor-model]} {d[location]} --split test", ["learned ACTOR", "gold for LOCATION"]),
-    ("train curve {d[disjoint]} --out {out}", ["ACTOR", "'validation'", "gold for LOCATION"]),
-], ids=["evaluate", "curve"])
+@pytest.mark.parametrize(
+    "argv, names",
+    [
+        ("train evaluate {d[actor-model]} {d[location]} --split test", ["learned ACTOR", "gold for LOCATION"]),
+        ("train curve {d[disjoint]} --out {out}", ["ACTOR", "'validation'", "gold for LOCATION"]),
+    ],
+    ids=["evaluate", "curve"],
+)
 def test_no_label_shared_by_model_and_gold_is_refused_naming_both(data, tmp_path, argv, names):
     before = digests(data["actor-model"])
     assert_refused(invoke(argv.format(d=data, out=tmp_path / "out")), *names)
@@ -216,8 +243,16 @@ def test_a_model_of_one_label_on_gold_of_two_scores_the_shared_label_and_names_t
     report = json.loads((model / "eval-test" / "report.json").read_text())
     actor, location = report["labels"]["ACTOR"]["strict"], report["labels"]["LOCATION"]["strict"]
     assert actor["gold"] == 3 and actor["f1"] is not None
-    assert location == {"precision": None, "recall": None, "f1": None, "correct": 0, "predicted": 0, "gold": 3,
-                        "partial": 0, "reason": location["reason"]}
+    assert location == {
+        "precision": None,
+        "recall": None,
+        "f1": None,
+        "correct": 0,
+        "predicted": 0,
+        "gold": 3,
+        "partial": 0,
+        "reason": location["reason"],
+    }
     assert "not scored: the model did not learn it" in location["reason"]
     assert list(report["unscored"]) == ["LOCATION"]
     # the averages are over ACTOR alone: the unlearned label is named, not counted as a recall of 0
@@ -272,15 +307,18 @@ def test_a_curve_with_more_steps_than_documents_fits_each_size_once(data, tmp_pa
 
 
 def test_fit_names_why_each_label_was_not_learned(data, tmp_path):
-    records = [gold_record(i, annotated=("ACTOR", "LOCATION", "COUNT"), spans=("ACTOR",) if i else ("ACTOR", "LOCATION"))
-               for i in range(3)] + [gold_record(3, annotated=("ACTOR",), spans=("ACTOR",))]
+    records = [
+        gold_record(i, annotated=("ACTOR", "LOCATION", "COUNT"), spans=("ACTOR",) if i else ("ACTOR", "LOCATION"))
+        for i in range(3)
+    ] + [gold_record(3, annotated=("ACTOR",), spans=("ACTOR",))]
     dataset = export(tmp_path, "partial", records)
     result = assert_ok(invoke(["train", "fit", dataset, "--out", tmp_path / "m"]))
     metadata = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert metadata["labels"] == ["ACTOR"]
     assert metadata["not_learned_because"] == {
         "COUNT": "gold in 3 of the 4 training documents, not all; no span of it in the train split",
-        "LOCATION": "gold in 3 of the 4 training documents, not all"}
+        "LOCATION": "gold in 3 of the 4 training documents, not all",
+    }
     assert "not learned: LOCATION (gold in 3 of the 4 training documents, not all;" in result.output
 
 
@@ -297,12 +335,25 @@ def write(path: Path, *records) -> Path:
 
 @pytest.fixture()
 def gold(tmp_path) -> Path:
-    return write(tmp_path / "gold.jsonl",
-                 {"id": "a", "text": TEXT, "annotated_labels": ["ACTOR", "LOCATION"], "spans": [
-                     {"start": 0, "end": 15, "label": "ACTOR"}, {"start": 24, "end": 29, "label": "LOCATION"},
-                     {"start": 34, "end": 39, "label": "LOCATION"}]},
-                 {"id": "b", "text": "Police entered Goma.", "annotated_labels": ["ACTOR", "LOCATION", "COUNT"],
-                  "spans": [{"start": 0, "end": 6, "label": "ACTOR"}]})
+    return write(
+        tmp_path / "gold.jsonl",
+        {
+            "id": "a",
+            "text": TEXT,
+            "annotated_labels": ["ACTOR", "LOCATION"],
+            "spans": [
+                {"start": 0, "end": 15, "label": "ACTOR"},
+                {"start": 24, "end": 29, "label": "LOCATION"},
+                {"start": 34, "end": 39, "label": "LOCATION"},
+            ],
+        },
+        {
+            "id": "b",
+            "text": "Police entered Goma.",
+            "annotated_labels": ["ACTOR", "LOCATION", "COUNT"],
+            "spans": [{"start": 0, "end": 6, "label": "ACTOR"}],
+        },
+    )
 
 
 def span(start, end, label, text=None):
@@ -316,11 +367,21 @@ def test_score_checked_by_hand(gold, tmp_path):
     ACTOR 'Police' right. ACTOR strict: 1 right of 3 predicted, 2 gold: P 1/3, R 1/2, F1 0.4.
     LOCATION: 1 of 1 predicted, 2 gold: P 1, R 1/2, F1 2/3. COUNT: b is gold for it, nobody drew
     one: cannot be computed. ACTION: no document is gold for it: not scored."""
-    predicted = write(tmp_path / "pred.jsonl",
-                      {"id": "a", "text": TEXT, "spans": [span(0, 6, "ACTOR", "Rebels"), span(24, 29, "LOCATION"),
-                                                          span(34, 39, "ACTOR"), span(16, 20, "COUNT")]},
-                      {"id": "b", "spans": [span(0, 6, "ACTOR", "Police")]},
-                      {"id": "c", "text": "Not in the gold.", "spans": []})
+    predicted = write(
+        tmp_path / "pred.jsonl",
+        {
+            "id": "a",
+            "text": TEXT,
+            "spans": [
+                span(0, 6, "ACTOR", "Rebels"),
+                span(24, 29, "LOCATION"),
+                span(34, 39, "ACTOR"),
+                span(16, 20, "COUNT"),
+            ],
+        },
+        {"id": "b", "spans": [span(0, 6, "ACTOR", "Police")]},
+        {"id": "c", "text": "Not in the gold.", "spans": []},
+    )
     report = json.loads(assert_ok(invoke(["annotate", "score", gold, predicted, "--json"])).stdout)
     actor, location = report["labels"]["ACTOR"]["strict"], report["labels"]["LOCATION"]["strict"]
     assert (actor["precision"], actor["recall"], actor["f1"]) == (0.3333, 0.5, 0.4)
@@ -342,25 +403,48 @@ def test_score_carries_a_prediction_on_the_raw_text(gold, tmp_path):
     """A prediction whose text is the gold's before normalisation (a byte-order mark, CRLF, a
     leading blank line): its offsets are carried onto the normalised text, as the gold's are."""
     raw = "\ufeff\r\n" + TEXT
-    predicted = write(tmp_path / "pred.jsonl", {"id": "a", "text": raw, "spans": [span(3, 18, "ACTOR", "Rebels fighters")]},
-                      {"id": "b", "spans": []})
+    predicted = write(
+        tmp_path / "pred.jsonl",
+        {"id": "a", "text": raw, "spans": [span(3, 18, "ACTOR", "Rebels fighters")]},
+        {"id": "b", "spans": []},
+    )
     report = json.loads(assert_ok(invoke(["annotate", "score", gold, predicted, "--json"])).stdout)
     assert report["labels"]["ACTOR"]["strict"]["correct"] == 1
 
 
-@pytest.mark.parametrize("prediction, names", [
-    ({"id": "a", "text": "Rebels fighters fled to Kandahar.", "spans": []}, ["different texts", "id 'a'", "gold.jsonl line 1"]),
-    ({"id": "a", "text": TEXT, "spans": [span(0, 6, "ACTOR")]} | {"text": TEXT.upper()}, ["different texts"]),
-    ({"id": "a", "spans": [span(30, 400, "ACTOR")]}, ["30-400", "outside the text", "40 characters"]),
-    ({"id": "a", "spans": [span(-3, 4, "ACTOR")]}, ["line 2 span 1", "'start' is -3"]),
-    ({"id": "a", "spans": [span(5, 5, "ACTOR")]}, ["5-5", "outside the text"]),
-    ({"id": "a", "text": TEXT, "spans": [span(0, 6, "ACTOR", "Police")]}, ["'Police'", "reads 'Rebels'"]),
-    ({"id": "a", "spans": [span(0, 6, "PERSON")]}, ["'PERSON'", "not in the schema", "ACTOR, LOCATION, COUNT, ACTION"]),
-    ({"id": "c", "spans": [span(0, 6, "PERSON")]}, ["'PERSON'", "not in the schema"]),
-    ({"id": "a", "spans": {"start": 0, "end": 6, "label": "ACTOR"}}, ["'spans' is dict", "not a list"]),
-    ({"id": "a", "text": 7, "spans": []}, ["'text' is int"]),
-], ids=["other-text", "changed-text", "past-the-end", "negative", "empty", "wrong-span-text", "label-outside-schema",
-        "label-outside-schema-unmatched", "spans-not-a-list", "text-not-a-string"])
+@pytest.mark.parametrize(
+    "prediction, names",
+    [
+        (
+            {"id": "a", "text": "Rebels fighters fled to Kandahar.", "spans": []},
+            ["different texts", "id 'a'", "gold.jsonl line 1"],
+        ),
+        ({"id": "a", "text": TEXT, "spans": [span(0, 6, "ACTOR")]} | {"text": TEXT.upper()}, ["different texts"]),
+        ({"id": "a", "spans": [span(30, 400, "ACTOR")]}, ["30-400", "outside the text", "40 characters"]),
+        ({"id": "a", "spans": [span(-3, 4, "ACTOR")]}, ["line 2 span 1", "'start' is -3"]),
+        ({"id": "a", "spans": [span(5, 5, "ACTOR")]}, ["5-5", "outside the text"]),
+        ({"id": "a", "text": TEXT, "spans": [span(0, 6, "ACTOR", "Police")]}, ["'Police'", "reads 'Rebels'"]),
+        (
+            {"id": "a", "spans": [span(0, 6, "PERSON")]},
+            ["'PERSON'", "not in the schema", "ACTOR, LOCATION, COUNT, ACTION"],
+        ),
+        ({"id": "c", "spans": [span(0, 6, "PERSON")]}, ["'PERSON'", "not in the schema"]),
+        ({"id": "a", "spans": {"start": 0, "end": 6, "label": "ACTOR"}}, ["'spans' is dict", "not a list"]),
+        ({"id": "a", "text": 7, "spans": []}, ["'text' is int"]),
+    ],
+    ids=[
+        "other-text",
+        "changed-text",
+        "past-the-end",
+        "negative",
+        "empty",
+        "wrong-span-text",
+        "label-outside-schema",
+        "label-outside-schema-unmatched",
+        "spans-not-a-list",
+        "text-not-a-string",
+    ],
+)
 def test_score_refuses_predictions_that_do_not_fit_the_gold(gold, tmp_path, prediction, names):
     """One line naming the prediction file's line (and the document) and the fix; before this
     check a prediction of another text scored F1 1.000."""
@@ -369,15 +453,23 @@ def test_score_refuses_predictions_that_do_not_fit_the_gold(gold, tmp_path, pred
 
 
 def test_score_refuses_two_predictions_of_one_document(gold, tmp_path):
-    predicted = write(tmp_path / "pred.jsonl", {"id": "a", "spans": []}, {"id": "b", "spans": []},
-                      {"id": "a", "spans": [span(0, 6, "ACTOR")]})
-    assert_refused(invoke(["annotate", "score", gold, predicted]), "line 1", "line 3", "predicted twice", "document 'a'")
+    predicted = write(
+        tmp_path / "pred.jsonl",
+        {"id": "a", "spans": []},
+        {"id": "b", "spans": []},
+        {"id": "a", "spans": [span(0, 6, "ACTOR")]},
+    )
+    assert_refused(
+        invoke(["annotate", "score", gold, predicted]), "line 1", "line 3", "predicted twice", "document 'a'"
+    )
 
 
 def test_score_of_an_empty_gold_file_is_refused(tmp_path):
     empty = write(tmp_path / "gold.jsonl")
     predicted = write(tmp_path / "pred.jsonl", {"id": "a", "spans": []})
-    assert_refused(invoke(["annotate", "score", empty, predicted, "--from-format", "gold"]), str(empty), "no gold document")
+    assert_refused(
+        invoke(["annotate", "score", empty, predicted, "--from-format", "gold"]), str(empty), "no gold document"
+    )
 
 
 def test_score_prints_no_nan_when_nothing_is_predicted(gold, tmp_path):

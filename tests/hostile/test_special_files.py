@@ -53,14 +53,19 @@ SPECIAL = {"pipe": "{w}/pipe.txt", "device": "/dev/zero"}
 @pytest.mark.parametrize("name, argv", COMMANDS, ids=[name for name, _ in COMMANDS])
 def test_a_pipe_or_device_is_refused_not_waited_on(work, name, argv, special):
     if name == "fit-unlabelled":  # needs a dataset to get as far as reading --unlabelled
-        subprocess.run([BIN / "annotate", "export", "--from", work / "gold.jsonl", "--out", work / "ds", "--ratios",
-                        "1,0,0"], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [BIN / "annotate", "export", "--from", work / "gold.jsonl", "--out", work / "ds", "--ratios", "1,0,0"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     special_path = SPECIAL[special].format(w=work)
     words = argv.format(w=work, s=special_path).split()
     before = sorted(p.name for p in work.iterdir())
     env = {**os.environ, "LABEL_STUDIO_URL": "http://127.0.0.1:9", "LABEL_STUDIO_API_KEY": "x"}
-    done = subprocess.run([BIN / words[0], *words[1:]], capture_output=True, text=True, timeout=60, env=env,
-                          stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [BIN / words[0], *words[1:]], capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL
+    )
     assert done.returncode != 0, done.stdout + done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("Error")]

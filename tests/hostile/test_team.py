@@ -26,11 +26,15 @@ from newsgold.annotate.studio.loop import WORK_LOCK, Loop, LoopState, LoopStateE
 from tests.hostile.kit import assert_refused, digests, invoke
 
 PROJECT = "team hostile"
-SERVER_COMMANDS = [f"status --project '{PROJECT}'", f"status --project '{PROJECT}' --json",
-                   f"agreement --project '{PROJECT}'", f"agreement --project '{PROJECT}' --json",
-                   f"adjudicate --project '{PROJECT}'",
-                   f"adjudicate --project '{PROJECT}' --reviewer nobody@newsgold.local --json",
-                   f"loop --project '{PROJECT}' --poll 1 --work {{tmp}}/work"]
+SERVER_COMMANDS = [
+    f"status --project '{PROJECT}'",
+    f"status --project '{PROJECT}' --json",
+    f"agreement --project '{PROJECT}'",
+    f"agreement --project '{PROJECT}' --json",
+    f"adjudicate --project '{PROJECT}'",
+    f"adjudicate --project '{PROJECT}' --reviewer nobody@newsgold.local --json",
+    f"loop --project '{PROJECT}' --poll 1 --work {{tmp}}/work",
+]
 
 
 @pytest.fixture
@@ -46,9 +50,16 @@ def place(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------------------- numeric options
 NUMBERS = [
-    ("push docs.jsonl --project '%s' --overlap {v}", "--overlap", ["0", "-1", "1.5", "2.0e0", "101", str(10**30), "nan", "two", ""]),
-    ("push docs.jsonl --project '%s' --overlap-share {v}", "--overlap-share",
-     ["0", "-5", "101", "100.5", "50%", "1e2", "inf", str(10**30)]),
+    (
+        "push docs.jsonl --project '%s' --overlap {v}",
+        "--overlap",
+        ["0", "-1", "1.5", "2.0e0", "101", str(10**30), "nan", "two", ""],
+    ),
+    (
+        "push docs.jsonl --project '%s' --overlap-share {v}",
+        "--overlap-share",
+        ["0", "-5", "101", "100.5", "50%", "1e2", "inf", str(10**30)],
+    ),
     ("push docs.jsonl --project '%s' --overlap 2 --overlap-share {v}", "--overlap-share", ["-1", "1000"]),
     ("loop --project '%s' --every {v}", "--every", ["0", "-3", "2.5", str(10**7), "nan", "many"]),
     ("loop --project '%s' --poll {v}", "--poll", ["0", "-1", "0.1", "nan", "inf", "1e400", str(10**30)]),
@@ -56,8 +67,10 @@ NUMBERS = [
 ]
 
 
-@pytest.mark.parametrize("template, option, value", [
-    pytest.param(t % PROJECT, o, v, id=f"{o}={v!r}") for t, o, values in NUMBERS for v in values])
+@pytest.mark.parametrize(
+    "template, option, value",
+    [pytest.param(t % PROJECT, o, v, id=f"{o}={v!r}") for t, o, values in NUMBERS for v in values],
+)
 def test_a_team_number_that_cannot_mean_anything_is_refused_before_any_work(place, template, option, value):
     before = digests(place)
     result = invoke("annotate " + template.format(v=repr(value) if value == "" else value))
@@ -80,8 +93,9 @@ def test_a_poll_not_shorter_than_the_lease_is_refused(place):
 @pytest.mark.parametrize("share", ["1", "100"])
 def test_the_overlap_bounds_are_taken_and_reach_the_server(place, share):
     """Legal values pass the options: the only refusal is the server's absence."""
-    line = assert_refused(invoke(f"annotate push docs.jsonl --project '{PROJECT}' --overlap 100 --overlap-share {share}"),
-                          "unreachable")
+    line = assert_refused(
+        invoke(f"annotate push docs.jsonl --project '{PROJECT}' --overlap 100 --overlap-share {share}"), "unreachable"
+    )
     assert "overlap" not in line
 
 
@@ -121,8 +135,11 @@ def fakes():
         httpd.shutdown()
 
 
-WRONG = [("refused", "the API key was refused"), ("webpage", "is not Label Studio's API"),
-         ("missing", "is not Label Studio's API")]
+WRONG = [
+    ("refused", "the API key was refused"),
+    ("webpage", "is not Label Studio's API"),
+    ("missing", "is not Label Studio's API"),
+]
 
 
 @pytest.mark.parametrize("command", SERVER_COMMANDS, ids=lambda c: c.split(" --project")[0] + c.split("'")[-1])
@@ -141,16 +158,25 @@ def test_a_wrong_server_or_key_is_one_line_for_every_team_command(place, fakes, 
     assert digests(place) == before
 
 
-@pytest.mark.parametrize("command", [c for c in SERVER_COMMANDS if not c.startswith("loop")],
-                         ids=lambda c: c.split(" --project")[0] + c.split("'")[-1])
+@pytest.mark.parametrize(
+    "command",
+    [c for c in SERVER_COMMANDS if not c.startswith("loop")],
+    ids=lambda c: c.split(" --project")[0] + c.split("'")[-1],
+)
 def test_no_server_is_one_line_naming_the_address(place, command):
     before = digests(place)
     assert_refused(invoke("annotate " + command), "http://127.0.0.1:9", "unreachable", "annotate server")
     assert digests(place) == before
 
 
-BAD_ADDRESSES = ["not a url", "localhost:8080", "http://", "ftp://127.0.0.1:21", "http://127.0.0.1:99999",
-                 "http://127.0.0.1:port"]
+BAD_ADDRESSES = [
+    "not a url",
+    "localhost:8080",
+    "http://",
+    "ftp://127.0.0.1:21",
+    "http://127.0.0.1:99999",
+    "http://127.0.0.1:port",
+]
 
 
 @pytest.mark.parametrize("command", SERVER_COMMANDS, ids=lambda c: c.split(" --project")[0] + c.split("'")[-1])
@@ -186,8 +212,13 @@ def test_a_loop_without_a_server_waits_logging_it_once_and_stops_cleanly(place):
 
 def test_sigterm_to_a_loop_waiting_for_its_server_exits_143_without_a_traceback(place):
     annotate = Path(sys.executable).parent / "annotate"
-    process = subprocess.Popen([str(annotate), "loop", "--project", PROJECT, "--poll", "1", "--work", "work"],
-                               env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(annotate), "loop", "--project", PROJECT, "--poll", "1", "--work", "work"],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     log = place / "work" / "loop.jsonl"
     while not (log.exists() and "server-unreachable" in log.read_text()) and time.monotonic() < deadline:
@@ -214,8 +245,9 @@ def test_a_work_folder_that_is_a_file_or_beneath_one_is_refused(place):
 def test_a_work_folder_nobody_may_write_is_refused(place, work):
     if not Path(work).parent.exists():
         pytest.skip(f"{Path(work).parent} does not exist here")
-    assert_refused(invoke(f"annotate loop --project '{PROJECT}' --work {work}"), f"--work {work}",
-                   "give a folder you can write to")
+    assert_refused(
+        invoke(f"annotate loop --project '{PROJECT}' --work {work}"), f"--work {work}", "give a folder you can write to"
+    )
     assert not Path(work).exists()
 
 
@@ -235,8 +267,13 @@ def test_a_folder_another_loop_uses_is_refused_whatever_its_project(place):
     assert other.acquire()  # a loop of another project, running (its log there)
     try:
         before = digests(place)
-        assert_refused(invoke(f"annotate loop --project '{PROJECT}' --work work"), "--work work",
-                       "another loop uses this folder", f"process {os.getpid()}", "its own --work")
+        assert_refused(
+            invoke(f"annotate loop --project '{PROJECT}' --work work"),
+            "--work work",
+            "another loop uses this folder",
+            f"process {os.getpid()}",
+            "its own --work",
+        )
         assert digests(place) == before
     finally:
         other.release()
@@ -275,8 +312,9 @@ def test_a_corrupt_or_forged_state_is_refused_and_kept(place, content, said):
     work.mkdir()
     (work / "state.json").write_bytes(content.encode("utf-8", "surrogateescape"))
     before = digests(place)
-    line = assert_refused(invoke(f"annotate loop --project '{PROJECT}' --work work"), "state.json", said,
-                          "delete it", "--work")
+    line = assert_refused(
+        invoke(f"annotate loop --project '{PROJECT}' --work work"), "state.json", said, "delete it", "--work"
+    )
     assert "unreachable" not in line  # refused before the server is asked
     assert digests(place) == before
     with pytest.raises(LoopStateError):
@@ -319,8 +357,16 @@ def test_after_deletions_the_next_round_counts_n_new_annotations_from_what_is_le
 
     monkeypatch.setattr(Loop, "_train_and_push", train_and_push)
     records = []
-    loop = Loop(PROJECT, tmp_path / "work", 2, poll=1, log=records.append, sleep=lambda s: None,
-                connect=server, trainer=lambda *a, **k: None)
+    loop = Loop(
+        PROJECT,
+        tmp_path / "work",
+        2,
+        poll=1,
+        log=records.append,
+        sleep=lambda s: None,
+        connect=server,
+        trainer=lambda *a, **k: None,
+    )
     state = loop.run(rounds=1)
     assert tried == [5] and state == LoopState(2, 5, "v5") == read_state(tmp_path / "work", PROJECT)
     (fewer,) = [r for r in records if r["event"] == "fewer-annotations"]
@@ -330,13 +376,30 @@ def test_after_deletions_the_next_round_counts_n_new_annotations_from_what_is_le
 # ---------------------------------------------------------------------------- nothing drawn, nobody to compare
 def _task(task_id, text, *drawn):
     """A Label Studio task whose annotator k+1 drew `drawn[k]` ((start, end, label) triples)."""
-    return {"id": task_id, "data": {"text": text, "newsgold_id": f"d{task_id}"},
-            "annotations": [{"id": 10 * task_id + k, "completed_by": k + 1, "was_cancelled": False,
-                             "ground_truth": False, "updated_at": f"2026-01-01T00:00:0{k}Z",
-                             "result": [{"id": f"r{n}", "from_name": "label", "to_name": "text", "type": "labels",
-                                         "value": {"start": s, "end": e, "text": text[s:e], "labels": [label]}}
-                                        for n, (s, e, label) in enumerate(spans)]}
-                            for k, spans in enumerate(drawn)]}
+    return {
+        "id": task_id,
+        "data": {"text": text, "newsgold_id": f"d{task_id}"},
+        "annotations": [
+            {
+                "id": 10 * task_id + k,
+                "completed_by": k + 1,
+                "was_cancelled": False,
+                "ground_truth": False,
+                "updated_at": f"2026-01-01T00:00:0{k}Z",
+                "result": [
+                    {
+                        "id": f"r{n}",
+                        "from_name": "label",
+                        "to_name": "text",
+                        "type": "labels",
+                        "value": {"start": s, "end": e, "text": text[s:e], "labels": [label]},
+                    }
+                    for n, (s, e, label) in enumerate(spans)
+                ],
+            }
+            for k, spans in enumerate(drawn)
+        ],
+    }
 
 
 LABELS = ["ACTOR", "LOCATION", "COUNT", "ACTION"]
@@ -360,10 +423,13 @@ def test_agreement_on_tasks_where_both_annotators_drew_nothing_first(tmp_path):
     assert empty["chance"]["alpha"]["tags"] is None and "one value" in empty["chance"]["unscored"]["alpha: all tags"]
 
 
-@pytest.mark.parametrize("tasks, why", [
-    ([], "no token annotated by two or more annotators"),
-    ([_task(1, "Soldiers fled.", [(0, 8, "ACTOR")])], "no token annotated by two or more annotators"),
-])
+@pytest.mark.parametrize(
+    "tasks, why",
+    [
+        ([], "no token annotated by two or more annotators"),
+        ([_task(1, "Soldiers fled.", [(0, 8, "ACTOR")])], "no token annotated by two or more annotators"),
+    ],
+)
 def test_alpha_with_nobody_to_compare_is_none_and_says_why(tasks, why):
     """0 or 1 annotator: α is undefined, said as such (not NaN, not 'one value everywhere')."""
     from newsgold.annotate.studio.agreement import agreement, agreement_tables
@@ -380,9 +446,14 @@ def test_alpha_with_nobody_to_compare_is_none_and_says_why(tasks, why):
 def test_score_with_a_first_document_without_spans(tmp_path):
     """`annotate score` shares the nervaluate call: a gold whose first document has no span."""
     gold = tmp_path / "gold.jsonl"
-    gold.write_text(json.dumps({"id": "a", "text": "Nothing here.", "spans": [], "relations": []}) + "\n"
-                    + json.dumps({"id": "b", "text": "Soldiers came.", "relations": [],
-                                  "spans": [{"start": 0, "end": 8, "label": "ACTOR"}]}) + "\n")
+    gold.write_text(
+        json.dumps({"id": "a", "text": "Nothing here.", "spans": [], "relations": []})
+        + "\n"
+        + json.dumps(
+            {"id": "b", "text": "Soldiers came.", "relations": [], "spans": [{"start": 0, "end": 8, "label": "ACTOR"}]}
+        )
+        + "\n"
+    )
     result = invoke(["annotate", "score", gold, gold])
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
 
@@ -411,13 +482,19 @@ def test_runs_that_added_the_same_vote_keep_one_the_oldest():
 
         def _by_id(self, project, only, **kwargs):
             for task in only:
-                yield SimpleNamespace(id=task, predictions=[SimpleNamespace(id=i, model_version=v)
-                                                            for i, (t, v) in self.predictions.items() if t == task])
+                yield SimpleNamespace(
+                    id=task,
+                    predictions=[
+                        SimpleNamespace(id=i, model_version=v) for i, (t, v) in self.predictions.items() if t == task
+                    ],
+                )
 
     server = Server()
     server.predictions[1], server.next = (7, "rules-1"), 2  # another model's prediction: never touched
-    decisions = [Decision(7, "d7", "add", {"task": 7, "model_version": VERSION, "result": []}),
-                 Decision(8, "d8", "add", {"task": 8, "model_version": VERSION, "result": []})]
+    decisions = [
+        Decision(7, "d7", "add", {"task": 7, "model_version": VERSION, "result": []}),
+        Decision(8, "d8", "add", {"task": 8, "model_version": VERSION, "result": []}),
+    ]
     server.import_predictions(None, [d.payload for d in decisions])  # the other run added first (2, 3)
     assert apply_decisions(server, None, decisions, batch_size=1) == 2  # ours (4, 5) are the copies
     assert server.predictions == {1: (7, "rules-1"), 2: (7, VERSION), 3: (8, VERSION)}

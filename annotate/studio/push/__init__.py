@@ -28,15 +28,36 @@ and predictions as Label Studio takes them), `tasks` (the documents push), `ledg
 
 from newsgold.annotate.studio.push.ledger import Ledger
 from newsgold.annotate.studio.push.payloads import check_scores, prediction_payload, task_payload
-from newsgold.annotate.studio.push.predictions import (HeldTasks, check_predictions, held_tasks, import_predictions,
-                                                       import_round)
+from newsgold.annotate.studio.push.predictions import (
+    HeldTasks,
+    check_predictions,
+    held_tasks,
+    import_predictions,
+    import_round,
+)
 from newsgold.annotate.studio.push.project import check_title, describe, ensure_project, instructions_html
 from newsgold.annotate.studio.push.reconciliation import RECONCILE_MARGIN, reconcile
 from newsgold.annotate.studio.push.report import BATCH_SIZE, PushReport
 from newsgold.annotate.studio.push.tasks import check_held_texts, import_documents
 
 __all__ = [
-    "BATCH_SIZE", "RECONCILE_MARGIN", "HeldTasks", "Ledger", "PushReport", "check_held_texts", "check_predictions",
-    "check_scores", "check_title", "describe", "ensure_project", "held_tasks", "import_documents",
-    "import_predictions", "import_round", "instructions_html", "prediction_payload", "reconcile", "task_payload",
+    "BATCH_SIZE",
+    "RECONCILE_MARGIN",
+    "HeldTasks",
+    "Ledger",
+    "PushReport",
+    "check_held_texts",
+    "check_predictions",
+    "check_scores",
+    "check_title",
+    "describe",
+    "ensure_project",
+    "held_tasks",
+    "import_documents",
+    "import_predictions",
+    "import_round",
+    "instructions_html",
+    "prediction_payload",
+    "reconcile",
+    "task_payload",
 ]

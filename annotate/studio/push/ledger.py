@@ -58,8 +58,9 @@ class Ledger:
         if len(documents) != count:
             return self._distrusted(f"it holds {len(documents)} documents where the project has {count} tasks")
         ids = list(documents.values())
-        if not all(isinstance(t, int) and not isinstance(t, bool) and 0 < t <= highest for t in ids) \
-                or len(set(ids)) != len(ids):
+        if not all(isinstance(t, int) and not isinstance(t, bool) and 0 < t <= highest for t in ids) or len(
+            set(ids)
+        ) != len(ids):
             return self._distrusted("its task ids are not the project's")
         if not all(id_key(doc_id) == doc_id for doc_id in documents):
             return self._distrusted("its document ids are not as a push writes them")  # the identity rule

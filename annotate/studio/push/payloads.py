@@ -40,8 +40,12 @@ def check_scores(record: dict, where: str) -> None:
     for name, value in fields:
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                or not 0 <= value <= 1:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not 0 <= value <= 1
+        ):
             raise SpanError(f"{where}: {name} is {value!r}, not a number from 0 to 1; fix the score or leave it out")
 
 

@@ -26,8 +26,9 @@ def _prediction_span(raw, where: str) -> Span:
     if not all(isinstance(o, int) and not isinstance(o, bool) for o in (start, end)) or not (
         isinstance(label, str) and isinstance(text, str)
     ):
-        raise SpanError(f"{where}: span {str(raw)[:120]} needs whole-number start and end, a label and its text; "
-                        "fix the span")
+        raise SpanError(
+            f"{where}: span {str(raw)[:120]} needs whole-number start and end, a label and its text; fix the span"
+        )
     return Span.from_dict(fields)
 
 
@@ -46,22 +47,28 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
         check_record(record, where, annotations=False)  # the one record shape (annotate.documents); spans below
         doc_id, text = normalize_id(record.get("id"), where), record.get("text")
         if not isinstance(doc_id, str) or not doc_id or not isinstance(text, str):
-            raise DocumentError(f"{where}: a prediction needs the document's \"id\" and \"text\"; write the file "
-                                "with `annotate preannotate` or `train predict`")
+            raise DocumentError(
+                f'{where}: a prediction needs the document\'s "id" and "text"; write the file '
+                "with `annotate preannotate` or `train predict`"
+            )
         where += f" (document {doc_id})"
         raw_spans = record.get("spans") or []
         if not isinstance(raw_spans, list):
-            raise SpanError(f"{where}: \"spans\" is not a list; fix the record")
+            raise SpanError(f'{where}: "spans" is not a list; fix the record')
         check_scores(record, where)
         spans = [_prediction_span(raw, where) for raw in raw_spans]
         version = record.get("model_version")
         if spans and not (isinstance(version, str) and version.strip()):
-            raise DocumentError(f"{where}: no \"model_version\"; a round of predictions is stored under the "
-                                "version of the model that made it (`train predict` writes it)")
+            raise DocumentError(
+                f'{where}: no "model_version"; a round of predictions is stored under the '
+                "version of the model that made it (`train predict` writes it)"
+            )
         for span in spans:
             if span.label not in labels:
-                raise SpanError(f"{where}: span {span.label} [{span.start}, {span.end}) {span.text!r} has a label "
-                                f"schema {schema.name} lacks ({', '.join(schema.label_names)}); fix it or pass --schema")
+                raise SpanError(
+                    f"{where}: span {span.label} [{span.start}, {span.end}) {span.text!r} has a label "
+                    f"schema {schema.name} lacks ({', '.join(schema.label_names)}); fix it or pass --schema"
+                )
         check_spans(text, spans, where)
         by_id = {span.id: span for span in spans if span.id is not None}
         if len(by_id) < sum(1 for span in spans if span.id is not None):
@@ -71,8 +78,9 @@ def check_predictions(records: list[dict], source: str, schema: Schema) -> None:
         record["id"] = doc_id  # as the tasks' ids are compared (`normalize_id`)
         first = seen.setdefault(doc_id, (number, record))
         if first[1] != record:
-            raise DocumentError(f"{where}: document {doc_id} is also record {first[0]}, with other predictions; "
-                                "keep one of them")
+            raise DocumentError(
+                f"{where}: document {doc_id} is also record {first[0]}, with other predictions; keep one of them"
+            )
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,10 @@ class HeldTasks:
     def check_text(self, task_id: int, text: str, where: str) -> None:
         """A DocumentError naming `where` when `text` is not the text of task `task_id`."""
         if self.texts[task_id] != text:
-            raise DocumentError(f"{where}: its text differs from task {task_id}'s, so its offsets would mark other "
-                                "words; predict on the documents that were pushed")
+            raise DocumentError(
+                f"{where}: its text differs from task {task_id}'s, so its offsets would mark other "
+                "words; predict on the documents that were pushed"
+            )
 
 
 def held_tasks(ls: LabelStudio, title: str, schema: Schema | None = None) -> HeldTasks:
@@ -142,10 +152,15 @@ def import_round(
             lacking.append(doc)
     if progress:
         progress(len(documents) - len(lacking))
-    report = import_predictions(ls, title, preannotate(lacking) if lacking else [], batch_size, progress, source,
-                                schema, held)
-    return replace(report, documents=len(documents), unknown_documents=report.unknown_documents + unknown,
-                   already_present=report.already_present + len(documents) - len(lacking) - unknown)
+    report = import_predictions(
+        ls, title, preannotate(lacking) if lacking else [], batch_size, progress, source, schema, held
+    )
+    return replace(
+        report,
+        documents=len(documents),
+        unknown_documents=report.unknown_documents + unknown,
+        already_present=report.already_present + len(documents) - len(lacking) - unknown,
+    )
 
 
 def import_predictions(
@@ -203,7 +218,18 @@ def import_predictions(
             progress(len(batch))
     view_id, view = ensure_view(ls, project)
     note = shown_version(ls, project, {payload["model_version"] for payload in payloads}, switch=True)
-    return PushReport(project=title, project_id=project.id, project_created=False, config_updated=False,
-                      documents=len(numbered), new_tasks=0, already_present=already, predictions=added,
-                      unknown_documents=unknown, without_spans=empty, view=view, view_id=view_id,
-                      notes=(note,) if note else ())
+    return PushReport(
+        project=title,
+        project_id=project.id,
+        project_created=False,
+        config_updated=False,
+        documents=len(numbered),
+        new_tasks=0,
+        already_present=already,
+        predictions=added,
+        unknown_documents=unknown,
+        without_spans=empty,
+        view=view,
+        view_id=view_id,
+        notes=(note,) if note else (),
+    )

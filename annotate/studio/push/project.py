@@ -73,11 +73,15 @@ def ensure_project(ls: LabelStudio, title: str, schema: Schema) -> tuple[Project
         if created is not None and other.id > created.id:
             continue  # another push's, created after ours: that push sees ours and deletes its own
         if created is not None and other.id == created.id and ls.delete_empty_project(other):
-            notes.append(f"another push created project {title!r} at the same moment; this push used it (id "
-                         f"{project.id}) and deleted its own, still empty (id {created.id})")
+            notes.append(
+                f"another push created project {title!r} at the same moment; this push used it (id "
+                f"{project.id}) and deleted its own, still empty (id {created.id})"
+            )
         else:
-            notes.append(f"project {title!r} also exists as id {other.id}; this push used id {project.id}, the "
-                         f"oldest; see {ls.tasks_url(other.id)} and delete the one you do not need")
+            notes.append(
+                f"project {title!r} also exists as id {other.id}; this push used id {project.id}, the "
+                f"oldest; see {ls.tasks_url(other.id)} and delete the one you do not need"
+            )
     notes = tuple(notes)
     if created is not None and project.id == created.id:
         return created, True, False, notes

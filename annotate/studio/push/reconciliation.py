@@ -74,11 +74,15 @@ def reconcile(
         keep = annotated or tasks[:1]
         delete.extend(t["id"] for t in tasks if t not in keep)
         if len(keep) > 1:
-            outcome.notes.append(f"document {doc_id} has {len(keep)} annotated tasks "
-                                 f"({', '.join(str(t['id']) for t in keep)}); keep one in Label Studio")
+            outcome.notes.append(
+                f"document {doc_id} has {len(keep)} annotated tasks "
+                f"({', '.join(str(t['id']) for t in keep)}); keep one in Label Studio"
+            )
         elif annotated and tasks[0] is not keep[0]:
-            outcome.notes.append(f"document {doc_id}: kept task {keep[0]['id']}, annotated, and deleted its "
-                                 f"older copy {tasks[0]['id']}, not annotated")
+            outcome.notes.append(
+                f"document {doc_id}: kept task {keep[0]['id']}, annotated, and deleted its "
+                f"older copy {tasks[0]['id']}, not annotated"
+            )
         present[doc_id] = keep[0]["id"]
         if doc_id in by_id and preannotate is not None:
             restore.extend((t["id"], by_id[doc_id]) for t in keep if version not in t["model_versions"])

@@ -70,13 +70,17 @@ def import_documents(
         in_flight = None
         for first in range(0, len(missing) + batch_size, batch_size):
             chunk = missing[first : first + batch_size]
-            batch = [task_payload(r) for r in (preannotate(chunk) if preannotate and chunk else [d.to_dict() for d in chunk])]
+            batch = [
+                task_payload(r) for r in (preannotate(chunk) if preannotate and chunk else [d.to_dict() for d in chunk])
+            ]
             if in_flight is not None:
                 sent, future = in_flight
                 task_ids, stored = future.result()
                 predictions += sum(1 for task in sent if "predictions" in task)
                 dropped = dropped or stored < sum(1 for task in sent if "predictions" in task)
-                version = version or next((t["predictions"][0]["model_version"] for t in sent if "predictions" in t), None)
+                version = version or next(
+                    (t["predictions"][0]["model_version"] for t in sent if "predictions" in t), None
+                )
                 if len(task_ids) == len(sent) and ours is not None:  # the new ids, in payload order
                     ours.extend(task_ids)
                     present.update((task["data"][DOC_ID_FIELD], tid) for task, tid in zip(sent, task_ids))
@@ -86,8 +90,9 @@ def import_documents(
                     progress(len(sent))
             in_flight = (batch, sender.submit(ls.import_tasks, project, batch)) if batch else None
     new_tasks = len(missing) if ours is None else len(ours)
-    outcome = reconcile(ls, project, since, None if dropped else ours, present, missing,
-                        preannotate if version else None, version)
+    outcome = reconcile(
+        ls, project, since, None if dropped else ours, present, missing, preannotate if version else None, version
+    )
     view_id, view = ensure_view(ls, project)
     note = shown_version(ls, project, {version} if version else set(), switch=new_round)
     notes += (note,) if note else ()
@@ -98,12 +103,22 @@ def import_documents(
         except OSError as exc:  # the tasks are in; only the next push's shortcut is lost
             ledger_error = f"{ledger.path}: {exc.strerror or exc}"
     return PushReport(
-        project=title, project_id=project.id, project_created=created, config_updated=updated,
-        documents=len(documents), new_tasks=new_tasks, already_present=len(documents) - len(missing),
+        project=title,
+        project_id=project.id,
+        project_created=created,
+        config_updated=updated,
+        documents=len(documents),
+        new_tasks=new_tasks,
+        already_present=len(documents) - len(missing),
         predictions=predictions,
-        dedup=dedup, ledger_error=ledger_error, duplicates_removed=outcome.removed,
+        dedup=dedup,
+        ledger_error=ledger_error,
+        duplicates_removed=outcome.removed,
         held=frozenset(d.id for d in documents) - {d.id for d in missing},
-        predictions_restored=outcome.restored, notes=notes + tuple(outcome.notes), view=view, view_id=view_id,
+        predictions_restored=outcome.restored,
+        notes=notes + tuple(outcome.notes),
+        view=view,
+        view_id=view_id,
     )
 
 
@@ -120,6 +135,8 @@ def check_held_texts(ls: LabelStudio, project: Project, documents: list[Document
         task_id = present[doc.id]
         text = texts.get(task_id)
         if isinstance(text, str) and normalize_text(text) != doc.text:
-            raise DocumentError(f"{doc.source} and task {task_id} of project {project.title!r}: two documents with id "
-                                f"{doc.id!r} and different texts; give the document its own id, or drop the ids to let "
-                                "newsgold hash the texts (an id names one text)")
+            raise DocumentError(
+                f"{doc.source} and task {task_id} of project {project.title!r}: two documents with id "
+                f"{doc.id!r} and different texts; give the document its own id, or drop the ids to let "
+                "newsgold hash the texts (an id names one text)"
+            )
