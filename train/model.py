@@ -79,6 +79,7 @@ _CODE = ("tagger.py", "features.py", "clusters.py", "predict.py", "linker.py", "
 _ANNOTATE_CODE = (
     "tokens.py",
     "language.py",
+    "analysis.py",
     "preannotate/view.py",
     "preannotate/relations.py",
     "preannotate/parsed.py",

@@ -54,4 +54,4 @@ def main():
 
 
 # The commands, registered on `cli` by their modules' decorators (after `cli` exists).
-from newsgold.annotate.cli import export, local, studio  # noqa: E402,F401
+from newsgold.annotate.cli import export, local, studio, team  # noqa: E402,F401

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from newsgold.annotate.language import head_of
+from newsgold.annotate.analysis import head_of
 from newsgold.annotate.preannotate.view import Candidate, DocView, covered
 from newsgold.annotate.resources.lexicon import (
     DEMONYMS,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from newsgold.annotate.tokens import sentence_bounds, token_arrays
 
 if TYPE_CHECKING:
-    from newsgold.annotate.language import Analysis
+    from newsgold.annotate.analysis import Analysis
 
 
 # The lower-case words at which some rule may fire: each rule family's TRIGGERS, registered in

@@ -39,12 +39,15 @@ from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.studio.agreement import project_config
 from newsgold.annotate.studio.errors import LabelStudioError, UnreachableError
 from newsgold.annotate.studio.lease import Lease, LocalLock, ViewClaims
-from newsgold.annotate.studio.loopstate import (
+from newsgold.annotate.studio.loopstate import (  # noqa: F401 (the state's names, offered here too)
     LOG_FILE,
+    STATE_FILE,
+    WORK_LOCK,
     LoopState,
-    LoopStateError,  # noqa: F401
+    LoopStateError,
     due,
     prepare_work,
+    read_state,
     write_state,
 )
 from newsgold.annotate.studio.server import ServerError
