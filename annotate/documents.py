@@ -30,8 +30,7 @@ DOCUMENT_KEYS = ("id", "text", "source", "story_id", "meta")
 ANNOTATION_KEYS = ("spans", "relations", "annotated_labels", "model_version")
 READABLE_SUFFIXES = (".txt", ".jsonl", ".csv")
 
-# TF-IDF cosine at which two documents are taken as the same story; chosen by measurement on
-# the seeds and the re3d corpus (the figures are in the README, "Documents").
+# TF-IDF cosine at which two documents are taken as the same story (why: docs/decisions.md).
 STORY_THRESHOLD = 0.4
 
 
@@ -273,14 +272,8 @@ def _from_record(record: dict, item: str, default_source: str, text_field: str) 
     meta = dict(_mapping(record, "meta", item))
     skip = set(DOCUMENT_KEYS) | set(ANNOTATION_KEYS) | {text_field}
     meta.update({k: v for k, v in record.items() if k not in skip})
-    return make_document(
-        text,
-        source=str(record.get("source") or default_source),
-        item=item,
-        id=record.get("id"),
-        story_id=record.get("story_id"),
-        meta=meta,
-    )
+    source, story = str(record.get("source") or default_source), record.get("story_id")
+    return make_document(text, source=source, item=item, id=record.get("id"), story_id=story, meta=meta)
 
 
 def _iter_jsonl(path: Path, text_field: str) -> Iterator[tuple[str, Document] | DocumentError]:
@@ -399,10 +392,6 @@ def group_stories(
     loose = [doc for doc in documents if not doc.story_id]
     if not loose:
         return list(documents)
-    found = dict(
-        zip(
-            (doc.id for doc in loose),
-            story_ids([doc.id for doc in loose], tfidf([doc.text for doc in loose]), threshold, max_story),
-        )
-    )
+    ids = [doc.id for doc in loose]
+    found = dict(zip(ids, story_ids(ids, tfidf([doc.text for doc in loose]), threshold, max_story)))
     return [doc if doc.story_id else replace(doc, story_id=found[doc.id]) for doc in documents]

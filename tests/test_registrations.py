@@ -12,14 +12,8 @@ import pytest
 
 from newsgold.annotate.preannotate import actions, actors, counts, locations, merge
 from newsgold.annotate.preannotate.view import TRIGGER_WORDS
-from newsgold.annotate.resources.lexicon import (
-    ACTION_WORDS,
-    GROUP_HEADS,
-    GROUP_MODIFIERS,
-    NUMBER_WORDS,
-    PLACE_SUFFIXES,
-    PLACE_TYPES,
-)
+from newsgold.annotate.resources.lexicon import ACTION_WORDS, GROUP_HEADS, GROUP_MODIFIERS, NUMBER_WORDS
+from newsgold.annotate.resources.placewords import PLACE_SUFFIXES, PLACE_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 FAMILIES = (actions, actors, counts, locations)

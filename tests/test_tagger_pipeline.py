@@ -21,9 +21,10 @@ from newsgold.annotate.tokens import token_arrays
 from newsgold.train import model as model_module
 from newsgold.train.cli import cli as train_cli
 from newsgold.train.features import document_features, pipeline_attributes, pipeline_context, pipeline_features
-from newsgold.train.model import METADATA_FILE, ModelError, fit_model, load_model, model_version
+from newsgold.train.model import METADATA_FILE, ModelError, fit_model, load_model
 from newsgold.train.predict import TaggerAnnotator, load_preannotator
 from newsgold.train.tagger import SequenceTagger
+from newsgold.train.versions import model_version
 
 GOLD = Path(__file__).resolve().parent.parent / "seeds" / "gold"
 TEXT = "Lashkar-e-Taiba fighters attacked U.S. troops in Afghanistan’s capital, officials said."

@@ -29,7 +29,6 @@ import platform
 import re
 import time
 import zipfile
-from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -43,12 +42,23 @@ from newsgold.train import features as feature_module
 from newsgold.train.evaluate import REPORT_FOLDER
 from newsgold.train.features import KINDS, context_for
 from newsgold.train.tagger import SequenceTagger
+from newsgold.train.versions import code_version, model_version
 
 MODEL_FILE = "model.skops"
+
+
 LINKER_FILE = "linker.skops"  # the argument linker (train/linker.py), beside the tagger
+
+
 METADATA_FILE = MANIFEST  # metadata.json
+
+
 KIND = "tagger"  # the model kind of the folders `fit_model` writes (pyproject's `newsgold.models`)
+
+
 MODEL_MARKER = ".newsgold-model"
+
+
 # the folder `train fit --out` writes: replaced by the next fit only when newsgold wrote it (its
 # model, its metadata, the reports `train evaluate` put beside them); one of an older newsgold
 # has the model and metadata but no marker
@@ -59,7 +69,11 @@ MODEL_FOLDER = FolderKind(
     legacy=frozenset({MODEL_FILE, METADATA_FILE}),
     subfolders=(("eval-*", REPORT_FOLDER),),
 )
+
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 # The exact types each file of a model holds beyond skops' own safe defaults (str, int, float,
 # bool, list, dict, numpy arrays, scikit-learn's DictVectorizer and LogisticRegression):
 # `skops.io.get_untrusted_types` of a fitted tagger and linker. Any other type in a file is
@@ -68,61 +82,16 @@ FILE_TYPES = {
     MODEL_FILE: ("newsgold.train.tagger.SequenceTagger",),
     LINKER_FILE: ("newsgold.train.linker.ArgumentLinker",),
 }
+
+
 TRUSTED_TYPES = tuple(t for types in FILE_TYPES.values() for t in types)
+
+
 _DIGESTS = {MODEL_FILE: "model_sha256", LINKER_FILE: "linker_sha256"}
-# Code whose change changes the predictions of a model fitted on the same data.
-_TRAIN = Path(__file__).parent
-_ANNOTATE = _TRAIN.parent / "annotate"
-_CODE = ("tagger.py", "features.py", "clusters.py", "predict.py", "linker.py", "linkfeatures.py")
-# our tokens, how the pipeline's are read and aligned, the rules' relation builder (a feature of the
-# linker) and the scores the linker is chosen by
-_ANNOTATE_CODE = (
-    "tokens.py",
-    "language.py",
-    "analysis.py",
-    "preannotate/view.py",
-    "preannotate/relations.py",
-    "preannotate/parsed.py",
-    "relscoring.py",
-    "eventscoring.py",
-)
 
 
 class ModelError(NewsgoldError):
     """A model is missing, unreadable, or does not fit the dataset or schema."""
-
-
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """A hash of the tagger's code, the tokenizer, the word lists and gazetteers its features use
-    and the CRF library: changes whenever a model fitted on the same data could predict otherwise."""
-    from newsgold.annotate.layercache import source_digest
-    from newsgold.annotate.resources.gazetteer import gazetteer_versions
-
-    sources = [_TRAIN / name for name in _CODE] + [_ANNOTATE / name for name in _ANNOTATE_CODE]
-    paths = sources + sorted((_ANNOTATE / "resources").glob("*.py"))
-    return source_digest(f"{gazetteer_versions()}+python-crfsuite-{version('python-crfsuite')}", paths)[:16]
-
-
-def model_version(
-    dataset_fingerprint: str,
-    params: dict,
-    unlabelled: str | None = None,
-    pipeline: str | None = None,
-    linker: dict | None = None,
-) -> str:
-    """`tagger-<hash>` of the training data, the hyper-parameters and the code version (and the
-    digest of the unlabelled texts the word clusters also learned from, when there were any, and
-    the identity of the language pipeline whose features it learned from, when it did, and the
-    argument linker's parameters and what draws the relations, when a linker was fitted)."""
-    decided_by = {"data": dataset_fingerprint, "params": params, "code": code_version()}
-    if unlabelled is not None:
-        decided_by["unlabelled"] = unlabelled
-    if pipeline is not None:
-        decided_by["pipeline"] = pipeline
-    if linker is not None:
-        decided_by["linker"] = linker
-    return "tagger-" + hashlib.sha256(json.dumps(decided_by, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def read_unlabelled(paths, text_field: str = "text", skip_bad: bool = False):

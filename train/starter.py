@@ -34,7 +34,7 @@ def gold_file(split: str = "train") -> Path:
 
 def _key() -> str:
     from newsgold.annotate.language import language
-    from newsgold.train.model import code_version
+    from newsgold.train.versions import code_version
 
     decided_by = {
         "gold": hashlib.sha256(gold_file().read_bytes()).hexdigest(),

@@ -10,7 +10,6 @@ from bisect import bisect_left
 from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.gazetteer import place_index, strong_place_words
 from newsgold.annotate.resources.lexicon import (
-    COUNTRY_ABBREVIATIONS,
     DEMONYMS,
     GROUP_HEADS,
     GROUP_HEADS_ALONE,
@@ -20,10 +19,10 @@ from newsgold.annotate.resources.lexicon import (
     ORGANISATION_HEADS,
     ORGANISATIONS,
     PERSON_CUES,
-    PLACE_TYPES,
     PRONOUNS_AND_FUNCTION,
     WEEKDAYS,
 )
+from newsgold.annotate.resources.placewords import COUNTRY_ABBREVIATIONS, PLACE_TYPES
 from newsgold.annotate.tokens import tokenize
 
 _ORGS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}

@@ -17,21 +17,18 @@ from newsgold.annotate.analysis import head_of
 from newsgold.annotate.preannotate.view import Candidate, DocView, covered
 from newsgold.annotate.resources.lexicon import (
     DEMONYMS,
-    ENTITY_LABELS,
     EVALUATIVE,
-    FACILITY_WORDS,
     GROUP_HEADS,
     GROUP_MODIFIERS,
     MONTHS,
     NP_QUANTIFIERS,
     PEOPLE_LEMMAS,
     PERSON_CUES,
-    PLACE_SUFFIXES,
     PRONOUNS_AND_FUNCTION,
-    SPATIAL_PREPOSITIONS,
     TITLE_WORDS,
     WEEKDAYS,
 )
+from newsgold.annotate.resources.placewords import ENTITY_LABELS, FACILITY_WORDS, PLACE_SUFFIXES, SPATIAL_PREPOSITIONS
 
 _LEADING = frozenset("the a an this that these those its their his her our".split())
 _NOT_NAMES = PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS | DEMONYMS

@@ -20,9 +20,6 @@ from __future__ import annotations
 from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.lexicon import (
     ACTION_LEXEMES,
-    COMPASS,
-    COUNTRY_MODIFIERS,
-    FEATURE_WORDS,
     NAMED_EVENT_LEADS,
     NAMED_EVENT_TAILS,
     PEOPLE_LEMMAS,
@@ -30,6 +27,7 @@ from newsgold.annotate.resources.lexicon import (
     PERSON_CUES,
     TITLE_WORDS,
 )
+from newsgold.annotate.resources.placewords import COMPASS, COUNTRY_MODIFIERS, FEATURE_WORDS
 
 _GROUPS_AS_MODIFIERS = frozenset({"coalition"})  # a group that crews its vehicles (A5, A7)
 _NAMED_AREAS = frozenset({"Gulf", "Kingdom", "Sea", "Bay", "Strait", "Republic"})

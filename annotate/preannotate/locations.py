@@ -8,16 +8,8 @@ from __future__ import annotations
 
 from newsgold.annotate.preannotate.view import Candidate, DocView
 from newsgold.annotate.resources.gazetteer import STRONG, place_index
-from newsgold.annotate.resources.lexicon import (
-    DEMONYMS,
-    DIRECTIONS,
-    LOCATIVE_PREPOSITIONS,
-    MONTHS,
-    PLACE_SUFFIXES,
-    PLACE_TYPES,
-    PRONOUNS_AND_FUNCTION,
-    WEEKDAYS,
-)
+from newsgold.annotate.resources.lexicon import DEMONYMS, MONTHS, PRONOUNS_AND_FUNCTION, WEEKDAYS
+from newsgold.annotate.resources.placewords import DIRECTIONS, LOCATIVE_PREPOSITIONS, PLACE_SUFFIXES, PLACE_TYPES
 
 _NOT_NAME_WORDS = DEMONYMS | PRONOUNS_AND_FUNCTION | MONTHS | WEEKDAYS
 # the context words the location rules fire at (registered with every family's in annotator.py)

@@ -23,13 +23,8 @@ from __future__ import annotations
 from typing import Callable
 
 from newsgold.annotate.preannotate.view import Candidate, DocView
-from newsgold.annotate.resources.lexicon import (
-    LIGHT_VERBS,
-    LOCATIVE_PREPOSITIONS,
-    NO_AGENT_LEMMAS,
-    SPATIAL_PREPOSITIONS,
-    SUFFERING_VERBS,
-)
+from newsgold.annotate.resources.lexicon import LIGHT_VERBS, NO_AGENT_LEMMAS, SUFFERING_VERBS
+from newsgold.annotate.resources.placewords import LOCATIVE_PREPOSITIONS, SPATIAL_PREPOSITIONS
 
 _PLACE_PREPOSITIONS = LOCATIVE_PREPOSITIONS - {"of"}
 _COUNT_DEPS = frozenset({"nummod", "quantmod", "amod", "compound", "nmod", "det"})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from newsgold.annotate.preannotate.parsed import parsed_relations
 from newsgold.annotate.preannotate.view import Candidate, DocView
-from newsgold.annotate.resources.lexicon import LOCATIVE_PREPOSITIONS
+from newsgold.annotate.resources.placewords import LOCATIVE_PREPOSITIONS
 
 # Words that may stand between a subject and its verb: "the Taliban have already seized".
 _AUXILIARIES = frozenset(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from newsgold.annotate.resources.lexicon import COUNTRY_ALIASES, NOT_PLACES, REGIONS
+from newsgold.annotate.resources.placewords import COUNTRY_ALIASES, NOT_PLACES, REGIONS
 from newsgold.annotate.tokens import tokenize
 
 STRONG, WEAK = 2, 1
@@ -52,7 +52,10 @@ def place_index() -> Index:
     from newsgold.annotate.layercache import cache_dir, source_digest
 
     here = Path(__file__).resolve()
-    key = source_digest(gazetteer_versions(), (here, here.parent / "lexicon.py", here.parent.parent / "tokens.py"))
+    key = source_digest(
+        gazetteer_versions(),
+        (here, here.parent / "lexicon.py", here.parent / "placewords.py", here.parent.parent / "tokens.py"),
+    )
     cached = cache_dir() / "gazetteer" / f"places-{key[:16]}.json"
     try:
         stored = orjson.loads(cached.read_bytes())

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 _MONTH_ABBREVIATIONS = "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
+
+
 MONTHS = frozenset(
     "January February March April May June July August September October November December".split()
     + _MONTH_ABBREVIATIONS
     + [m + "." for m in _MONTH_ABBREVIATIONS]  # the tokenizer keeps "Dec." whole
 )
+
+
 WEEKDAYS = frozenset("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+
 
 # ---------------------------------------------------------------- COUNT
 NUMBER_WORDS = frozenset(
@@ -16,8 +21,12 @@ NUMBER_WORDS = frozenset(
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
     "hundred thousand million billion dozen".split()
 )
+
+
 # Plural magnitudes that are counts on their own: "Thousands of Afghan soldiers".
 VAGUE_MAGNITUDES = frozenset("dozens hundreds thousands millions scores tens".split())
+
+
 # Words that bound or hedge a number and belong to the COUNT ("more than 300").
 COUNT_BOUNDS = (
     ("more", "than"),
@@ -38,10 +47,18 @@ COUNT_BOUNDS = (
     ("some",),
     ("over",),
 )
+
+
 # Words that make a magnitude a quantity ("several hundred", "a dozen", "many thousands").
 MAGNITUDE_PREFIXES = (("a", "few"), ("several",), ("a",), ("many",))
+
+
 MAGNITUDES = frozenset("dozen hundred thousand million billion".split())
+
+
 FRACTIONS = frozenset("half third quarter fifth tenth".split())
+
+
 # A number followed by one of these measures time, distance, money or a rate: not a COUNT.
 UNITS = frozenset(
     "year years yr yrs month months week weeks day days hour hours hrs minute minutes min mins "
@@ -50,7 +67,10 @@ UNITS = frozenset(
     "ton tons tonnes pound pounds lb lbs percent per cent % pct dollars dollar usd euros euro "
     "afghanis rupees p.m. a.m. pm am gmt utc o’clock o'clock times-old -year-old degrees °".split()
 )
+
+
 CURRENCY_SIGNS = frozenset("$ € £ ¥ ₹".split())
+
 
 # ---------------------------------------------------------------- ACTION
 _ACTION_FORMS = """
@@ -92,7 +112,11 @@ reinforcements
 leaving
 return returns returned returning
 """
+
+
 ACTION_WORDS = frozenset(_ACTION_FORMS.split())
+
+
 # With the language layer (annotate/preannotate/actions.py) triggers are matched by lemma: one
 # entry per lexeme and the parts of speech at which it names an event (V verb, N noun, A an
 # adjective the tagger sometimes gives a noun: "the Taliban offensive"). "fire" is an event as a
@@ -117,17 +141,27 @@ kidnap:V atrocity:N bloodshed:N brutalize:V oppress:V displace:V lose:V loss:N v
 visit:VN fly:V travel:V deliver:V delivery:N join:V integrate:V integration:N exercise:N
 operation:N conflict:N campaign:N war:N violence:N
 """
+
+
 _POS_CODES = {"V": "VERB", "N": "NOUN", "A": "ADJ"}
+
+
 ACTION_LEXEMES: dict[str, frozenset[str]] = {
     lemma: frozenset(_POS_CODES[c] for c in codes)
     for lemma, codes in (entry.split(":") for entry in _ACTION_LEXEMES.split())
 }
+
+
 # Lemmas only some inflections of which name an event: "left" is a direction or a result far more
 # often than a departure ("the attack left 10 dead"), "prices fall" is no event but "Kabul fell"
 # is; only these forms of them fire (the noun "fall" fires before "of": ACTION_NEEDS_NEXT).
 ACTION_ONLY_FORMS = {"leave": frozenset({"leaving", "leaves"}), "fall": frozenset({"fell", "fallen"})}
+
+
 # "fall" names an event only as "the fall of ..."; elsewhere it is a season or a verb of price.
 ACTION_NEEDS_NEXT = {"fall": frozenset({"of"})}
+
+
 # Event nouns that are ACTIONs only where they refer to a particular event (guidelines V4: "their
 # operation", "the Syrian conflict", "the civil war in Syria"), not used generically ("in battle",
 # "violence in conflict"): with the layer they fire only with a determiner, possessor, modifier or
@@ -135,11 +169,17 @@ ACTION_NEEDS_NEXT = {"fall": frozenset({"of"})}
 SPECIFIC_ONLY = frozenset(
     "operation conflict campaign war violence battle fight fighting offensive strike raid bombardment attack".split()
 )
+
+
 # Events whose subject is the one who dies or is hurt, never their agent (guidelines V10).
 NO_AGENT_LEMMAS = frozenset("die death injure wound loss lose".split())
+
+
 # Verbs whose subject undergoes the event of their object or clause ("civilians are facing
 # shelling"): it is never that event's agent (guidelines R4).
 SUFFERING_VERBS = frozenset("face suffer endure experience undergo witness flee escape".split())
+
+
 # Lexicalised event pairs labelled whole (guidelines V6, V8), by the head's lemma: "civil war",
 # "air strikes", "air support", "coup attempt", "military action".
 LEXICALISED_EVENTS = {
@@ -149,17 +189,27 @@ LEXICALISED_EVENTS = {
     "attempt": frozenset({"coup"}),
     "action": frozenset({"military"}),
 }
+
+
 # Heads of named events, one ACTION span with the capitalised words around them (guidelines V5):
 # "Operation Inherent Resolve", "Exercise Eager Lion 16" (led), "the Gulf War" (ended).
 NAMED_EVENT_LEADS = frozenset({"Operation", "Exercise"})
+
+
 NAMED_EVENT_TAILS = frozenset({"War"})
+
+
 # Verbs whose object names the event they carry out ("forces conducted 26 strikes", "launched an
 # offensive"): the object ACTION takes the verb's subject as its agent (preannotate/parsed.py).
 LIGHT_VERBS = frozenset(
     "conduct launch carry stage mount begin continue intensify wage undertake execute perform resume escalate".split()
 )
+
+
 # Multi-word triggers by the lemma of their first word (the layer) : "took full control".
 ACTION_LEMMA_PHRASES = (("take", "full", "control"), ("take", "refuge"), ("take", "control"), ("step", "up"))
+
+
 # Multi-word triggers, labelled whole (guidelines: phrasal verbs and take-idioms).
 ACTION_PHRASES = (
     ("step", "up"),
@@ -181,6 +231,7 @@ ACTION_PHRASES = (
     ("taken", "full", "control"),
     ("taking", "full", "control"),
 )
+
 
 # ---------------------------------------------------------------- ACTOR
 # Named organisations and armed groups, matched case-sensitively.
@@ -231,13 +282,19 @@ ORGANISATIONS = (
     "IOM",
     "ICRC",
 )
+
+
 # Capitalised organisation heads: "State Committee for National Security", "Afghan Interior Ministry".
 ORGANISATION_HEADS = frozenset(
     "Ministry Committee Council Services Service Forces Army Agency Front Party Movement "
     "Organisation Organization Department Command Coalition Alliance Brigade Battalion "
     "Government Guard Police Commission Office Directorate Corps".split()
 )
+
+
 ORGANISATION_CONNECTORS = frozenset({"for", "of", "and", "on"})
+
+
 # Group nouns that head an ACTOR; those in GROUP_HEADS_ALONE are ACTORs even unmodified.
 GROUP_HEADS = frozenset(
     "soldiers soldier troops troop forces fighters fighter militants militant insurgents insurgent "
@@ -246,17 +303,23 @@ GROUP_HEADS = frozenset(
     "guards warlords regime coalition battalion jihadists jihadist extremists terrorists gunmen "
     "gunman bomber bombers council policemen recruits veterans paramilitaries".split()
 )
+
+
 GROUP_HEADS_ALONE = frozenset(
     "soldiers troops forces fighters militants insurgents servicemen officials reservists "
     "militias militiamen authorities rebels gunmen government jihadists policemen "
     "paramilitaries warlords battalion".split()
 )
+
+
 GROUP_MODIFIERS = frozenset(
     "government national security defense defence army police intelligence military provincial "
     "senior local border coalition international allied special armed opposition rebel "
     "islamist militant tribal pro-government anti-government suicide elite regular naval air "
     "northern southern eastern western federal state interior foreign afghan-led".split()
 )
+
+
 DEMONYMS = frozenset(
     "Afghan Tajik Uzbek Turkmen Kyrgyz Kazakh Pakistani Iranian Iraqi Syrian Turkish Russian "
     "Chinese Indian American British French German Italian Spanish Ukrainian Kurdish Arab Saudi "
@@ -264,37 +327,16 @@ DEMONYMS = frozenset(
     "Sudanese Nigerian Malian European Western Soviet Pashtun Hazara Baloch Australian "
     "Canadian Japanese Korean Polish".split()
 )
+
+
 # Words before a group noun that never belong to an ACTOR's extent (they are bare quantifiers:
 # schema/guidelines.md, COUNT).
 NP_QUANTIFIERS = frozenset(
     "other many several some all more most few such own same both each various numerous any "
     "certain additional further remaining".split()
 )
-# The language pipeline's entity types that pre-fill our labels (schema/guidelines.md,
-# "Pre-annotation from the language pipeline"); NORP only as a plural noun ("Afghans"). DATE,
-# TIME, CARDINAL, QUANTITY, MONEY, PERCENT, ORDINAL and the rest pre-fill nothing: COUNTs come from
-# the COUNT rules, which know our conventions on dates, measures and ordinals.
-ENTITY_LABELS = {
-    "PERSON": "ACTOR",
-    "ORG": "ACTOR",
-    "NORP": "ACTOR",
-    "GPE": "LOCATION",
-    "LOC": "LOCATION",
-    "FAC": "LOCATION",
-}
-# The last word of a named facility: a pipeline entity ending in one is a LOCATION, whatever type
-# the pipeline gave it ("the Iraqi Museum", "Tiyas Military Airfield": guidelines, LOCATION).
-FACILITY_WORDS = frozenset(
-    "airport airbase airfield base camp dam barrage bridge hospital mosque museum school "
-    "university prison palace gate church market stadium port harbour harbor refinery station "
-    "embassy consulate checkpoint".split()
-)
-# Prepositions after which a name is a place ("in Dabiq", "near Palmyra"): a pipeline entity
-# there is a LOCATION even when the pipeline called it a person or an organisation.
-SPATIAL_PREPOSITIONS = frozenset(
-    "in at near into inside outside across around through throughout within towards toward".split()
-)
-COUNTRY_ABBREVIATIONS = frozenset({"U.S.", "US", "U.K.", "UK", "UN", "U.N.", "EU"})
+
+
 # Words before a name that say a person follows: "spokesman Zabihullah Mujahid".
 PERSON_CUES = frozenset(
     "President president General Gen. leader spokesman spokeswoman adviser advisor minister "
@@ -302,11 +344,14 @@ PERSON_CUES = frozenset(
     "Secretary secretary Governor governor fighter analyst member official Mr. Mrs. Ms. Dr. "
     "Prime Sheikh Mullah Imam Lieutenant Admiral Senator said told according".split()
 )
+
+
 PRONOUNS_AND_FUNCTION = frozenset(
     "He She It They We I You His Her Its Their Our The A An This That These Those There Here "
     "But And Or If When While As In On At For From By With Since After Before According "
     "Even Yet Still Also So Then Last Next".split()
 )
+
 
 # With the layer: people nouns that are ACTORs as common nouns, by lemma (guidelines A3, A9: the
 # people affected, forces and institutions, titles standing alone); "regime" only with a name (A4).
@@ -319,8 +364,12 @@ PEOPLE_LEMMAS = frozenset(
     "insurgent rebel commander extremist jihadist gunman worker unit team network group "
     "militia spokesman spokeswoman regime marine hostage prisoner".split()
 )
+
+
 # These need a modifier of their own to be an ACTOR ("the group" alone is a back-reference).
 PEOPLE_NEED_MODIFIER = frozenset("group unit team network nation member regime".split())
+
+
 # Adjectives of opinion, state or time left out of an ACTOR's extent (guidelines A6): "innocent
 # civilians" -> "civilians"; identifying ones ("tactical units", "moderate opposition") stay.
 EVALUATIVE = frozenset(
@@ -329,6 +378,8 @@ EVALUATIVE = frozenset(
     "young entire whole many numerous various other certain own same remaining additional further "
     "key main major important only own dedicated".split()
 )
+
+
 # Words of a title or rank before a person's name, left out of the name (guidelines A2): "Army Lt.
 # Gen. Stephen J. Townsend" -> "Stephen J. Townsend" (the layer's PERSON entities; with PERSON_CUES).
 TITLE_WORDS = frozenset(
@@ -338,86 +389,4 @@ TITLE_WORDS = frozenset(
     "Dr. Prof. Professor Sir Lord Lady Excellency His Her King Queen Prince Emir Sheikh Ayatollah "
     "Secretary-General Undersecretary Under Assistant State Home Interior Prime Minister "
     "Secretary General Commander".split()
-)
-# Type words after a place name that belong to the LOCATION (guidelines L5): "Tigris river".
-FEATURE_WORDS = frozenset(
-    "river mountains mountain dam barrage suburbs suburb region area lake lakes depression regulator "
-    "desert plain plains island islands canal reservoir basin corridor highway road crossing".split()
-)
-COMPASS = frozenset(
-    "north south east west northeast northwest southeast southwest north-east north-west south-east south-west".split()
-)
-COUNTRY_MODIFIERS = frozenset({"U.S.", "US", "U.K.", "UK"})
-
-# ---------------------------------------------------------------- LOCATION
-DIRECTIONS = frozenset(
-    "north south east west northern southern eastern western northeast northwest southeast "
-    "southwest northeastern northwestern southeastern southwestern central north-east north-west "
-    "south-east south-west north-eastern north-western south-eastern south-western".split()
-)
-PLACE_TYPES = frozenset(
-    "province district city region valley town village airbase base county governorate "
-    "state oblast municipality prefecture".split()
-)
-# After a name, these make an unknown capitalised word a place: "Nawa district".
-PLACE_SUFFIXES = frozenset("province district valley airbase governorate oblast".split())
-LOCATIVE_PREPOSITIONS = frozenset(
-    "in into to from near at towards toward across around outside inside via of through throughout within".split()
-)
-REGIONS = (
-    "Central Asia",
-    "South Asia",
-    "Middle East",
-    "Southeast Asia",
-    "East Africa",
-    "West Africa",
-    "North Africa",
-    "Horn of Africa",
-    "Sahel",
-    "Balkans",
-    "Caucasus",
-    "Kashmir",
-    "Gaza",
-    "West Bank",
-    "Kurdistan",
-    "Europe",
-    "Asia",
-    "Africa",
-    "Latin America",
-)
-COUNTRY_ALIASES = (
-    "United States",
-    "United Kingdom",
-    "Britain",
-    "Great Britain",
-    "Russia",
-    "Iran",
-    "Syria",
-    "South Korea",
-    "North Korea",
-    "Vietnam",
-    "Laos",
-    "Bolivia",
-    "Venezuela",
-    "Tanzania",
-    "Moldova",
-    "Czech Republic",
-    "Palestine",
-    "Taiwan",
-    "Macedonia",
-    "Congo",
-    "Ivory Coast",
-    "Burma",
-    "Myanmar",
-    "Turkey",
-    "Kosovo",
-)
-# Gazetteer names that are more often something else in news text.
-NOT_PLACES = frozenset(
-    "Central Northern Southern Eastern Western North South East West Capital Centre Center "
-    "Coast Lakes Upper Lower Island Islands Federal Border National Republic Union Plateau "
-    "Mountain Mountains Valley River Bay Sea Ocean Lake Gulf Police Deal Man Most Mobile Reading "
-    "Of March May August Victoria Florence Charlotte Jackson Lincoln Washington Taliban Afghan "
-    "Tajik Said Nice Bath Orange Split Male Sale Hope Unity Independence Liberty Union Progress "
-    "Marka Gao Of Ban Bar Bo Hit Kut Ur Ad".split()
 )
