@@ -13,7 +13,8 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-_API = (
+_API = (  # the Python API, `newsgold.annotate.api.__all__` (tests/test_layout.py keeps the two equal)
+    "AdjudicationReport",
     "CheckReport",
     "DocumentSet",
     "ExportReport",
@@ -22,6 +23,7 @@ _API = (
     "ProjectStatus",
     "PushReport",
     "Re3dReport",
+    "adjudicate_project",
     "check_dataset",
     "convert_re3d",
     "export_dataset",

@@ -31,3 +31,14 @@ def test_only_the_sdk_module_imports_the_sdk():
             if any(name == "label_studio_sdk" or name.startswith("label_studio_sdk.") for name in names):
                 importers.add(str(path.relative_to(ROOT)))
     assert importers == {SDK_MODULE}
+
+
+def test_the_package_offers_the_whole_api():
+    """`newsgold.annotate` lists the API without importing it (`_API`, for a fast import); the
+    list must be `api.__all__`, and each name must resolve through the package."""
+    import newsgold.annotate as package
+    from newsgold.annotate import api
+
+    assert sorted(package._API) == sorted(api.__all__)
+    for name in api.__all__:
+        assert getattr(package, name) is getattr(api, name)

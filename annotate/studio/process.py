@@ -9,18 +9,7 @@ import os
 import subprocess
 from pathlib import Path
 
-# The private files' names and checks, offered here too (server.STATE_FILE, server.ServerError, ...).
-from newsgold.annotate.studio.private import (  # noqa: F401
-    CREDENTIALS_FILE,
-    DATABASE,
-    LOG_FILE,
-    PRIVATE_FILES,
-    STATE_FILE,
-    ServerError,
-    _write_private,
-    credentials,
-    private_folder,
-)
+from newsgold.annotate.studio.private import STATE_FILE
 
 
 def _state(folder: Path) -> dict | None:
