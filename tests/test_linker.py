@@ -2,7 +2,6 @@
 refused through the model folder's trusted-type loading; the merge uses it only when chosen."""
 
 import json
-import zipfile
 
 import pytest
 
@@ -85,39 +84,12 @@ def test_an_extra_type_in_the_linker_file_is_refused(model, tmp_path):
     import shutil
 
     from newsgold.train.model import LINKER_FILE, ModelError, load_linker, load_model
+    from tests.test_model_files import add_exec_node
 
     copy = tmp_path / "model"
     shutil.copytree(model, copy)
     path = copy / LINKER_FILE
-    with zipfile.ZipFile(path) as archive:
-        files = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(files["schema.json"])
-    schema["content"]["key_types"]["content"].append(
-        {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}
-    )
-    schema["content"]["content"]["evil"] = {  # a working node that would run code if its type were trusted
-        "__class__": "exec",
-        "__module__": "builtins",
-        "__loader__": "ConstructorFromReduceNode",
-        "content": {
-            "__class__": "tuple",
-            "__module__": "builtins",
-            "__loader__": "TupleNode",
-            "content": [
-                {
-                    "__class__": "str",
-                    "__module__": "builtins",
-                    "__loader__": "JsonNode",
-                    "content": json.dumps("1"),
-                    "is_json": True,
-                }
-            ],
-        },
-    }
-    files["schema.json"] = json.dumps(schema).encode()
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
+    add_exec_node(path, "1")
     metadata = json.loads((copy / "metadata.json").read_text())
     metadata.update(relations="linker", linker_sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     (copy / "metadata.json").write_text(json.dumps(metadata))

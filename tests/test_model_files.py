@@ -50,14 +50,14 @@ def copy_model(trained, tmp_path, name="copy") -> Path:
     return target
 
 
-def forge(model: Path, marker: Path, *, update_hash: bool) -> None:
-    """Add to the tagger's state a node skops constructs as `builtins.exec(payload)`."""
-    with zipfile.ZipFile(model / MODEL_FILE) as archive:
+def add_exec_node(path: Path, payload: str) -> None:
+    """Add to the state a skops file holds a node skops constructs as `builtins.exec(payload)`:
+    a working node that would run code if its type were trusted."""
+    with zipfile.ZipFile(path) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     schema = json.loads(files["schema.json"])
-    state = schema["content"]  # the tagger's __dict__
+    state = schema["content"]  # the estimator's __dict__
     state["key_types"]["content"].append({"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"})
-    payload = f"open({str(marker)!r}, 'w').write('ran')"
     state["content"]["evil"] = {
         "__class__": "exec",
         "__module__": "builtins",
@@ -78,9 +78,14 @@ def forge(model: Path, marker: Path, *, update_hash: bool) -> None:
         },
     }
     files["schema.json"] = json.dumps(schema).encode()
-    with zipfile.ZipFile(model / MODEL_FILE, "w") as archive:
+    with zipfile.ZipFile(path, "w") as archive:
         for name, data in files.items():
             archive.writestr(name, data)
+
+
+def forge(model: Path, marker: Path, *, update_hash: bool) -> None:
+    """Add to the tagger's state a node skops constructs as `builtins.exec(payload)`."""
+    add_exec_node(model / MODEL_FILE, f"open({str(marker)!r}, 'w').write('ran')")
     metadata = json.loads((model / METADATA_FILE).read_text())
     if update_hash:
         metadata["model_sha256"] = hashlib.sha256((model / MODEL_FILE).read_bytes()).hexdigest()
