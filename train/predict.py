@@ -89,11 +89,12 @@ class TaggerAnnotator:
                 for text, analysis in zip(texts, analyses if self.linker.pipeline else [None] * len(texts))
             ]
             for doc, view, (_, starts, ends), (entities, sure) in zip(batch, views, arrays, found):
+                # the tagger reads words, not the layout: its spans are cut at line breaks
+                candidates = view.within_lines([Candidate(*entity) for entity in entities])
                 spans = []
-                for number, (first, last, label, score) in enumerate(entities, start=1):
+                for number, (first, last, label, score) in enumerate(candidates, start=1):
                     start, end = starts[first], ends[last - 1]
                     spans.append(Span(start, end, label, doc.text[start:end], round(score, 3), f"t{number}"))
-                candidates = [Candidate(first, last, label, score) for first, last, label, score in entities]
                 relations = tuple(
                     Relation(spans[h].id, spans[t].id, label, score)
                     for h, t, label, score in self.linker.link(view, candidates)

@@ -161,13 +161,14 @@ class RuleAnnotator:
         return self.finish(doc, self.resolved(doc))
 
     def resolved(self, doc: DocView) -> list[Candidate]:
-        """The candidates the rules keep for a document: non-overlapping, sorted by start; with
-        the layer, the pipeline's entities (mapped to our labels) added where no rule span lies."""
-        kept = resolve(self.candidates(doc))
+        """The candidates the rules keep for a document: non-overlapping, none across a line
+        break, sorted by start; with the layer, the pipeline's entities (mapped to our labels)
+        added where no rule span lies."""
+        kept = resolve(doc.within_lines(self.candidates(doc), cut=False))
         if doc.analysis is None:
             return kept
         taken = covered(kept, len(doc) + 1)
-        added = [c for c in entity_candidates(doc, self.labels) if not overlaps(taken, c)]
+        added = [c for c in doc.within_lines(entity_candidates(doc, self.labels), cut=False) if not overlaps(taken, c)]
         return resolve(kept + added) if added else kept
 
     def finish(self, doc: DocView, kept: list[Candidate]) -> tuple[tuple[Span, ...], tuple[Relation, ...]]:

@@ -221,6 +221,7 @@ class MergedAnnotator:
                     "must predict over newsgold's tokens (newsgold.annotate.tokens)"
                 )
             model.append(Candidate(first[span.start], after[span.end], span.label, span.score or 0.0))
+        model = doc.within_lines(model)  # as the rules' and the tagger's: no span across a line break
         if self.policy in CONFORMED:
             model = conform(doc, model)
         kept = POLICIES[self.policy](self.rules.resolved(doc), model, self.learned)

@@ -185,6 +185,26 @@ class DocView:
             return [i for i in self._hot if lower[i][0].isdigit()]
         return [i for i in self._hot if lower[i] in lower_words]
 
+    def breaks_within(self, c: "Candidate") -> list[int]:
+        """The tokens of `c` (after its first) that a line break precedes: no gold span crosses a
+        line (a headline, a dateline and the text under them are separate spans)."""
+        text, starts, ends = self.text, self.starts, self.ends
+        return [k for k in range(c.start + 1, c.end) if "\n" in text[ends[k - 1] : starts[k]]]
+
+    def within_lines(self, candidates: list["Candidate"], cut: bool = True) -> list["Candidate"]:
+        """`candidates` with none crossing a line break: each one that does is cut there into
+        pieces of its label and score (`cut`), or left out (so that rules proposing other
+        candidates over the same words get their place)."""
+        found = []
+        for c in candidates:
+            breaks = self.breaks_within(c)
+            if not breaks:
+                found.append(c)
+            elif cut:
+                bounds = [c.start, *breaks, c.end]
+                found += [c._replace(start=a, end=b) for a, b in zip(bounds, bounds[1:])]
+        return found
+
     def sentence_of(self, i: int) -> int:
         return bisect_right(self._sentence_firsts, i) - 1
 
