@@ -103,3 +103,22 @@ def test_a_gold_file_export_claims_no_pre_annotation(tmp_path):
     result = CliRunner().invoke(cli, ["export", "--from", str(GOLD / "seeds.jsonl"), "--out", str(tmp_path / "ds")])
     assert result.exit_code == 0, result.output
     assert "## Pre-annotation" not in (tmp_path / "ds" / "README.md").read_text()
+
+
+def test_the_blind_development_set_matches_its_annotations_and_shares_no_text():
+    from newsgold.annotate.tokens import token_arrays
+
+    module = _builder()
+    records = load_gold("starter/blind-dev")
+    assert module.build_blind_dev() == records, "starter/blind-dev.jsonl: rebuild with build_gold.py"
+    ends = load_schema().relation_ends
+    others = {json.loads(line)["text"] for line in (GOLD / "heldout.jsonl").read_text().splitlines()}
+    others |= {r["text"] for s in ("train", "validation", "test") for r in load_gold(f"starter/{s}")}
+    assert len(records) == 18 and not others & {r["text"] for r in records}
+    for record in records:
+        spans = check_spans(record["text"], [Span.from_dict(s) for s in record["spans"]])
+        _, starts, stops = token_arrays(record["text"])
+        assert all(s.start in set(starts) and s.end in set(stops) for s in spans)
+        by_id = {s.id: s for s in spans}
+        for relation in record["relations"]:
+            assert (by_id[relation["head"]].label, by_id[relation["tail"]].label) == ends[relation["label"]]

@@ -172,6 +172,21 @@ def build_starter() -> dict[str, list[dict]]:
     return splits
 
 
+BLIND_DEV = STARTER / "blind-dev"
+
+
+def build_blind_dev() -> list[dict]:
+    """The second development set (`starter/blind-dev/*.ann`): the 18 re3d documents the starter
+    gold left out, each annotated once, blind, under the same guidelines; each its own story."""
+    records = []
+    for ann in sorted(BLIND_DEV.glob("*.ann")):
+        for ref, lines in blocks(ann).items():
+            record = whole_tokens(build(ann, lines, f"annotator {ann.stem}")[0])
+            meta = {**record["meta"], "annotators": [ann.stem], "document": ref}
+            records.append({**record, "story_id": f"story-{ref}", "meta": meta})
+    return records
+
+
 GOLD_FILES = ("seeds", "heldout")
 
 
@@ -255,6 +270,8 @@ if __name__ == "__main__":
         for name, records in build_starter().items():
             count = write_jsonl(STARTER / f"{name}.jsonl", records)
             print(f"starter/{name}.jsonl: {count} documents")
+        count = write_jsonl(STARTER / "blind-dev.jsonl", build_blind_dev())
+        print(f"starter/blind-dev.jsonl: {count} documents")
         agreement = starter_agreement()
         (STARTER / "agreement.json").write_text(json.dumps(agreement, indent=2) + "\n")
         readme = (STARTER / "README.md").read_text()

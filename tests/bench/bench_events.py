@@ -2,7 +2,9 @@
 
 On the starter gold (seeds/gold/starter/): the linker is fitted on the train split and its window
 and C chosen on the validation split's gold spans. Without `--final` everything is scored on the
-validation split; with `--final` (once, at the end) on the TEST split: the rules and the linker
+validation split and on the blind development set (`blind-dev.jsonl`: the 18 re3d documents the
+starter gold left out, annotated once, blind; nothing is trained or chosen on it, so it is the
+unbiased development figure); with `--final` (once, at the end) on the TEST split: the rules and the linker
 on gold spans (linking alone) and end to end (spans predicted by rules + the starter model as
 `--model starter` merges them), with the event scores (annotate.eventscoring: trigger
 identification, argument classification per role and micro, strict and overlap, counts), the
@@ -16,8 +18,9 @@ The linker learns from the gold spans and from the rules' spans of the training 
 (`noisy`); the row "linker (gold spans only)" is the same linker without those, the row "linker
 (+ cross-fitted tagger spans)" learns from the spans rules + tagger predict for each training
 document with the tagger fitted on the other folds (3, by story) instead of the rules' spans. The end-to-end
-table also scores `--model starter` as it ships (its relation builder chosen on the validation
-split) and prints the ceiling of any linker on the predicted spans.
+table also scores the rules alone (their own spans and relations: the pre-annotation without a
+model) and `--model starter` as it ships (its relation builder chosen on the validation split),
+and prints the ceiling of any linker on the predicted spans.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ from newsgold.train.predict import TaggerAnnotator  # noqa: E402
 GOLD = ROOT / "seeds" / "gold" / "starter"
 SCHEMA = load_schema()
 ENDS, LABELS = SCHEMA.relation_ends, list(SCHEMA.label_names)
+SETS = {
+    "validation": "validation split",
+    "blind-dev": "blind development set (18 documents annotated once, blind; never trained or chosen on)",
+}
 GRID = [dict(C=c, same_sentence=True, reach=r) for c in (1.0, 3.0) for r in (None, 20, 30)] + [
     dict(C=3.0, same_sentence=False, reach=15)
 ]
@@ -91,7 +98,8 @@ def end_to_end(gold: list[dict], linkers: dict) -> tuple[dict[str, dict], dict]:
     tagger, metadata = load_model("starter", expected_hash=SCHEMA.hash)
     rules = RuleAnnotator().warm_up()
     documents = [Document(r["id"], r["text"], r.get("source") or "", r.get("story_id"), {}) for r in gold]
-    rows, spans = {}, None
+    alone = {a.document.id: a.to_record() for a in annotate_all(rules, documents)}
+    rows, spans = {"rules alone (their own spans)": figures(gold, alone)}, None
     for name, link in (("rules", None), *linkers.items()):
         model = TaggerAnnotator(tagger, metadata["model_version"], metadata.get("annotated_in"), link)
         predicted = {a.document.id: a.to_record() for a in annotate_all(MergedAnnotator(rules, model), documents)}
@@ -252,9 +260,6 @@ def main() -> None:
         if f1 > best_f1:
             best, best_f1 = params, f1
     print(f"chosen: {best}")
-    gold = read("test") if final else validation
-    gold_docs = views([r["text"] for r in gold]) if final else validation_docs
-    where = "TEST split (final)" if final else "validation split"
     linkers = {
         "linker": fit_linker(train, ENDS, LABELS, True, train_docs, **best),
         "linker (gold spans only)": fit_linker(train, ENDS, LABELS, True, train_docs, **{**best, "noisy": False}),
@@ -262,6 +267,18 @@ def main() -> None:
             train, ENDS, LABELS, True, train_docs, crossfitted(train, train_docs), **best
         ),
     }
+    for name in ("test",) if final else ("validation", "blind-dev"):
+        gold = validation if name == "validation" else read(name)
+        gold_docs = validation_docs if name == "validation" else views([r["text"] for r in gold])
+        where = "TEST split (final)" if final else SETS[name]
+        report(
+            where, gold, gold_docs, train, train_docs, linkers, best, curve_out=None if name == "blind-dev" else final
+        )
+
+
+def report(where, gold, gold_docs, train, train_docs, linkers, best, curve_out) -> None:
+    """Every table of one gold set (see the module); the learning curve unless `curve_out` is None
+    (True: the final PNG, False: the development one)."""
     linker = linkers["linker"]
     show(
         f"{where}: gold spans (linking alone)",
@@ -283,13 +300,15 @@ def main() -> None:
         )
     linker.threshold = 0.5
     print("linker end to end at decision thresholds (arg F1 strict): " + ", ".join(sweep))
+    if curve_out is None:
+        return
     points = curve(
         train,
         train_docs,
         gold,
         gold_docs,
         best,
-        ROOT / "exports" / f"bench_events_curve{'' if final else '_validation'}.png",
+        ROOT / "exports" / f"bench_events_curve{'' if curve_out else '_validation'}.png",
     )
     print("learning curve (documents: arg F1 strict on gold spans): " + ", ".join(f"{n}: {cell(f)}" for n, f in points))
 
