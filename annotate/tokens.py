@@ -73,7 +73,8 @@ def tokenize(text: str) -> list[Token]:
 
 
 _STOP = re.compile(r"[.!?…]")
-_LINE_BREAK = re.compile(r"\n")
+# a line ends where str.splitlines ends one ("\r\n" and "\r" are "\n" in a document's text already)
+LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _OPENERS = "“\"‘'(–—-"
 
 
@@ -81,7 +82,7 @@ def sentence_bounds(text: str, words: list[str], starts: list[int]) -> list[tupl
     """Sentences as `(first_token, last_token + 1)` ranges; see `sentence_spans`."""
     n = len(words)
     ends_after: set[int] = set()  # indices of tokens that end a sentence
-    for m in _LINE_BREAK.finditer(text):
+    for m in LINE_BREAK.finditer(text):
         i = bisect_right(starts, m.start()) - 1
         if 0 <= i < n - 1:
             ends_after.add(i)

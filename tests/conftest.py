@@ -3,6 +3,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No unit test asserts a timing (speed is measured by tests/bench/ against a peer): hypothesis's
+# per-example deadline would fail a test whose first example pays an import or a cold cache.
+settings.register_profile("newsgold", deadline=None)
+settings.load_profile("newsgold")
 
 # The language layer's disk cache (annotate/language.py) of a test run lives in its own folder,
 # never in the user's ~/.cache; shared by the run's tests and the CLI processes they start.

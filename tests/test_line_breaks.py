@@ -74,3 +74,12 @@ def test_the_taggers_spans_are_cut_at_line_breaks():
     annotator.linker.pipeline = False
     (annotated,) = annotator.annotate_many([make_document("Kunduz falls\n\nTaliban fighters advance", "k", "k")])
     assert [s.text for s in annotated.spans] == ["Kunduz falls", "Taliban fighters advance"]
+
+
+@pytest.mark.parametrize("mark", ["\u2028", "\u2029", "\x0c", "\x85", "\x0b"])
+def test_every_line_break_str_splitlines_knows_is_one(mark):
+    text = HEADLINES[0].replace("\n\n", mark)
+    spans, _ = RULES.annotate_text(make_document(text, "u.txt", "u.txt").text)
+    assert spans and not [s.text for s in spans if mark in s.text]
+    doc = DocView(f"Kunduz{mark}Taliban fighters")
+    assert len(doc.within_lines([Candidate(0, len(doc.words), "ACTOR", 1.0)])) == 2

@@ -17,11 +17,10 @@ after the surface text before it ("counter-" + "attack").
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from typing import TYPE_CHECKING, NamedTuple
 
-from newsgold.annotate.tokens import sentence_bounds, token_arrays
+from newsgold.annotate.tokens import LINE_BREAK, sentence_bounds, token_arrays
 
 if TYPE_CHECKING:
     from newsgold.annotate.analysis import Analysis
@@ -31,9 +30,6 @@ if TYPE_CHECKING:
 # one place, annotator.py (imported with the package, before any DocView is built).
 TRIGGER_WORDS: set[str] = set()
 DIGITS = frozenset()  # marker for `DocView.positions`: words that start with a digit
-
-
-_LINE_BREAK = re.compile(r"\n")
 
 
 def mark(taken: bytearray, c: "Candidate") -> None:
@@ -147,7 +143,7 @@ class DocView:
 
         # the pipeline's sentences, also cut at every line break (headlines, datelines)
         firsts = {first_of(first) for first, _ in a.sentences if first_of(first) < n}
-        for m in _LINE_BREAK.finditer(self.text):
+        for m in LINE_BREAK.finditer(self.text):
             i = bisect_right(starts, m.start())
             if 0 < i < n:
                 firsts.add(i)
@@ -189,7 +185,7 @@ class DocView:
         """The tokens of `c` (after its first) that a line break precedes: no gold span crosses a
         line (a headline, a dateline and the text under them are separate spans)."""
         text, starts, ends = self.text, self.starts, self.ends
-        return [k for k in range(c.start + 1, c.end) if "\n" in text[ends[k - 1] : starts[k]]]
+        return [k for k in range(c.start + 1, c.end) if LINE_BREAK.search(text, ends[k - 1], starts[k])]
 
     def within_lines(self, candidates: list["Candidate"], cut: bool = True) -> list["Candidate"]:
         """`candidates` with none crossing a line break: each one that does is cut there into
