@@ -141,6 +141,18 @@ def ceiling(gold: list[dict], predicted: dict) -> str:
     )
 
 
+def human_agreement() -> str:
+    """The human ceiling end to end: how two annotators' relations agree, each drawn over their
+    own spans (seeds/gold/starter/agreement.json, the documents annotated twice)."""
+    report = json.loads((GOLD / "agreement.json").read_text())
+    relations = report["first_vs_second"]["relations"]
+    roles = ", ".join(f"{name} {relations[name]['strict']:.3f}" for name in relations if name != "micro")
+    return (
+        f"human agreement end to end ({report['documents']} documents annotated twice, first vs second "
+        f"annotator, each over their own spans; relation F1 strict): micro {relations['micro']['strict']:.3f} ({roles})"
+    )
+
+
 def outside_window(gold: list[dict], docs, params: dict) -> str:
     """The share of gold arguments the linker's window leaves out (on gold spans)."""
     from newsgold.train.linker import record_relations, record_spans
@@ -291,6 +303,7 @@ def report(where, gold, gold_docs, train, train_docs, linkers, best, curve_out) 
     rows, spans = end_to_end(gold, linkers)
     show(f"{where}: end to end (rules + starter spans)", rows)
     print(ceiling(gold, spans))
+    print(human_agreement())
     predicted = [spans[r["id"]] for r in gold]
     sweep = []
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
