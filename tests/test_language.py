@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from newsgold.annotate import language as layer
-from newsgold.annotate.analysis import Analysis, pieces
+from newsgold.annotate.analysis import Analysis, parsed_text, pieces
 from newsgold.annotate.errors import NewsgoldError
 from newsgold.annotate.language import PipelineError, language
 
@@ -24,11 +24,12 @@ def _exact(analysis: Analysis) -> None:
     for start, end in zip(analysis.starts, analysis.ends):
         piece = text[start:end]
         assert piece and not any(c.isspace() for c in piece), repr(piece)
-    # every non-space character of the text lies in some token
+    # every character of the text but spaces and invisible format characters lies in some token
     covered = set()
     for start, end in zip(analysis.starts, analysis.ends):
         covered.update(range(start, end))
-    assert all(i in covered for i, c in enumerate(text) if not c.isspace())
+    shown = parsed_text(text)
+    assert all(i in covered for i, c in enumerate(shown) if not c.isspace())
     n = len(analysis)
     assert all(0 <= h < n for h in analysis.heads)
     assert all(len(f) == n for f in (analysis.lemmas, analysis.tags, analysis.pos, analysis.deps))
@@ -53,6 +54,27 @@ def test_what_a_text_gets():
     assert a.deps[words.index("Thousands")] == "nsubj" and a.heads[words.index("Thousands")] == fled
     assert (words.index("Tajikistan"), words.index("Tajikistan") + 1) in {(s, e) for s, e, _ in a.entities}
     assert a.sentences == ((0, len(a)),)
+
+
+MARKS = ["\u200e", "\u200f", "\u200b", "\ufeff", "\u2060", "\u00ad", "\u202c"]
+
+
+@pytest.mark.parametrize("mark", MARKS)
+def test_invisible_format_characters_do_not_glue_words(mark):
+    """Pasted news carries left-to-right marks after names and full stops; the pipeline read
+    "operation.\u200e" as one token (lemma "operation.\u200e", the sentence not ended) and the
+    rules lost the ACTION and the next sentence's ACTOR."""
+    from newsgold.annotate.preannotate import RuleAnnotator
+
+    clean = "Coalition forces attacked Mosul during the operation. Fighters fled to Raqqa. "
+    marked = clean.replace(". ", f".{mark} ")
+    (plain, odd) = language().analyse([clean, marked])
+    _exact(odd)
+    assert [w for w in odd.words] == [w for w in plain.words]
+    assert odd.lemmas == plain.lemmas and odd.pos == plain.pos and len(odd.sentences) == len(plain.sentences)
+    rules = RuleAnnotator().warm_up()
+    found = [[(s.label, s.text) for s in rules.annotate_text(t)[0]] for t in (clean, marked)]
+    assert found[0] == found[1] and ("ACTION", "operation") in found[1]
 
 
 @pytest.mark.parametrize("limit", [40, 97, 1000])
@@ -127,7 +149,7 @@ def test_an_unwritable_cache_does_not_stop_the_run(monkeypatch, tmp_path):
 
 def test_workers_give_what_one_process_gives(monkeypatch, tmp_path):
     monkeypatch.setenv("NEWSGOLD_CACHE", str(tmp_path))
-    texts = [f"On day {i} about {i * 10} soldiers fled from Kunduz to Dushanbe. " * 3 for i in range(40)]
+    texts = [f"On day {i} about {i * 10} soldiers fled from Kunduz.\u200e to Dushanbe. " * 3 for i in range(40)]
     one = language().analyse(texts, processes=1, cached=False)
     two = language().analyse(texts, processes=2, cached=False)
     assert one == two

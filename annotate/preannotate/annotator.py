@@ -47,9 +47,11 @@ _LABEL_RANK = {"ACTOR": 0, "LOCATION": 1, "COUNT": 2, "ACTION": 3}
 
 @lru_cache(maxsize=1)
 def rules_version() -> str:
-    """`rules-<hash>`: changes whenever a rule module, a word list or a gazetteer changes."""
-    resources = Path(__file__).parent.parent / "resources"
-    paths = sorted(Path(__file__).parent.glob("*.py")) + sorted(resources.glob("*.py"))
+    """`rules-<hash>`: changes whenever a rule module, a word list or a gazetteer changes, or the
+    code the rules read texts through (our tokens, and how the language layer's are read)."""
+    annotate = Path(__file__).parent.parent
+    reading = [annotate / name for name in ("tokens.py", "language.py", "analysis.py")]
+    paths = sorted(Path(__file__).parent.glob("*.py")) + sorted((annotate / "resources").glob("*.py")) + reading
     return "rules-" + source_digest(gazetteer_versions(), paths)[:10]
 
 
