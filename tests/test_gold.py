@@ -65,9 +65,20 @@ def test_starter_gold_matches_its_annotations_and_agreement(capsys):
     assert module.agreement_text(module.starter_agreement()) in (GOLD / "starter" / "README.md").read_text()
 
 
-def test_starter_gold_is_split_by_story_and_whole():
+def assert_whole_and_valid(record: dict, ends: dict) -> None:
+    """A gold record's spans lie in its text on whole tokens, and each relation joins the labels
+    its type joins."""
     from newsgold.annotate.tokens import token_arrays
 
+    spans = check_spans(record["text"], [Span.from_dict(s) for s in record["spans"]])
+    _, starts, stops = token_arrays(record["text"])
+    assert all(s.start in set(starts) and s.end in set(stops) for s in spans)
+    by_id = {s.id: s for s in spans}
+    for relation in record["relations"]:
+        assert (by_id[relation["head"]].label, by_id[relation["tail"]].label) == ends[relation["label"]]
+
+
+def test_starter_gold_is_split_by_story_and_whole():
     schema = load_schema()
     ends = schema.relation_ends
     stories = {}
@@ -77,12 +88,7 @@ def test_starter_gold_is_split_by_story_and_whole():
             documents += 1
             assert stories.setdefault(record["story_id"], split) == split, "a story in two splits"
             assert record["source"].startswith("re3d/") and record["meta"]["annotators"]
-            spans = check_spans(record["text"], [Span.from_dict(s) for s in record["spans"]])
-            _, starts, stops = token_arrays(record["text"])
-            assert all(s.start in set(starts) and s.end in set(stops) for s in spans)
-            by_id = {s.id: s for s in spans}
-            for relation in record["relations"]:
-                assert (by_id[relation["head"]].label, by_id[relation["tail"]].label) == ends[relation["label"]]
+            assert_whole_and_valid(record, ends)
     assert documents >= 60
     twice = sum(
         1
@@ -106,8 +112,6 @@ def test_a_gold_file_export_claims_no_pre_annotation(tmp_path):
 
 
 def test_the_blind_development_set_matches_its_annotations_and_shares_no_text():
-    from newsgold.annotate.tokens import token_arrays
-
     module = _builder()
     records = load_gold("starter/blind-dev")
     assert module.build_blind_dev() == records, "starter/blind-dev.jsonl: rebuild with build_gold.py"
@@ -116,9 +120,4 @@ def test_the_blind_development_set_matches_its_annotations_and_shares_no_text():
     others |= {r["text"] for s in ("train", "validation", "test") for r in load_gold(f"starter/{s}")}
     assert len(records) == 18 and not others & {r["text"] for r in records}
     for record in records:
-        spans = check_spans(record["text"], [Span.from_dict(s) for s in record["spans"]])
-        _, starts, stops = token_arrays(record["text"])
-        assert all(s.start in set(starts) and s.end in set(stops) for s in spans)
-        by_id = {s.id: s for s in spans}
-        for relation in record["relations"]:
-            assert (by_id[relation["head"]].label, by_id[relation["tail"]].label) == ends[relation["label"]]
+        assert_whole_and_valid(record, ends)
